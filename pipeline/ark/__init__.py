@@ -1,0 +1,1 @@
+"""The Seedance / Ark video-generation tasks API: client, typed results, and the local server."""

@@ -1,0 +1,81 @@
+"""Typed task objects, read leniently from what the service returns (ark-api.md §7, §9)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["queued", "running", "succeeded", "failed", "cancelled", "expired"]
+TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "expired"})
+KNOWN: frozenset[str] = TERMINAL | {"queued", "running"}
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class TaskError:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    model: str
+    status: Status
+    created_at: int | None = None
+    updated_at: int | None = None
+    video_url: str | None = None
+    last_frame_url: str | None = None
+    error: TaskError | None = None
+    seed: int | None = None
+    resolution: str | None = None
+    ratio: str | None = None
+    duration: int | None = None
+    frames: int | None = None
+    framespersecond: int | None = None
+    service_tier: str | None = None
+    execution_expires_after: int | None = None
+    generate_audio: bool | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status in TERMINAL
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Task":
+        status = data.get("status")
+        # An unknown status (a gateway's "submitted", say) is read as queued: keep polling.
+        status = status if status in KNOWN else "queued"
+        content = data.get("content") or {}
+        usage = data.get("usage") or {}
+        err = data.get("error") or data.get("failure_reason")
+        error = TaskError(str(err.get("code", "")), str(err.get("message", ""))) if isinstance(err, dict) else None
+        return cls(
+            id=str(data.get("id", "")), model=str(data.get("model", "")), status=status,
+            created_at=_int(data.get("created_at")), updated_at=_int(data.get("updated_at")),
+            video_url=content.get("video_url") or None, last_frame_url=content.get("last_frame_url") or None,
+            error=error, seed=_int(data.get("seed")), resolution=data.get("resolution"), ratio=data.get("ratio"),
+            duration=_int(data.get("duration")), frames=_int(data.get("frames")),
+            framespersecond=_int(data.get("framespersecond")), service_tier=data.get("service_tier"),
+            execution_expires_after=_int(data.get("execution_expires_after")),
+            generate_audio=data.get("generate_audio") if isinstance(data.get("generate_audio"), bool) else None,
+            completion_tokens=_int(usage.get("completion_tokens")), total_tokens=_int(usage.get("total_tokens")),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class TaskList:
+    total: int
+    items: tuple[Task, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "TaskList":
+        items = tuple(Task.from_json(i) for i in data.get("items") or [] if isinstance(i, dict))
+        return cls(total=_int(data.get("total")) or len(items), items=items)

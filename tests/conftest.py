@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import ffmpeg
+from pipeline.ark.local import LocalServer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def ark_server():
+    """One local Ark server over real sockets for the session; tests read `server.ark.stats` deltas."""
+    with LocalServer() as server:
+        yield server
+
+
+def make_image(path: Path, width: int, height: int, *, color: str = "0x3366aa") -> Path:
+    """A test picture with structure (a gradient and a circle), made by ffmpeg."""
+    ffmpeg.run(["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={color}:c1=0xffcc66:seed=3:d=1",
+                "-vf", f"geq=r='if(lt(hypot(X-W/2,Y-H/2),H/4),220,r(X,Y))':g='g(X,Y)':b='b(X,Y)'",
+                "-frames:v", "1", "-y", str(path)], what="make a test image")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as a user runs it."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or REPO, timeout=300)

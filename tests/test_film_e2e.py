@@ -1,0 +1,86 @@
+"""A 3-shot chained storyboard rendered through the local server over real HTTP, by the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import make_image, run_cli
+from pipeline import ffmpeg, models
+
+STORY = """\
+title: Three chained shots
+defaults:
+  model: doubao-seedance-1-0-pro-250528
+  resolution: 480p
+  ratio: "16:9"
+  duration: 2
+shots:
+  - id: one
+    first_frame: start.png
+    prompt: A red ball rests on a blue table.
+  - id: two
+    prompt: The ball starts to roll to the right.
+  - id: three
+    prompt: The ball falls off the edge of the table.
+"""
+
+
+def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
+    make_image(tmp_path / "start.png", 1024, 576)
+    story = tmp_path / "chain.yaml"
+    story.write_text(STORY)
+    film = tmp_path / "out" / "chain.mp4"
+    creates_before = ark_server.ark.stats["create"]
+
+    proc = run_cli("film", str(story), "-o", str(film),
+                   env={"ARK_API_KEY": "test-key-123", "ARK_BASE_URL": ark_server.base_url})
+    assert proc.returncode == 0, proc.stderr
+    assert "test-key-123" not in proc.stdout + proc.stderr
+
+    # the server saw exactly one create per shot
+    assert ark_server.ark.stats["create"] - creates_before == 3
+
+    # the film decodes, at the documented size, as long as its shots
+    info = ffmpeg.probe(film)
+    width, height = models.MODELS["doubao-seedance-1-0-pro-250528"].size("480p", "16:9")
+    assert (info.width, info.height) == (width, height) == (864, 480)
+    shot_frames = models.frames_for(2)
+    assert info.frames == 3 * shot_frames
+    assert abs(info.duration - 3 * shot_frames / 24) <= 3 / 24
+
+    # shot 2 starts on the very frame shot 1's task returned as its last frame
+    lock = json.loads((tmp_path / "chain.lock.json").read_text())
+    objects = tmp_path / ".storyfilm" / "objects"
+    one, two = lock["shots"][0], lock["shots"][1]
+    first_of_two = tmp_path / "first_of_two.png"
+    ffmpeg.extract_frame(objects / two["video_sha256"], 0, first_of_two)
+    assert ffmpeg.psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
+
+    # the key never reaches the lock file
+    assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
+
+
+def test_unchanged_rerun_creates_nothing(tmp_path: Path, ark_server) -> None:
+    make_image(tmp_path / "start.png", 1024, 576)
+    story = tmp_path / "chain.yaml"
+    story.write_text(STORY)
+    env = {"ARK_API_KEY": "sk-test-0001", "ARK_BASE_URL": ark_server.base_url}
+    assert run_cli("film", str(story), "-o", str(tmp_path / "a.mp4"), env=env).returncode == 0
+    before = ark_server.ark.stats["create"]
+    proc = run_cli("film", str(story), "-o", str(tmp_path / "b.mp4"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert ark_server.ark.stats["create"] == before
+    assert proc.stdout.count("cached") >= 3
+
+
+def test_local_backend_is_embedded_without_a_key(tmp_path: Path) -> None:
+    story = tmp_path / "solo.yaml"
+    story.write_text("title: Solo\ndefaults: {resolution: 480p, duration: 2}\n"
+                     "shots:\n  - id: solo\n    prompt: A paper boat drifts on a pond.\n")
+    proc = run_cli("film", str(story), "-o", str(tmp_path / "solo.mp4"))
+    assert proc.returncode == 0, proc.stderr
+    assert "local preview" in proc.stdout
+    assert ffmpeg.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
+    assert (tmp_path / "solo.preview.lock.json").is_file()
+    assert not (tmp_path / "solo.lock.json").exists()
