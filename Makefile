@@ -35,5 +35,8 @@ serve: $(READY)
 test: $(READY)
 	$(PY) -m pytest -q
 
+bench: $(READY)
+	$(PY) tests/bench/run.py $(BENCH)
+
 clean:
 	rm -rf build storyboards/.storyfilm
