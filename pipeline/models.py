@@ -74,6 +74,8 @@ class Model:
     flex_discount: float = 0.5
     fps: tuple[int, ...] = (FPS,)
     returns_last_frame: bool = True
+    # how parameters travel: "body" fields, or "text" commands appended to the prompt (ark-api.md §4)
+    parameter_style: str = "body"
     note: str = ""
 
     def size(self, resolution: str, ratio: str) -> tuple[int, int]:
