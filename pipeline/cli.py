@@ -8,8 +8,8 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from pipeline import assemble, ffmpeg, lock, plan, storyboard
-from pipeline.errors import StoryfilmError
+from pipeline import assemble, ffmpeg, lock, plan, plan_view, storyboard
+from pipeline.errors import StoryboardError, StoryfilmError
 from pipeline.settings import ARK_BASE_URL, Settings, redact
 
 
@@ -35,12 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     film.add_argument("-o", "--output", type=Path, help="the film's path (default build/<story>.mp4)")
     film.set_defaults(run=_film)
 
-    validate = sub.add_parser("validate", help="check a storyboard; exit 2 with every problem")
-    validate.add_argument("story", type=Path)
+    validate = sub.add_parser("validate", help="check storyboards; exit 2 with every problem")
+    validate.add_argument("stories", type=Path, nargs="+", metavar="story")
     validate.set_defaults(run=_validate)
 
     show = sub.add_parser("plan", help="show the shots, their dependencies and their cost")
     show.add_argument("story", type=Path)
+    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument("--graph", choices=("mermaid", "dot"), help="print the dependency graph instead")
     show.set_defaults(run=_plan)
 
     serve = sub.add_parser("serve", help="run the local Ark-compatible server")
@@ -55,28 +57,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    board = storyboard.load(args.story)
-    print(f"{args.story}: ok ({len(board.shots)} shots)")
+    problems = []
+    for story in args.stories:
+        try:
+            board = storyboard.load(story)
+        except StoryboardError as exc:
+            problems += exc.problems
+            continue
+        print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
+    if problems:
+        raise StoryboardError(problems)
     return 0
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     graph = plan.compile_plan(storyboard.load(args.story))
-    rows = [("shot", "model", "size", "seconds", "after", "tokens", "cost")]
-    for job in plan.jobs(graph):
-        after = ", ".join(graph.predecessors(job.id)) or "-"
-        rows.append((job.id, job.model.name, f"{job.width}x{job.height}", f"{job.frames / 24:.2f}", after,
-                     f"{job.tokens:,}", f"{job.cost:.2f}"))
-    rows.append(("total", "", "", f"{sum(j.frames for j in plan.jobs(graph)) / 24:.2f}", "",
-                 f"{sum(j.tokens for j in plan.jobs(graph)):,}", f"{plan.total_cost(graph):.2f} CNY"))
-    _table(rows)
+    if args.graph:
+        print(plan_view.as_mermaid(graph) if args.graph == "mermaid" else plan_view.as_dot(graph))
+    elif args.format == "json":
+        print(plan_view.as_json(graph))
+    else:
+        print(plan_view.as_table(graph))
     return 0
-
-
-def _table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:

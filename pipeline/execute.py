@@ -84,9 +84,6 @@ class Executor:
         if upstream is not None:
             frame = upstream.last_frame.read_bytes()
             first_frame_sha = upstream.frame_sha
-        elif job.shot.first_frame is not None:
-            frame = Path(job.shot.first_frame).read_bytes()
-            first_frame_sha = None
         else:
             frame, first_frame_sha = None, None
         key = job.key(first_frame_sha, self.backend)
