@@ -161,10 +161,11 @@ class _Builder:
         shots: list[Shot] = []
         index_of: dict[str, int] = {}
         for index, raw in enumerate(data["shots"]):
-            at: YamlPath = ("shots", index)
             if raw["id"] in index_of:
-                self.fault(at + ("id",), f"duplicate shot id {raw['id']!r} (first used by shot {index_of[raw['id']] + 1})")
+                self.fault(("shots", index, "id"),
+                           f"duplicate shot id {raw['id']!r} (first used by shot {index_of[raw['id']] + 1})")
             index_of.setdefault(raw["id"], index)
+        for index, raw in enumerate(data["shots"]):
             shot = self.shot(index, raw, shots, index_of)
             if shot is not None:
                 shots.append(shot)

@@ -47,7 +47,9 @@ def load(text: str) -> tuple[Any, Positions]:
         root = loader.get_single_node()
         if root is None:
             return None, Positions()
-        data = loader.construct_document(root)  # flattens merge keys in the node tree too
+        positions = Positions()
+        _walk(root, (), positions, set())  # before construction: it flattens merge keys in place
+        data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -62,8 +64,6 @@ def load(text: str) -> tuple[Any, Positions]:
         raise YamlSyntaxError(1, 1, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
-    positions = Positions()
-    _walk(root, (), positions, set())
     return data, positions
 
 
@@ -75,6 +75,8 @@ def _walk(node: yaml.Node, path: Path, pos: Positions, seen: set[int]) -> None:
     if isinstance(node, yaml.MappingNode):
         keys_here: set[Any] = set()
         for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<: *base`: its keys are the anchor's, reported where they are written
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             child = path + (key,)
             if key in keys_here:

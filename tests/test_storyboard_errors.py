@@ -1,4 +1,7 @@
-"""Every bad storyboard gives exactly one FILE:LINE:COL message, exit 2, no traceback, no request."""
+"""Every bad storyboard gives exactly one FILE:LINE:COL message, exit 2, no traceback, no request.
+
+Each file in tests/data/bad holds one fault and starts with `# expect: LINE:COL: message`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from pipeline import cli
 
 BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.yaml"))
+KEY = "sk-test-0001"
 
 
 def expected(path: Path) -> str:
@@ -17,15 +22,40 @@ def expected(path: Path) -> str:
     return f"{path}:{first.removeprefix('# expect: ')}"
 
 
+def test_enough_bad_storyboards() -> None:
+    assert len(BAD) >= 40
+
+
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
-def test_bad_storyboard(path: Path, ark_server) -> None:
+def test_bad_storyboard(path: Path, ark_server, monkeypatch, capsys) -> None:
+    """`validate` and `film` (with a key, against a server that counts requests) both refuse."""
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
     before = sum(ark_server.ark.stats.values())
     for command in ("validate", "film"):
-        proc = run_cli(command, str(path), env={"ARK_API_KEY": "sk-test-0001", "ARK_BASE_URL": ark_server.base_url})
-        assert proc.returncode == 2, proc.stderr
-        assert "Traceback" not in proc.stderr
-        assert proc.stderr.strip() == expected(path)
+        assert cli.main([command, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == expected(path)
+        assert KEY not in err
     assert sum(ark_server.ark.stats.values()) == before  # not one HTTP request
+
+
+@pytest.mark.parametrize("name", ["yaml-syntax", "refs-continuing", "image-too-small"])
+def test_bad_storyboard_as_a_process(name: str, ark_server) -> None:
+    """The same through a real process: exit 2, one line, no traceback."""
+    path = Path(__file__).parent / "data" / "bad" / f"{name}.yaml"
+    proc = run_cli("film", str(path), env={"ARK_API_KEY": KEY, "ARK_BASE_URL": ark_server.base_url})
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == expected(path)
+
+
+def test_validate_reports_every_file(tmp_path: Path) -> None:
+    bad = [BAD[0], BAD[1]]
+    proc = run_cli("validate", "storyboards/ad.yaml", *map(str, bad))
+    assert proc.returncode == 2
+    assert proc.stdout.startswith("storyboards/ad.yaml: ok")
+    assert proc.stderr.strip().splitlines() == [expected(p) for p in bad]
 
 
 def test_missing_storyboard_file() -> None:
