@@ -39,4 +39,4 @@ bench: $(READY)
 	$(PY) tests/bench/run.py $(BENCH)
 
 clean:
-	rm -rf build storyboards/.storyfilm
+	rm -rf build storyboards/.storyfilm storyboards/*.preview.lock.json

@@ -8,7 +8,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from pipeline import assemble, ffmpeg, lock, plan, plan_view, storyboard
+from pipeline import ffmpeg, plan, plan_view, storyboard
 from pipeline.errors import StoryboardError, StoryfilmError
 from pipeline.settings import ARK_BASE_URL, Settings, redact
 
@@ -82,6 +82,7 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline import assemble, lock
     from pipeline.ark.client import ArkClient
     from pipeline.ark.local import LOCAL_KEY, LocalServer
     from pipeline.execute import Event, Executor

@@ -42,7 +42,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 
 
 def load(text: str) -> tuple[Any, Positions]:
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when the wheel has it
     try:
         root = loader.get_single_node()
         if root is None:

@@ -1,6 +1,7 @@
 """`make bench`: run every tests/bench/bench_*.py and print their figures as one table.
 
-Each bench module has `run() -> list[tuple[str, str, str]]`: rows of (figure, value, target).
+Each bench module has `run()` returning rows of (figure, value, target): tuples, or dicts with
+those keys.
 Benchmarks measure; they never fail the test suite.
 """
 
@@ -26,8 +27,10 @@ def main(names: list[str]) -> int:
         spec.loader.exec_module(module)
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        for figure, value, target in module.run():
-            rows.append((name, figure, value, target))
+        for row in module.run():
+            figure, value, target = (row["figure"], row["value"], row.get("target", "")) if isinstance(row, dict) \
+                else row
+            rows.append((name, str(figure), str(value), str(target)))
         print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     header = ("bench", "figure", "value", "target")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
