@@ -47,8 +47,8 @@ def ark_http(server, method: str, path: str = "", *, key: str | None = "local-pr
     import httpx
 
     headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
-    with httpx.Client(base_url=server.base_url + TASKS, headers=headers, timeout=30) as http:
-        return http.request(method, path, **kw)
+    with httpx.Client(headers=headers, timeout=30) as http:
+        return http.request(method, server.base_url + TASKS + path, **kw)
 
 
 def wait_status(server, task_id: str, statuses: set[str], timeout: float = 30.0) -> dict:

@@ -107,8 +107,10 @@ class LocalArk:
 
     # -- HTTP --------------------------------------------------------------------------
 
-    def app(self, tasks_path: str = TASKS_PATH) -> Any:
-        prefix = "/api/v3/" + tasks_path.strip("/")
+    def app(self, tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3") -> Any:
+        """The ASGI app: the tasks API at api_prefix + tasks_path (a gateway's path for tests of
+        seeds 003/004, with api_prefix=""), files under /files/."""
+        prefix = "/" + "/".join(p.strip("/") for p in (api_prefix, tasks_path) if p.strip("/"))
         routes = [
             Route(prefix, self._http_create, methods=["POST"]),
             Route(prefix, self._http_list, methods=["GET"]),
