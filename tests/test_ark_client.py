@@ -190,3 +190,31 @@ def test_faults_from_the_environment(monkeypatch) -> None:
     with LocalServer() as server:
         assert server.ark.faults == Faults.parse("429@create=0.5,seed=3")
     assert PRO  # the shared helpers are importable
+
+
+def test_a_lost_delete_answer_still_cancels_once(server, ark) -> None:
+    task_id = run(_with_client(server, lambda c: c.create(text_task())))
+    ark.faults = "drop@delete=1#1,queue=60"
+    run(_with_client(server, lambda c: c.delete(task_id)))  # cancelled, answer lost, retried: 400 → get: cancelled
+    assert ark.tasks[task_id].status == "cancelled" and ark.stats["delete"] == 2
+
+
+def test_settings_from_the_environment_hide_the_key() -> None:
+    from pipeline.settings import ARK_BASE_URL, Settings
+
+    s = Settings.from_env({"ARK_API_KEY": "sk-secret-key-77", "ARK_TASKS_PATH": "/v1/videos",
+                           "STORYFILM_FAULTS": "429=0.5"})
+    assert s.ark_base_url == ARK_BASE_URL == "https://ark.cn-beijing.volces.com/api/v3"
+    assert (s.tasks_path, s.faults) == ("/v1/videos", "429=0.5") and "sk-secret-key-77" not in repr(s)
+    assert Settings.from_env({"ARK_BASE_URL": "http://proxy/volc/v1"}).ark_base_url == "http://proxy/volc/v1"
+
+
+def test_a_gateway_path_end_to_end() -> None:
+    """Seeds 003/004: a reseller's base URL and tasks path; the same client works unchanged."""
+    async def create_and_get(client: ArkClient):
+        return await client.get(await client.create(text_task()))
+
+    with LocalServer(faults="queue=60", tasks_path="/volc/v1/contents/generations/tasks", api_prefix="") as gw:
+        task = run(_with_client(type("S", (), {"base_url": gw.root_url})(), create_and_get,
+                                tasks_path="/volc/v1/contents/generations/tasks"))
+    assert task.status == "queued" and task.model == PRO
