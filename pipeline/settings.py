@@ -14,10 +14,16 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     tasks_path: str = TASKS_PATH
+    faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (pipeline/ark/faults.py)
 
     @property
     def uses_local_backend(self) -> bool:
         return not self.api_key
+
+    @property
+    def ark_base_url(self) -> str:
+        """ARK_BASE_URL, else the Ark v3 data plane."""
+        return self.base_url or ARK_BASE_URL
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -26,11 +32,13 @@ class Settings:
             api_key=env.get("ARK_API_KEY") or None,
             base_url=(env.get("ARK_BASE_URL") or None),
             tasks_path=env.get("ARK_TASKS_PATH") or TASKS_PATH,
+            faults=env.get("STORYFILM_FAULTS") or None,
         )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
-        return f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r})"
+        return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
+                f"faults={self.faults!r})")
 
 
 def redact(text: str, secret: str | None) -> str:

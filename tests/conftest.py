@@ -34,3 +34,38 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or REPO, timeout=300)
+
+
+# -- Ark helpers (issue 4) ----------------------------------------------------------------------
+
+TASKS = "/contents/generations/tasks"
+PRO = "doubao-seedance-1-0-pro-250528"
+
+
+def ark_http(server, method: str, path: str = "", *, key: str | None = "local-preview", **kw):
+    """One raw request to a LocalServer's tasks API over a real socket (no retries)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    with httpx.Client(headers=headers, timeout=30) as http:
+        return http.request(method, server.base_url + TASKS + path, **kw)
+
+
+def wait_status(server, task_id: str, statuses: set[str], timeout: float = 30.0) -> dict:
+    """Poll a task over HTTP until its status is one of `statuses`; its JSON."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        body = ark_http(server, "GET", f"/{task_id}").json()
+        if body.get("status") in statuses or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def text_task(**params) -> dict:
+    """A small, cheap create body (1.0 pro, 480p, 2 s)."""
+    body = {"model": PRO, "content": [{"type": "text", "text": "A paper boat drifts on a pond."}],
+            "resolution": "480p", "duration": 2}
+    body.update(params)
+    return body

@@ -11,6 +11,7 @@ import uvicorn
 
 from pipeline.ark.server import LocalArk
 from pipeline.errors import StoryfilmError
+from pipeline.settings import TASKS_PATH
 
 LOCAL_KEY = "local-preview"  # the local server takes any bearer token; the client must send one
 
@@ -18,8 +19,10 @@ LOCAL_KEY = "local-preview"  # the local server takes any bearer token; the clie
 class LocalServer:
     """`with LocalServer() as server:` gives `server.base_url` and the `server.ark` state (stats, tasks)."""
 
-    def __init__(self, workdir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0, **options: Any):
+    def __init__(self, workdir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                 tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3", **options: Any):
         self.host, self.port = host, port
+        self.tasks_path, self.api_prefix = tasks_path, api_prefix
         self.ark: LocalArk | None = None
         self._workdir, self._options = workdir, options
         self._server: uvicorn.Server | None = None
@@ -28,7 +31,7 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/api/v3"
+        return f"http://{self.host}:{self.port}{self.api_prefix}"
 
     @property
     def root_url(self) -> str:
@@ -55,7 +58,7 @@ class LocalServer:
 
     async def _main(self) -> None:
         self.ark = LocalArk(self._workdir, **self._options)
-        config = uvicorn.Config(self.ark.app(), host=self.host, port=self.port, log_level="warning",
+        config = uvicorn.Config(self.ark.app(self.tasks_path, self.api_prefix), host=self.host, port=self.port, log_level="warning",
                                 lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
         serving = asyncio.create_task(self._server.serve())

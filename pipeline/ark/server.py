@@ -3,226 +3,114 @@
 Same paths, shapes and errors as the real tasks API (ark-api.md); each task is rendered as a
 preview clip by `render.py`. Files are served by the same app under unguessable URLs.
 `python -m pipeline serve` runs it standalone; `local.py` embeds it in a thread.
+
+    LocalArk      state: tasks (board.py), stats, faults; the HTTP handlers (this module)
+    validate.py   create body → TaskSpec, refusing like the service
+    board.py      admission (RPM), queue, concurrency, flex, expiry, retention
+    faultgate.py  counting and fault injection on the wire
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import collections
 import contextlib
-import datetime as dt
-import secrets
-import string
+import json
+import os
 import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from pipeline import images, models
-from pipeline.ark import render
-from pipeline.ark.types import TERMINAL
-from pipeline.errors import StoryfilmError
+from pipeline.ark import validate
+from pipeline.ark.answers import Refusal, invalid, not_found, request_id
+from pipeline.ark.board import Board, Clock, Limits
+from pipeline.ark.callbacks import CallbackPolicy, Notifier
+from pipeline.ark.faultgate import FaultGate
+from pipeline.ark.faults import ENV, Dice, Faults
+from pipeline.ark.tasks import LocalTask
 from pipeline.settings import TASKS_PATH
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 MAX_BODY = 64 * 1024 * 1024
-REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "BadRequest",
-           429: "TooManyRequests", 500: "InternalServerError"}
-
-
-class Refusal(Exception):
-    """An error answer in the service's shape (ark-api.md §10.1)."""
-
-    def __init__(self, status: int, code: str, message: str, param: str = ""):
-        self.status, self.code, self.message, self.param = status, code, message, param
-
-
-def invalid(param: str, reason: str) -> Refusal:
-    return Refusal(400, "InvalidParameter",
-                   f"The parameter `{param}` specified in the request is not valid: {reason}", param)
-
-
-@dataclass
-class LocalTask:
-    id: str
-    model: str
-    body: dict[str, Any]
-    width: int
-    height: int
-    frames: int
-    resolution: str
-    ratio: str
-    seed: int
-    first_frame: bytes | None
-    image_size: tuple[int, int] | None
-    status: str = "queued"
-    created_at: int = field(default_factory=lambda: int(time.time()))
-    updated_at: int = 0
-    error: dict[str, str] | None = None
-    files: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-
-    def as_json(self, base: str) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id, "model": self.model, "status": self.status, "error": self.error,
-            "created_at": self.created_at, "updated_at": self.updated_at or self.created_at,
-            "seed": self.seed, "resolution": self.resolution, "ratio": self.ratio,
-            "framespersecond": models.FPS, "service_tier": "default",
-            "execution_expires_after": self.body.get("execution_expires_after") or 172800,
-        }
-        if self.body.get("frames") is not None:
-            data["frames"] = self.frames
-        else:
-            data["duration"] = (self.frames - 1) // models.FPS
-        if self.status == "succeeded":
-            content = {"video_url": f"{base}/files/{self.files}/video.mp4"}
-            if self.body.get("return_last_frame"):
-                content["last_frame_url"] = f"{base}/files/{self.files}/last_frame.png"
-            tokens = models.tokens(self.width, self.height, self.frames)
-            data["content"] = content
-            data["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
-        return data
+STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
+FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
 
 
 class LocalArk:
-    """Task state and the worker that renders queued tasks."""
+    """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
+    (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
+    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run)."""
 
-    def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, render_slots: int = 2):
-        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-")
-        self.workdir = Path(workdir or self._tmp.name)
-        self.api_key = api_key
-        self.tasks: dict[str, LocalTask] = {}
+    def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
+                 max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
+                 sweep_interval: float = 0.5, **limits: Any):
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
+        self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
         self.stats: collections.Counter[str] = collections.Counter()
-        self._render_slots = asyncio.Semaphore(render_slots)
-        self._running: set[asyncio.Task[None]] = set()
+        self.clock = Clock()
+        self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
+        self.notifier = Notifier(callbacks, self.stats)
+        self._limits, self._render_slots = Limits(**limits), render_slots
+        self._board: Board | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
-    # -- create ----------------------------------------------------------------------
+    # -- faults: assignable per test (`server.ark.faults = Faults.parse(...)`) ------------
 
-    async def create(self, body: Any) -> LocalTask:
-        if not isinstance(body, dict):
-            raise invalid("body", "the request body must be a JSON object")
-        model = models.lookup(body.get("model") or "")
-        if model is None:
-            raise Refusal(404, "InvalidEndpointOrModel.NotFound",
-                          f"The model or endpoint {body.get('model')} does not exist or you do not have access to it.",
-                          "model")
-        content = body.get("content")
-        if not isinstance(content, list) or not content:
-            raise Refusal(400, "MissingParameter", "The request failed because it is missing `content`.", "content")
-        text = " ".join(i.get("text", "") for i in content if isinstance(i, dict) and i.get("type") == "text")
-        image_items = [i for i in content if isinstance(i, dict) and i.get("type") == "image_url"]
-        first = [i for i in image_items if i.get("role") in (None, "first_frame")]
-        if len(first) > 1:
-            raise invalid("content", "role must be specified for image contents")
-        first_frame = await self._fetch_image(first[0]) if first else None
-        info = images.sniff(first_frame) if first_frame else None
-        if first_frame is not None and info is None:
-            raise Refusal(400, "InvalidImageURL.InvalidFormat", "The image could not be decoded.", "content")
+    @property
+    def faults(self) -> Faults:
+        return self._dice.faults
 
-        resolution = _opt(body, "resolution", model.default_resolution)
-        if resolution not in model.resolutions:
-            raise invalid("resolution", f"{model.id} supports {', '.join(model.resolutions)}")
-        ratio = _opt(body, "ratio", "adaptive" if (info or model.t2v_adaptive) else "16:9")
-        if ratio == "adaptive":
-            ratio = models.closest_ratio(info.width, info.height) if info else "16:9"
-        if ratio not in models.RATIOS:
-            raise invalid("ratio", f"must be one of {', '.join(models.RATIOS)} or adaptive")
-        frames = _opt(body, "frames", None)
-        if frames is not None:
-            if not model.frames or not isinstance(frames, int) or not models.valid_frames(frames):
-                raise invalid("frames", "must be 25+4n within [29, 289] on a model that takes frames")
-        else:
-            duration = _opt(body, "duration", model.default_duration)
-            low, high = model.duration_range
-            if not isinstance(duration, int) or not (low <= duration <= high or
-                                                     (duration == -1 and model.model_chooses_duration)):
-                raise invalid("duration", f"must be within [{low}, {high}]")
-            frames = models.frames_for(duration if duration > 0 else 5)
-        seed = _opt(body, "seed", -1)
-        if not isinstance(seed, int) or not -1 <= seed <= 2**32 - 1:
-            raise invalid("seed", "must be within [-1, 4294967295]")
-        if seed == -1:
-            seed = secrets.randbelow(2**31)
-        width, height = model.size(resolution, ratio)
-        task = LocalTask(id=_task_id(), model=model.id, body=body, width=width, height=height, frames=frames,
-                         resolution=resolution, ratio=ratio, seed=seed, first_frame=first_frame,
-                         image_size=(info.width, info.height) if info else None)
-        task.body = {**body, "_text": text}
-        self.tasks[task.id] = task
-        self._spawn(self._run(task))
-        return task
+    @faults.setter
+    def faults(self, value: Faults | str) -> None:
+        self._dice = Dice(Faults.parse(value) if isinstance(value, str) else value)
 
-    async def _fetch_image(self, item: dict[str, Any]) -> bytes:
-        url = (item.get("image_url") or {}).get("url") or ""
-        if url.startswith("data:"):
-            header, _, payload = url.partition(",")
-            if not header.endswith(";base64") or not header[5:].startswith("image/"):
-                raise Refusal(400, "InvalidImageURL.InvalidFormat", "The image data URL is not valid.", "content")
-            try:
-                return base64.b64decode(payload, validate=True)
-            except binascii.Error:
-                raise Refusal(400, "InvalidImageURL.InvalidFormat", "The image base64 is not valid.", "content")
-        if url.startswith(("http://", "https://")):
-            try:
-                async with httpx.AsyncClient(timeout=30) as http:
-                    response = await http.get(url)
-                response.raise_for_status()
-                return response.content
-            except httpx.HTTPError as exc:
-                raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image URL could not be fetched: {exc}",
-                              "content")
-        raise Refusal(400, "InvalidImageURL.EmptyURL" if not url else "InvalidImageURL.InvalidFormat",
-                      "The image URL is empty or not supported.", "content")
+    @property
+    def board(self) -> Board:
+        if self._board is None:  # made inside the server's event loop
+            self._board = Board(self.workdir, limits=self._limits, dice=lambda: self._dice, notify=self._notify,
+                                render_slots=self._render_slots, clock=self.clock)
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        return self._board
 
-    # -- the worker ------------------------------------------------------------------
+    @property
+    def tasks(self) -> dict[str, LocalTask]:
+        return self.board.tasks if self._board else {}
 
-    def _spawn(self, coro) -> None:
-        job = asyncio.get_running_loop().create_task(coro)
-        self._running.add(job)
-        job.add_done_callback(self._running.discard)
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward; expiry and retention apply at the next sweep."""
+        self.clock.offset += seconds
 
-    async def _run(self, task: LocalTask) -> None:
-        async with self._render_slots:
-            if task.status != "queued":
-                return
-            self._set(task, "running")
-            folder = self.workdir / task.files
-            folder.mkdir(parents=True, exist_ok=True)
-            spec = render.ClipSpec(width=task.width, height=task.height, frames=task.frames, fps=models.FPS,
-                                   seed=task.seed, text=task.body["_text"], first_frame=task.first_frame)
-            last = folder / "last_frame.png" if task.body.get("return_last_frame") else None
-            try:
-                await asyncio.to_thread(render.render_clip, spec, folder / "video.mp4", last,
-                                        image_size=task.image_size)
-            except StoryfilmError as exc:
-                task.error = {"code": "InternalServiceError", "message": str(exc)[:500]}
-                self._set(task, "failed")
-                return
-            self._set(task, "succeeded")
+    def _notify(self, task: LocalTask) -> None:
+        if task.spec.callback_url:
+            self.notifier.post(task.id, task.spec.callback_url, task.as_json(task.base))
 
-    def _set(self, task: LocalTask, status: str) -> None:
-        task.status = status
-        task.updated_at = int(time.time())
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            if self._board is not None:
+                self._board.sweep()
 
     async def aclose(self) -> None:
-        for job in list(self._running):
-            job.cancel()
-        await asyncio.gather(*self._running, return_exceptions=True)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._board is not None:
+            await self._board.aclose()
+        await self.notifier.aclose()
         if self._tmp:
             self._tmp.cleanup()
 
     # -- HTTP --------------------------------------------------------------------------
 
-    def app(self, tasks_path: str = TASKS_PATH) -> Starlette:
-        prefix = "/api/v3/" + tasks_path.strip("/")
+    def app(self, tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3") -> Any:
+        """The ASGI app: the tasks API at api_prefix + tasks_path (a gateway's path for tests of
+        seeds 003/004, with api_prefix=""), files under /files/."""
+        prefix = "/" + "/".join(p.strip("/") for p in (api_prefix, tasks_path) if p.strip("/"))
         routes = [
             Route(prefix, self._http_create, methods=["POST"]),
             Route(prefix, self._http_list, methods=["GET"]),
@@ -237,82 +125,102 @@ class LocalArk:
             yield
             await self.aclose()
 
-        return Starlette(routes=routes, lifespan=lifespan)
+        def operation(method: str, path: str) -> str | None:
+            if path.startswith("/files/"):
+                return "download"
+            if path == prefix:
+                return {"POST": "create", "GET": "list"}.get(method)
+            if path.startswith(prefix + "/"):
+                return {"GET": "get", "DELETE": "delete"}.get(method)
+            return None
 
-    async def _answer(self, request: Request, op: str, handler) -> Response:
-        self.stats[op] += 1
-        request_id = "02" + str(int(time.time() * 1000)) + secrets.token_hex(16)
+        return FaultGate(Starlette(routes=routes, lifespan=lifespan), operation=operation,
+                         dice=lambda: self._dice, stats=self.stats)
+
+    async def _answer(self, request: Request, handler: Callable[[], Awaitable[tuple[int, Any]]]) -> Response:
+        rid = request_id()
+        headers = {"X-Request-Id": rid}
         try:
             self._authorize(request)
             status, body = await handler()
         except Refusal as r:
-            body = {"error": {"code": r.code, "message": f"{r.message} Request id: {request_id}",
-                              "param": r.param, "type": REASONS.get(r.status, "BadRequest")}}
-            status = r.status
-        return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id})
+            status, body = r.status, r.body(rid)
+            headers.update(r.headers)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     def _authorize(self, request: Request) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or (self.api_key and token.strip() != self.api_key):
             raise Refusal(401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid.")
 
-    def _base(self, request: Request) -> str:
-        return str(request.base_url).rstrip("/")
-
     async def _http_create(self, request: Request) -> Response:
-        async def handle():
-            raw = await request.body()
-            if len(raw) > MAX_BODY:
-                raise Refusal(413, "InvalidParameter", "The request body is larger than 64 MB.")
-            try:
-                body = await request.json()
-            except ValueError:
-                raise invalid("body", "the request body is not valid JSON")
-            task = await self.create(body)
-            return 200, {"id": task.id}
-        return await self._answer(request, "create", handle)
+        async def handle() -> tuple[int, Any]:
+            body = await self._read_json(request)
+            spec = await validate.parse(body)
+            task = self.board.admit(spec, str(request.base_url).rstrip("/"))
+            answer: dict[str, Any] = {"id": task.id}
+            if spec.safety_identifier is not None:
+                answer["safety_identifier"] = spec.safety_identifier
+            return 200, answer
+        return await self._answer(request, handle)
+
+    async def _read_json(self, request: Request) -> Any:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise self._too_large()
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.max_body:
+                raise self._too_large()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise invalid("body", "the request body is not valid JSON") from None
+
+    def _too_large(self) -> Refusal:
+        return Refusal(413, "InvalidParameter", f"The request body is larger than {self.max_body} bytes.", "body")
 
     async def _http_get(self, request: Request) -> Response:
-        async def handle():
-            return 200, self._find(request.path_params["task_id"]).as_json(self._base(request))
-        return await self._answer(request, "get", handle)
+        async def handle() -> tuple[int, Any]:
+            return 200, self._find(request.path_params["task_id"]).as_json(str(request.base_url).rstrip("/"))
+        return await self._answer(request, handle)
 
     async def _http_list(self, request: Request) -> Response:
-        async def handle():
+        async def handle() -> tuple[int, Any]:
             q = request.query_params
-            found = sorted(self.tasks.values(), key=lambda t: (t.created_at, t.id), reverse=True)
-            if ids := q.getlist("filter.task_ids"):
-                found = [t for t in found if t.id in ids]
-            if status := q.get("filter.status"):
-                found = [t for t in found if t.status == status]
-            if model := q.get("filter.model"):
-                found = [t for t in found if t.model == model]
-            num, size = _page(q.get("page_num"), "page_num"), _page(q.get("page_size"), "page_size")
+            num, size = _page(q.get("page_num"), "page_num", 1), _page(q.get("page_size"), "page_size", 10)
+            status = q.get("filter.status")
+            if status and status not in STATUSES:
+                raise invalid("filter.status", f"must be one of {', '.join(STATUSES)}")
+            tier = q.get("filter.service_tier")
+            if tier and tier not in ("default", "flex"):
+                raise invalid("filter.service_tier", "must be default or flex")
+            ids = set(q.getlist("filter.task_ids"))
+            model = q.get("filter.model")
+            found = [t for t in self.tasks.values()
+                     if (not ids or t.id in ids) and (not status or t.status == status)
+                     and (not model or t.model == model) and (not tier or t.spec.service_tier == tier)]
+            found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
+            base = str(request.base_url).rstrip("/")
             page = found[(num - 1) * size: num * size]
-            return 200, {"total": len(found), "items": [t.as_json(self._base(request)) for t in page]}
-        return await self._answer(request, "list", handle)
+            return 200, {"total": len(found), "items": [t.as_json(base) for t in page]}
+        return await self._answer(request, handle)
 
     async def _http_delete(self, request: Request) -> Response:
-        async def handle():
-            task = self._find(request.path_params["task_id"])
-            if task.status == "queued":
-                self._set(task, "cancelled")
-            elif task.status in TERMINAL - {"cancelled"}:
-                del self.tasks[task.id]
-            else:
-                raise Refusal(400, "InvalidParameter",
-                              f"The task {task.id} is {task.status} and cannot be cancelled or deleted.", "id")
+        async def handle() -> tuple[int, Any]:
+            self.board.delete(self._find(request.path_params["task_id"]))
             return 200, {}
-        return await self._answer(request, "delete", handle)
+        return await self._answer(request, handle)
 
     async def _http_file(self, request: Request) -> Response:
-        self.stats["download"] += 1
         token, name = request.path_params["token"], request.path_params["name"]
         path = self.workdir / token / name
-        if name not in ("video.mp4", "last_frame.png") or not path.is_file():
-            return JSONResponse({"error": {"code": "NotFound", "message": "no such file", "param": "",
-                                           "type": "NotFound"}}, status_code=404)
-        return FileResponse(path, media_type="video/mp4" if name.endswith(".mp4") else "image/png")
+        if name not in FILE_TYPES or "/" in token or token.startswith(".") or not path.is_file():
+            rid = request_id()
+            return JSONResponse(Refusal(404, "NotFound", "The specified file is not found or has expired.").body(rid),
+                                status_code=404, headers={"X-Request-Id": rid})
+        return FileResponse(path, media_type=FILE_TYPES[name])
 
     async def _http_stats(self, request: Request) -> Response:
         return JSONResponse(dict(self.stats))
@@ -320,24 +228,13 @@ class LocalArk:
     def _find(self, task_id: str) -> LocalTask:
         task = self.tasks.get(task_id)
         if task is None:
-            raise Refusal(404, "NotFound.TaskId", f"The specified task {task_id} is not found.", "id")
+            raise not_found(task_id)
         return task
 
 
-def _opt(body: dict[str, Any], name: str, default: Any) -> Any:
-    """An optional field: absent and explicit null both mean "not given" (ark-api.md §2.1)."""
-    value = body.get(name)
-    return default if value is None else value
-
-
-def _page(value: str | None, name: str) -> int:
-    if value is None:
-        return 1 if name == "page_num" else 10
+def _page(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
     if not value.isdigit() or not 1 <= int(value) <= 500:
         raise invalid(name, "must be an integer within [1, 500]")
     return int(value)
-
-
-def _task_id() -> str:
-    stamp = dt.datetime.now(BEIJING).strftime("%Y%m%d%H%M%S")
-    return f"cgt-{stamp}-" + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(5))

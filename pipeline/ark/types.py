@@ -14,6 +14,14 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 @dataclass(frozen=True)
 class TaskError:
     code: str
@@ -39,6 +47,10 @@ class Task:
     service_tier: str | None = None
     execution_expires_after: int | None = None
     generate_audio: bool | None = None
+    draft: bool | None = None
+    draft_task_id: str | None = None
+    priority: int | None = None
+    safety_identifier: str | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -52,19 +64,21 @@ class Task:
         status = data.get("status")
         # An unknown status (a gateway's "submitted", say) is read as queued: keep polling.
         status = status if status in KNOWN else "queued"
-        content = data.get("content") or {}
-        usage = data.get("usage") or {}
+        content = data.get("content") if isinstance(data.get("content"), dict) else {}
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         err = data.get("error") or data.get("failure_reason")
         error = TaskError(str(err.get("code", "")), str(err.get("message", ""))) if isinstance(err, dict) else None
         return cls(
             id=str(data.get("id", "")), model=str(data.get("model", "")), status=status,
             created_at=_int(data.get("created_at")), updated_at=_int(data.get("updated_at")),
             video_url=content.get("video_url") or None, last_frame_url=content.get("last_frame_url") or None,
-            error=error, seed=_int(data.get("seed")), resolution=data.get("resolution"), ratio=data.get("ratio"),
+            error=error, seed=_int(data.get("seed")), resolution=_str(data.get("resolution")), ratio=_str(data.get("ratio")),
             duration=_int(data.get("duration")), frames=_int(data.get("frames")),
-            framespersecond=_int(data.get("framespersecond")), service_tier=data.get("service_tier"),
+            framespersecond=_int(data.get("framespersecond")), service_tier=_str(data.get("service_tier")),
             execution_expires_after=_int(data.get("execution_expires_after")),
-            generate_audio=data.get("generate_audio") if isinstance(data.get("generate_audio"), bool) else None,
+            generate_audio=_bool(data.get("generate_audio")), draft=_bool(data.get("draft")),
+            draft_task_id=_str(data.get("draft_task_id")), priority=_int(data.get("priority")),
+            safety_identifier=_str(data.get("safety_identifier")),
             completion_tokens=_int(usage.get("completion_tokens")), total_tokens=_int(usage.get("total_tokens")),
             raw=data,
         )

@@ -1,0 +1,48 @@
+"""Error answers in the service's shape (ark-api.md §10.1) and its request ids."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "BadRequest",
+           429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable",
+           504: "GatewayTimeout"}
+
+
+class Refusal(Exception):
+    """The service refuses a request: HTTP status, error code, message and the offending parameter."""
+
+    def __init__(self, status: int, code: str, message: str, param: str = "",
+                 headers: dict[str, str] | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message, self.param = status, code, message, param
+        self.headers = headers or {}
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return error_body(self.status, self.code, self.message, request_id, self.param)
+
+
+def invalid(param: str, reason: str, code: str = "InvalidParameter") -> Refusal:
+    return Refusal(400, code, f"The parameter `{param}` specified in the request is not valid: {reason}.", param)
+
+
+def missing(param: str) -> Refusal:
+    return Refusal(400, "MissingParameter",
+                   f"The request failed because it is missing one or multiple required parameters: `{param}`.",
+                   param)
+
+
+def not_found(task_id: str) -> Refusal:
+    return Refusal(404, "NotFound.TaskId", f"The specified task {task_id} is not found.", "id")
+
+
+def request_id() -> str:
+    """`"02"` + 13-digit ms epoch + hex, like the service's (ark-api.md §1)."""
+    return "02" + str(int(time.time() * 1000)) + secrets.token_hex(19)
+
+
+def error_body(status: int, code: str, message: str, req_id: str, param: str = "") -> dict[str, Any]:
+    return {"error": {"code": code, "message": f"{message} Request id: {req_id}", "param": param,
+                      "type": REASONS.get(status, "BadRequest")}}
