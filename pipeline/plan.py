@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from pipeline import media, models
+from pipeline.ark import wire
 from pipeline.storyboard import Shot, Storyboard
 
 KEY_VERSION = 2
@@ -96,7 +97,8 @@ class ShotJob:
         for item in shot.references:
             kind, role = ROLES[item.kind]
             content.append({"type": kind, kind: {"url": item.data_url()}, "role": role})
-        return {"model": shot.model_id, "content": content, **self.params()}
+        body = {"model": shot.model_id, "content": content, **self.params()}
+        return wire.encode(body, self.model.parameter_style)
 
 
 def compile_plan(board: Storyboard) -> nx.DiGraph:
