@@ -1,44 +1,119 @@
-"""Joining shot clips into one film with FFmpeg (the command is built with ffmpeg-python)."""
+"""Film assembly: probe the clips, lay them on the timeline, make the film with one ffmpeg run
+(stream copy when nothing needs re-encoding), then write the review sheets beside it.
+
+    assemble(clips, spec, out) -> FilmReport
+
+The types live in pipeline/filmspec.py, the frame arithmetic in timeline.py, the ffmpeg commands
+in joingraph.py (sound: soundtrack.py; text tracks: captions.py, chapters.py), the sheets and
+seam scores in review.py.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg as ff
-
-from pipeline import ffmpeg
+from pipeline import chapters as chapter_file
+from pipeline import captions, ffmpeg, review, timeline
+from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
+                               Transition)
+from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
 from pipeline.models import FPS
 
-ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 16, "pix_fmt": "yuv420p", "threads": 2,
-          "movflags": "+faststart", "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
+__all__ = ["assemble", "join", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
+           "FilmFormat", "AssemblyError"]
+
+
+def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
+    """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it."""
+    if not clips:
+        raise AssemblyError("no clips to assemble")
+    for clip in clips:
+        if not Path(clip.path).is_file():
+            raise AssemblyError(f"shot {clip.shot_id!r}: clip {clip.path} does not exist")
+    infos = ffmpeg.probe_many([Path(c.path) for c in clips])
+    for clip, info in zip(clips, infos):
+        if not info.width or not info.frames:
+            raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
+    lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
+    segments = timeline.plan(clips, lengths, spec)
+    sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
+    chapters = timeline.chapters(segments, spec.fps)
+    cues = timeline.cues(segments, spec.fps)
+    fast = can_copy(segments, infos, spec)
+    warnings = [] if clips[0].transition.kind == "cut" else [
+        f"shot {clips[0].shot_id!r}: the first shot has no shot before it to {clips[0].transition.kind} from"]
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    srt_out = out.with_suffix(".srt") if cues else None
+    with tempfile.TemporaryDirectory(prefix="storyfilm-assemble-") as tmp:
+        work = Path(tmp)
+        extras = Extras(chapters=work / "chapters.txt", srt=work / "captions.srt" if cues else None)
+        extras.chapters.write_text(chapter_file.ffmetadata(chapters), encoding="utf-8")
+        if extras.srt:
+            extras.srt.write_text(captions.srt(cues), encoding="utf-8")
+        if fast:
+            clip_list = work / "clips.txt"
+            clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
+            args = copy_args(clip_list, partial, extras)
+        else:
+            args = encode_args(segments, sources, spec, partial, extras)
+        try:
+            ffmpeg.run(args, what="assemble the film")
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, out)
+        if extras.srt and srt_out:
+            srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
+
+    frames = timeline.film_frames(segments)
+    report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast, srt=srt_out,
+                        chapters=chapters, warnings=warnings)
+    if spec.review:
+        result = review.review(segments, sources, spec, out)
+        report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
+        report.warnings += result.warnings
+    else:
+        report.seams = [Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, None)
+                        for a, b in zip(segments, segments[1:])]
+    return report
+
+
+def can_copy(segments: list[timeline.Segment], infos: list[ffmpeg.MediaInfo], spec: FilmSpec) -> bool:
+    """Stream copy is exact only when every clip is used whole, at the film's format, with matching
+    H.264 configurations and AAC 48 kHz stereo sound, and nothing is mixed or drawn over it."""
+    if spec.soundtrack or spec.burn_captions:
+        return False
+    for seg, info in zip(segments, infos):
+        if seg.start or seg.frames != seg.source_frames or seg.overlap:
+            return False
+        if (info.width, info.height) != (spec.width, spec.height) or info.sar not in (None, "1:1"):
+            return False
+        if not info.fps or abs(info.fps - spec.fps) > 0.01 or info.pix_fmt != "yuv420p":
+            return False
+        if not (info.video_codec or "").startswith("h264") or info.audio_codec != "aac":
+            return False
+        if info.audio_rate != 48_000 or info.audio_channels != 2:
+            return False
+    configs = {ffmpeg.avc_config(Path(seg.clip.path)) for seg in segments}
+    return len(configs) == 1 and None not in configs
 
 
 @dataclass(frozen=True)
 class FilmFormat:
+    """The skeleton's film format; `join` keeps the skeleton's CLI working until it calls assemble."""
+
     width: int
     height: int
     fps: int = FPS
 
 
-def join_args(clips: list[Path], out: Path, fmt: FilmFormat) -> list[str]:
-    """The ffmpeg argv (without the binary) that joins the clips at the film's format."""
-    parts = []
-    for clip in clips:
-        video = ff.input(str(clip)).video
-        video = (video.filter("scale", fmt.width, fmt.height, force_original_aspect_ratio="decrease")
-                 .filter("pad", fmt.width, fmt.height, "(ow-iw)/2", "(oh-ih)/2")
-                 .filter("setsar", 1).filter("fps", fmt.fps).filter("format", "yuv420p"))
-        parts.append(video)
-    joined = ff.concat(*parts, v=1, a=0)
-    return ff.output(joined, str(out), r=fmt.fps, **ENCODE).overwrite_output().get_args()
-
-
 def join(clips: list[Path], out: Path, fmt: FilmFormat) -> Path:
-    """Write the film; the finished file replaces `out` atomically."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
-    ffmpeg.run(join_args(clips, partial, fmt), what="join the clips")
-    os.replace(partial, out)
+    """Join whole clips with cuts (every frame kept), no review sheets: the skeleton's behaviour."""
+    spec = FilmSpec(fmt.width, fmt.height, fmt.fps, drop_repeated_frame=False, review=False)
+    assemble([ClipIn(Path(p), Path(p).stem) for p in clips], spec, out)
     return out
