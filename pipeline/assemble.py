@@ -22,6 +22,8 @@ from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam
 from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
 from pipeline.models import FPS
 
+SILENCE_DB = -90.0
+
 __all__ = ["assemble", "join", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
            "FilmFormat", "AssemblyError"]
 
@@ -60,7 +62,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
             clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
             args = copy_args(clip_list, partial, extras)
         else:
-            args = encode_args(segments, sources, spec, partial, extras)
+            args = encode_args(segments, sources, spec, partial, extras, audible=_audible(sources, spec))
         try:
             ffmpeg.run(args, what="assemble the film")
         except BaseException:
@@ -101,6 +103,14 @@ def can_copy(segments: list[timeline.Segment], infos: list[ffmpeg.MediaInfo], sp
             return False
     configs = {ffmpeg.avc_config(Path(seg.clip.path)) for seg in segments}
     return len(configs) == 1 and None not in configs
+
+
+def _audible(sources: list[Source], spec: FilmSpec) -> bool:
+    """Does any clip, or the music, make a sound (peak above the 16-bit noise floor)?"""
+    if spec.loudness is None:
+        return True  # nothing to protect from a silent mix
+    sounding = [s.path for s in sources if s.has_audio] + ([spec.soundtrack.path] if spec.soundtrack else [])
+    return any(peak > SILENCE_DB for peak in ffmpeg.peak_levels(sounding))
 
 
 @dataclass(frozen=True)

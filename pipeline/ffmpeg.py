@@ -197,3 +197,19 @@ def _channels(layout: str) -> int | None:
         return named[layout]
     m = re.match(r"(\d+)", layout)
     return int(m[1]) if m else None
+
+
+_PEAK = re.compile(r"Parsed_volumedetect_(\d+) @ [^\]]*\] max_volume: (-?[\d.]+|-inf) dB")
+
+
+def peak_levels(paths: list[Path]) -> list[float]:
+    """The peak level (dBFS, -inf for digital silence) of each file's first audio stream, decoded
+    by one ffmpeg process."""
+    if not paths:
+        return []
+    args = [a for p in paths for a in ("-i", str(p))]
+    graph = ";".join(f"[{i}:a:0]volumedetect[o{i}]" for i in range(len(paths)))
+    outputs = [a for i in range(len(paths)) for a in ("-map", f"[o{i}]", "-f", "null", "-")]
+    text = run([*args, "-filter_complex", graph, *outputs], what="measure audio levels").stderr.decode(errors="replace")
+    peaks = {int(m[1]): float(m[2]) for m in _PEAK.finditer(text)}
+    return [peaks.get(i, float("-inf")) for i in range(len(paths))]

@@ -106,7 +106,9 @@ def _concat(pending: list[tuple], fps: int):
 
 
 def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,
-                extras: Extras) -> list[str]:
+                extras: Extras, *, audible: bool = True) -> list[str]:
+    """`audible`: some input makes a sound. Loudness normalisation of pure silence divides by zero
+    (loudnorm emits NaN), so a silent film keeps its silence as it is."""
     fps = spec.fps
     parts = []
     for seg, src in zip(segments, sources, strict=True):
@@ -116,11 +118,11 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
     total = segments[-1].film_end
     samples = total * samples_per_frame(fps)
     if spec.burn_captions and extras.srt:
-        video = video.filter("subtitles", filename=str(extras.srt), force_style=captions.burn_style(spec.height))
+        video = video.filter("subtitles", filename=str(extras.srt), force_style=captions.BURN_STYLE)
     if spec.soundtrack:
         music = soundtrack.music(soundtrack.music_input(spec.soundtrack), spec.soundtrack, samples)
         audio = soundtrack.duck_and_mix(audio, music)
-    audio = soundtrack.master(audio, spec.loudness, samples)
+    audio = soundtrack.master(audio, spec.loudness if audible else None, samples)
     streams = [video, audio]
     opts: dict = {**VIDEO, **AUDIO, "r": fps, "frames:v": total}
     if extras.srt:

@@ -10,6 +10,7 @@ import ffmpeg as ff
 from pipeline.filmspec import Soundtrack
 
 RATE = 48_000
+BLOCK = 1024
 # the music dips under the shots' own sound: fast attack, slow release so speech is not pumped
 DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 400, "makeup": 1}
 
@@ -44,15 +45,21 @@ def music(source, track: Soundtrack, samples: int):
     return audio
 
 
+def _blocks(audio):
+    """Fixed-size frames. Two-input filters take whatever both inputs have ready, which depends on
+    thread timing; sidechaincompress's output depends on that chunking, so pin it."""
+    return audio.filter("asetnsamples", n=BLOCK)
+
+
 def duck_and_mix(shots, music_stream):
     """The music compressed whenever the shots make sound, then both summed at full level."""
-    split = shots.filter_multi_output("asplit", 2)
-    ducked = ff.filter([music_stream, split[1]], "sidechaincompress", **DUCK)
-    return ff.filter([split[0], ducked], "amix", inputs=2, duration="first", normalize=0)
+    split = _blocks(shots).filter_multi_output("asplit", 2)
+    ducked = ff.filter([_blocks(music_stream), split[1]], "sidechaincompress", **DUCK)
+    return ff.filter([split[0], _blocks(ducked)], "amix", inputs=2, duration="first", normalize=0)
 
 
 def master(audio, loudness: float | None, samples: int):
     """The whole mix brought to `loudness` LUFS (EBU R128), at 48 kHz stereo, `samples` long."""
     if loudness is not None:
-        audio = audio.filter("loudnorm", I=loudness, TP=-1.5, LRA=11)
+        audio = _blocks(audio).filter("loudnorm", I=loudness, TP=-1.5, LRA=11)
     return conform(audio, samples=samples)
