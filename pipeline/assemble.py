@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import chapters as chapter_file
-from pipeline import captions, ffmpeg, review, timeline
+from pipeline import captions, ffmpeg, mp4box, review, timeline
 from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                Transition)
 from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
@@ -35,16 +35,21 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
     for clip in clips:
         if not Path(clip.path).is_file():
             raise AssemblyError(f"shot {clip.shot_id!r}: clip {clip.path} does not exist")
-    infos = ffmpeg.probe_many([Path(c.path) for c in clips])
-    for clip, info in zip(clips, infos):
-        if not info.width or not info.frames:
-            raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
-    lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
-    segments = timeline.plan(clips, lengths, spec)
-    sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
+    lengths = copyable_lengths(clips, spec)
+    fast = lengths is not None
+    if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
+        segments = timeline.plan(clips, lengths, spec)
+        sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
+    else:
+        infos = ffmpeg.probe_many([Path(c.path) for c in clips])
+        for clip, info in zip(clips, infos):
+            if not info.width or not info.frames:
+                raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
+        lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
+        segments = timeline.plan(clips, lengths, spec)
+        sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
     chapters = timeline.chapters(segments, spec.fps)
     cues = timeline.cues(segments, spec.fps)
-    fast = can_copy(segments, infos, spec)
     warnings = [] if clips[0].transition.kind == "cut" else [
         f"shot {clips[0].shot_id!r}: the first shot has no shot before it to {clips[0].transition.kind} from"]
 
@@ -85,24 +90,34 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
     return report
 
 
-def can_copy(segments: list[timeline.Segment], infos: list[ffmpeg.MediaInfo], spec: FilmSpec) -> bool:
-    """Stream copy is exact only when every clip is used whole, at the film's format, with matching
-    H.264 configurations and AAC 48 kHz stereo sound, and nothing is mixed or drawn over it."""
+def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
+    """The clips' frame counts when they can be joined by stream copy, else None. That is exact
+    only when every clip is used whole and entered by a cut (no repeated frame to drop), at the
+    film's size and rate, with one H.264 8-bit 4:2:0 configuration and one AAC 48 kHz stereo
+    configuration, and nothing is mixed or drawn over the picture."""
     if spec.soundtrack or spec.burn_captions:
-        return False
-    for seg, info in zip(segments, infos):
-        if seg.start or seg.frames != seg.source_frames or seg.overlap:
-            return False
-        if (info.width, info.height) != (spec.width, spec.height) or info.sar not in (None, "1:1"):
-            return False
-        if not info.fps or abs(info.fps - spec.fps) > 0.01 or info.pix_fmt != "yuv420p":
-            return False
-        if not (info.video_codec or "").startswith("h264") or info.audio_codec != "aac":
-            return False
-        if info.audio_rate != 48_000 or info.audio_channels != 2:
-            return False
-    configs = {ffmpeg.avc_config(Path(seg.clip.path)) for seg in segments}
-    return len(configs) == 1 and None not in configs
+        return None
+    for i, clip in enumerate(clips):
+        if clip.trim_in or clip.trim_out is not None or (i and clip.transition.kind != "cut"):
+            return None
+        if i and clip.chained and spec.drop_repeated_frame:
+            return None
+    described = [mp4box.describe(Path(c.path)) for c in clips]
+    if not all(d and d.video and d.audio for d in described):
+        return None
+    videos = {(d.video.codec, d.video.avcc, d.video.width, d.video.height, d.video.fps, d.video.square_pixels)
+              for d in described}
+    audios = {(d.audio.codec, d.audio.config, d.audio.rate, d.audio.channels) for d in described}
+    if len(videos) != 1 or len(audios) != 1:
+        return None
+    (codec, avcc, width, height, fps, square), (acodec, aconfig, rate, channels) = videos.pop(), audios.pop()
+    if codec != "avc1" or not avcc or not mp4box.avc_is_yuv420p(avcc) or not square:
+        return None
+    if (width, height) != (spec.width, spec.height) or not fps or abs(fps - spec.fps) > 0.01:
+        return None
+    if acodec != "mp4a" or not aconfig or (rate, channels) != (48_000, 2):
+        return None
+    return [d.video.frames for d in described]
 
 
 def _audible(sources: list[Source], spec: FilmSpec) -> bool:

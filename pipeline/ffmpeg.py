@@ -14,6 +14,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeline import mp4box
 from pipeline.errors import FfmpegError
 
 
@@ -121,7 +122,9 @@ def probe_many(paths: list[Path], *, count_frames: bool = True) -> list[MediaInf
     bounds = sorted(heads.values()) + [len(text)]
     infos = [_parse_head(text[bounds[i]:bounds[i + 1]], path) for i, path in enumerate(paths)]
     if count_frames:
-        counts = _count_frames([p for p, info in zip(paths, infos) if info.width])
+        from_boxes = {str(p): t.frames for p in paths if (t := mp4box.video_track(p)) and t.frames}
+        counts = from_boxes | _count_frames([p for p, info in zip(paths, infos)
+                                             if info.width and str(p) not in from_boxes])
         infos = [replace(info, frames=counts.get(str(p))) if info.width else info for p, info in zip(paths, infos)]
     return infos
 
@@ -170,12 +173,8 @@ def _count_frames(paths: list[Path]) -> dict[str, int]:
 def avc_config(path: Path) -> bytes | None:
     """The H.264 decoder configuration (the avcC box) of an MP4: clips may be joined by stream copy
     only when theirs are identical, since MP4 keeps SPS/PPS out of band, once per track."""
-    data = path.read_bytes()
-    at = data.find(b"avcC")
-    if at < 4:
-        return None
-    size = int.from_bytes(data[at - 4:at], "big")
-    return data[at + 4:at - 4 + size] if 8 < size < 4096 else None
+    track = mp4box.video_track(path)
+    return track.avcc if track else None
 
 
 _TIME = re.compile(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)")
