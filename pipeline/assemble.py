@@ -35,6 +35,8 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
     for clip in clips:
         if not Path(clip.path).is_file():
             raise AssemblyError(f"shot {clip.shot_id!r}: clip {clip.path} does not exist")
+    if spec.soundtrack and not Path(spec.soundtrack.path).is_file():
+        raise AssemblyError(f"soundtrack {spec.soundtrack.path} does not exist")
     lengths = copyable_lengths(clips, spec)
     fast = lengths is not None
     if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself

@@ -70,6 +70,7 @@ class FilmSpec:
     loudness: float | None = -16.0  # integrated LUFS of the re-encoded mix; None leaves levels alone
     review: bool = True  # write the contact sheet and seam strip and score the joins
     seam_warn_below: float = 0.6  # SSIM under which a chained join is reported as broken
+    seam_warn_below_db: float = 20.0  # ... or PSNR (dB) under which it is
     drift_warn_above: float = 24.0  # mean YUV distance (8-bit levels) along a chain that warns
 
     def __post_init__(self) -> None:
@@ -81,13 +82,15 @@ class FilmSpec:
 
 @dataclass(frozen=True)
 class Seam:
-    """One join between consecutive shots; `score` is SSIM (1.0 = identical) of the outgoing
-    clip's last frame and the incoming clip's first frame, None when review was off."""
+    """One join between consecutive shots; `score` is SSIM (1.0 = identical) and `psnr` the PSNR
+    in dB (100 = identical) of the outgoing clip's last frame and the incoming clip's first frame
+    (before any repeated frame is dropped); both None when review was off."""
 
     from_shot: str
     to_shot: str
     chained: bool
     score: float | None
+    psnr: float | None = None
 
 
 @dataclass
@@ -102,3 +105,17 @@ class FilmReport:
     contact_sheet: Path | None = None
     seam_strip: Path | None = None
     chapters: list[tuple[str, float, float]] = field(default_factory=list)  # (shot, start, end) s
+
+    def summary(self) -> dict:
+        """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
+        return {
+            "path": str(self.path), "duration": round(self.duration, 3), "frames": self.frames,
+            "fast_path": self.fast_path,
+            "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
+                       "ssim": None if s.score is None else round(s.score, 4),
+                       "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],
+            "warnings": list(self.warnings),
+            "chapters": [{"shot": shot, "start": round(a, 3), "end": round(b, 3)} for shot, a, b in self.chapters],
+            "srt": self.srt and str(self.srt), "contact_sheet": self.contact_sheet and str(self.contact_sheet),
+            "seam_strip": self.seam_strip and str(self.seam_strip),
+        }

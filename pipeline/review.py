@@ -22,13 +22,15 @@ import ffmpeg as ff
 
 from pipeline import ffmpeg
 from pipeline.filmspec import FilmSpec, Seam
-from pipeline.joingraph import Source
+from pipeline.joingraph import Source, unique_input
 from pipeline.timeline import Segment
 
 FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
          "/usr/share/fonts/TTF/DejaVuSans.ttf", "/System/Library/Fonts/Helvetica.ttc")
 THUMB_WIDTH = 320
 _SSIM_ALL = re.compile(r"All:([\d.]+|inf)")
+_PSNR_AVG = re.compile(r"psnr_avg:([\d.]+|inf)")
+PSNR_CAP = 100.0
 _STAT = re.compile(r"lavfi\.signalstats\.([YUV]AVG)=([\d.]+)")
 
 
@@ -67,12 +69,12 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
                          s.start + s.frames - 1) for s in segments]
         pngs, means = _extract(segments, sources, marks, spec, work)
         pairs = [(pngs[i][marks[i].last], pngs[i + 1][marks[i + 1].seam_in]) for i in range(len(segments) - 1)]
-        scores = _ssim(pairs, work)
-        for (a, b), score in zip(zip(segments, segments[1:]), scores):
-            result.seams.append(Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, score))
-            if b.clip.chained and score < spec.seam_warn_below:
+        for (a, b), (score, psnr) in zip(zip(segments, segments[1:]), _similarity(pairs, work)):
+            result.seams.append(Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, score, psnr))
+            if b.clip.chained and (score < spec.seam_warn_below or psnr < spec.seam_warn_below_db):
                 result.warnings.append(
-                    f"chained join {a.clip.shot_id} → {b.clip.shot_id}: SSIM {score:.3f} < {spec.seam_warn_below}, "
+                    f"chained join {a.clip.shot_id} → {b.clip.shot_id}: SSIM {score:.3f}, PSNR {psnr:.1f} dB "
+                    f"(warn below {spec.seam_warn_below} or {spec.seam_warn_below_db} dB): "
                     "the shot does not start where the previous one ended")
         result.warnings += _drift_warnings(segments, marks, means, spec)
         sheet = out.with_name(f"{out.stem}.contact.png")
@@ -92,7 +94,7 @@ def _extract(segments, sources, marks, spec: FilmSpec, work: Path):
     tw, th = thumb_size(spec)
     outputs = []
     for seg, src, mark in zip(segments, sources, marks):
-        video = ff.input(str(src.path)).video
+        video = unique_input(str(src.path), seg.index).video
         if not src.fps or abs(src.fps - spec.fps) >= 0.01:
             video = video.filter("fps", spec.fps).filter("tpad", stop=2, stop_mode="clone")
         pick = "+".join(f"not(n-{n})" for n in mark.wanted)  # no commas: they would split the graph
@@ -112,20 +114,27 @@ def _extract(segments, sources, marks, spec: FilmSpec, work: Path):
     return pngs, means
 
 
-def _ssim(pairs: list[tuple[Path, Path]], work: Path) -> list[float]:
+def _similarity(pairs: list[tuple[Path, Path]], work: Path) -> list[tuple[float, float]]:
+    """(SSIM, PSNR dB) of each pair of frames, all in one ffmpeg run. SSIM alone is lenient on
+    smooth pictures (two unrelated gradients score ~0.9), PSNR is not; identical frames give
+    PSNR inf, reported as PSNR_CAP."""
     if not pairs:
         return []
     outputs = []
     for i, (a, b) in enumerate(pairs):
-        left = ff.input(str(a)).filter("format", "yuv444p")
-        right = ff.input(str(b)).filter("format", "yuv444p")
-        node = ff.filter([left, right], "ssim", stats_file=str(work / f"ssim{i}.txt"))
-        outputs.append(node.output("-", f="null"))
+        # distinct inputs even when a one-frame clip makes one PNG both sides of two joins
+        left = unique_input(str(a), 2 * i).filter("format", "yuv444p").filter_multi_output("split", 2)
+        right = unique_input(str(b), 2 * i + 1).filter("format", "yuv444p").filter_multi_output("split", 2)
+        for k, metric in enumerate(("ssim", "psnr")):
+            node = ff.filter([left[k], right[k]], metric, stats_file=str(work / f"{metric}{i}.txt"))
+            outputs.append(node.output("-", f="null"))
     ffmpeg.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
     scores = []
     for i in range(len(pairs)):
-        m = _SSIM_ALL.search((work / f"ssim{i}.txt").read_text())
-        scores.append(1.0 if not m or m[1] == "inf" else float(m[1]))
+        ssim = _SSIM_ALL.search((work / f"ssim{i}.txt").read_text())
+        psnr = _PSNR_AVG.search((work / f"psnr{i}.txt").read_text())
+        scores.append((1.0 if not ssim or ssim[1] == "inf" else float(ssim[1]),
+                       PSNR_CAP if not psnr or psnr[1] == "inf" else min(PSNR_CAP, float(psnr[1]))))
     return scores
 
 
@@ -171,9 +180,10 @@ def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Pat
     rows = []
     for seg, mark in zip(segments, marks):
         cells = []
-        for name, n in (("first", mark.first), ("middle", mark.middle), ("last", mark.last)):
+        for k, (name, n) in enumerate((("first", mark.first), ("middle", mark.middle), ("last", mark.last))):
             at = (seg.film_start + n - seg.start) / spec.fps
-            cell = _label(ff.input(str(pngs[seg.index][n])), f"{seg.clip.shot_id}  {name}  {at:.2f}s",
+            png = unique_input(str(pngs[seg.index][n]), 3 * seg.index + k)  # a short clip reuses a PNG
+            cell = _label(png, f"{seg.clip.shot_id}  {name}  {at:.2f}s",
                           work, f"s{seg.index}{name}")
             cells.append(cell)
         rows.append(_stack(cells, "hstack"))
@@ -185,8 +195,9 @@ def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Pat
 def _seam_strip(joins: list[tuple[tuple[Path, Path], Seam]], strip: Path, work: Path) -> None:
     rows = []
     for k, ((a, b), seam) in enumerate(joins):
-        left = _label(ff.input(str(a)), f"{seam.from_shot}  last", work, f"j{k}a")
-        right = _label(ff.input(str(b)), f"{seam.to_shot}  first   SSIM {seam.score:.3f}", work, f"j{k}b")
+        left = _label(unique_input(str(a), 2 * k), f"{seam.from_shot}  last", work, f"j{k}a")
+        right = _label(unique_input(str(b), 2 * k + 1),
+                       f"{seam.to_shot}  first   SSIM {seam.score:.3f}  {seam.psnr:.1f} dB", work, f"j{k}b")
         rows.append(_stack([left, right], "hstack"))
     ffmpeg.run(_stack(rows, "vstack").output(str(strip), frames=1, update=1).overwrite_output().get_args(),
                what="draw the seam strip")

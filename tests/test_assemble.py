@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ffmpeg
+from pipeline import ffmpeg, mp4box
 from pipeline.assemble import (AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition, assemble)
 
 W, H = 320, 180
@@ -147,11 +147,52 @@ def test_chained_join_drops_repeated_frame_and_scores_seams(clips, tmp_path: Pat
     assert frame_psnr(kept, 23, 24, tmp_path) > 40  # the one-frame freeze the default avoids
 
     seams = {(s.from_shot, s.to_shot): s for s in report.seams}
-    assert seams["a", "b"].chained and seams["a", "b"].score > 0.95
-    assert not seams["b", "c"].chained and seams["b", "c"].score < 0.5
+    assert seams["a", "b"].chained and seams["a", "b"].score > 0.95 and seams["a", "b"].psnr > 35
+    assert not seams["b", "c"].chained and seams["b", "c"].score < 0.5 and seams["b", "c"].psnr < 15
     assert report.warnings == []
     assert png_size(report.contact_sheet) == (3 * W, 3 * H)
     assert png_size(report.seam_strip) == (2 * W, H)  # one chained join
+
+
+def test_local_backend_chain_scores_high_and_cut_low(tmp_path: Path) -> None:
+    from pipeline.ark.render import ClipSpec, render_clip  # the local server's own renderer
+
+    one, two, three = (tmp_path / f"{n}.mp4" for n in ("one", "two", "three"))
+    render_clip(ClipSpec(W, H, 25, 24, seed=7, text=""), one, tmp_path / "one.png", image_size=None)
+    render_clip(ClipSpec(W, H, 25, 24, seed=8, text="", first_frame=(tmp_path / "one.png").read_bytes()),
+                two, None, image_size=(W, H))
+    render_clip(ClipSpec(W, H, 25, 24, seed=9, text=""), three, None, image_size=None)
+    report = assemble([ClipIn(one, "one"), ClipIn(two, "two", chained=True), ClipIn(three, "three")],
+                      FilmSpec(W, H), tmp_path / "local.mp4")
+    assert report.frames == ffmpeg.probe(report.path).frames == 25 + 24 + 25
+    chained, cut = report.seams
+    assert chained.chained and chained.score > 0.95 and chained.psnr > 40
+    assert not cut.chained and cut.psnr < 20  # two smooth gradients: SSIM alone would say 0.9
+    assert report.warnings == []
+    assert report.summary()["seams"][0] == {"from": "one", "to": "two", "chained": True,
+                                             "ssim": round(chained.score, 4), "psnr": round(chained.psnr, 2)}
+
+
+def test_mp4_boxes_agree_with_ffmpeg(clips) -> None:
+    for name in ("tone", "square", "a", "b"):
+        boxes, probed = mp4box.describe(clips[name]), ffmpeg.probe(clips[name])
+        video = boxes.video
+        assert (video.frames, video.width, video.height, video.fps) == (
+            probed.frames, probed.width, probed.height, probed.fps), name
+        assert (boxes.audio is not None) == probed.has_audio, name
+        if boxes.audio:
+            assert (boxes.audio.rate, boxes.audio.channels) == (probed.audio_rate, probed.audio_channels)
+        assert mp4box.avc_is_yuv420p(video.avcc)
+    assert mp4box.describe(clips["music"]).video is None
+
+
+def test_music_not_looped_is_padded_with_silence(clips, tmp_path: Path) -> None:
+    film = tmp_path / "once.mp4"
+    assemble([ClipIn(clips["a"], "a"), ClipIn(clips["other"], "b")],
+             FilmSpec(W, H, soundtrack=Soundtrack(clips["music"], loop=False), review=False), film)
+    assert abs(ffmpeg.decoded_seconds(film, "a") - 2.0) < 0.05
+    assert mean_volume(film, 0.1, 0.4) > -30
+    assert mean_volume(film, 1.0, 0.9) < -80
 
 
 def test_broken_chain_and_colour_drift_warn(clips, tmp_path: Path) -> None:
@@ -246,17 +287,21 @@ def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("clip, message", [
     (ClipIn(Path("/nonexistent/x.mp4"), "ghost"), "shot 'ghost': clip /nonexistent/x.mp4 does not exist"),
+    (None, "soundtrack /nonexistent/music.m4a does not exist"),
     (ClipIn(Path("A"), "late", trim_in=0.5, trim_out=2.0), "shot 'late': trim out 2.0 s is past the clip's end (1.00 s)"),
     (ClipIn(Path("A"), "early", trim_in=0.6, trim_out=0.4), "shot 'early': trim out 0.4 s must come after trim in 0.6 s"),
     (ClipIn(Path("A"), "long", transition=Transition("crossfade", 1.5)),
      "shot 'long': a 1.5 s crossfade needs 36 frames but only 24 are free between it and shot 'first'"),
 ])
 def test_bad_input_is_one_clear_error(clips, tmp_path: Path, clip: ClipIn, message: str) -> None:
-    if clip.path == Path("A"):
+    spec = FilmSpec(W, H)
+    if clip is None:
+        clip, spec = ClipIn(clips["a"], "a"), FilmSpec(W, H, soundtrack=Soundtrack(Path("/nonexistent/music.m4a")))
+    elif clip.path == Path("A"):
         clip = ClipIn(clips["a"], clip.shot_id, trim_in=clip.trim_in, trim_out=clip.trim_out,
                       transition=clip.transition)
     with pytest.raises(AssemblyError) as err:
-        assemble([ClipIn(clips["a"], "first"), clip], FilmSpec(W, H), tmp_path / "bad.mp4")
+        assemble([ClipIn(clips["a"], "first"), clip], spec, tmp_path / "bad.mp4")
     assert str(err.value) == message
     assert not list(tmp_path.glob("*.mp4"))
 
