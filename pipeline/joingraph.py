@@ -63,6 +63,8 @@ def _video(stream, seg: Segment, src: Source, spec: FilmSpec):
     stream = stream.filter("trim", start_frame=seg.start, end_frame=seg.start + seg.frames)
     # frame numbers become timestamps: constant frame rate by construction
     stream = stream.filter("settb", f"1/{spec.fps}").filter("setpts", "N")
+    # square the pixels first (anamorphic clips), then fit inside the film and pad: never stretch
+    stream = stream.filter("scale", "trunc(iw*sar/2)*2", "ih", flags="bicubic").filter("setsar", 1)
     return (stream.filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease", flags="bicubic")
             .filter("pad", spec.width, spec.height, "(ow-iw)/2", "(oh-ih)/2", color="black")
             .filter("setsar", 1).filter("format", "yuv420p"))

@@ -99,6 +99,7 @@ def _extract(segments, sources, marks, spec: FilmSpec, work: Path):
             video = video.filter("fps", spec.fps).filter("tpad", stop=2, stop_mode="clone")
         pick = "+".join(f"not(n-{n})" for n in mark.wanted)  # no commas: they would split the graph
         video = (video.filter("select", pick)
+                 .filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
                  .filter("scale", tw, th, force_original_aspect_ratio="decrease")
                  .filter("pad", tw, th, "(ow-iw)/2", "(oh-ih)/2").filter("setsar", 1)
                  .filter("signalstats").filter("metadata", mode="print", file=str(work / f"stats{seg.index}.txt")))

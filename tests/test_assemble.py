@@ -119,6 +119,14 @@ def test_mixed_clips_join_padded_with_sound_throughout(clips, tmp_path: Path) ->
     assert luma(film, 36, "160:180:80:0") > 40
 
 
+def test_anamorphic_clip_is_shown_at_its_display_shape(tmp_path: Path) -> None:
+    # 160x180 coded, pixels twice as wide as tall: it displays as 320x180 and fills the film
+    wide = _clip(tmp_path / "wide.mp4", "testsrc2=s=160x180:r=24", frames=6, vf="setsar=2,format=yuv420p")
+    film = tmp_path / "wide-film.mp4"
+    assemble([ClipIn(wide, "wide")], FilmSpec(W, H, review=False), film)
+    assert luma(film, 3, "20:180:0:0") > 40 and luma(film, 3, "20:180:300:0") > 40  # no pillarbox bars
+
+
 def test_crossfade_and_fade_through_black_overlap(clips, tmp_path: Path) -> None:
     film = tmp_path / "xfade.mp4"
     report = assemble([ClipIn(clips["a"], "one"),
@@ -265,12 +273,14 @@ def test_same_inputs_give_identical_bytes(clips, tmp_path: Path) -> None:
 def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
     stereo = [_clip(tmp_path / f"u{i}.mp4", f"testsrc2=s={W}x{H}:r=24", audio=f"sine=f={300 + 100 * i}:r=48000",
                     stereo48k=True) for i in range(3)]
-    shots = [ClipIn(p, f"u{i}", chained=i > 0) for i, p in enumerate(stereo)]
+    shots = [ClipIn(p, f"u{i}", chained=i > 0, caption="Two" if i == 1 else None) for i, p in enumerate(stereo)]
     spec = FilmSpec(W, H, drop_repeated_frame=False, review=False)
     film = tmp_path / "fast.mp4"
     report = assemble(shots, spec, film)
-    assert report.fast_path and ffmpeg.probe(film).frames == 72
-    assert ffmpeg.probe(film).chapters[2][0] == "u2"
+    info = ffmpeg.probe(film)
+    assert report.fast_path and info.frames == 72
+    assert [c[0] for c in info.chapters] == ["u0", "u1", "u2"] and info.subtitle_codecs == ("mov_text",)
+    assert report.srt.read_text() == "1\n00:00:01,000 --> 00:00:02,000\nTwo\n"
     # the video is the clips' own packets, as a plain concat demuxer stream copy gives them
     listing = tmp_path / "list.txt"
     listing.write_text("".join(f"file '{p}'\n" for p in stereo))

@@ -92,7 +92,7 @@ def test_encode_argv_pads_trims_fades_and_mixes() -> None:
     args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 30.0, False)],
                        spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
     graph = args[args.index("-filter_complex") + 1]
-    for piece in ["trim=end_frame=48:start_frame=0", "[1:v]fps=24", "trim=end_frame=48:start_frame=6",
+    for piece in ["trim=end_frame=48:start_frame=0", "[1:v]fps=24", "trim=end_frame=48:start_frame=6", "scale=trunc(iw*sar/2)*2:ih",
                   "scale=320:180:flags=bicubic:force_original_aspect_ratio=decrease",
                   "pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black",
                   "xfade=duration=0.500000:offset=1.500000:transition=fade", "acrossfade=c1=tri:c2=tri:ns=24000",
