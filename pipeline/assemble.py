@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipeline import chapters as chapter_file
 from pipeline import captions, ffmpeg, mp4box, review, timeline
+from pipeline.errors import FfmpegError
 from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                Transition)
 from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
@@ -78,12 +79,18 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
         os.replace(partial, out)
         if extras.srt and srt_out:
             srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            out.with_suffix(".srt").unlink(missing_ok=True)  # an earlier cut's captions
 
     frames = timeline.film_frames(segments)
     report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast, srt=srt_out,
                         chapters=chapters, warnings=warnings)
     if spec.review:
-        result = review.review(segments, sources, spec, out)
+        try:
+            result = review.review(segments, sources, spec, out)
+        except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
+            report.warnings.append(f"review sheets not written: {exc}")
+            return report
         report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
         report.warnings += result.warnings
     else:

@@ -81,10 +81,12 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
         _contact_sheet(segments, marks, pngs, spec, sheet, work)
         result.contact_sheet = sheet
         chained = [(i, s) for i, s in enumerate(result.seams) if s.chained]
+        strip = out.with_name(f"{out.stem}.seams.png")
         if chained:
-            strip = out.with_name(f"{out.stem}.seams.png")
             _seam_strip([(pairs[i], s) for i, s in chained], strip, work)
             result.seam_strip = strip
+        else:
+            strip.unlink(missing_ok=True)  # from an earlier cut that had chained joins
     return result
 
 

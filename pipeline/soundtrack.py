@@ -12,7 +12,7 @@ from pipeline.filmspec import Soundtrack
 RATE = 48_000
 BLOCK = 1024
 # the music dips under the shots' own sound: fast attack, slow release so speech is not pumped
-DUCK = {"threshold": 0.03, "ratio": 8, "attack": 20, "release": 400, "makeup": 1}
+DUCK = {"threshold": 0.02, "ratio": 20, "attack": 20, "release": 400, "makeup": 1}
 
 
 def conform(audio, *, samples: int | None = None):
