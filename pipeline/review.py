@@ -110,7 +110,8 @@ def _extract(segments, sources, marks, spec: FilmSpec, work: Path):
     pngs, means = [], []
     for seg, mark in zip(segments, marks):
         pngs.append({n: work / f"c{seg.index}_{k:02d}.png" for k, n in enumerate(mark.wanted, 1)})
-        text = (work / f"stats{seg.index}.txt").read_text()
+        stats = work / f"stats{seg.index}.txt"
+        text = stats.read_text() if stats.is_file() else ""
         values = [float(v) for _, v in _STAT.findall(text)]
         triples = [tuple(values[i:i + 3]) for i in range(0, len(values) - 2, 3)]
         means.append(dict(zip(mark.wanted, triples)))
@@ -150,9 +151,10 @@ def _drift_warnings(segments, marks, means, spec: FilmSpec) -> list[str]:
         j = i
         while j + 1 < len(segments) and segments[j + 1].clip.chained:
             j += 1
-        if j > i:
-            start = means[i][marks[i].first]
-            drift, where = max((math.dist(start, means[k][marks[k].last]), k) for k in range(i, j + 1))
+        start = means[i].get(marks[i].first)
+        ends = [(means[k][marks[k].last], k) for k in range(i, j + 1) if marks[k].last in means[k]]
+        if j > i and start and ends:
+            drift, where = max((math.dist(start, end), k) for end, k in ends)
             if drift > spec.drift_warn_above:
                 warnings.append(
                     f"colour drifts by {drift:.1f} levels along the chain {segments[i].clip.shot_id} → "
