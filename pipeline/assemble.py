@@ -20,7 +20,7 @@ from pipeline import captions, ffmpeg, mp4box, review, timeline
 from pipeline.errors import FfmpegError
 from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                Transition)
-from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
+from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
 from pipeline.models import FPS
 
 SILENCE_DB = -90.0
@@ -68,11 +68,18 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
         if fast:
             clip_list = work / "clips.txt"
             clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
-            args = copy_args(clip_list, partial, extras)
+            reserve = moov_reserve(timeline.film_frames(segments), spec.fps, len(cues))
+            attempts = [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
         else:
-            args = encode_args(segments, sources, spec, partial, extras, audible=_audible(sources, spec))
+            attempts = [encode_args(segments, sources, spec, partial, extras, audible=_audible(sources, spec))]
         try:
-            ffmpeg.run(args, what="assemble the film")
+            for n, args in enumerate(attempts, 1):
+                try:
+                    ffmpeg.run(args, what="assemble the film")
+                    break
+                except FfmpegError:
+                    if n == len(attempts):  # a reserved moov too small falls back on +faststart
+                        raise
         except BaseException:
             partial.unlink(missing_ok=True)
             raise

@@ -136,8 +136,18 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
     return _with_chapters(["-filter_complex_threads", "2", *argv], extras.chapters, out)
 
 
-def copy_args(clip_list: Path, out: Path, extras: Extras) -> list[str]:
-    """Stream-copy join through the concat demuxer (`clip_list` is its file list)."""
+def moov_reserve(frames: int, fps: int, cues: int) -> int:
+    """Bytes to reserve for the moov box at the head of a stream-copied film. Writing the index
+    into reserved space gives the faststart layout without +faststart's second pass over the
+    whole file, the one cost a bare concat does not pay. About 12 bytes per sample are used;
+    reserve 48 per video frame, AAC packet and caption, plus 64 KiB for the rest."""
+    aac_packets = frames * RATE // (fps * 1024) + frames // fps + 1
+    return 65_536 + 48 * (frames + aac_packets + 2 * cues)
+
+
+def copy_args(clip_list: Path, out: Path, extras: Extras, *, moov_size: int | None = None) -> list[str]:
+    """Stream-copy join through the concat demuxer (`clip_list` is its file list). With
+    `moov_size` the index goes into that much reserved space at the head, else +faststart."""
     argv = ["-f", "concat", "-safe", "0", "-i", str(clip_list)]
     maps = ["-map", "0:v:0", "-map", "0:a:0"]
     codecs = ["-c", "copy"]
@@ -146,6 +156,9 @@ def copy_args(clip_list: Path, out: Path, extras: Extras) -> list[str]:
         maps += ["-map", "1:s:0"]
         codecs += ["-c:s", "mov_text", "-metadata:s:s:0", "language=und"]
     mux = [a for k, v in MUX.items() for a in (f"-{k}", str(v))]
+    if moov_size:
+        at = mux.index("-movflags")
+        mux[at:at + 2] = ["-moov_size", str(moov_size)]
     return _with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
 
 

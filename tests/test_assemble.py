@@ -95,6 +95,22 @@ def png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
 
 
+def top_level_boxes(path: Path) -> list[bytes]:
+    data, pos, kinds = path.read_bytes(), 0, []
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        kinds.append(data[pos + 4:pos + 8])
+        if size < 8:
+            break
+        pos += size
+    return kinds
+
+
+def faststart(path: Path) -> bool:
+    kinds = top_level_boxes(path)
+    return b"moov" in kinds and kinds.index(b"moov") < kinds.index(b"mdat")
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -268,6 +284,7 @@ def test_same_inputs_give_identical_bytes(clips, tmp_path: Path) -> None:
     second = assemble(shots, spec, tmp_path / "2" / "film.mp4")
     assert sha(first.path) == sha(second.path)
     assert b"creation_time" not in first.path.read_bytes()
+    assert faststart(first.path)
 
 
 def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
@@ -291,8 +308,19 @@ def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
                           what="hash").stdout.decode()
     assert packets(film) == packets(raw)
     assert sha(film) == sha(assemble(shots, spec, tmp_path / "again.mp4").path)
+    assert faststart(film)  # the index was written into space reserved at the head
     # dropping the repeated frame of a chained clip needs a re-encode
     assert not assemble(shots, FilmSpec(W, H, review=False), tmp_path / "slow.mp4").fast_path
+
+
+def test_fast_path_falls_back_on_faststart_when_the_reserve_is_short(clips, tmp_path, monkeypatch) -> None:
+    from pipeline import assemble as assembly
+
+    uniform = [_clip(tmp_path / f"v{i}.mp4", f"testsrc2=s={W}x{H}:r=24", audio="sine=r=48000", stereo48k=True)
+               for i in range(2)]
+    monkeypatch.setattr(assembly, "moov_reserve", lambda *args: 256)  # far too small for the index
+    report = assemble([ClipIn(p, p.stem) for p in uniform], FilmSpec(W, H, review=False), tmp_path / "f.mp4")
+    assert report.fast_path and ffmpeg.probe(report.path).frames == 48 and faststart(report.path)
 
 
 @pytest.mark.parametrize("clip, message", [
