@@ -8,7 +8,7 @@ import pytest
 
 from pipeline import captions, chapters, timeline
 from pipeline.filmspec import AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition
-from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args
+from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
 
 SPEC = FilmSpec(320, 180)
 
@@ -83,6 +83,10 @@ def test_copy_join_argv() -> None:
                     "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
                     "-map_metadata", "2", "-map_chapters", "2", "/o/.f.partial.mp4", "-y"]
     assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
+    reserved = copy_args(Path("/w/clips.txt"), Path("/o/f.mp4"), Extras(), moov_size=70_000)
+    assert "-movflags" not in reserved and reserved[reserved.index("-moov_size") + 1] == "70000"
+    # 40 s: 960 frames and 1875 AAC packets, plus a packet a second of margin for partial packets
+    assert moov_reserve(960, 24, 0) == 65_536 + 48 * (960 + 1875 + 40 + 1)
 
 
 def test_encode_argv_pads_trims_fades_and_mixes() -> None:
