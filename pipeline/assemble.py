@@ -40,6 +40,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
         raise AssemblyError(f"soundtrack {spec.soundtrack.path} does not exist")
     lengths = copyable_lengths(clips, spec)
     fast = lengths is not None
+    normalised = False  # the stream copy keeps the clips' own sound as it is
     if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
         segments = timeline.plan(clips, lengths, spec)
         sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
@@ -71,7 +72,9 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
             reserve = moov_reserve(timeline.film_frames(segments), spec.fps, len(cues))
             attempts = [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
         else:
-            attempts = [encode_args(segments, sources, spec, partial, extras, audible=_audible(sources, spec))]
+            audible = _audible(sources, spec)
+            normalised = audible and spec.loudness is not None
+            attempts = [encode_args(segments, sources, spec, partial, extras, audible=audible)]
         try:
             for n, args in enumerate(attempts, 1):
                 try:
@@ -91,7 +94,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
 
     frames = timeline.film_frames(segments)
     report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast, srt=srt_out,
-                        chapters=chapters, warnings=warnings)
+                        chapters=chapters, warnings=warnings, loudness_normalised=normalised)
     if spec.review:
         try:
             result = review.review(segments, sources, spec, out)

@@ -105,12 +105,13 @@ class FilmReport:
     contact_sheet: Path | None = None
     seam_strip: Path | None = None
     chapters: list[tuple[str, float, float]] = field(default_factory=list)  # (shot, start, end) s
+    loudness_normalised: bool = False  # False on the stream-copy path and for an all-silent film
 
     def summary(self) -> dict:
         """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
         return {
             "path": str(self.path), "duration": round(self.duration, 3), "frames": self.frames,
-            "fast_path": self.fast_path,
+            "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised,
             "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
                        "ssim": None if s.score is None else round(s.score, 4),
                        "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],

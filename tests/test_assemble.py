@@ -265,8 +265,8 @@ def test_captions_and_chapters_inside_and_beside(clips, tmp_path: Path) -> None:
 def test_soundtrack_loops_ducks_and_is_normalised(clips, tmp_path: Path) -> None:
     film = tmp_path / "music.mp4"
     track = Soundtrack(clips["music"], volume_db=-6, fade_in=0.1, fade_out=0.2)
-    assemble([ClipIn(clips["a"], "quiet"), ClipIn(clips["tone"], "loud"), ClipIn(clips["other"], "quiet2")],
-             FilmSpec(W, H, soundtrack=track, review=False), film)
+    assert assemble([ClipIn(clips["a"], "quiet"), ClipIn(clips["tone"], "loud"), ClipIn(clips["other"], "quiet2")],
+             FilmSpec(W, H, soundtrack=track, review=False), film).loudness_normalised
     text = _stderr(["-i", str(film), "-map", "0:a", "-af", "ebur128", "-f", "null", "-"])
     assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", text)[-1]) == pytest.approx(-16, abs=1.5)
     music_band = "bandpass=f=110:width_type=q:w=4,"
@@ -295,7 +295,7 @@ def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
     film = tmp_path / "fast.mp4"
     report = assemble(shots, spec, film)
     info = ffmpeg.probe(film)
-    assert report.fast_path and info.frames == 72
+    assert report.fast_path and info.frames == 72 and not report.loudness_normalised
     assert [c[0] for c in info.chapters] == ["u0", "u1", "u2"] and info.subtitle_codecs == ("mov_text",)
     assert report.srt.read_text() == "1\n00:00:01,000 --> 00:00:02,000\nTwo\n"
     # the video is the clips' own packets, as a plain concat demuxer stream copy gives them
@@ -342,6 +342,11 @@ def test_bad_input_is_one_clear_error(clips, tmp_path: Path, clip: ClipIn, messa
         assemble([ClipIn(clips["a"], "first"), clip], spec, tmp_path / "bad.mp4")
     assert str(err.value) == message
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_sound_without_pictures_is_refused(clips, tmp_path: Path) -> None:
+    with pytest.raises(AssemblyError, match=r"^shot 'song': .*music.m4a has no video frames$"):
+        assemble([ClipIn(clips["a"], "a"), ClipIn(clips["music"], "song")], FilmSpec(W, H), tmp_path / "out.mp4")
 
 
 def test_not_a_video_names_the_file(clips, tmp_path: Path) -> None:
