@@ -1,0 +1,26 @@
+"""Captions as SubRip text: written beside the film, muxed into it as mov_text, or burnt in."""
+
+from __future__ import annotations
+
+
+def timestamp(seconds: float) -> str:
+    """SubRip time, HH:MM:SS,mmm."""
+    ms = max(0, round(seconds * 1000))
+    hours, ms = divmod(ms, 3_600_000)
+    minutes, ms = divmod(ms, 60_000)
+    secs, ms = divmod(ms, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d},{ms:03d}"
+
+
+def srt(cues: list[tuple[float, float, str]]) -> str:
+    """Numbered SubRip cues; blank lines inside a caption would end its cue, so they are dropped."""
+    blocks = []
+    for number, (start, end, text) in enumerate(cues, 1):
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        blocks.append(f"{number}\n{timestamp(start)} --> {timestamp(end)}\n" + "\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+# libass lays SubRip out on a 288-line script canvas scaled to the picture, so sizes are in
+# 288ths of the film's height whatever its resolution: 20 ≈ 7 % of the height.
+BURN_STYLE = "FontName=DejaVu Sans,FontSize=20,Outline=1.5,Shadow=0,MarginV=14"

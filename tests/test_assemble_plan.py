@@ -1,0 +1,113 @@
+"""The pure side of assembly: timeline arithmetic, text tracks and the ffmpeg argv (no ffmpeg run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import captions, chapters, timeline
+from pipeline.filmspec import AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition
+from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+
+SPEC = FilmSpec(320, 180)
+
+
+def clip(name: str, **kw) -> ClipIn:
+    return ClipIn(Path(f"/clips/{name}.mp4"), name, **kw)
+
+
+def test_overlaps_shorten_the_film_and_place_every_shot() -> None:
+    segs = timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+                          clip("c", transition=Transition("fadeblack", 0.25)), clip("d")], [48, 48, 24, 24], SPEC)
+    assert [(s.film_start, s.frames, s.overlap) for s in segs] == [(0, 48, 0), (36, 48, 12), (78, 24, 6), (102, 24, 0)]
+    assert timeline.film_frames(segs) == 48 + 48 + 24 + 24 - 12 - 6 == 126
+    assert timeline.chapters(segs, 24) == [("a", 0.0, 1.5), ("b", 1.5, 3.25), ("c", 3.25, 4.25), ("d", 4.25, 5.25)]
+
+
+def test_repeated_frame_dropped_only_where_a_chained_clip_starts_on_it() -> None:
+    shots = [clip("a", chained=True), clip("b", chained=True), clip("c"), clip("d", chained=True, trim_in=0.5)]
+    segs = timeline.plan(shots, [25, 25, 25, 25], SPEC)
+    # a: first shot, nothing to repeat; b: dropped; c: a cut keeps it; d: the trim already skips it
+    assert [(s.start, s.frames, s.dropped_repeat) for s in segs] == [(0, 25, False), (1, 24, True), (0, 25, False),
+                                                                       (12, 13, False)]
+    kept = timeline.plan(shots, [25, 25, 25, 25], FilmSpec(320, 180, drop_repeated_frame=False))
+    assert [s.start for s in kept] == [0, 0, 0, 12]
+
+
+def test_trims_are_whole_frames_at_the_film_rate() -> None:
+    (seg,) = timeline.plan([clip("a", trim_in=0.26, trim_out=1.5)], [48], SPEC)
+    assert (seg.start, seg.frames) == (6, 30)
+
+
+def test_captions_follow_their_shots() -> None:
+    segs = timeline.plan([clip("a", caption="First"), clip("b"),
+                          clip("c", caption="Third", transition=Transition("crossfade", 1.0))], [48, 48, 48], SPEC)
+    assert timeline.cues(segs, 24) == [(0.0, 2.0, "First"), (3.0, 5.0, "Third")]
+
+
+def test_srt_text() -> None:
+    text = captions.srt([(0.0, 1.5, "Hello"), (3661.25, 3662.0, "two\n\nlines ")])
+    assert text == "1\n00:00:00,000 --> 00:00:01,500\nHello\n\n2\n01:01:01,250 --> 01:01:02,000\ntwo\nlines\n"
+
+
+def test_chapter_titles_are_escaped() -> None:
+    assert chapters.ffmetadata([("a=b;c#d\\e", 0.0, 1.25)]) == (
+        ";FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1250\ntitle=a\\=b\\;c\\#d\\\\e\n")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Transition("wipe"), "unknown transition 'wipe': use one of cut, crossfade, fadeblack"),
+    (lambda: Transition("crossfade", 0), "a crossfade needs a duration > 0 s, not 0"),
+    (lambda: FilmSpec(321, 180), "film size 321x180 must be positive and even (yuv420p)"),
+    (lambda: timeline.plan([], [], SPEC), "no clips to assemble"),
+    (lambda: timeline.plan([clip("a", trim_in=2.0)], [48], SPEC), "shot 'a': trim in 2.0 s is outside the clip (2.00 s)"),
+    (lambda: timeline.plan([clip("a"), clip("b", chained=True)], [24, 1], SPEC),
+     "shot 'b': nothing left after dropping its repeated first frame"),
+    (lambda: timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+                            clip("c", transition=Transition("crossfade", 0.5))], [48, 20, 48], SPEC),
+     "shot 'c': a 0.5 s crossfade needs 12 frames but only 8 are free between it and shot 'b'"),
+])
+def test_bad_specs_are_one_clear_error(make, message: str) -> None:
+    with pytest.raises(AssemblyError) as err:
+        make()
+    assert str(err.value) == message
+
+
+def test_copy_join_argv() -> None:
+    args = copy_args(Path("/w/clips.txt"), Path("/o/.f.partial.mp4"), Extras(Path("/w/ch.txt"), Path("/w/c.srt")))
+    assert args == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", "-i", "/w/c.srt",
+                    "-f", "ffmetadata", "-i", "/w/ch.txt",
+                    "-map", "0:v:0", "-map", "0:a:0", "-map", "1:s:0", "-c", "copy",
+                    "-c:s", "mov_text", "-metadata:s:s:0", "language=und",
+                    "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
+                    "-map_metadata", "2", "-map_chapters", "2", "/o/.f.partial.mp4", "-y"]
+    assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
+    reserved = copy_args(Path("/w/clips.txt"), Path("/o/f.mp4"), Extras(), moov_size=70_000)
+    assert "-movflags" not in reserved and reserved[reserved.index("-moov_size") + 1] == "70000"
+    # 40 s: 960 frames and 1875 AAC packets, plus a packet a second of margin for partial packets
+    assert moov_reserve(960, 24, 0) == 65_536 + 48 * (960 + 1875 + 40 + 1)
+
+
+def test_encode_argv_pads_trims_fades_and_mixes() -> None:
+    shots = [clip("a"), clip("b", trim_in=0.25, transition=Transition("crossfade", 0.5))]
+    segs = timeline.plan(shots, [48, 48], FilmSpec(320, 180))
+    spec = FilmSpec(320, 180, soundtrack=Soundtrack(Path("/m.m4a"), volume_db=-6, fade_out=1.0, loop=True))
+    args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 30.0, False)],
+                       spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
+    graph = args[args.index("-filter_complex") + 1]
+    for piece in ["trim=end_frame=48:start_frame=0", "[1:v]fps=24", "trim=end_frame=48:start_frame=6", "scale=trunc(iw*sar/2)*2:ih",
+                  "scale=320:180:flags=bicubic:force_original_aspect_ratio=decrease",
+                  "pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black",
+                  "xfade=duration=0.500000:offset=1.500000:transition=fade", "acrossfade=c1=tri:c2=tri:ns=24000",
+                  "volume=-6dB", "afade=d=1.0:st=2.25:t=out", "sidechaincompress", "amix=duration=first:inputs=2:normalize=0",
+                  "loudnorm=I=-16.0:LRA=11:TP=-1.5", "atrim=end_sample=156000"]:
+        assert piece in graph, piece
+    assert "anullsrc=r=48000:cl=stereo" in args  # clip b has no sound of its own
+    assert args[args.index("-stream_loop") + 1] == "-1"
+    # inputs: a, b, silence for b, the music, then the chapters
+    assert args[-6:] == ["-map_metadata", "4", "-map_chapters", "4", "/o/f.mp4", "-y"]
+    assert args[args.index("ffmetadata") + 2] == "/w/ch.txt"
+    for fixed in (["-threads", "2"], ["-fflags", "+bitexact"], ["-movflags", "+faststart"], ["-frames:v", "78"]):
+        at = args.index(fixed[0])
+        assert args[at:at + 2] == fixed
