@@ -181,6 +181,9 @@ class _Builder:
                                         music.get("fade_out", 0.0), music.get("loop", True))
                 if media.kind != "audio":
                     self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
+                elif media.path is None:
+                    self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, "
+                                                       "not a URL")
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
