@@ -286,3 +286,40 @@ def test_a_gateway_tasks_path() -> None:
         response = httpx.post(server.base_url + "/v1/videos", json=text_task(),
                               headers={"Authorization": "Bearer k"})
         assert response.status_code == 200 and ID.match(response.json()["id"])
+
+
+def test_reference_media_counts_and_keep_ratio(parked: LocalServer, image_url: str) -> None:
+    video = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"}
+    ok = {"model": V20, "content": [{"type": "text", "text": "x"}, video, _img(image_url, "reference_image")]}
+    assert ark_http(parked, "POST", json=ok).status_code == 200
+    too_many = {"model": V20, "content": [video] * 4}
+    assert "at most 3 reference videos" in _error(ark_http(parked, "POST", json=too_many), 400,
+                                                  "InvalidParameter", "content")["message"]
+    b64_video = {"model": V20, "content": [{"type": "video_url", "video_url": {"url": "data:video/mp4;base64,AA=="},
+                                            "role": "reference_video"}]}
+    assert "web url" in _error(ark_http(parked, "POST", json=b64_video), 400, "InvalidParameter")["message"]
+    lite = {"model": "doubao-seedance-1-0-lite-i2v-250428", "content": [_img(image_url, "reference_image")] * 5}
+    assert "1 to 4 images" in _error(ark_http(parked, "POST", json=lite), 400, "InvalidParameter")["message"]
+    kept = {"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio", "resolution": "480p"}
+    task_id = ark_http(parked, "POST", json=kept).json()["id"]
+    spec = parked.ark.tasks[task_id].spec
+    assert ark_http(parked, "GET", f"/{task_id}").json()["ratio"] == "keep_ratio"
+    assert (spec.width, spec.height) == (858, 482)  # 640:360 at about the 864×480 pixel count, even sides
+    assert abs(spec.width / spec.height - 640 / 360) < 0.01
+
+
+def test_a_draft_then_its_final_video() -> None:
+    with LocalServer(sweep_interval=0.05) as server:
+        draft_body = {"model": V15, "content": [{"type": "text", "text": "a fox"}], "draft": True, "seed": 8,
+                      "duration": 4, "ratio": "1:1", "generate_audio": False}
+        draft = wait_status(server, ark_http(server, "POST", json=draft_body).json()["id"], {"succeeded"}, 60)
+        assert (draft["draft"], draft["resolution"]) == (True, "480p")
+        assert draft["usage"]["completion_tokens"] == int(640 * 640 * 97 // 1024 * 0.7)
+        server.ark.faults = PARKED
+        final_body = {"model": V15, "content": [{"type": "draft_task", "draft_task": {"id": draft["id"]}}],
+                      "resolution": "720p", "seed": 1}
+        final = ark_http(server, "GET", "/" + ark_http(server, "POST", json=final_body).json()["id"]).json()
+        assert (final["draft"], final["draft_task_id"], final["seed"], final["ratio"], final["resolution"],
+                final["duration"], final["generate_audio"]) == (False, draft["id"], 8, "1:1", "720p", 4, False)
+        not_a_draft = {"model": V15, "content": [{"type": "draft_task", "draft_task": {"id": final["id"]}}]}
+        _error(ark_http(server, "POST", json=not_a_draft), 400, "InvalidParameter", "content")

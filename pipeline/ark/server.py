@@ -156,7 +156,7 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await validate.parse(body)
+            spec = await validate.parse(body, self._draft)
             task = self.board.admit(spec, str(request.base_url).rstrip("/"))
             answer: dict[str, Any] = {"id": task.id}
             if spec.safety_identifier is not None:
@@ -224,6 +224,10 @@ class LocalArk:
 
     async def _http_stats(self, request: Request) -> Response:
         return JSONResponse(dict(self.stats))
+
+    def _draft(self, task_id: str) -> validate.TaskSpec | None:
+        task = self.tasks.get(task_id)
+        return task.spec if task is not None and task.status == "succeeded" and task.spec.draft else None
 
     def _find(self, task_id: str) -> LocalTask:
         task = self.tasks.get(task_id)

@@ -65,6 +65,8 @@ class LocalTask:
             data["generate_audio"] = spec.generate_audio
         if spec.draft is not None:
             data["draft"] = spec.draft
+        if spec.draft_task_id is not None:
+            data["draft_task_id"] = spec.draft_task_id
         data["service_tier"] = spec.service_tier
         data["execution_expires_after"] = spec.execution_expires_after
         if spec.model.accepts("priority"):
@@ -73,6 +75,8 @@ class LocalTask:
             data["safety_identifier"] = spec.safety_identifier
         if self.status == "succeeded":
             tokens = models.tokens(spec.width, spec.height, spec.frames)
+            if spec.draft:  # a draft costs a fraction (ark-api.md §11.1)
+                tokens = int(tokens * (0.6 if spec.audio else 0.7))
             data["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
         elif self.status == "failed":  # failed tasks are not billed (ark-api.md §11.1)
             data["usage"] = {"completion_tokens": 0, "total_tokens": 0}

@@ -7,10 +7,11 @@ a resolved `TaskSpec`: every default applied, `adaptive` resolved, the media fet
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from pipeline import models
 from pipeline.ark import media, wire
@@ -50,6 +51,8 @@ class TaskSpec:
     last_frame: media.Image | None = field(default=None, repr=False)
     reference_images: tuple[media.Image, ...] = field(default=(), repr=False)
     reference_audio: bytes | None = field(default=None, repr=False)
+    reference_videos: int = 0  # counted and checked, not rendered
+    draft_task_id: str | None = None  # the draft this final task was made from
 
     @property
     def duration(self) -> int:
@@ -84,7 +87,10 @@ def _str(name: str, value: Any) -> str:
     return value
 
 
-async def parse(body: Any) -> TaskSpec:
+Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by id, else None
+
+
+async def parse(body: Any, drafts: Drafts = lambda _: None) -> TaskSpec:
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
     model_id = _given(body, "model")
@@ -99,9 +105,9 @@ async def parse(body: Any) -> TaskSpec:
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
+    if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
+        return _from_draft(model, body, content, drafts)
     texts, imgs, videos, audios = _items(content)
-    if videos:
-        raise invalid("content", "reference videos are not supported by the local server")
     prompt, commands = wire.decode(" ".join(t for t in texts))
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
@@ -141,7 +147,38 @@ async def parse(body: Any) -> TaskSpec:
                     generate_audio=params["generate_audio"], draft=params["draft"], priority=params["priority"],
                     callback_url=params["callback_url"], safety_identifier=params["safety_identifier"],
                     output_format=params["output_format"], first_frame=first, last_frame=last,
-                    reference_images=tuple(refs), reference_audio=audio)
+                    reference_images=tuple(refs), reference_audio=audio, reference_videos=len(videos))
+
+
+REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")
+
+
+def _from_draft(model: models.Model, body: dict[str, Any], content: list[Any], drafts: Drafts) -> TaskSpec:
+    """A final video from a draft (ark-api.md §3.2): prompt, images, seed, ratio, duration,
+    camera_fixed and generate_audio come from the draft; the other parameters from this body."""
+    if not model.accepts("draft"):
+        raise invalid("content", f"{model.id} has no draft mode")
+    if len(content) != 1:
+        raise invalid("content", "a draft_task item must be the only content item")
+    ref = content[0].get("draft_task")
+    draft_id = ref.get("id") if isinstance(ref, dict) else None
+    draft = drafts(draft_id) if isinstance(draft_id, str) else None
+    if draft is None or not draft.draft:
+        raise invalid("content", f"draft_task {draft_id} is not a succeeded draft task")
+    if draft.model.id != model.id:
+        raise invalid("model", f"the draft was made with {draft.model.id}")
+    rest = {k: v for k, v in body.items() if k not in REUSED_FROM_DRAFT and k != "draft"}
+    params = _params(model, draft.mode, rest, {})
+    if params["resolution"] == "480p" and "resolution" not in rest:
+        params["resolution"] = model.default_resolution
+    ratio = draft.ratio
+    if ratio == KEEP_RATIO and draft.first_frame is not None:
+        width, height = keep_ratio_size(model, params["resolution"], draft.first_frame.width, draft.first_frame.height)
+    else:
+        width, height = model.size(params["resolution"], ratio)
+    keep = {k: params[k] for k in ("resolution", "watermark", "return_last_frame", "service_tier", "priority",
+                                   "execution_expires_after", "callback_url", "safety_identifier", "output_format")}
+    return dataclasses.replace(draft, **keep, width=width, height=height, draft=False, draft_task_id=draft_id)
 
 
 def keep_ratio_size(model: models.Model, resolution: str, width: int, height: int) -> tuple[int, int]:
@@ -169,13 +206,18 @@ def _items(content: list[Any]) -> tuple[list[str], list[dict], list[dict], list[
                 raise missing("content.image_url")
             imgs.append(item)
         elif kind == "video_url":
+            url = (item.get("video_url") or {}).get("url") if isinstance(item.get("video_url"), dict) else None
+            if item.get("role") != "reference_video" or not isinstance(url, str):
+                raise invalid("content", f"content[{n}] video needs role reference_video and a video_url")
+            if not url.startswith(("http://", "https://")):
+                raise invalid("content", "reference_video must be provided as a web url")
             videos.append(item)
         elif kind == "audio_url":
             if item.get("role") != "reference_audio" or not isinstance(item.get("audio_url"), dict):
                 raise invalid("content", f"content[{n}] audio needs role reference_audio and an audio_url")
             audios.append(item)
         else:
-            raise invalid("content", "draft_task items are not supported by the local server")
+            raise invalid("content", "a draft_task item must be the only content item")
     if len(texts) > 1:
         raise invalid("content", "at most one text item is allowed")
     return texts, imgs, videos, audios
@@ -199,8 +241,10 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
         if frames[0] == "last_frame":
             raise invalid("content", "a last_frame image needs a first_frame image")
         mode = models.FIRST_FRAME
-    elif references or audios:
+    elif references or audios or videos:
         mode = models.REFERENCE_IMAGES if models.REFERENCE_IMAGES in model.modes else models.MULTIMODAL
+        if mode == models.REFERENCE_IMAGES and (audios or videos):
+            raise invalid("content", f"{model.id} takes reference images only")
     else:
         mode = models.TEXT
     if mode not in model.modes:
@@ -212,7 +256,9 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
             raise invalid("content", f"at most {model.max_reference_images} reference images")
         if len(audios) > model.max_reference_audio:
             raise invalid("content", f"at most {model.max_reference_audio} reference audio items")
-        if not references and model.family == "2.0":
+        if len(videos) > model.max_reference_videos:
+            raise invalid("content", f"at most {model.max_reference_videos} reference videos")
+        if not references and not videos and model.family == "2.0":
             raise invalid("content", "reference audio needs at least one reference image or video")
     return mode
 
