@@ -323,3 +323,30 @@ def test_a_draft_then_its_final_video() -> None:
                 final["duration"], final["generate_audio"]) == (False, draft["id"], 8, "1:1", "720p", 4, False)
         not_a_draft = {"model": V15, "content": [{"type": "draft_task", "draft_task": {"id": final["id"]}}]}
         _error(ark_http(server, "POST", json=not_a_draft), 400, "InvalidParameter", "content")
+
+
+NASTY = [None, 0, "x", {"model": 5}, {"model": PRO, "content": "x"}, {"model": PRO, "content": [None]},
+         {"model": PRO, "content": [{"type": "text", "text": 5}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": "x"}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": 5}, "role": ["x"]}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": "asset://a-1"}}]},
+         {"model": V20, "content": [{"type": "audio_url", "audio_url": {"url": None}, "role": "reference_audio"}]},
+         {"model": V15, "content": [{"type": "draft_task", "draft_task": "cgt-x"}]},
+         {"model": V15, "content": [{"type": "draft_task"}, {"type": "text", "text": "x"}]},
+         text_task(seed=1.5), text_task(duration=True), text_task(resolution=["480p"]), text_task(tools="web"),
+         text_task(ratio={"w": 1}), text_task(execution_expires_after=1e9), {**text_task(), "content": [{}]}]
+
+
+@pytest.mark.parametrize("body", NASTY, ids=range(len(NASTY)))
+def test_nasty_bodies_get_a_4xx_never_a_500(parked: LocalServer, body) -> None:
+    response = ark_http(parked, "POST", json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()["error"]) == {"code", "message", "param", "type"}
+
+
+def test_a_bad_fault_spec_fails_at_start() -> None:
+    from pipeline.ark.faults import FaultSpecError
+
+    with pytest.raises(FaultSpecError):
+        LocalServer(faults="429=7").__enter__()

@@ -16,6 +16,7 @@ import asyncio
 import collections
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline.ark import validate
-from pipeline.ark.answers import Refusal, invalid, not_found, request_id
+from pipeline.ark.answers import Refusal, error_body, invalid, not_found, request_id
 from pipeline.ark.board import Board, Clock, Limits
 from pipeline.ark.callbacks import CallbackPolicy, Notifier
 from pipeline.ark.faultgate import FaultGate
@@ -35,6 +36,7 @@ from pipeline.ark.faults import ENV, Dice, Faults
 from pipeline.ark.tasks import LocalTask
 from pipeline.settings import TASKS_PATH
 
+log = logging.getLogger("storyfilm.ark")
 MAX_BODY = 64 * 1024 * 1024
 STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
@@ -146,6 +148,10 @@ class LocalArk:
         except Refusal as r:
             status, body = r.status, r.body(rid)
             headers.update(r.headers)
+        except Exception:  # a bug of ours: the service's 500, the details in the server log only
+            log.exception("request %s failed", rid)
+            status, body = 500, error_body(500, "InternalServiceError", "The service encountered an unexpected "
+                                           "internal error. Please retry later.", rid)
         return JSONResponse(body, status_code=status, headers=headers)
 
     def _authorize(self, request: Request) -> None:
