@@ -72,27 +72,29 @@ def _cpu_seconds(pid: int) -> float:
 
 
 async def _bench(base_url: str, pid: int) -> dict[str, float]:
-    limits = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        client = ArkClient(base_url, "bench-key", http=http, retry=RetryPolicy(attempts=1))
+    """Each simulated client is its own ArkClient with its own connection, as 200 separate
+    processes would be (one shared pool of 200 connections costs httpx far more CPU per request)."""
+    clients = [ArkClient(base_url, "bench-key", http=httpx.AsyncClient(timeout=30),
+                         retry=RetryPolicy(attempts=1)) for _ in range(CLIENTS)]
+    try:
         # create throughput: CREATE_CONCURRENCY creators, CREATES tasks (under every model's RPM)
         queue = list(range(CREATES))
         ids: list[str] = []
 
-        async def creator() -> None:
+        async def creator(client: ArkClient) -> None:
             while queue:
                 ids.append(await client.create(_body(queue.pop())))
 
         started = time.perf_counter()
-        await asyncio.gather(*(creator() for _ in range(CREATE_CONCURRENCY)))
+        await asyncio.gather(*(creator(clients[n]) for n in range(CREATE_CONCURRENCY)))
         create_rate = CREATES / (time.perf_counter() - started)
 
         # 200 clients, each polling its own task every POLL_INTERVAL seconds
         samples: list[float] = []
         stop = time.perf_counter() + POLL_SECONDS
-        cpu_before = _cpu_seconds(pid)
+        cpu_before, own_before = _cpu_seconds(pid), _cpu_seconds(os.getpid())
 
-        async def poller(task_id: str) -> None:
+        async def poller(client: ArkClient, task_id: str) -> None:
             await asyncio.sleep(random.random() * POLL_INTERVAL)
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
@@ -100,23 +102,27 @@ async def _bench(base_url: str, pid: int) -> dict[str, float]:
                 samples.append(time.perf_counter() - t0)
                 await asyncio.sleep(POLL_INTERVAL)
 
-        await asyncio.gather(*(poller(ids[n % len(ids)]) for n in range(CLIENTS)))
+        await asyncio.gather(*(poller(clients[n], ids[n % len(ids)]) for n in range(CLIENTS)))
         cpu_per_get = (_cpu_seconds(pid) - cpu_before) / len(samples)
+        client_cpu_per_get = (_cpu_seconds(os.getpid()) - own_before) / len(samples)
 
         # worst case: all 200 at the same instant
         burst: list[float] = []
 
-        async def once(task_id: str) -> None:
+        async def once(client: ArkClient, task_id: str) -> None:
             t0 = time.perf_counter()
             await client.get(task_id)
             burst.append(time.perf_counter() - t0)
 
-        await asyncio.gather(*(once(ids[n]) for n in range(CLIENTS)))
+        await asyncio.gather(*(once(clients[n], ids[n]) for n in range(CLIENTS)))
+    finally:
+        for client in clients:
+            await client._http.aclose()
     q = statistics.quantiles(samples, n=100)
     b = statistics.quantiles(burst, n=100)
     return {"p50": q[49] * 1000, "p99": q[98] * 1000, "n": len(samples), "rate": create_rate,
             "burst_p50": b[49] * 1000, "burst_p99": b[98] * 1000, "cpu": cpu_per_get * 1000,
-            "load": os.getloadavg()[0]}
+            "client_cpu": client_cpu_per_get * 1000, "load": os.getloadavg()[0]}
 
 
 def run() -> list[tuple[str, str, str]]:
@@ -132,6 +138,7 @@ def run() -> list[tuple[str, str, str]]:
         (f"get latency p99 ({figures['n']} polls)", f"{figures['p99']:.1f} ms", "< 50 ms"),
         (f"get latency p50 / p99, {CLIENTS} gets at once", f"{figures['burst_p50']:.0f} / {figures['burst_p99']:.0f} ms", ""),
         ("server CPU per get (load-independent)", f"{figures['cpu']:.2f} ms", ""),
+        ("client CPU per get (httpx + ArkClient, the bench's side)", f"{figures['client_cpu']:.2f} ms", ""),
         (f"create throughput ({CREATE_CONCURRENCY} concurrent creators)", f"{figures['rate']:.0f} tasks/s", ""),
         ("machine load average during the run (2 cores)", f"{figures['load']:.1f}", ""),
     ]
