@@ -218,3 +218,10 @@ def test_a_gateway_path_end_to_end() -> None:
         task = run(_with_client(type("S", (), {"base_url": gw.root_url})(), create_and_get,
                                 tasks_path="/volc/v1/contents/generations/tasks"))
     assert task.status == "queued" and task.model == PRO
+
+
+def test_an_expired_file_is_not_retried(server, ark, tmp_path: Path) -> None:
+    ark.faults = ""
+    with pytest.raises(TransportFailed) as err:
+        run(_with_client(server, lambda c: c.download(server.root_url + "/files/nope/video.mp4", tmp_path / "x.mp4")))
+    assert "HTTP 404" in str(err.value) and ark.stats["download"] == 1

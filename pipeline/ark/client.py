@@ -221,15 +221,17 @@ class ArkClient:
                 return size
             except (httpx.TransportError, TransportFailed) as exc:
                 part.unlink(missing_ok=True)
-                if attempt + 1 == self.retry.attempts:
-                    raise TransportFailed(f"download failed: {type(exc).__name__}: {exc}") from exc
+                if attempt + 1 == self.retry.attempts or getattr(exc, "final", False):
+                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}") from exc
                 await asyncio.sleep(self.retry.delay(attempt, None))
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, part: Path) -> int:
         async with self._http.stream("GET", url) as response:
             if response.status_code != 200:
-                raise TransportFailed(f"download answered HTTP {response.status_code}")
+                failure = TransportFailed(f"download answered HTTP {response.status_code}")
+                failure.final = response.status_code not in RETRY_STATUSES  # type: ignore[attr-defined]
+                raise failure
             expected = response.headers.get("content-length")
             size = 0
             with part.open("wb") as out:
