@@ -350,3 +350,18 @@ def test_a_bad_fault_spec_fails_at_start() -> None:
 
     with pytest.raises(FaultSpecError):
         LocalServer(faults="429=7").__enter__()
+
+
+def test_priority_orders_the_queue_of_a_model() -> None:
+    mini = lambda priority: {"model": "doubao-seedance-2-0-mini-260615",  # noqa: E731
+                             "content": [{"type": "text", "text": "x"}], "priority": priority}
+    with LocalServer(concurrency=1, faults="fail=1,run=1.0") as server:  # failing tasks render nothing
+        blocker = ark_http(server, "POST", json=mini(0)).json()["id"]
+        assert wait_status(server, blocker, {"running"})["status"] == "running"
+        low = ark_http(server, "POST", json=mini(1)).json()["id"]
+        high = ark_http(server, "POST", json=mini(9)).json()["id"]
+        assert wait_status(server, high, {"running", "failed"})["status"] == "running"
+        assert ark_http(server, "GET", f"/{low}").json()["status"] == "queued"
+        failed = wait_status(server, blocker, {"failed"})
+        assert failed["error"]["code"] in ("OutputVideoSensitiveContentDetected", "InternalServiceError")
+        assert failed["usage"] == {"completion_tokens": 0, "total_tokens": 0} and "content" not in failed

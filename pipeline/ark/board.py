@@ -149,28 +149,34 @@ class Board:
         try:
             self._set(task, "running")
             started = time.monotonic()
-            folder = self.workdir / task.files
-            folder.mkdir(parents=True, exist_ok=True)
-            try:
-                async with self._render:
-                    await asyncio.to_thread(render.render_task, spec, folder / task.video_name,
-                                            folder / "last_frame.png" if spec.return_last_frame else None)
-            except StoryfilmError as exc:
-                task.error = {"code": "InternalServiceError", "message": str(exc).splitlines()[0][:300]}
-                self._set(task, "failed")
+            failing = dice.hit("fail", "task")  # decided now: a task that will fail renders nothing
+            if not failing and not await self._render_files(task):
                 return
             rest = max(self.limits.min_run, dice.seconds(dice.faults.run)) - (time.monotonic() - started)
             if rest > 0:
                 await asyncio.sleep(rest)
-            if dice.hit("fail", "task"):
+            if failing:
                 code, message = dice.choice(FAIL_CODES)
                 task.error = {"code": code, "message": message}
-                shutil.rmtree(folder, ignore_errors=True)
                 self._set(task, "failed")
             else:
                 self._set(task, "succeeded")
         finally:
             gate.leave()
+
+    async def _render_files(self, task: LocalTask) -> bool:
+        """Render the task's files; on an FFmpeg failure the task fails (InternalServiceError)."""
+        folder = self.workdir / task.files
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            async with self._render:
+                await asyncio.to_thread(render.render_task, task.spec, folder / task.video_name,
+                                        folder / "last_frame.png" if task.spec.return_last_frame else None)
+        except StoryfilmError as exc:
+            task.error = {"code": "InternalServiceError", "message": str(exc).splitlines()[0][:300]}
+            self._set(task, "failed")
+            return False
+        return True
 
     def _set(self, task: LocalTask, status: str) -> None:
         task.status = status
