@@ -225,3 +225,23 @@ def test_an_expired_file_is_not_retried(server, ark, tmp_path: Path) -> None:
     with pytest.raises(TransportFailed) as err:
         run(_with_client(server, lambda c: c.download(server.root_url + "/files/nope/video.mp4", tmp_path / "x.mp4")))
     assert "HTTP 404" in str(err.value) and ark.stats["download"] == 1
+
+
+def test_list_sends_every_filter(server, ark) -> None:
+    async def scenario(client: ArkClient):
+        a = await client.create(text_task(seed=1))
+        b = await client.create(text_task(seed=2))
+        flex = await client.create(text_task(seed=3, service_tier="flex"))
+        await client.delete(a)
+        page = await client.list(status="queued", model=PRO, service_tier="default", task_ids=[a, b, flex],
+                                 page_num=1, page_size=1)
+        cancelled = await client.list(status="cancelled", task_ids=[a, b])
+        flexed = await client.list(service_tier="flex", task_ids=[a, b, flex])
+        second = await client.list(task_ids=[a, b, flex], page_num=2, page_size=2)
+        return a, b, flex, page, cancelled, flexed, second
+
+    a, b, flex, page, cancelled, flexed, second = run(_with_client(server, scenario))
+    assert (page.total, [t.id for t in page.items]) == (1, [b])
+    assert [t.id for t in cancelled.items] == [a] and cancelled.items[0].status == "cancelled"
+    assert [t.id for t in flexed.items] == [flex] and flexed.items[0].service_tier == "flex"
+    assert (second.total, [t.id for t in second.items]) == (3, [a])  # newest first: flex, b | a
