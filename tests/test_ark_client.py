@@ -245,3 +245,13 @@ def test_list_sends_every_filter(server, ark) -> None:
     assert [t.id for t in cancelled.items] == [a] and cancelled.items[0].status == "cancelled"
     assert [t.id for t in flexed.items] == [flex] and flexed.items[0].service_tier == "flex"
     assert (second.total, [t.id for t in second.items]) == (3, [a])  # newest first: flex, b | a
+
+
+def test_endpoint_ids_and_a_lost_create_through_one() -> None:
+    endpoint = "ep-20250101000000-abcde"
+    with LocalServer(faults="drop@create=1,queue=60", endpoints={endpoint: PRO}) as gw:
+        task = run(_with_client(gw, lambda c: c.create(text_task(model=endpoint, seed=64))))
+        assert list(gw.ark.tasks) == [task] and gw.ark.stats["create"] == 1
+        got = run(_with_client(gw, lambda c: c.get(task)))
+        assert got.model == PRO  # the task names the model; list filters by the endpoint
+        assert [t.id for t in run(_with_client(gw, lambda c: c.list(model=endpoint))).items] == [task]

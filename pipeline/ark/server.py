@@ -45,15 +45,17 @@ FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_fr
 class LocalArk:
     """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
     (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
-    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run)."""
+    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run);
+    endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
 
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
                  max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
-                 sweep_interval: float = 0.5, **limits: Any):
+                 sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None, **limits: Any):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
+        self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
         self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
@@ -162,7 +164,7 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await validate.parse(body, self._draft)
+            spec = await validate.parse(body, self._draft, self.endpoints)
             task = self.board.admit(spec, str(request.base_url).rstrip("/"))
             answer: dict[str, Any] = {"id": task.id}
             if spec.safety_identifier is not None:
@@ -206,7 +208,7 @@ class LocalArk:
             model = q.get("filter.model")
             found = [t for t in self.tasks.values()
                      if (not ids or t.id in ids) and (not status or t.status == status)
-                     and (not model or t.model == model) and (not tier or t.spec.service_tier == tier)]
+                     and (not model or model in (t.model, t.spec.endpoint)) and (not tier or t.spec.service_tier == tier)]
             found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
             base = str(request.base_url).rstrip("/")
             page = found[(num - 1) * size: num * size]

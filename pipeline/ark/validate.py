@@ -53,6 +53,7 @@ class TaskSpec:
     reference_audio: bytes | None = field(default=None, repr=False)
     reference_videos: int = 0  # counted and checked, not rendered
     draft_task_id: str | None = None  # the draft this final task was made from
+    endpoint: str | None = None  # the Endpoint ID (`ep-...`) the task was created through
 
     @property
     def duration(self) -> int:
@@ -90,13 +91,20 @@ def _str(name: str, value: Any) -> str:
 Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by id, else None
 
 
-async def parse(body: Any, drafts: Drafts = lambda _: None) -> TaskSpec:
+async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None) -> TaskSpec:
+    """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs."""
+    return await _parse(body, drafts, endpoints or {})
+
+
+async def _parse(body: Any, drafts: Drafts, endpoints: dict[str, str]) -> TaskSpec:
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
     model_id = _given(body, "model")
     if model_id is None:
         raise missing("model")
-    model = models.lookup(model_id) if isinstance(model_id, str) else None
+    model = None
+    if isinstance(model_id, str):
+        model = models.lookup(endpoints.get(model_id, model_id))
     if model is None:
         raise Refusal(404, "InvalidEndpointOrModel.NotFound",
                       f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
@@ -105,8 +113,9 @@ async def parse(body: Any, drafts: Drafts = lambda _: None) -> TaskSpec:
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
+    endpoint = model_id if model_id in endpoints else None
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
-        return _from_draft(model, body, content, drafts)
+        return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)
     prompt, commands = wire.decode(" ".join(t for t in texts))
     mode = _mode(model, imgs, videos, audios)
@@ -147,7 +156,8 @@ async def parse(body: Any, drafts: Drafts = lambda _: None) -> TaskSpec:
                     generate_audio=params["generate_audio"], draft=params["draft"], priority=params["priority"],
                     callback_url=params["callback_url"], safety_identifier=params["safety_identifier"],
                     output_format=params["output_format"], first_frame=first, last_frame=last,
-                    reference_images=tuple(refs), reference_audio=audio, reference_videos=len(videos))
+                    reference_images=tuple(refs), reference_audio=audio, reference_videos=len(videos),
+                    endpoint=endpoint)
 
 
 REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")
