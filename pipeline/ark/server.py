@@ -45,7 +45,8 @@ FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_fr
 class LocalArk:
     """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
     (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
-    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run);
+    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
+    flex_tpd);
     endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
 
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
