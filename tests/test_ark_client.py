@@ -135,10 +135,10 @@ def test_connection_errors_are_transport_failures() -> None:
 
 def test_slow_answers_time_out_then_succeed(server, ark) -> None:
     task_id = run(_with_client(server, lambda c: c.create(text_task())))
-    ark.faults = "slow@get=1#2,delay=0.5,queue=60"
+    ark.faults = "slow@get=1#2,delay=2.5,queue=60"
 
     async def get_with_short_timeout():
-        async with httpx.AsyncClient(timeout=0.2) as http:
+        async with httpx.AsyncClient(timeout=1.0) as http:
             return await _with_client(server, lambda c: c.get(task_id), http=http)
 
     assert run(get_with_short_timeout()).id == task_id

@@ -37,6 +37,16 @@ def image_url(tmp_path_factory) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
+def eventually(check, timeout: float = 10.0) -> bool:
+    """True once check() is (the server's sweeper runs every sweep_interval)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _error(response: httpx.Response, status: int, code: str, param: str | None = None) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
@@ -222,7 +232,7 @@ def test_list_filters_pages_newest_first() -> None:
 # -- statuses, delete, limits, flex, expiry, retention -----------------------------------------
 
 def test_delete_per_status_and_concurrency() -> None:
-    with LocalServer(concurrency=1, faults="run=1.5") as server:
+    with LocalServer(concurrency=1, faults="run=2.5") as server:
         first = ark_http(server, "POST", json=text_task(seed=1)).json()["id"]
         second = ark_http(server, "POST", json=text_task(seed=2)).json()["id"]
         assert wait_status(server, first, {"running"})["status"] == "running"
@@ -250,7 +260,7 @@ def test_rpm_limit_answers_429_with_the_service_body() -> None:
 
 
 def test_flex_waits_behind_default_and_tasks_expire() -> None:
-    with LocalServer(concurrency=1, flex_delay=0.3, faults="run=0.8", sweep_interval=0.05) as server:
+    with LocalServer(concurrency=1, flex_delay=0.3, faults="run=1.5", sweep_interval=0.05) as server:
         flex = ark_http(server, "POST", json=text_task(service_tier="flex")).json()["id"]
         online = ark_http(server, "POST", json=text_task()).json()["id"]
         assert wait_status(server, online, {"running"})["status"] == "running"
@@ -272,12 +282,11 @@ def test_retention_media_then_records() -> None:
         ark_http(server, "DELETE", f"/{cancelled}")
         assert httpx.get(done["content"]["video_url"]).status_code == 200
         server.ark.advance(86400 + 5)
-        time.sleep(0.3)
-        assert httpx.get(done["content"]["video_url"]).status_code == 404  # media URLs live 24 h
+        assert eventually(lambda: httpx.get(done["content"]["video_url"]).status_code == 404)  # media: 24 h
         assert ark_http(server, "GET", f"/{done['id']}").status_code == 200  # records 7 days
         _error(ark_http(server, "GET", f"/{cancelled}"), 404, "NotFound.TaskId")  # cancelled: 24 h
         server.ark.advance(6 * 86400)
-        time.sleep(0.3)
+        assert eventually(lambda: ark_http(server, "GET", f"/{done['id']}").status_code == 404)
         _error(ark_http(server, "GET", f"/{done['id']}"), 404, "NotFound.TaskId")
 
 
@@ -355,7 +364,7 @@ def test_a_bad_fault_spec_fails_at_start() -> None:
 def test_priority_orders_the_queue_of_a_model() -> None:
     mini = lambda priority: {"model": "doubao-seedance-2-0-mini-260615",  # noqa: E731
                              "content": [{"type": "text", "text": "x"}], "priority": priority}
-    with LocalServer(concurrency=1, faults="fail=1,run=1.0") as server:  # failing tasks render nothing
+    with LocalServer(concurrency=1, faults="fail=1,run=2.0") as server:  # failing tasks render nothing
         blocker = ark_http(server, "POST", json=mini(0)).json()["id"]
         assert wait_status(server, blocker, {"running"})["status"] == "running"
         low = ark_http(server, "POST", json=mini(1)).json()["id"]
