@@ -16,7 +16,7 @@ from pipeline.ark.faults import Faults
 from pipeline.ark.local import LOCAL_KEY, LocalServer
 from pipeline.errors import ApiRefused, TaskFailed, TransportFailed
 
-FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, settle=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +44,10 @@ async def _with_client(server: LocalServer, action, *, key: str = LOCAL_KEY, ret
 
 def test_get_and_list_retry_429_and_5xx(server, ark) -> None:
     task_id = run(_with_client(server, lambda c: c.create(text_task())))
-    ark.faults = "429@get=1#2,5xx@get=1#1,5xx@list=1#2,queue=60"
+    ark.faults = "429@get=1#1,5xx@get=1#1,drop@get=1#1,5xx@list=1#2,queue=60"  # 3 faults, 4 attempts
     task = run(_with_client(server, lambda c: c.get(task_id)))
     assert task.id == task_id and task.status == "queued"
-    assert (ark.stats["get"], ark.stats["fault:429"], ark.stats["fault:5xx"]) == (4, 2, 1)
+    assert (ark.stats["get"], ark.stats["fault:429"], ark.stats["fault:5xx"], ark.stats["fault:drop"]) == (4, 1, 1, 1)
     listed = run(_with_client(server, lambda c: c.list(task_ids=[task_id])))
     assert [t.id for t in listed.items] == [task_id] and ark.stats["list"] == 3
 
@@ -94,6 +94,21 @@ def test_a_lost_text_style_create_is_found_too(server, ark) -> None:
     before = set(ark.tasks)
     task_id = run(_with_client(server, lambda c: c.create(body)))
     assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1
+
+
+def test_a_slow_create_that_lands_late_is_found_on_the_second_look(server, ark) -> None:
+    """The client gives up after 1 s; the service creates the task at 1.5 s; the second look
+    (settle = 1 s after the first) finds it, so nothing is created twice."""
+    ark.faults = "slow@create=1#1,delay=1.5,queue=60"
+
+    async def create_with_short_timeout():
+        async with httpx.AsyncClient(timeout=1.0) as http:
+            retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, settle=1.0)
+            return await _with_client(server, lambda c: c.create(text_task(seed=2024)), http=http, retry=retry)
+
+    before = set(ark.tasks)
+    task_id = run(create_with_short_timeout())
+    assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1 and ark.stats["list"] == 2
 
 
 def test_a_5xx_create_is_checked_then_sent_again(server, ark) -> None:

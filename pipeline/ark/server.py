@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -151,6 +151,8 @@ class LocalArk:
         except Refusal as r:
             status, body = r.status, r.body(rid)
             headers.update(r.headers)
+        except ClientDisconnect:  # nobody is left to answer
+            return Response(status_code=499)
         except Exception:  # a bug of ours: the service's 500, the details in the server log only
             log.exception("request %s failed", rid)
             status, body = 500, error_body(500, "InternalServiceError", "The service encountered an unexpected "
