@@ -16,7 +16,7 @@ from pipeline.ark.faults import Faults
 from pipeline.ark.local import LOCAL_KEY, LocalServer
 from pipeline.errors import ApiRefused, TaskFailed, TransportFailed
 
-FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, settle=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +44,10 @@ async def _with_client(server: LocalServer, action, *, key: str = LOCAL_KEY, ret
 
 def test_get_and_list_retry_429_and_5xx(server, ark) -> None:
     task_id = run(_with_client(server, lambda c: c.create(text_task())))
-    ark.faults = "429@get=1#2,5xx@get=1#1,5xx@list=1#2,queue=60"
+    ark.faults = "429@get=1#1,5xx@get=1#1,drop@get=1#1,5xx@list=1#2,queue=60"  # 3 faults, 4 attempts
     task = run(_with_client(server, lambda c: c.get(task_id)))
     assert task.id == task_id and task.status == "queued"
-    assert (ark.stats["get"], ark.stats["fault:429"], ark.stats["fault:5xx"]) == (4, 2, 1)
+    assert (ark.stats["get"], ark.stats["fault:429"], ark.stats["fault:5xx"], ark.stats["fault:drop"]) == (4, 1, 1, 1)
     listed = run(_with_client(server, lambda c: c.list(task_ids=[task_id])))
     assert [t.id for t in listed.items] == [task_id] and ark.stats["list"] == 3
 
@@ -96,6 +96,21 @@ def test_a_lost_text_style_create_is_found_too(server, ark) -> None:
     assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1
 
 
+def test_a_slow_create_that_lands_late_is_found_on_the_second_look(server, ark) -> None:
+    """The client gives up after 1 s; the service creates the task at 1.5 s; the second look
+    (settle = 1 s after the first) finds it, so nothing is created twice."""
+    ark.faults = "slow@create=1#1,delay=1.5,queue=60"
+
+    async def create_with_short_timeout():
+        async with httpx.AsyncClient(timeout=1.0) as http:
+            retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, settle=1.0)
+            return await _with_client(server, lambda c: c.create(text_task(seed=2024)), http=http, retry=retry)
+
+    before = set(ark.tasks)
+    task_id = run(create_with_short_timeout())
+    assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1 and ark.stats["list"] == 2
+
+
 def test_a_5xx_create_is_checked_then_sent_again(server, ark) -> None:
     ark.faults = "5xx@create=1#1,queue=60"  # the first create fails before taking effect
     before = set(ark.tasks)
@@ -135,10 +150,10 @@ def test_connection_errors_are_transport_failures() -> None:
 
 def test_slow_answers_time_out_then_succeed(server, ark) -> None:
     task_id = run(_with_client(server, lambda c: c.create(text_task())))
-    ark.faults = "slow@get=1#2,delay=0.5,queue=60"
+    ark.faults = "slow@get=1#2,delay=2.5,queue=60"
 
     async def get_with_short_timeout():
-        async with httpx.AsyncClient(timeout=0.2) as http:
+        async with httpx.AsyncClient(timeout=1.0) as http:
             return await _with_client(server, lambda c: c.get(task_id), http=http)
 
     assert run(get_with_short_timeout()).id == task_id
@@ -218,3 +233,40 @@ def test_a_gateway_path_end_to_end() -> None:
         task = run(_with_client(type("S", (), {"base_url": gw.root_url})(), create_and_get,
                                 tasks_path="/volc/v1/contents/generations/tasks"))
     assert task.status == "queued" and task.model == PRO
+
+
+def test_an_expired_file_is_not_retried(server, ark, tmp_path: Path) -> None:
+    ark.faults = ""
+    with pytest.raises(TransportFailed) as err:
+        run(_with_client(server, lambda c: c.download(server.root_url + "/files/nope/video.mp4", tmp_path / "x.mp4")))
+    assert "HTTP 404" in str(err.value) and ark.stats["download"] == 1
+
+
+def test_list_sends_every_filter(server, ark) -> None:
+    async def scenario(client: ArkClient):
+        a = await client.create(text_task(seed=1))
+        b = await client.create(text_task(seed=2))
+        flex = await client.create(text_task(seed=3, service_tier="flex"))
+        await client.delete(a)
+        page = await client.list(status="queued", model=PRO, service_tier="default", task_ids=[a, b, flex],
+                                 page_num=1, page_size=1)
+        cancelled = await client.list(status="cancelled", task_ids=[a, b])
+        flexed = await client.list(service_tier="flex", task_ids=[a, b, flex])
+        second = await client.list(task_ids=[a, b, flex], page_num=2, page_size=2)
+        return a, b, flex, page, cancelled, flexed, second
+
+    a, b, flex, page, cancelled, flexed, second = run(_with_client(server, scenario))
+    assert (page.total, [t.id for t in page.items]) == (1, [b])
+    assert [t.id for t in cancelled.items] == [a] and cancelled.items[0].status == "cancelled"
+    assert [t.id for t in flexed.items] == [flex] and flexed.items[0].service_tier == "flex"
+    assert (second.total, [t.id for t in second.items]) == (3, [a])  # newest first: flex, b | a
+
+
+def test_endpoint_ids_and_a_lost_create_through_one() -> None:
+    endpoint = "ep-20250101000000-abcde"
+    with LocalServer(faults="drop@create=1,queue=60", endpoints={endpoint: PRO}) as gw:
+        task = run(_with_client(gw, lambda c: c.create(text_task(model=endpoint, seed=64))))
+        assert list(gw.ark.tasks) == [task] and gw.ark.stats["create"] == 1
+        got = run(_with_client(gw, lambda c: c.get(task)))
+        assert got.model == PRO  # the task names the model; list filters by the endpoint
+        assert [t.id for t in run(_with_client(gw, lambda c: c.list(model=endpoint))).items] == [task]

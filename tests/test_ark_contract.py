@@ -37,6 +37,16 @@ def image_url(tmp_path_factory) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
+def eventually(check, timeout: float = 10.0) -> bool:
+    """True once check() is (the server's sweeper runs every sweep_interval)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _error(response: httpx.Response, status: int, code: str, param: str | None = None) -> dict:
     assert response.status_code == status, response.text
     body = response.json()
@@ -222,7 +232,7 @@ def test_list_filters_pages_newest_first() -> None:
 # -- statuses, delete, limits, flex, expiry, retention -----------------------------------------
 
 def test_delete_per_status_and_concurrency() -> None:
-    with LocalServer(concurrency=1, faults="run=1.5") as server:
+    with LocalServer(concurrency=1, faults="run=2.5") as server:
         first = ark_http(server, "POST", json=text_task(seed=1)).json()["id"]
         second = ark_http(server, "POST", json=text_task(seed=2)).json()["id"]
         assert wait_status(server, first, {"running"})["status"] == "running"
@@ -250,7 +260,7 @@ def test_rpm_limit_answers_429_with_the_service_body() -> None:
 
 
 def test_flex_waits_behind_default_and_tasks_expire() -> None:
-    with LocalServer(concurrency=1, flex_delay=0.3, faults="run=0.8", sweep_interval=0.05) as server:
+    with LocalServer(concurrency=1, flex_delay=0.3, faults="run=1.5", sweep_interval=0.05) as server:
         flex = ark_http(server, "POST", json=text_task(service_tier="flex")).json()["id"]
         online = ark_http(server, "POST", json=text_task()).json()["id"]
         assert wait_status(server, online, {"running"})["status"] == "running"
@@ -272,12 +282,11 @@ def test_retention_media_then_records() -> None:
         ark_http(server, "DELETE", f"/{cancelled}")
         assert httpx.get(done["content"]["video_url"]).status_code == 200
         server.ark.advance(86400 + 5)
-        time.sleep(0.3)
-        assert httpx.get(done["content"]["video_url"]).status_code == 404  # media URLs live 24 h
+        assert eventually(lambda: httpx.get(done["content"]["video_url"]).status_code == 404)  # media: 24 h
         assert ark_http(server, "GET", f"/{done['id']}").status_code == 200  # records 7 days
         _error(ark_http(server, "GET", f"/{cancelled}"), 404, "NotFound.TaskId")  # cancelled: 24 h
         server.ark.advance(6 * 86400)
-        time.sleep(0.3)
+        assert eventually(lambda: ark_http(server, "GET", f"/{done['id']}").status_code == 404)
         _error(ark_http(server, "GET", f"/{done['id']}"), 404, "NotFound.TaskId")
 
 
@@ -286,3 +295,93 @@ def test_a_gateway_tasks_path() -> None:
         response = httpx.post(server.base_url + "/v1/videos", json=text_task(),
                               headers={"Authorization": "Bearer k"})
         assert response.status_code == 200 and ID.match(response.json()["id"])
+
+
+def test_reference_media_counts_and_keep_ratio(parked: LocalServer, image_url: str) -> None:
+    video = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"}
+    ok = {"model": V20, "content": [{"type": "text", "text": "x"}, video, _img(image_url, "reference_image")]}
+    assert ark_http(parked, "POST", json=ok).status_code == 200
+    too_many = {"model": V20, "content": [video] * 4}
+    assert "at most 3 reference videos" in _error(ark_http(parked, "POST", json=too_many), 400,
+                                                  "InvalidParameter", "content")["message"]
+    b64_video = {"model": V20, "content": [{"type": "video_url", "video_url": {"url": "data:video/mp4;base64,AA=="},
+                                            "role": "reference_video"}]}
+    assert "web url" in _error(ark_http(parked, "POST", json=b64_video), 400, "InvalidParameter")["message"]
+    lite = {"model": "doubao-seedance-1-0-lite-i2v-250428", "content": [_img(image_url, "reference_image")] * 5}
+    assert "1 to 4 images" in _error(ark_http(parked, "POST", json=lite), 400, "InvalidParameter")["message"]
+    kept = {"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio", "resolution": "480p"}
+    task_id = ark_http(parked, "POST", json=kept).json()["id"]
+    spec = parked.ark.tasks[task_id].spec
+    assert ark_http(parked, "GET", f"/{task_id}").json()["ratio"] == "keep_ratio"
+    assert (spec.width, spec.height) == (858, 482)  # 640:360 at about the 864×480 pixel count, even sides
+    assert abs(spec.width / spec.height - 640 / 360) < 0.01
+
+
+def test_a_draft_then_its_final_video() -> None:
+    with LocalServer(sweep_interval=0.05) as server:
+        draft_body = {"model": V15, "content": [{"type": "text", "text": "a fox"}], "draft": True, "seed": 8,
+                      "duration": 4, "ratio": "1:1", "generate_audio": False}
+        draft = wait_status(server, ark_http(server, "POST", json=draft_body).json()["id"], {"succeeded"}, 60)
+        assert (draft["draft"], draft["resolution"]) == (True, "480p")
+        assert draft["usage"]["completion_tokens"] == int(640 * 640 * 97 // 1024 * 0.7)
+        server.ark.faults = PARKED
+        final_body = {"model": V15, "content": [{"type": "draft_task", "draft_task": {"id": draft["id"]}}],
+                      "resolution": "720p", "seed": 1}
+        final = ark_http(server, "GET", "/" + ark_http(server, "POST", json=final_body).json()["id"]).json()
+        assert (final["draft"], final["draft_task_id"], final["seed"], final["ratio"], final["resolution"],
+                final["duration"], final["generate_audio"]) == (False, draft["id"], 8, "1:1", "720p", 4, False)
+        not_a_draft = {"model": V15, "content": [{"type": "draft_task", "draft_task": {"id": final["id"]}}]}
+        _error(ark_http(server, "POST", json=not_a_draft), 400, "InvalidParameter", "content")
+
+
+NASTY = [None, 0, "x", {"model": 5}, {"model": PRO, "content": "x"}, {"model": PRO, "content": [None]},
+         {"model": PRO, "content": [{"type": "text", "text": 5}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": "x"}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": 5}, "role": ["x"]}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]},
+         {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": "asset://a-1"}}]},
+         {"model": V20, "content": [{"type": "audio_url", "audio_url": {"url": None}, "role": "reference_audio"}]},
+         {"model": V15, "content": [{"type": "draft_task", "draft_task": "cgt-x"}]},
+         {"model": V15, "content": [{"type": "draft_task"}, {"type": "text", "text": "x"}]},
+         text_task(seed=1.5), text_task(duration=True), text_task(resolution=["480p"]), text_task(tools="web"),
+         text_task(ratio={"w": 1}), text_task(execution_expires_after=1e9), {**text_task(), "content": [{}]}]
+
+
+@pytest.mark.parametrize("body", NASTY, ids=range(len(NASTY)))
+def test_nasty_bodies_get_a_4xx_never_a_500(parked: LocalServer, body) -> None:
+    response = ark_http(parked, "POST", json=body)
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()["error"]) == {"code", "message", "param", "type"}
+
+
+def test_a_bad_fault_spec_fails_at_start() -> None:
+    from pipeline.ark.faults import FaultSpecError
+
+    with pytest.raises(FaultSpecError):
+        LocalServer(faults="429=7").__enter__()
+
+
+def test_priority_orders_the_queue_of_a_model() -> None:
+    mini = lambda priority: {"model": "doubao-seedance-2-0-mini-260615",  # noqa: E731
+                             "content": [{"type": "text", "text": "x"}], "priority": priority}
+    with LocalServer(concurrency=1, faults="fail=1,run=2.0") as server:  # failing tasks render nothing
+        blocker = ark_http(server, "POST", json=mini(0)).json()["id"]
+        assert wait_status(server, blocker, {"running"})["status"] == "running"
+        low = ark_http(server, "POST", json=mini(1)).json()["id"]
+        high = ark_http(server, "POST", json=mini(9)).json()["id"]
+        assert wait_status(server, high, {"running", "failed"})["status"] == "running"
+        assert ark_http(server, "GET", f"/{low}").json()["status"] == "queued"
+        failed = wait_status(server, blocker, {"failed"})
+        assert failed["error"]["code"] in ("OutputVideoSensitiveContentDetected", "InternalServiceError")
+        assert failed["usage"] == {"completion_tokens": 0, "total_tokens": 0} and "content" not in failed
+
+
+def test_queued_quota_and_flex_tokens_per_day() -> None:
+    per_task = 864 * 480 * 49 // 1024
+    with LocalServer(faults=PARKED, max_queued=2, flex_tpd=per_task * 3) as server:
+        assert [ark_http(server, "POST", json=text_task()).status_code for _ in range(2)] == [200, 200]
+        _error(ark_http(server, "POST", json=text_task()), 429, "QuotaExceeded", "")
+        server.ark.board.limits.max_queued = None
+        codes = [ark_http(server, "POST", json=text_task(service_tier="flex")).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert ark_http(server, "POST", json=text_task()).status_code == 200  # the default tier has no TPD

@@ -20,6 +20,7 @@ from pipeline.ark.local import LocalServer
 from pipeline.ark.render import crop_box
 
 V15 = "doubao-seedance-1-5-pro-251215"
+MINI = "doubao-seedance-2-0-mini-260615"
 GREEN, RED = (0, 255, 0), (255, 0, 0)
 
 
@@ -121,7 +122,13 @@ def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
     card = {"model": V15, "content": [{"type": "text", "text": "A lighthouse at dusk"}], "resolution": "480p",
             "duration": 4, "seed": 21, "watermark": True, "return_last_frame": True}
     plain = {**card, "watermark": False, "generate_audio": False}
-    ids = [ark_http(server, "POST", json=body).json()["id"] for body in (card, card, plain)]  # render side by side
+    ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=440:duration=5", "-ac", "1", "-y", str(tmp_path / "ref.wav")],
+               what="make a reference audio")
+    voiced = {"model": MINI, "resolution": "480p", "duration": 4, "content": [
+        {"type": "image_url", "image_url": {"url": solid(tmp_path / "s.png", "0x336699")}, "role": "reference_image"},
+        {"type": "audio_url", "audio_url": {"url": "data:audio/wav;base64," + base64.b64encode(
+            (tmp_path / "ref.wav").read_bytes()).decode()}, "role": "reference_audio"}]}
+    ids = [ark_http(server, "POST", json=body).json()["id"] for body in (card, card, plain, voiced)]  # side by side
     _, a, a_frame = render(server, card, tmp_path, "a", ids[0])
     _, b, b_frame = render(server, card, tmp_path, "b", ids[1])
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
@@ -138,6 +145,16 @@ def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
     assert sum(not near(marked, w, x, y, tuple(clean[(y * w + x) * 3:(y * w + x) * 3 + 3]), 24) for x, y in corner) > len(corner) // 2
     assert near(marked, w, 5, 5, tuple(clean[15:18]), 4)
     assert ffmpeg.psnr(a_frame, c_frame) >= 35
+    # the reference audio is the track (loud), where a task without one gets a quiet bed
+    _, v, _ = render(server, voiced, tmp_path, "v", ids[3])
+    assert ffmpeg.probe(v).has_audio
+    assert mean_volume(v) > mean_volume(a) + 15
+
+
+def mean_volume(media: Path) -> float:
+    err = ffmpeg.run(["-i", str(media), "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-"],
+                     what="measure loudness").stderr.decode()
+    return float(err.split("mean_volume:")[1].split("dB")[0])
 
 
 class _Receiver(BaseHTTPRequestHandler):

@@ -20,7 +20,7 @@ from typing import Awaitable, Callable
 from pipeline.ark import render
 from pipeline.ark.answers import Refusal
 from pipeline.ark.faults import Dice
-from pipeline.ark.tasks import ACTIVE, LocalTask, new_task_id
+from pipeline.ark.tasks import ACTIVE, LocalTask, new_task_id, task_tokens
 from pipeline.ark.validate import TaskSpec
 from pipeline.errors import StoryfilmError
 
@@ -47,6 +47,8 @@ class Limits:
     retention: float = DAY  # media files, and cancelled records
     record_retention: float = 7 * DAY  # task records
     min_run: float = 0.0  # a task runs at least this long
+    max_queued: int | None = None  # queued tasks per model before creates get 429 QuotaExceeded
+    flex_tpd: int | None = None  # flex tokens per day per model (the service's figure is 250-500 billion)
 
 
 @dataclass
@@ -106,12 +108,25 @@ class Board:
             raise Refusal(429, "ModelAccountRpmRateLimitExceeded",
                           f"The request has exceeded the RPM limit ({rpm}) of model {spec.model.id}.", "",
                           headers={"Retry-After": str(wait)})
+        self._check_quota(spec, now)
         window.append(now)
         task = LocalTask(id=new_task_id(now), spec=spec, created_at=int(now), updated_at=int(now), base=base)
         self.tasks[task.id] = task
         self.notify(task)
         self._start(task, self._life(task))
         return task
+
+    def _check_quota(self, spec: TaskSpec, now: float) -> None:
+        mine = [t for t in self.tasks.values() if t.spec.model.id == spec.model.id]
+        limit = self.limits.max_queued
+        if limit is not None and sum(t.status == "queued" for t in mine) >= limit:
+            raise Refusal(429, "QuotaExceeded", "The request has exceeded the quota.")
+        if spec.service_tier == "flex" and self.limits.flex_tpd is not None:
+            spent = sum(t.tokens for t in mine if t.spec.service_tier == "flex" and now - t.created_at < DAY)
+            if spent + task_tokens(spec) > self.limits.flex_tpd:
+                raise Refusal(429, "QuotaExceeded",
+                              f"The request has exceeded the flex tier's tokens per day ({self.limits.flex_tpd}) "
+                              f"of model {spec.model.id}.")
 
     # -- delete (ark-api.md §8.2) ------------------------------------------------------
 
@@ -149,28 +164,34 @@ class Board:
         try:
             self._set(task, "running")
             started = time.monotonic()
-            folder = self.workdir / task.files
-            folder.mkdir(parents=True, exist_ok=True)
-            try:
-                async with self._render:
-                    await asyncio.to_thread(render.render_task, spec, folder / task.video_name,
-                                            folder / "last_frame.png" if spec.return_last_frame else None)
-            except StoryfilmError as exc:
-                task.error = {"code": "InternalServiceError", "message": str(exc).splitlines()[0][:300]}
-                self._set(task, "failed")
+            failing = dice.hit("fail", "task")  # decided now: a task that will fail renders nothing
+            if not failing and not await self._render_files(task):
                 return
             rest = max(self.limits.min_run, dice.seconds(dice.faults.run)) - (time.monotonic() - started)
             if rest > 0:
                 await asyncio.sleep(rest)
-            if dice.hit("fail", "task"):
+            if failing:
                 code, message = dice.choice(FAIL_CODES)
                 task.error = {"code": code, "message": message}
-                shutil.rmtree(folder, ignore_errors=True)
                 self._set(task, "failed")
             else:
                 self._set(task, "succeeded")
         finally:
             gate.leave()
+
+    async def _render_files(self, task: LocalTask) -> bool:
+        """Render the task's files; on an FFmpeg failure the task fails (InternalServiceError)."""
+        folder = self.workdir / task.files
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            async with self._render:
+                await asyncio.to_thread(render.render_task, task.spec, folder / task.video_name,
+                                        folder / "last_frame.png" if task.spec.return_last_frame else None)
+        except StoryfilmError as exc:
+            task.error = {"code": "InternalServiceError", "message": str(exc).splitlines()[0][:300]}
+            self._set(task, "failed")
+            return False
+        return True
 
     def _set(self, task: LocalTask, status: str) -> None:
         task.status = status

@@ -10,8 +10,10 @@ with jitter, or the Retry-After the service sends.
 
 A create whose outcome is unknown (sent, then no answer, a 5xx, or a broken answer) is never
 blindly sent again, since it could pay for a second task: the client first looks for the task
-with list (`find_created`), and adopts it, or creates again only when it is surely absent, or
-raises CreateUnresolved naming the candidates.
+with list (`find_created`) and adopts it; when the answer was lost in transit (timeout, dropped
+connection, 502/504 from a gateway) it looks again `settle` seconds later, as the create may
+still land; it creates anew only when the task is absent both times (after a 500/503, once),
+and raises CreateUnresolved naming the candidates when list cannot decide.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class RetryPolicy:
     max_retry_after: float = 60.0
     jitter: float = 0.5  # a delay is scaled by a random factor in [1 - jitter, 1]
     match_slack: float = 120.0  # seconds of clock skew allowed when matching a lost create
+    settle: float = 5.0  # a lost create may still land: look again this much later before creating anew
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds before retry number attempt+1: Retry-After when given (capped), else
@@ -77,10 +80,11 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class _Unanswered(Exception):
-    """Internal: a request that may have taken effect got no usable answer."""
+    """Internal: a request that may have taken effect got no usable answer. `settled`: the
+    service itself answered (500, 503), so the request is not still on its way."""
 
-    def __init__(self, detail: str, retry_after: float | None = None):
-        self.detail, self.retry_after = detail, retry_after
+    def __init__(self, detail: str, retry_after: float | None = None, settled: bool = False):
+        self.detail, self.retry_after, self.settled = detail, retry_after, settled
 
 
 class ArkClient:
@@ -118,6 +122,9 @@ class ArkClient:
             except _Unanswered as lost:
                 await asyncio.sleep(self.retry.delay(attempt, lost.retry_after))
                 found = await self.find_created(body, sent_at, lost.detail)
+                if found is None and not lost.settled:  # a slow create may land after our first look
+                    await asyncio.sleep(self.retry.settle)
+                    found = await self.find_created(body, sent_at, lost.detail)
                 if found is not None:
                     self.known.add(found)
                     return found
@@ -221,15 +228,17 @@ class ArkClient:
                 return size
             except (httpx.TransportError, TransportFailed) as exc:
                 part.unlink(missing_ok=True)
-                if attempt + 1 == self.retry.attempts:
-                    raise TransportFailed(f"download failed: {type(exc).__name__}: {exc}") from exc
+                if attempt + 1 == self.retry.attempts or getattr(exc, "final", False):
+                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}") from exc
                 await asyncio.sleep(self.retry.delay(attempt, None))
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, part: Path) -> int:
         async with self._http.stream("GET", url) as response:
             if response.status_code != 200:
-                raise TransportFailed(f"download answered HTTP {response.status_code}")
+                failure = TransportFailed(f"download answered HTTP {response.status_code}")
+                failure.final = response.status_code not in RETRY_STATUSES  # type: ignore[attr-defined]
+                raise failure
             expected = response.headers.get("content-length")
             size = 0
             with part.open("wb") as out:
@@ -266,7 +275,7 @@ class ArkClient:
                 continue
             status = response.status_code
             if status >= 500 and not may_repeat:
-                raise _Unanswered(f"{method} {url}: HTTP {status}", _retry_after(response))
+                raise _Unanswered(f"{method} {url}: HTTP {status}", _retry_after(response), status in (500, 503))
             if status in RETRY_STATUSES and not last:
                 await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
                 continue

@@ -58,8 +58,9 @@ class FaultGate:
             return await JSONResponse(body, status, headers={"X-Request-Id": rid})(scope, receive, send)
         drop = dice.hit("drop", op)
         truncate = op == "download" and dice.hit("truncate", op)
-        if dice.hit("slow", op):
+        if dice.hit("slow", op):  # the request has arrived whole; the answer takes its time
             self.stats["fault:slow"] += 1
+            receive = await _buffered(receive)
             await asyncio.sleep(dice.faults.delay)
         if drop:
             self.stats["fault:drop"] += 1
@@ -68,6 +69,20 @@ class FaultGate:
             self.stats["fault:truncate"] += 1
             return await self.app(scope, receive, _half_body(send))
         return await self.app(scope, receive, send)
+
+
+async def _buffered(receive: Any) -> Any:
+    """Read the whole request body now; replay it to the app later (even if the client left)."""
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+
+    async def replay() -> dict[str, Any]:
+        return messages.pop(0) if messages else await receive()
+    return replay
 
 
 def _headers_only(send: Any) -> Any:

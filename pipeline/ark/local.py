@@ -38,6 +38,7 @@ class LocalServer:
         return f"http://{self.host}:{self.port}"
 
     def __enter__(self) -> "LocalServer":
+        self.ark = LocalArk(self._workdir, **self._options)  # here, so a bad option raises in the caller
         self._thread = threading.Thread(target=self._serve, name="storyfilm-local-ark", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=30) or self._server is None or not self._server.started:
@@ -57,9 +58,9 @@ class LocalServer:
             self._ready.set()
 
     async def _main(self) -> None:
-        self.ark = LocalArk(self._workdir, **self._options)
-        config = uvicorn.Config(self.ark.app(self.tasks_path, self.api_prefix), host=self.host, port=self.port, log_level="warning",
-                                lifespan="on", access_log=False)
+        assert self.ark is not None
+        config = uvicorn.Config(self.ark.app(self.tasks_path, self.api_prefix), host=self.host, port=self.port,
+                                log_level="warning", lifespan="on", access_log=False)
         self._server = uvicorn.Server(config)
         serving = asyncio.create_task(self._server.serve())
         while not self._server.started and not serving.done():

@@ -16,18 +16,19 @@ import asyncio
 import collections
 import contextlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from pipeline.ark import validate
-from pipeline.ark.answers import Refusal, invalid, not_found, request_id
+from pipeline.ark.answers import Refusal, error_body, invalid, not_found, request_id
 from pipeline.ark.board import Board, Clock, Limits
 from pipeline.ark.callbacks import CallbackPolicy, Notifier
 from pipeline.ark.faultgate import FaultGate
@@ -35,6 +36,7 @@ from pipeline.ark.faults import ENV, Dice, Faults
 from pipeline.ark.tasks import LocalTask
 from pipeline.settings import TASKS_PATH
 
+log = logging.getLogger("storyfilm.ark")
 MAX_BODY = 64 * 1024 * 1024
 STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
@@ -43,15 +45,18 @@ FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_fr
 class LocalArk:
     """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
     (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
-    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run)."""
+    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
+    flex_tpd);
+    endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
 
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
                  max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
-                 sweep_interval: float = 0.5, **limits: Any):
+                 sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None, **limits: Any):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
+        self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
         self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
@@ -146,6 +151,12 @@ class LocalArk:
         except Refusal as r:
             status, body = r.status, r.body(rid)
             headers.update(r.headers)
+        except ClientDisconnect:  # nobody is left to answer
+            return Response(status_code=499)
+        except Exception:  # a bug of ours: the service's 500, the details in the server log only
+            log.exception("request %s failed", rid)
+            status, body = 500, error_body(500, "InternalServiceError", "The service encountered an unexpected "
+                                           "internal error. Please retry later.", rid)
         return JSONResponse(body, status_code=status, headers=headers)
 
     def _authorize(self, request: Request) -> None:
@@ -156,7 +167,7 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await validate.parse(body)
+            spec = await validate.parse(body, self._draft, self.endpoints)
             task = self.board.admit(spec, str(request.base_url).rstrip("/"))
             answer: dict[str, Any] = {"id": task.id}
             if spec.safety_identifier is not None:
@@ -200,7 +211,7 @@ class LocalArk:
             model = q.get("filter.model")
             found = [t for t in self.tasks.values()
                      if (not ids or t.id in ids) and (not status or t.status == status)
-                     and (not model or t.model == model) and (not tier or t.spec.service_tier == tier)]
+                     and (not model or model in (t.model, t.spec.endpoint)) and (not tier or t.spec.service_tier == tier)]
             found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
             base = str(request.base_url).rstrip("/")
             page = found[(num - 1) * size: num * size]
@@ -224,6 +235,10 @@ class LocalArk:
 
     async def _http_stats(self, request: Request) -> Response:
         return JSONResponse(dict(self.stats))
+
+    def _draft(self, task_id: str) -> validate.TaskSpec | None:
+        task = self.tasks.get(task_id)
+        return task.spec if task is not None and task.status == "succeeded" and task.spec.draft else None
 
     def _find(self, task_id: str) -> LocalTask:
         task = self.tasks.get(task_id)

@@ -23,6 +23,12 @@ def new_task_id(now: float) -> str:
     return f"cgt-{stamp}-" + "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(5))
 
 
+def task_tokens(spec: TaskSpec) -> int:
+    """usage.completion_tokens of a succeeded task (ark-api.md §11.1); a draft costs a fraction."""
+    tokens = models.tokens(spec.width, spec.height, spec.frames)
+    return int(tokens * (0.6 if spec.audio else 0.7)) if spec.draft else tokens
+
+
 @dataclass
 class LocalTask:
     id: str
@@ -39,6 +45,10 @@ class LocalTask:
     @property
     def model(self) -> str:
         return self.spec.model.id
+
+    @property
+    def tokens(self) -> int:
+        return task_tokens(self.spec)
 
     @property
     def video_name(self) -> str:
@@ -65,6 +75,8 @@ class LocalTask:
             data["generate_audio"] = spec.generate_audio
         if spec.draft is not None:
             data["draft"] = spec.draft
+        if spec.draft_task_id is not None:
+            data["draft_task_id"] = spec.draft_task_id
         data["service_tier"] = spec.service_tier
         data["execution_expires_after"] = spec.execution_expires_after
         if spec.model.accepts("priority"):
@@ -72,8 +84,7 @@ class LocalTask:
         if spec.safety_identifier is not None:
             data["safety_identifier"] = spec.safety_identifier
         if self.status == "succeeded":
-            tokens = models.tokens(spec.width, spec.height, spec.frames)
-            data["usage"] = {"completion_tokens": tokens, "total_tokens": tokens}
+            data["usage"] = {"completion_tokens": self.tokens, "total_tokens": self.tokens}
         elif self.status == "failed":  # failed tasks are not billed (ark-api.md §11.1)
             data["usage"] = {"completion_tokens": 0, "total_tokens": 0}
         return data

@@ -7,20 +7,18 @@ a resolved `TaskSpec`: every default applied, `adaptive` resolved, the media fet
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from pipeline import models
 from pipeline.ark import media, wire
 from pipeline.ark.answers import Refusal, invalid, missing
+from pipeline.ark.params import KEEP_RATIO, check_params
 
 ITEM_TYPES = ("text", "image_url", "video_url", "audio_url", "draft_task")
 IMAGE_ROLES = (None, "first_frame", "last_frame", "reference_image")
-SEED_MAX = 2**32 - 1
-DEFAULT_EXPIRY = 172800
-KEEP_RATIO = "keep_ratio"
 
 
 @dataclass(frozen=True)
@@ -50,6 +48,9 @@ class TaskSpec:
     last_frame: media.Image | None = field(default=None, repr=False)
     reference_images: tuple[media.Image, ...] = field(default=(), repr=False)
     reference_audio: bytes | None = field(default=None, repr=False)
+    reference_videos: int = 0  # counted and checked, not rendered
+    draft_task_id: str | None = None  # the draft this final task was made from
+    endpoint: str | None = None  # the Endpoint ID (`ep-...`) the task was created through
 
     @property
     def duration(self) -> int:
@@ -66,31 +67,23 @@ def _given(body: dict[str, Any], name: str) -> Any:
     return None if value is None else value
 
 
-def _int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(name, "must be an integer")
-    return value
+Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by id, else None
 
 
-def _bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise invalid(name, "must be a boolean")
-    return value
+async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None) -> TaskSpec:
+    """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs."""
+    return await _parse(body, drafts, endpoints or {})
 
 
-def _str(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise invalid(name, "must be a string")
-    return value
-
-
-async def parse(body: Any) -> TaskSpec:
+async def _parse(body: Any, drafts: Drafts, endpoints: dict[str, str]) -> TaskSpec:
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
     model_id = _given(body, "model")
     if model_id is None:
         raise missing("model")
-    model = models.lookup(model_id) if isinstance(model_id, str) else None
+    model = None
+    if isinstance(model_id, str):
+        model = models.lookup(endpoints.get(model_id, model_id))
     if model is None:
         raise Refusal(404, "InvalidEndpointOrModel.NotFound",
                       f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
@@ -99,14 +92,15 @@ async def parse(body: Any) -> TaskSpec:
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
+    endpoint = model_id if model_id in endpoints else None
+    if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
+        return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)
-    if videos:
-        raise invalid("content", "reference videos are not supported by the local server")
     prompt, commands = wire.decode(" ".join(t for t in texts))
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
-    params = _params(model, mode, body, commands)
+    params = check_params(model, mode, body, commands)
     first = last = None
     refs: list[media.Image] = []
     for item in imgs:
@@ -141,7 +135,39 @@ async def parse(body: Any) -> TaskSpec:
                     generate_audio=params["generate_audio"], draft=params["draft"], priority=params["priority"],
                     callback_url=params["callback_url"], safety_identifier=params["safety_identifier"],
                     output_format=params["output_format"], first_frame=first, last_frame=last,
-                    reference_images=tuple(refs), reference_audio=audio)
+                    reference_images=tuple(refs), reference_audio=audio, reference_videos=len(videos),
+                    endpoint=endpoint)
+
+
+REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")
+
+
+def _from_draft(model: models.Model, body: dict[str, Any], content: list[Any], drafts: Drafts) -> TaskSpec:
+    """A final video from a draft (ark-api.md §3.2): prompt, images, seed, ratio, duration,
+    camera_fixed and generate_audio come from the draft; the other parameters from this body."""
+    if not model.accepts("draft"):
+        raise invalid("content", f"{model.id} has no draft mode")
+    if len(content) != 1:
+        raise invalid("content", "a draft_task item must be the only content item")
+    ref = content[0].get("draft_task")
+    draft_id = ref.get("id") if isinstance(ref, dict) else None
+    draft = drafts(draft_id) if isinstance(draft_id, str) else None
+    if draft is None or not draft.draft:
+        raise invalid("content", f"draft_task {draft_id} is not a succeeded draft task")
+    if draft.model.id != model.id:
+        raise invalid("model", f"the draft was made with {draft.model.id}")
+    rest = {k: v for k, v in body.items() if k not in REUSED_FROM_DRAFT and k != "draft"}
+    params = check_params(model, draft.mode, rest, {})
+    if params["resolution"] == "480p" and "resolution" not in rest:
+        params["resolution"] = model.default_resolution
+    ratio = draft.ratio
+    if ratio == KEEP_RATIO and draft.first_frame is not None:
+        width, height = keep_ratio_size(model, params["resolution"], draft.first_frame.width, draft.first_frame.height)
+    else:
+        width, height = model.size(params["resolution"], ratio)
+    keep = {k: params[k] for k in ("resolution", "watermark", "return_last_frame", "service_tier", "priority",
+                                   "execution_expires_after", "callback_url", "safety_identifier", "output_format")}
+    return dataclasses.replace(draft, **keep, width=width, height=height, draft=False, draft_task_id=draft_id)
 
 
 def keep_ratio_size(model: models.Model, resolution: str, width: int, height: int) -> tuple[int, int]:
@@ -161,7 +187,9 @@ def _items(content: list[Any]) -> tuple[list[str], list[dict], list[dict], list[
         if kind not in ITEM_TYPES:
             raise invalid("content", f"content[{n}].type must be one of {', '.join(ITEM_TYPES)}")
         if kind == "text":
-            texts.append(_str("content", item.get("text") or ""))
+            if not isinstance(item.get("text") or "", str):
+                raise invalid("content", f"content[{n}].text must be a string")
+            texts.append(item.get("text") or "")
         elif kind == "image_url":
             if item.get("role") not in IMAGE_ROLES:
                 raise invalid("content", f"content[{n}].role {item.get('role')!r} is not an image role")
@@ -169,13 +197,18 @@ def _items(content: list[Any]) -> tuple[list[str], list[dict], list[dict], list[
                 raise missing("content.image_url")
             imgs.append(item)
         elif kind == "video_url":
+            url = (item.get("video_url") or {}).get("url") if isinstance(item.get("video_url"), dict) else None
+            if item.get("role") != "reference_video" or not isinstance(url, str):
+                raise invalid("content", f"content[{n}] video needs role reference_video and a video_url")
+            if not url.startswith(("http://", "https://")):
+                raise invalid("content", "reference_video must be provided as a web url")
             videos.append(item)
         elif kind == "audio_url":
             if item.get("role") != "reference_audio" or not isinstance(item.get("audio_url"), dict):
                 raise invalid("content", f"content[{n}] audio needs role reference_audio and an audio_url")
             audios.append(item)
         else:
-            raise invalid("content", "draft_task items are not supported by the local server")
+            raise invalid("content", "a draft_task item must be the only content item")
     if len(texts) > 1:
         raise invalid("content", "at most one text item is allowed")
     return texts, imgs, videos, audios
@@ -199,8 +232,10 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
         if frames[0] == "last_frame":
             raise invalid("content", "a last_frame image needs a first_frame image")
         mode = models.FIRST_FRAME
-    elif references or audios:
+    elif references or audios or videos:
         mode = models.REFERENCE_IMAGES if models.REFERENCE_IMAGES in model.modes else models.MULTIMODAL
+        if mode == models.REFERENCE_IMAGES and (audios or videos):
+            raise invalid("content", f"{model.id} takes reference images only")
     else:
         mode = models.TEXT
     if mode not in model.modes:
@@ -212,111 +247,8 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
             raise invalid("content", f"at most {model.max_reference_images} reference images")
         if len(audios) > model.max_reference_audio:
             raise invalid("content", f"at most {model.max_reference_audio} reference audio items")
-        if not references and model.family == "2.0":
+        if len(videos) > model.max_reference_videos:
+            raise invalid("content", f"at most {model.max_reference_videos} reference videos")
+        if not references and not videos and model.family == "2.0":
             raise invalid("content", "reference audio needs at least one reference image or video")
     return mode
-
-
-def _params(model: models.Model, mode: str, body: dict[str, Any], commands: dict[str, Any]) -> dict[str, Any]:
-    # text commands: weak validation; a value the model cannot take is dropped (body fields win)
-    for name, value in list(commands.items()):
-        if name == "framespersecond" or not model.accepts(name) or body.get(name) is not None:
-            commands.pop(name)
-            continue
-        try:
-            _params(model, mode, {name: value}, {})
-        except Refusal:
-            commands.pop(name)
-    given = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
-    merged = {**commands, **given}
-    for name in given:
-        if name in _ALL_PARAMS and not model.accepts(name) and not (name == "service_tier" and given[name] == "default"):
-            raise invalid(name, f"is not supported by {model.id}")
-
-    out: dict[str, Any] = {}
-    draft = _bool("draft", merged["draft"]) if "draft" in merged else (False if model.accepts("draft") else None)
-    resolution = _str("resolution", merged.get("resolution", model.default_resolution))
-    if resolution not in model.resolutions:
-        raise invalid("resolution", f"{model.id} supports {', '.join(model.resolutions)}")
-    if draft and "resolution" in merged and resolution != "480p":
-        raise invalid("resolution", "a draft task is rendered at 480p only")
-    if draft:
-        resolution = "480p"
-    if mode == models.REFERENCE_IMAGES and resolution == "1080p":
-        raise invalid("resolution", "1080p is not available in reference-image mode")
-    out["resolution"] = resolution
-    ratio = merged.get("ratio")
-    if ratio is not None:
-        ratio = _str("ratio", ratio)
-        allowed = (*models.RATIOS, "adaptive", KEEP_RATIO)
-        if ratio not in allowed:
-            raise invalid("ratio", f"must be one of {', '.join(allowed)}")
-        if ratio == "adaptive" and (mode == models.REFERENCE_IMAGES or (mode == models.TEXT and not model.t2v_adaptive)):
-            raise invalid("ratio", f"adaptive is not available for {mode.replace('_', ' ')} tasks on {model.id}")
-        if ratio == KEEP_RATIO and mode not in (models.FIRST_FRAME, models.FIRST_LAST_FRAME):
-            raise invalid("ratio", "keep_ratio needs a first-frame image")
-    out["ratio"] = ratio
-    if "frames" in merged:
-        frames = _int("frames", merged["frames"])
-        if not models.valid_frames(frames):
-            raise invalid("frames", "must be 25+4n within [29, 289]")
-        out["frames"], out["frames_given"] = frames, True
-    else:
-        duration = _int("duration", merged.get("duration", model.default_duration))
-        low, high = model.duration_range
-        if not (low <= duration <= high or (duration == -1 and model.model_chooses_duration)):
-            extra = " or -1" if model.model_chooses_duration else ""
-            raise invalid("duration", f"must be within [{low}, {high}]{extra}")
-        out["frames"], out["frames_given"] = models.frames_for(duration if duration > 0 else 5), False
-    seed = _int("seed", merged.get("seed", -1))
-    if not -1 <= seed <= SEED_MAX:
-        raise invalid("seed", f"must be within [-1, {SEED_MAX}]")
-    out["seed"] = secrets.randbelow(2**31) if seed == -1 else seed
-    out["camera_fixed"] = _bool("camera_fixed", merged.get("camera_fixed", False))
-    if out["camera_fixed"] and mode in (models.REFERENCE_IMAGES, models.MULTIMODAL):
-        raise invalid("camera_fixed", "is not available in reference mode")
-    out["watermark"] = _bool("watermark", merged.get("watermark", False))
-    out["return_last_frame"] = _bool("return_last_frame", merged.get("return_last_frame", False))
-    if draft and out["return_last_frame"]:
-        raise invalid("return_last_frame", "a draft task returns no last frame")
-    tier = _str("service_tier", merged.get("service_tier", "default"))
-    if tier not in ("default", "flex"):
-        raise invalid("service_tier", "must be default or flex")
-    if tier == "flex" and (not model.flex or draft):
-        raise invalid("service_tier", f"flex is not available for {'draft tasks' if draft else model.id}")
-    out["service_tier"] = tier
-    expiry = _int("execution_expires_after", merged.get("execution_expires_after", DEFAULT_EXPIRY))
-    if not 3600 <= expiry <= 259200:
-        raise invalid("execution_expires_after", "must be within [3600, 259200]")
-    out["execution_expires_after"] = expiry
-    out["generate_audio"] = (_bool("generate_audio", merged.get("generate_audio", True))
-                             if model.generates_audio else None)
-    out["draft"] = draft
-    priority = _int("priority", merged.get("priority", 0))
-    if not 0 <= priority <= 9:
-        raise invalid("priority", "must be within [0, 9]")
-    if priority and tier == "flex":
-        raise invalid("priority", "is not available with service_tier flex")
-    out["priority"] = priority
-    callback = merged.get("callback_url")
-    if callback is not None and not _str("callback_url", callback).startswith(("http://", "https://")):
-        raise invalid("callback_url", "must be an http(s) URL")
-    out["callback_url"] = callback
-    ident = merged.get("safety_identifier")
-    if ident is not None and len(_str("safety_identifier", ident)) > 64:
-        raise invalid("safety_identifier", "must be at most 64 characters")
-    out["safety_identifier"] = ident
-    tools = merged.get("tools")
-    if tools is not None and (not isinstance(tools, list) or any(t != {"type": "web_search"} for t in tools)):
-        raise invalid("tools", 'only [{"type": "web_search"}] is supported')
-    fmt = _str("output_format", merged.get("output_format", "mp4"))
-    if fmt not in ("mp4", "mov"):
-        raise invalid("output_format", "must be mp4 or mov")
-    out["output_format"] = fmt
-    task_type = merged.get("omni_reference_task_type", "auto")
-    if task_type not in ("auto", "reference", "edit", "extend"):
-        raise invalid("omni_reference_task_type", "must be auto, reference, edit or extend")
-    return out
-
-
-_ALL_PARAMS = frozenset().union(*(m.params for m in models.MODELS.values())) | {"draft", "frames", "camera_fixed"}

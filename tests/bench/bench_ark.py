@@ -7,6 +7,7 @@ fault so no rendering competes); the clients are real ArkClients over real socke
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -28,6 +29,7 @@ POLL_INTERVAL = 1.0
 POLL_SECONDS = 10.0
 CREATES = 300
 CREATE_CONCURRENCY = 20
+WORKERS = 4  # processes the 200 polling clients are spread over
 MODELS = ("doubao-seedance-1-0-pro-250528", "doubao-seedance-1-0-pro-fast-251015", "doubao-seedance-1-5-pro-251215")
 
 
@@ -71,59 +73,93 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def _bench(base_url: str, pid: int) -> dict[str, float]:
-    limits = httpx.Limits(max_connections=CLIENTS + 10, max_keepalive_connections=CLIENTS + 10)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        client = ArkClient(base_url, "bench-key", http=http, retry=RetryPolicy(attempts=1))
-        # create throughput: CREATE_CONCURRENCY creators, CREATES tasks (under every model's RPM)
-        queue = list(range(CREATES))
-        ids: list[str] = []
+async def _creates(base_url: str) -> tuple[list[str], float]:
+    """CREATES tasks by CREATE_CONCURRENCY clients (under every model's RPM): ids, tasks per second."""
+    clients = [ArkClient(base_url, "bench-key", retry=RetryPolicy(attempts=1))
+               for _ in range(CREATE_CONCURRENCY)]
+    queue = list(range(CREATES))
+    ids: list[str] = []
 
-        async def creator() -> None:
-            while queue:
-                ids.append(await client.create(_body(queue.pop())))
+    async def creator(client: ArkClient) -> None:
+        while queue:
+            ids.append(await client.create(_body(queue.pop())))
 
-        started = time.perf_counter()
-        await asyncio.gather(*(creator() for _ in range(CREATE_CONCURRENCY)))
-        create_rate = CREATES / (time.perf_counter() - started)
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(creator(c) for c in clients))
+    finally:
+        for c in clients:
+            await c.aclose()
+    return ids, CREATES / (time.perf_counter() - started)
 
-        # 200 clients, each polling its own task every POLL_INTERVAL seconds
-        samples: list[float] = []
-        stop = time.perf_counter() + POLL_SECONDS
-        cpu_before = _cpu_seconds(pid)
 
-        async def poller(task_id: str) -> None:
-            await asyncio.sleep(random.random() * POLL_INTERVAL)
-            while time.perf_counter() < stop:
-                t0 = time.perf_counter()
-                await client.get(task_id)
-                samples.append(time.perf_counter() - t0)
-                await asyncio.sleep(POLL_INTERVAL)
+async def _pollers(base_url: str, ids: list[str], start_at: float) -> tuple[list[float], list[float], float]:
+    """Each simulated client is its own ArkClient with its own connection, polling its task every
+    POLL_INTERVAL seconds; then all of them get at the same instant (the burst)."""
+    clients = [ArkClient(base_url, "bench-key", retry=RetryPolicy(attempts=1))
+               for _ in ids]
+    samples: list[float] = []
+    burst: list[float] = []
+    await asyncio.gather(*(c.get(t) for c, t in zip(clients, ids)))  # connect first: steady state is measured
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    stop = time.perf_counter() + POLL_SECONDS
 
-        await asyncio.gather(*(poller(ids[n % len(ids)]) for n in range(CLIENTS)))
-        cpu_per_get = (_cpu_seconds(pid) - cpu_before) / len(samples)
-
-        # worst case: all 200 at the same instant
-        burst: list[float] = []
-
-        async def once(task_id: str) -> None:
+    async def poller(client: ArkClient, task_id: str) -> None:
+        await asyncio.sleep(random.random() * POLL_INTERVAL)
+        while time.perf_counter() < stop:
             t0 = time.perf_counter()
             await client.get(task_id)
-            burst.append(time.perf_counter() - t0)
+            samples.append(time.perf_counter() - t0)
+            await asyncio.sleep(POLL_INTERVAL)
 
-        await asyncio.gather(*(once(ids[n]) for n in range(CLIENTS)))
+    async def once(client: ArkClient, task_id: str) -> None:
+        t0 = time.perf_counter()
+        await client.get(task_id)
+        burst.append(time.perf_counter() - t0)
+
+    try:
+        cpu = _cpu_seconds(os.getpid())
+        await asyncio.gather(*(poller(c, t) for c, t in zip(clients, ids)))
+        cpu = _cpu_seconds(os.getpid()) - cpu
+        await asyncio.sleep(max(0.0, start_at + POLL_SECONDS + 2 * POLL_INTERVAL - time.time()))
+        await asyncio.gather(*(once(c, t) for c, t in zip(clients, ids)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    return samples, burst, cpu
+
+
+def _poll_worker(base_url: str, ids: list[str], start_at: float) -> None:
+    """A worker process: poll, then print samples, burst and its CPU seconds while polling as JSON."""
+    print(json.dumps(asyncio.run(_pollers(base_url, ids, start_at))))
+
+
+def _bench(base_url: str, pid: int) -> dict[str, float]:
+    """Creates, then CLIENTS pollers spread over WORKERS processes (one event loop for all 200
+    would itself become the bottleneck on 2 cores)."""
+    ids, create_rate = asyncio.run(_creates(base_url))
+    start_at = time.time() + 3.0  # every worker starts polling at the same moment
+    cpu_before = _cpu_seconds(pid)
+    workers = [subprocess.Popen([sys.executable, __file__, "--poll", base_url, str(start_at),
+                                 ",".join(ids[n % len(ids)] for n in range(w, CLIENTS, WORKERS))],
+                                cwd=REPO, stdout=subprocess.PIPE, text=True) for w in range(WORKERS)]
+    results = [json.loads(w.communicate(timeout=120)[0]) for w in workers]
+    samples = [x for r in results for x in r[0]]
+    burst = [x for r in results for x in r[1]]
+    server_cpu = (_cpu_seconds(pid) - cpu_before) / (len(samples) + len(burst) + CLIENTS)  # + the warm-up gets
+    client_cpu = sum(r[2] for r in results) / len(samples)
     q = statistics.quantiles(samples, n=100)
     b = statistics.quantiles(burst, n=100)
     return {"p50": q[49] * 1000, "p99": q[98] * 1000, "n": len(samples), "rate": create_rate,
-            "burst_p50": b[49] * 1000, "burst_p99": b[98] * 1000, "cpu": cpu_per_get * 1000,
-            "load": os.getloadavg()[0]}
+            "burst_p50": b[49] * 1000, "burst_p99": b[98] * 1000, "cpu": server_cpu * 1000,
+            "client_cpu": client_cpu * 1000, "load": os.getloadavg()[0]}
 
 
 def run() -> list[tuple[str, str, str]]:
     port = _free_port()
     proc = _start_server(port)
     try:
-        figures = asyncio.run(_bench(f"http://127.0.0.1:{port}/api/v3", proc.pid))
+        figures = _bench(f"http://127.0.0.1:{port}/api/v3", proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -132,11 +168,15 @@ def run() -> list[tuple[str, str, str]]:
         (f"get latency p99 ({figures['n']} polls)", f"{figures['p99']:.1f} ms", "< 50 ms"),
         (f"get latency p50 / p99, {CLIENTS} gets at once", f"{figures['burst_p50']:.0f} / {figures['burst_p99']:.0f} ms", ""),
         ("server CPU per get (load-independent)", f"{figures['cpu']:.2f} ms", ""),
+        (f"client CPU per get (httpx + ArkClient, {WORKERS} processes)", f"{figures['client_cpu']:.2f} ms", ""),
         (f"create throughput ({CREATE_CONCURRENCY} concurrent creators)", f"{figures['rate']:.0f} tasks/s", ""),
         ("machine load average during the run (2 cores)", f"{figures['load']:.1f}", ""),
     ]
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--poll"]:
+        _poll_worker(sys.argv[2], sys.argv[4].split(","), float(sys.argv[3]))
+        raise SystemExit(0)
     for row in run():
         print("  ".join(row))
