@@ -381,7 +381,7 @@ def test_queued_quota_and_flex_tokens_per_day() -> None:
     with LocalServer(faults=PARKED, max_queued=2, flex_tpd=per_task * 3) as server:
         assert [ark_http(server, "POST", json=text_task()).status_code for _ in range(2)] == [200, 200]
         _error(ark_http(server, "POST", json=text_task()), 429, "QuotaExceeded", "")
-        server.ark.board.limits.max_queued = None
+        server.ark.limits.max_queued = None
         codes = [ark_http(server, "POST", json=text_task(service_tier="flex")).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]
         assert ark_http(server, "POST", json=text_task()).status_code == 200  # the default tier has no TPD

@@ -61,7 +61,7 @@ class LocalArk:
         self.clock = Clock()
         self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
         self.notifier = Notifier(callbacks, self.stats)
-        self._limits, self._render_slots = Limits(**limits), render_slots
+        self.limits, self._render_slots = Limits(**limits), render_slots  # adjustable while serving
         self._board: Board | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -78,7 +78,7 @@ class LocalArk:
     @property
     def board(self) -> Board:
         if self._board is None:  # made inside the server's event loop
-            self._board = Board(self.workdir, limits=self._limits, dice=lambda: self._dice, notify=self._notify,
+            self._board = Board(self.workdir, limits=self.limits, dice=lambda: self._dice, notify=self._notify,
                                 render_slots=self._render_slots, clock=self.clock)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
         return self._board
