@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--api-key", help="accept only this bearer token (default: any)")
+    serve.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. 429=0.1,5xx=0.05,drop=0.02,"
+                                                         "fail=0.1,truncate=0.1,queue=0.2-0.5,run=1 "
+                                                         "(default: $STORYFILM_FAULTS)")
     serve.set_defaults(run=_serve)
 
     doctor = sub.add_parser("doctor", help="check that ffmpeg is there and works")
@@ -133,7 +136,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from pipeline.ark.server import LocalArk
 
-    ark = LocalArk(api_key=args.api_key)
+    ark = LocalArk(api_key=args.api_key, faults=args.faults or None)
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0
