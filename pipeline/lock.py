@@ -5,6 +5,7 @@ Stable order and no timestamps, so it diffs cleanly in git; it never holds a sec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -34,11 +35,21 @@ def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
     }
 
 
+def film_key(results: list[ShotResult], fmt: Any) -> str:
+    """A hash of the whole film: its shots' keys in order and the format they are joined at."""
+    material = {"shots": [r.key for r in results], "format": repr(fmt)}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
 def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film: Path, film_sha: str, *,
-          preview: bool) -> Path:
+          preview: bool, key: str = "") -> Path:
+    try:
+        shown = os.path.relpath(film, story.parent)
+    except ValueError:  # another drive
+        shown = str(film)
     data = {
         "storyboard": story.name,
-        "film": {"path": str(film), "sha256": film_sha},
+        "film": {"path": shown, "key": key, "sha256": film_sha},
         "shots": [shot_entry(job, results[job.id]) for job in jobs],
     }
     path = lock_path(story, preview=preview)
