@@ -143,7 +143,7 @@ class Executor:
                 for f in done.values():
                     if f.done() and not f.cancelled():
                         f.exception()  # mark retrieved: the first failure was raised by gather
-        return {n: done[n].result() for n in nodes}
+        return {n: done[n].result() for n in graph.nodes if n in done}  # storyboard order
 
     def _gate(self, job: ShotJob) -> ModelGate:
         model = job.model
@@ -178,7 +178,8 @@ class Executor:
             else:
                 if attempts >= self.max_attempts:
                     raise TaskFailed("-", "failed", "TooManyAttempts", f"shot {job.id!r}: {attempts} tasks failed")
-                self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
+                if gate.in_flight >= int(gate.limit):
+                    self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
                 await gate.acquire(priority)
                 try:
                     task_id = await self._create(job, key, gate, frame_file, first_frame_sha)

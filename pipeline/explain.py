@@ -104,7 +104,8 @@ def status(graph: nx.DiGraph, store: Store, backend: str) -> dict[str, ShotStatu
             old = _previous(store, node, backend)
             mine = changes(_without_frame(old.material_dict() if old else None),
                            _without_frame(material(job, None, backend)), chained=True)
-            why = [f"upstream shot {upstream!r} renders first"] + [r for r in mine if r != "never rendered"]
+            why = [f"upstream shot {upstream!r} renders first"]
+            why += [r for r in mine if r not in ("never rendered", "not in the store")]
             if old is None:
                 why.append("never rendered")
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, None)

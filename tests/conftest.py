@@ -34,3 +34,29 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or REPO, timeout=300)
+
+
+def render_story(story: Path, server: LocalServer, **options):
+    """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`."""
+    import io
+
+    from pipeline import film
+    from pipeline.settings import Settings
+
+    log = io.StringIO()
+    options.setdefault("store", story.parent / ".storyfilm")
+    options.setdefault("output", story.parent / f"{story.stem}.mp4")
+    options.setdefault("poll_interval", 0.05)
+    outcome = film.run(story, Settings(), film.FilmOptions(base_url=server.base_url, **options), out=log)
+    outcome.log = log.getvalue()
+    return outcome
+
+
+def server_counts(server: LocalServer) -> dict[str, int]:
+    return dict(server.ark.stats)
+
+
+def counted(before: dict[str, int], server: LocalServer) -> dict[str, int]:
+    """Requests the server saw since `before`, by operation (zeros left out)."""
+    now = server.ark.stats
+    return {k: now[k] - before.get(k, 0) for k in now if now[k] - before.get(k, 0)}
