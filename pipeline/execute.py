@@ -261,7 +261,7 @@ class Executor:
             self.emit(job.id, "warning", f"cannot look for an orphaned task ({exc}); creating again")
             return None
         taken = self.store.claimed_task_ids()
-        since = (entry.intent_at or 0) - 5
+        since = (entry.intent_at or 0) - 2  # the service stamps whole seconds
         for task in found.items:
             if task.id in taken or (task.created_at or 0) < since:
                 continue
