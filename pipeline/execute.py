@@ -116,17 +116,27 @@ class Executor:
         nodes = [n for n in nx.topological_sort(graph) if only is None or n in only]
         loop = asyncio.get_running_loop()
         done: dict[str, asyncio.Future[ShotResult]] = {n: loop.create_future() for n in nodes}
+        # a shot's last frame is handed on as soon as it is stored, before its video is fetched
+        frames: dict[str, asyncio.Future[tuple[Path, str]]] = {n: loop.create_future() for n in nodes}
         priority = remaining_chain(graph, lambda n: graph.nodes[n]["job"].frames)
 
         async def shot(node: str) -> None:
             try:
                 ups = list(graph.predecessors(node))
-                if ups and not done[ups[0]].done():
+                if ups and not frames[ups[0]].done():
                     self.emit(node, "pending", f"waiting for shot {ups[0]!r} (its last frame)")
-                upstream = await done[ups[0]] if ups else None
-                done[node].set_result(await self._shot(graph.nodes[node]["job"], upstream, priority[node]))
+                upstream = await frames[ups[0]] if ups else None
+
+                def frame_ready(path: Path, sha: str) -> None:
+                    if not frames[node].done():
+                        frames[node].set_result((path, sha))
+
+                done[node].set_result(await self._shot(graph.nodes[node]["job"], upstream, priority[node],
+                                                       frame_ready))
             except BaseException as exc:
                 done[node].set_exception(exc)
+                if not frames[node].done():
+                    frames[node].set_exception(exc)
                 if not isinstance(exc, asyncio.CancelledError):
                     self.emit(node, "failed", str(exc))
                 raise
@@ -140,7 +150,7 @@ class Executor:
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-                for f in done.values():
+                for f in [*done.values(), *frames.values()]:
                     if f.done() and not f.cancelled():
                         f.exception()  # mark retrieved: the first failure was raised by gather
         return {n: done[n].result() for n in graph.nodes if n in done}  # storyboard order
@@ -151,19 +161,21 @@ class Executor:
             self.gates[model.id] = ModelGate(model.name, self.concurrency or model.concurrency, self.rpm or model.rpm)
         return self.gates[model.id]
 
-    async def _shot(self, job: ShotJob, upstream: ShotResult | None, priority: float) -> ShotResult:
+    async def _shot(self, job: ShotJob, upstream: tuple[Path, str] | None, priority: float,
+                    frame_ready: Callable[[Path, str], None]) -> ShotResult:
         if upstream is not None:
-            frame_file: Path | None = upstream.last_frame
-            first_frame_sha = upstream.frame_sha
+            frame_file, first_frame_sha = upstream
         else:
             frame_file, first_frame_sha = job.shot.first_frame, None
         key = job.key(first_frame_sha, self.backend)
         entry = self.store.entry(key)
         if entry and entry.status == "done" and self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
             self.emit(job.id, "cached", key[:12])
+            frame_ready(self.store.path(entry.frame_sha), entry.frame_sha)
             return self._result(job, key, entry.video_sha, entry.frame_sha, entry.task_id, entry.seed,
                                 entry.tokens, cached=True)
         gate = self._gate(job)
+        kind = f"{job.model.id}/{job.width}x{job.height}/{job.frames}"
         attempts = 0
         while True:
             task_id = None
@@ -188,7 +200,7 @@ class Executor:
                     raise
                 attempts, age = attempts + 1, 0.0
             try:
-                task = await self.poller.wait(task_id, timeout=self.task_timeout, age=max(0.0, age),
+                task = await self.poller.wait(task_id, timeout=self.task_timeout, age=max(0.0, age), kind=kind,
                                               on_status=lambda t: self.emit(job.id, t.status, f"task {t.id}"))
             except TaskFailed as exc:
                 self.store.task_failed(key, exc.status, str(exc))
@@ -200,7 +212,7 @@ class Executor:
             finally:
                 gate.release()
             try:
-                return await self._finish(job, key, task)
+                return await self._finish(job, key, task, frame_ready)
             except _ResultsGone as exc:
                 self.store.task_failed(key, "expired", str(exc))
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
@@ -273,21 +285,33 @@ class Executor:
                 return task.id
         return None
 
-    async def _finish(self, job: ShotJob, key: str, task: Task) -> ShotResult:
+    async def _finish(self, job: ShotJob, key: str, task: Task,
+                      frame_ready: Callable[[Path, str], None]) -> ShotResult:
         self.emit(job.id, "downloading", f"task {task.id}")
-        video_sha, frame_sha = await self._download(task)
+        video_sha, frame_sha = await self._download(task, frame_ready)
         tokens = task.completion_tokens
         self.store.shot_done(key, video_sha, frame_sha, task.seed, tokens)
         self.emit(job.id, "done", f"task {task.id}")
         return self._result(job, key, video_sha, frame_sha, task.id, task.seed, tokens, cached=False)
 
-    async def _download(self, task: Task) -> tuple[str, str]:
+    async def _download(self, task: Task, frame_ready: Callable[[Path, str], None]) -> tuple[str, str]:
         if not task.video_url:
             raise TaskFailed(task.id, "succeeded", "NoVideo", "the task succeeded without a video_url")
         video, frame = self.store.scratch("video.mp4"), self.store.scratch("last_frame.png")
+        frame_sha = None
         try:
+            if task.last_frame_url:  # the frame first: the next shot can start while the video comes
+                await self._fetch(task.last_frame_url, frame)
+                if images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
+                    frame_sha = await asyncio.to_thread(self.store.put, frame)
+                    frame_ready(self.store.path(frame_sha), frame_sha)
             for attempt in range(3):
-                await self._fetch(task.video_url, video)
+                try:
+                    await self._fetch(task.video_url, video)
+                except _ResultsGone:
+                    if frame_sha is None:
+                        raise
+                    raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
                 try:
                     info = await asyncio.to_thread(ffmpeg.probe, video, count_frames=False)
                     if info.width:
@@ -296,12 +320,12 @@ class Executor:
                     pass
                 if attempt == 2:
                     raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
-            if task.last_frame_url:
-                await self._fetch(task.last_frame_url, frame)
-            if not task.last_frame_url or images.sniff(frame.read_bytes()[:64 * 1024]) is None:
+            if frame_sha is None:
                 # no last frame from the service (or not an image): take the exact one from the video
                 await asyncio.to_thread(ffmpeg.extract_last_frame, video, frame)
-            return self.store.put(video), self.store.put(frame)
+                frame_sha = await asyncio.to_thread(self.store.put, frame)
+                frame_ready(self.store.path(frame_sha), frame_sha)
+            return await asyncio.to_thread(self.store.put, video), frame_sha
         finally:
             video.unlink(missing_ok=True)
             frame.unlink(missing_ok=True)

@@ -129,6 +129,7 @@ class _Watch:
     started: float
     deadline: float
     on_status: Callable[[Task], None]
+    kind: str = ""  # tasks of one kind (model, size) take about as long as each other
     last_status: str = ""
     polled: float = 0.0
     missing: int = 0
@@ -149,6 +150,7 @@ class Poller:
         self.client, self.min_interval, self.max_interval, self.batch = client, min_interval, max_interval, batch
         self.stats = PollStats()
         self._watches: dict[str, _Watch] = {}
+        self._took: dict[str, float] = {}  # kind → the shortest time a task of that kind took
         self._wakeup = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
 
@@ -162,11 +164,11 @@ class Poller:
             await asyncio.gather(self._runner, return_exceptions=True)
 
     async def wait(self, task_id: str, *, timeout: float, on_status: Callable[[Task], None] = lambda t: None,
-                   age: float = 0.0) -> Task:
+                   age: float = 0.0, kind: str = "") -> Task:
         """Until the task is terminal: the Task if it succeeded, else TaskFailed (TaskGone if the
         service forgot it); TaskOverdue after `timeout` seconds. `age`: how long it has existed."""
         now = time.monotonic()
-        watch = _Watch(asyncio.get_running_loop().create_future(), now - age, now + timeout, on_status,
+        watch = _Watch(asyncio.get_running_loop().create_future(), now - age, now + timeout, on_status, kind,
                        polled=0.0 if age else now)  # a resumed task is looked at at once
         self._watches[task_id] = watch
         self._wakeup.set()
@@ -176,8 +178,15 @@ class Poller:
             self._watches.pop(task_id, None)
 
     def _interval(self, watch: _Watch, now: float) -> float:
-        # a task is polled about ten times over its life so far: young tasks often, old ones rarely
-        return min(self.max_interval, max(self.min_interval, 0.1 * (now - watch.started)))
+        age = now - watch.started
+        took = self._took.get(watch.kind)
+        if took is not None and age < 0.9 * took:
+            # its kind took `took` before: little can happen until then, then look often
+            return min(self.max_interval, max(self.min_interval, 0.9 * took - age))
+        if took is not None:  # due: look often, a little less so the later it is
+            return min(self.max_interval, self.min_interval + 0.05 * (age - 0.9 * took))
+        # nothing known (or slower than before): polled about ten times over its life so far
+        return min(self.max_interval, max(self.min_interval, 0.1 * age))
 
     async def _loop(self) -> None:
         failures = 0
@@ -237,7 +246,10 @@ class Poller:
             watch.last_status = task.status
             watch.on_status(task)
         if task.done:
-            self.stats.noticed.append(now - watch.started)
+            took = now - watch.started
+            self.stats.noticed.append(took)
+            if task.status == "succeeded" and watch.kind:
+                self._took[watch.kind] = min(took, self._took.get(watch.kind, took))
             if task.status == "succeeded":
                 watch.future.set_result(task)
             else:

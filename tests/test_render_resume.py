@@ -100,7 +100,8 @@ def test_kill_drill(tmp_path: Path, ark_server) -> None:
     seeds = {pinned_seed(title, shot): shot for shot in ids}
     made = tasks_by_seed(ark_server, set(seeds))
     assert {seeds[s]: len(t) for s, t in made.items()} == {shot: 1 for shot in ids}, where
-    assert counted(before, ark_server)["create"] == len(ids), where
+    # (a create killed while its body was being sent reaches the server as a request, makes no task)
+    assert counted(before, ark_server)["create"] >= len(ids)
     assert_store_whole(tmp_path / ".storyfilm")
     assert ffmpeg.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2)
     resumed = {e["shot"] for e in events if e["event"] in ("resumed", "adopted", "cached")}
