@@ -195,7 +195,10 @@ class Poller:
                 self._wakeup.clear()
                 await self._wakeup.wait()
             now = time.monotonic()
-            due_at = min(w.polled + self._interval(w, now) for w in self._watches.values())
+            # one round sees every task: the more in flight, the likelier a round finds news
+            spread = math.sqrt(len(self._watches))
+            due_at = min(w.polled + max(self.min_interval, self._interval(w, now) / spread)
+                         for w in self._watches.values())
             if due_at > now:
                 self._wakeup.clear()
                 try:

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline import film
 from pipeline.settings import Settings
 
-LATENCY = 4.0  # seconds every task takes on the server (run=…); rendering a preview clip fits in it
+LATENCY = 8.0  # seconds every task takes on the server (run=…); rendering a preview clip fits in it
 HEAD = ('defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", duration: 2}\n'
         "shots:\n")
 
@@ -55,8 +55,15 @@ def critical_path(server, folder: Path) -> list[tuple[str, str, str]]:
     render(path, server, events)
     last_done = max(e.at for e in events if e.kind == "done")
     bound = 5 * LATENCY
-    rows = [("4×5 chains: render wall ÷ critical path", f"{(last_done - started) / bound:.3f}"
-             f" ({last_done - started:.1f} s / {bound:.0f} s)", "≤ 1.05")]
+    # what the server really took per task (created → finished), summed along each chain
+    created = {e.shot: (e.at, e.detail.split()[-1]) for e in events if e.kind == "created"}
+    took = {shot: server.ark.tasks[task].finished_at - at for shot, (at, task) in created.items()}
+    served = max(sum(took[f"c{c}s{s}"] for s in range(5)) for c in range(4))
+    wall = last_done - started
+    rows = [("4×5 chains: render wall ÷ critical path", f"{wall / bound:.3f} ({wall:.1f} s / {bound:.0f} s)",
+             "≤ 1.05"),
+            ("4×5 chains: wall ÷ server's own task times", f"{wall / served:.3f} (overhead "
+             f"{(wall - served) / 5:.2f} s per shot)", "≤ 1.05")]
 
     before = dict(server.ark.stats)
     wall, outcome = render(path, server)
