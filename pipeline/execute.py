@@ -176,7 +176,7 @@ class Executor:
                                 entry.tokens, cached=True)
         gate = self._gate(job)
         kind = f"{job.model.id}/{job.width}x{job.height}/{job.frames}"
-        attempts = 0
+        attempts, last_error = 0, ""
         while True:
             task_id = None
             if entry and entry.status == "created" and entry.task_id:
@@ -189,7 +189,8 @@ class Executor:
                 age = time.time() - (entry.task_created_at or entry.intent_at or time.time())
             else:
                 if attempts >= self.max_attempts:
-                    raise TaskFailed("-", "failed", "TooManyAttempts", f"shot {job.id!r}: {attempts} tasks failed")
+                    raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
+                                         f"{last_error}")
                 if gate.in_flight >= int(gate.limit):
                     self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
                 await gate.acquire(priority)
@@ -205,9 +206,9 @@ class Executor:
             except TaskFailed as exc:
                 self.store.task_failed(key, exc.status, str(exc))
                 retry = "; creating it again" if attempts < self.max_attempts else ""
-                kind = "warning" if isinstance(exc, TaskGone) or exc.status == "expired" else "retry"
-                self.emit(job.id, kind, f"{exc}{retry}")
-                entry = None
+                level = "warning" if isinstance(exc, TaskGone) or exc.status == "expired" else "retry"
+                self.emit(job.id, level, f"{exc}{retry}")
+                entry, last_error = None, str(exc)
                 continue
             finally:
                 gate.release()
@@ -216,7 +217,7 @@ class Executor:
             except _ResultsGone as exc:
                 self.store.task_failed(key, "expired", str(exc))
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
-                entry = None
+                entry, last_error = None, str(exc)
 
     async def _create(self, job: ShotJob, key: str, gate: ModelGate, frame_file: Path | None,
                       first_frame_sha: str | None) -> str:

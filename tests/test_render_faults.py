@@ -46,3 +46,17 @@ def test_faulty_service_gives_the_same_film(tmp_path: Path, ark_server) -> None:
     clean = render_story(Path(clean_story), ark_server)
     assert [r.video.name for r in faulty.results.values()] == [r.video.name for r in clean.results.values()]
     assert faulty.output.read_bytes() == clean.output.read_bytes()
+
+
+def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_server) -> None:
+    from pipeline.errors import StoryfilmError
+
+    story, _ = chains_story(tmp_path / "doomed.yaml", f"Doomed {random.random()}", chains=1, length=1)
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse("fail=1")
+    try:
+        with pytest.raises(StoryfilmError, match=r"shot 'c0s0': 3 tasks in a row did not succeed; the last: task "):
+            render_story(story, ark_server)
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    assert counted(before, ark_server)["create"] == 3

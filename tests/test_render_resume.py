@@ -104,6 +104,10 @@ def test_kill_drill(tmp_path: Path, ark_server) -> None:
     assert counted(before, ark_server)["create"] >= len(ids)
     assert_store_whole(tmp_path / ".storyfilm")
     assert ffmpeg.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2)
+    lock = json.loads((tmp_path / "drill.lock.json").read_text())
+    assert [s["id"] for s in lock["shots"]] == ids
+    assert {s["task_id"] for s in lock["shots"]} == {t for ts in made.values() for t in ts}
+    assert "sk-test-kill-drill" not in json.dumps(lock)
     resumed = {e["shot"] for e in events if e["event"] in ("resumed", "adopted", "cached")}
     assert resumed, where  # the last run built on what the killed ones had paid for
 
