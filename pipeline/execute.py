@@ -21,6 +21,7 @@ from pipeline.ark.types import Task
 from pipeline.errors import ApiRefused, FfmpegError, StoryfilmError, TaskFailed, TransportFailed
 from pipeline.explain import material
 from pipeline.plan import ShotJob
+from pipeline.progress import Event, Listener
 from pipeline.schedule import ModelGate, Poller, TaskGone, remaining_chain
 from pipeline.store import Store
 
@@ -41,19 +42,6 @@ class ShotResult:
     seed: int | None
     tokens: int | None
     cached: bool
-
-
-@dataclass(frozen=True)
-class Event:
-    shot: str
-    # pending | cached | waiting | creating | created | resumed | adopted | queued | running |
-    # downloading | done | retry | warning | failed
-    kind: str
-    detail: str = ""
-    at: float = 0.0
-
-
-Listener = Callable[[Event], None]
 
 
 def data_url(image: bytes) -> str:
@@ -278,9 +266,11 @@ class Executor:
         for task in found.items:
             if task.id in taken or (task.created_at or 0) < since:
                 continue
-            seen = {"model": task.model, "seed": task.seed, "resolution": task.resolution, "ratio": task.ratio,
-                    "duration": task.duration, "frames": task.frames}
-            if all(want[k] is None or seen[k] is None or want[k] == seen[k] for k in want) and task.status != "cancelled":
+            seen = {"seed": task.seed, "resolution": task.resolution, "ratio": task.ratio,
+                    "duration": task.duration, "frames": task.frames,
+                    "model": None if str(want["model"]).startswith("ep-") else task.model}  # an endpoint id
+            same = all(want[k] is None or seen[k] is None or want[k] == seen[k] for k in want)
+            if same and task.status != "cancelled":
                 self.store.task_created(key, job.id, task.id)
                 self.emit(job.id, "adopted", f"task {task.id}, created before the answer was lost")
                 return task.id

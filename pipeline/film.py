@@ -18,8 +18,9 @@ import networkx as nx
 
 from pipeline import assemble, explain, ffmpeg, lock, plan, progress, storyboard
 from pipeline.ark.client import ArkClient, RetryPolicy
-from pipeline.errors import Problem, StoryboardError, StoryfilmError
-from pipeline.execute import Executor, Listener, ShotResult
+from pipeline.errors import StoryfilmError
+from pipeline.execute import Executor, ShotResult
+from pipeline.progress import Listener
 from pipeline.settings import ARK_BASE_URL, Settings
 from pipeline.store import Store, sha256_file
 
@@ -28,6 +29,10 @@ LOCAL_BACKEND = "local-preview"
 
 class OverBudget(StoryfilmError):
     exit_code = 3
+
+
+class UnknownShot(StoryfilmError):
+    exit_code = 2
 
 
 @dataclass
@@ -69,7 +74,7 @@ def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | Non
         if shot is not None and shot not in graph:
             hint = difflib.get_close_matches(shot, names, n=1)
             tip = f" (did you mean {hint[0]!r}?)" if hint else f" (shots: {', '.join(names)})"
-            raise StoryboardError([Problem(str(story), 1, 1, f"{flag}: no shot {shot!r}{tip}")])
+            raise UnknownShot(f"{flag}: {story} has no shot {shot!r}{tip}")
     wanted = set(names)
     if until is not None:
         wanted = set(names[:names.index(until) + 1])
@@ -95,11 +100,11 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         statuses = explain.status(graph, store, backend)
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
-        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out))
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
             lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
             raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
                              "nothing was spent.\n" + "\n".join(lines))
+        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
                   f" ({spend:.2f} CNY)")
         for n in to_render:
@@ -112,6 +117,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
         warnings: list[str] = []
         if to_render:
+            store.claim()
             base_url, key = _service(stack, settings, options, show)
             results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options, listen,
                                           warnings))

@@ -6,11 +6,24 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO
 
-from pipeline.execute import Event
 
-QUIET_KINDS = frozenset({"waiting"})  # plain output: shown once per different reason
+
+@dataclass(frozen=True)
+class Event:
+    """Something happened to a shot. Kinds: pending, cached, waiting, creating, created, resumed,
+    adopted, queued, running, succeeded, downloading, done, retry, warning, failed."""
+
+    shot: str
+    kind: str
+    detail: str = ""  # for waits: what is waited for
+    at: float = 0.0  # unix time
+
+
+Listener = Callable[[Event], None]
 
 
 class PlainProgress:

@@ -12,6 +12,7 @@ hashes) or `failed` / `expired`. Each row also keeps the key's material as JSON,
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -19,7 +20,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+from pipeline.errors import StoryfilmError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shots (
@@ -40,6 +43,10 @@ EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL",
                  "error": "TEXT", "task_created_at": "REAL"}
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
            "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
+
+
+class StoreBusy(StoryfilmError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        self._lock: IO[str] | None = None
         have = {row[1] for row in self._db.execute("PRAGMA table_info(shots)")}
         for name, kind in EXTRA_COLUMNS.items():
             if name not in have:
@@ -102,6 +110,19 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock is not None:
+            self._lock.close()
+
+    def claim(self) -> None:
+        """Make this process the only one rendering with this store (the OS drops the claim when the
+        process dies, even by SIGKILL): two renders of one storyboard would create its tasks twice."""
+        self._lock = (self.root / "render.lock").open("a")
+        try:
+            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            self._lock = None
+            raise StoreBusy(f"another storyfilm render is using {self.root}; wait for it or stop it") from None
 
     def __enter__(self) -> "Store":
         return self

@@ -10,6 +10,7 @@ import pytest
 
 from conftest import counted, render_story, run_cli, server_counts
 from pipeline import explain, ffmpeg, models, plan, storyboard
+from pipeline.errors import StoryfilmError
 from pipeline.store import Store, sha256_file
 
 HEAD = """\
@@ -104,5 +105,5 @@ def test_only_and_until_render_part_of_the_film(tmp_path: Path, ark_server) -> N
     assert list(only.results) == ["one", "two", "three"]  # shot 3 starts from shot 2's frame
     assert counted(before, ark_server)["create"] == 1
 
-    with pytest.raises(Exception, match=r"--only: no shot 'thre' \(did you mean 'three'\?\)"):
+    with pytest.raises(StoryfilmError, match=r"--only: .*chain.yaml has no shot 'thre' \(did you mean 'three'\?\)"):
         render_story(story, ark_server, only="thre")

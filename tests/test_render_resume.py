@@ -149,3 +149,14 @@ def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark
     with Store(tmp_path / ".storyfilm") as store:
         assert sorted(e.attempts for e in store.entries()) == [2, 2, 2]
     assert ffmpeg.probe(outcome.output).frames == 3 * models.frames_for(2)
+
+
+def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:
+    from pipeline.store import StoreBusy
+
+    with Store(tmp_path) as first:
+        first.claim()
+        with Store(tmp_path) as second, pytest.raises(StoreBusy, match="another storyfilm render is using"):
+            second.claim()
+    with Store(tmp_path) as third:  # released with the first
+        third.claim()
