@@ -4,6 +4,7 @@ JSON lines with `--json`. Every wait says what it waits for."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -30,17 +31,28 @@ class PlainProgress:
     """One line per change: `  shot: kind detail`."""
 
     def __init__(self, out: IO[str] | None = None):
-        self.out = out or sys.stdout
+        self.out: IO[str] | None = out or sys.stdout
         self._last: dict[str, tuple[str, str]] = {}
 
     def __call__(self, event: Event) -> None:
         if self._last.get(event.shot) == (event.kind, event.detail):
             return
         self._last[event.shot] = (event.kind, event.detail)
-        print(f"  {event.shot}: {event.kind} {event.detail}".rstrip(), file=self.out, flush=True)
+        self.write(f"  {event.shot}: {event.kind} {event.detail}".rstrip())
 
     def note(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        self.write(text)
+
+    def write(self, line: str) -> None:
+        """A reader that went away (`| head`) must not stop a render that is paying for tasks."""
+        if self.out is None:
+            return
+        try:
+            print(line, file=self.out, flush=True)
+        except BrokenPipeError:
+            if self.out is sys.stdout:  # keep Python's exit-time flush quiet too
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            self.out = None
 
     def __enter__(self) -> "PlainProgress":
         return self
@@ -53,11 +65,11 @@ class JsonProgress(PlainProgress):
     """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}."""
 
     def __call__(self, event: Event) -> None:
-        print(json.dumps({"event": event.kind, "shot": event.shot, "detail": event.detail,
-                          "time": round(event.at, 3)}, ensure_ascii=False), file=self.out, flush=True)
+        self.write(json.dumps({"event": event.kind, "shot": event.shot, "detail": event.detail,
+                               "time": round(event.at, 3)}, ensure_ascii=False))
 
     def note(self, text: str) -> None:
-        print(json.dumps({"event": "note", "detail": text}, ensure_ascii=False), file=self.out, flush=True)
+        self.write(json.dumps({"event": "note", "detail": text}, ensure_ascii=False))
 
 
 class LiveProgress(PlainProgress):
