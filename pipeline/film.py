@@ -45,7 +45,7 @@ class FilmOptions:
     store: Path | None = None  # default: .storyfilm beside the storyboard
     concurrency: int | None = None  # per model; default: the model's account limit
     rpm: int | None = None
-    poll_interval: float = 0.25
+    poll_interval: float | None = None  # shortest poll interval; default 0.25 s on this machine, else 1 s
     base_url: str | None = None  # an explicit service (tests); default: from the settings
     listener: Listener | None = None  # extra event sink (tests, benches)
 
@@ -137,8 +137,11 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
         client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
         creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1))
+        poll = options.poll_interval
+        if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
+            poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
         executor = Executor(client, store, backend=backend, create_client=creator, listener=listen,
-                            concurrency=options.concurrency, rpm=options.rpm, poll_interval=options.poll_interval)
+                            concurrency=options.concurrency, rpm=options.rpm, poll_interval=poll)
         try:
             return await executor.run(graph, set(chosen))
         finally:

@@ -107,3 +107,16 @@ def test_only_and_until_render_part_of_the_film(tmp_path: Path, ark_server) -> N
 
     with pytest.raises(StoryfilmError, match=r"--only: .*chain.yaml has no shot 'thre' \(did you mean 'three'\?\)"):
         render_story(story, ark_server, only="thre")
+
+
+def test_reasons_name_what_changed() -> None:
+    base = {"v": 1, "backend": "b", "model": "m", "prompt": "p", "params": {"seed": 1, "duration": 2},
+            "first_frame": "f1"}
+    assert explain.changes(None, base, chained=True) == ["never rendered"]
+    assert explain.changes(base, {**base, "params": {"seed": 1, "duration": 3}}, chained=True) == \
+        ["parameter changed: duration"]
+    assert explain.changes(base, {**base, "first_frame": "f2"}, chained=True) == ["upstream frame changed"]
+    assert explain.changes(base, {**base, "first_frame": "f2"}, chained=False) == ["first-frame image changed"]
+    # a `take` (when the storyboard has one) is named as such, in the material or among the parameters
+    assert explain.changes({**base, "take": 1}, {**base, "take": 2}, chained=True) == ["new take"]
+    assert explain.changes(base, {**base, "params": {**base["params"], "take": 2}}, chained=True) == ["new take"]
