@@ -45,6 +45,7 @@ class FilmOptions:
     store: Path | None = None  # default: .storyfilm beside the storyboard
     concurrency: int | None = None  # per model; default: the model's account limit
     rpm: int | None = None
+    task_timeout: float = 30 * 60.0  # a task still unfinished this long after its create: stop (resumable)
     poll_interval: float | None = None  # shortest poll interval; default 0.25 s on this machine, else 1 s
     base_url: str | None = None  # an explicit service (tests); default: from the settings
     listener: Listener | None = None  # extra event sink (tests, benches)
@@ -141,7 +142,8 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
         executor = Executor(client, store, backend=backend, create_client=creator, listener=listen,
-                            concurrency=options.concurrency, rpm=options.rpm, poll_interval=poll)
+                            concurrency=options.concurrency, rpm=options.rpm, poll_interval=poll,
+                            task_timeout=options.task_timeout)
         try:
             return await executor.run(graph, set(chosen))
         finally:

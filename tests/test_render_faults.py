@@ -60,3 +60,19 @@ def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_s
     finally:
         ark_server.ark.faults = faults.Faults.parse("")
     assert counted(before, ark_server)["create"] == 3
+
+
+def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tmp_path: Path, ark_server) -> None:
+    from pipeline.schedule import TaskOverdue
+
+    story, _ = chains_story(tmp_path / "slow.yaml", f"Slow {random.random()}", chains=1, length=1)
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse("run=3")
+    try:
+        with pytest.raises(TaskOverdue, match=r"is still (queued|running) after its deadline; run again"):
+            render_story(story, ark_server, task_timeout=0.5)
+        again = render_story(story, ark_server)  # picks the same task up: no second create
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    assert counted(before, ark_server)["create"] == 1
+    assert "resumed" in again.log
