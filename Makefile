@@ -21,7 +21,7 @@ $(READY): pyproject.toml
 	@touch $@
 
 film: $(READY)
-	$(PY) -m pipeline film $(STORY_FILE)
+	$(PY) -m pipeline film $(STORY_FILE) $(if $(MAX_COST),--max-cost $(MAX_COST))
 
 validate: $(READY)
 	$(PY) -m pipeline validate $(STORY_FILE)

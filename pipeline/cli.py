@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from pipeline import ffmpeg, plan, plan_view, storyboard
 from pipeline.errors import StoryboardError, StoryfilmError
-from pipeline.settings import ARK_BASE_URL, Settings, redact
+from pipeline.settings import Settings, redact
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     film = sub.add_parser("film", help="render a storyboard into build/<name>.mp4")
     film.add_argument("story", type=Path)
     film.add_argument("-o", "--output", type=Path, help="the film's path (default build/<story>.mp4)")
+    film.add_argument("--max-cost", type=float, metavar="CNY",
+                      help="refuse, before spending anything, when what must render costs more")
+    part = film.add_mutually_exclusive_group()
+    part.add_argument("--only", metavar="SHOT", help="render only this shot (and the shots it starts from)")
+    part.add_argument("--until", metavar="SHOT", help="render the film up to and including this shot")
+    film.add_argument("--json", action="store_true", help="machine-readable progress: one JSON event a line")
+    film.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    film.add_argument("--concurrency", type=int, metavar="N", help="tasks in flight per model (default: its limit)")
     film.set_defaults(run=_film)
 
     validate = sub.add_parser("validate", help="check storyboards; exit 2 with every problem")
@@ -85,49 +91,15 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline import assemble, lock
-    from pipeline.ark.client import ArkClient
-    from pipeline.ark.local import LOCAL_KEY, LocalServer
-    from pipeline.execute import Event, Executor
-    from pipeline.store import Store, sha256_file
+    from pipeline import film
 
-    board = storyboard.load(args.story)
-    graph = plan.compile_plan(board)
-    output = args.output or Path("build") / f"{board.name}.mp4"
-    with ExitStack() as stack:
-        if settings.uses_local_backend:
-            server = stack.enter_context(LocalServer())
-            base_url, key, backend = server.base_url, LOCAL_KEY, "local-preview"
-            print(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
-        else:
-            base_url, key = settings.base_url or ARK_BASE_URL, settings.api_key
-            backend = base_url
-            print(f"Rendering with Seedance at {base_url}")
-        store = Store(args.story.parent / ".storyfilm")
-        stack.callback(store.close)
-
-        def show(event: Event) -> None:
-            if event.kind in ("cached", "created", "resumed", "done"):
-                print(f"  {event.shot}: {event.kind} {event.detail}".rstrip(), flush=True)
-
-        async def render():
-            async with ArkClient(base_url, key, tasks_path=settings.tasks_path) as client:
-                return await Executor(client, store, backend=backend, listener=show).run(graph)
-
-        results = asyncio.run(render())
-        jobs = plan.jobs(graph)
-        first = jobs[0]
-        assemble.join([results[j.id].video for j in jobs], output,
-                      assemble.FilmFormat(first.width, first.height))
-    lock_file = lock.write(args.story, jobs, results, output, sha256_file(output),
-                           preview=settings.uses_local_backend)
-    info = ffmpeg.probe(output)
-    print(f"\n{output}  {info.duration:.2f} s  {info.width}x{info.height}  {len(jobs)} shots  (lock: {lock_file})")
-    for job in jobs:
-        r = results[job.id]
-        how = "cached" if r.cached else f"task {r.task_id}"
-        print(f"  {job.id:<16} {job.frames / 24:5.2f} s  {job.width}x{job.height}  seed {r.seed}  "
-              f"{r.tokens or 0:>8,} tokens  {how}")
+    if args.max_cost is not None and args.max_cost < 0:
+        raise StoryfilmError("--max-cost must be 0 or more")
+    options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
+                               as_json=args.json, store=args.store, concurrency=args.concurrency)
+    outcome = film.run(args.story, settings, options)
+    if not args.json:
+        film.summary(outcome, sys.stdout)
     return 0
 
 

@@ -5,6 +5,7 @@ Stable order and no timestamps, so it diffs cleanly in git; it never holds a sec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -30,15 +31,27 @@ def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
         "video_sha256": result.video.name,
         "last_frame_sha256": result.frame_sha,
         "tokens": tokens,
-        "cost": round(tokens * job.model.price_per_million(job.shot.resolution) / 1e6, 4),
+        "cost": round(job.cost_of(tokens), 4),
     }
 
 
+def film_key(results: list[ShotResult], fmt: Any) -> str:
+    """A hash of the whole film: its shots' keys in order and the format they are joined at."""
+    material = {"shots": [r.key for r in results], "format": repr(fmt)}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
 def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film: Path, film_sha: str, *,
-          preview: bool) -> Path:
+          preview: bool, key: str = "", report: dict[str, Any] | None = None) -> Path:
+    """`report`: the assembly's summary (duration, seam scores, warnings, chapters)."""
+    try:
+        shown = os.path.relpath(film, story.parent)
+    except ValueError:  # another drive
+        shown = str(film)
     data = {
         "storyboard": story.name,
-        "film": {"path": str(film), "sha256": film_sha},
+        "film": {"path": shown, "key": key, "sha256": film_sha,
+                 **{k: v for k, v in (report or {}).items() if k not in ("path", "srt", "contact_sheet", "seam_strip")}},
         "shots": [shot_entry(job, results[job.id]) for job in jobs],
     }
     path = lock_path(story, preview=preview)

@@ -49,10 +49,14 @@ class ShotJob:
 
     @property
     def cost(self) -> float:
+        return self.cost_of(self.tokens)
+
+    def cost_of(self, tokens: int) -> float:
+        """CNY for `tokens` at this shot's price (ark-api.md §11.2)."""
         video_input = any(m.kind == media.VIDEO for m in self.shot.references)
         price = self.model.price_per_million(self.shot.resolution, audio=self.audio, video_input=video_input,
                                              flex=self.shot.service_tier == "flex")
-        return self.tokens * price / 1e6
+        return tokens * price / 1e6
 
     def params(self) -> dict[str, Any]:
         """The request parameters that determine the output (besides prompt and media)."""

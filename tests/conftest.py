@@ -69,3 +69,29 @@ def text_task(**params) -> dict:
             "resolution": "480p", "duration": 2}
     body.update(params)
     return body
+
+
+def render_story(story: Path, server: LocalServer, **options):
+    """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`."""
+    import io
+
+    from pipeline import film
+    from pipeline.settings import Settings
+
+    log = io.StringIO()
+    options.setdefault("store", story.parent / ".storyfilm")
+    options.setdefault("output", story.parent / f"{story.stem}.mp4")
+    options.setdefault("poll_interval", 0.05)
+    outcome = film.run(story, Settings(), film.FilmOptions(base_url=server.base_url, **options), out=log)
+    outcome.log = log.getvalue()
+    return outcome
+
+
+def server_counts(server: LocalServer) -> dict[str, int]:
+    return dict(server.ark.stats)
+
+
+def counted(before: dict[str, int], server: LocalServer) -> dict[str, int]:
+    """Requests the server saw since `before`, by operation (zeros left out)."""
+    now = server.ark.stats
+    return {k: now[k] - before.get(k, 0) for k in now if now[k] - before.get(k, 0)}

@@ -1,0 +1,203 @@
+"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file.
+
+The CLI only parses flags; this module holds the orchestration, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+import networkx as nx
+
+from pipeline import assemble, edit, explain, ffmpeg, lock, plan, progress, storyboard
+from pipeline.ark.client import ArkClient, RetryPolicy
+from pipeline.errors import StoryfilmError
+from pipeline.execute import Executor, ShotResult
+from pipeline.progress import Listener
+from pipeline.settings import ARK_BASE_URL, Settings
+from pipeline.store import Store, sha256_file
+
+LOCAL_BACKEND = "local-preview"
+
+
+class OverBudget(StoryfilmError):
+    exit_code = 3
+
+
+class UnknownShot(StoryfilmError):
+    exit_code = 2
+
+
+@dataclass
+class FilmOptions:
+    output: Path | None = None
+    only: str | None = None
+    until: str | None = None
+    max_cost: float | None = None
+    as_json: bool = False
+    store: Path | None = None  # default: .storyfilm beside the storyboard
+    concurrency: int | None = None  # per model; default: the model's account limit
+    rpm: int | None = None
+    task_timeout: float = 30 * 60.0  # a task still unfinished this long after its create: stop (resumable)
+    poll_interval: float | None = None  # shortest poll interval; default 0.25 s on this machine, else 1 s
+    base_url: str | None = None  # an explicit service (tests); default: from the settings
+    listener: Listener | None = None  # extra event sink (tests, benches)
+
+
+@dataclass
+class FilmRun:
+    output: Path | None
+    lock_file: Path | None
+    results: dict[str, ShotResult]
+    statuses: dict[str, explain.ShotStatus]
+    spent: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def backend_name(settings: Settings, base_url: str | None = None) -> str:
+    if base_url:
+        return base_url
+    return LOCAL_BACKEND if settings.uses_local_backend else (settings.base_url or ARK_BASE_URL)
+
+
+def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | None) -> list[str]:
+    """The shots to render, in storyboard order: all; `until` a shot (and everything before it); or
+    `only` a shot. A shot always brings the shots whose frames it starts from."""
+    names = list(graph.nodes)
+    for flag, shot in (("--only", only), ("--until", until)):
+        if shot is not None and shot not in graph:
+            hint = difflib.get_close_matches(shot, names, n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else f" (shots: {', '.join(names)})"
+            raise UnknownShot(f"{flag}: {story} has no shot {shot!r}{tip}")
+    wanted = set(names)
+    if until is not None:
+        wanted = set(names[:names.index(until) + 1])
+    if only is not None:
+        wanted &= {only}
+    for shot in list(wanted):
+        wanted |= nx.ancestors(graph, shot)
+    return [n for n in names if n in wanted]
+
+
+def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
+    options = options or FilmOptions()
+    out = out or sys.stdout
+    board = storyboard.load(story)
+    graph = plan.compile_plan(board)
+    chosen = select(graph, story, only=options.only, until=options.until)
+    partial = len(chosen) < len(graph)
+    whole = board.output or Path("build") / f"{board.name}.mp4"
+    output = options.output or (whole if not partial else
+                                whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
+    backend = backend_name(settings, options.base_url)
+    with ExitStack() as stack:
+        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm"))
+        statuses = explain.status(graph, store, backend)
+        spend = sum(statuses[n].cost for n in chosen)
+        to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
+        if options.max_cost is not None and spend > options.max_cost + 1e-9:
+            lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
+            raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
+                             "nothing was spent.\n" + "\n".join(lines))
+        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out))
+        show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
+                  f" ({spend:.2f} CNY)")
+        for n in to_render:
+            show.note(f"  {n}: {statuses[n].describe()}")
+
+        def listen(event) -> None:
+            show(event)
+            if options.listener:
+                options.listener(event)
+
+        warnings: list[str] = []
+        if to_render:
+            store.claim()
+            base_url, key = _service(stack, settings, options, show)
+            results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options, listen,
+                                          warnings))
+        else:  # everything is cached: no server, no request
+            results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
+        jobs = [graph.nodes[n]["job"] for n in chosen]
+        lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
+                              note=show.note, warnings=warnings)
+    spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
+    return FilmRun(output, lock_file, results, statuses, spent, warnings)
+
+
+async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str, base_url: str, key: str,
+                  settings: Settings, options: FilmOptions, listen: Listener,
+                  warnings: list[str]) -> dict[str, ShotResult]:
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), limits=limits) as http:
+        client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http)
+        # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
+        creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1))
+        poll = options.poll_interval
+        if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
+            poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
+        executor = Executor(client, store, backend=backend, create_client=creator, listener=listen,
+                            concurrency=options.concurrency, rpm=options.rpm, poll_interval=poll,
+                            task_timeout=options.task_timeout)
+        try:
+            return await executor.run(graph, set(chosen))
+        finally:
+            warnings += executor.warnings
+
+
+def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -> tuple[str, str]:
+    if options.base_url:
+        return options.base_url, settings.api_key or "local-preview"
+    if settings.uses_local_backend:
+        from pipeline.ark.local import LOCAL_KEY, LocalServer
+
+        server = stack.enter_context(LocalServer())
+        show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
+        return server.base_url, LOCAL_KEY
+    base_url = settings.base_url or ARK_BASE_URL
+    show.note(f"Rendering with Seedance at {base_url}")
+    return base_url, settings.api_key
+
+
+def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+              results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
+              warnings: list[str]) -> Path | None:
+    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    spec = edit.film_spec(board, graph)
+    ordered = [results[j.id] for j in jobs]
+    key = lock.film_key(ordered, (spec, clips))
+    preview = settings.uses_local_backend
+    previous = None if partial else lock.read(story, preview=preview)
+    film_entry = (previous or {}).get("film", {})
+    if film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256"):
+        note(f"{output}: unchanged (film key {key[:12]})")
+        film_sha, report = film_entry["sha256"], {k: v for k, v in film_entry.items() if k not in ("key", "sha256")}
+        warnings += report.get("warnings", [])
+    else:
+        note(f"joining {len(clips)} clips into {output}")
+        made = assemble.assemble(clips, spec, output)
+        film_sha, report = sha256_file(output), made.summary()
+        warnings += made.warnings
+    if partial:
+        return None
+    return lock.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
+
+
+def summary(run_: FilmRun, out: IO[str]) -> None:
+    info = ffmpeg.probe(run_.output, count_frames=False)
+    shots = len(run_.results)
+    print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {shots} shots"
+          f"  spent {run_.spent:.2f} CNY" + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
+    for shot, r in run_.results.items():
+        how = "cached" if r.cached else f"task {r.task_id}"
+        print(f"  {shot:<16} {r.job.frames / 24:5.2f} s  {r.job.width}x{r.job.height}  seed {r.seed}  "
+              f"{r.tokens or 0:>8,} tokens  {how}", file=out)
+    for warning in run_.warnings:
+        print(f"warning: {warning}", file=out)

@@ -1,0 +1,78 @@
+"""A render through a service that answers 429 and 5xx, drops connections (also after creating a
+task), fails tasks and truncates downloads still gives the right film, paying once per shot."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import counted, render_story, server_counts
+from pipeline.storyboard import pinned_seed
+from test_render_resume import assert_store_whole, chains_story, tasks_by_seed
+
+faults = pytest.importorskip("pipeline.ark.faults", reason="needs the server's fault injection (issue 4)")
+
+# `#n`: only the first n hits, so the run is certain to finish and every kind of fault happens
+SPEC = ("429@create=1#2,drop@create=1#1,5xx=0.2#4,drop@list=0.3#2,drop@get=0.3#1,fail=1#1,"
+        "truncate=1#2,seed=11")
+
+
+def test_faulty_service_gives_the_same_film(tmp_path: Path, ark_server) -> None:
+    title = f"Faults {random.random()}"
+    (tmp_path / "faulty").mkdir()
+    story, ids = chains_story(tmp_path / "faulty" / "film.yaml", title, chains=1, length=2)
+    seeds = {pinned_seed(title, shot): shot for shot in ids}
+
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse(SPEC)
+    try:
+        faulty = render_story(story, ark_server)
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    seen = counted(before, ark_server)
+    assert seen.get("fault:429", 0) == 2 and seen.get("fault:drop", 0) >= 1 and seen.get("fault:truncate", 0) == 2
+    made = tasks_by_seed(ark_server, set(seeds))
+    # every shot was paid for once: one task failed (not billed) and was made again, no other extra
+    assert sorted(len(t) for t in made.values()) == [1, 2]
+    assert {r.task_id for r in faulty.results.values()} <= {t for ts in made.values() for t in ts}
+    assert_store_whole(story.parent / ".storyfilm")
+
+    # the same storyboard rendered without faults, elsewhere: identical clips and film
+    (tmp_path / "clean").mkdir()
+    clean_story = shutil.copy(story, tmp_path / "clean" / "film.yaml")
+    clean = render_story(Path(clean_story), ark_server)
+    assert [r.video.name for r in faulty.results.values()] == [r.video.name for r in clean.results.values()]
+    assert faulty.output.read_bytes() == clean.output.read_bytes()
+
+
+def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_server) -> None:
+    from pipeline.errors import StoryfilmError
+
+    story, _ = chains_story(tmp_path / "doomed.yaml", f"Doomed {random.random()}", chains=1, length=1)
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse("fail=1")
+    try:
+        with pytest.raises(StoryfilmError, match=r"shot 'c0s0': 3 tasks in a row did not succeed; the last: task "):
+            render_story(story, ark_server)
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    assert counted(before, ark_server)["create"] == 3
+
+
+def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tmp_path: Path, ark_server) -> None:
+    from pipeline.schedule import TaskOverdue
+
+    story, _ = chains_story(tmp_path / "slow.yaml", f"Slow {random.random()}", chains=1, length=1)
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse("run=3")
+    try:
+        with pytest.raises(TaskOverdue, match=r"is still (queued|running) after its deadline; run again"):
+            render_story(story, ark_server, task_timeout=0.5)
+        again = render_story(story, ark_server)  # picks the same task up: no second create
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    assert counted(before, ark_server)["create"] == 1
+    assert "resumed" in again.log

@@ -1,0 +1,162 @@
+"""Crash safety: a render killed at any moment resumes without paying twice; tasks that failed,
+expired or vanished on the service are created again; nothing partial enters the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, counted, render_story, server_counts
+from pipeline import ffmpeg, models
+from pipeline.storyboard import pinned_seed
+from pipeline.store import Store, sha256_file
+
+
+def chains_story(path: Path, title: str, chains: int, length: int) -> tuple[Path, list[str]]:
+    lines = [f"title: {title}\n",
+             'defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", duration: 2}\n',
+             "shots:\n"]
+    ids = []
+    for c in range(chains):
+        for s in range(length):
+            shot = f"c{c}s{s}"
+            ids.append(shot)
+            cut = ", cut: true" if s == 0 else ""
+            lines.append(f"  - {{id: {shot}, prompt: \"Chain {c}, shot {s}: a lantern moves.\"{cut}}}\n")
+    path.write_text("".join(lines))
+    return path, ids
+
+
+def tasks_by_seed(server, seeds: set[int]) -> dict[int, list[str]]:
+    """What the service holds for our seeds, read through its own list API (ark-api.md §9)."""
+    import asyncio
+
+    from pipeline.ark.client import ArkClient
+
+    async def read():
+        async with ArkClient(server.base_url, "sk-test-reader") as client:
+            return await client.list(page_size=500)
+
+    found: dict[int, list[str]] = {}
+    for task in asyncio.run(read()).items:
+        if task.seed in seeds:
+            found.setdefault(task.seed, []).append(task.id)
+    return found
+
+
+def assert_store_whole(store: Path) -> None:
+    """Every object is complete (its name is its hash) and nothing half-written is left."""
+    for obj in (store / "objects").iterdir():
+        assert sha256_file(obj) == obj.name, f"partial or corrupt object {obj.name}"
+    assert list((store / "incoming").iterdir()) == []
+
+
+def start(story: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")} | env
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "film", str(story), "--json", "-o",
+                             str(story.with_suffix(".mp4"))], cwd=REPO, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
+
+
+def kill_when(proc: subprocess.Popen[str], kind: str | None, after: float) -> str:
+    """SIGKILL the render right after it reports an event of `kind` (None: `after` seconds in)."""
+    deadline = time.monotonic() + 60
+    started = time.monotonic()
+    for line in proc.stdout:
+        event = json.loads(line)
+        if (kind is not None and event["event"] == kind) or (kind is None and time.monotonic() - started > after):
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return f"{event['event']} {event.get('shot', '')}"
+        assert time.monotonic() < deadline
+    proc.wait()
+    return "finished before the kill"
+
+
+def test_kill_drill(tmp_path: Path, ark_server) -> None:
+    title = f"Kill drill {random.random()}"
+    story, ids = chains_story(tmp_path / "drill.yaml", title, chains=2, length=2)
+    env = {"ARK_API_KEY": "sk-test-kill-drill", "ARK_BASE_URL": ark_server.base_url}
+    before = server_counts(ark_server)
+    rng = random.Random()
+    moments = [("creating", 0), ("created", 0), ("downloading", 0), (None, rng.uniform(0.1, 1.5))]
+    where = [kill_when(start(story, env), kind, after) for kind, after in moments]
+
+    final = start(story, env)
+    out, err = final.communicate(timeout=120)
+    assert final.returncode == 0, (where, err)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert "sk-test-kill-drill" not in out + err
+
+    # the service made exactly one task per shot, whatever the kills interrupted
+    seeds = {pinned_seed(title, shot): shot for shot in ids}
+    made = tasks_by_seed(ark_server, set(seeds))
+    assert {seeds[s]: len(t) for s, t in made.items()} == {shot: 1 for shot in ids}, where
+    # (a create killed while its body was being sent reaches the server as a request, makes no task)
+    assert counted(before, ark_server)["create"] >= len(ids)
+    assert_store_whole(tmp_path / ".storyfilm")
+    assert ffmpeg.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2)
+    lock = json.loads((tmp_path / "drill.lock.json").read_text())
+    assert [s["id"] for s in lock["shots"]] == ids
+    assert {s["task_id"] for s in lock["shots"]} == {t for ts in made.values() for t in ts}
+    assert "sk-test-kill-drill" not in json.dumps(lock)
+    resumed = {e["shot"] for e in events if e["event"] in ("resumed", "adopted", "cached")}
+    assert resumed, where  # the last run built on what the killed ones had paid for
+
+
+class Crash(Exception):
+    pass
+
+
+def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark_server) -> None:
+    story, ids = chains_story(tmp_path / "three.yaml", f"Faulty tasks {random.random()}", chains=3, length=1)
+    created: list[str] = []
+
+    def crash_after_three_creates(event) -> None:
+        if event.kind == "created":
+            created.append(event.detail.split()[-1])
+            if len(created) == 3:
+                raise Crash()
+
+    with pytest.raises(Crash):
+        render_story(story, ark_server, listener=crash_after_three_creates)
+    assert len(created) == 3
+    tasks = ark_server.ark.tasks
+    deadline = time.monotonic() + 30
+    while any(tasks[t].status in ("queued", "running") for t in created):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    tasks[created[0]].status = "expired"
+    tasks[created[1]].status = "failed"
+    tasks[created[1]].error = {"code": "InternalServiceError", "message": "the render farm caught fire"}
+    del tasks[created[2]]  # records are kept for a limited time (ark-api.md §8.4)
+
+    before = server_counts(ark_server)
+    outcome = render_story(story, ark_server)
+    assert counted(before, ark_server)["create"] == 3
+    assert [r.task_id for r in outcome.results.values()] != created
+    assert any("expired" in w for w in outcome.warnings)
+    assert any("no longer knows it" in w for w in outcome.warnings)
+    assert "task " + created[1] + " failed: InternalServiceError" in outcome.log
+    with Store(tmp_path / ".storyfilm") as store:
+        assert sorted(e.attempts for e in store.entries()) == [2, 2, 2]
+    assert ffmpeg.probe(outcome.output).frames == 3 * models.frames_for(2)
+
+
+def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:
+    from pipeline.store import StoreBusy
+
+    with Store(tmp_path) as first:
+        first.claim()
+        with Store(tmp_path) as second, pytest.raises(StoreBusy, match="another storyfilm render is using"):
+            second.claim()
+    with Store(tmp_path) as third:  # released with the first
+        third.claim()
