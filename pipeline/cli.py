@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -83,11 +84,29 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     graph = plan.compile_plan(storyboard.load(args.story))
     if args.graph:
         print(plan_view.as_mermaid(graph) if args.graph == "mermaid" else plan_view.as_dot(graph))
-    elif args.format == "json":
-        print(plan_view.as_json(graph))
+        return 0
+    statuses = _statuses(graph, args.story, settings)
+    spend = sum(s.cost for s in statuses.values())
+    if args.format == "json":
+        extra = {n: {"state": s.state, "reasons": list(s.reasons), "will_spend": round(s.cost, 4)}
+                 for n, s in statuses.items()}
+        data = json.loads(plan_view.as_json(graph, extra))
+        data["total"]["will_spend"] = round(spend, 4)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(plan_view.as_table(graph))
+        print(plan_view.as_table(graph, {n: {"this run": s.describe()} for n, s in statuses.items()}))
+        print(f"this run: {sum(s.state != 'cached' for s in statuses.values())} of {len(statuses)} shots "
+              f"render, {spend:.2f} CNY")
     return 0
+
+
+def _statuses(graph, story: Path, settings: Settings) -> dict:
+    """Cached, resumed or rendered (and why), from the render journal beside the storyboard."""
+    from pipeline import explain, film
+    from pipeline.store import Store
+
+    with Store(story.parent / ".storyfilm") as store:
+        return explain.status(graph, store, film.backend_name(settings))
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:

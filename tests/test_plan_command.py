@@ -29,7 +29,7 @@ def test_json_totals_follow_the_token_formula_and_prices(capsys) -> None:
 def test_table_lists_every_shot_and_the_total(capsys) -> None:
     assert cli.main(["plan", str(AD)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost"]
+    assert out[0].split() == ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", "this", "run"]
     board = storyboard.load(AD)
     for shot, line in zip(board.shots, out[1:]):
         assert line.startswith(shot.id)
