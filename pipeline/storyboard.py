@@ -107,9 +107,11 @@ class Storyboard:
         return self.path.stem
 
 
-def pinned_seed(title: str, shot_id: str) -> int:
-    """The seed a shot gets when it names none: stable across runs, never -1."""
-    digest = hashlib.sha256(f"{title}\0{shot_id}".encode()).digest()
+def pinned_seed(title: str, shot_id: str, take: int = 1) -> int:
+    """The seed a shot gets when it names none: stable across runs, never -1; a new take is a new
+    seed, so a re-roll really renders something else."""
+    material = f"{title}\0{shot_id}" + (f"\0{take}" if take > 1 else "")
+    digest = hashlib.sha256(material.encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
@@ -242,7 +244,7 @@ class _Builder:
         if has_frames:
             where["duration"] = where["frames"]
         explicit_seed = "seed" in raw or "seed" in self.defaults
-        seed = param("seed", pinned_seed(self.data["title"], shot_id))
+        seed = param("seed", pinned_seed(self.data["title"], shot_id, raw.get("take", 1)))
         if not model.accepts("seed") and not explicit_seed:
             seed = None
         style = self.data.get("style", "").strip()

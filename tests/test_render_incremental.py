@@ -120,3 +120,17 @@ def test_reasons_name_what_changed() -> None:
     # a `take` (when the storyboard has one) is named as such, in the material or among the parameters
     assert explain.changes({**base, "take": 1}, {**base, "take": 2}, chained=True) == ["new take"]
     assert explain.changes(base, {**base, "params": {**base["params"], "take": 2}}, chained=True) == ["new take"]
+
+
+def test_a_new_take_rerenders_that_shot_and_its_descendants_only(tmp_path: Path, ark_server) -> None:
+    story = write_chain(tmp_path / "chain.yaml", PROMPTS)
+    render_story(story, ark_server)
+    text = story.read_text().replace("{id: two,", "{id: two, take: 2,")
+    story.write_text(text)
+    why = explained(story, ark_server)
+    assert [why[s].state for s in IDS] == ["cached", "render", "render", "render"]
+    assert "new take" in why["two"].reasons
+    before = server_counts(ark_server)
+    again = render_story(story, ark_server)
+    assert counted(before, ark_server)["create"] == 3
+    assert [again.results[s].cached for s in IDS] == [True, False, False, False]

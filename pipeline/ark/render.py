@@ -109,10 +109,12 @@ def _picture(spec: TaskSpec, tmpdir: Path):
         c0, c1 = _palette(spec)
         return ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}:speed=0.02",
                         f="lavfi").filter("format", "rgb24")
-    drift = (spec.seed % 3 - 1) * 0.5  # the zoom drifts left, stays centred or drifts right
+    # every seed moves differently (a re-roll is another clip): drift from left to right, zoom 4–8 %
+    drift = (spec.seed % 1001) / 1000 - 0.5
+    zoom = 0.04 + (spec.seed // 1001 % 5) * 0.01
     # zoom = 1 on frame 0, so the clip starts exactly on its first-frame image
     stream = _still(base.data, "first_frame", spec, tmpdir, (base.width, base.height)).filter(
-        "zoompan", z=f"1+0.06*on/{last}", x=f"(iw-iw/zoom)*(0.5+{drift}*on/{last})", y="(ih-ih/zoom)/2",
+        "zoompan", z=f"1+{zoom:.2f}*on/{last}", x=f"(iw-iw/zoom)*(0.5+{drift}*on/{last})", y="(ih-ih/zoom)/2",
         d=1, s=f"{w}x{h}", fps=models.FPS)
     if spec.last_frame is None:
         return stream
