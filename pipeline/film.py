@@ -59,6 +59,7 @@ class FilmRun:
     statuses: dict[str, explain.ShotStatus]
     spent: float
     warnings: list[str] = field(default_factory=list)
+    preview: bool = False  # the embedded local backend: nothing was paid
 
 
 def backend_name(settings: Settings, base_url: str | None = None) -> str:
@@ -129,7 +130,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
                               note=show.note, warnings=warnings)
     spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
-    return FilmRun(output, lock_file, results, statuses, spent, warnings)
+    preview = settings.uses_local_backend and options.base_url is None
+    return FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str, base_url: str, key: str,
@@ -194,7 +196,8 @@ def summary(run_: FilmRun, out: IO[str]) -> None:
     info = ffmpeg.probe(run_.output, count_frames=False)
     shots = len(run_.results)
     print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {shots} shots"
-          f"  spent {run_.spent:.2f} CNY" + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
+          + (f"  preview: nothing spent (on Seedance {run_.spent:.2f} CNY)" if run_.preview
+             else f"  spent {run_.spent:.2f} CNY") + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
     for shot, r in run_.results.items():
         how = "cached" if r.cached else f"task {r.task_id}"
         print(f"  {shot:<16} {r.job.frames / 24:5.2f} s  {r.job.width}x{r.job.height}  seed {r.seed}  "
