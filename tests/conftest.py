@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -95,3 +96,30 @@ def counted(before: dict[str, int], server: LocalServer) -> dict[str, int]:
     """Requests the server saw since `before`, by operation (zeros left out)."""
     now = server.ark.stats
     return {k: now[k] - before.get(k, 0) for k in now if now[k] - before.get(k, 0)}
+
+
+@contextlib.contextmanager
+def serve_process(*args: str, env: dict[str, str] | None = None):
+    """`python -m pipeline serve` in its own process on a free port; yields its root URL."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), *args], cwd=REPO,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(root + "/_local/stats", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield root
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

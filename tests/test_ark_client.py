@@ -274,30 +274,9 @@ def test_endpoint_ids_and_a_lost_create_through_one() -> None:
 
 def test_serve_reads_faults_from_the_environment() -> None:
     """`python -m pipeline serve` with STORYFILM_FAULTS: the client retries through them."""
-    import os
-    import socket
-    import subprocess
-    import sys
+    from conftest import serve_process
 
-    from conftest import REPO
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "STORYFILM_FAULTS": "429@create=1#2,queue=60"}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        root = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(root + "/_local/stats", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+    with serve_process(env={"STORYFILM_FAULTS": "429@create=1#2,queue=60"}) as root:
         task_id = run(_with_client(type("S", (), {"base_url": root + "/api/v3"})(), lambda c: c.create(text_task())))
         stats = httpx.get(root + "/_local/stats").json()
         assert task_id.startswith("cgt-") and (stats["create"], stats["fault:429"]) == (3, 2)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
