@@ -3,6 +3,7 @@ text cards, byte-identical repeats; and callback deliveries."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -192,3 +193,25 @@ def test_callbacks_follow_every_status_and_retry_the_end(tmp_path: Path) -> None
             assert server.ark.stats["callback"] == 5 and server.ark.stats["callback_lost"] == 0
     finally:
         receiver.shutdown()
+
+
+def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
+    """W×H is the picture: a first frame of another shape must not leave a non-square SAR."""
+    from conftest import make_image
+
+    from pipeline.ark.client import ArkClient
+
+    image = make_image(tmp_path / "wide.png", 1024, 576)
+    url = "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode()
+    body = {"model": "doubao-seedance-1-0-pro-250528", "resolution": "480p", "ratio": "16:9", "frames": 29,
+            "content": [{"type": "text", "text": "square"},
+                        {"type": "image_url", "image_url": {"url": url}, "role": "first_frame"}]}
+    video = tmp_path / "clip.mp4"
+
+    async def go():
+        async with ArkClient(ark_server.base_url, "local-preview") as client:
+            task = await client.wait(await client.create(body), timeout=120, interval=0.05)
+            await client.download(task.video_url, video)
+
+    asyncio.run(go())
+    assert ffmpeg.probe(video).sar in ("1:1", None)

@@ -50,7 +50,7 @@ def test_the_edit_reaches_the_film(tmp_path: Path, ark_server) -> None:
     film = json.loads((tmp_path / "edit.preview.lock.json").read_text(encoding="utf-8"))["film"]
     assert [c["shot"] for c in film["chapters"]] == ["open", "closer", "elsewhere"]
     seams = {(s["from"], s["to"]): s for s in film["seams"]}
-    assert seams["open", "closer"]["chained"] and seams["open", "closer"]["psnr"] > 25  # a cut scores under 15
+    assert seams["open", "closer"]["chained"] and seams["open", "closer"]["psnr"] > 40
     assert not seams["closer", "elsewhere"]["chained"] and seams["closer", "elsewhere"]["psnr"] < 15
     assert film["frames"] == expected
     assert out.with_name("edit.contact.png").is_file() and out.with_name("edit.seams.png").is_file()

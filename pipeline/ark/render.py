@@ -70,7 +70,7 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
     or with a watermark the frame before the mark was drawn)."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-render-") as tmp:
         tmpdir = Path(tmp)
-        stream = _picture(spec, tmpdir)
+        stream = _picture(spec, tmpdir).filter("setsar", 1)  # the service's W×H has square pixels
         stream = _caption(stream, spec, tmpdir)
         clean = None
         if spec.watermark and last_frame is not None:
