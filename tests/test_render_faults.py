@@ -76,3 +76,35 @@ def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tm
         ark_server.ark.faults = faults.Faults.parse("")
     assert counted(before, ark_server)["create"] == 1
     assert "resumed" in again.log
+
+
+def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, ark_server) -> None:
+    """A service that returns no `last_frame_url`: the exact last frame is taken from the video,
+    and the next shot starts on it."""
+    from pipeline import ffmpeg
+
+    story, ids = chains_story(tmp_path / "nolast.yaml", f"No last frame {random.random()}", chains=1, length=2)
+    before = server_counts(ark_server)
+    ark_server.ark.faults = faults.Faults.parse("nolast=1")
+    try:
+        outcome = render_story(story, ark_server)
+    finally:
+        ark_server.ark.faults = faults.Faults.parse("")
+    assert counted(before, ark_server)["create"] == 2
+    one, two = (outcome.results[i] for i in ids)
+    import asyncio
+
+    from pipeline.ark.client import ArkClient
+
+    async def look():
+        async with ArkClient(ark_server.base_url, "sk-test-reader") as client:
+            return await client.get(one.task_id)
+
+    task = asyncio.run(look())
+    assert task.status == "succeeded" and task.video_url and task.last_frame_url is None
+    decoded = tmp_path / "decoded_last.png"
+    ffmpeg.extract_frame(one.video, ffmpeg.probe(one.video).frames - 1, decoded)
+    assert ffmpeg.psnr(decoded, one.last_frame) == float("inf")  # the very last frame of the video
+    first_of_two = tmp_path / "first_of_two.png"
+    ffmpeg.extract_frame(two.video, 0, first_of_two)
+    assert ffmpeg.psnr(first_of_two, one.last_frame) >= 40

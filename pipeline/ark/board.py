@@ -165,6 +165,7 @@ class Board:
             self._set(task, "running")
             started = time.monotonic()
             failing = dice.hit("fail", "task")  # decided now: a task that will fail renders nothing
+            task.no_last_frame = dice.hit("nolast", "task")
             if not failing and not await self._render_files(task):
                 return
             rest = max(self.limits.min_run, dice.seconds(dice.faults.run)) - (time.monotonic() - started)

@@ -10,6 +10,8 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
   the connection without a body (the answer is lost: for a create, the task exists); `slow`
   answers after `delay` seconds.
 * `fail`: probability per task of ending `failed` with a service error code.
+* `nolast`: probability per task of succeeding without `content.last_frame_url`, as models and
+  services that return no last frame do (ark-api.md §12.3).
 * `truncate`: probability per file download of a body cut short of its Content-Length.
 * `queue`, `run`: seconds a task waits in the queue / runs at least; a value or a range `a-b`
   (uniform).
@@ -34,7 +36,7 @@ from pipeline.errors import StoryfilmError
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
 REQUEST_KINDS = ("429", "5xx", "drop", "slow")
-KINDS = (*REQUEST_KINDS, "fail", "truncate")
+KINDS = (*REQUEST_KINDS, "fail", "nolast", "truncate")
 ENV = "STORYFILM_FAULTS"
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
@@ -58,7 +60,7 @@ class Rule:
             return op == self.op
         if kind == "truncate":
             return op == "download"
-        if kind == "fail":
+        if kind in ("fail", "nolast"):
             return op == "task"
         return op in API_OPS
 

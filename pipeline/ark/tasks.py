@@ -41,6 +41,7 @@ class LocalTask:
     base: str = ""  # the server's URL as the creator reached it: where the files are served
     files: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # the unguessable file folder
     order: int = field(default_factory=lambda: next(_order))
+    no_last_frame: bool = False  # the `nolast` fault: succeed without content.last_frame_url
 
     @property
     def model(self) -> str:
@@ -62,7 +63,7 @@ class LocalTask:
         }
         if self.status == "succeeded":
             content = {"video_url": f"{base}/files/{self.files}/{self.video_name}"}
-            if spec.return_last_frame:
+            if spec.return_last_frame and not self.no_last_frame:
                 content["last_frame_url"] = f"{base}/files/{self.files}/last_frame.png"
             data["content"] = content
         data.update({"seed": spec.seed, "resolution": spec.resolution, "ratio": spec.ratio})
