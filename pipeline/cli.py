@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from pipeline import ffmpeg, plan, plan_view, storyboard
@@ -105,7 +107,11 @@ def _statuses(graph, story: Path, settings: Settings) -> dict:
     from pipeline import explain, film
     from pipeline.store import Store
 
-    with Store(story.parent / ".storyfilm") as store:
+    folder = story.parent / ".storyfilm"
+    with contextlib.ExitStack() as stack:
+        if not folder.is_dir():  # never rendered: look at an empty journal, leave no folder behind
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        store = stack.enter_context(Store(folder))
         return explain.status(graph, store, film.backend_name(settings))
 
 

@@ -65,7 +65,11 @@ class FilmRun:
 def backend_name(settings: Settings, base_url: str | None = None) -> str:
     if base_url:
         return base_url
-    return LOCAL_BACKEND if settings.uses_local_backend else (settings.base_url or ARK_BASE_URL)
+    if settings.uses_local_backend:
+        from pipeline.ark.render import RENDERER_VERSION
+
+        return f"{LOCAL_BACKEND}/{RENDERER_VERSION}"
+    return settings.base_url or ARK_BASE_URL
 
 
 def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | None) -> list[str]:

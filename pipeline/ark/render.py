@@ -40,6 +40,11 @@ AUDIO_MOV = {"c:a": "pcm_s16le", "ac": 1, "ar": 48000}
 BED = "sine=frequency=220:sample_rate=48000"
 
 
+# Part of the content key of every local preview: bump it when the same request renders differently,
+# so previews made by an older renderer are not taken from the cache.
+RENDERER_VERSION = 2
+
+
 def font_file() -> str | None:
     return next((f for f in FONT_CANDIDATES if Path(f).is_file()), None)
 
