@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,14 +37,35 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+LONG_OPTION = 16 * 1024  # an option value longer than this is passed in a file (`-/option path`)
+
+
 def run(args: list[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure."""
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
-    proc = subprocess.run(argv, capture_output=True)
+    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure.
+
+    The filter graph of a film with hundreds of shots is longer than one argument may be (Linux:
+    128 KiB), so long option values go to files that ffmpeg reads (`-/filter_complex graph.txt`)."""
+    with tempfile.TemporaryDirectory(prefix="storyfilm-ffmpeg-") as tmp:
+        argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", *_spill_long_options(args, Path(tmp))]
+        proc = subprocess.run(argv, capture_output=True)
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-6:]
         raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
     return proc
+
+
+def _spill_long_options(args: list[str], folder: Path) -> list[str]:
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        option = out[-1] if out else ""
+        if len(arg) > LONG_OPTION and i and option.startswith("-") and not option.startswith("-/"):
+            path = folder / f"option{i}.txt"
+            path.write_text(arg, encoding="utf-8")
+            out[-1] = "-/" + option[1:]
+            out.append(str(path))
+        else:
+            out.append(arg)
+    return out
 
 
 def extract_last_frame(video: Path, png: Path) -> None:
