@@ -5,7 +5,6 @@ service returns it, and a killed run picks up the tasks it already paid for."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from pipeline import ffmpeg, images
+from pipeline import ffmpeg, images, media
 from pipeline.ark.client import ArkClient
 from pipeline.ark.types import Task
 from pipeline.errors import ApiRefused, FfmpegError, StoryfilmError, TaskFailed, TransportFailed
@@ -28,7 +27,7 @@ from pipeline.store import Store
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # under the 30 MB image limit, and a request stays far below 64 MB
-IMAGE_SIDES = (300, 6000)
+IMAGE_SIDES = media.IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -43,11 +42,6 @@ class ShotResult:
     tokens: int | None
     cached: bool
 
-
-def data_url(image: bytes) -> str:
-    info = images.sniff(image)
-    mime = info.mime if info else "image/png"
-    return f"data:{mime};base64," + base64.b64encode(image).decode()
 
 
 def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
@@ -212,7 +206,7 @@ class Executor:
         first_url = None
         if frame_file is not None:
             image = await asyncio.to_thread(handoff_image, Path(frame_file), self.store.scratch)
-            first_url = data_url(image)
+            first_url = media.image_data_url(image)
         body = job.request(first_url)
         del first_url
         mat = material(job, first_frame_sha, self.backend)

@@ -51,10 +51,8 @@ class Media:
         assert self.path is not None
         data = self.path.read_bytes()
         if self.kind == IMAGE:
-            info = images.sniff(data)
-            mime = info.mime if info else "image/png"
-        else:
-            mime = f"{self.kind}/{self.path.suffix.lstrip('.').lower().replace('jpg', 'jpeg')}"
+            return image_data_url(data)
+        mime = f"{self.kind}/{self.path.suffix.lstrip('.').lower().replace('jpg', 'jpeg')}"
         return f"data:{mime};base64," + base64.b64encode(data).decode()
 
     @property
@@ -63,6 +61,13 @@ class Media:
         if self.url or self.path is None:
             return len(self.url or "")
         return (self.path.stat().st_size + 2) // 3 * 4
+
+
+def image_data_url(data: bytes) -> str:
+    """An image as a base64 data URL with its real, lower-case format (ark-api.md §3.1)."""
+    info = images.sniff(data)
+    mime = info.mime if info else "image/png"
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
 def resolve(source: str, base: Path, assets: dict[str, str]) -> Media:

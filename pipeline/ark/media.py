@@ -10,9 +10,9 @@ import httpx
 
 from pipeline import images
 from pipeline.ark.answers import Refusal, invalid
-
-MAX_IMAGE = 30 * 1024 * 1024
-MAX_AUDIO = 15 * 1024 * 1024
+from pipeline.media import AUDIO_MAX_BYTES as MAX_AUDIO
+from pipeline.media import IMAGE_ASPECT, IMAGE_SIDE
+from pipeline.media import IMAGE_MAX_BYTES as MAX_IMAGE
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,12 @@ async def fetch_image(url: object) -> Image:
     if info is None:
         raise _bad("image", "the image could not be decoded")
     if info.width and info.height:  # heic carries no size in its header
-        if not (300 <= info.width <= 6000 and 300 <= info.height <= 6000):
-            raise invalid("content", f"image sides must be within [300, 6000] px, got {info.width}x{info.height}")
-        if not 0.4 <= info.width / info.height <= 2.5:
-            raise invalid("content", "image aspect ratio (width/height) must be within [0.4, 2.5]")
+        low, high = IMAGE_SIDE
+        if not (low <= info.width <= high and low <= info.height <= high):
+            raise invalid("content", f"image sides must be within [{low}, {high}] px, got {info.width}x{info.height}")
+        if not IMAGE_ASPECT[0] <= info.width / info.height <= IMAGE_ASPECT[1]:
+            raise invalid("content", f"image aspect ratio (width/height) must be within "
+                                     f"[{IMAGE_ASPECT[0]}, {IMAGE_ASPECT[1]}]")
     return Image(data, info.width, info.height)
 
 
