@@ -7,23 +7,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pipeline import media, models
+
+if TYPE_CHECKING:  # storyboard imports this module
+    from pipeline.storyboard import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
 
 
-def check(shot) -> list[Fault]:  # shot: storyboard.Shot (not imported: storyboard imports us)
+def check(shot: Shot) -> list[Fault]:
     return list(_prompt(shot)) + list(_mode(shot)) + list(_references(shot)) + list(_params(shot)) \
         + list(_images(shot))
 
 
-def _prompt(shot) -> Iterator[Fault]:
+def _prompt(shot: Shot) -> Iterator[Fault]:
     if not shot.prompt.strip():
         yield shot.where["shot"] + ("prompt",), f"shot {shot.id!r} has an empty prompt"
 
 
-def _mode(shot) -> Iterator[Fault]:
+def _mode(shot: Shot) -> Iterator[Fault]:
     model, at, mode = shot.model, shot.where["shot"], shot.mode
     if shot.last_frame is not None and shot.first_frame is None and shot.continues_from is None:
         yield at + ("last_frame",), "`last_frame` needs a first frame: give `first_frame`, or continue from a shot"
@@ -48,7 +52,7 @@ def _mode(shot) -> Iterator[Fault]:
                                     f"2.x model (images, video and audio)"
 
 
-def _references(shot) -> Iterator[Fault]:
+def _references(shot: Shot) -> Iterator[Fault]:
     if not shot.references or shot.mode not in shot.model.modes:
         return
     model, at = shot.model, shot.where["shot"] + ("references",)
@@ -79,7 +83,7 @@ def _references(shot) -> Iterator[Fault]:
             yield at + (index,), f"reference audio {item.source} must be wav or mp3"
 
 
-def _params(shot) -> Iterator[Fault]:
+def _params(shot: Shot) -> Iterator[Fault]:
     model, where = shot.model, shot.where
     name = model.name
     if shot.resolution not in model.resolutions:
@@ -111,7 +115,7 @@ def _params(shot) -> Iterator[Fault]:
         yield where["service_tier"], f"{name} has no flex tier (only Seedance 1.0 and 1.5 do)"
 
 
-def _images(shot) -> Iterator[Fault]:
+def _images(shot: Shot) -> Iterator[Fault]:
     at = shot.where["shot"]
     items = [("first_frame", shot.first_frame), ("last_frame", shot.last_frame)]
     items += [(("references", i), m) for i, m in enumerate(shot.references)]
