@@ -226,6 +226,9 @@ class _Builder:
                 hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1)
                 self.fault(where["model"], f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
             return None
+        if family is not None and not model_id.startswith("ep-") and models.FAMILIES[family] != model.id:
+            self.fault(where["model_family"], f"`model_family: {family}` contradicts the model {model_id!r}; "
+                                              f"it names the model behind an endpoint id (ep-...)")
 
         first = self.media(raw["first_frame"], at + ("first_frame",)) if "first_frame" in raw else None
         last = self.media(raw["last_frame"], at + ("last_frame",)) if "last_frame" in raw else None
