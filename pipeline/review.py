@@ -144,15 +144,16 @@ def _similarity(pairs: list[tuple[Path, Path]], work: Path) -> list[tuple[float,
 
 def _drift_warnings(segments, marks, means, spec: FilmSpec) -> list[str]:
     """Along each run of chained shots, how far the mean colour of a shot's last frame wanders
-    from the chain's first frame (Euclidean distance in 8-bit Y, U, V)."""
+    from the chain's first hand-off, the last frame of its first shot (Euclidean distance in 8-bit
+    Y, U, V): what the continued shots changed, not the first shot's own motion."""
     warnings = []
     i = 0
     while i < len(segments):
         j = i
         while j + 1 < len(segments) and segments[j + 1].clip.chained:
             j += 1
-        start = means[i].get(marks[i].first)
-        ends = [(means[k][marks[k].last], k) for k in range(i, j + 1) if marks[k].last in means[k]]
+        start = means[i].get(marks[i].last)
+        ends = [(means[k][marks[k].last], k) for k in range(i + 1, j + 1) if marks[k].last in means[k]]
         if j > i and start and ends:
             drift, where = max((math.dist(start, end), k) for end, k in ends)
             if drift > spec.drift_warn_above:

@@ -253,6 +253,18 @@ def test_broken_chain_and_colour_drift_warn(clips, tmp_path: Path) -> None:
     assert any("colour drifts" in w and "h1 → h3" in w for w in report.warnings)
 
 
+def test_the_first_shots_own_motion_is_not_chain_drift(clips, tmp_path: Path) -> None:
+    """A chain opening on a shot that fades a long way, continued by still shots: the colour did not
+    drift along the chain (the hand-offs kept it), so no warning."""
+    opening = _chained(tmp_path / "o1.mp4", clips["a"], vf="fade=t=out:st=0:d=1.6")
+    still = _chained(tmp_path / "o2.mp4", opening, vf="null")
+    stiller = _chained(tmp_path / "o3.mp4", still, vf="null")
+    report = assemble([ClipIn(opening, "o1"), ClipIn(still, "o2", chained=True),
+                       ClipIn(stiller, "o3", chained=True)], FilmSpec(W, H), tmp_path / "still.mp4")
+    assert [s.psnr > 40 for s in report.seams] == [True, True]
+    assert report.warnings == []
+
+
 def test_trim_keeps_the_asked_frames(clips, tmp_path: Path) -> None:
     film = tmp_path / "trim.mp4"
     report = assemble([ClipIn(clips["b"], "b", trim_in=0.25, trim_out=0.75)], FilmSpec(W, H, review=False), film)
