@@ -42,7 +42,7 @@ def test_seeded_dice_repeat() -> None:
     ("drop@upload=1", "'drop@upload=1': unknown operation 'upload'"),
     ("queue=0.5-0.2", "'queue=0.5-0.2': a range is a-b with 0 ≤ a ≤ b"),
     ("slow=x", "'slow=x': 'x' is not a number"),
-    ("run@get=1", "'run@get=1': only 429, 5xx, drop, slow, fail, truncate take @op or #times"),
+    ("run@get=1", "'run@get=1': only 429, 5xx, drop, slow, fail, nolast, truncate take @op or #times"),
     ("429", "'429' is not kind[@op]=value[#times]"),
 ])
 def test_bad_specs_say_what_is_wrong(spec: str, message: str) -> None:
