@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 
 from pipeline import plan
-from pipeline.filmspec import ClipIn, FilmSpec, Soundtrack, Transition
+from pipeline.filmspec import ClipIn, FilmSpec, Transition
 from pipeline.storyboard import Storyboard
 
 TRANSITION_KINDS = {"cut": "cut", "crossfade": "crossfade", "fade_black": "fadeblack"}
@@ -37,9 +37,6 @@ def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
 def film_spec(board: Storyboard, graph: nx.DiGraph) -> FilmSpec:
     """The film takes the first shot's frame size; other sizes are fitted into it (padded)."""
     first = plan.jobs(graph)[0]
-    music = None
-    if board.soundtrack is not None and board.soundtrack.media.path is not None:
-        track = board.soundtrack
-        music = Soundtrack(track.media.path, track.volume_db, track.fade_in, track.fade_out, track.loop)
     return FilmSpec(width=first.width, height=first.height, drop_repeated_frame=board.assembly.seamless_joins,
-                    burn_captions=board.assembly.burn_captions, soundtrack=music, loudness=board.assembly.loudness)
+                    burn_captions=board.assembly.burn_captions, soundtrack=board.soundtrack,
+                    loudness=board.assembly.loudness)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pipeline import capabilities, models, storyboard_schema, yamlsource
 from pipeline.errors import Problem, StoryboardError
+from pipeline.filmspec import Soundtrack
 from pipeline.media import Media, MediaProblem, resolve
 
 DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
@@ -75,15 +76,6 @@ class Shot:
         if self.frames:
             return (self.frames - 1) / models.FPS
         return float(self.duration if self.duration > 0 else self.model.duration_range[1])
-
-
-@dataclass(frozen=True)
-class Soundtrack:
-    media: Media
-    volume_db: float = 0.0
-    fade_in: float = 0.0
-    fade_out: float = 0.0
-    loop: bool = True
 
 
 @dataclass(frozen=True)
@@ -178,14 +170,13 @@ class _Builder:
         if "soundtrack" in data:
             music = data["soundtrack"]
             media = self.media(music["file"], ("soundtrack", "file"))
-            if media is not None:
-                soundtrack = Soundtrack(media, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
+            if media is not None and media.kind != "audio":
+                self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
+            elif media is not None and media.path is None:
+                self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
+            elif media is not None and media.path is not None:
+                soundtrack = Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
                                         music.get("fade_out", 0.0), music.get("loop", True))
-                if media.kind != "audio":
-                    self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
-                elif media.path is None:
-                    self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, "
-                                                       "not a URL")
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
