@@ -246,10 +246,6 @@ class Executor:
         if entry is None or entry.fingerprint is None:
             return None
         want = json.loads(entry.fingerprint)
-        if want.get("seed") is None:
-            self.emit(job.id, "warning", "an earlier create may have made a task that cannot be told apart; "
-                                         "creating again")
-            return None
         try:
             found = await self.client.list(model=want["model"], page_size=100)
         except StoryfilmError as exc:
@@ -257,18 +253,26 @@ class Executor:
             return None
         taken = self.store.claimed_task_ids()
         since = (entry.intent_at or 0) - 2  # the service stamps whole seconds
+        chosen_by_service = {"ratio": "adaptive", "duration": -1}  # the task echoes what was chosen
+        candidates = []
         for task in found.items:
-            if task.id in taken or (task.created_at or 0) < since:
+            if task.id in taken or (task.created_at or 0) < since or task.status == "cancelled":
                 continue
             seen = {"seed": task.seed, "resolution": task.resolution, "ratio": task.ratio,
                     "duration": task.duration, "frames": task.frames,
                     "model": None if str(want["model"]).startswith("ep-") else task.model}  # an endpoint id
-            same = all(want[k] is None or seen[k] is None or want[k] == seen[k] for k in want)
-            if same and task.status != "cancelled":
-                self.store.task_created(key, job.id, task.id)
-                self.emit(job.id, "adopted", f"task {task.id}, created before the answer was lost")
-                return task.id
-        return None
+            if all(want[k] is None or seen[k] is None or want[k] == chosen_by_service.get(k) or want[k] == seen[k]
+                   for k in want):
+                candidates.append(task.id)
+        # with a seed the match is ours; without one (2.5) only a single candidate can be told apart
+        if not candidates or (want.get("seed") is None and len(candidates) > 1):
+            if candidates:
+                self.emit(job.id, "warning", f"an earlier create may have made one of {', '.join(candidates)}; "
+                                             "they cannot be told apart: creating again")
+            return None
+        self.store.task_created(key, job.id, candidates[0])
+        self.emit(job.id, "adopted", f"task {candidates[0]}, created before the answer was lost")
+        return candidates[0]
 
     async def _finish(self, job: ShotJob, key: str, task: Task,
                       frame_ready: Callable[[Path, str], None]) -> ShotResult:

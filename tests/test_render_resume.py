@@ -160,3 +160,36 @@ def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:
             second.claim()
     with Store(tmp_path) as third:  # released with the first
         third.claim()
+
+
+def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark_server) -> None:
+    """Seedance 2.5 takes no seed: a create sent just before the process died is still found again
+    (the only task of its shape made since the intent), and not paid for twice."""
+    import asyncio
+
+    from pipeline import plan, storyboard
+    from pipeline.ark.client import ArkClient
+    from pipeline.execute import fingerprint
+    from pipeline.explain import material
+
+    story = tmp_path / "seedless.yaml"
+    story.write_text(f"title: Seedless {random.random()}\n"
+                     "defaults: {model: doubao-seedance-2-5-260628, resolution: 480p, duration: 4}\n"
+                     "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
+    job = plan.jobs(plan.compile_plan(storyboard.load(story)))[0]
+    body = job.request(None)
+    assert "seed" not in body
+    with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create
+        store.create_intent(job.key(None, ark_server.base_url), job.id, material(job, None, ark_server.base_url),
+                            fingerprint(body), job.cost)
+
+    async def send() -> str:  # the create reached the service; its answer never reached the process
+        async with ArkClient(ark_server.base_url, "sk-test") as client:
+            return await client.create(body)
+
+    made = asyncio.run(send())
+    before = server_counts(ark_server)
+    outcome = render_story(story, ark_server)
+    assert counted(before, ark_server).get("create", 0) == 0
+    assert outcome.results["lantern"].task_id == made
+    assert "adopted" in outcome.log
