@@ -86,3 +86,14 @@ def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
     clips = sum(j.frames for j in jobs) / models.FPS
     overlaps = sum(j.shot.transition.duration for j in jobs) + len(jobs) / models.FPS
     assert clips - overlaps - 0.05 <= info.duration <= clips + 0.05
+
+
+def test_the_readme_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(# yaml-language-server.*?)```", readme, re.S).group(1)
+    shutil.copy(REPO / "storyboards" / "ad-orchard.png", tmp_path)
+    (tmp_path / "readme.yaml").write_text(example, encoding="utf-8")
+    board = storyboard.load(tmp_path / "readme.yaml")
+    assert [s.continues_from for s in board.shots] == [None, "orchard", None, "slice"]
