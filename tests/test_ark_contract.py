@@ -290,6 +290,19 @@ def test_retention_media_then_records() -> None:
         _error(ark_http(server, "GET", f"/{done['id']}"), 404, "NotFound.TaskId")
 
 
+def test_a_download_under_way_survives_the_retention_sweep() -> None:
+    """A file the sweep removes while it is being sent still arrives whole (no truncated body)."""
+    with LocalServer(sweep_interval=0.05) as server:
+        done = wait_status(server, ark_http(server, "POST", json=text_task()).json()["id"], {"succeeded"})
+        url = done["content"]["video_url"]
+        with httpx.stream("GET", url) as response:
+            assert response.status_code == 200
+            server.ark.advance(86400 + 5)
+            assert eventually(lambda: httpx.get(url).status_code == 404)  # swept meanwhile
+            body = response.read()
+        assert len(body) == int(response.headers["content-length"]) > 0
+
+
 def test_a_gateway_tasks_path() -> None:
     with LocalServer(faults=PARKED, tasks_path="/v1/videos", api_prefix="") as server:
         response = httpx.post(server.base_url + "/v1/videos", json=text_task(),

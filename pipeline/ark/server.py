@@ -20,11 +20,12 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from pipeline.ark import validate
@@ -227,11 +228,22 @@ class LocalArk:
     async def _http_file(self, request: Request) -> Response:
         token, name = request.path_params["token"], request.path_params["name"]
         path = self.workdir / token / name
-        if name not in FILE_TYPES or "/" in token or token.startswith(".") or not path.is_file():
+        handle = None
+        if name in FILE_TYPES and "/" not in token and not token.startswith("."):
+            with contextlib.suppress(OSError):
+                handle = path.open("rb")  # open first: a retention sweep may unlink it while it streams
+        if handle is None:
             rid = request_id()
             return JSONResponse(Refusal(404, "NotFound", "The specified file is not found or has expired.").body(rid),
                                 status_code=404, headers={"X-Request-Id": rid})
-        return FileResponse(path, media_type=FILE_TYPES[name])
+        size = os.fstat(handle.fileno()).st_size
+
+        def blocks() -> Iterator[bytes]:
+            with handle:
+                while block := handle.read(1 << 16):
+                    yield block
+
+        return StreamingResponse(blocks(), media_type=FILE_TYPES[name], headers={"Content-Length": str(size)})
 
     async def _http_stats(self, request: Request) -> Response:
         return JSONResponse(dict(self.stats))
