@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import chapters as chapter_file
@@ -21,12 +20,11 @@ from pipeline.errors import FfmpegError
 from pipeline.filmspec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                Transition)
 from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
-from pipeline.models import FPS
 
 SILENCE_DB = -90.0
 
-__all__ = ["assemble", "join", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
-           "FilmFormat", "AssemblyError"]
+__all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
+           "AssemblyError"]
 
 
 def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
@@ -145,19 +143,3 @@ def _audible(sources: list[Source], spec: FilmSpec) -> bool:
         return True  # nothing to protect from a silent mix
     sounding = [s.path for s in sources if s.has_audio] + ([spec.soundtrack.path] if spec.soundtrack else [])
     return any(peak > SILENCE_DB for peak in ffmpeg.peak_levels(sounding))
-
-
-@dataclass(frozen=True)
-class FilmFormat:
-    """The skeleton's film format; `join` keeps the skeleton's CLI working until it calls assemble."""
-
-    width: int
-    height: int
-    fps: int = FPS
-
-
-def join(clips: list[Path], out: Path, fmt: FilmFormat) -> Path:
-    """Join whole clips with cuts (every frame kept), no review sheets: the skeleton's behaviour."""
-    spec = FilmSpec(fmt.width, fmt.height, fmt.fps, drop_repeated_frame=False, review=False)
-    assemble([ClipIn(Path(p), Path(p).stem) for p in clips], spec, out)
-    return out

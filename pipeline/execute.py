@@ -18,7 +18,6 @@ from pipeline import ffmpeg, images, media
 from pipeline.ark.client import ArkClient
 from pipeline.ark.types import Task
 from pipeline.errors import ApiRefused, FfmpegError, StoryfilmError, TaskFailed, TransportFailed
-from pipeline.explain import material
 from pipeline.plan import ShotJob
 from pipeline.progress import Event, Listener
 from pipeline.schedule import ModelGate, Poller, TaskGone, remaining_chain
@@ -27,7 +26,6 @@ from pipeline.store import Store
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # under the 30 MB image limit, and a request stays far below 64 MB
-IMAGE_SIDES = media.IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -49,11 +47,11 @@ def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int
     re-encoded as JPEG, then downscaled by halves if still too big (never upscaled, never below 300 px)."""
     data = frame.read_bytes()
     info = images.sniff(data)
-    too_wide = info is not None and max(info.width, info.height) > IMAGE_SIDES[1]
+    too_wide = info is not None and max(info.width, info.height) > media.IMAGE_SIDE[1]
     if len(data) <= max_bytes and not too_wide:
         return data
     width, height = (info.width, info.height) if info else (0, 0)
-    scale = min(1.0, IMAGE_SIDES[1] / max(width, height)) if width and height else 1.0
+    scale = min(1.0, media.IMAGE_SIDE[1] / max(width, height)) if width and height else 1.0
     out = scratch("handoff.jpg")
     try:
         while True:
@@ -62,7 +60,7 @@ def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int
             ffmpeg.run(["-i", str(frame), *size, "-q:v", "2", "-frames:v", "1", "-y", str(out)],
                        what="re-encode a frame for hand-off")
             encoded = out.read_bytes()
-            if len(encoded) <= max_bytes or min(w, h) * 0.5 < IMAGE_SIDES[0] or not width:
+            if len(encoded) <= max_bytes or min(w, h) * 0.5 < media.IMAGE_SIDE[0] or not width:
                 return encoded
             scale *= 0.5
     finally:
@@ -209,7 +207,7 @@ class Executor:
             first_url = media.image_data_url(image)
         body = job.request(first_url)
         del first_url
-        mat = material(job, first_frame_sha, self.backend)
+        mat = job.key_material(first_frame_sha, self.backend)
         for attempt in range(8):
             await gate.rate_slot(lambda why: self.emit(job.id, "waiting", why))
             self.store.create_intent(key, job.id, mat, fingerprint(body), job.cost)

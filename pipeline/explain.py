@@ -7,14 +7,12 @@ material now with its last finished render names what changed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
-from pipeline.plan import KEY_VERSION, ShotJob
+from pipeline.plan import ShotJob
 from pipeline.store import Entry, Store
 
 CACHED, RESUME, RENDER = "cached", "resume", "render"
@@ -35,21 +33,6 @@ class ShotStatus:
         if self.state == RESUME:
             return f"resume task {self.task_id} (already paid)"
         return "render: " + "; ".join(self.reasons)
-
-
-def material(job: ShotJob, upstream_frame_sha: str | None, backend: str) -> dict[str, Any]:
-    """What `job.key(upstream_frame_sha, backend)` hashes. Uses `ShotJob.key_material` when the plan
-    provides it; otherwise rebuilds the walking skeleton's material and checks it hashes to the key."""
-    key = job.key(upstream_frame_sha, backend)
-    provided = getattr(job, "key_material", None)
-    if callable(provided):
-        found = provided(upstream_frame_sha, backend)
-    else:
-        found = {"v": KEY_VERSION, "backend": backend, "model": job.model.id, "prompt": job.shot.prompt,
-                 "params": job.params(), "first_frame": upstream_frame_sha or job.image_sha}
-    if hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest() != key:
-        return {"key": key}  # the plan hashes something else: the key is still right, only less explainable
-    return found
 
 
 def changes(old: dict[str, Any] | None, new: dict[str, Any], *, chained: bool) -> list[str]:
@@ -78,7 +61,7 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any], *, chained: bool) -
                 reasons.append("new take")
             if changed:
                 reasons.append("parameter changed: " + ", ".join(changed))
-        elif name not in ("v", "key"):
+        elif name != "v":
             reasons.append(f"{name} changed")
     if not reasons:
         reasons.append("inputs changed" if old != new else "not in the store")
@@ -103,7 +86,7 @@ def status(graph: nx.DiGraph, store: Store, backend: str) -> dict[str, ShotStatu
         if upstream is not None and frames[upstream] is None:
             old = _previous(store, node, backend)
             mine = changes(_without_frame(old.material_dict() if old else None),
-                           _without_frame(material(job, None, backend)), chained=True)
+                           _without_frame(job.key_material(None, backend)), chained=True)
             why = [f"upstream shot {upstream!r} renders first"]
             why += [r for r in mine if r not in ("never rendered", "not in the store")]
             if old is None:
@@ -118,7 +101,7 @@ def status(graph: nx.DiGraph, store: Store, backend: str) -> dict[str, ShotStatu
         elif entry and entry.status == "created" and entry.task_id:
             result[node] = ShotStatus(node, RESUME, ("task created by an earlier run",), 0.0, key, entry.task_id)
         else:
-            mat = material(job, frames.get(upstream) if upstream else None, backend)
+            mat = job.key_material(frames.get(upstream) if upstream else None, backend)
             if entry and entry.status == "done":
                 why = ["its files are missing from the store"]
             else:

@@ -35,9 +35,10 @@ def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
     }
 
 
-def film_key(results: list[ShotResult], fmt: Any) -> str:
-    """A hash of the whole film: its shots' keys in order and the format they are joined at."""
-    material = {"shots": [r.key for r in results], "format": repr(fmt)}
+def film_key(results: list[ShotResult], edit: Any) -> str:
+    """A hash of the whole film: its shots' keys in order and how they are joined (the assembly's
+    inputs: format, trims, transitions, captions, music)."""
+    material = {"shots": [r.key for r in results], "format": repr(edit)}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

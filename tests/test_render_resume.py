@@ -170,7 +170,6 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     from pipeline import plan, storyboard
     from pipeline.ark.client import ArkClient
     from pipeline.execute import fingerprint
-    from pipeline.explain import material
 
     story = tmp_path / "seedless.yaml"
     story.write_text(f"title: Seedless {random.random()}\n"
@@ -180,7 +179,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     body = job.request(None)
     assert "seed" not in body
     with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create
-        store.create_intent(job.key(None, ark_server.base_url), job.id, material(job, None, ark_server.base_url),
+        store.create_intent(job.key(None, ark_server.base_url), job.id, job.key_material(None, ark_server.base_url),
                             fingerprint(body), job.cost)
 
     async def send() -> str:  # the create reached the service; its answer never reached the process
