@@ -17,20 +17,20 @@ PORT ?= 8000
 $(READY): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(PY) -m pipeline doctor
+	$(PY) -m storyfilm doctor
 	@touch $@
 
 film: $(READY)
-	$(PY) -m pipeline film $(STORY_FILE) $(if $(MAX_COST),--max-cost $(MAX_COST))
+	$(PY) -m storyfilm film $(STORY_FILE) $(if $(MAX_COST),--max-cost $(MAX_COST))
 
 validate: $(READY)
-	$(PY) -m pipeline validate $(STORY_FILE)
+	$(PY) -m storyfilm validate $(STORY_FILE)
 
 plan: $(READY)
-	$(PY) -m pipeline plan $(STORY_FILE)
+	$(PY) -m storyfilm plan $(STORY_FILE)
 
 serve: $(READY)
-	$(PY) -m pipeline serve --host $(HOST) --port $(PORT)
+	$(PY) -m storyfilm serve --host $(HOST) --port $(PORT)
 
 test: $(READY)
 	$(PY) -m pytest -q

@@ -1,4 +1,4 @@
-"""`storyfilm` / `python -m pipeline`: film, validate, plan, serve, doctor. One exit point."""
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, serve, doctor. One exit point."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline import ffmpeg, plan, plan_view, storyboard
-from pipeline.errors import StoryboardError, StoryfilmError
-from pipeline.settings import Settings, redact
+from storyfilm.mediaio import runner
+from storyfilm import plan
+from storyfilm.plan import views
+from storyfilm import storyboard
+from storyfilm.errors import StoryboardError, StoryfilmError
+from storyfilm.settings import Settings, redact
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,18 +88,18 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
     graph = plan.compile_plan(storyboard.load(args.story))
     if args.graph:
-        print(plan_view.as_mermaid(graph) if args.graph == "mermaid" else plan_view.as_dot(graph))
+        print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
         return 0
     statuses = _statuses(graph, args.story, settings)
     spend = sum(s.cost for s in statuses.values())
     if args.format == "json":
         extra = {n: {"state": s.state, "reasons": list(s.reasons), "will_spend": round(s.cost, 4)}
                  for n, s in statuses.items()}
-        data = json.loads(plan_view.as_json(graph, extra))
+        data = json.loads(views.as_json(graph, extra))
         data["total"]["will_spend"] = round(spend, 4)
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(plan_view.as_table(graph, {n: {"this run": s.describe()} for n, s in statuses.items()}))
+        print(views.as_table(graph, {n: {"this run": s.describe()} for n, s in statuses.items()}))
         print(f"this run: {sum(s.state != 'cached' for s in statuses.values())} of {len(statuses)} shots "
               f"render, {spend:.2f} CNY")
     return 0
@@ -104,8 +107,9 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
 
 def _statuses(graph, story: Path, settings: Settings) -> dict:
     """Cached, resumed or rendered (and why), from the render journal beside the storyboard."""
-    from pipeline import explain, film
-    from pipeline.store import Store
+    from storyfilm.plan import explain
+    from storyfilm import film
+    from storyfilm.render.store import Store
 
     folder = story.parent / ".storyfilm"
     with contextlib.ExitStack() as stack:
@@ -116,7 +120,7 @@ def _statuses(graph, story: Path, settings: Settings) -> dict:
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline import film
+    from storyfilm import film
 
     if args.max_cost is not None and args.max_cost < 0:
         raise StoryfilmError("--max-cost must be 0 or more")
@@ -131,7 +135,7 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from pipeline.ark.server import LocalArk
+    from storyfilm.localark.app import LocalArk
 
     ark = LocalArk(api_key=args.api_key, faults=args.faults or None)
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
@@ -140,7 +144,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    exe = ffmpeg.ffmpeg_exe()
-    version = ffmpeg.run(["-version"], what="report its version").stdout.decode().splitlines()[0]
+    exe = runner.ffmpeg_exe()
+    version = runner.run(["-version"], what="report its version").stdout.decode().splitlines()[0]
     print(f"ffmpeg: {exe}\n        {version}")
     return 0

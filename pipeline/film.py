@@ -16,13 +16,20 @@ from typing import IO
 import httpx
 import networkx as nx
 
-from pipeline import assemble, edit, explain, ffmpeg, lock, plan, progress, storyboard
-from pipeline.ark.client import ArkClient, RetryPolicy
-from pipeline.errors import StoryfilmError
-from pipeline.execute import Executor, ShotResult
-from pipeline.progress import Listener
-from pipeline.settings import ARK_BASE_URL, Settings
-from pipeline.store import Store, sha256_file
+from storyfilm.assembly import assemble
+from storyfilm.assembly import edit
+from storyfilm.plan import explain
+from storyfilm.mediaio import runner
+from storyfilm.render import lockfile
+from storyfilm import plan
+from storyfilm.render import progress
+from storyfilm import storyboard
+from storyfilm.ark.client import ArkClient, RetryPolicy
+from storyfilm.errors import StoryfilmError
+from storyfilm.render.executor import Executor, ShotResult
+from storyfilm.render.progress import Listener
+from storyfilm.settings import ARK_BASE_URL, Settings
+from storyfilm.render.store import Store, sha256_file
 
 LOCAL_BACKEND = "local-preview"
 
@@ -66,7 +73,7 @@ def backend_name(settings: Settings, base_url: str | None = None) -> str:
     if base_url:
         return base_url
     if settings.uses_local_backend:
-        from pipeline.ark.render import RENDERER_VERSION
+        from storyfilm.localark.preview import RENDERER_VERSION
 
         return f"{LOCAL_BACKEND}/{RENDERER_VERSION}"
     return settings.base_url or ARK_BASE_URL
@@ -162,7 +169,7 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
     if options.base_url:
         return options.base_url, settings.api_key or "local-preview"
     if settings.uses_local_backend:
-        from pipeline.ark.local import LOCAL_KEY, LocalServer
+        from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 
         server = stack.enter_context(LocalServer())
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
@@ -178,9 +185,9 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
     spec = edit.film_spec(board, graph)
     ordered = [results[j.id] for j in jobs]
-    key = lock.film_key(ordered, (spec, clips))
+    key = lockfile.film_key(ordered, (spec, clips))
     preview = settings.uses_local_backend
-    previous = None if partial else lock.read(story, preview=preview)
+    previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})
     if film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256"):
         note(f"{output}: unchanged (film key {key[:12]})")
@@ -193,11 +200,11 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += made.warnings
     if partial:
         return None
-    return lock.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
+    return lockfile.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
 
 
 def summary(run_: FilmRun, out: IO[str]) -> None:
-    info = ffmpeg.probe(run_.output, count_frames=False)
+    info = runner.probe(run_.output, count_frames=False)
     shots = len(run_.results)
     print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {shots} shots"
           + (f"  preview: nothing spent (on Seedance {run_.spent:.2f} CNY)" if run_.preview

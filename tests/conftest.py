@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ffmpeg
-from pipeline.ark.local import LocalServer
+from storyfilm.mediaio import runner
+from storyfilm.localark.embedded import LocalServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,7 +23,7 @@ def ark_server():
 
 def make_image(path: Path, width: int, height: int, *, color: str = "0x3366aa") -> Path:
     """A test picture with structure (a gradient and a circle), made by ffmpeg."""
-    ffmpeg.run(["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={color}:c1=0xffcc66:seed=3:d=1",
+    runner.run(["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={color}:c1=0xffcc66:seed=3:d=1",
                 "-vf", f"geq=r='if(lt(hypot(X-W/2,Y-H/2),H/4),220,r(X,Y))':g='g(X,Y)':b='b(X,Y)'",
                 "-frames:v", "1", "-y", str(path)], what="make a test image")
     return path
@@ -33,7 +33,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     """The real CLI in a subprocess, as a user runs it."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "storyfilm", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or REPO, timeout=300)
 
 
@@ -76,8 +76,8 @@ def render_story(story: Path, server: LocalServer, **options):
     """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`."""
     import io
 
-    from pipeline import film
-    from pipeline.settings import Settings
+    from storyfilm import film
+    from storyfilm.settings import Settings
 
     log = io.StringIO()
     options.setdefault("store", story.parent / ".storyfilm")
@@ -100,7 +100,7 @@ def counted(before: dict[str, int], server: LocalServer) -> dict[str, int]:
 
 @contextlib.contextmanager
 def serve_process(*args: str, env: dict[str, str] | None = None):
-    """`python -m pipeline serve` in its own process on a free port; yields its root URL."""
+    """`python -m storyfilm serve` in its own process on a free port; yields its root URL."""
     import socket
     import time
 
@@ -109,7 +109,7 @@ def serve_process(*args: str, env: dict[str, str] | None = None):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "serve", "--port", str(port), *args], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "storyfilm", "serve", "--port", str(port), *args], cwd=REPO,
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     root = f"http://127.0.0.1:{port}"
     try:

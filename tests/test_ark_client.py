@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from conftest import PRO, text_task
-from pipeline.ark.client import ArkClient, CreateUnresolved, RetryPolicy
-from pipeline.ark.faults import Faults
-from pipeline.ark.local import LOCAL_KEY, LocalServer
-from pipeline.errors import ApiRefused, TaskFailed, TransportFailed
+from storyfilm.ark.client import ArkClient, CreateUnresolved, RetryPolicy
+from storyfilm.localark.faults import Faults
+from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
+from storyfilm.errors import ApiRefused, TaskFailed, TransportFailed
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, settle=0.2)
 
@@ -87,10 +87,10 @@ def test_a_dropped_create_is_found_not_repeated(server, ark) -> None:
 
 
 def test_a_lost_text_style_create_is_found_too(server, ark) -> None:
-    from pipeline.ark import wire
+    from storyfilm.seedance import commands
 
     ark.faults = "drop@create=1,queue=60"
-    body = wire.encode(text_task(seed=777, ratio="4:3"), "text")
+    body = commands.encode(text_task(seed=777, ratio="4:3"), "text")
     before = set(ark.tasks)
     task_id = run(_with_client(server, lambda c: c.create(body)))
     assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1
@@ -215,7 +215,7 @@ def test_a_lost_delete_answer_still_cancels_once(server, ark) -> None:
 
 
 def test_settings_from_the_environment_hide_the_key() -> None:
-    from pipeline.settings import ARK_BASE_URL, Settings
+    from storyfilm.settings import ARK_BASE_URL, Settings
 
     s = Settings.from_env({"ARK_API_KEY": "sk-secret-key-77", "ARK_TASKS_PATH": "/v1/videos",
                            "STORYFILM_FAULTS": "429=0.5"})
@@ -273,7 +273,7 @@ def test_endpoint_ids_and_a_lost_create_through_one() -> None:
 
 
 def test_serve_reads_faults_from_the_environment() -> None:
-    """`python -m pipeline serve` with STORYFILM_FAULTS: the client retries through them."""
+    """`python -m storyfilm serve` with STORYFILM_FAULTS: the client retries through them."""
     from conftest import serve_process
 
     with serve_process(env={"STORYFILM_FAULTS": "429@create=1#2,queue=60"}) as root:

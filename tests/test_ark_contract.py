@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from conftest import PRO, ark_http, make_image, text_task, wait_status
-from pipeline import ffmpeg, images, models
-from pipeline.ark.local import LocalServer
+from storyfilm.mediaio import runner
+from storyfilm.mediaio import images
+from storyfilm.seedance import models
+from storyfilm.localark.embedded import LocalServer
 
 ID = re.compile(r"^cgt-\d{14}-[a-z0-9]{5}$")
 LITE_T2V = "doubao-seedance-1-0-lite-t2v-250428"
@@ -87,7 +89,7 @@ def test_a_task_from_create_to_files(tmp_path: Path) -> None:
         assert set(done["content"]) == {"video_url", "last_frame_url"}
         for url, name in ((done["content"]["video_url"], "v.mp4"), (done["content"]["last_frame_url"], "f.png")):
             (tmp_path / name).write_bytes(httpx.get(url).content)  # no key needed: the URL is the secret
-        info = ffmpeg.probe(tmp_path / "v.mp4")
+        info = runner.probe(tmp_path / "v.mp4")
         assert (info.width, info.height, info.frames) == (864, 480, 49) == (width, height, models.frames_for(2))
         assert images.sniff((tmp_path / "f.png").read_bytes()) == images.ImageInfo("png", 864, 480)
         # guessing a file URL gets nothing
@@ -368,7 +370,7 @@ def test_nasty_bodies_get_a_4xx_never_a_500(parked: LocalServer, body) -> None:
 
 
 def test_a_bad_fault_spec_fails_at_start() -> None:
-    from pipeline.ark.faults import FaultSpecError
+    from storyfilm.localark.faults import FaultSpecError
 
     with pytest.raises(FaultSpecError):
         LocalServer(faults="429=7").__enter__()

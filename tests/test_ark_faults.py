@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.ark.faults import Dice, FaultSpecError, Faults, Rule
+from storyfilm.localark.faults import Dice, FaultSpecError, Faults, Rule
 
 
 def test_the_documented_spec_parses_field_for_field() -> None:

@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from conftest import PRO, ark_http, text_task, wait_status
-from pipeline import ffmpeg
-from pipeline.ark.callbacks import CallbackPolicy
-from pipeline.ark.local import LocalServer
-from pipeline.ark.render import crop_box
+from storyfilm.mediaio import runner
+from storyfilm.localark.callbacks import CallbackPolicy
+from storyfilm.localark.embedded import LocalServer
+from storyfilm.localark.preview import crop_box
 
 V15 = "doubao-seedance-1-5-pro-251215"
 MINI = "doubao-seedance-2-0-mini-260615"
@@ -35,19 +35,19 @@ def bands(path: Path, width: int, height: int, start: int, end: int, *, across: 
     """Red before `start`, green in [start, end), blue from `end` on (across X or down Y), as a PNG data URL."""
     axis = "X" if across else "Y"
     expr = f"r='if(lt({axis},{start}),255,0)':g='if(between({axis},{start},{end - 1}),255,0)':b='if(gte({axis},{end}),255,0)'"
-    ffmpeg.run(["-f", "lavfi", "-i", f"color=black:s={width}x{height}", "-vf", f"format=rgb24,geq={expr}",
+    runner.run(["-f", "lavfi", "-i", f"color=black:s={width}x{height}", "-vf", f"format=rgb24,geq={expr}",
                 "-frames:v", "1", "-y", str(path)], what="make a banded image")
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 def solid(path: Path, color: str) -> str:
-    ffmpeg.run(["-f", "lavfi", "-i", f"color={color}:s=640x360", "-frames:v", "1", "-y", str(path)],
+    runner.run(["-f", "lavfi", "-i", f"color={color}:s=640x360", "-frames:v", "1", "-y", str(path)],
                what="make a solid image")
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 def frame_rgb(video: Path, index: int) -> bytes:
-    return ffmpeg.run(["-i", str(video), "-vf", f"select=eq(n\\,{index})", "-fps_mode", "passthrough",
+    return runner.run(["-i", str(video), "-vf", f"select=eq(n\\,{index})", "-fps_mode", "passthrough",
                        "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], what="read a frame").stdout
 
 
@@ -97,7 +97,7 @@ def test_the_first_frame_is_the_centre_crop(server, tmp_path: Path, size, ratio:
     body = {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": url}, "role": "first_frame"}],
             "resolution": "480p", "ratio": ratio, "frames": 29}
     task, video, _ = render(server, body, tmp_path, "crop")
-    info = ffmpeg.probe(video)
+    info = runner.probe(video)
     raw = frame_rgb(video, 0)
     w, h = info.width, info.height
     # only the middle band survives the crop: every edge of frame 0 is green
@@ -112,18 +112,18 @@ def test_last_frame_blends_to_the_given_image(server, tmp_path: Path) -> None:
                {"type": "image_url", "image_url": {"url": solid(tmp_path / "r.png", "0xff0000")}, "role": "last_frame"}]
     body = {"model": PRO, "content": content, "resolution": "480p", "frames": 29, "return_last_frame": True}
     _, video, frame = render(server, body, tmp_path, "blend")
-    w = ffmpeg.probe(video).width
+    w = runner.probe(video).width
     first, middle, last = frame_rgb(video, 0), frame_rgb(video, 14), frame_rgb(video, 28)
     assert near(first, w, 10, 10, GREEN) and near(last, w, 10, 10, RED)
     assert not near(middle, w, 10, 10, GREEN, 60) and not near(middle, w, 10, 10, RED, 60)
-    assert ffmpeg.psnr(frame, frame) == float("inf")
+    assert runner.psnr(frame, frame) == float("inf")
 
 
 def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
     card = {"model": V15, "content": [{"type": "text", "text": "A lighthouse at dusk"}], "resolution": "480p",
             "duration": 4, "seed": 21, "watermark": True, "return_last_frame": True}
     plain = {**card, "watermark": False, "generate_audio": False}
-    ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=440:duration=5", "-ac", "1", "-y", str(tmp_path / "ref.wav")],
+    runner.run(["-f", "lavfi", "-i", "sine=frequency=440:duration=5", "-ac", "1", "-y", str(tmp_path / "ref.wav")],
                what="make a reference audio")
     voiced = {"model": MINI, "resolution": "480p", "duration": 4, "content": [
         {"type": "image_url", "image_url": {"url": solid(tmp_path / "s.png", "0x336699")}, "role": "reference_image"},
@@ -134,26 +134,26 @@ def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
     _, b, b_frame = render(server, card, tmp_path, "b", ids[1])
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     assert digest(a) == digest(b) and digest(a_frame) == digest(b_frame)
-    info = ffmpeg.probe(a)
+    info = runner.probe(a)
     assert info.has_audio and info.audio_channels == 1 and (info.width, info.height, info.frames) == (864, 496, 97)
 
     _, c, c_frame = render(server, plain, tmp_path, "c", ids[2])
-    assert not ffmpeg.probe(c).has_audio
+    assert not runner.probe(c).has_audio
     # the watermark marks the bottom-right corner of the video, never the returned last frame
     w, h = 864, 496
     marked, clean = frame_rgb(a, 96), frame_rgb(c, 96)
     corner = [(x, y) for x in range(w - 80, w - 20, 6) for y in range(h - 50, h - 10, 6)]
     assert sum(not near(marked, w, x, y, tuple(clean[(y * w + x) * 3:(y * w + x) * 3 + 3]), 24) for x, y in corner) > len(corner) // 2
     assert near(marked, w, 5, 5, tuple(clean[15:18]), 4)
-    assert ffmpeg.psnr(a_frame, c_frame) >= 35
+    assert runner.psnr(a_frame, c_frame) >= 35
     # the reference audio is the track (loud), where a task without one gets a quiet bed
     _, v, _ = render(server, voiced, tmp_path, "v", ids[3])
-    assert ffmpeg.probe(v).has_audio
+    assert runner.probe(v).has_audio
     assert mean_volume(v) > mean_volume(a) + 15
 
 
 def mean_volume(media: Path) -> float:
-    err = ffmpeg.run(["-i", str(media), "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-"],
+    err = runner.run(["-i", str(media), "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-"],
                      what="measure loudness").stderr.decode()
     return float(err.split("mean_volume:")[1].split("dB")[0])
 
@@ -199,7 +199,7 @@ def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
     """W×H is the picture: a first frame of another shape must not leave a non-square SAR."""
     from conftest import make_image
 
-    from pipeline.ark.client import ArkClient
+    from storyfilm.ark.client import ArkClient
 
     image = make_image(tmp_path / "wide.png", 1024, 576)
     url = "data:image/png;base64," + base64.b64encode(image.read_bytes()).decode()
@@ -214,4 +214,4 @@ def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
             await client.download(task.video_url, video)
 
     asyncio.run(go())
-    assert ffmpeg.probe(video).sar in ("1:1", None)
+    assert runner.probe(video).sar in ("1:1", None)

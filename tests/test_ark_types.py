@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.ark.types import Task, TaskError, TaskList
+from storyfilm.ark.types import Task, TaskError, TaskList
 
 REAL_SUCCEEDED = {  # ark-api.md §7.2, a real lite-t2v answer (no id/model/status fields trimmed)
     "id": "cgt-20251012131916-abcde", "model": "doubao-seedance-1-0-lite-t2v-250428", "status": "succeeded",

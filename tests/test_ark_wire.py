@@ -1,14 +1,14 @@
 """Both parameter styles (ark-api.md §4): body fields and legacy text commands, written by
-`wire.encode`, read back by `wire.decode`, and accepted alike by the local server."""
+`commands.encode`, read back by `commands.decode`, and accepted alike by the local server."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import PRO, ark_http, text_task
-from pipeline import models
-from pipeline.ark import wire
-from pipeline.ark.local import LocalServer
+from storyfilm.seedance import models
+from storyfilm.seedance import commands
+from storyfilm.localark.embedded import LocalServer
 
 BODY = {"model": PRO, "content": [{"type": "text", "text": "A cat yawns at the camera"}],
         "resolution": "720p", "ratio": "16:9", "duration": 5, "seed": 11, "camera_fixed": False,
@@ -16,19 +16,19 @@ BODY = {"model": PRO, "content": [{"type": "text", "text": "A cat yawns at the c
 
 
 def test_encode_text_writes_the_documented_commands() -> None:
-    out = wire.encode(BODY, "text")
+    out = commands.encode(BODY, "text")
     assert out == {"model": PRO, "return_last_frame": True, "content": [
         {"type": "text", "text": "A cat yawns at the camera --rs 720p --rt 16:9 --dur 5 --wm true --seed 11 --cf false"}]}
     assert BODY["resolution"] == "720p" and "--rs" not in BODY["content"][0]["text"]  # pure
-    assert wire.encode(BODY, "body") == BODY
+    assert commands.encode(BODY, "body") == BODY
 
 
 def test_encode_adds_a_text_item_when_there_is_none_and_keeps_fps() -> None:
     body = {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": "u"}}], "frames": 57,
             "framespersecond": 24}
-    assert wire.encode(body, "text")["content"][0] == {"type": "text", "text": "--frames 57 --fps 24"}
+    assert commands.encode(body, "text")["content"][0] == {"type": "text", "text": "--frames 57 --fps 24"}
     with pytest.raises(ValueError):
-        wire.encode(body, "yaml")
+        commands.encode(body, "yaml")
 
 
 @pytest.mark.parametrize("text, prompt, params", [
@@ -42,12 +42,12 @@ def test_encode_adds_a_text_item_when_there_is_none_and_keeps_fps() -> None:
     ("a -- b", "a -- b", {}),
 ])
 def test_decode(text: str, prompt: str, params: dict) -> None:
-    assert wire.decode(text) == (prompt, params)
+    assert commands.decode(text) == (prompt, params)
 
 
 def test_round_trip() -> None:
-    text = wire.encode(BODY, "text")["content"][0]["text"]
-    prompt, params = wire.decode(text)
+    text = commands.encode(BODY, "text")["content"][0]["text"]
+    prompt, params = commands.decode(text)
     assert prompt == "A cat yawns at the camera"
     assert params == {k: BODY[k] for k in ("resolution", "ratio", "duration", "seed", "camera_fixed", "watermark")}
 
@@ -56,8 +56,8 @@ def test_the_server_reads_both_styles_alike() -> None:
     body = text_task(resolution="720p", ratio="4:3", duration=3, seed=99)
     with LocalServer(faults="queue=60") as server:
         tasks = []
-        for style in wire.STYLES:
-            created = ark_http(server, "POST", json=wire.encode(body, style))
+        for style in commands.STYLES:
+            created = ark_http(server, "POST", json=commands.encode(body, style))
             assert created.status_code == 200, created.text
             tasks.append(ark_http(server, "GET", f"/{created.json()['id']}").json())
         echoed = [{k: t[k] for k in ("model", "resolution", "ratio", "duration", "seed")} for t in tasks]

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import captions, chapters, timeline
-from pipeline.filmspec import AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition
-from pipeline.joingraph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+from storyfilm.assembly import captions
+from storyfilm.assembly import chapters
+from storyfilm.assembly import timeline
+from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition
+from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
 
 SPEC = FilmSpec(320, 180)
 

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from conftest import make_image, run_cli
-from pipeline import ffmpeg, models
+from storyfilm.mediaio import runner
+from storyfilm.seedance import models
 
 STORY = """\
 title: Three chained shots
@@ -42,7 +43,7 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     assert ark_server.ark.stats["create"] - creates_before == 3
 
     # the film decodes, at the documented size, as long as its shots
-    info = ffmpeg.probe(film)
+    info = runner.probe(film)
     width, height = models.MODELS["doubao-seedance-1-0-pro-250528"].size("480p", "16:9")
     assert (info.width, info.height) == (width, height) == (864, 480)
     shot_frames = models.frames_for(2)
@@ -54,8 +55,8 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     objects = tmp_path / ".storyfilm" / "objects"
     one, two = lock["shots"][0], lock["shots"][1]
     first_of_two = tmp_path / "first_of_two.png"
-    ffmpeg.extract_frame(objects / two["video_sha256"], 0, first_of_two)
-    assert ffmpeg.psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
+    runner.extract_frame(objects / two["video_sha256"], 0, first_of_two)
+    assert runner.psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
 
     # the key never reaches the lock file
     assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
@@ -81,6 +82,6 @@ def test_local_backend_is_embedded_without_a_key(tmp_path: Path) -> None:
     proc = run_cli("film", str(story), "-o", str(tmp_path / "solo.mp4"))
     assert proc.returncode == 0, proc.stderr
     assert "local preview" in proc.stdout
-    assert ffmpeg.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
+    assert runner.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
     assert (tmp_path / "solo.preview.lock.json").is_file()
     assert not (tmp_path / "solo.lock.json").exists()

@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 
 from conftest import REPO, run_cli
-from pipeline import cli, models, plan, storyboard
+from storyfilm import cli
+from storyfilm.seedance import models
+from storyfilm import plan
+from storyfilm import storyboard
 
 AD = REPO / "storyboards" / "ad.yaml"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import counted, render_story, server_counts
-from pipeline.storyboard import pinned_seed
+from storyfilm.storyboard.build import pinned_seed
 from test_render_resume import assert_store_whole, chains_story, tasks_by_seed
 
-faults = pytest.importorskip("pipeline.ark.faults", reason="needs the server's fault injection (issue 4)")
+from storyfilm.localark import faults
 
 # `#n`: only the first n hits, so the run is certain to finish and every kind of fault happens
 SPEC = ("429@create=1#2,drop@create=1#1,5xx=0.2#4,drop@list=0.3#2,drop@get=0.3#1,fail=1#1,"
@@ -49,7 +49,7 @@ def test_faulty_service_gives_the_same_film(tmp_path: Path, ark_server) -> None:
 
 
 def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_server) -> None:
-    from pipeline.errors import StoryfilmError
+    from storyfilm.errors import StoryfilmError
 
     story, _ = chains_story(tmp_path / "doomed.yaml", f"Doomed {random.random()}", chains=1, length=1)
     before = server_counts(ark_server)
@@ -63,7 +63,7 @@ def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_s
 
 
 def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tmp_path: Path, ark_server) -> None:
-    from pipeline.schedule import TaskOverdue
+    from storyfilm.render.schedule import TaskOverdue
 
     story, _ = chains_story(tmp_path / "slow.yaml", f"Slow {random.random()}", chains=1, length=1)
     before = server_counts(ark_server)
@@ -81,7 +81,7 @@ def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tm
 def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, ark_server) -> None:
     """A service that returns no `last_frame_url`: the exact last frame is taken from the video,
     and the next shot starts on it."""
-    from pipeline import ffmpeg
+    from storyfilm.mediaio import runner
 
     story, ids = chains_story(tmp_path / "nolast.yaml", f"No last frame {random.random()}", chains=1, length=2)
     before = server_counts(ark_server)
@@ -94,7 +94,7 @@ def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, 
     one, two = (outcome.results[i] for i in ids)
     import asyncio
 
-    from pipeline.ark.client import ArkClient
+    from storyfilm.ark.client import ArkClient
 
     async def look():
         async with ArkClient(ark_server.base_url, "sk-test-reader") as client:
@@ -103,8 +103,8 @@ def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, 
     task = asyncio.run(look())
     assert task.status == "succeeded" and task.video_url and task.last_frame_url is None
     decoded = tmp_path / "decoded_last.png"
-    ffmpeg.extract_frame(one.video, ffmpeg.probe(one.video).frames - 1, decoded)
-    assert ffmpeg.psnr(decoded, one.last_frame) == float("inf")  # the very last frame of the video
+    runner.extract_frame(one.video, runner.probe(one.video).frames - 1, decoded)
+    assert runner.psnr(decoded, one.last_frame) == float("inf")  # the very last frame of the video
     first_of_two = tmp_path / "first_of_two.png"
-    ffmpeg.extract_frame(two.video, 0, first_of_two)
-    assert ffmpeg.psnr(first_of_two, one.last_frame) >= 40
+    runner.extract_frame(two.video, 0, first_of_two)
+    assert runner.psnr(first_of_two, one.last_frame) >= 40

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, counted, render_story, server_counts
-from pipeline import ffmpeg, models
-from pipeline.storyboard import pinned_seed
-from pipeline.store import Store, sha256_file
+from storyfilm.mediaio import runner
+from storyfilm.seedance import models
+from storyfilm.storyboard.build import pinned_seed
+from storyfilm.render.store import Store, sha256_file
 
 
 def chains_story(path: Path, title: str, chains: int, length: int) -> tuple[Path, list[str]]:
@@ -39,7 +40,7 @@ def tasks_by_seed(server, seeds: set[int]) -> dict[int, list[str]]:
     """What the service holds for our seeds, read through its own list API (ark-api.md §9)."""
     import asyncio
 
-    from pipeline.ark.client import ArkClient
+    from storyfilm.ark.client import ArkClient
 
     async def read():
         async with ArkClient(server.base_url, "sk-test-reader") as client:
@@ -61,7 +62,7 @@ def assert_store_whole(store: Path) -> None:
 
 def start(story: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")} | env
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "film", str(story), "--json", "-o",
+    return subprocess.Popen([sys.executable, "-m", "storyfilm", "film", str(story), "--json", "-o",
                              str(story.with_suffix(".mp4"))], cwd=REPO, env=full, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
 
@@ -103,7 +104,7 @@ def test_kill_drill(tmp_path: Path, ark_server) -> None:
     # (a create killed while its body was being sent reaches the server as a request, makes no task)
     assert counted(before, ark_server)["create"] >= len(ids)
     assert_store_whole(tmp_path / ".storyfilm")
-    assert ffmpeg.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2) - (len(ids) - 2)  # 2 chains
+    assert runner.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2) - (len(ids) - 2)  # 2 chains
     lock = json.loads((tmp_path / "drill.lock.json").read_text())
     assert [s["id"] for s in lock["shots"]] == ids
     assert {s["task_id"] for s in lock["shots"]} == {t for ts in made.values() for t in ts}
@@ -148,11 +149,11 @@ def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark
     assert "task " + created[1] + " failed: InternalServiceError" in outcome.log
     with Store(tmp_path / ".storyfilm") as store:
         assert sorted(e.attempts for e in store.entries()) == [2, 2, 2]
-    assert ffmpeg.probe(outcome.output).frames == 3 * models.frames_for(2)
+    assert runner.probe(outcome.output).frames == 3 * models.frames_for(2)
 
 
 def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:
-    from pipeline.store import StoreBusy
+    from storyfilm.render.store import StoreBusy
 
     with Store(tmp_path) as first:
         first.claim()
@@ -167,9 +168,10 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     (the only task of its shape made since the intent), and not paid for twice."""
     import asyncio
 
-    from pipeline import plan, storyboard
-    from pipeline.ark.client import ArkClient
-    from pipeline.execute import fingerprint
+    from storyfilm import plan
+    from storyfilm import storyboard
+    from storyfilm.ark.client import ArkClient
+    from storyfilm.render.executor import fingerprint
 
     story = tmp_path / "seedless.yaml"
     story.write_text(f"title: Seedless {random.random()}\n"

@@ -9,9 +9,10 @@ from pathlib import Path
 import networkx as nx
 
 from conftest import make_image
-from pipeline import ffmpeg, images
-from pipeline.execute import handoff_image
-from pipeline.schedule import ModelGate, remaining_chain
+from storyfilm.mediaio import runner
+from storyfilm.mediaio import images
+from storyfilm.render.executor import handoff_image
+from storyfilm.render.schedule import ModelGate, remaining_chain
 
 
 def test_longest_remaining_chain_first() -> None:
@@ -83,7 +84,7 @@ def test_handoff_frames_stay_within_the_image_limits(tmp_path: Path) -> None:
     assert handoff_image(frame, scratch) == frame.read_bytes()  # small enough: sent as it is
 
     noisy = tmp_path / "noisy.png"  # a full-HD frame of noise: ~5 MB as PNG, ~2.5 MB as JPEG
-    ffmpeg.run(["-f", "lavfi", "-i", "color=c=gray:s=1920x1080,noise=alls=60:allf=u", "-frames:v", "1",
+    runner.run(["-f", "lavfi", "-i", "color=c=gray:s=1920x1080,noise=alls=60:allf=u", "-frames:v", "1",
                 "-y", str(noisy)], what="make a noisy frame")
     small = handoff_image(noisy, scratch, max_bytes=2_000_000)  # re-encoded, still too big: halved
     info = images.sniff(small)
@@ -91,7 +92,7 @@ def test_handoff_frames_stay_within_the_image_limits(tmp_path: Path) -> None:
     assert (info.width, info.height) == (960, 540)
 
     wide = tmp_path / "wide.png"  # a side over 6000 px
-    ffmpeg.run(["-f", "lavfi", "-i", "color=c=0x3366aa:s=6400x2600", "-frames:v", "1", "-y", str(wide)],
+    runner.run(["-f", "lavfi", "-i", "color=c=0x3366aa:s=6400x2600", "-frames:v", "1", "-y", str(wide)],
                what="make a wide frame")
     info = images.sniff(handoff_image(wide, scratch))
     assert (info.width, info.height) == (6000, 2436)

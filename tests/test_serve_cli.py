@@ -1,4 +1,4 @@
-"""`python -m pipeline serve` as a user starts it: its flags reach the server."""
+"""`python -m storyfilm serve` as a user starts it: its flags reach the server."""
 
 from __future__ import annotations
 
@@ -22,6 +22,6 @@ def test_serve_flags_faults_and_api_key() -> None:
 
 
 def test_serve_refuses_a_bad_fault_spec() -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "serve", "--faults", "bogus=1"], cwd=REPO,
+    proc = subprocess.run([sys.executable, "-m", "storyfilm", "serve", "--faults", "bogus=1"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "unknown fault 'bogus'" in proc.stderr and "Traceback" not in proc.stderr

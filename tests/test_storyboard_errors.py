@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from pipeline import cli
+from storyfilm import cli
 
 BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.yaml"))
 KEY = "sk-test-0001"

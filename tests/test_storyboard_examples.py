@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run_cli
-from pipeline import ffmpeg, models, plan, storyboard
+from storyfilm.mediaio import runner
+from storyfilm.seedance import models
+from storyfilm import plan
+from storyfilm import storyboard
 
 EXAMPLES = sorted((REPO / "storyboards").glob("*.yaml"))
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/storyboard.schema.json"
@@ -81,7 +84,7 @@ def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
                    env={"ARK_API_KEY": "sk-example", "ARK_BASE_URL": ark_server.base_url})
     assert proc.returncode == 0, proc.stderr
     assert ark_server.ark.stats["create"] - creates == len(jobs)
-    info = ffmpeg.probe(film)
+    info = runner.probe(film)
     assert (info.width, info.height) == (jobs[0].width, jobs[0].height)
     clips = sum(j.frames for j in jobs) / models.FPS
     overlaps = sum(j.shot.transition.duration for j in jobs) + len(jobs) / models.FPS

@@ -29,10 +29,10 @@ from typing import Any
 
 import httpx
 
-from pipeline.ark import wire
-from pipeline.ark.types import Task, TaskList
-from pipeline.errors import ApiRefused, TaskFailed, TransportFailed
-from pipeline.settings import TASKS_PATH, redact
+from storyfilm.seedance import commands
+from storyfilm.ark.types import Task, TaskList
+from storyfilm.errors import ApiRefused, TaskFailed, TransportFailed
+from storyfilm.settings import TASKS_PATH, redact
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # raised before a byte of the request reached the service: always safe to send again
@@ -306,8 +306,8 @@ def _echoes(body: dict[str, Any]) -> dict[str, Any]:
     """The request values a task echoes back, whether sent as body fields or text commands."""
     text = " ".join(str(i.get("text") or "") for i in body.get("content") or []
                     if isinstance(i, dict) and i.get("type") == "text")
-    _, commands = wire.decode(text)
-    merged = {**commands, **{k: v for k, v in body.items() if v is not None}}
+    _, from_text = commands.decode(text)
+    merged = {**from_text, **{k: v for k, v in body.items() if v is not None}}
     wanted = {k: merged[k] for k in _ECHOED if k in merged}
     if wanted.get("seed") == -1:
         del wanted["seed"]

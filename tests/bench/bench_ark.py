@@ -1,6 +1,6 @@
 """Local Ark server under load: 200 concurrent clients polling get, and create throughput.
 
-The server runs in its own process (`python -m pipeline serve`, tasks parked in the queue by a
+The server runs in its own process (`python -m storyfilm serve`, tasks parked in the queue by a
 fault so no rendering competes); the clients are real ArkClients over real sockets.
 """
 
@@ -22,7 +22,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from pipeline.ark.client import ArkClient, RetryPolicy  # noqa: E402
+from storyfilm.ark.client import ArkClient, RetryPolicy  # noqa: E402
 
 CLIENTS = 200
 POLL_INTERVAL = 1.0
@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 SERVE = """
 import sys, uvicorn
-from pipeline.ark.server import LocalArk
+from storyfilm.localark.app import LocalArk
 uvicorn.run(LocalArk().app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 

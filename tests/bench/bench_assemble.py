@@ -8,16 +8,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import ffmpeg
-from pipeline.assemble import ClipIn, FilmSpec, Transition, assemble
-from pipeline.joingraph import concat_list
+from storyfilm.mediaio import runner
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, assemble
+from storyfilm.assembly.ffmpeg_graph import concat_list
 
 W, H, CLIPS, SECONDS = 1280, 720, 20, 2
 
 
 def _clips(work: Path) -> list[Path]:
     """One 40 s encode cut at its keyframes into 20 clips of 2 s: same format, same H.264 setup."""
-    ffmpeg.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r=24:d={CLIPS * SECONDS}",
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r=24:d={CLIPS * SECONDS}",
                 "-f", "lavfi", "-i", f"sine=f=330:r=48000:d={CLIPS * SECONDS}",
                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0",
                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-ar", "48000",
@@ -56,7 +56,7 @@ def run() -> list[tuple[str, str, str]]:
         report = assemble(shots, fast_spec, work / "fast.mp4")
         assert report.fast_path, "uniform clips should take the stream-copy path"
         raws, fasts = _interleaved(
-            lambda: ffmpeg.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-y",
+            lambda: runner.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-y",
                                 str(work / "raw.mp4")], what="concat"),
             lambda: assemble(shots, fast_spec, work / "fast.mp4"))
         raw, fast = min(raws), min(fasts)

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import film
-from pipeline.settings import Settings
+from storyfilm import film
+from storyfilm.settings import Settings
 
 LATENCY = 8.0  # seconds every task takes on the server (run=…); rendering a preview clip fits in it
 KEY = "sk-bench-render"
@@ -47,7 +47,7 @@ def render(path: Path, server, events: list | None = None, **extra) -> tuple[flo
 
 
 def critical_path(server, folder: Path) -> list[tuple[str, str, str]]:
-    from pipeline.ark.faults import Faults
+    from storyfilm.localark.faults import Faults
 
     server.ark.faults = Faults.parse(f"run={LATENCY}")
     path = story(folder, "Critical path", 4, 5)
@@ -75,7 +75,7 @@ def critical_path(server, folder: Path) -> list[tuple[str, str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
     env |= {"ARK_API_KEY": KEY, "ARK_BASE_URL": server.base_url}
     started = time.perf_counter()
-    cli = subprocess.run([sys.executable, "-m", "pipeline", "film", str(path), "-o", str(path.with_suffix(".mp4"))],
+    cli = subprocess.run([sys.executable, "-m", "storyfilm", "film", str(path), "-o", str(path.with_suffix(".mp4"))],
                          capture_output=True, text=True, env=env)
     cli_wall = time.perf_counter() - started
     requests = sum(server.ark.stats.values()) - sum(before.values())
@@ -85,7 +85,7 @@ def critical_path(server, folder: Path) -> list[tuple[str, str, str]]:
 
 
 def polling(server, folder: Path) -> list[tuple[str, str, str]]:
-    from pipeline.ark.faults import Faults
+    from storyfilm.localark.faults import Faults
 
     server.ark.faults = Faults.parse("queue=0-3,run=3")
     path = story(folder, "Forty in flight", 40, 1)
@@ -106,8 +106,8 @@ def polling(server, folder: Path) -> list[tuple[str, str, str]]:
 PEAK = """
 import io, resource, sys
 from pathlib import Path
-from pipeline import film
-from pipeline.settings import Settings
+from storyfilm import film
+from storyfilm.settings import Settings
 path = Path(sys.argv[1])
 options = film.FilmOptions(base_url=sys.argv[2], store=path.parent / ".storyfilm", output=path.with_suffix(".mp4"))
 film.run(path, Settings(api_key="sk-bench-render"), options, out=io.StringIO())
@@ -116,7 +116,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def memory(server, folder: Path) -> list[tuple[str, str, str]]:
-    from pipeline.ark.faults import Faults
+    from storyfilm.localark.faults import Faults
 
     server.ark.faults = Faults.parse("")
     shots = int(os.environ.get("BENCH_RENDER_SHOTS", "200"))
@@ -132,10 +132,10 @@ def memory(server, folder: Path) -> list[tuple[str, str, str]]:
 
 def run() -> list[tuple[str, str, str]]:
     try:
-        import pipeline.ark.faults  # noqa: F401
+        import storyfilm.localark.faults  # noqa: F401
     except ImportError:
-        return [("render benches", "skipped", "need pipeline/ark/faults.py (issue 4)")]
-    from pipeline.ark.local import LocalServer
+        return [("render benches", "skipped", "need storyfilm.localark.faults")]
+    from storyfilm.localark.embedded import LocalServer
 
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="storyfilm-bench-") as tmp, \

@@ -9,7 +9,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline import plan, plan_view, storyboard
+from storyfilm import plan
+from storyfilm.plan import views
+from storyfilm import storyboard
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = 1000
@@ -40,10 +42,10 @@ def run() -> list[tuple[str, str, str]]:
         board = storyboard.load(story)
         loaded = time.perf_counter()
         graph = plan.compile_plan(board)
-        plan_view.as_table(graph)
+        views.as_table(graph)
         planned = time.perf_counter()
         cli_started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipeline", "plan", str(story)], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "storyfilm", "plan", str(story)], check=True, capture_output=True)
         cli = time.perf_counter() - cli_started
     return [
         (f"load + validate {len(board.shots)} shots", f"{loaded - started:.2f} s", "< 2 s with plan"),

@@ -1,0 +1,149 @@
+"""Film assembly: probe the clips, lay them on the timeline, make the film with one ffmpeg run
+(stream copy when nothing needs re-encoding), then write the review sheets beside it.
+
+    assemble(clips, spec, out) -> FilmReport
+
+The types live in pipeline/filmspec.py, the frame arithmetic in timeline.py, the ffmpeg commands
+in joingraph.py (sound: soundtrack.py; text tracks: captions.py, chapters.py), the sheets and
+seam scores in review.py.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from storyfilm.assembly import chapters as chapter_file
+from storyfilm.assembly import captions
+from storyfilm.mediaio import runner
+from storyfilm.mediaio import mp4box
+from storyfilm.assembly import review
+from storyfilm.assembly import timeline
+from storyfilm.errors import FfmpegError
+from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
+                               Transition)
+from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+
+SILENCE_DB = -90.0
+
+__all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
+           "AssemblyError"]
+
+
+def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
+    """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it."""
+    if not clips:
+        raise AssemblyError("no clips to assemble")
+    for clip in clips:
+        if not Path(clip.path).is_file():
+            raise AssemblyError(f"shot {clip.shot_id!r}: clip {clip.path} does not exist")
+    if spec.soundtrack and not Path(spec.soundtrack.path).is_file():
+        raise AssemblyError(f"soundtrack {spec.soundtrack.path} does not exist")
+    lengths = copyable_lengths(clips, spec)
+    fast = lengths is not None
+    normalised = False  # the stream copy keeps the clips' own sound as it is
+    if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
+        segments = timeline.plan(clips, lengths, spec)
+        sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
+    else:
+        infos = runner.probe_many([Path(c.path) for c in clips])
+        for clip, info in zip(clips, infos):
+            if not info.width or not info.frames:
+                raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
+        lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
+        segments = timeline.plan(clips, lengths, spec)
+        sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
+    chapters = timeline.chapters(segments, spec.fps)
+    cues = timeline.cues(segments, spec.fps)
+    warnings = [] if clips[0].transition.kind == "cut" else [
+        f"shot {clips[0].shot_id!r}: the first shot has no shot before it to {clips[0].transition.kind} from"]
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    srt_out = out.with_suffix(".srt") if cues else None
+    with tempfile.TemporaryDirectory(prefix="storyfilm-assemble-") as tmp:
+        work = Path(tmp)
+        extras = Extras(chapters=work / "chapters.txt", srt=work / "captions.srt" if cues else None)
+        extras.chapters.write_text(chapter_file.ffmetadata(chapters), encoding="utf-8")
+        if extras.srt:
+            extras.srt.write_text(captions.srt(cues), encoding="utf-8")
+        if fast:
+            clip_list = work / "clips.txt"
+            clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
+            reserve = moov_reserve(timeline.film_frames(segments), spec.fps, len(cues))
+            attempts = [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
+        else:
+            audible = _audible(sources, spec)
+            normalised = audible and spec.loudness is not None
+            attempts = [encode_args(segments, sources, spec, partial, extras, audible=audible)]
+        try:
+            for n, args in enumerate(attempts, 1):
+                try:
+                    runner.run(args, what="assemble the film")
+                    break
+                except FfmpegError:
+                    if n == len(attempts):  # a reserved moov too small falls back on +faststart
+                        raise
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, out)
+        if extras.srt and srt_out:
+            srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            out.with_suffix(".srt").unlink(missing_ok=True)  # an earlier cut's captions
+
+    frames = timeline.film_frames(segments)
+    report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast, srt=srt_out,
+                        chapters=chapters, warnings=warnings, loudness_normalised=normalised)
+    if spec.review:
+        try:
+            result = review.review(segments, sources, spec, out)
+        except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
+            report.warnings.append(f"review sheets not written: {exc}")
+            return report
+        report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
+        report.warnings += result.warnings
+    else:
+        report.seams = [Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, None)
+                        for a, b in zip(segments, segments[1:])]
+    return report
+
+
+def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
+    """The clips' frame counts when they can be joined by stream copy, else None. That is exact
+    only when every clip is used whole and entered by a cut (no repeated frame to drop), at the
+    film's size and rate, with one H.264 8-bit 4:2:0 configuration and one AAC 48 kHz stereo
+    configuration, and nothing is mixed or drawn over the picture."""
+    if spec.soundtrack or spec.burn_captions:
+        return None
+    for i, clip in enumerate(clips):
+        if clip.trim_in or clip.trim_out is not None or (i and clip.transition.kind != "cut"):
+            return None
+        if i and clip.chained and spec.drop_repeated_frame:
+            return None
+    described = [mp4box.describe(Path(c.path)) for c in clips]
+    if not all(d and d.video and d.audio for d in described):
+        return None
+    videos = {(d.video.codec, d.video.avcc, d.video.width, d.video.height, d.video.fps, d.video.square_pixels)
+              for d in described}
+    audios = {(d.audio.codec, d.audio.config, d.audio.rate, d.audio.channels) for d in described}
+    if len(videos) != 1 or len(audios) != 1:
+        return None
+    (codec, avcc, width, height, fps, square), (acodec, aconfig, rate, channels) = videos.pop(), audios.pop()
+    if codec != "avc1" or not avcc or not mp4box.avc_is_yuv420p(avcc) or not square:
+        return None
+    if (width, height) != (spec.width, spec.height) or not fps or abs(fps - spec.fps) > 0.01:
+        return None
+    if acodec != "mp4a" or not aconfig or (rate, channels) != (48_000, 2):
+        return None
+    return [d.video.frames for d in described]
+
+
+def _audible(sources: list[Source], spec: FilmSpec) -> bool:
+    """Does any clip, or the music, make a sound (peak above the 16-bit noise floor)?"""
+    if spec.loudness is None:
+        return True  # nothing to protect from a silent mix
+    sounding = [s.path for s in sources if s.has_audio] + ([spec.soundtrack.path] if spec.soundtrack else [])
+    return any(peak > SILENCE_DB for peak in runner.peak_levels(sounding))

@@ -1,0 +1,42 @@
+"""The edit: what the storyboard says about joining its shots, as assembly's inputs.
+
+Pure: storyboard + plan + the rendered clips' paths → `ClipIn`s and the `FilmSpec`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+
+from storyfilm import plan
+from storyfilm.assembly.spec import ClipIn, FilmSpec, Transition
+from storyfilm.storyboard.build import Storyboard
+
+TRANSITION_KINDS = {"cut": "cut", "crossfade": "crossfade", "fade_black": "fadeblack"}
+
+
+def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
+    """The clips in storyboard order. A join is chained only when a shot continues from the shot
+    just before it: a branch (`from:` an earlier shot) meets the previous clip like a cut."""
+    out: list[ClipIn] = []
+    previous = None
+    for job in plan.jobs(graph):
+        shot = job.shot
+        if shot.id in videos:
+            kind = TRANSITION_KINDS[shot.transition.kind]
+            transition = Transition(kind, shot.transition.duration) if kind != "cut" else Transition()
+            out.append(ClipIn(path=videos[shot.id], shot_id=shot.id,
+                              chained=previous is not None and shot.continues_from == previous,
+                              trim_in=shot.trim[0], trim_out=shot.trim[1],
+                              transition=transition if out else Transition(), caption=shot.caption))
+        previous = shot.id if shot.id in videos else None
+    return out
+
+
+def film_spec(board: Storyboard, graph: nx.DiGraph) -> FilmSpec:
+    """The film takes the first shot's frame size; other sizes are fitted into it (padded)."""
+    first = plan.jobs(graph)[0]
+    return FilmSpec(width=first.width, height=first.height, drop_repeated_frame=board.assembly.seamless_joins,
+                    burn_captions=board.assembly.burn_captions, soundtrack=board.soundtrack,
+                    loudness=board.assembly.loudness)

@@ -1,0 +1,181 @@
+"""The two ffmpeg commands that make a film, as pure functions returning argv (without the binary).
+
+- `encode_args`: every clip normalised (pad, never stretch; constant fps; yuv420p; 48 kHz stereo,
+  silence where a clip has none), trimmed to its segment, joined by cut / crossfade / fade through
+  black, the music ducked under it, the mix normalised, captions and chapters muxed in.
+- `copy_args`: clips that already match are joined by the concat demuxer with stream copy.
+
+Both write no wall-clock or version metadata, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg as ff
+
+from storyfilm.assembly import captions
+from storyfilm.assembly import sound
+from storyfilm.assembly.spec import FilmSpec
+from storyfilm.assembly.timeline import Segment
+
+RATE = sound.RATE
+# fixed settings and thread counts: same inputs → same bytes
+VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "threads": 2,
+         "x264-params": "keyint=48:min-keyint=24:scenecut=0"}
+AUDIO = {"c:a": "aac", "b:a": "192k", "ar": RATE, "ac": 2}
+MUX = {"movflags": "+faststart", "fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"}
+XFADE = {"crossfade": "fade", "fadeblack": "fadeblack"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """A probed clip as the graph needs it."""
+
+    path: Path
+    fps: float | None
+    has_audio: bool
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Side files the muxer reads: chapters (FFMETADATA), captions (SRT), both optional."""
+
+    chapters: Path | None = None
+    srt: Path | None = None
+
+
+def unique_input(name: str, tag: int, **options):
+    """An ffmpeg-python input that stays a node of its own: ffmpeg-python merges nodes with equal
+    arguments, which would fuse two silent clips of one length (or a clip used twice) into one
+    stream with two consumers. A distinct, harmless packet-queue size keeps them apart."""
+    return ff.input(name, thread_queue_size=64 + tag, **options)
+
+
+def samples_per_frame(fps: int) -> int:
+    return round(RATE / fps)
+
+
+def _video(stream, seg: Segment, src: Source, spec: FilmSpec):
+    if not src.fps or abs(src.fps - spec.fps) >= 0.01:
+        # pad with the last frame, so a clip whose rate rounds short still fills its segment
+        stream = stream.filter("fps", spec.fps).filter("tpad", stop=2, stop_mode="clone")
+    stream = stream.filter("trim", start_frame=seg.start, end_frame=seg.start + seg.frames)
+    # frame numbers become timestamps: constant frame rate by construction
+    stream = stream.filter("settb", f"1/{spec.fps}").filter("setpts", "N")
+    # square the pixels first (anamorphic clips), then fit inside the film and pad: never stretch
+    stream = stream.filter("scale", "trunc(iw*sar/2)*2", "ih", flags="bicubic").filter("setsar", 1)
+    return (stream.filter("scale", spec.width, spec.height, force_original_aspect_ratio="decrease", flags="bicubic")
+            .filter("pad", spec.width, spec.height, "(ow-iw)/2", "(oh-ih)/2", color="black")
+            .filter("setsar", 1).filter("format", "yuv420p"))
+
+
+def _audio(source, seg: Segment, src: Source, spec: FilmSpec):
+    spf = samples_per_frame(spec.fps)
+    if not src.has_audio:
+        silence = unique_input(f"anullsrc=r={RATE}:cl=stereo", 1000 + seg.index, f="lavfi",
+                               t=f"{seg.frames / spec.fps + 0.1:.3f}")
+        return sound.conform(silence.audio, samples=seg.frames * spf)
+    audio = sound.conform(source.audio)
+    if seg.start:
+        audio = audio.filter("atrim", start_sample=seg.start * spf).filter("asetpts", "PTS-STARTPTS")
+    return sound.conform(audio, samples=seg.frames * spf)
+
+
+def _join(parts: list[tuple], segments: list[Segment], fps: int):
+    """Chain the segments: runs of cuts become one concat, overlaps become xfade + acrossfade."""
+    pending: list[tuple] = []
+    for (video, audio), seg in zip(parts, segments):
+        if seg.overlap == 0 or not pending:
+            pending.append((video, audio))
+            continue
+        prev_v, prev_a = _concat(pending, fps)
+        kind = XFADE[seg.clip.transition.kind]
+        video = ff.filter([prev_v, video], "xfade", transition=kind, duration=f"{seg.overlap / fps:.6f}",
+                          offset=f"{seg.film_start / fps:.6f}")
+        audio = ff.filter([prev_a, audio], "acrossfade", ns=seg.overlap * samples_per_frame(fps),
+                          c1="tri", c2="tri")
+        pending = [(video, audio)]
+    return _concat(pending, fps)
+
+
+def _concat(pending: list[tuple], fps: int):
+    if len(pending) == 1:
+        return pending[0]
+    joined = ff.concat(*[s for pair in pending for s in pair], v=1, a=1).node
+    # concat answers in microseconds; xfade wants both inputs in the film's frame time base
+    return joined[0].filter("settb", f"1/{fps}").filter("setpts", "N"), joined[1]
+
+
+def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,
+                extras: Extras, *, audible: bool = True) -> list[str]:
+    """`audible`: some input makes a sound. Loudness normalisation of pure silence divides by zero
+    (loudnorm emits NaN), so a silent film keeps its silence as it is."""
+    fps = spec.fps
+    parts = []
+    for seg, src in zip(segments, sources, strict=True):
+        source = unique_input(str(src.path), seg.index)
+        parts.append((_video(source.video, seg, src, spec), _audio(source, seg, src, spec)))
+    video, audio = _join(parts, segments, fps)
+    total = segments[-1].film_end
+    samples = total * samples_per_frame(fps)
+    if spec.burn_captions and extras.srt:
+        video = video.filter("subtitles", filename=str(extras.srt), force_style=captions.BURN_STYLE)
+    if spec.soundtrack:
+        music = sound.music(sound.music_input(spec.soundtrack), spec.soundtrack, samples)
+        audio = sound.duck_and_mix(audio, music)
+    audio = sound.master(audio, spec.loudness if audible else None, samples)
+    streams = [video, audio]
+    opts: dict = {**VIDEO, **AUDIO, "r": fps, "frames:v": total}
+    if extras.srt:
+        streams.append(ff.input(str(extras.srt))["s"])
+        opts |= {"c:s": "mov_text", "metadata:s:s:0": "language=und"}
+        if spec.burn_captions:
+            opts["disposition:s:0"] = 0  # already on the picture; keep the track but off by default
+    argv = ff.output(*streams, str(out), **opts, **MUX).overwrite_output().get_args()
+    return _with_chapters(["-filter_complex_threads", "2", *argv], extras.chapters, out)
+
+
+def moov_reserve(frames: int, fps: int, cues: int) -> int:
+    """Bytes to reserve for the moov box at the head of a stream-copied film. Writing the index
+    into reserved space gives the faststart layout without +faststart's second pass over the
+    whole file, the one cost a bare concat does not pay. About 12 bytes per sample are used;
+    reserve 48 per video frame, AAC packet and caption, plus 64 KiB for the rest."""
+    aac_packets = frames * RATE // (fps * 1024) + frames // fps + 1
+    return 65_536 + 48 * (frames + aac_packets + 2 * cues)
+
+
+def copy_args(clip_list: Path, out: Path, extras: Extras, *, moov_size: int | None = None) -> list[str]:
+    """Stream-copy join through the concat demuxer (`clip_list` is its file list). With
+    `moov_size` the index goes into that much reserved space at the head, else +faststart."""
+    argv = ["-f", "concat", "-safe", "0", "-i", str(clip_list)]
+    maps = ["-map", "0:v:0", "-map", "0:a:0"]
+    codecs = ["-c", "copy"]
+    if extras.srt:
+        argv += ["-i", str(extras.srt)]
+        maps += ["-map", "1:s:0"]
+        codecs += ["-c:s", "mov_text", "-metadata:s:s:0", "language=und"]
+    mux = [a for k, v in MUX.items() for a in (f"-{k}", str(v))]
+    if moov_size:
+        at = mux.index("-movflags")
+        mux[at:at + 2] = ["-moov_size", str(moov_size)]
+    return _with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
+
+
+def concat_list(paths: list[Path]) -> str:
+    """The concat demuxer's file list; quotes in names are escaped its way."""
+    return "".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths)
+
+
+def _with_chapters(argv: list[str], chapters: Path | None, out: Path) -> list[str]:
+    """Add the FFMETADATA input after the last input; its chapters (titles included) and its empty
+    global metadata replace the clips' (-map_metadata -1 would drop the chapter titles too)."""
+    at = len(argv) - 1 - argv[::-1].index(str(out))
+    if chapters is None:
+        return [*argv[:at], "-map_metadata", "-1", *argv[at:]]
+    index = argv.count("-i")
+    options = ["-map_metadata", str(index), "-map_chapters", str(index)]
+    argv = [*argv[:at], *options, *argv[at:]]
+    last_input = max(i for i, a in enumerate(argv) if a == "-i") + 2
+    return [*argv[:last_input], "-f", "ffmetadata", "-i", str(chapters), *argv[last_input:]]

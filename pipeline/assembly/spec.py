@@ -1,0 +1,122 @@
+"""What assembly takes and gives: the clips in order, the film's format and sound, and the report.
+
+These are plain values (no I/O); `assemble.assemble(clips, spec, out)` is the one function that
+acts on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from storyfilm.errors import StoryfilmError
+
+TransitionKind = Literal["cut", "crossfade", "fadeblack"]
+TRANSITIONS: tuple[str, ...] = ("cut", "crossfade", "fadeblack")
+
+
+class AssemblyError(StoryfilmError):
+    """The clips and the film spec cannot make a film (bad trim, transition longer than a clip...)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Transition:
+    """How a clip is entered from the one before it. Crossfade and fade-through-black overlap the
+    two clips by `duration` seconds, so the film is that much shorter than the sum of its clips."""
+
+    kind: TransitionKind = "cut"
+    duration: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.kind not in TRANSITIONS:
+            raise AssemblyError(f"unknown transition {self.kind!r}: use one of {', '.join(TRANSITIONS)}")
+        if self.kind != "cut" and not self.duration > 0:
+            raise AssemblyError(f"a {self.kind} needs a duration > 0 s, not {self.duration}")
+
+
+@dataclass(frozen=True)
+class ClipIn:
+    """One shot's clip. `chained`: its first frame repeats the previous clip's last frame."""
+
+    path: Path
+    shot_id: str
+    chained: bool = False
+    trim_in: float = 0.0
+    trim_out: float | None = None  # seconds from the clip's start; None = to its end
+    transition: Transition = Transition("cut")
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Soundtrack:
+    path: Path
+    volume_db: float = 0.0
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    loop: bool = True  # loop a short track to the film's length; else pad it with silence
+
+
+@dataclass(frozen=True)
+class FilmSpec:
+    width: int
+    height: int
+    fps: int = 24
+    drop_repeated_frame: bool = True
+    burn_captions: bool = False
+    soundtrack: Soundtrack | None = None
+    loudness: float | None = -16.0  # integrated LUFS of the re-encoded mix; None leaves levels alone
+    review: bool = True  # write the contact sheet and seam strip and score the joins
+    seam_warn_below: float = 0.6  # SSIM under which a chained join is reported as broken
+    seam_warn_below_db: float = 20.0  # ... or PSNR (dB) under which it is
+    drift_warn_above: float = 24.0  # mean YUV distance (8-bit levels) along a chain that warns
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise AssemblyError(f"film size {self.width}x{self.height} must be positive and even (yuv420p)")
+        if self.fps <= 0:
+            raise AssemblyError(f"film fps must be positive, not {self.fps}")
+
+
+@dataclass(frozen=True)
+class Seam:
+    """One join between consecutive shots; `score` is SSIM (1.0 = identical) and `psnr` the PSNR
+    in dB (100 = identical) of the outgoing clip's last frame and the incoming clip's first frame
+    (before any repeated frame is dropped); both None when review was off."""
+
+    from_shot: str
+    to_shot: str
+    chained: bool
+    score: float | None
+    psnr: float | None = None
+
+
+@dataclass
+class FilmReport:
+    path: Path
+    duration: float  # seconds of video, transitions' overlaps already taken off
+    frames: int
+    fast_path: bool
+    seams: list[Seam] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    srt: Path | None = None
+    contact_sheet: Path | None = None
+    seam_strip: Path | None = None
+    chapters: list[tuple[str, float, float]] = field(default_factory=list)  # (shot, start, end) s
+    loudness_normalised: bool = False  # False on the stream-copy path and for an all-silent film
+
+    def summary(self) -> dict:
+        """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
+        return {
+            "path": str(self.path), "duration": round(self.duration, 3), "frames": self.frames,
+            "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised,
+            "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
+                       "ssim": None if s.score is None else round(s.score, 4),
+                       "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],
+            "warnings": list(self.warnings),
+            "chapters": [{"shot": shot, "start": round(a, 3), "end": round(b, 3)} for shot, a, b in self.chapters],
+            "srt": self.srt and str(self.srt), "contact_sheet": self.contact_sheet and str(self.contact_sheet),
+            "seam_strip": self.seam_strip and str(self.seam_strip),
+        }

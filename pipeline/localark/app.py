@@ -1,0 +1,267 @@
+"""The local Ark-compatible server: the embedded default backend.
+
+Same paths, shapes and errors as the real tasks API (ark-api.md); each task is rendered as a
+preview clip by `render.py`. Files are served by the same app under unguessable URLs.
+`python -m storyfilm serve` runs it standalone; `local.py` embeds it in a thread.
+
+    LocalArk      state: tasks (board.py), stats, faults; the HTTP handlers (this module)
+    checks.py   create body → TaskSpec, refusing like the service
+    board.py      admission (RPM), queue, concurrency, flex, expiry, retention
+    faultgate.py  counting and fault injection on the wire
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any, Awaitable, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from storyfilm.localark import checks
+from storyfilm.localark.answers import Refusal, error_body, invalid, not_found, request_id
+from storyfilm.localark.queue import Board, Clock, Limits
+from storyfilm.localark.callbacks import CallbackPolicy, Notifier
+from storyfilm.localark.faultgate import FaultGate
+from storyfilm.localark.faults import ENV, Dice, Faults
+from storyfilm.localark.tasks import LocalTask
+from storyfilm.settings import TASKS_PATH
+
+log = logging.getLogger("storyfilm.ark")
+MAX_BODY = 64 * 1024 * 1024
+STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
+FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
+
+
+class LocalArk:
+    """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
+    (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
+    Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
+    flex_tpd);
+    endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
+
+    def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
+                 max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
+                 sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None, **limits: Any):
+        self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
+        self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
+        self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
+        self.stats: collections.Counter[str] = collections.Counter()
+        self.clock = Clock()
+        self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
+        self.notifier = Notifier(callbacks, self.stats)
+        self.limits, self._render_slots = Limits(**limits), render_slots  # adjustable while serving
+        self._board: Board | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- faults: assignable per test (`server.ark.faults = Faults.parse(...)`) ------------
+
+    @property
+    def faults(self) -> Faults:
+        return self._dice.faults
+
+    @faults.setter
+    def faults(self, value: Faults | str) -> None:
+        self._dice = Dice(Faults.parse(value) if isinstance(value, str) else value)
+
+    @property
+    def board(self) -> Board:
+        if self._board is None:  # made inside the server's event loop
+            self._board = Board(self.workdir, limits=self.limits, dice=lambda: self._dice, notify=self._notify,
+                                render_slots=self._render_slots, clock=self.clock)
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+        return self._board
+
+    @property
+    def tasks(self) -> dict[str, LocalTask]:
+        return self.board.tasks if self._board else {}
+
+    def advance(self, seconds: float) -> None:
+        """Move the server's clock forward; expiry and retention apply at the next sweep."""
+        self.clock.offset += seconds
+
+    def _notify(self, task: LocalTask) -> None:
+        if task.spec.callback_url:
+            self.notifier.post(task.id, task.spec.callback_url, task.as_json(task.base))
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            if self._board is not None:
+                self._board.sweep()
+
+    async def aclose(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        if self._board is not None:
+            await self._board.aclose()
+        await self.notifier.aclose()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    # -- HTTP --------------------------------------------------------------------------
+
+    def app(self, tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3") -> Any:
+        """The ASGI app: the tasks API at api_prefix + tasks_path (a gateway's path for tests of
+        seeds 003/004, with api_prefix=""), files under /files/."""
+        prefix = "/" + "/".join(p.strip("/") for p in (api_prefix, tasks_path) if p.strip("/"))
+        routes = [
+            Route(prefix, self._http_create, methods=["POST"]),
+            Route(prefix, self._http_list, methods=["GET"]),
+            Route(prefix + "/{task_id}", self._http_get, methods=["GET"]),
+            Route(prefix + "/{task_id}", self._http_delete, methods=["DELETE"]),
+            Route("/files/{token}/{name}", self._http_file, methods=["GET"]),
+            Route("/_local/stats", self._http_stats, methods=["GET"]),
+        ]
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette):
+            yield
+            await self.aclose()
+
+        def operation(method: str, path: str) -> str | None:
+            if path.startswith("/files/"):
+                return "download"
+            if path == prefix:
+                return {"POST": "create", "GET": "list"}.get(method)
+            if path.startswith(prefix + "/"):
+                return {"GET": "get", "DELETE": "delete"}.get(method)
+            return None
+
+        return FaultGate(Starlette(routes=routes, lifespan=lifespan), operation=operation,
+                         dice=lambda: self._dice, stats=self.stats)
+
+    async def _answer(self, request: Request, handler: Callable[[], Awaitable[tuple[int, Any]]]) -> Response:
+        rid = request_id()
+        headers = {"X-Request-Id": rid}
+        try:
+            self._authorize(request)
+            status, body = await handler()
+        except Refusal as r:
+            status, body = r.status, r.body(rid)
+            headers.update(r.headers)
+        except ClientDisconnect:  # nobody is left to answer
+            return Response(status_code=499)
+        except Exception:  # a bug of ours: the service's 500, the details in the server log only
+            log.exception("request %s failed", rid)
+            status, body = 500, error_body(500, "InternalServiceError", "The service encountered an unexpected "
+                                           "internal error. Please retry later.", rid)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    def _authorize(self, request: Request) -> None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or (self.api_key and token.strip() != self.api_key):
+            raise Refusal(401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid.")
+
+    async def _http_create(self, request: Request) -> Response:
+        async def handle() -> tuple[int, Any]:
+            body = await self._read_json(request)
+            spec = await checks.parse(body, self._draft, self.endpoints)
+            task = self.board.admit(spec, str(request.base_url).rstrip("/"))
+            answer: dict[str, Any] = {"id": task.id}
+            if spec.safety_identifier is not None:
+                answer["safety_identifier"] = spec.safety_identifier
+            return 200, answer
+        return await self._answer(request, handle)
+
+    async def _read_json(self, request: Request) -> Any:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise self._too_large()
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > self.max_body:
+                raise self._too_large()
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise invalid("body", "the request body is not valid JSON") from None
+
+    def _too_large(self) -> Refusal:
+        return Refusal(413, "InvalidParameter", f"The request body is larger than {self.max_body} bytes.", "body")
+
+    async def _http_get(self, request: Request) -> Response:
+        async def handle() -> tuple[int, Any]:
+            return 200, self._find(request.path_params["task_id"]).as_json(str(request.base_url).rstrip("/"))
+        return await self._answer(request, handle)
+
+    async def _http_list(self, request: Request) -> Response:
+        async def handle() -> tuple[int, Any]:
+            q = request.query_params
+            num, size = _page(q.get("page_num"), "page_num", 1), _page(q.get("page_size"), "page_size", 10)
+            status = q.get("filter.status")
+            if status and status not in STATUSES:
+                raise invalid("filter.status", f"must be one of {', '.join(STATUSES)}")
+            tier = q.get("filter.service_tier")
+            if tier and tier not in ("default", "flex"):
+                raise invalid("filter.service_tier", "must be default or flex")
+            ids = set(q.getlist("filter.task_ids"))
+            model = q.get("filter.model")
+            found = [t for t in self.tasks.values()
+                     if (not ids or t.id in ids) and (not status or t.status == status)
+                     and (not model or model in (t.model, t.spec.endpoint)) and (not tier or t.spec.service_tier == tier)]
+            found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
+            base = str(request.base_url).rstrip("/")
+            page = found[(num - 1) * size: num * size]
+            return 200, {"total": len(found), "items": [t.as_json(base) for t in page]}
+        return await self._answer(request, handle)
+
+    async def _http_delete(self, request: Request) -> Response:
+        async def handle() -> tuple[int, Any]:
+            self.board.delete(self._find(request.path_params["task_id"]))
+            return 200, {}
+        return await self._answer(request, handle)
+
+    async def _http_file(self, request: Request) -> Response:
+        token, name = request.path_params["token"], request.path_params["name"]
+        path = self.workdir / token / name
+        handle = None
+        if name in FILE_TYPES and "/" not in token and not token.startswith("."):
+            with contextlib.suppress(OSError):
+                handle = path.open("rb")  # open first: a retention sweep may unlink it while it streams
+        if handle is None:
+            rid = request_id()
+            return JSONResponse(Refusal(404, "NotFound", "The specified file is not found or has expired.").body(rid),
+                                status_code=404, headers={"X-Request-Id": rid})
+        size = os.fstat(handle.fileno()).st_size
+
+        def blocks() -> Iterator[bytes]:
+            with handle:
+                while block := handle.read(1 << 16):
+                    yield block
+
+        return StreamingResponse(blocks(), media_type=FILE_TYPES[name], headers={"Content-Length": str(size)})
+
+    async def _http_stats(self, request: Request) -> Response:
+        return JSONResponse(dict(self.stats))
+
+    def _draft(self, task_id: str) -> checks.TaskSpec | None:
+        task = self.tasks.get(task_id)
+        return task.spec if task is not None and task.status == "succeeded" and task.spec.draft else None
+
+    def _find(self, task_id: str) -> LocalTask:
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise not_found(task_id)
+        return task
+
+
+def _page(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 500:
+        raise invalid(name, "must be an integer within [1, 500]")
+    return int(value)

@@ -1,0 +1,149 @@
+"""Storyboard → dependency graph of shot jobs, with each job's request, content key and cost.
+
+An edge u → v means "v's first frame is u's last frame": v cannot start before u is done,
+and v's content key includes the bytes of the frame u actually returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from storyfilm.mediaio import inputs as media
+from storyfilm.seedance import models
+from storyfilm.seedance import commands
+from storyfilm.storyboard.build import Shot, Storyboard
+
+KEY_VERSION = 2
+ROLES = {media.IMAGE: ("image_url", "reference_image"), media.VIDEO: ("video_url", "reference_video"),
+         media.AUDIO: ("audio_url", "reference_audio")}
+
+
+@dataclass(frozen=True)
+class ShotJob:
+    shot: Shot
+    model: models.Model
+    ratio: str  # the ratio the clip will have: never "adaptive"
+    width: int
+    height: int
+    frames: int
+
+    @property
+    def id(self) -> str:
+        return self.shot.id
+
+    @property
+    def mode(self) -> str:
+        return self.shot.mode
+
+    @property
+    def audio(self) -> bool:
+        return bool(self.shot.generate_audio and self.model.generates_audio)
+
+    @property
+    def tokens(self) -> int:
+        return models.tokens(self.width, self.height, self.frames)
+
+    @property
+    def cost(self) -> float:
+        return self.cost_of(self.tokens)
+
+    def cost_of(self, tokens: int) -> float:
+        """CNY for `tokens` at this shot's price (ark-api.md §11.2)."""
+        video_input = any(m.kind == media.VIDEO for m in self.shot.references)
+        price = self.model.price_per_million(self.shot.resolution, audio=self.audio, video_input=video_input,
+                                             flex=self.shot.service_tier == "flex")
+        return tokens * price / 1e6
+
+    def params(self) -> dict[str, Any]:
+        """The request parameters that determine the output (besides prompt and media)."""
+        shot = self.shot
+        wanted: dict[str, Any] = {"resolution": shot.resolution, "ratio": shot.ratio, "return_last_frame": True,
+                                  "watermark": shot.watermark}
+        if shot.frames is not None:
+            wanted["frames"] = shot.frames
+        else:
+            wanted["duration"] = shot.duration
+        optional = {"seed": shot.seed, "camera_fixed": shot.camera_fixed, "service_tier": shot.service_tier,
+                    "execution_expires_after": shot.execution_expires_after,
+                    "generate_audio": shot.generate_audio if self.model.generates_audio else None}
+        wanted.update({k: v for k, v in optional.items() if v is not None})
+        return {k: v for k, v in wanted.items() if self.model.accepts(k)}
+
+    def key(self, upstream_frame_sha: str | None, backend: str) -> str:
+        """Content key: a hash of everything that determines this shot's output, including which
+        service renders it (a local preview must never stand in for a paid render)."""
+        return hashlib.sha256(json.dumps(self.key_material(upstream_frame_sha, backend), sort_keys=True)
+                              .encode()).hexdigest()
+
+    def key_material(self, upstream_frame_sha: str | None, backend: str) -> dict[str, Any]:
+        shot = self.shot
+        first = upstream_frame_sha or (shot.first_frame.sha256 if shot.first_frame else None)
+        return {"v": KEY_VERSION, "backend": backend, "model": shot.model_id, "prompt": shot.prompt,
+                "params": self.params(), "first_frame": first,
+                "last_frame": shot.last_frame.sha256 if shot.last_frame else None,
+                "references": [m.sha256 for m in shot.references], "take": shot.take}
+
+    def request(self, first_frame_url: str | None) -> dict[str, Any]:
+        """The create-task body (ark-api.md §2, §3). `first_frame_url` is the upstream shot's last
+        frame as a data URL; a shot with its own first frame ignores it."""
+        shot = self.shot
+        content: list[dict[str, Any]] = [{"type": "text", "text": shot.prompt}]
+        first = shot.first_frame.data_url() if shot.first_frame else first_frame_url
+        if shot.mode in (models.FIRST_FRAME, models.FIRST_LAST_FRAME) and first:
+            content.append({"type": "image_url", "image_url": {"url": first}, "role": "first_frame"})
+        if shot.last_frame is not None:
+            content.append({"type": "image_url", "image_url": {"url": shot.last_frame.data_url()},
+                            "role": "last_frame"})
+        for item in shot.references:
+            kind, role = ROLES[item.kind]
+            content.append({"type": kind, kind: {"url": item.data_url()}, "role": role})
+        body = {"model": shot.model_id, "content": content, **self.params()}
+        return commands.encode(body, self.model.parameter_style)
+
+
+def compile_plan(board: Storyboard) -> nx.DiGraph:
+    graph = nx.DiGraph(title=board.title, story=board.name)
+    for shot in board.shots:
+        ratio = _expected_ratio(shot, graph)
+        width, height = shot.model.size(shot.resolution, ratio)
+        frames = shot.frames if shot.frames is not None else models.frames_for(round(shot.seconds))
+        graph.add_node(shot.id, job=ShotJob(shot=shot, model=shot.model, ratio=ratio, width=width, height=height,
+                                            frames=frames))
+        if shot.continues_from:
+            graph.add_edge(shot.continues_from, shot.id)
+    return graph
+
+
+def _expected_ratio(shot: Shot, graph: nx.DiGraph) -> str:
+    """The ratio the service will render: `adaptive` follows the first image (ark-api.md §5.4)."""
+    if shot.ratio != "adaptive":
+        return shot.ratio
+    if shot.continues_from:
+        return graph.nodes[shot.continues_from]["job"].ratio
+    image = shot.first_frame or next((m for m in shot.references if m.kind == media.IMAGE), None)
+    if image is not None and image.width:
+        return models.closest_ratio(image.width, image.height)
+    return "16:9"
+
+
+def jobs(graph: nx.DiGraph) -> list[ShotJob]:
+    """Jobs in storyboard order."""
+    return [graph.nodes[n]["job"] for n in graph.nodes]
+
+
+def total_cost(graph: nx.DiGraph) -> float:
+    return sum(job.cost for job in jobs(graph))
+
+
+def critical_path(graph: nx.DiGraph) -> list[str]:
+    """The longest chain of shots by planned seconds: no render can finish sooner than it."""
+    best: dict[str, tuple[float, list[str]]] = {}
+    for node in nx.topological_sort(graph):
+        before = max((best[p] for p in graph.predecessors(node)), default=(0.0, []))
+        best[node] = (before[0] + graph.nodes[node]["job"].shot.seconds, before[1] + [node])
+    return max(best.values(), default=(0.0, []))[1]

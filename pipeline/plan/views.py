@@ -1,0 +1,88 @@
+"""The plan as people and programs read it: a table, JSON, or the dependency graph as Mermaid
+or Graphviz dot. Pure functions from the graph to text."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import networkx as nx
+
+from storyfilm import plan
+
+MODE_NAMES = {"text": "text", "first_frame": "first frame", "first_last_frame": "first+last",
+              "reference_images": "references", "multimodal": "multimodal"}
+
+
+def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
+    out = []
+    for job in plan.jobs(graph):
+        shot = job.shot
+        out.append({
+            "shot": job.id, "mode": job.mode, "model": shot.model_id, "model_name": job.model.name,
+            "resolution": shot.resolution, "ratio": job.ratio, "width": job.width, "height": job.height,
+            "seconds": shot.seconds, "model_chooses_duration": shot.frames is None and shot.duration == -1,
+            "frames": job.frames, "after": list(graph.predecessors(job.id)), "take": shot.take,
+            "tokens": job.tokens, "cost": round(job.cost, 4),
+        })
+    return out
+
+
+def as_json(graph: nx.DiGraph, extra: dict[str, dict[str, Any]] | None = None) -> str:
+    shots = rows(graph)
+    for row in shots:
+        row.update((extra or {}).get(row["shot"], {}))
+    critical = plan.critical_path(graph)
+    data = {"title": graph.graph.get("title"), "shots": shots,
+            "total": {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
+                      "tokens": sum(r["tokens"] for r in shots), "cost": round(plan.total_cost(graph), 4),
+                      "currency": "CNY"},
+            "critical_path": critical}
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def as_table(graph: nx.DiGraph, extra: dict[str, dict[str, str]] | None = None) -> str:
+    """Aligned columns; `extra` adds columns per shot (e.g. whether it is cached)."""
+    extra = extra or {}
+    extra_names = list(next(iter(extra.values()), {}).keys())
+    header = ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", *extra_names]
+    table = [header]
+    for row in rows(graph):
+        seconds = f"≤{row['seconds']:g}" if row["model_chooses_duration"] else f"{row['seconds']:g}"
+        table.append([row["shot"], MODE_NAMES[row["mode"]], row["model_name"], f"{row['width']}x{row['height']}",
+                      seconds, ", ".join(row["after"]) or "-", f"{row['tokens']:,}", f"{row['cost']:.2f}",
+                      *(str(extra.get(row["shot"], {}).get(n, "")) for n in extra_names)])
+    jobs = plan.jobs(graph)
+    table.append(["total", "", f"{len(jobs)} shots", "", f"{sum(j.shot.seconds for j in jobs):g}", "",
+                  f"{sum(j.tokens for j in jobs):,}", f"{plan.total_cost(graph):.2f} CNY", *([""] * len(extra_names))])
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table]
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    lines.append(f"critical path: {' → '.join(plan.critical_path(graph))}")
+    return "\n".join(lines)
+
+
+def as_mermaid(graph: nx.DiGraph) -> str:
+    lines = ["flowchart LR"]
+    for job in plan.jobs(graph):
+        lines.append(f'  {_node(job.id)}["{job.id}<br/>{MODE_NAMES[job.mode]}, {job.shot.seconds:g} s"]')
+    for u, v in graph.edges:
+        lines.append(f"  {_node(u)} -->|last frame| {_node(v)}")
+    return "\n".join(lines)
+
+
+def as_dot(graph: nx.DiGraph) -> str:
+    lines = [f"digraph {json.dumps(graph.graph.get('story') or 'storyboard')} {{", "  rankdir=LR;",
+             "  node [shape=box];"]
+    for job in plan.jobs(graph):
+        label = f"{job.id}\\n{MODE_NAMES[job.mode]}, {job.shot.seconds:g} s"
+        lines.append(f'  {json.dumps(job.id)} [label="{label}"];')
+    for u, v in graph.edges:
+        lines.append(f'  {json.dumps(u)} -> {json.dumps(v)} [label="last frame"];')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _node(shot_id: str) -> str:
+    """Mermaid node ids: letters, digits and underscores."""
+    return "s_" + shot_id.replace("-", "_")

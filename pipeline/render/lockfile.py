@@ -1,0 +1,69 @@
+"""The lock file beside a storyboard (`ad.yaml` → `ad.lock.json`): what each shot rendered to.
+
+Stable order and no timestamps, so it diffs cleanly in git; it never holds a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from storyfilm.render.executor import ShotResult
+from storyfilm.plan.jobs import ShotJob
+
+
+def lock_path(story: Path, *, preview: bool) -> Path:
+    """`ad.lock.json` for real renders (commit it); `ad.preview.lock.json` for local previews."""
+    return story.with_name(f"{story.stem}{'.preview' if preview else ''}.lock.json")
+
+
+def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
+    tokens = result.tokens if result.tokens is not None else job.tokens
+    return {
+        "id": job.id,
+        "key": result.key,
+        "model": job.model.id,
+        "seed": result.seed,
+        "task_id": result.task_id,
+        "video_sha256": result.video.name,
+        "last_frame_sha256": result.frame_sha,
+        "tokens": tokens,
+        "cost": round(job.cost_of(tokens), 4),
+    }
+
+
+def film_key(results: list[ShotResult], edit: Any) -> str:
+    """A hash of the whole film: its shots' keys in order and how they are joined (the assembly's
+    inputs: format, trims, transitions, captions, music)."""
+    material = {"shots": [r.key for r in results], "format": repr(edit)}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film: Path, film_sha: str, *,
+          preview: bool, key: str = "", report: dict[str, Any] | None = None) -> Path:
+    """`report`: the assembly's summary (duration, seam scores, warnings, chapters)."""
+    try:
+        shown = os.path.relpath(film, story.parent)
+    except ValueError:  # another drive
+        shown = str(film)
+    data = {
+        "storyboard": story.name,
+        "film": {"path": shown, "key": key, "sha256": film_sha,
+                 **{k: v for k, v in (report or {}).items() if k not in ("path", "srt", "contact_sheet", "seam_strip")}},
+        "shots": [shot_entry(job, results[job.id]) for job in jobs],
+    }
+    path = lock_path(story, preview=preview)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def read(story: Path, *, preview: bool) -> dict[str, Any] | None:
+    path = lock_path(story, preview=preview)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,328 @@
+"""YAML storyboard → validated `Storyboard`. Every fault names FILE:LINE:COL and what is wrong.
+
+Three passes, each reporting every fault it finds: YAML syntax and duplicate keys
+(`yamlsource`), the JSON Schema (`storyboard_schema`), then meaning: continuity, media and what
+the chosen model can do (`capabilities`). Nothing here talks to the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storyfilm.storyboard import capabilities
+from storyfilm.seedance import models
+from storyfilm.storyboard import schema
+from storyfilm.storyboard import yaml_source
+from storyfilm.errors import Problem, StoryboardError
+from storyfilm.assembly.spec import Soundtrack
+from storyfilm.mediaio.inputs import Media, MediaProblem, resolve
+
+DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
+DEFAULT_FADE = 0.5
+PARAMS = ("model", "model_family", "resolution", "ratio", "duration", "frames", "fps", "seed", "watermark",
+          "camera_fixed", "generate_audio", "service_tier", "execution_expires_after")
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Transition:
+    kind: str = "cut"  # cut | crossfade | fade_black
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class Shot:
+    id: str
+    prompt: str  # with the storyboard's style appended
+    model: models.Model = field(repr=False)
+    model_id: str  # what requests name: the model id or an endpoint id
+    resolution: str
+    ratio: str  # as written: may be "adaptive"
+    duration: int  # seconds; -1: the model chooses
+    frames: int | None  # instead of duration (1.0 only)
+    fps: int
+    seed: int | None  # None when the model takes no seed
+    watermark: bool
+    camera_fixed: bool | None
+    generate_audio: bool | None
+    service_tier: str | None
+    execution_expires_after: int | None
+    first_frame: Media | None  # the shot's own starting image
+    last_frame: Media | None
+    references: tuple[Media, ...]
+    continues_from: str | None  # the shot whose last frame is this shot's first frame
+    take: int
+    caption: str | None
+    trim: tuple[float, float | None]
+    transition: Transition
+    line: int
+    where: dict[str, YamlPath] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def mode(self) -> str:
+        if self.references:
+            return models.REFERENCE_IMAGES if models.REFERENCE_IMAGES in self.model.modes else models.MULTIMODAL
+        if self.last_frame is not None:
+            return models.FIRST_LAST_FRAME
+        if self.first_frame is not None or self.continues_from is not None:
+            return models.FIRST_FRAME
+        return models.TEXT
+
+    @property
+    def seconds(self) -> float:
+        """The clip's length as planned (an upper bound when the model chooses)."""
+        if self.frames:
+            return (self.frames - 1) / models.FPS
+        return float(self.duration if self.duration > 0 else self.model.duration_range[1])
+
+
+@dataclass(frozen=True)
+class Assembly:
+    seamless_joins: bool = True
+    burn_captions: bool = False
+    loudness: float = -16.0
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    path: Path
+    title: str
+    shots: tuple[Shot, ...]
+    output: Path | None = None
+    soundtrack: Soundtrack | None = None
+    assembly: Assembly = Assembly()
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def pinned_seed(title: str, shot_id: str, take: int = 1) -> int:
+    """The seed a shot gets when it names none: stable across runs, never -1; a new take is a new
+    seed, so a re-roll really renders something else."""
+    material = f"{title}\0{shot_id}" + (f"\0{take}" if take > 1 else "")
+    digest = hashlib.sha256(material.encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def load(path: str | Path) -> Storyboard:
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoryboardError([Problem(shown, 1, 1, "no such storyboard file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
+    try:
+        data, pos = yaml_source.load(text)
+    except yaml_source.YamlSyntaxError as exc:
+        raise StoryboardError([Problem(shown, exc.line, exc.col, str(exc))]) from None
+
+    problems = [Problem(shown, *where, f"duplicate key `{p[-1]}`") for p, where in pos.duplicates]
+    if not isinstance(data, dict):
+        problems.append(Problem(shown, 1, 1, "a storyboard is a mapping with `title` and `shots`"))
+        raise StoryboardError(problems)
+    problems += [Problem(shown, *where, msg) for where, msg in schema.problems(data, pos)]
+    if problems:
+        raise StoryboardError(problems)
+
+    builder = _Builder(path, data, pos)
+    board = builder.build()
+    if builder.problems:
+        raise StoryboardError(builder.problems)
+    return board
+
+
+class _Builder:
+    """The meaning pass: resolves defaults, media and continuity, and collects every fault."""
+
+    def __init__(self, path: Path, data: dict[str, Any], pos: yaml_source.Positions):
+        self.path, self.data, self.pos = path, data, pos
+        self.problems: list[Problem] = []
+        self.defaults: dict[str, Any] = data.get("defaults", {})
+        self.assets: dict[str, Media | None] = {}
+
+    def fault(self, where: YamlPath, message: str, *, key: bool = False) -> None:
+        self.problems.append(Problem(str(self.path), *self.pos.of(where, key=key), message))
+
+    def build(self) -> Storyboard:
+        data = self.data
+        for name, source in data.get("assets", {}).items():
+            self.assets[name] = self.media(source, ("assets", name), name_is_asset=False)
+        shots: list[Shot] = []
+        index_of: dict[str, int] = {}
+        for index, raw in enumerate(data["shots"]):
+            if raw["id"] in index_of:
+                self.fault(("shots", index, "id"),
+                           f"duplicate shot id {raw['id']!r} (first used by shot {index_of[raw['id']] + 1})")
+            index_of.setdefault(raw["id"], index)
+        for index, raw in enumerate(data["shots"]):
+            shot = self.shot(index, raw, shots, index_of)
+            if shot is not None:
+                shots.append(shot)
+                for where, message in capabilities.check(shot):
+                    self.fault(where, message)
+        self.check_transitions(shots)
+        soundtrack = None
+        if "soundtrack" in data:
+            music = data["soundtrack"]
+            media = self.media(music["file"], ("soundtrack", "file"))
+            if media is not None and media.kind != "audio":
+                self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
+            elif media is not None and media.path is None:
+                self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
+            elif media is not None and media.path is not None:
+                soundtrack = Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
+                                        music.get("fade_out", 0.0), music.get("loop", True))
+        assembly = Assembly(**data.get("assembly", {}))
+        output = Path(data["output"]) if "output" in data else None
+        return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
+                          soundtrack=soundtrack, assembly=assembly)
+
+    def media(self, source: str, where: YamlPath, *, name_is_asset: bool = True) -> Media | None:
+        """Media by asset name, path or URL; None (with the fault reported once) when unusable."""
+        if name_is_asset and source in self.assets:
+            return self.assets[source]
+        try:
+            return resolve(source, self.path.parent, {})
+        except MediaProblem as exc:
+            self.fault(where, f"{_label(where)}: {exc}")
+            return None
+
+    def shot(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> Shot | None:
+        at: YamlPath = ("shots", index)
+        shot_id = raw["id"]
+        where: dict[str, YamlPath] = {"shot": at}
+
+        def param(name: str, fallback: Any = None) -> Any:
+            if name in raw:
+                where[name] = at + (name,)
+                return raw[name]
+            if name in self.defaults:
+                where[name] = ("defaults", name)
+                return self.defaults[name]
+            where[name] = at
+            return fallback
+
+        model_id, family = param("model", DEFAULT_MODEL), param("model_family")
+        model = models.lookup(model_id, family)
+        if model is None:
+            if model_id.startswith("ep-"):
+                self.fault(where["model"], f"endpoint {model_id!r} needs `model_family` to say which model it serves "
+                                           f"({', '.join(models.FAMILIES)})")
+            else:
+                hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1)
+                self.fault(where["model"], f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+            return None
+        if family is not None and not model_id.startswith("ep-") and models.FAMILIES[family] != model.id:
+            self.fault(where["model_family"], f"`model_family: {family}` contradicts the model {model_id!r}; "
+                                              f"it names the model behind an endpoint id (ep-...)")
+
+        first = self.media(raw["first_frame"], at + ("first_frame",)) if "first_frame" in raw else None
+        last = self.media(raw["last_frame"], at + ("last_frame",)) if "last_frame" in raw else None
+        refs = tuple(m for i, src in enumerate(raw.get("references", []))
+                     if (m := self.media(src, at + ("references", i))) is not None)
+        continues = self.continuity(index, raw, earlier, index_of)
+        for name, media in (("first_frame", first), ("last_frame", last)):
+            if media is not None and media.kind != "image":
+                self.fault(at + (name,), f"`{name}` must be an image, not {media.kind} ({media.source})")
+
+        has_frames = "frames" in raw or ("frames" in self.defaults and "duration" not in raw)
+        if "frames" in raw and "duration" in raw:
+            self.fault(at + ("frames",), "give `duration` or `frames`, not both")
+        frames = param("frames") if has_frames else None
+        duration = model.default_duration if has_frames else param("duration", model.default_duration)
+        if has_frames:
+            where["duration"] = where["frames"]
+        explicit_seed = "seed" in raw or "seed" in self.defaults
+        seed = param("seed", pinned_seed(self.data["title"], shot_id, raw.get("take", 1)))
+        if not model.accepts("seed") and not explicit_seed:
+            seed = None
+        style = self.data.get("style", "").strip()
+        prompt = raw["prompt"].strip()
+        trim = raw.get("trim", {})
+        return Shot(
+            id=shot_id, prompt=f"{prompt} {style}" if prompt and style else prompt, model=model, model_id=model_id,
+            resolution=param("resolution", model.default_resolution),
+            ratio=param("ratio", "adaptive" if model.t2v_adaptive or first or continues else "16:9"),
+            duration=duration, frames=frames, fps=param("fps", models.FPS), seed=seed,
+            watermark=param("watermark", False), camera_fixed=param("camera_fixed"),
+            generate_audio=param("generate_audio", True if model.generates_audio else None),
+            service_tier=param("service_tier"), execution_expires_after=param("execution_expires_after"),
+            first_frame=first, last_frame=last, references=refs, continues_from=continues,
+            take=raw.get("take", 1), caption=raw.get("caption"), trim=(trim.get("in", 0.0), trim.get("out")),
+            transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=where)
+
+    def continuity(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> str | None:
+        """Which shot's last frame this shot starts from, or None for a new scene."""
+        at: YamlPath = ("shots", index)
+        if "from" in raw:
+            source = raw["from"]
+            if source not in index_of or index_of[source] == index:
+                known = [s.id for s in earlier]
+                hint = difflib.get_close_matches(source, known, n=1)
+                self.fault(at + ("from",), f"`from: {source}` names no earlier shot"
+                           + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                return None
+            if index_of[source] > index:
+                self.fault(at + ("from",), f"`from: {source}` names a later shot; a shot can only continue from "
+                                           f"one before it")
+                return None
+            if raw.get("cut"):
+                self.fault(at + ("cut",), f"`cut: true` and `from: {source}` contradict each other: a shot either "
+                                          f"starts a new scene or continues from another")
+            if "first_frame" in raw:
+                self.fault(at + ("first_frame",), f"a shot that continues `from: {source}` starts on its last frame; "
+                                                  f"remove `first_frame` or `from`")
+            return source if any(s.id == source for s in earlier) else None
+        if index == 0 or raw.get("cut") or "first_frame" in raw:
+            return None
+        if "references" in raw:
+            self.fault(at + ("references",), f"shot {raw['id']!r} has references but would start from the last frame "
+                                             f"of the shot before: the service does not mix reference mode with a "
+                                             f"first frame; add `cut: true`")
+            return None
+        return earlier[-1].id if earlier else None
+
+    def check_transitions(self, shots: list[Shot]) -> None:
+        for before, shot in zip([None, *shots], shots):
+            at = shot.where["shot"]
+            start, end = shot.trim
+            if end is not None and end <= start:
+                self.fault(at + ("trim",), f"trim `out` ({end}) must be after `in` ({start})")
+            elif end is not None and end > shot.seconds:
+                self.fault(at + ("trim", "out"), f"trim `out` ({end}) is past the end of the {shot.seconds:g} s shot")
+            if shot.transition.kind == "cut":
+                continue
+            if before is None:
+                self.fault(at + ("transition",), "the first shot has no shot before it to transition from")
+                continue
+            shortest = min(_kept(before), _kept(shot))
+            if shot.transition.duration >= shortest:
+                self.fault(at + ("transition",), f"a {shot.transition.duration:g} s {shot.transition.kind} needs "
+                                                 f"both shots longer than that (the shorter is {shortest:g} s)")
+
+
+def _label(where: YamlPath) -> str:
+    if where[0] == "assets":
+        return f"asset `{where[1]}`"
+    names = [p for p in where if isinstance(p, str)]
+    return "reference" if names[-1] == "references" else "soundtrack" if names[-1] == "file" else names[-1]
+
+
+def _kept(shot: Shot) -> float:
+    start, end = shot.trim
+    return (end if end is not None else shot.seconds) - start
+
+
+def _transition(raw: str | dict[str, Any]) -> Transition:
+    if isinstance(raw, str):
+        return Transition(raw, 0.0 if raw == "cut" else DEFAULT_FADE)
+    kind = raw["type"]
+    return Transition(kind, 0.0 if kind == "cut" else raw.get("duration", DEFAULT_FADE))
