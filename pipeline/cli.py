@@ -12,9 +12,9 @@ from pathlib import Path
 from storyfilm.mediaio import runner
 from storyfilm import plan
 from storyfilm.plan import views
-from storyfilm import storyboard
 from storyfilm.errors import StoryboardError, StoryfilmError
 from storyfilm.settings import Settings, redact
+from storyfilm.mediaio.inputs import load_storyboard
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +75,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     problems = []
     for story in args.stories:
         try:
-            board = storyboard.load(story)
+            board = load_storyboard(story)
         except StoryboardError as exc:
             problems += exc.problems
             continue
@@ -86,7 +86,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
-    graph = plan.compile_plan(storyboard.load(args.story))
+    graph = plan.compile_plan(load_storyboard(args.story))
     if args.graph:
         print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
         return 0

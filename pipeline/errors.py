@@ -1,12 +1,29 @@
-"""The one error hierarchy. The CLI renders every StoryfilmError in one place.
+"""The one error tree. Every error storyfilm raises is here, with the exit code the CLI gives it;
+the CLI renders them in one place. Foreign exceptions are translated once, at the boundary that
+meets them (`raise ... from exc`), and no error is told apart by its message text.
 
-    StoryfilmError
-    ├── StoryboardError      bad input: exit 2, nothing spent
-    ├── ArkError
-    │   ├── ApiRefused       the service answered 4xx/5xx with an error body
-    │   ├── TaskFailed       the task reached failed / expired / cancelled
-    │   └── TransportFailed  no usable answer: connection, timeout, truncated body
-    └── FfmpegError          ffmpeg exited non-zero or is missing
+    StoryfilmError                   exit 1
+    ├── StoryboardError              exit 2  bad input, located (FILE:LINE:COL), nothing spent
+    │   ├── YamlSyntaxError                  the YAML parser's fault, before positions exist
+    │   └── MediaProblem                     a media reference the service would not take
+    ├── UsageError                   exit 2  a command line that names no such shot, a bad spec
+    │   ├── UnknownShot                      --only / --until names no shot
+    │   └── FaultSpecError                   `serve --faults` cannot be parsed
+    ├── OverBudget                   exit 3  what must render costs more than --max-cost
+    ├── ArkError                     exit 1  the video-generation service
+    │   ├── ApiRefused                       it answered 4xx/5xx with an error body
+    │   ├── TaskFailed                       a task reached failed / expired / cancelled
+    │   │   └── TaskGone                     the service no longer knows the task
+    │   ├── TaskOverdue                      a task is still running past its deadline
+    │   └── TransportFailed                  no usable answer: connection, timeout, truncated body
+    │       ├── Unanswered                   (internal) a request that may have taken effect
+    │       └── CreateUnresolved             a lost create that could not be settled
+    ├── StoreError                   exit 1  the media store and journal
+    │   ├── StoreBusy                        another render holds the store
+    │   └── ResultsGone                      a task's results are no longer downloadable
+    ├── AssemblyError                exit 2  the clips and the edit cannot make a film
+    ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
+    └── Refusal                      (local server) an answer refusing a request, as the service would
 """
 
 from __future__ import annotations
@@ -39,6 +56,38 @@ class StoryboardError(StoryfilmError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class YamlSyntaxError(StoryboardError):
+    def __init__(self, line: int, col: int, message: str):
+        self.line, self.col, self.message = line, col, message
+        StoryfilmError.__init__(self, message)
+        self.problems = []
+
+
+class MediaProblem(StoryboardError):
+    """A media reference that cannot be used; the message says why (the caller adds the place)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        StoryfilmError.__init__(self, message)
+        self.problems = []
+
+
+class UsageError(StoryfilmError):
+    exit_code = 2
+
+
+class UnknownShot(UsageError):
+    pass
+
+
+class FaultSpecError(UsageError, ValueError):
+    pass
+
+
+class OverBudget(StoryfilmError):
+    exit_code = 3
+
+
 class ArkError(StoryfilmError):
     pass
 
@@ -56,9 +105,66 @@ class TaskFailed(ArkError):
         super().__init__(f"task {task_id} {status}{detail}")
 
 
-class TransportFailed(ArkError):
+class TaskGone(TaskFailed):
+    """The service no longer knows the task (records are kept for a limited time)."""
+
+
+class TaskOverdue(ArkError):
     pass
+
+
+class TransportFailed(ArkError):
+    """No usable answer. `status` is the HTTP status when one came (e.g. a download's 404)."""
+
+    def __init__(self, message: str, *, status: int | None = None):
+        self.status = status
+        super().__init__(message)
+
+
+class Unanswered(TransportFailed):
+    """A request that may have taken effect got no usable answer. `settled`: the service itself
+    answered (500, 503), so the request is not still on its way."""
+
+    def __init__(self, detail: str, retry_after: float | None = None, settled: bool = False):
+        self.detail, self.retry_after, self.settled = detail, retry_after, settled
+        super().__init__(detail)
+
+
+class CreateUnresolved(TransportFailed):
+    """A create was sent, its answer lost, and the service could not tell whether the task exists."""
+
+    def __init__(self, message: str, candidates: tuple[str, ...] = ()):
+        self.candidates = candidates
+        super().__init__(message)
+
+
+class StoreError(StoryfilmError):
+    pass
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+class ResultsGone(StoreError):
+    pass
+
+
+class AssemblyError(StoryfilmError):
+    """The clips and the film spec cannot make a film (bad trim, transition longer than a clip...)."""
+
+    exit_code = 2
 
 
 class FfmpegError(StoryfilmError):
     pass
+
+
+class Refusal(StoryfilmError):
+    """The local server refuses a request: HTTP status, error code, message and the offending parameter."""
+
+    def __init__(self, status: int, code: str, message: str, param: str = "",
+                 headers: dict[str, str] | None = None):
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message, self.param = status, code, message, param
+        self.headers = headers or {}

@@ -25,21 +25,14 @@ from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
-from storyfilm.errors import StoryfilmError
+from storyfilm.errors import OverBudget, UnknownShot
 from storyfilm.render.executor import Executor, ShotResult
 from storyfilm.render.progress import Listener
 from storyfilm.settings import ARK_BASE_URL, Settings
 from storyfilm.render.store import Store, sha256_file
+from storyfilm.mediaio.inputs import load_storyboard
 
 LOCAL_BACKEND = "local-preview"
-
-
-class OverBudget(StoryfilmError):
-    exit_code = 3
-
-
-class UnknownShot(StoryfilmError):
-    exit_code = 2
 
 
 @dataclass
@@ -101,7 +94,7 @@ def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | Non
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
     options = options or FilmOptions()
     out = out or sys.stdout
-    board = storyboard.load(story)
+    board = load_storyboard(story)
     graph = plan.compile_plan(board)
     chosen = select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)

@@ -31,20 +31,12 @@ import httpx
 
 from storyfilm.seedance import commands
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, TaskFailed, TransportFailed
+from storyfilm.errors import ApiRefused, CreateUnresolved, TaskFailed, TransportFailed, Unanswered
 from storyfilm.settings import TASKS_PATH, redact
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # raised before a byte of the request reached the service: always safe to send again
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-class CreateUnresolved(TransportFailed):
-    """A create was sent, its answer lost, and list could not tell whether the task exists."""
-
-    def __init__(self, message: str, candidates: tuple[str, ...] = ()):
-        self.candidates = candidates
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -79,14 +71,6 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, when.timestamp() - time.time())
 
 
-class _Unanswered(Exception):
-    """Internal: a request that may have taken effect got no usable answer. `settled`: the
-    service itself answered (500, 503), so the request is not still on its way."""
-
-    def __init__(self, detail: str, retry_after: float | None = None, settled: bool = False):
-        self.detail, self.retry_after, self.settled = detail, retry_after, settled
-
-
 class ArkClient:
     def __init__(self, base_url: str, api_key: str, *, tasks_path: str = TASKS_PATH,
                  http: httpx.AsyncClient | None = None, retry: RetryPolicy = RetryPolicy()):
@@ -119,7 +103,7 @@ class ArkClient:
             sent_at = time.time()
             try:
                 data = await self._call("POST", self._tasks, json=body, may_repeat=False)
-            except _Unanswered as lost:
+            except Unanswered as lost:
                 await asyncio.sleep(self.retry.delay(attempt, lost.retry_after))
                 found = await self.find_created(body, sent_at, lost.detail)
                 if found is None and not lost.settled:  # a slow create may land after our first look
@@ -159,7 +143,7 @@ class ArkClient:
         try:
             await self._call("DELETE", f"{self._tasks}/{task_id}", may_repeat=False)
             return
-        except _Unanswered:
+        except Unanswered:
             pass
         try:
             await self._call("DELETE", f"{self._tasks}/{task_id}")
@@ -228,17 +212,16 @@ class ArkClient:
                 return size
             except (httpx.TransportError, TransportFailed) as exc:
                 part.unlink(missing_ok=True)
-                if attempt + 1 == self.retry.attempts or getattr(exc, "final", False):
-                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}") from exc
+                status = getattr(exc, "status", None)
+                if attempt + 1 == self.retry.attempts or (status is not None and status not in RETRY_STATUSES):
+                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}", status=status) from exc
                 await asyncio.sleep(self.retry.delay(attempt, None))
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, part: Path) -> int:
         async with self._http.stream("GET", url) as response:
             if response.status_code != 200:
-                failure = TransportFailed(f"download answered HTTP {response.status_code}")
-                failure.final = response.status_code not in RETRY_STATUSES  # type: ignore[attr-defined]
-                raise failure
+                raise TransportFailed(f"download answered HTTP {response.status_code}", status=response.status_code)
             expected = response.headers.get("content-length")
             size = 0
             with part.open("wb") as out:
@@ -254,7 +237,7 @@ class ArkClient:
     async def _call(self, method: str, url: str, *, json: Any = None, params: Any = None,
                     may_repeat: bool = True) -> Any:
         """Send with retries. With may_repeat=False, an answer lost after sending (or a 5xx,
-        which may come after the work was done) raises _Unanswered instead of sending again."""
+        which may come after the work was done) raises Unanswered instead of sending again."""
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         for attempt in range(self.retry.attempts):
             last = attempt + 1 == self.retry.attempts
@@ -268,14 +251,14 @@ class ArkClient:
             except httpx.TransportError as exc:
                 detail = f"{method} {url}: sent, but no answer came ({type(exc).__name__})"
                 if not may_repeat:
-                    raise _Unanswered(detail) from exc
+                    raise Unanswered(detail) from exc
                 if last:
                     raise TransportFailed(detail) from exc
                 await asyncio.sleep(self.retry.delay(attempt))
                 continue
             status = response.status_code
             if status >= 500 and not may_repeat:
-                raise _Unanswered(f"{method} {url}: HTTP {status}", _retry_after(response), status in (500, 503))
+                raise Unanswered(f"{method} {url}: HTTP {status}", _retry_after(response), status in (500, 503))
             if status in RETRY_STATUSES and not last:
                 await asyncio.sleep(self.retry.delay(attempt, _retry_after(response)))
                 continue

@@ -11,9 +11,7 @@ import networkx as nx
 
 from storyfilm import plan
 from storyfilm.assembly.spec import ClipIn, FilmSpec, Transition
-from storyfilm.storyboard.build import Storyboard
-
-TRANSITION_KINDS = {"cut": "cut", "crossfade": "crossfade", "fade_black": "fadeblack"}
+from storyfilm.storyboard import Storyboard
 
 
 def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
@@ -24,12 +22,10 @@ def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
     for job in plan.jobs(graph):
         shot = job.shot
         if shot.id in videos:
-            kind = TRANSITION_KINDS[shot.transition.kind]
-            transition = Transition(kind, shot.transition.duration) if kind != "cut" else Transition()
             out.append(ClipIn(path=videos[shot.id], shot_id=shot.id,
                               chained=previous is not None and shot.continues_from == previous,
                               trim_in=shot.trim[0], trim_out=shot.trim[1],
-                              transition=transition if out else Transition(), caption=shot.caption))
+                              transition=shot.transition if out else Transition(), caption=shot.caption))
         previous = shot.id if shot.id in videos else None
     return out
 

@@ -26,7 +26,7 @@ VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p"
          "x264-params": "keyint=48:min-keyint=24:scenecut=0"}
 AUDIO = {"c:a": "aac", "b:a": "192k", "ar": RATE, "ac": 2}
 MUX = {"movflags": "+faststart", "fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"}
-XFADE = {"crossfade": "fade", "fadeblack": "fadeblack"}
+XFADE = {"crossfade": "fade", "fade_black": "fadeblack"}  # storyboard kind → ffmpeg xfade name
 
 
 @dataclass(frozen=True)

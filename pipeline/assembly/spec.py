@@ -8,33 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-from storyfilm.errors import StoryfilmError
-
-TransitionKind = Literal["cut", "crossfade", "fadeblack"]
-TRANSITIONS: tuple[str, ...] = ("cut", "crossfade", "fadeblack")
-
-
-class AssemblyError(StoryfilmError):
-    """The clips and the film spec cannot make a film (bad trim, transition longer than a clip...)."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class Transition:
-    """How a clip is entered from the one before it. Crossfade and fade-through-black overlap the
-    two clips by `duration` seconds, so the film is that much shorter than the sum of its clips."""
-
-    kind: TransitionKind = "cut"
-    duration: float = 0.5
-
-    def __post_init__(self) -> None:
-        if self.kind not in TRANSITIONS:
-            raise AssemblyError(f"unknown transition {self.kind!r}: use one of {', '.join(TRANSITIONS)}")
-        if self.kind != "cut" and not self.duration > 0:
-            raise AssemblyError(f"a {self.kind} needs a duration > 0 s, not {self.duration}")
+from storyfilm.errors import AssemblyError
+from storyfilm.storyboard.model import Soundtrack, Transition
 
 
 @dataclass(frozen=True)
@@ -46,17 +22,8 @@ class ClipIn:
     chained: bool = False
     trim_in: float = 0.0
     trim_out: float | None = None  # seconds from the clip's start; None = to its end
-    transition: Transition = Transition("cut")
+    transition: Transition = Transition()
     caption: str | None = None
-
-
-@dataclass(frozen=True)
-class Soundtrack:
-    path: Path
-    volume_db: float = 0.0
-    fade_in: float = 0.0
-    fade_out: float = 0.0
-    loop: bool = True  # loop a short track to the film's length; else pad it with silence
 
 
 @dataclass(frozen=True)

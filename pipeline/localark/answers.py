@@ -6,22 +6,15 @@ import secrets
 import time
 from typing import Any
 
+from storyfilm.errors import Refusal
+
 REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "BadRequest",
            429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable",
            504: "GatewayTimeout"}
 
 
-class Refusal(Exception):
-    """The service refuses a request: HTTP status, error code, message and the offending parameter."""
-
-    def __init__(self, status: int, code: str, message: str, param: str = "",
-                 headers: dict[str, str] | None = None):
-        super().__init__(f"{status} {code}: {message}")
-        self.status, self.code, self.message, self.param = status, code, message, param
-        self.headers = headers or {}
-
-    def body(self, request_id: str) -> dict[str, Any]:
-        return error_body(self.status, self.code, self.message, request_id, self.param)
+def refusal_body(refusal: Refusal, request_id: str) -> dict[str, Any]:
+    return error_body(refusal.status, refusal.code, refusal.message, request_id, refusal.param)
 
 
 def invalid(param: str, reason: str, code: str = "InvalidParameter") -> Refusal:

@@ -29,7 +29,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from storyfilm.localark import checks
-from storyfilm.localark.answers import Refusal, error_body, invalid, not_found, request_id
+from storyfilm.errors import Refusal
+from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
 from storyfilm.localark.queue import Board, Clock, Limits
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
@@ -150,7 +151,7 @@ class LocalArk:
             self._authorize(request)
             status, body = await handler()
         except Refusal as r:
-            status, body = r.status, r.body(rid)
+            status, body = r.status, refusal_body(r, rid)
             headers.update(r.headers)
         except ClientDisconnect:  # nobody is left to answer
             return Response(status_code=499)
@@ -234,7 +235,7 @@ class LocalArk:
                 handle = path.open("rb")  # open first: a retention sweep may unlink it while it streams
         if handle is None:
             rid = request_id()
-            return JSONResponse(Refusal(404, "NotFound", "The specified file is not found or has expired.").body(rid),
+            return JSONResponse(refusal_body(Refusal(404, "NotFound", "The specified file is not found or has expired."), rid),
                                 status_code=404, headers={"X-Request-Id": rid})
         size = os.fstat(handle.fileno()).st_size
 

@@ -15,7 +15,8 @@ from typing import Any, Callable
 from storyfilm.seedance import models
 from storyfilm.localark import fetch as media
 from storyfilm.seedance import commands
-from storyfilm.localark.answers import Refusal, invalid, missing
+from storyfilm.errors import Refusal
+from storyfilm.localark.answers import invalid, missing
 from storyfilm.localark.params import KEEP_RATIO, check_params
 
 ITEM_TYPES = ("text", "image_url", "video_url", "audio_url", "draft_task")

@@ -31,7 +31,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from storyfilm.errors import StoryfilmError
+from storyfilm.errors import FaultSpecError
 
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
@@ -40,10 +40,6 @@ KINDS = (*REQUEST_KINDS, "fail", "nolast", "truncate")
 ENV = "STORYFILM_FAULTS"
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
-
-
-class FaultSpecError(StoryfilmError, ValueError):
-    exit_code = 2
 
 
 @dataclass(frozen=True)

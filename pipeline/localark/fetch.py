@@ -9,10 +9,12 @@ from dataclasses import dataclass
 import httpx
 
 from storyfilm.mediaio import images
-from storyfilm.localark.answers import Refusal, invalid
-from storyfilm.mediaio.inputs import AUDIO_MAX_BYTES as MAX_AUDIO
-from storyfilm.mediaio.inputs import IMAGE_ASPECT, IMAGE_SIDE
-from storyfilm.mediaio.inputs import IMAGE_MAX_BYTES as MAX_IMAGE
+from storyfilm.errors import Refusal
+from storyfilm.localark.answers import invalid
+
+from storyfilm.seedance.media import AUDIO_MAX_BYTES as MAX_AUDIO  # noqa: F401  (checks reads it here)
+from storyfilm.seedance.media import IMAGE_ASPECT, IMAGE_SIDE
+from storyfilm.seedance.media import IMAGE_MAX_BYTES as MAX_IMAGE
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ import secrets
 from typing import Any
 
 from storyfilm.seedance import models
-from storyfilm.localark.answers import Refusal, invalid
+from storyfilm.errors import Refusal
+from storyfilm.localark.answers import invalid
 
 SEED_MAX = 2**32 - 1
 DEFAULT_EXPIRY = 172800

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 from storyfilm.localark import preview
-from storyfilm.localark.answers import Refusal
+from storyfilm.errors import Refusal
 from storyfilm.localark.faults import Dice
 from storyfilm.localark.tasks import ACTIVE, LocalTask, new_task_id, task_tokens
 from storyfilm.localark.checks import TaskSpec

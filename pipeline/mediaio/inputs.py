@@ -1,67 +1,19 @@
-"""Media a storyboard names (first/last frames, references, music): where it is and whether the
-service would take it (ark-api.md §3.3). Checked before any request, so nothing is spent on a
-file the service would refuse."""
+"""The rim where a storyboard meets the file system: the storyboard file itself, and the media it
+names (first/last frames, references, music): where each is and whether the service would take it
+(ark-api.md §3.3). Checked before any request, so nothing is spent on a file the service would refuse.
+The storyboard language and the plan stay pure: they get `Media` values from here."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
+from storyfilm import storyboard
+from storyfilm.errors import MediaProblem, Problem, StoryboardError
 from storyfilm.mediaio import images
-
-IMAGE = "image"
-VIDEO = "video"
-AUDIO = "audio"
-
-KINDS = {".png": IMAGE, ".jpg": IMAGE, ".jpeg": IMAGE, ".webp": IMAGE, ".bmp": IMAGE, ".gif": IMAGE,
-         ".tif": IMAGE, ".tiff": IMAGE, ".heic": IMAGE, ".heif": IMAGE,
-         ".mp4": VIDEO, ".mov": VIDEO,
-         ".wav": AUDIO, ".mp3": AUDIO, ".m4a": AUDIO, ".flac": AUDIO, ".ogg": AUDIO}
-SERVICE_AUDIO = (".wav", ".mp3")  # what the service takes as reference audio; music may be more
-
-IMAGE_FORMATS = ("jpeg", "png", "webp", "bmp", "tiff", "gif")
-IMAGE_MAX_BYTES = 30 * 1024 * 1024
-IMAGE_SIDE = (300, 6000)
-IMAGE_ASPECT = (0.4, 2.5)
-VIDEO_MAX_BYTES = 50 * 1024 * 1024
-AUDIO_MAX_BYTES = 15 * 1024 * 1024
-REQUEST_MAX_BYTES = 64 * 1024 * 1024
-
-
-class MediaProblem(Exception):
-    """A media reference that cannot be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class Media:
-    kind: str  # image | video | audio
-    source: str  # as written in the storyboard
-    path: Path | None = None  # a local file
-    url: str | None = None  # an https URL
-    sha256: str = ""  # of the file's bytes, or of the URL
-    width: int = 0  # images only
-    height: int = 0
-
-    def data_url(self) -> str:
-        """What goes in the request: the URL as given, or the file as a base64 data URL."""
-        if self.url:
-            return self.url
-        assert self.path is not None
-        data = self.path.read_bytes()
-        if self.kind == IMAGE:
-            return image_data_url(data)
-        mime = f"{self.kind}/{self.path.suffix.lstrip('.').lower().replace('jpg', 'jpeg')}"
-        return f"data:{mime};base64," + base64.b64encode(data).decode()
-
-    @property
-    def request_bytes(self) -> int:
-        """How much this item adds to a request body (base64 is 4/3 of the file)."""
-        if self.url or self.path is None:
-            return len(self.url or "")
-        return (self.path.stat().st_size + 2) // 3 * 4
-
+from storyfilm.seedance.media import (AUDIO, AUDIO_MAX_BYTES, IMAGE, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE,
+                                      KINDS, VIDEO, VIDEO_MAX_BYTES, Media)
 
 def image_data_url(data: bytes) -> str:
     """An image as a base64 data URL with its real, lower-case format (ark-api.md §3.1)."""
@@ -70,9 +22,9 @@ def image_data_url(data: bytes) -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-def resolve(source: str, base: Path, assets: dict[str, str]) -> Media:
+def resolve(source: str, base: Path) -> Media:
     """An asset name, a path relative to the storyboard, or an https URL → checked Media."""
-    written = assets.get(source, source)
+    written = source
     if written.startswith("https://"):
         kind = KINDS.get(Path(written.split("?", 1)[0]).suffix.lower(), IMAGE)
         return Media(kind=kind, source=source, url=written, sha256=hashlib.sha256(written.encode()).hexdigest())
@@ -94,12 +46,12 @@ def resolve(source: str, base: Path, assets: dict[str, str]) -> Media:
     sha = hashlib.sha256(data).hexdigest()
     if kind == IMAGE:
         width, height = check_image(data, written)
-        return Media(kind=kind, source=source, path=path, sha256=sha, width=width, height=height)
+        return Media(kind=kind, source=source, path=path, sha256=sha, width=width, height=height, size=len(data))
     if kind == VIDEO and len(data) > VIDEO_MAX_BYTES:
         raise MediaProblem(f"{written} is {len(data) / 2**20:.1f} MB; the service takes videos up to 50 MB")
     if kind == AUDIO and len(data) > AUDIO_MAX_BYTES:
         raise MediaProblem(f"{written} is {len(data) / 2**20:.1f} MB; the service takes audio up to 15 MB")
-    return Media(kind=kind, source=source, path=path, sha256=sha)
+    return Media(kind=kind, source=source, path=path, sha256=sha, size=len(data))
 
 
 def check_image(data: bytes, shown: str, *, heic_ok: bool = True) -> tuple[int, int]:
@@ -121,3 +73,28 @@ def check_image(data: bytes, shown: str, *, heic_ok: bool = True) -> tuple[int, 
         raise MediaProblem(f"{shown} is {info.width}x{info.height} (aspect {aspect:.2f}); "
                            f"the service takes width/height from {IMAGE_ASPECT[0]} to {IMAGE_ASPECT[1]}")
     return info.width, info.height
+
+
+def data_url(item: Media) -> str:
+    """What goes in the request: the URL as given, or the file as a base64 data URL."""
+    if item.url:
+        return item.url
+    assert item.path is not None
+    data = item.path.read_bytes()
+    if item.kind == IMAGE:
+        return image_data_url(data)
+    mime = f"{item.kind}/{item.path.suffix.lstrip('.').lower().replace('jpg', 'jpeg')}"
+    return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def load_storyboard(path: str | Path) -> storyboard.Storyboard:
+    """Read a storyboard file and resolve the media it names: StoryboardError for every fault."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoryboardError([Problem(shown, 1, 1, "no such storyboard file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
+    return storyboard.parse(text, path, resolve)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 
-from storyfilm.mediaio import inputs as media
-from storyfilm.seedance import models
+from storyfilm.seedance import media, models
+from storyfilm.seedance.media import Media
 from storyfilm.seedance import commands
 from storyfilm.storyboard.build import Shot, Storyboard
 
@@ -88,20 +89,21 @@ class ShotJob:
                 "last_frame": shot.last_frame.sha256 if shot.last_frame else None,
                 "references": [m.sha256 for m in shot.references], "take": shot.take}
 
-    def request(self, first_frame_url: str | None) -> dict[str, Any]:
+    def request(self, first_frame_url: str | None, url_of: Callable[[Media], str]) -> dict[str, Any]:
         """The create-task body (ark-api.md §2, §3). `first_frame_url` is the upstream shot's last
-        frame as a data URL; a shot with its own first frame ignores it."""
+        frame as a data URL; a shot with its own first frame ignores it. `url_of` gives a media
+        item's URL (the rim reads local files into data URLs)."""
         shot = self.shot
         content: list[dict[str, Any]] = [{"type": "text", "text": shot.prompt}]
-        first = shot.first_frame.data_url() if shot.first_frame else first_frame_url
+        first = url_of(shot.first_frame) if shot.first_frame else first_frame_url
         if shot.mode in (models.FIRST_FRAME, models.FIRST_LAST_FRAME) and first:
             content.append({"type": "image_url", "image_url": {"url": first}, "role": "first_frame"})
         if shot.last_frame is not None:
-            content.append({"type": "image_url", "image_url": {"url": shot.last_frame.data_url()},
+            content.append({"type": "image_url", "image_url": {"url": url_of(shot.last_frame)},
                             "role": "last_frame"})
         for item in shot.references:
             kind, role = ROLES[item.kind]
-            content.append({"type": kind, kind: {"url": item.data_url()}, "role": role})
+            content.append({"type": kind, kind: {"url": url_of(item)}, "role": role})
         body = {"model": shot.model_id, "content": content, **self.params()}
         return commands.encode(body, self.model.parameter_style)
 

@@ -14,15 +14,14 @@ from typing import Any
 
 import networkx as nx
 
-from storyfilm.mediaio import runner
-from storyfilm.mediaio import images
-from storyfilm.mediaio import inputs as media
+from storyfilm.mediaio import images, inputs, runner
+from storyfilm.seedance.media import IMAGE_SIDE
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, FfmpegError, StoryfilmError, TaskFailed, TransportFailed
+from storyfilm.errors import ApiRefused, FfmpegError, ResultsGone, StoryfilmError, TaskFailed, TaskGone, TransportFailed
 from storyfilm.plan.jobs import ShotJob
 from storyfilm.render.progress import Event, Listener
-from storyfilm.render.schedule import ModelGate, Poller, TaskGone, remaining_chain
+from storyfilm.render.schedule import ModelGate, Poller, remaining_chain
 from storyfilm.render.store import Store
 
 TASK_TIMEOUT = 30 * 60.0
@@ -49,11 +48,11 @@ def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int
     re-encoded as JPEG, then downscaled by halves if still too big (never upscaled, never below 300 px)."""
     data = frame.read_bytes()
     info = images.sniff(data)
-    too_wide = info is not None and max(info.width, info.height) > media.IMAGE_SIDE[1]
+    too_wide = info is not None and max(info.width, info.height) > IMAGE_SIDE[1]
     if len(data) <= max_bytes and not too_wide:
         return data
     width, height = (info.width, info.height) if info else (0, 0)
-    scale = min(1.0, media.IMAGE_SIDE[1] / max(width, height)) if width and height else 1.0
+    scale = min(1.0, IMAGE_SIDE[1] / max(width, height)) if width and height else 1.0
     out = scratch("handoff.jpg")
     try:
         while True:
@@ -62,7 +61,7 @@ def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int
             runner.run(["-i", str(frame), *size, "-q:v", "2", "-frames:v", "1", "-y", str(out)],
                        what="re-encode a frame for hand-off")
             encoded = out.read_bytes()
-            if len(encoded) <= max_bytes or min(w, h) * 0.5 < media.IMAGE_SIDE[0] or not width:
+            if len(encoded) <= max_bytes or min(w, h) * 0.5 < IMAGE_SIDE[0] or not width:
                 return encoded
             scale *= 0.5
     finally:
@@ -196,7 +195,7 @@ class Executor:
                 gate.release()
             try:
                 return await self._finish(job, key, task, frame_ready)
-            except _ResultsGone as exc:
+            except ResultsGone as exc:
                 self.store.task_failed(key, "expired", str(exc))
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
                 entry, last_error = None, str(exc)
@@ -206,8 +205,8 @@ class Executor:
         first_url = None
         if frame_file is not None:
             image = await asyncio.to_thread(handoff_image, Path(frame_file), self.store.scratch)
-            first_url = media.image_data_url(image)
-        body = job.request(first_url)
+            first_url = inputs.image_data_url(image)
+        body = job.request(first_url, inputs.data_url)
         del first_url
         mat = job.key_material(first_frame_sha, self.backend)
         for attempt in range(8):
@@ -297,7 +296,7 @@ class Executor:
             for attempt in range(3):
                 try:
                     await self._fetch(task.video_url, video)
-                except _ResultsGone:
+                except ResultsGone:
                     if frame_sha is None:
                         raise
                     raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
@@ -323,14 +322,11 @@ class Executor:
         try:
             await self.client.download(url, dest)
         except TransportFailed as exc:
-            if "HTTP 403" in str(exc) or "HTTP 404" in str(exc) or "HTTP 410" in str(exc):
-                raise _ResultsGone(f"its result URL no longer answers ({exc}); media URLs last 24 h") from exc
+            if exc.status in (403, 404, 410):
+                raise ResultsGone(f"its result URL no longer answers ({exc}); media URLs last 24 h") from exc
             raise
 
     def _result(self, job, key, video_sha, frame_sha, task_id, seed, tokens, *, cached) -> ShotResult:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),
                           frame_sha=frame_sha, task_id=task_id, seed=seed, tokens=tokens, cached=cached)
 
-
-class _ResultsGone(StoryfilmError):
-    pass

@@ -24,7 +24,7 @@ import networkx as nx
 
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, ArkError, TaskFailed
+from storyfilm.errors import ApiRefused, ArkError, TaskFailed, TaskGone, TaskOverdue
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +113,6 @@ class ModelGate:
                 return
             waiting(why)
             await asyncio.sleep(delay)
-
-
-class TaskGone(TaskFailed):
-    """The service no longer knows the task (records are kept for a limited time)."""
-
-
-class TaskOverdue(ArkError):
-    pass
 
 
 @dataclass

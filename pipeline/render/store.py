@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from storyfilm.errors import StoryfilmError
+from storyfilm.errors import StoreBusy
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shots (
@@ -43,10 +43,6 @@ EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL",
                  "error": "TEXT", "task_created_at": "REAL"}
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
            "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
-
-
-class StoreBusy(StoryfilmError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -8,121 +8,31 @@ the chosen model can do (`capabilities`). Nothing here talks to the network.
 from __future__ import annotations
 
 import difflib
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from storyfilm.storyboard import capabilities
+from storyfilm.errors import MediaProblem, Problem, StoryboardError, YamlSyntaxError
 from storyfilm.seedance import models
-from storyfilm.storyboard import schema
-from storyfilm.storyboard import yaml_source
-from storyfilm.errors import Problem, StoryboardError
-from storyfilm.assembly.spec import Soundtrack
-from storyfilm.mediaio.inputs import Media, MediaProblem, resolve
+from storyfilm.seedance.media import Media
+from storyfilm.storyboard import capabilities, schema, yaml_source
+from storyfilm.storyboard.model import Assembly, Shot, Soundtrack, Storyboard, Transition, YamlPath, pinned_seed
 
 DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
 DEFAULT_FADE = 0.5
 PARAMS = ("model", "model_family", "resolution", "ratio", "duration", "frames", "fps", "seed", "watermark",
           "camera_fixed", "generate_audio", "service_tier", "execution_expires_after")
 
-YamlPath = tuple[str | int, ...]
+Resolver = Callable[[str, Path], Media]  # (source as written, the storyboard's folder) → Media, or MediaProblem
 
 
-@dataclass(frozen=True)
-class Transition:
-    kind: str = "cut"  # cut | crossfade | fade_black
-    duration: float = 0.0
-
-
-@dataclass(frozen=True)
-class Shot:
-    id: str
-    prompt: str  # with the storyboard's style appended
-    model: models.Model = field(repr=False)
-    model_id: str  # what requests name: the model id or an endpoint id
-    resolution: str
-    ratio: str  # as written: may be "adaptive"
-    duration: int  # seconds; -1: the model chooses
-    frames: int | None  # instead of duration (1.0 only)
-    fps: int
-    seed: int | None  # None when the model takes no seed
-    watermark: bool
-    camera_fixed: bool | None
-    generate_audio: bool | None
-    service_tier: str | None
-    execution_expires_after: int | None
-    first_frame: Media | None  # the shot's own starting image
-    last_frame: Media | None
-    references: tuple[Media, ...]
-    continues_from: str | None  # the shot whose last frame is this shot's first frame
-    take: int
-    caption: str | None
-    trim: tuple[float, float | None]
-    transition: Transition
-    line: int
-    where: dict[str, YamlPath] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def mode(self) -> str:
-        if self.references:
-            return models.REFERENCE_IMAGES if models.REFERENCE_IMAGES in self.model.modes else models.MULTIMODAL
-        if self.last_frame is not None:
-            return models.FIRST_LAST_FRAME
-        if self.first_frame is not None or self.continues_from is not None:
-            return models.FIRST_FRAME
-        return models.TEXT
-
-    @property
-    def seconds(self) -> float:
-        """The clip's length as planned (an upper bound when the model chooses)."""
-        if self.frames:
-            return (self.frames - 1) / models.FPS
-        return float(self.duration if self.duration > 0 else self.model.duration_range[1])
-
-
-@dataclass(frozen=True)
-class Assembly:
-    seamless_joins: bool = True
-    burn_captions: bool = False
-    loudness: float = -16.0
-
-
-@dataclass(frozen=True)
-class Storyboard:
-    path: Path
-    title: str
-    shots: tuple[Shot, ...]
-    output: Path | None = None
-    soundtrack: Soundtrack | None = None
-    assembly: Assembly = Assembly()
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-
-def pinned_seed(title: str, shot_id: str, take: int = 1) -> int:
-    """The seed a shot gets when it names none: stable across runs, never -1; a new take is a new
-    seed, so a re-roll really renders something else."""
-    material = f"{title}\0{shot_id}" + (f"\0{take}" if take > 1 else "")
-    digest = hashlib.sha256(material.encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
-
-
-def load(path: str | Path) -> Storyboard:
-    path = Path(path)
+def parse(text: str, path: Path, resolve: Resolver) -> Storyboard:
+    """A storyboard's text → validated Storyboard, or StoryboardError with every fault. Pure: the
+    media it names are resolved by `resolve`, which the caller supplies (see mediaio.inputs)."""
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoryboardError([Problem(shown, 1, 1, "no such storyboard file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
-    try:
         data, pos = yaml_source.load(text)
-    except yaml_source.YamlSyntaxError as exc:
-        raise StoryboardError([Problem(shown, exc.line, exc.col, str(exc))]) from None
+    except YamlSyntaxError as exc:
+        raise StoryboardError([Problem(shown, exc.line, exc.col, exc.message)]) from None
 
     problems = [Problem(shown, *where, f"duplicate key `{p[-1]}`") for p, where in pos.duplicates]
     if not isinstance(data, dict):
@@ -132,7 +42,7 @@ def load(path: str | Path) -> Storyboard:
     if problems:
         raise StoryboardError(problems)
 
-    builder = _Builder(path, data, pos)
+    builder = _Builder(path, data, pos, resolve)
     board = builder.build()
     if builder.problems:
         raise StoryboardError(builder.problems)
@@ -142,8 +52,8 @@ def load(path: str | Path) -> Storyboard:
 class _Builder:
     """The meaning pass: resolves defaults, media and continuity, and collects every fault."""
 
-    def __init__(self, path: Path, data: dict[str, Any], pos: yaml_source.Positions):
-        self.path, self.data, self.pos = path, data, pos
+    def __init__(self, path: Path, data: dict[str, Any], pos: yaml_source.Positions, resolve: Resolver):
+        self.path, self.data, self.pos, self.resolve = path, data, pos, resolve
         self.problems: list[Problem] = []
         self.defaults: dict[str, Any] = data.get("defaults", {})
         self.assets: dict[str, Media | None] = {}
@@ -190,9 +100,9 @@ class _Builder:
         if name_is_asset and source in self.assets:
             return self.assets[source]
         try:
-            return resolve(source, self.path.parent, {})
+            return self.resolve(source, self.path.parent)
         except MediaProblem as exc:
-            self.fault(where, f"{_label(where)}: {exc}")
+            self.fault(where, f"{_label(where)}: {exc.message}")
             return None
 
     def shot(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> Shot | None:

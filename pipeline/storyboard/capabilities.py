@@ -7,13 +7,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-from storyfilm.mediaio import inputs as media
-from storyfilm.seedance import models
-
-if TYPE_CHECKING:  # storyboard imports this module
-    from storyfilm.storyboard.build import Shot
+from storyfilm.seedance import media, models
+from storyfilm.storyboard.model import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
 

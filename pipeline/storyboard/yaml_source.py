@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from storyfilm.errors import YamlSyntaxError
+
 Path = tuple[str | int, ...]
 
 
@@ -29,12 +31,6 @@ class Positions:
             path = path[:-1]
             table = self.values
         return table.get(path, (1, 1))
-
-
-class YamlSyntaxError(Exception):
-    def __init__(self, line: int, col: int, message: str):
-        self.line, self.col = line, col
-        super().__init__(message)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from storyfilm import plan
 from storyfilm.plan import views
-from storyfilm import storyboard
+from storyfilm.mediaio.inputs import load_storyboard
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = 1000
@@ -39,7 +39,7 @@ def run() -> list[tuple[str, str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         story = write_story(Path(tmp))
         started = time.perf_counter()
-        board = storyboard.load(story)
+        board = load_storyboard(story)
         loaded = time.perf_counter()
         graph = plan.compile_plan(board)
         views.as_table(graph)

@@ -10,7 +10,8 @@ import pytest
 
 from storyfilm.mediaio import runner
 from storyfilm.mediaio import mp4box
-from storyfilm.assembly.assemble import (AssemblyError, ClipIn, FilmSpec, Soundtrack, Transition, assemble)
+from storyfilm.assembly.assemble import (ClipIn, FilmSpec, Soundtrack, Transition, assemble)
+from storyfilm.errors import AssemblyError
 
 W, H = 320, 180
 
@@ -148,7 +149,7 @@ def test_crossfade_and_fade_through_black_overlap(clips, tmp_path: Path) -> None
     film = tmp_path / "xfade.mp4"
     report = assemble([ClipIn(clips["a"], "one"),
                        ClipIn(clips["other"], "two", transition=Transition("crossfade", 0.5)),
-                       ClipIn(clips["tone"], "three", transition=Transition("fadeblack", 0.25))],
+                       ClipIn(clips["tone"], "three", transition=Transition("fade_black", 0.25))],
                       FilmSpec(W, H, review=False), film)
     assert report.frames == 72 - 12 - 6 == runner.probe(film).frames
     assert report.duration == pytest.approx(2.25)

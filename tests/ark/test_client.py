@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import PRO, text_task
-from storyfilm.ark.client import ArkClient, CreateUnresolved, RetryPolicy
+from helpers import PRO, text_task
+from storyfilm.ark.client import ArkClient, RetryPolicy
+from storyfilm.errors import CreateUnresolved
 from storyfilm.localark.faults import Faults
 from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 from storyfilm.errors import ApiRefused, TaskFailed, TransportFailed
@@ -274,7 +275,7 @@ def test_endpoint_ids_and_a_lost_create_through_one() -> None:
 
 def test_serve_reads_faults_from_the_environment() -> None:
     """`python -m storyfilm serve` with STORYFILM_FAULTS: the client retries through them."""
-    from conftest import serve_process
+    from helpers import serve_process
 
     with serve_process(env={"STORYFILM_FAULTS": "429@create=1#2,queue=60"}) as root:
         task_id = run(_with_client(type("S", (), {"base_url": root + "/api/v3"})(), lambda c: c.create(text_task())))

@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import REPO, make_image, render_story
+from helpers import REPO, make_image, render_story
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 

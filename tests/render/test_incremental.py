@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import counted, render_story, run_cli, server_counts
+from helpers import counted, render_story, run_cli, server_counts
 from storyfilm.plan import explain
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 from storyfilm import plan
-from storyfilm import storyboard
 from storyfilm.errors import StoryfilmError
 from storyfilm.render.store import Store, sha256_file
+from storyfilm.mediaio.inputs import load_storyboard
 
 HEAD = """\
 title: Four chained shots
@@ -37,7 +37,7 @@ def write_chain(path: Path, prompts: list[str], seeds: dict[str, int] | None = N
 
 
 def explained(story: Path, server) -> dict[str, explain.ShotStatus]:
-    graph = plan.compile_plan(storyboard.load(story))
+    graph = plan.compile_plan(load_storyboard(story))
     with Store(story.parent / ".storyfilm") as store:
         return explain.status(graph, store, server.base_url)
 
@@ -67,7 +67,7 @@ def test_edits_rerender_the_shot_and_its_descendants_only(tmp_path: Path, ark_se
     assert [why[s].state for s in IDS] == ["cached", "cached", "render", "render"]
     assert why["three"].reasons == ("prompt changed",)
     assert why["four"].reasons == ("upstream shot 'three' renders first",)
-    job = plan.jobs(plan.compile_plan(storyboard.load(story)))[0]
+    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
     assert explain.will_spend(why) == pytest.approx(2 * job.cost)
     before = server_counts(ark_server)
     third = render_story(story, ark_server)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import REPO, run_cli
+from helpers import REPO, run_cli
 from storyfilm import cli
 from storyfilm.seedance import models
 from storyfilm import plan
-from storyfilm import storyboard
+from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 AD = REPO / "storyboards" / "ad.yaml"
 
@@ -33,7 +33,7 @@ def test_table_lists_every_shot_and_the_total(capsys) -> None:
     assert cli.main(["plan", str(AD)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", "this", "run"]
-    board = storyboard.load(AD)
+    board = load_storyboard(AD)
     for shot, line in zip(board.shots, out[1:]):
         assert line.startswith(shot.id)
     total = next(line for line in out if line.startswith("total"))
@@ -41,7 +41,7 @@ def test_table_lists_every_shot_and_the_total(capsys) -> None:
 
 
 def test_graphs_have_one_edge_per_dependency() -> None:
-    graph = plan.compile_plan(storyboard.load(REPO / "storyboards" / "branch.yaml"))
+    graph = plan.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
     mermaid = run_cli("plan", "storyboards/branch.yaml", "--graph", "mermaid").stdout
     assert mermaid.startswith("flowchart LR")
     assert mermaid.count("-->") == graph.number_of_edges() == 2
@@ -55,9 +55,9 @@ def test_endpoint_ids_name_their_family(tmp_path: Path) -> None:
     story = tmp_path / "ep.yaml"
     story.write_text("title: Endpoint\ndefaults: {model: ep-20260101-abcde, model_family: 2.0-fast, duration: 4}\n"
                      "shots:\n  - id: a\n    prompt: A.\n", encoding="utf-8")
-    job = plan.jobs(plan.compile_plan(storyboard.load(story)))[0]
+    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
     assert job.model.id == "doubao-seedance-2-0-fast-260128"
-    assert job.request(None)["model"] == "ep-20260101-abcde"
+    assert job.request(None, data_url)["model"] == "ep-20260101-abcde"
     assert (job.width, job.height) == (1280, 720)  # 2.x sizes, adaptive text shot planned at 16:9
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from helpers import REPO, run_cli
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 from storyfilm import plan
-from storyfilm import storyboard
+from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 EXAMPLES = sorted((REPO / "storyboards").glob("*.yaml"))
 SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/storyboard.schema.json"
@@ -25,13 +25,13 @@ def roles(request: dict) -> list[str]:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_names_the_schema_and_validates(path: Path) -> None:
     assert path.read_text(encoding="utf-8").splitlines()[0] == SCHEMA_LINE
-    assert storyboard.load(path).shots
+    assert load_storyboard(path).shots
 
 
 def test_examples_cover_every_capability() -> None:
     modes, audio, branches = set(), False, False
     for path in EXAMPLES:
-        board = storyboard.load(path)
+        board = load_storyboard(path)
         for shot in board.shots:
             modes.add(shot.mode)
             audio |= bool(shot.generate_audio and any(m.kind == "audio" for m in shot.references))
@@ -44,20 +44,20 @@ def test_examples_cover_every_capability() -> None:
 
 def test_requests_carry_the_roles_of_each_mode() -> None:
     frame = "data:image/png;base64,AAAA"
-    jobs = {p.stem: {j.id: j for j in plan.jobs(plan.compile_plan(storyboard.load(p)))} for p in EXAMPLES}
-    assert roles(jobs["t2v"]["kettle"].request(None)) == ["text"]
-    assert roles(jobs["ad"]["slice"].request(frame)) == ["text", "first_frame"]
-    assert jobs["ad"]["slice"].request(frame)["content"][1]["image_url"]["url"] == frame
-    assert roles(jobs["first-last"]["slice"].request(None)) == ["text", "first_frame", "last_frame"]
-    assert roles(jobs["first-last"]["settle"].request(frame)) == ["text", "first_frame"]
-    assert roles(jobs["references"]["still-life"].request(None)) == ["text", "reference_image", "reference_image"]
-    reveal = jobs["multimodal"]["reveal"].request(None)
+    jobs = {p.stem: {j.id: j for j in plan.jobs(plan.compile_plan(load_storyboard(p)))} for p in EXAMPLES}
+    assert roles(jobs["t2v"]["kettle"].request(None, data_url)) == ["text"]
+    assert roles(jobs["ad"]["slice"].request(frame, data_url)) == ["text", "first_frame"]
+    assert jobs["ad"]["slice"].request(frame, data_url)["content"][1]["image_url"]["url"] == frame
+    assert roles(jobs["first-last"]["slice"].request(None, data_url)) == ["text", "first_frame", "last_frame"]
+    assert roles(jobs["first-last"]["settle"].request(frame, data_url)) == ["text", "first_frame"]
+    assert roles(jobs["references"]["still-life"].request(None, data_url)) == ["text", "reference_image", "reference_image"]
+    reveal = jobs["multimodal"]["reveal"].request(None, data_url)
     assert roles(reveal) == ["text", "reference_image", "reference_audio"]
     assert reveal["content"][2]["audio_url"]["url"].startswith("data:audio/wav;base64,")
     assert reveal["generate_audio"] is True and "seed" in reveal
-    branch = plan.compile_plan(storyboard.load(REPO / "storyboards" / "branch.yaml"))
+    branch = plan.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
     assert sorted(branch.edges) == [("table", "ending-eat"), ("table", "ending-tea")]
-    for body in (j.request(frame) for stem in jobs.values() for j in stem.values()):
+    for body in (j.request(frame, data_url) for stem in jobs.values() for j in stem.values()):
         assert body["return_last_frame"] is True
         assert body.get("seed", 0) != -1
 
@@ -67,7 +67,7 @@ def test_anchors_and_aliases(tmp_path: Path) -> None:
     story.write_text("title: Anchors\nshots:\n"
                      "  - &base {id: a, prompt: Same light., duration: 3, resolution: 480p}\n"
                      "  - <<: *base\n    id: b\n", encoding="utf-8")
-    board = storyboard.load(story)
+    board = load_storyboard(story)
     assert [(s.id, s.duration, s.resolution, s.prompt) for s in board.shots] == [
         ("a", 3, "480p", "Same light."), ("b", 3, "480p", "Same light.")]
 
@@ -77,7 +77,7 @@ def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
     work = tmp_path / "storyboards"
     shutil.copytree(REPO / "storyboards", work, ignore=shutil.ignore_patterns(".storyfilm", "*.lock.json"))
     story = work / f"{name}.yaml"
-    jobs = plan.jobs(plan.compile_plan(storyboard.load(story)))
+    jobs = plan.jobs(plan.compile_plan(load_storyboard(story)))
     creates = ark_server.ark.stats["create"]
     film = tmp_path / f"{name}.mp4"
     proc = run_cli("film", str(story), "-o", str(film),
@@ -98,5 +98,5 @@ def test_the_readme_example_is_valid(tmp_path: Path) -> None:
     example = re.search(r"```yaml\n(# yaml-language-server.*?)```", readme, re.S).group(1)
     shutil.copy(REPO / "storyboards" / "ad-orchard.png", tmp_path)
     (tmp_path / "readme.yaml").write_text(example, encoding="utf-8")
-    board = storyboard.load(tmp_path / "readme.yaml")
+    board = load_storyboard(tmp_path / "readme.yaml")
     assert [s.continues_from for s in board.shots] == [None, "orchard", None, "slice"]

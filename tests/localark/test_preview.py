@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import PRO, ark_http, text_task, wait_status
+from helpers import PRO, ark_http, text_task, wait_status
 from storyfilm.mediaio import runner
 from storyfilm.localark.callbacks import CallbackPolicy
 from storyfilm.localark.embedded import LocalServer
@@ -197,7 +197,7 @@ def test_callbacks_follow_every_status_and_retry_the_end(tmp_path: Path) -> None
 
 def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
     """W×H is the picture: a first frame of another shape must not leave a non-square SAR."""
-    from conftest import make_image
+    from helpers import make_image
 
     from storyfilm.ark.client import ArkClient
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from storyfilm.localark.faults import Dice, FaultSpecError, Faults, Rule
+from storyfilm.localark.faults import Dice, Faults, Rule
+from storyfilm.errors import FaultSpecError
 
 
 def test_the_documented_spec_parses_field_for_field() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import PRO, ark_http, text_task
+from helpers import PRO, ark_http, text_task
 from storyfilm.seedance import models
 from storyfilm.seedance import commands
 from storyfilm.localark.embedded import LocalServer

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import counted, render_story, server_counts
+from helpers import counted, render_story, server_counts
 from storyfilm.storyboard.build import pinned_seed
-from test_render_resume import assert_store_whole, chains_story, tasks_by_seed
+from helpers import assert_store_whole, chains_story, tasks_by_seed
 
 from storyfilm.localark import faults
 
@@ -63,7 +63,7 @@ def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_s
 
 
 def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tmp_path: Path, ark_server) -> None:
-    from storyfilm.render.schedule import TaskOverdue
+    from storyfilm.errors import TaskOverdue
 
     story, _ = chains_story(tmp_path / "slow.yaml", f"Slow {random.random()}", chains=1, length=1)
     before = server_counts(ark_server)

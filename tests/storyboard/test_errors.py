@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from helpers import run_cli
 from storyfilm import cli
 
-BAD = sorted((Path(__file__).parent / "data" / "bad").glob("*.yaml"))
+BAD = sorted((Path(__file__).parents[1] / "data" / "bad").glob("*.yaml"))
 KEY = "sk-test-0001"
 
 
@@ -43,7 +43,7 @@ def test_bad_storyboard(path: Path, ark_server, monkeypatch, capsys) -> None:
 @pytest.mark.parametrize("name", ["yaml-syntax", "refs-continuing", "image-too-small"])
 def test_bad_storyboard_as_a_process(name: str, ark_server) -> None:
     """The same through a real process: exit 2, one line, no traceback."""
-    path = Path(__file__).parent / "data" / "bad" / f"{name}.yaml"
+    path = Path(__file__).parents[1] / "data" / "bad" / f"{name}.yaml"
     proc = run_cli("film", str(path), env={"ARK_API_KEY": KEY, "ARK_BASE_URL": ark_server.base_url})
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

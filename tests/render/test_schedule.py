@@ -8,7 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from conftest import make_image
+from helpers import make_image
 from storyfilm.mediaio import runner
 from storyfilm.mediaio import images
 from storyfilm.render.executor import handoff_image

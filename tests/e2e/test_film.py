@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import make_image, run_cli
+from helpers import make_image, run_cli
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import PRO, ark_http, make_image, text_task, wait_status
+from helpers import PRO, ark_http, make_image, text_task, wait_status
 from storyfilm.mediaio import runner
 from storyfilm.mediaio import images
 from storyfilm.seedance import models
@@ -370,7 +370,7 @@ def test_nasty_bodies_get_a_4xx_never_a_500(parked: LocalServer, body) -> None:
 
 
 def test_a_bad_fault_spec_fails_at_start() -> None:
-    from storyfilm.localark.faults import FaultSpecError
+    from storyfilm.errors import FaultSpecError
 
     with pytest.raises(FaultSpecError):
         LocalServer(faults="429=7").__enter__()

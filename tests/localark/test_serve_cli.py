@@ -7,7 +7,7 @@ import sys
 
 import httpx
 
-from conftest import REPO, TASKS, serve_process, text_task
+from helpers import REPO, TASKS, serve_process, text_task
 
 
 def test_serve_flags_faults_and_api_key() -> None:

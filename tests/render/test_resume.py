@@ -14,50 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, counted, render_story, server_counts
+from helpers import REPO, assert_store_whole, chains_story, counted, render_story, server_counts, tasks_by_seed
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 from storyfilm.storyboard.build import pinned_seed
-from storyfilm.render.store import Store, sha256_file
-
-
-def chains_story(path: Path, title: str, chains: int, length: int) -> tuple[Path, list[str]]:
-    lines = [f"title: {title}\n",
-             'defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", duration: 2}\n',
-             "shots:\n"]
-    ids = []
-    for c in range(chains):
-        for s in range(length):
-            shot = f"c{c}s{s}"
-            ids.append(shot)
-            cut = ", cut: true" if s == 0 else ""
-            lines.append(f"  - {{id: {shot}, prompt: \"Chain {c}, shot {s}: a lantern moves.\"{cut}}}\n")
-    path.write_text("".join(lines))
-    return path, ids
-
-
-def tasks_by_seed(server, seeds: set[int]) -> dict[int, list[str]]:
-    """What the service holds for our seeds, read through its own list API (ark-api.md §9)."""
-    import asyncio
-
-    from storyfilm.ark.client import ArkClient
-
-    async def read():
-        async with ArkClient(server.base_url, "sk-test-reader") as client:
-            return await client.list(page_size=500)
-
-    found: dict[int, list[str]] = {}
-    for task in asyncio.run(read()).items:
-        if task.seed in seeds:
-            found.setdefault(task.seed, []).append(task.id)
-    return found
-
-
-def assert_store_whole(store: Path) -> None:
-    """Every object is complete (its name is its hash) and nothing half-written is left."""
-    for obj in (store / "objects").iterdir():
-        assert sha256_file(obj) == obj.name, f"partial or corrupt object {obj.name}"
-    assert list((store / "incoming").iterdir()) == []
+from storyfilm.render.store import Store
+from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 
 def start(story: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -153,7 +115,7 @@ def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark
 
 
 def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:
-    from storyfilm.render.store import StoreBusy
+    from storyfilm.errors import StoreBusy
 
     with Store(tmp_path) as first:
         first.claim()
@@ -169,7 +131,6 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     import asyncio
 
     from storyfilm import plan
-    from storyfilm import storyboard
     from storyfilm.ark.client import ArkClient
     from storyfilm.render.executor import fingerprint
 
@@ -177,8 +138,8 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     story.write_text(f"title: Seedless {random.random()}\n"
                      "defaults: {model: doubao-seedance-2-5-260628, resolution: 480p, duration: 4}\n"
                      "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
-    job = plan.jobs(plan.compile_plan(storyboard.load(story)))[0]
-    body = job.request(None)
+    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    body = job.request(None, data_url)
     assert "seed" not in body
     with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create
         store.create_intent(job.key(None, ark_server.base_url), job.id, job.key_material(None, ark_server.base_url),

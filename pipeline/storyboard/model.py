@@ -1,0 +1,111 @@
+"""PURE. The storyboard's values: a film is a title, shots, an edit and a soundtrack. Built and
+checked by `build`; read by the plan and by assembly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from storyfilm.seedance import models
+from storyfilm.seedance.media import Media
+
+YamlPath = tuple[str | int, ...]
+TransitionKind = Literal["cut", "crossfade", "fade_black"]
+TRANSITIONS: tuple[str, ...] = ("cut", "crossfade", "fade_black")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """How a shot is entered from the one before it. Crossfade and fade through black overlap the
+    two clips by `duration` seconds, so the film is that much shorter than the sum of its clips."""
+
+    kind: TransitionKind = "cut"
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class Soundtrack:
+    path: Path
+    volume_db: float = 0.0
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    loop: bool = True  # loop a short track to the film's length; else pad it with silence
+
+
+@dataclass(frozen=True)
+class Shot:
+    id: str
+    prompt: str  # with the storyboard's style appended
+    model: models.Model = field(repr=False)
+    model_id: str  # what requests name: the model id or an endpoint id
+    resolution: str
+    ratio: str  # as written: may be "adaptive"
+    duration: int  # seconds; -1: the model chooses
+    frames: int | None  # instead of duration (1.0 only)
+    fps: int
+    seed: int | None  # None when the model takes no seed
+    watermark: bool
+    camera_fixed: bool | None
+    generate_audio: bool | None
+    service_tier: str | None
+    execution_expires_after: int | None
+    first_frame: Media | None  # the shot's own starting image
+    last_frame: Media | None
+    references: tuple[Media, ...]
+    continues_from: str | None  # the shot whose last frame is this shot's first frame
+    take: int
+    caption: str | None
+    trim: tuple[float, float | None]
+    transition: Transition
+    line: int
+    where: dict[str, YamlPath] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def mode(self) -> str:
+        if self.references:
+            return models.REFERENCE_IMAGES if models.REFERENCE_IMAGES in self.model.modes else models.MULTIMODAL
+        if self.last_frame is not None:
+            return models.FIRST_LAST_FRAME
+        if self.first_frame is not None or self.continues_from is not None:
+            return models.FIRST_FRAME
+        return models.TEXT
+
+    @property
+    def seconds(self) -> float:
+        """The clip's length as planned (an upper bound when the model chooses)."""
+        if self.frames:
+            return (self.frames - 1) / models.FPS
+        return float(self.duration if self.duration > 0 else self.model.duration_range[1])
+
+
+@dataclass(frozen=True)
+class Assembly:
+    seamless_joins: bool = True
+    burn_captions: bool = False
+    loudness: float = -16.0
+
+
+@dataclass(frozen=True)
+class Storyboard:
+    path: Path
+    title: str
+    shots: tuple[Shot, ...]
+    output: Path | None = None
+    soundtrack: Soundtrack | None = None
+    assembly: Assembly = Assembly()
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def pinned_seed(title: str, shot_id: str, take: int = 1) -> int:
+    """The seed a shot gets when it names none: stable across runs, never -1; a new take is a new
+    seed, so a re-roll really renders something else."""
+    material = f"{title}\0{shot_id}" + (f"\0{take}" if take > 1 else "")
+    digest = hashlib.sha256(material.encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+

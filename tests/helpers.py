@@ -1,0 +1,158 @@
+"""Helpers the tests share: test media, the CLI in a subprocess, raw Ark requests, renders."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from storyfilm.mediaio import runner
+from storyfilm.localark.embedded import LocalServer
+from storyfilm.render.store import sha256_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_image(path: Path, width: int, height: int, *, color: str = "0x3366aa") -> Path:
+    """A test picture with structure (a gradient and a circle), made by ffmpeg."""
+    runner.run(["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={color}:c1=0xffcc66:seed=3:d=1",
+                "-vf", f"geq=r='if(lt(hypot(X-W/2,Y-H/2),H/4),220,r(X,Y))':g='g(X,Y)':b='b(X,Y)'",
+                "-frames:v", "1", "-y", str(path)], what="make a test image")
+    return path
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as a user runs it."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "storyfilm", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or REPO, timeout=300)
+
+
+# -- Ark helpers (issue 4) ----------------------------------------------------------------------
+
+TASKS = "/contents/generations/tasks"
+PRO = "doubao-seedance-1-0-pro-250528"
+
+
+def ark_http(server, method: str, path: str = "", *, key: str | None = "local-preview", **kw):
+    """One raw request to a LocalServer's tasks API over a real socket (no retries)."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"} if key is not None else {}
+    with httpx.Client(headers=headers, timeout=30) as http:
+        return http.request(method, server.base_url + TASKS + path, **kw)
+
+
+def wait_status(server, task_id: str, statuses: set[str], timeout: float = 30.0) -> dict:
+    """Poll a task over HTTP until its status is one of `statuses`; its JSON."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        body = ark_http(server, "GET", f"/{task_id}").json()
+        if body.get("status") in statuses or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def text_task(**params) -> dict:
+    """A small, cheap create body (1.0 pro, 480p, 2 s)."""
+    body = {"model": PRO, "content": [{"type": "text", "text": "A paper boat drifts on a pond."}],
+            "resolution": "480p", "duration": 2}
+    body.update(params)
+    return body
+
+
+def render_story(story: Path, server: LocalServer, **options):
+    """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`."""
+    import io
+
+    from storyfilm import film
+    from storyfilm.settings import Settings
+
+    log = io.StringIO()
+    options.setdefault("store", story.parent / ".storyfilm")
+    options.setdefault("output", story.parent / f"{story.stem}.mp4")
+    options.setdefault("poll_interval", 0.05)
+    outcome = film.run(story, Settings(), film.FilmOptions(base_url=server.base_url, **options), out=log)
+    outcome.log = log.getvalue()
+    return outcome
+
+
+def server_counts(server: LocalServer) -> dict[str, int]:
+    return dict(server.ark.stats)
+
+
+def counted(before: dict[str, int], server: LocalServer) -> dict[str, int]:
+    """Requests the server saw since `before`, by operation (zeros left out)."""
+    now = server.ark.stats
+    return {k: now[k] - before.get(k, 0) for k in now if now[k] - before.get(k, 0)}
+
+
+@contextlib.contextmanager
+def serve_process(*args: str, env: dict[str, str] | None = None):
+    """`python -m storyfilm serve` in its own process on a free port; yields its root URL."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "storyfilm", "serve", "--port", str(port), *args], cwd=REPO,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    root = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(root + "/_local/stats", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        yield root
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def chains_story(path: Path, title: str, chains: int, length: int) -> tuple[Path, list[str]]:
+    lines = [f"title: {title}\n",
+             'defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", duration: 2}\n',
+             "shots:\n"]
+    ids = []
+    for c in range(chains):
+        for s in range(length):
+            shot = f"c{c}s{s}"
+            ids.append(shot)
+            cut = ", cut: true" if s == 0 else ""
+            lines.append(f"  - {{id: {shot}, prompt: \"Chain {c}, shot {s}: a lantern moves.\"{cut}}}\n")
+    path.write_text("".join(lines))
+    return path, ids
+
+
+def tasks_by_seed(server, seeds: set[int]) -> dict[int, list[str]]:
+    """What the service holds for our seeds, read through its own list API (ark-api.md §9)."""
+    import asyncio
+
+    from storyfilm.ark.client import ArkClient
+
+    async def read():
+        async with ArkClient(server.base_url, "sk-test-reader") as client:
+            return await client.list(page_size=500)
+
+    found: dict[int, list[str]] = {}
+    for task in asyncio.run(read()).items:
+        if task.seed in seeds:
+            found.setdefault(task.seed, []).append(task.id)
+    return found
+
+
+def assert_store_whole(store: Path) -> None:
+    """Every object is complete (its name is its hash) and nothing half-written is left."""
+    for obj in (store / "objects").iterdir():
+        assert sha256_file(obj) == obj.name, f"partial or corrupt object {obj.name}"
+    assert list((store / "incoming").iterdir()) == []
