@@ -33,6 +33,7 @@ serve: $(READY)
 	$(PY) -m storyfilm serve --host $(HOST) --port $(PORT)
 
 test: $(READY)
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: $(READY)

@@ -8,12 +8,32 @@ material now with its last finished render names what changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 
 from storyfilm.plan.jobs import ShotJob
-from storyfilm.render.store import Entry, Store
+
+
+class Record(Protocol):
+    """What the journal remembers of one content key (render.store.Entry is one)."""
+
+    task_id: str | None
+    status: str
+    video_sha: str | None
+    frame_sha: str | None
+
+    def material_dict(self) -> dict[str, Any] | None: ...
+
+
+class History(Protocol):
+    """The journal and media store, as far as explaining needs them (render.store.Store is one)."""
+
+    def entry(self, key: str) -> Record | None: ...
+
+    def last_done(self, shot_id: str, *, backend: str | None = None) -> Record | None: ...
+
+    def has(self, sha: str | None) -> bool: ...
 
 CACHED, RESUME, RENDER = "cached", "resume", "render"
 
@@ -68,13 +88,13 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any], *, chained: bool) -
     return reasons
 
 
-def _previous(store: Store, shot_id: str, backend: str) -> Entry | None:
+def _previous(store: History, shot_id: str, backend: str) -> Record | None:
     """The last finished render of this shot on this backend (else on any)."""
     last = store.last_done(shot_id, backend=backend)
     return last if last is not None else store.last_done(shot_id)
 
 
-def status(graph: nx.DiGraph, store: Store, backend: str) -> dict[str, ShotStatus]:
+def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotStatus]:
     """Every shot of the plan (storyboard order): cached, resume or render, with reasons and cost."""
     result: dict[str, ShotStatus] = {}
     frames: dict[str, str | None] = {}  # shot → sha of its last frame, when it is known now
@@ -115,7 +135,3 @@ def status(graph: nx.DiGraph, store: Store, backend: str) -> dict[str, ShotStatu
 
 def _without_frame(mat: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if mat is None else {k: v for k, v in mat.items() if k != "first_frame"}
-
-
-def will_spend(statuses: dict[str, ShotStatus]) -> float:
-    return sum(s.cost for s in statuses.values())
