@@ -16,7 +16,7 @@ from pathlib import Path
 
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe, runner
 from storyfilm.mediaio import mp4box
 from storyfilm.assembly import review
 from storyfilm.assembly import timeline
@@ -47,7 +47,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
         segments = timeline.plan(clips, lengths, spec)
         sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
     else:
-        infos = runner.probe_many([Path(c.path) for c in clips])
+        infos = probe.probe_many([Path(c.path) for c in clips])
         for clip, info in zip(clips, infos):
             if not info.width or not info.frames:
                 raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
@@ -146,4 +146,4 @@ def _audible(sources: list[Source], spec: FilmSpec) -> bool:
     if spec.loudness is None:
         return True  # nothing to protect from a silent mix
     sounding = [s.path for s in sources if s.has_audio] + ([spec.soundtrack.path] if spec.soundtrack else [])
-    return any(peak > SILENCE_DB for peak in runner.peak_levels(sounding))
+    return any(peak > SILENCE_DB for peak in probe.peak_levels(sounding))
