@@ -12,7 +12,7 @@ from helpers import decoded_seconds, extract_frame, psnr
 from storyfilm.mediaio import probe, runner
 from storyfilm.mediaio.frames import extract_last_frame
 from storyfilm.mediaio import mp4box
-from storyfilm.assembly.assemble import (ClipIn, FilmSpec, Soundtrack, Transition, assemble)
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
 from storyfilm.errors import AssemblyError, FfmpegError
 
 W, H = 320, 180
@@ -271,7 +271,7 @@ def test_the_first_shots_own_motion_is_not_chain_drift(clips, tmp_path: Path) ->
 
 def test_trim_keeps_the_asked_frames(clips, tmp_path: Path) -> None:
     film = tmp_path / "trim.mp4"
-    report = assemble([ClipIn(clips["b"], "b", trim_in=0.25, trim_out=0.75)], FilmSpec(W, H, review=False), film)
+    report = assemble([ClipIn(clips["b"], "b", trim=Trim(0.25, 0.75))], FilmSpec(W, H, review=False), film)
     assert report.frames == probe.probe(film).frames == 12
     extract_frame(film, 0, tmp_path / "film0.png")
     extract_frame(clips["b"], 6, tmp_path / "src6.png")
@@ -363,8 +363,8 @@ def test_fast_path_falls_back_on_faststart_when_the_reserve_is_short(clips, tmp_
 @pytest.mark.parametrize("clip, message", [
     (ClipIn(Path("/nonexistent/x.mp4"), "ghost"), "shot 'ghost': clip /nonexistent/x.mp4 does not exist"),
     (None, "soundtrack /nonexistent/music.m4a does not exist"),
-    (ClipIn(Path("A"), "late", trim_in=0.5, trim_out=2.0), "shot 'late': trim out 2.0 s is past the clip's end (1.00 s)"),
-    (ClipIn(Path("A"), "early", trim_in=0.6, trim_out=0.4), "shot 'early': trim out 0.4 s must come after trim in 0.6 s"),
+    (ClipIn(Path("A"), "late", trim=Trim(0.5, 2.0)), "shot 'late': trim `out` (2) is past the end of the 1 s clip"),
+    (ClipIn(Path("A"), "early", trim=Trim(0.6, 0.4)), "shot 'early': trim `out` (0.4) must be after `in` (0.6)"),
     (ClipIn(Path("A"), "long", transition=Transition("crossfade", 1.5)),
      "shot 'long': a 1.5 s crossfade needs 36 frames but only 24 are free between it and shot 'first'"),
 ])
@@ -373,7 +373,7 @@ def test_bad_input_is_one_clear_error(clips, tmp_path: Path, clip: ClipIn, messa
     if clip is None:
         clip, spec = ClipIn(clips["a"], "a"), FilmSpec(W, H, soundtrack=Soundtrack(Path("/nonexistent/music.m4a")))
     elif clip.path == Path("A"):
-        clip = ClipIn(clips["a"], clip.shot_id, trim_in=clip.trim_in, trim_out=clip.trim_out,
+        clip = ClipIn(clips["a"], clip.shot_id, trim=clip.trim,
                       transition=clip.transition)
     with pytest.raises(AssemblyError) as err:
         assemble([ClipIn(clips["a"], "first"), clip], spec, tmp_path / "bad.mp4")

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from storyfilm import storyboard
 from storyfilm.assembly import captions
 from storyfilm.assembly import chapters
 from storyfilm.assembly import timeline
-from storyfilm.assembly.spec import ClipIn, FilmSpec, Soundtrack, Transition
+from storyfilm.assembly.spec import ClipIn, FilmSpec, Soundtrack, Transition, Trim
 from storyfilm.errors import AssemblyError
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
 
@@ -21,7 +22,7 @@ def clip(name: str, **kw) -> ClipIn:
 
 
 def test_overlaps_shorten_the_film_and_place_every_shot() -> None:
-    segs = timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+    segs = timeline.segments([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
                           clip("c", transition=Transition("fade_black", 0.25)), clip("d")], [48, 48, 24, 24], SPEC)
     assert [(s.film_start, s.frames, s.overlap) for s in segs] == [(0, 48, 0), (36, 48, 12), (78, 24, 6), (102, 24, 0)]
     assert timeline.film_frames(segs) == 48 + 48 + 24 + 24 - 12 - 6 == 126
@@ -29,22 +30,35 @@ def test_overlaps_shorten_the_film_and_place_every_shot() -> None:
 
 
 def test_repeated_frame_dropped_only_where_a_chained_clip_starts_on_it() -> None:
-    shots = [clip("a", chained=True), clip("b", chained=True), clip("c"), clip("d", chained=True, trim_in=0.5)]
-    segs = timeline.plan(shots, [25, 25, 25, 25], SPEC)
+    shots = [clip("a", chained=True), clip("b", chained=True), clip("c"), clip("d", chained=True, trim=Trim(0.5))]
+    segs = timeline.segments(shots, [25, 25, 25, 25], SPEC)
     # a: first shot, nothing to repeat; b: dropped; c: a cut keeps it; d: the trim already skips it
     assert [(s.start, s.frames, s.dropped_repeat) for s in segs] == [(0, 25, False), (1, 24, True), (0, 25, False),
                                                                        (12, 13, False)]
-    kept = timeline.plan(shots, [25, 25, 25, 25], FilmSpec(320, 180, drop_repeated_frame=False))
+    kept = timeline.segments(shots, [25, 25, 25, 25], FilmSpec(320, 180, drop_repeated_frame=False))
     assert [s.start for s in kept] == [0, 0, 0, 12]
 
 
 def test_trims_are_whole_frames_at_the_film_rate() -> None:
-    (seg,) = timeline.plan([clip("a", trim_in=0.26, trim_out=1.5)], [48], SPEC)
+    (seg,) = timeline.segments([clip("a", trim=Trim(0.26, 1.5))], [48], SPEC)
     assert (seg.start, seg.frames) == (6, 30)
 
 
+def test_a_clip_shorter_than_planned_fails_the_same_trim_rule() -> None:
+    """A model that chooses the duration may return less than the storyboard allowed for: the trim
+    passed at load against the longest clip, and fails here against the clip that came back."""
+    board = storyboard.parse("title: T\nshots:\n  - {id: a, model: doubao-seedance-1-5-pro-251215, duration: -1,"
+                             " prompt: A., trim: {in: 1, out: 9}}\n", Path("t.yaml"), resolve=None)
+    (shot,) = board.shots
+    assert shot.trim == Trim(1, 9) and shot.seconds == 12
+    with pytest.raises(AssemblyError) as err:
+        timeline.segments([clip("a", trim=shot.trim)], [5 * 24 + 1], SPEC)
+    assert str(err.value) == "shot 'a': trim `out` (9) is past the end of the 5.04 s clip"
+    assert str(err.value) == f"shot 'a': {shot.trim.fault(5 * 24 + 1, 24).message}"
+
+
 def test_captions_follow_their_shots() -> None:
-    segs = timeline.plan([clip("a", caption="First"), clip("b"),
+    segs = timeline.segments([clip("a", caption="First"), clip("b"),
                           clip("c", caption="Third", transition=Transition("crossfade", 1.0))], [48, 48, 48], SPEC)
     assert timeline.cues(segs, 24) == [(0.0, 2.0, "First"), (3.0, 5.0, "Third")]
 
@@ -61,11 +75,11 @@ def test_chapter_titles_are_escaped() -> None:
 
 @pytest.mark.parametrize("make, message", [
     (lambda: FilmSpec(321, 180), "film size 321x180 must be positive and even (yuv420p)"),
-    (lambda: timeline.plan([], [], SPEC), "no clips to assemble"),
-    (lambda: timeline.plan([clip("a", trim_in=2.0)], [48], SPEC), "shot 'a': trim in 2.0 s is outside the clip (2.00 s)"),
-    (lambda: timeline.plan([clip("a"), clip("b", chained=True)], [24, 1], SPEC),
+    (lambda: timeline.segments([], [], SPEC), "no clips to assemble"),
+    (lambda: timeline.segments([clip("a", trim=Trim(2.0))], [48], SPEC), "shot 'a': trim `in` (2) is not before the end of the 2 s clip"),
+    (lambda: timeline.segments([clip("a"), clip("b", chained=True)], [24, 1], SPEC),
      "shot 'b': nothing left after dropping its repeated first frame"),
-    (lambda: timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+    (lambda: timeline.segments([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
                             clip("c", transition=Transition("crossfade", 0.5))], [48, 20, 48], SPEC),
      "shot 'c': a 0.5 s crossfade needs 12 frames but only 8 are free between it and shot 'b'"),
 ])
@@ -91,8 +105,8 @@ def test_copy_join_argv() -> None:
 
 
 def test_encode_argv_pads_trims_fades_and_mixes() -> None:
-    shots = [clip("a"), clip("b", trim_in=0.25, transition=Transition("crossfade", 0.5))]
-    segs = timeline.plan(shots, [48, 48], FilmSpec(320, 180))
+    shots = [clip("a"), clip("b", trim=Trim(0.25), transition=Transition("crossfade", 0.5))]
+    segs = timeline.segments(shots, [48, 48], FilmSpec(320, 180))
     spec = FilmSpec(320, 180, soundtrack=Soundtrack(Path("/m.m4a"), volume_db=-6, fade_out=1.0, loop=True))
     args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 30.0, False)],
                        spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
