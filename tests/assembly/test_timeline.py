@@ -99,7 +99,9 @@ def test_copy_join_argv() -> None:
                     "-map_metadata", "2", "-map_chapters", "2", "/o/.f.partial.mp4", "-y"]
     assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
     reserved = copy_args(Path("/w/clips.txt"), Path("/o/f.mp4"), Extras(), moov_size=70_000)
-    assert "-movflags" not in reserved and reserved[reserved.index("-moov_size") + 1] == "70000"
+    assert reserved == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", "-map", "0:v:0", "-map", "0:a:0",
+                        "-c", "copy", "-moov_size", "70000", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                        "-flags:a", "+bitexact", "-map_metadata", "-1", "/o/f.mp4", "-y"]
     # 40 s: 960 frames and 1875 AAC packets, plus a packet a second of margin for partial packets
     assert moov_reserve(960, 24, 0) == 65_536 + 48 * (960 + 1875 + 40 + 1)
 
@@ -126,3 +128,43 @@ def test_encode_argv_pads_trims_fades_and_mixes() -> None:
     for fixed in (["-threads", "2"], ["-fflags", "+bitexact"], ["-movflags", "+faststart"], ["-frames:v", "78"]):
         at = args.index(fixed[0])
         assert args[at:at + 2] == fixed
+
+
+def test_encode_argv_of_a_chained_fade_through_black() -> None:
+    """The whole command for two clips at the film's size and rate: b's repeated first frame is
+    dropped, the fade through black overlaps 6 frames, the sound is left as it is (loudness None)."""
+    spec = FilmSpec(320, 180, loudness=None)
+    segs = timeline.segments([clip("a"), clip("b", chained=True, transition=Transition("fade_black", 0.25))],
+                             [24, 24], spec)
+    args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 24.0, True)],
+                       spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
+    conform = "aresample=48000[{}];[{}]aformat=channel_layouts=stereo:sample_fmts=fltp:sample_rates=48000[{}]"
+
+    def picture(i: int, first: int, n: int) -> list[str]:
+        return [f"[{i}:v]trim=end_frame=24:start_frame={first}[s{n}]", f"[s{n}]settb=1/24[s{n + 1}]",
+                f"[s{n + 1}]setpts=N[s{n + 2}]", f"[s{n + 2}]scale=trunc(iw*sar/2)*2:ih:flags=bicubic[s{n + 3}]",
+                f"[s{n + 3}]setsar=1[s{n + 4}]",
+                f"[s{n + 4}]scale=320:180:flags=bicubic:force_original_aspect_ratio=decrease[s{n + 5}]",
+                f"[s{n + 5}]pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black[s{n + 6}]", f"[s{n + 6}]setsar=1[s{n + 7}]",
+                f"[s{n + 7}]format=yuv420p[s{n + 8}]"]
+
+    def fit(into: str, n: int, samples: int) -> list[str]:  # conform, pad or cut to `samples`
+        return [f"{into}{conform.format(f's{n}', f's{n}', f's{n + 1}')}", f"[s{n + 1}]apad[s{n + 2}]",
+                f"[s{n + 2}]atrim=end_sample={samples}[s{n + 3}]", f"[s{n + 3}]asetpts=PTS-STARTPTS[s{n + 4}]"]
+
+    graph = [*picture(0, 0, 0), *picture(1, 1, 9),
+             "[s8][s17]xfade=duration=0.250000:offset=0.750000:transition=fadeblack[s18]",
+             f"[0:a]{conform.format('s19', 's19', 's20')}", "[s20]asetpts=PTS-STARTPTS[s21]",
+             *fit("[s21]", 22, 48000),
+             f"[1:a]{conform.format('s27', 's27', 's28')}", "[s28]asetpts=PTS-STARTPTS[s29]",
+             "[s29]atrim=start_sample=2000[s30]", "[s30]asetpts=PTS-STARTPTS[s31]", *fit("[s31]", 32, 46000),
+             "[s26][s36]acrossfade=c1=tri:c2=tri:ns=12000[s37]", *fit("[s37]", 38, 82000)]
+    assert args == [
+        "-filter_complex_threads", "2", "-thread_queue_size", "64", "-i", "/clips/a.mp4",
+        "-thread_queue_size", "65", "-i", "/clips/b.mp4", "-f", "ffmetadata", "-i", "/w/ch.txt",
+        "-filter_complex", ";".join(graph), "-map", "[s18]", "-map", "[s42]",
+        "-ac", "2", "-ar", "48000", "-b:a", "192k", "-c:a", "aac", "-c:v", "libx264", "-crf", "18",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact", "-flags:v", "+bitexact", "-frames:v", "41",
+        "-movflags", "+faststart", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "24", "-threads", "2",
+        "-x264-params", "keyint=48:min-keyint=24:scenecut=0", "-map_metadata", "2", "-map_chapters", "2",
+        "/o/f.mp4", "-y"]
