@@ -19,7 +19,7 @@ import networkx as nx
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
 from storyfilm.plan import explain
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.render import lockfile
 from storyfilm import plan
 from storyfilm.render import progress
@@ -197,7 +197,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
 
 
 def summary(run_: FilmRun, out: IO[str]) -> None:
-    info = runner.probe(run_.output, count_frames=False)
+    info = probe.probe(run_.output, count_frames=False)
     shots = len(run_.results)
     print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {shots} shots"
           + (f"  preview: nothing spent (on Seedance {run_.spent:.2f} CNY)" if run_.preview

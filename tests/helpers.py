@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,31 @@ def assert_store_whole(store: Path) -> None:
     for obj in (store / "objects").iterdir():
         assert sha256_file(obj) == obj.name, f"partial or corrupt object {obj.name}"
     assert list((store / "incoming").iterdir()) == []
+
+
+# -- frames and sound measured in tests (issue 10: out of the product) ---------------------------
+
+def extract_frame(video: Path, index: int, png: Path) -> Path:
+    """Decode frame number `index` (0-based) of a video to PNG."""
+    runner.run(["-i", str(video), "-map", "0:v:0", "-vf", f"select=eq(n\\,{index})", "-fps_mode", "passthrough",
+                "-frames:v", "1", "-y", str(png)], what=f"extract frame {index}")
+    return png
+
+
+def psnr(a: Path, b: Path) -> float:
+    """Peak signal-to-noise ratio (dB, average over planes) of two same-size images; inf when identical."""
+    proc = runner.run(["-i", str(a), "-i", str(b), "-filter_complex",
+                       "[0:v]format=yuv444p[a];[1:v]format=yuv444p[b];[a][b]psnr", "-f", "null", "-"],
+                      what="compare two frames")
+    m = re.search(r"PSNR .*?average:(inf|[\d.]+)", proc.stderr.decode(errors="replace"))
+    assert m, f"no PSNR figure comparing {a} and {b}"
+    return float(m[1])
+
+
+def decoded_seconds(path: Path, stream: str = "a") -> float:
+    """How long a file's first audio ("a") or video ("v") stream plays once decoded."""
+    proc = runner.run(["-i", str(path), "-map", f"0:{stream}:0", "-f", "null", "-"], what=f"decode {path.name}")
+    times = re.findall(r"time=(\d+):(\d+):(\d+(?:\.\d+)?)", proc.stderr.decode(errors="replace"))
+    assert times, f"no {stream} stream decoded from {path}"
+    h, m, s = times[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)

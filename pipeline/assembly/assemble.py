@@ -3,9 +3,9 @@
 
     assemble(clips, spec, out) -> FilmReport
 
-The types live in pipeline/filmspec.py, the frame arithmetic in timeline.py, the ffmpeg commands
-in joingraph.py (sound: soundtrack.py; text tracks: captions.py, chapters.py), the sheets and
-seam scores in review.py.
+The types live in spec.py, the frame arithmetic in timeline.py, the ffmpeg commands in
+ffmpeg_graph.py (sound: sound.py; text tracks: captions.py, chapters.py), the sheets and seam
+scores in review.py.
 """
 
 from __future__ import annotations
@@ -16,23 +16,37 @@ from pathlib import Path
 
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe, runner
 from storyfilm.mediaio import mp4box
 from storyfilm.assembly import review
 from storyfilm.assembly import timeline
 from storyfilm.errors import FfmpegError
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
-                               Transition)
+                                     Transition, Trim)
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+from storyfilm.assembly.timeline import Segment
 
 SILENCE_DB = -90.0
 
-__all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition",
+__all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack", "Transition", "Trim",
            "AssemblyError"]
 
 
 def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
     """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it."""
+    _check_files(clips, spec)
+    segments, sources, fast = _lay_out(clips, spec)
+    chapters, cues = timeline.chapters(segments, spec.fps), timeline.cues(segments, spec.fps)
+    normalised = _make_film(segments, sources, spec, out, fast=fast, chapters=chapters, cues=cues)
+    frames = timeline.film_frames(segments)
+    report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast,
+                        srt=out.with_suffix(".srt") if cues else None, chapters=chapters,
+                        loudness_normalised=normalised)
+    _review(report, segments, sources, spec)
+    return report
+
+
+def _check_files(clips: list[ClipIn], spec: FilmSpec) -> None:
     if not clips:
         raise AssemblyError("no clips to assemble")
     for clip in clips:
@@ -40,75 +54,96 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
             raise AssemblyError(f"shot {clip.shot_id!r}: clip {clip.path} does not exist")
     if spec.soundtrack and not Path(spec.soundtrack.path).is_file():
         raise AssemblyError(f"soundtrack {spec.soundtrack.path} does not exist")
-    lengths = copyable_lengths(clips, spec)
-    fast = lengths is not None
-    normalised = False  # the stream copy keeps the clips' own sound as it is
-    if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
-        segments = timeline.plan(clips, lengths, spec)
-        sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
-    else:
-        infos = runner.probe_many([Path(c.path) for c in clips])
-        for clip, info in zip(clips, infos):
-            if not info.width or not info.frames:
-                raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
-        lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
-        segments = timeline.plan(clips, lengths, spec)
-        sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
-    chapters = timeline.chapters(segments, spec.fps)
-    cues = timeline.cues(segments, spec.fps)
-    warnings = [] if clips[0].transition.kind == "cut" else [
-        f"shot {clips[0].shot_id!r}: the first shot has no shot before it to {clips[0].transition.kind} from"]
 
+
+def _lay_out(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[Segment], list[Source], bool]:
+    """The film's segments, its sources, and whether a stream copy can join them."""
+    lengths = copyable_lengths(clips, spec)
+    if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
+        sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
+        return timeline.segments(clips, lengths, spec), sources, True
+    infos = probe.probe_many([Path(c.path) for c in clips])
+    for clip, info in zip(clips, infos):
+        if not info.width or not info.frames:
+            raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
+    lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
+    sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
+    return timeline.segments(clips, lengths, spec), sources, False
+
+
+def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *, fast: bool,
+               chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]]) -> bool:
+    """Write the film to `out` and its captions beside it; True when its loudness was normalised."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
-    srt_out = out.with_suffix(".srt") if cues else None
     with tempfile.TemporaryDirectory(prefix="storyfilm-assemble-") as tmp:
         work = Path(tmp)
-        extras = Extras(chapters=work / "chapters.txt", srt=work / "captions.srt" if cues else None)
-        extras.chapters.write_text(chapter_file.ffmetadata(chapters), encoding="utf-8")
-        if extras.srt:
-            extras.srt.write_text(captions.srt(cues), encoding="utf-8")
+        extras = _side_files(work, chapters, cues)
         if fast:
-            clip_list = work / "clips.txt"
-            clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
-            reserve = moov_reserve(timeline.film_frames(segments), spec.fps, len(cues))
-            attempts = [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
+            attempts = _copy_commands(segments, sources, spec, extras, partial, work, len(cues))
+            normalised = False  # the stream copy keeps the clips' own sound as it is
         else:
             audible = _audible(sources, spec)
             normalised = audible and spec.loudness is not None
             attempts = [encode_args(segments, sources, spec, partial, extras, audible=audible)]
-        try:
-            for n, args in enumerate(attempts, 1):
-                try:
-                    runner.run(args, what="assemble the film")
-                    break
-                except FfmpegError:
-                    if n == len(attempts):  # a reserved moov too small falls back on +faststart
-                        raise
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        _run_first_that_works(attempts, partial)
         os.replace(partial, out)
-        if extras.srt and srt_out:
+        srt_out = out.with_suffix(".srt")
+        if extras.srt:
             srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
         else:
-            out.with_suffix(".srt").unlink(missing_ok=True)  # an earlier cut's captions
+            srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+    return normalised
 
-    frames = timeline.film_frames(segments)
-    report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast, srt=srt_out,
-                        chapters=chapters, warnings=warnings, loudness_normalised=normalised)
-    if spec.review:
-        try:
-            result = review.review(segments, sources, spec, out)
-        except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
-            report.warnings.append(f"review sheets not written: {exc}")
-            return report
-        report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
-        report.warnings += result.warnings
-    else:
+
+def _side_files(work: Path, chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]]) -> Extras:
+    """The chapters (FFMETADATA) and, when any shot has a caption, the SRT the muxer reads."""
+    extras = Extras(chapters=work / "chapters.txt", srt=work / "captions.srt" if cues else None)
+    extras.chapters.write_text(chapter_file.ffmetadata(chapters), encoding="utf-8")
+    if extras.srt:
+        extras.srt.write_text(captions.srt(cues), encoding="utf-8")
+    return extras
+
+
+def _copy_commands(segments: list[Segment], sources: list[Source], spec: FilmSpec, extras: Extras, partial: Path,
+                   work: Path, cues: int) -> list[list[str]]:
+    """The stream-copy join with its index in reserved space, then with +faststart should the
+    reserve prove too small."""
+    clip_list = work / "clips.txt"
+    clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
+    reserve = moov_reserve(timeline.film_frames(segments), spec.fps, cues)
+    return [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
+
+
+def _run_first_that_works(attempts: list[list[str]], partial: Path) -> None:
+    """Run the commands in turn until one succeeds; the last one's failure is raised, and the
+    partial film removed."""
+    try:
+        for n, args in enumerate(attempts, 1):
+            try:
+                runner.run(args, what="assemble the film")
+                return
+            except FfmpegError:
+                if n == len(attempts):
+                    raise
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec) -> None:
+    """Score the joins and write the sheets into the report; a join is only listed when review is off."""
+    if not spec.review:
         report.seams = [Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, None)
                         for a, b in zip(segments, segments[1:])]
-    return report
+        return
+    try:
+        result = review.review(segments, sources, spec, report.path)
+    except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
+        report.warnings.append(f"review sheets not written: {exc}")
+        return
+    report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
+    report.warnings += result.warnings
 
 
 def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
@@ -119,7 +154,7 @@ def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
     if spec.soundtrack or spec.burn_captions:
         return None
     for i, clip in enumerate(clips):
-        if clip.trim_in or clip.trim_out is not None or (i and clip.transition.kind != "cut"):
+        if clip.trim != Trim() or (i and clip.transition.kind != "cut"):
             return None
         if i and clip.chained and spec.drop_repeated_frame:
             return None
@@ -146,4 +181,4 @@ def _audible(sources: list[Source], spec: FilmSpec) -> bool:
     if spec.loudness is None:
         return True  # nothing to protect from a silent mix
     sounding = [s.path for s in sources if s.has_audio] + ([spec.soundtrack.path] if spec.soundtrack else [])
-    return any(peak > SILENCE_DB for peak in runner.peak_levels(sounding))
+    return any(peak > SILENCE_DB for peak in probe.peak_levels(sounding))

@@ -24,7 +24,7 @@ def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
         if shot.id in videos:
             out.append(ClipIn(path=videos[shot.id], shot_id=shot.id,
                               chained=previous is not None and shot.continues_from == previous,
-                              trim_in=shot.trim[0], trim_out=shot.trim[1],
+                              trim=shot.trim,
                               transition=shot.transition if out else Transition(), caption=shot.caption))
         previous = shot.id if shot.id in videos else None
     return out

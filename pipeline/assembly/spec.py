@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storyfilm.errors import AssemblyError
-from storyfilm.storyboard.model import Soundtrack, Transition
+from storyfilm.storyboard.model import Soundtrack, Transition, Trim
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,7 @@ class ClipIn:
     path: Path
     shot_id: str
     chained: bool = False
-    trim_in: float = 0.0
-    trim_out: float | None = None  # seconds from the clip's start; None = to its end
+    trim: Trim = Trim()
     transition: Transition = Transition()
     caption: str | None = None
 

@@ -37,42 +37,46 @@ def source_frames(frames: int | None, duration: float, clip_fps: float | None, f
     return max(1, round(duration * fps))
 
 
-def plan(clips: list[ClipIn], lengths: list[int], spec: FilmSpec) -> list[Segment]:
-    """The segments of the film; `lengths` are the clips' frame counts at the film's fps."""
+def segments(clips: list[ClipIn], lengths: list[int], spec: FilmSpec) -> list[Segment]:
+    """The segments of the film; `lengths` are the clips' frame counts at the film's fps. The
+    first clip's transition has nothing to enter from and is not used."""
     if not clips:
         raise AssemblyError("no clips to assemble")
-    fps = spec.fps
-    segments: list[Segment] = []
+    laid: list[Segment] = []
     for i, (clip, length) in enumerate(zip(clips, lengths, strict=True)):
-        name = f"shot {clip.shot_id!r}"
-        start = round(clip.trim_in * fps)
-        end = length if clip.trim_out is None else round(clip.trim_out * fps)
-        if clip.trim_in < 0 or start >= length:
-            raise AssemblyError(f"{name}: trim in {clip.trim_in} s is outside the clip ({length / fps:.2f} s)")
-        if end <= start:
-            raise AssemblyError(f"{name}: trim out {clip.trim_out} s must come after trim in {clip.trim_in} s")
-        if end > length:
-            raise AssemblyError(f"{name}: trim out {clip.trim_out} s is past the clip's end ({length / fps:.2f} s)")
-        dropped = i > 0 and clip.chained and spec.drop_repeated_frame and start == 0
-        if dropped:
-            start = 1
-        frames = end - start
-        if frames < 1:
-            raise AssemblyError(f"{name}: nothing left after dropping its repeated first frame")
-        overlap = 0
-        film_start = 0
-        if i > 0:
-            prev = segments[-1]
-            if clip.transition.kind != "cut":
-                overlap = max(1, round(clip.transition.duration * fps))
-                room = min(prev.frames - prev.overlap, frames)
-                if overlap > room:
-                    raise AssemblyError(
-                        f"{name}: a {clip.transition.duration} s {clip.transition.kind} needs {overlap} frames "
-                        f"but only {room} are free between it and shot {prev.clip.shot_id!r}")
-            film_start = prev.film_end - overlap
-        segments.append(Segment(i, clip, length, start, frames, overlap, film_start, dropped))
-    return segments
+        start, frames, dropped = _kept_frames(clip, length, spec, first=i == 0)
+        overlap = _overlap(clip, laid[-1], frames, spec.fps) if laid else 0
+        film_start = laid[-1].film_end - overlap if laid else 0
+        laid.append(Segment(i, clip, length, start, frames, overlap, film_start, dropped))
+    return laid
+
+
+def _kept_frames(clip: ClipIn, length: int, spec: FilmSpec, *, first: bool) -> tuple[int, int, bool]:
+    """(first kept frame, frames kept, repeated first frame dropped) of a clip `length` frames long."""
+    fault = clip.trim.fault(length, spec.fps)
+    if fault is not None:
+        raise AssemblyError(f"shot {clip.shot_id!r}: {fault.message}")
+    start, end = clip.trim.span(length, spec.fps)
+    dropped = not first and clip.chained and spec.drop_repeated_frame and start == 0
+    if dropped:
+        start = 1
+    if end - start < 1:
+        raise AssemblyError(f"shot {clip.shot_id!r}: nothing left after dropping its repeated first frame")
+    return start, end - start, dropped
+
+
+def _overlap(clip: ClipIn, prev: Segment, frames: int, fps: int) -> int:
+    """Frames the clip shares with the segment before: its transition's length, which must fit in
+    the frames of both that no other transition uses."""
+    if clip.transition.kind == "cut":
+        return 0
+    overlap = max(1, round(clip.transition.duration * fps))
+    room = min(prev.frames - prev.overlap, frames)
+    if overlap > room:
+        raise AssemblyError(
+            f"shot {clip.shot_id!r}: a {clip.transition.duration:g} s {clip.transition.kind} needs {overlap} frames "
+            f"but only {room} are free between it and shot {prev.clip.shot_id!r}")
+    return overlap
 
 
 def film_frames(segments: list[Segment]) -> int:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import ffmpeg as ff
 
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import frames, runner
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
             outputs.append(ff.output(clean, str(last_frame), update=1, **{"fps_mode": "passthrough"}))
         runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="render a preview clip")
     if last_frame is not None and clean is None:
-        runner.extract_last_frame(video, last_frame)
+        frames.extract_last_frame(video, last_frame)
 
 
 def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int, int]):

@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 
-from storyfilm.mediaio import images, inputs, runner
+from storyfilm.mediaio import frames, images, inputs, probe, runner
 from storyfilm.seedance.media import IMAGE_SIDE
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
@@ -301,7 +301,7 @@ class Executor:
                         raise
                     raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
                 try:
-                    info = await asyncio.to_thread(runner.probe, video, count_frames=False)
+                    info = await asyncio.to_thread(probe.probe, video, count_frames=False)
                     if info.width:
                         break
                 except FfmpegError:
@@ -310,7 +310,7 @@ class Executor:
                     raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
             if frame_sha is None:
                 # no last frame from the service (or not an image): take the exact one from the video
-                await asyncio.to_thread(runner.extract_last_frame, video, frame)
+                await asyncio.to_thread(frames.extract_last_frame, video, frame)
                 frame_sha = await asyncio.to_thread(self.store.put, frame)
                 frame_ready(self.store.path(frame_sha), frame_sha)
             return await asyncio.to_thread(self.store.put, video), frame_sha

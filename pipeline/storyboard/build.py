@@ -15,7 +15,8 @@ from storyfilm.errors import MediaProblem, Problem, StoryboardError, YamlSyntaxE
 from storyfilm.seedance import models
 from storyfilm.seedance.media import Media
 from storyfilm.storyboard import capabilities, schema, yaml_source
-from storyfilm.storyboard.model import Assembly, Shot, Soundtrack, Storyboard, Transition, YamlPath, pinned_seed
+from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, Transition, Trim, YamlPath,
+                                        pinned_seed)
 
 DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
 DEFAULT_FADE = 0.5
@@ -166,7 +167,7 @@ class _Builder:
             generate_audio=param("generate_audio", True if model.generates_audio else None),
             service_tier=param("service_tier"), execution_expires_after=param("execution_expires_after"),
             first_frame=first, last_frame=last, references=refs, continues_from=continues,
-            take=raw.get("take", 1), caption=raw.get("caption"), trim=(trim.get("in", 0.0), trim.get("out")),
+            take=raw.get("take", 1), caption=raw.get("caption"), trim=Trim(trim.get("in", 0.0), trim.get("out")),
             transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=where)
 
     def continuity(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> str | None:
@@ -203,11 +204,9 @@ class _Builder:
     def check_transitions(self, shots: list[Shot]) -> None:
         for before, shot in zip([None, *shots], shots):
             at = shot.where["shot"]
-            start, end = shot.trim
-            if end is not None and end <= start:
-                self.fault(at + ("trim",), f"trim `out` ({end}) must be after `in` ({start})")
-            elif end is not None and end > shot.seconds:
-                self.fault(at + ("trim", "out"), f"trim `out` ({end}) is past the end of the {shot.seconds:g} s shot")
+            trim = shot.trim.fault(round(shot.seconds * models.FPS), models.FPS)  # the clip as planned
+            if trim is not None:
+                self.fault(at + ("trim",) + ((trim.key,) if trim.key else ()), trim.message)
             if shot.transition.kind == "cut":
                 continue
             if before is None:
@@ -227,8 +226,7 @@ def _label(where: YamlPath) -> str:
 
 
 def _kept(shot: Shot) -> float:
-    start, end = shot.trim
-    return (end if end is not None else shot.seconds) - start
+    return shot.trim.kept(shot.seconds)
 
 
 def _transition(raw: str | dict[str, Any]) -> Transition:

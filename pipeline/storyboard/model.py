@@ -26,6 +26,50 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class TrimFault:
+    """What is wrong with a trim; `key` is the trim's field at fault (None: the pair)."""
+
+    key: Literal["in", "out"] | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Trim:
+    """The part of its clip a shot keeps: from `start` to `end` seconds of the clip (None: to its
+    end), cut on whole frames. The one trim rule: checked against the planned length when the
+    storyboard loads, and against the clip's real length when the film is assembled (a model that
+    chooses the duration may return a clip shorter than planned)."""
+
+    start: float = 0.0
+    end: float | None = None
+
+    def span(self, length: int, fps: int) -> tuple[int, int]:
+        """The frames kept, [first, end), of a clip `length` frames long at `fps`."""
+        return round(self.start * fps), length if self.end is None else round(self.end * fps)
+
+    def fault(self, length: int, fps: int) -> TrimFault | None:
+        """Why this trim cannot cut a clip `length` frames long at `fps`; None when it can."""
+        first, end = self.span(length, fps)
+        clip = f"the {round(length / fps, 2):g} s clip"
+        if self.start < 0:
+            return TrimFault("in", f"trim `in` ({self.start:g}) must not be negative")
+        if self.end is not None and self.end <= self.start:
+            return TrimFault(None, f"trim `out` ({self.end:g}) must be after `in` ({self.start:g})")
+        if first >= length:
+            return TrimFault("in", f"trim `in` ({self.start:g}) is not before the end of {clip}")
+        if end > length:
+            return TrimFault("out", f"trim `out` ({self.end:g}) is past the end of {clip}")
+        if end <= first:
+            return TrimFault(None, f"trim `out` ({self.end:g}) must be at least a frame (1/{fps} s) after "
+                                   f"`in` ({self.start:g})")
+        return None
+
+    def kept(self, seconds: float) -> float:
+        """Seconds kept of a clip `seconds` long."""
+        return (seconds if self.end is None else self.end) - self.start
+
+
+@dataclass(frozen=True)
 class Soundtrack:
     path: Path
     volume_db: float = 0.0
@@ -57,7 +101,7 @@ class Shot:
     continues_from: str | None  # the shot whose last frame is this shot's first frame
     take: int
     caption: str | None
-    trim: tuple[float, float | None]
+    trim: Trim
     transition: Transition
     line: int
     where: dict[str, YamlPath] = field(default_factory=dict, repr=False, compare=False)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from storyfilm.mediaio import runner
+from helpers import decoded_seconds, extract_frame, psnr
+from storyfilm.mediaio import probe, runner
+from storyfilm.mediaio.frames import extract_last_frame
 from storyfilm.mediaio import mp4box
-from storyfilm.assembly.assemble import (ClipIn, FilmSpec, Soundtrack, Transition, assemble)
-from storyfilm.errors import AssemblyError
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
+from storyfilm.errors import AssemblyError, FfmpegError
 
 W, H = 320, 180
 
@@ -34,7 +36,7 @@ def _clip(path: Path, video: str, *, audio: str | None = None, frames: int = 24,
 def _chained(path: Path, previous: Path, *, vf: str, frames: int = 24) -> Path:
     """A clip whose first frame is exactly `previous`'s last frame, changing from frame 1 on."""
     still = path.with_suffix(".start.png")
-    runner.extract_last_frame(previous, still)
+    extract_last_frame(previous, still)
     runner.run(["-loop", "1", "-framerate", "24", "-i", str(still), "-vf", f"{vf},format=yuv420p",
                 "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12", "-threads", "1",
                 "-y", str(path)], what="make a chained test clip")
@@ -80,9 +82,9 @@ def luma(film: Path, frame: int, crop: str = "iw:ih:0:0") -> float:
 
 
 def frame_psnr(film: Path, a: int, b: int, tmp: Path) -> float:
-    runner.extract_frame(film, a, tmp / f"f{a}.png")
-    runner.extract_frame(film, b, tmp / f"f{b}.png")
-    return runner.psnr(tmp / f"f{a}.png", tmp / f"f{b}.png")
+    extract_frame(film, a, tmp / f"f{a}.png")
+    extract_frame(film, b, tmp / f"f{b}.png")
+    return psnr(tmp / f"f{a}.png", tmp / f"f{b}.png")
 
 
 def region_psnr(a: Path, b: Path, crop: str) -> float:
@@ -123,11 +125,11 @@ def test_mixed_clips_join_padded_with_sound_throughout(clips, tmp_path: Path) ->
     film = tmp_path / "mixed.mp4"
     report = assemble([ClipIn(clips["tone"], "tone"), ClipIn(clips["square"], "square"),
                        ClipIn(clips["tone"], "tone2")], FilmSpec(W, H, review=False), film)
-    info = runner.probe(film)
+    info = probe.probe(film)
     assert (info.width, info.height, info.fps, info.pix_fmt) == (W, H, 24.0, "yuv420p")
     assert info.frames == report.frames == 72  # the 30 fps square second becomes 24 frames
     assert (info.audio_codec, info.audio_rate, info.audio_channels) == ("aac", 48_000, 2)
-    assert abs(runner.decoded_seconds(film, "a") - 3.0) < 0.05
+    assert abs(decoded_seconds(film, "a") - 3.0) < 0.05
     # the tone plays in shots 1 and 3, the silent clip got silence, in the right places
     assert mean_volume(film, 0.1, 0.8) > -30
     assert mean_volume(film, 1.15, 0.7) < -80
@@ -151,9 +153,9 @@ def test_crossfade_and_fade_through_black_overlap(clips, tmp_path: Path) -> None
                        ClipIn(clips["other"], "two", transition=Transition("crossfade", 0.5)),
                        ClipIn(clips["tone"], "three", transition=Transition("fade_black", 0.25))],
                       FilmSpec(W, H, review=False), film)
-    assert report.frames == 72 - 12 - 6 == runner.probe(film).frames
+    assert report.frames == 72 - 12 - 6 == probe.probe(film).frames
     assert report.duration == pytest.approx(2.25)
-    assert abs(runner.decoded_seconds(film, "a") - 2.25) < 0.05
+    assert abs(decoded_seconds(film, "a") - 2.25) < 0.05
     assert [(t, round(s, 3)) for t, s, _ in report.chapters] == [("one", 0.0), ("two", 0.5), ("three", 1.25)]
     # the fade through black (film frames 30-35) passes through black
     assert luma(film, 26) > 60 and min(luma(film, 31), luma(film, 32)) < 25 and luma(film, 36) > 60
@@ -163,13 +165,13 @@ def test_chained_join_drops_repeated_frame_and_scores_seams(clips, tmp_path: Pat
     chain = [ClipIn(clips["a"], "a"), ClipIn(clips["b"], "b", chained=True), ClipIn(clips["other"], "c")]
     film = tmp_path / "chain.mp4"
     report = assemble(chain, FilmSpec(W, H), film)
-    assert runner.probe(film).frames == report.frames == 71  # b's repeat of a's last frame is gone
+    assert probe.probe(film).frames == report.frames == 71  # b's repeat of a's last frame is gone
     # no freeze at the chained join: film frame 24 is b's frame 1 (the box), not a copy of frame 23
     assert frame_psnr(film, 23, 24, tmp_path) < 32
 
     kept = tmp_path / "kept.mp4"
     assemble(chain, FilmSpec(W, H, drop_repeated_frame=False, review=False), kept)
-    assert runner.probe(kept).frames == 72
+    assert probe.probe(kept).frames == 72
     assert frame_psnr(kept, 23, 24, tmp_path) > 40  # the one-frame freeze the default avoids
 
     seams = {(s.from_shot, s.to_shot): s for s in report.seams}
@@ -211,7 +213,7 @@ def test_local_backend_chain_scores_high_and_cut_low(tmp_path: Path, ark_server)
     three, _ = _local_render(ark_server, tmp_path, "three", 9)
     report = assemble([ClipIn(one, "one"), ClipIn(two, "two", chained=True), ClipIn(three, "three")],
                       FilmSpec(864, 480), tmp_path / "local.mp4")
-    assert report.frames == runner.probe(report.path).frames == 29 + 28 + 29
+    assert report.frames == probe.probe(report.path).frames == 29 + 28 + 29
     chained, cut = report.seams
     assert chained.chained and chained.score > 0.95 and chained.psnr > 40
     assert not cut.chained and cut.psnr < 20  # two smooth gradients: SSIM alone would say 0.9
@@ -222,7 +224,7 @@ def test_local_backend_chain_scores_high_and_cut_low(tmp_path: Path, ark_server)
 
 def test_mp4_boxes_agree_with_ffmpeg(clips) -> None:
     for name in ("tone", "square", "a", "b"):
-        boxes, probed = mp4box.describe(clips[name]), runner.probe(clips[name])
+        boxes, probed = mp4box.describe(clips[name]), probe.probe(clips[name])
         video = boxes.video
         assert (video.frames, video.width, video.height, video.fps) == (
             probed.frames, probed.width, probed.height, probed.fps), name
@@ -237,7 +239,7 @@ def test_music_not_looped_is_padded_with_silence(clips, tmp_path: Path) -> None:
     film = tmp_path / "once.mp4"
     assemble([ClipIn(clips["a"], "a"), ClipIn(clips["other"], "b")],
              FilmSpec(W, H, soundtrack=Soundtrack(clips["music"], loop=False), review=False), film)
-    assert abs(runner.decoded_seconds(film, "a") - 2.0) < 0.05
+    assert abs(decoded_seconds(film, "a") - 2.0) < 0.05
     assert mean_volume(film, 0.1, 0.4) > -30
     assert mean_volume(film, 1.0, 0.9) < -80
 
@@ -269,11 +271,11 @@ def test_the_first_shots_own_motion_is_not_chain_drift(clips, tmp_path: Path) ->
 
 def test_trim_keeps_the_asked_frames(clips, tmp_path: Path) -> None:
     film = tmp_path / "trim.mp4"
-    report = assemble([ClipIn(clips["b"], "b", trim_in=0.25, trim_out=0.75)], FilmSpec(W, H, review=False), film)
-    assert report.frames == runner.probe(film).frames == 12
-    runner.extract_frame(film, 0, tmp_path / "film0.png")
-    runner.extract_frame(clips["b"], 6, tmp_path / "src6.png")
-    assert runner.psnr(tmp_path / "film0.png", tmp_path / "src6.png") > 35
+    report = assemble([ClipIn(clips["b"], "b", trim=Trim(0.25, 0.75))], FilmSpec(W, H, review=False), film)
+    assert report.frames == probe.probe(film).frames == 12
+    extract_frame(film, 0, tmp_path / "film0.png")
+    extract_frame(clips["b"], 6, tmp_path / "src6.png")
+    assert psnr(tmp_path / "film0.png", tmp_path / "src6.png") > 35
 
 
 def test_captions_and_chapters_inside_and_beside(clips, tmp_path: Path) -> None:
@@ -284,14 +286,14 @@ def test_captions_and_chapters_inside_and_beside(clips, tmp_path: Path) -> None:
     assert report.srt == tmp_path / "cap.srt"
     assert report.srt.read_text() == ("1\n00:00:00,000 --> 00:00:01,000\nHello, world\n\n"
                                       "2\n00:00:02,000 --> 00:00:03,000\nGoodbye\nfor now\n")
-    info = runner.probe(film)
+    info = probe.probe(film)
     assert info.subtitle_codecs == ("mov_text",)
     assert info.chapters == (("opening", 0.0, 1.0), ("middle", 1.0, 2.0), ("end=final", 2.0, 3.0))
 
     burnt = tmp_path / "burnt.mp4"
     assemble(shots, FilmSpec(W, H, burn_captions=True, review=False), burnt)
-    runner.extract_frame(film, 12, tmp_path / "plain12.png")
-    runner.extract_frame(burnt, 12, tmp_path / "burnt12.png")
+    extract_frame(film, 12, tmp_path / "plain12.png")
+    extract_frame(burnt, 12, tmp_path / "burnt12.png")
     bottom, top = f"crop={W}:40:0:{H - 40}", f"crop={W}:100:0:0"
     assert region_psnr(tmp_path / "plain12.png", tmp_path / "burnt12.png", bottom) < 25  # the caption
     assert region_psnr(tmp_path / "plain12.png", tmp_path / "burnt12.png", top) > 35  # nothing else
@@ -329,7 +331,7 @@ def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
     spec = FilmSpec(W, H, drop_repeated_frame=False, review=False)
     film = tmp_path / "fast.mp4"
     report = assemble(shots, spec, film)
-    info = runner.probe(film)
+    info = probe.probe(film)
     assert report.fast_path and info.frames == 72 and not report.loudness_normalised
     assert [c[0] for c in info.chapters] == ["u0", "u1", "u2"] and info.subtitle_codecs == ("mov_text",)
     assert report.srt.read_text() == "1\n00:00:01,000 --> 00:00:02,000\nTwo\n"
@@ -355,14 +357,14 @@ def test_fast_path_falls_back_on_faststart_when_the_reserve_is_short(clips, tmp_
                for i in range(2)]
     monkeypatch.setattr(assembly, "moov_reserve", lambda *args: 256)  # far too small for the index
     report = assemble([ClipIn(p, p.stem) for p in uniform], FilmSpec(W, H, review=False), tmp_path / "f.mp4")
-    assert report.fast_path and runner.probe(report.path).frames == 48 and faststart(report.path)
+    assert report.fast_path and probe.probe(report.path).frames == 48 and faststart(report.path)
 
 
 @pytest.mark.parametrize("clip, message", [
     (ClipIn(Path("/nonexistent/x.mp4"), "ghost"), "shot 'ghost': clip /nonexistent/x.mp4 does not exist"),
     (None, "soundtrack /nonexistent/music.m4a does not exist"),
-    (ClipIn(Path("A"), "late", trim_in=0.5, trim_out=2.0), "shot 'late': trim out 2.0 s is past the clip's end (1.00 s)"),
-    (ClipIn(Path("A"), "early", trim_in=0.6, trim_out=0.4), "shot 'early': trim out 0.4 s must come after trim in 0.6 s"),
+    (ClipIn(Path("A"), "late", trim=Trim(0.5, 2.0)), "shot 'late': trim `out` (2) is past the end of the 1 s clip"),
+    (ClipIn(Path("A"), "early", trim=Trim(0.6, 0.4)), "shot 'early': trim `out` (0.4) must be after `in` (0.6)"),
     (ClipIn(Path("A"), "long", transition=Transition("crossfade", 1.5)),
      "shot 'long': a 1.5 s crossfade needs 36 frames but only 24 are free between it and shot 'first'"),
 ])
@@ -371,7 +373,7 @@ def test_bad_input_is_one_clear_error(clips, tmp_path: Path, clip: ClipIn, messa
     if clip is None:
         clip, spec = ClipIn(clips["a"], "a"), FilmSpec(W, H, soundtrack=Soundtrack(Path("/nonexistent/music.m4a")))
     elif clip.path == Path("A"):
-        clip = ClipIn(clips["a"], clip.shot_id, trim_in=clip.trim_in, trim_out=clip.trim_out,
+        clip = ClipIn(clips["a"], clip.shot_id, trim=clip.trim,
                       transition=clip.transition)
     with pytest.raises(AssemblyError) as err:
         assemble([ClipIn(clips["a"], "first"), clip], spec, tmp_path / "bad.mp4")
@@ -387,5 +389,5 @@ def test_sound_without_pictures_is_refused(clips, tmp_path: Path) -> None:
 def test_not_a_video_names_the_file(clips, tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"not a video")
-    with pytest.raises(runner.FfmpegError, match="junk.mp4"):
+    with pytest.raises(FfmpegError, match="junk.mp4"):
         assemble([ClipIn(clips["a"], "a"), ClipIn(junk, "junk")], FilmSpec(W, H), tmp_path / "out.mp4")

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from helpers import REPO, make_image, render_story
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 
 STORY = """\
@@ -41,7 +41,7 @@ def test_the_edit_reaches_the_film(tmp_path: Path, ark_server) -> None:
 
     shot = models.frames_for(2)  # 49
     expected = shot + (shot - 1) + (shot - 6) - 12  # chained join drops 1; trim 0.25 s; crossfade 0.5 s
-    info = runner.probe(out)
+    info = probe.probe(out)
     assert info.frames == expected and info.has_audio
     assert abs(info.duration - expected / 24) < 0.05
 

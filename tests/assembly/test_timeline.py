@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from storyfilm import storyboard
 from storyfilm.assembly import captions
 from storyfilm.assembly import chapters
 from storyfilm.assembly import timeline
-from storyfilm.assembly.spec import ClipIn, FilmSpec, Soundtrack, Transition
+from storyfilm.assembly.spec import ClipIn, FilmSpec, Soundtrack, Transition, Trim
 from storyfilm.errors import AssemblyError
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
 
@@ -21,7 +22,7 @@ def clip(name: str, **kw) -> ClipIn:
 
 
 def test_overlaps_shorten_the_film_and_place_every_shot() -> None:
-    segs = timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+    segs = timeline.segments([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
                           clip("c", transition=Transition("fade_black", 0.25)), clip("d")], [48, 48, 24, 24], SPEC)
     assert [(s.film_start, s.frames, s.overlap) for s in segs] == [(0, 48, 0), (36, 48, 12), (78, 24, 6), (102, 24, 0)]
     assert timeline.film_frames(segs) == 48 + 48 + 24 + 24 - 12 - 6 == 126
@@ -29,22 +30,35 @@ def test_overlaps_shorten_the_film_and_place_every_shot() -> None:
 
 
 def test_repeated_frame_dropped_only_where_a_chained_clip_starts_on_it() -> None:
-    shots = [clip("a", chained=True), clip("b", chained=True), clip("c"), clip("d", chained=True, trim_in=0.5)]
-    segs = timeline.plan(shots, [25, 25, 25, 25], SPEC)
+    shots = [clip("a", chained=True), clip("b", chained=True), clip("c"), clip("d", chained=True, trim=Trim(0.5))]
+    segs = timeline.segments(shots, [25, 25, 25, 25], SPEC)
     # a: first shot, nothing to repeat; b: dropped; c: a cut keeps it; d: the trim already skips it
     assert [(s.start, s.frames, s.dropped_repeat) for s in segs] == [(0, 25, False), (1, 24, True), (0, 25, False),
                                                                        (12, 13, False)]
-    kept = timeline.plan(shots, [25, 25, 25, 25], FilmSpec(320, 180, drop_repeated_frame=False))
+    kept = timeline.segments(shots, [25, 25, 25, 25], FilmSpec(320, 180, drop_repeated_frame=False))
     assert [s.start for s in kept] == [0, 0, 0, 12]
 
 
 def test_trims_are_whole_frames_at_the_film_rate() -> None:
-    (seg,) = timeline.plan([clip("a", trim_in=0.26, trim_out=1.5)], [48], SPEC)
+    (seg,) = timeline.segments([clip("a", trim=Trim(0.26, 1.5))], [48], SPEC)
     assert (seg.start, seg.frames) == (6, 30)
 
 
+def test_a_clip_shorter_than_planned_fails_the_same_trim_rule() -> None:
+    """A model that chooses the duration may return less than the storyboard allowed for: the trim
+    passed at load against the longest clip, and fails here against the clip that came back."""
+    board = storyboard.parse("title: T\nshots:\n  - {id: a, model: doubao-seedance-1-5-pro-251215, duration: -1,"
+                             " prompt: A., trim: {in: 1, out: 9}}\n", Path("t.yaml"), resolve=None)
+    (shot,) = board.shots
+    assert shot.trim == Trim(1, 9) and shot.seconds == 12
+    with pytest.raises(AssemblyError) as err:
+        timeline.segments([clip("a", trim=shot.trim)], [5 * 24 + 1], SPEC)
+    assert str(err.value) == "shot 'a': trim `out` (9) is past the end of the 5.04 s clip"
+    assert str(err.value) == f"shot 'a': {shot.trim.fault(5 * 24 + 1, 24).message}"
+
+
 def test_captions_follow_their_shots() -> None:
-    segs = timeline.plan([clip("a", caption="First"), clip("b"),
+    segs = timeline.segments([clip("a", caption="First"), clip("b"),
                           clip("c", caption="Third", transition=Transition("crossfade", 1.0))], [48, 48, 48], SPEC)
     assert timeline.cues(segs, 24) == [(0.0, 2.0, "First"), (3.0, 5.0, "Third")]
 
@@ -61,11 +75,11 @@ def test_chapter_titles_are_escaped() -> None:
 
 @pytest.mark.parametrize("make, message", [
     (lambda: FilmSpec(321, 180), "film size 321x180 must be positive and even (yuv420p)"),
-    (lambda: timeline.plan([], [], SPEC), "no clips to assemble"),
-    (lambda: timeline.plan([clip("a", trim_in=2.0)], [48], SPEC), "shot 'a': trim in 2.0 s is outside the clip (2.00 s)"),
-    (lambda: timeline.plan([clip("a"), clip("b", chained=True)], [24, 1], SPEC),
+    (lambda: timeline.segments([], [], SPEC), "no clips to assemble"),
+    (lambda: timeline.segments([clip("a", trim=Trim(2.0))], [48], SPEC), "shot 'a': trim `in` (2) is not before the end of the 2 s clip"),
+    (lambda: timeline.segments([clip("a"), clip("b", chained=True)], [24, 1], SPEC),
      "shot 'b': nothing left after dropping its repeated first frame"),
-    (lambda: timeline.plan([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
+    (lambda: timeline.segments([clip("a"), clip("b", transition=Transition("crossfade", 0.5)),
                             clip("c", transition=Transition("crossfade", 0.5))], [48, 20, 48], SPEC),
      "shot 'c': a 0.5 s crossfade needs 12 frames but only 8 are free between it and shot 'b'"),
 ])
@@ -85,14 +99,16 @@ def test_copy_join_argv() -> None:
                     "-map_metadata", "2", "-map_chapters", "2", "/o/.f.partial.mp4", "-y"]
     assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
     reserved = copy_args(Path("/w/clips.txt"), Path("/o/f.mp4"), Extras(), moov_size=70_000)
-    assert "-movflags" not in reserved and reserved[reserved.index("-moov_size") + 1] == "70000"
+    assert reserved == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", "-map", "0:v:0", "-map", "0:a:0",
+                        "-c", "copy", "-moov_size", "70000", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                        "-flags:a", "+bitexact", "-map_metadata", "-1", "/o/f.mp4", "-y"]
     # 40 s: 960 frames and 1875 AAC packets, plus a packet a second of margin for partial packets
     assert moov_reserve(960, 24, 0) == 65_536 + 48 * (960 + 1875 + 40 + 1)
 
 
 def test_encode_argv_pads_trims_fades_and_mixes() -> None:
-    shots = [clip("a"), clip("b", trim_in=0.25, transition=Transition("crossfade", 0.5))]
-    segs = timeline.plan(shots, [48, 48], FilmSpec(320, 180))
+    shots = [clip("a"), clip("b", trim=Trim(0.25), transition=Transition("crossfade", 0.5))]
+    segs = timeline.segments(shots, [48, 48], FilmSpec(320, 180))
     spec = FilmSpec(320, 180, soundtrack=Soundtrack(Path("/m.m4a"), volume_db=-6, fade_out=1.0, loop=True))
     args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 30.0, False)],
                        spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
@@ -112,3 +128,43 @@ def test_encode_argv_pads_trims_fades_and_mixes() -> None:
     for fixed in (["-threads", "2"], ["-fflags", "+bitexact"], ["-movflags", "+faststart"], ["-frames:v", "78"]):
         at = args.index(fixed[0])
         assert args[at:at + 2] == fixed
+
+
+def test_encode_argv_of_a_chained_fade_through_black() -> None:
+    """The whole command for two clips at the film's size and rate: b's repeated first frame is
+    dropped, the fade through black overlaps 6 frames, the sound is left as it is (loudness None)."""
+    spec = FilmSpec(320, 180, loudness=None)
+    segs = timeline.segments([clip("a"), clip("b", chained=True, transition=Transition("fade_black", 0.25))],
+                             [24, 24], spec)
+    args = encode_args(segs, [Source(Path("/clips/a.mp4"), 24.0, True), Source(Path("/clips/b.mp4"), 24.0, True)],
+                       spec, Path("/o/f.mp4"), Extras(Path("/w/ch.txt")))
+    conform = "aresample=48000[{}];[{}]aformat=channel_layouts=stereo:sample_fmts=fltp:sample_rates=48000[{}]"
+
+    def picture(i: int, first: int, n: int) -> list[str]:
+        return [f"[{i}:v]trim=end_frame=24:start_frame={first}[s{n}]", f"[s{n}]settb=1/24[s{n + 1}]",
+                f"[s{n + 1}]setpts=N[s{n + 2}]", f"[s{n + 2}]scale=trunc(iw*sar/2)*2:ih:flags=bicubic[s{n + 3}]",
+                f"[s{n + 3}]setsar=1[s{n + 4}]",
+                f"[s{n + 4}]scale=320:180:flags=bicubic:force_original_aspect_ratio=decrease[s{n + 5}]",
+                f"[s{n + 5}]pad=320:180:(ow-iw)/2:(oh-ih)/2:color=black[s{n + 6}]", f"[s{n + 6}]setsar=1[s{n + 7}]",
+                f"[s{n + 7}]format=yuv420p[s{n + 8}]"]
+
+    def fit(into: str, n: int, samples: int) -> list[str]:  # conform, pad or cut to `samples`
+        return [f"{into}{conform.format(f's{n}', f's{n}', f's{n + 1}')}", f"[s{n + 1}]apad[s{n + 2}]",
+                f"[s{n + 2}]atrim=end_sample={samples}[s{n + 3}]", f"[s{n + 3}]asetpts=PTS-STARTPTS[s{n + 4}]"]
+
+    graph = [*picture(0, 0, 0), *picture(1, 1, 9),
+             "[s8][s17]xfade=duration=0.250000:offset=0.750000:transition=fadeblack[s18]",
+             f"[0:a]{conform.format('s19', 's19', 's20')}", "[s20]asetpts=PTS-STARTPTS[s21]",
+             *fit("[s21]", 22, 48000),
+             f"[1:a]{conform.format('s27', 's27', 's28')}", "[s28]asetpts=PTS-STARTPTS[s29]",
+             "[s29]atrim=start_sample=2000[s30]", "[s30]asetpts=PTS-STARTPTS[s31]", *fit("[s31]", 32, 46000),
+             "[s26][s36]acrossfade=c1=tri:c2=tri:ns=12000[s37]", *fit("[s37]", 38, 82000)]
+    assert args == [
+        "-filter_complex_threads", "2", "-thread_queue_size", "64", "-i", "/clips/a.mp4",
+        "-thread_queue_size", "65", "-i", "/clips/b.mp4", "-f", "ffmetadata", "-i", "/w/ch.txt",
+        "-filter_complex", ";".join(graph), "-map", "[s18]", "-map", "[s42]",
+        "-ac", "2", "-ar", "48000", "-b:a", "192k", "-c:a", "aac", "-c:v", "libx264", "-crf", "18",
+        "-fflags", "+bitexact", "-flags:a", "+bitexact", "-flags:v", "+bitexact", "-frames:v", "41",
+        "-movflags", "+faststart", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "24", "-threads", "2",
+        "-x264-params", "keyint=48:min-keyint=24:scenecut=0", "-map_metadata", "2", "-map_chapters", "2",
+        "/o/f.mp4", "-y"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import make_image, run_cli
-from storyfilm.mediaio import runner
+from helpers import extract_frame, make_image, psnr, run_cli
+from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 
 STORY = """\
@@ -43,7 +43,7 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     assert ark_server.ark.stats["create"] - creates_before == 3
 
     # the film decodes, at the documented size, as long as its shots
-    info = runner.probe(film)
+    info = probe.probe(film)
     width, height = models.MODELS["doubao-seedance-1-0-pro-250528"].size("480p", "16:9")
     assert (info.width, info.height) == (width, height) == (864, 480)
     shot_frames = models.frames_for(2)
@@ -55,8 +55,8 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     objects = tmp_path / ".storyfilm" / "objects"
     one, two = lock["shots"][0], lock["shots"][1]
     first_of_two = tmp_path / "first_of_two.png"
-    runner.extract_frame(objects / two["video_sha256"], 0, first_of_two)
-    assert runner.psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
+    extract_frame(objects / two["video_sha256"], 0, first_of_two)
+    assert psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
 
     # the key never reaches the lock file
     assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
@@ -82,6 +82,6 @@ def test_local_backend_is_embedded_without_a_key(tmp_path: Path) -> None:
     proc = run_cli("film", str(story), "-o", str(tmp_path / "solo.mp4"))
     assert proc.returncode == 0, proc.stderr
     assert "local preview" in proc.stdout
-    assert runner.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
+    assert probe.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
     assert (tmp_path / "solo.preview.lock.json").is_file()
     assert not (tmp_path / "solo.lock.json").exists()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from helpers import PRO, ark_http, make_image, text_task, wait_status
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.mediaio import images
 from storyfilm.seedance import models
 from storyfilm.localark.embedded import LocalServer
@@ -89,7 +89,7 @@ def test_a_task_from_create_to_files(tmp_path: Path) -> None:
         assert set(done["content"]) == {"video_url", "last_frame_url"}
         for url, name in ((done["content"]["video_url"], "v.mp4"), (done["content"]["last_frame_url"], "f.png")):
             (tmp_path / name).write_bytes(httpx.get(url).content)  # no key needed: the URL is the secret
-        info = runner.probe(tmp_path / "v.mp4")
+        info = probe.probe(tmp_path / "v.mp4")
         assert (info.width, info.height, info.frames) == (864, 480, 49) == (width, height, models.frames_for(2))
         assert images.sniff((tmp_path / "f.png").read_bytes()) == images.ImageInfo("png", 864, 480)
         # guessing a file URL gets nothing

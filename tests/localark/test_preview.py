@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import PRO, ark_http, text_task, wait_status
-from storyfilm.mediaio import runner
+from helpers import PRO, ark_http, psnr, text_task, wait_status
+from storyfilm.mediaio import probe, runner
 from storyfilm.localark.callbacks import CallbackPolicy
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.localark.preview import crop_box
@@ -97,7 +97,7 @@ def test_the_first_frame_is_the_centre_crop(server, tmp_path: Path, size, ratio:
     body = {"model": PRO, "content": [{"type": "image_url", "image_url": {"url": url}, "role": "first_frame"}],
             "resolution": "480p", "ratio": ratio, "frames": 29}
     task, video, _ = render(server, body, tmp_path, "crop")
-    info = runner.probe(video)
+    info = probe.probe(video)
     raw = frame_rgb(video, 0)
     w, h = info.width, info.height
     # only the middle band survives the crop: every edge of frame 0 is green
@@ -112,11 +112,11 @@ def test_last_frame_blends_to_the_given_image(server, tmp_path: Path) -> None:
                {"type": "image_url", "image_url": {"url": solid(tmp_path / "r.png", "0xff0000")}, "role": "last_frame"}]
     body = {"model": PRO, "content": content, "resolution": "480p", "frames": 29, "return_last_frame": True}
     _, video, frame = render(server, body, tmp_path, "blend")
-    w = runner.probe(video).width
+    w = probe.probe(video).width
     first, middle, last = frame_rgb(video, 0), frame_rgb(video, 14), frame_rgb(video, 28)
     assert near(first, w, 10, 10, GREEN) and near(last, w, 10, 10, RED)
     assert not near(middle, w, 10, 10, GREEN, 60) and not near(middle, w, 10, 10, RED, 60)
-    assert runner.psnr(frame, frame) == float("inf")
+    assert psnr(frame, frame) == float("inf")
 
 
 def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
@@ -134,21 +134,21 @@ def test_same_request_same_bytes_and_the_extras(server, tmp_path: Path) -> None:
     _, b, b_frame = render(server, card, tmp_path, "b", ids[1])
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
     assert digest(a) == digest(b) and digest(a_frame) == digest(b_frame)
-    info = runner.probe(a)
+    info = probe.probe(a)
     assert info.has_audio and info.audio_channels == 1 and (info.width, info.height, info.frames) == (864, 496, 97)
 
     _, c, c_frame = render(server, plain, tmp_path, "c", ids[2])
-    assert not runner.probe(c).has_audio
+    assert not probe.probe(c).has_audio
     # the watermark marks the bottom-right corner of the video, never the returned last frame
     w, h = 864, 496
     marked, clean = frame_rgb(a, 96), frame_rgb(c, 96)
     corner = [(x, y) for x in range(w - 80, w - 20, 6) for y in range(h - 50, h - 10, 6)]
     assert sum(not near(marked, w, x, y, tuple(clean[(y * w + x) * 3:(y * w + x) * 3 + 3]), 24) for x, y in corner) > len(corner) // 2
     assert near(marked, w, 5, 5, tuple(clean[15:18]), 4)
-    assert runner.psnr(a_frame, c_frame) >= 35
+    assert psnr(a_frame, c_frame) >= 35
     # the reference audio is the track (loud), where a task without one gets a quiet bed
     _, v, _ = render(server, voiced, tmp_path, "v", ids[3])
-    assert runner.probe(v).has_audio
+    assert probe.probe(v).has_audio
     assert mean_volume(v) > mean_volume(a) + 15
 
 
@@ -214,4 +214,4 @@ def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
             await client.download(task.video_url, video)
 
     asyncio.run(go())
-    assert runner.probe(video).sar in ("1:1", None)
+    assert probe.probe(video).sar in ("1:1", None)

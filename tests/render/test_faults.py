@@ -81,7 +81,8 @@ def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tm
 def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, ark_server) -> None:
     """A service that returns no `last_frame_url`: the exact last frame is taken from the video,
     and the next shot starts on it."""
-    from storyfilm.mediaio import runner
+    from helpers import extract_frame, psnr
+    from storyfilm.mediaio import probe
 
     story, ids = chains_story(tmp_path / "nolast.yaml", f"No last frame {random.random()}", chains=1, length=2)
     before = server_counts(ark_server)
@@ -103,8 +104,8 @@ def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, 
     task = asyncio.run(look())
     assert task.status == "succeeded" and task.video_url and task.last_frame_url is None
     decoded = tmp_path / "decoded_last.png"
-    runner.extract_frame(one.video, runner.probe(one.video).frames - 1, decoded)
-    assert runner.psnr(decoded, one.last_frame) == float("inf")  # the very last frame of the video
+    extract_frame(one.video, probe.probe(one.video).frames - 1, decoded)
+    assert psnr(decoded, one.last_frame) == float("inf")  # the very last frame of the video
     first_of_two = tmp_path / "first_of_two.png"
-    runner.extract_frame(two.video, 0, first_of_two)
-    assert runner.psnr(first_of_two, one.last_frame) >= 40
+    extract_frame(two.video, 0, first_of_two)
+    assert psnr(first_of_two, one.last_frame) >= 40

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import counted, render_story, run_cli, server_counts
 from storyfilm.plan import explain
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm import plan
 from storyfilm.errors import StoryfilmError
@@ -48,7 +48,7 @@ def test_edits_rerender_the_shot_and_its_descendants_only(tmp_path: Path, ark_se
     first = render_story(story, ark_server)
     assert counted(before, ark_server)["create"] == 4
     assert [r.cached for r in first.results.values()] == [False] * 4
-    assert runner.probe(first.output).frames == 4 * models.frames_for(2) - 3  # 3 chained joins drop a frame each
+    assert probe.probe(first.output).frames == 4 * models.frames_for(2) - 3  # 3 chained joins drop a frame each
 
     # unchanged: no request of any kind, every shot cached, the same film
     before = server_counts(ark_server)
@@ -102,7 +102,7 @@ def test_only_and_until_render_part_of_the_film(tmp_path: Path, ark_server) -> N
     assert list(part.results) == ["one", "two"]
     assert counted(before, ark_server)["create"] == 2
     assert part.lock_file is None  # a partial render does not rewrite the lock
-    assert runner.probe(tmp_path / "part.mp4").frames == 2 * models.frames_for(2) - 1  # a chained join
+    assert probe.probe(tmp_path / "part.mp4").frames == 2 * models.frames_for(2) - 1  # a chained join
 
     before = server_counts(ark_server)
     only = render_story(story, ark_server, only="three", output=tmp_path / "three.mp4")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, assert_store_whole, chains_story, counted, render_story, server_counts, tasks_by_seed
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm.storyboard.build import pinned_seed
 from storyfilm.render.store import Store
@@ -66,7 +66,7 @@ def test_kill_drill(tmp_path: Path, ark_server) -> None:
     # (a create killed while its body was being sent reaches the server as a request, makes no task)
     assert counted(before, ark_server)["create"] >= len(ids)
     assert_store_whole(tmp_path / ".storyfilm")
-    assert runner.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2) - (len(ids) - 2)  # 2 chains
+    assert probe.probe(story.with_suffix(".mp4")).frames == len(ids) * models.frames_for(2) - (len(ids) - 2)  # 2 chains
     lock = json.loads((tmp_path / "drill.lock.json").read_text())
     assert [s["id"] for s in lock["shots"]] == ids
     assert {s["task_id"] for s in lock["shots"]} == {t for ts in made.values() for t in ts}
@@ -111,7 +111,7 @@ def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark
     assert "task " + created[1] + " failed: InternalServiceError" in outcome.log
     with Store(tmp_path / ".storyfilm") as store:
         assert sorted(e.attempts for e in store.entries()) == [2, 2, 2]
-    assert runner.probe(outcome.output).frames == 3 * models.frames_for(2)
+    assert probe.probe(outcome.output).frames == 3 * models.frames_for(2)
 
 
 def test_one_render_at_a_time_per_store(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO, run_cli
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm import plan
 from storyfilm.mediaio.inputs import load_storyboard, data_url
@@ -84,7 +84,7 @@ def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
                    env={"ARK_API_KEY": "sk-example", "ARK_BASE_URL": ark_server.base_url})
     assert proc.returncode == 0, proc.stderr
     assert ark_server.ark.stats["create"] - creates == len(jobs)
-    info = runner.probe(film)
+    info = probe.probe(film)
     assert (info.width, info.height) == (jobs[0].width, jobs[0].height)
     clips = sum(j.frames for j in jobs) / models.FPS
     overlaps = sum(j.shot.transition.duration for j in jobs) + len(jobs) / models.FPS
