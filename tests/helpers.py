@@ -185,3 +185,76 @@ def decoded_seconds(path: Path, stream: str = "a") -> float:
     assert times, f"no {stream} stream decoded from {path}"
     h, m, s = times[-1]
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+# -- in-process Ark, lost creates, journal (issue 10) ----------------------------------------------
+
+import httpx  # noqa: E402
+
+IN_PROCESS_BASE = "http://ark.test/api/v3"
+
+
+@contextlib.asynccontextmanager
+async def in_process_ark(*, wrap=None, **options):
+    """The local server's ASGI app in this event loop (no sockets, no threads): yields the
+    LocalArk (tasks, stats, faults) and an httpx.AsyncClient for ArkClient(IN_PROCESS_BASE, ...,
+    http=...). `wrap` puts a test transport in front of the app."""
+    from storyfilm.localark.app import LocalArk
+
+    options.setdefault("faults", "")
+    ark = LocalArk(**options)
+    transport = httpx.ASGITransport(app=ark.app())
+    try:
+        async with httpx.AsyncClient(transport=wrap(transport) if wrap else transport) as http:
+            yield ark, http
+    finally:
+        await ark.aclose()
+
+
+class LandsLate(httpx.AsyncBaseTransport):
+    """A transport in front of the service: the first `lose` creates get no answer (ReadTimeout)
+    and are held back; each reaches the service only after the next list has been answered, so
+    a create lands a moment after the first look for it (with land=False, never: it was lost on
+    its way). `held` may be filled by a test with a create that a killed process sent; `landed`
+    is the ids the held creates made."""
+
+    def __init__(self, inner, *, lose: int = 1, land: bool = True):
+        self.inner, self.lose, self.land = inner, lose, land
+        self.held: list = []
+        self.landed: list[str] = []
+
+    async def handle_async_request(self, request):
+        import json
+
+        if request.method == "POST" and self.lose > 0:
+            self.lose -= 1
+            await request.aread()
+            if self.land:
+                self.held.append(request)
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        response = await self.inner.handle_async_request(request)
+        if request.method == "GET" and request.url.path.endswith(TASKS) and self.held:
+            for held in self.held:  # the list was answered without them: now they land
+                answer = await self.inner.handle_async_request(held)
+                self.landed.append(json.loads(b"".join([part async for part in answer.stream]))["id"])
+            self.held.clear()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def until_done(client, task_id: str, *, timeout: float = 120.0):
+    """Wait for one task the way a render does (the poller): the Task, or TaskFailed."""
+    from storyfilm.render.poller import Poller
+
+    async with Poller(client, min_interval=0.05, max_interval=0.5) as poller:
+        return await poller.wait(task_id, timeout=timeout)
+
+
+def journal_attempts(store: Path) -> list[int]:
+    """How many tasks the render journal counts per shot key, sorted."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(store / "state.sqlite")) as db:
+        return sorted(row[0] for row in db.execute("SELECT attempts FROM shots"))

@@ -14,19 +14,25 @@ from typing import Any
 
 import networkx as nx
 
-from storyfilm.mediaio import frames, images, inputs, probe, runner
-from storyfilm.seedance.media import IMAGE_SIDE
 from storyfilm.ark.client import ArkClient
+from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, FfmpegError, ResultsGone, StoryfilmError, TaskFailed, TaskGone, TransportFailed
+from storyfilm.errors import ApiRefused, ResultsGone, StoryfilmError, TaskFailed, TaskGone, TransportFailed, Unanswered
+from storyfilm.mediaio import inputs
 from storyfilm.plan.jobs import ShotJob
+from storyfilm.render.gates import ModelGate, remaining_chain
+from storyfilm.render.handoff import handoff_image
+from storyfilm.render.poller import Poller
 from storyfilm.render.progress import Event, Listener
-from storyfilm.render.schedule import ModelGate, Poller, remaining_chain
-from storyfilm.render.store import Store
+from storyfilm.render.results import store_results
+from storyfilm.render.store import Entry, Store
 
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
-MAX_IMAGE_BYTES = 10 * 1024 * 1024  # under the 30 MB image limit, and a request stays far below 64 MB
+# a create the service refused with 429, or whose answer was lost, is sent again after these pauses
+CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
+THROTTLED = RetryPolicy(base_delay=0.5, max_delay=30.0, jitter=0.0)  # new creates pause after a 429
 
 
 @dataclass(frozen=True)
@@ -43,44 +49,16 @@ class ShotResult:
 
 
 
-def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
-    """A frame as the next shot's first image within ark-api.md §3.3: as-is when small enough, else
-    re-encoded as JPEG, then downscaled by halves if still too big (never upscaled, never below 300 px)."""
-    data = frame.read_bytes()
-    info = images.sniff(data)
-    too_wide = info is not None and max(info.width, info.height) > IMAGE_SIDE[1]
-    if len(data) <= max_bytes and not too_wide:
-        return data
-    width, height = (info.width, info.height) if info else (0, 0)
-    scale = min(1.0, IMAGE_SIDE[1] / max(width, height)) if width and height else 1.0
-    out = scratch("handoff.jpg")
-    try:
-        while True:
-            w, h = max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
-            size = ["-vf", f"scale={w}:{h}:flags=lanczos"] if scale < 1.0 and width else []
-            runner.run(["-i", str(frame), *size, "-q:v", "2", "-frames:v", "1", "-y", str(out)],
-                       what="re-encode a frame for hand-off")
-            encoded = out.read_bytes()
-            if len(encoded) <= max_bytes or min(w, h) * 0.5 < IMAGE_SIDE[0] or not width:
-                return encoded
-            scale *= 0.5
-    finally:
-        out.unlink(missing_ok=True)
-
-
-def fingerprint(body: dict[str, Any]) -> dict[str, Any]:
-    """What identifies our task among the service's tasks when a create's answer was lost."""
-    return {k: body.get(k) for k in ("model", "seed", "resolution", "ratio", "duration", "frames")}
-
-
 class Executor:
     def __init__(self, client: ArkClient, store: Store, *, backend: str, listener: Listener = lambda e: None,
                  concurrency: int | None = None, rpm: int | None = None, poll_interval: float = 0.25,
                  max_poll_interval: float = 10.0, task_timeout: float = TASK_TIMEOUT,
-                 create_client: ArkClient | None = None, max_attempts: int = MAX_ATTEMPTS):
+                 create_client: ArkClient | None = None, max_attempts: int = MAX_ATTEMPTS,
+                 lost_creates: LostCreates | None = None):
         self.client, self.store, self.backend, self._listener = client, store, backend, listener
         # creates go through a client that does not retry by itself: a 429 must reach the gate (AIMD)
         self.creator = create_client or client
+        self.lost_creates = lost_creates or (client.lost_creates if client is not None else LostCreates())
         self.concurrency, self.rpm, self.task_timeout = concurrency, rpm, task_timeout
         self.poll_interval, self.max_poll_interval, self.max_attempts = poll_interval, max_poll_interval, max_attempts
         self.gates: dict[str, ModelGate] = {}
@@ -144,10 +122,8 @@ class Executor:
 
     async def _shot(self, job: ShotJob, upstream: tuple[Path, str] | None, priority: float,
                     frame_ready: Callable[[Path, str], None]) -> ShotResult:
-        if upstream is not None:
-            frame_file, first_frame_sha = upstream
-        else:
-            frame_file, first_frame_sha = None, None  # a shot's own first frame is in its request
+        # a shot's own first frame is in its request; a chained shot's comes from upstream
+        frame_file, first_frame_sha = upstream if upstream is not None else (None, None)
         key = job.key(first_frame_sha, self.backend)
         entry = self.store.entry(key)
         if entry and entry.status == "done" and self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
@@ -159,12 +135,7 @@ class Executor:
         kind = f"{job.model.id}/{job.width}x{job.height}/{job.frames}"
         attempts, last_error = 0, ""
         while True:
-            task_id = None
-            if entry and entry.status == "created" and entry.task_id:
-                task_id = entry.task_id
-                self.emit(job.id, "resumed", f"task {task_id}, created by an earlier run")
-            elif entry and entry.status == "creating":
-                task_id = await self._adopt(job, key)
+            task_id = await self._paid_for(job, key, entry)
             if task_id is not None:
                 gate.occupy()
                 age = time.time() - (entry.task_created_at or entry.intent_at or time.time())
@@ -172,14 +143,7 @@ class Executor:
                 if attempts >= self.max_attempts:
                     raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
                                          f"{last_error}")
-                if gate.in_flight >= int(gate.limit):
-                    self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
-                await gate.acquire(priority)
-                try:
-                    task_id = await self._create(job, key, gate, frame_file, first_frame_sha)
-                except BaseException:
-                    gate.release()
-                    raise
+                task_id = await self._admitted_create(job, key, gate, priority, frame_file, first_frame_sha)
                 attempts, age = attempts + 1, 0.0
             try:
                 task = await self.poller.wait(task_id, timeout=self.task_timeout, age=max(0.0, age), kind=kind,
@@ -200,131 +164,92 @@ class Executor:
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
                 entry, last_error = None, str(exc)
 
-    async def _create(self, job: ShotJob, key: str, gate: ModelGate, frame_file: Path | None,
-                      first_frame_sha: str | None) -> str:
+    async def _paid_for(self, job: ShotJob, key: str, entry: Entry | None) -> str | None:
+        """The task an earlier run created for this key, if there is one."""
+        if entry and entry.status == "created" and entry.task_id:
+            self.emit(job.id, "resumed", f"task {entry.task_id}, created by an earlier run")
+            return entry.task_id
+        if entry and entry.status == "creating":  # it stopped with a create on its way
+            return await self._resolve(job, key, "an earlier run stopped while creating")
+        return None
+
+    async def _admitted_create(self, job: ShotJob, key: str, gate: ModelGate, priority: float,
+                               frame_file: Path | None, first_frame_sha: str | None) -> str:
+        if gate.in_flight >= int(gate.limit):
+            self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
+        await gate.acquire(priority)
+        try:
+            return await self._create(job, key, gate, await self._request(job, frame_file), first_frame_sha)
+        except BaseException:
+            gate.release()
+            raise
+
+    async def _request(self, job: ShotJob, frame_file: Path | None) -> dict[str, Any]:
         first_url = None
         if frame_file is not None:
             image = await asyncio.to_thread(handoff_image, Path(frame_file), self.store.scratch)
             first_url = inputs.image_data_url(image)
-        body = job.request(first_url, inputs.data_url)
-        del first_url
-        mat = job.key_material(first_frame_sha, self.backend)
-        for attempt in range(8):
+        return job.request(first_url, inputs.data_url)
+
+    async def _create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
+                      first_frame_sha: str | None) -> str:
+        fingerprint = Fingerprint.of(body).as_dict()
+        material = job.key_material(first_frame_sha, self.backend)
+        for attempt in range(CREATE_RETRY.attempts):
             await gate.rate_slot(lambda why: self.emit(job.id, "waiting", why))
-            self.store.create_intent(key, job.id, mat, fingerprint(body), job.cost)
+            self.store.create_intent(key, job.id, material, fingerprint, job.cost)
             self.emit(job.id, "creating", f"{job.model.name}, {job.tokens:,} tokens")
             try:
-                task_id = await self.creator.create(body)
+                task_id = await self.creator.send_create(body)
             except ApiRefused as exc:
-                if exc.status == 429:
-                    gate.throttled(pause=min(30.0, 0.5 * 2 ** attempt))
-                    self.store.create_abandoned(key)
-                    self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
-                    continue
-                if exc.status < 500:
-                    self.store.create_abandoned(key)
+                self.store.create_abandoned(key)
+                if exc.status != 429:
                     raise
-                found = await self._adopt(job, key)  # a 5xx may still have made the task
-            except TransportFailed as exc:
+                gate.throttled(pause=THROTTLED.delay(attempt))
+                self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
+                continue
+            except Unanswered as lost:  # it may have made the task: look before creating again
+                self.emit(job.id, "retry", f"create: {lost}")
+                await CREATE_RETRY.pause(attempt, lost.retry_after)
+                found = await self._resolve(job, key, lost.detail, settled=lost.settled)
+                if found is not None:
+                    return found
+                continue
+            except TransportFailed as exc:  # it never reached the service
                 self.emit(job.id, "retry", f"create: {exc}")
-                found = await self._adopt(job, key)
-            else:
-                self.store.task_created(key, job.id, task_id)
-                gate.succeeded()
-                self.emit(job.id, "created", f"task {task_id}")
-                return task_id
-            if found:
-                return found
-            await asyncio.sleep(min(8.0, 0.25 * 2 ** attempt))
-        raise TransportFailed(f"shot {job.id!r}: could not create its task after 8 tries")
+                await CREATE_RETRY.pause(attempt)
+                continue
+            self.store.task_created(key, job.id, task_id)
+            gate.succeeded()
+            self.emit(job.id, "created", f"task {task_id}")
+            return task_id
+        raise TransportFailed(f"shot {job.id!r}: could not create its task after {CREATE_RETRY.attempts} tries")
 
-    async def _adopt(self, job: ShotJob, key: str) -> str | None:
-        """A create whose answer was lost (killed, dropped): find the task it made, by the request's
-        fingerprint, among the model's recent tasks, so it is not paid for twice."""
+    async def _resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False) -> str | None:
+        """A create whose answer was lost (in this run, or a killed one): the task it made, found by
+        the one lost-create resolver, so it is not paid for twice; None when the service has none."""
         entry = self.store.entry(key)
         if entry is None or entry.fingerprint is None:
             return None
-        want = json.loads(entry.fingerprint)
-        try:
-            found = await self.client.list(model=want["model"], page_size=100)
-        except StoryfilmError as exc:
-            self.emit(job.id, "warning", f"cannot look for an orphaned task ({exc}); creating again")
-            return None
-        taken = self.store.claimed_task_ids()
-        since = (entry.intent_at or 0) - 2  # the service stamps whole seconds
-        chosen_by_service = {"ratio": "adaptive", "duration": -1}  # the task echoes what was chosen
-        candidates = []
-        for task in found.items:
-            if task.id in taken or (task.created_at or 0) < since or task.status == "cancelled":
-                continue
-            seen = {"seed": task.seed, "resolution": task.resolution, "ratio": task.ratio,
-                    "duration": task.duration, "frames": task.frames,
-                    "model": None if str(want["model"]).startswith("ep-") else task.model}  # an endpoint id
-            if all(want[k] is None or seen[k] is None or want[k] == chosen_by_service.get(k) or want[k] == seen[k]
-                   for k in want):
-                candidates.append(task.id)
-        # with a seed the match is ours; without one (2.5) only a single candidate can be told apart
-        if not candidates or (want.get("seed") is None and len(candidates) > 1):
-            if candidates:
-                self.emit(job.id, "warning", f"an earlier create may have made one of {', '.join(candidates)}; "
-                                             "they cannot be told apart: creating again")
-            return None
-        self.store.task_created(key, job.id, candidates[0])
-        self.emit(job.id, "adopted", f"task {candidates[0]}, created before the answer was lost")
-        return candidates[0]
+        fingerprint = Fingerprint.from_dict(json.loads(entry.fingerprint))
+        found = await self.lost_creates.resolve(self.client.list, fingerprint, entry.intent_at or time.time(),
+                                                self._claimed, settled=settled, why=why)
+        if found is not None:
+            self.store.task_created(key, job.id, found)
+            self.emit(job.id, "adopted", f"task {found}, created before the answer was lost")
+        return found
+
+    def _claimed(self) -> set[str]:
+        return self.store.claimed_task_ids() | self.client.known | self.creator.known
 
     async def _finish(self, job: ShotJob, key: str, task: Task,
                       frame_ready: Callable[[Path, str], None]) -> ShotResult:
         self.emit(job.id, "downloading", f"task {task.id}")
-        video_sha, frame_sha = await self._download(task, frame_ready)
+        video_sha, frame_sha = await store_results(self.client, self.store, task, frame_ready)
         tokens = task.completion_tokens
         self.store.shot_done(key, video_sha, frame_sha, task.seed, tokens)
         self.emit(job.id, "done", f"task {task.id}")
         return self._result(job, key, video_sha, frame_sha, task.id, task.seed, tokens, cached=False)
-
-    async def _download(self, task: Task, frame_ready: Callable[[Path, str], None]) -> tuple[str, str]:
-        if not task.video_url:
-            raise TaskFailed(task.id, "succeeded", "NoVideo", "the task succeeded without a video_url")
-        video, frame = self.store.scratch("video.mp4"), self.store.scratch("last_frame.png")
-        frame_sha = None
-        try:
-            if task.last_frame_url:  # the frame first: the next shot can start while the video comes
-                await self._fetch(task.last_frame_url, frame)
-                if images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
-                    frame_sha = await asyncio.to_thread(self.store.put, frame)
-                    frame_ready(self.store.path(frame_sha), frame_sha)
-            for attempt in range(3):
-                try:
-                    await self._fetch(task.video_url, video)
-                except ResultsGone:
-                    if frame_sha is None:
-                        raise
-                    raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
-                try:
-                    info = await asyncio.to_thread(probe.probe, video, count_frames=False)
-                    if info.width:
-                        break
-                except FfmpegError:
-                    pass
-                if attempt == 2:
-                    raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
-            if frame_sha is None:
-                # no last frame from the service (or not an image): take the exact one from the video
-                await asyncio.to_thread(frames.extract_last_frame, video, frame)
-                frame_sha = await asyncio.to_thread(self.store.put, frame)
-                frame_ready(self.store.path(frame_sha), frame_sha)
-            return await asyncio.to_thread(self.store.put, video), frame_sha
-        finally:
-            video.unlink(missing_ok=True)
-            frame.unlink(missing_ok=True)
-
-    async def _fetch(self, url: str, dest: Path) -> None:
-        try:
-            await self.client.download(url, dest)
-        except TransportFailed as exc:
-            if exc.status in (403, 404, 410):
-                raise ResultsGone(f"its result URL no longer answers ({exc}); media URLs last 24 h") from exc
-            raise
 
     def _result(self, job, key, video_sha, frame_sha, task_id, seed, tokens, *, cached) -> ShotResult:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),

@@ -171,9 +171,6 @@ class Store:
         found = self._select("key = ?", (key,))
         return found[0] if found else None
 
-    def entries(self) -> list[Entry]:
-        return self._select("1 ORDER BY updated_at", ())
-
     def last_done(self, shot_id: str, *, backend: str | None = None) -> Entry | None:
         """The most recent finished render of a shot id (whatever its key): what `explain` compares to."""
         where, args = "shot_id = ? AND status = 'done'", (shot_id,)
@@ -217,7 +214,3 @@ class Store:
         self._db.execute("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
                          "error = NULL, updated_at = ? WHERE key = ?",
                          (video_sha, frame_sha, seed, tokens, time.time(), key))
-
-    def record_material(self, key: str, shot_id: str, material: dict[str, Any]) -> None:
-        self._db.execute("UPDATE shots SET material = ? WHERE key = ? AND material IS NULL",
-                         (json.dumps(material, sort_keys=True), key))

@@ -187,6 +187,7 @@ def _local_render(server, folder: Path, name: str, seed: int, first_frame: Path 
     import asyncio
     import base64
 
+    from helpers import until_done
     from storyfilm.ark.client import ArkClient
 
     content = [{"type": "text", "text": f"shot {name}"}]
@@ -199,7 +200,7 @@ def _local_render(server, folder: Path, name: str, seed: int, first_frame: Path 
 
     async def go():
         async with ArkClient(server.base_url, "local-preview") as client:
-            task = await client.wait(await client.create(body), timeout=120, interval=0.05)
+            task = await until_done(client, await client.create(body))
             await client.download(task.video_url, video)
             await client.download(task.last_frame_url, frame)
 

@@ -73,8 +73,8 @@ def test_validate_and_film_a_storyboard_outside_the_repository(installed: Path, 
     out = tmp_path / "tea.mp4"
     film = run(installed, "storyfilm", "film", str(story), "-o", str(out), cwd=tmp_path)
     assert film.returncode == 0, film.stderr
-    probe = subprocess.run([str(installed / "python"), "-c", "from storyfilm.mediaio import runner; import sys; "
-                            "i = runner.probe(__import__('pathlib').Path(sys.argv[1])); print(i.width, i.height)",
+    probe = subprocess.run([str(installed / "python"), "-c", "from storyfilm.mediaio import probe; import sys; "
+                            "i = probe.probe(__import__('pathlib').Path(sys.argv[1])); print(i.width, i.height)",
                             str(out)], capture_output=True, text=True)
     assert probe.stdout.split() == ["864", "480"], probe.stderr
 

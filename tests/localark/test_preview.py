@@ -199,6 +199,7 @@ def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
     """W×H is the picture: a first frame of another shape must not leave a non-square SAR."""
     from helpers import make_image
 
+    from helpers import until_done
     from storyfilm.ark.client import ArkClient
 
     image = make_image(tmp_path / "wide.png", 1024, 576)
@@ -210,7 +211,7 @@ def test_clips_have_square_pixels(tmp_path: Path, ark_server) -> None:
 
     async def go():
         async with ArkClient(ark_server.base_url, "local-preview") as client:
-            task = await client.wait(await client.create(body), timeout=120, interval=0.05)
+            task = await until_done(client, await client.create(body))
             await client.download(task.video_url, video)
 
     asyncio.run(go())

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import REPO, assert_store_whole, chains_story, counted, render_story, server_counts, tasks_by_seed
+from helpers import (REPO, assert_store_whole, chains_story, counted, journal_attempts, render_story, server_counts,
+                     tasks_by_seed)
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm.storyboard.build import pinned_seed
@@ -109,8 +110,7 @@ def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark
     assert any("expired" in w for w in outcome.warnings)
     assert any("no longer knows it" in w for w in outcome.warnings)
     assert "task " + created[1] + " failed: InternalServiceError" in outcome.log
-    with Store(tmp_path / ".storyfilm") as store:
-        assert sorted(e.attempts for e in store.entries()) == [2, 2, 2]
+    assert journal_attempts(tmp_path / ".storyfilm") == [2, 2, 2]
     assert probe.probe(outcome.output).frames == 3 * models.frames_for(2)
 
 
@@ -132,7 +132,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
 
     from storyfilm import plan
     from storyfilm.ark.client import ArkClient
-    from storyfilm.render.executor import fingerprint
+    from storyfilm.ark.lost_create import Fingerprint
 
     story = tmp_path / "seedless.yaml"
     story.write_text(f"title: Seedless {random.random()}\n"
@@ -143,7 +143,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     assert "seed" not in body
     with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create
         store.create_intent(job.key(None, ark_server.base_url), job.id, job.key_material(None, ark_server.base_url),
-                            fingerprint(body), job.cost)
+                            Fingerprint.of(body).as_dict(), job.cost)
 
     async def send() -> str:  # the create reached the service; its answer never reached the process
         async with ArkClient(ark_server.base_url, "sk-test") as client:

@@ -1,0 +1,67 @@
+"""A succeeded task's results into the store: its last frame first (handed on to the next shot at
+once), then its video, verified to decode; a frame taken from the video when none came."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from storyfilm.ark.client import ArkClient
+from storyfilm.ark.types import Task
+from storyfilm.errors import FfmpegError, ResultsGone, TaskFailed, TransportFailed
+from storyfilm.mediaio import frames, images, probe
+from storyfilm.render.store import Store
+
+VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
+
+
+async def store_results(client: ArkClient, store: Store, task: Task,
+                        frame_ready: Callable[[Path, str], None]) -> tuple[str, str]:
+    """The task's video and last frame, put into the store: their hashes."""
+    if not task.video_url:
+        raise TaskFailed(task.id, "succeeded", "NoVideo", "the task succeeded without a video_url")
+    video, frame = store.scratch("video.mp4"), store.scratch("last_frame.png")
+    frame_sha = None
+    try:
+        if task.last_frame_url:  # the frame first: the next shot can start while the video comes
+            await _fetch(client, task.last_frame_url, frame)
+            if images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
+                frame_sha = await asyncio.to_thread(store.put, frame)
+                frame_ready(store.path(frame_sha), frame_sha)
+        await _fetch_video(client, task, video, have_frame=frame_sha is not None)
+        if frame_sha is None:
+            # no last frame from the service (or not an image): take the exact one from the video
+            await asyncio.to_thread(frames.extract_last_frame, video, frame)
+            frame_sha = await asyncio.to_thread(store.put, frame)
+            frame_ready(store.path(frame_sha), frame_sha)
+        return await asyncio.to_thread(store.put, video), frame_sha
+    finally:
+        video.unlink(missing_ok=True)
+        frame.unlink(missing_ok=True)
+
+
+async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame: bool) -> None:
+    for _ in range(VIDEO_TRIES):
+        try:
+            await _fetch(client, task.video_url, video)
+        except ResultsGone:
+            if not have_frame:
+                raise
+            # its frame was handed on already: the task cannot simply be made again
+            raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
+        try:
+            if (await asyncio.to_thread(probe.probe, video, count_frames=False)).width:
+                return
+        except FfmpegError:
+            pass
+    raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
+
+
+async def _fetch(client: ArkClient, url: str, dest: Path) -> None:
+    try:
+        await client.download(url, dest)
+    except TransportFailed as exc:
+        if exc.status in (403, 404, 410):
+            raise ResultsGone(f"its result URL no longer answers ({exc}); media URLs last 24 h") from exc
+        raise

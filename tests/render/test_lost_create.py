@@ -1,0 +1,89 @@
+"""Resume and the one lost-create resolver, in-process (the local server's ASGI app): a run killed
+with a create on its way left an intent without a task id; the task lands a moment after the
+next run's first look, and the second look adopts it instead of paying for a second task."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark
+from storyfilm import plan
+from storyfilm.ark.client import ArkClient, LostCreates
+from storyfilm.ark.lost_create import Fingerprint
+from storyfilm.mediaio.inputs import data_url, load_storyboard
+from storyfilm.render.executor import Executor
+from storyfilm.render.store import Store
+
+BACKEND = "in-process"
+
+
+def killed_while_creating(tmp_path: Path, late: LandsLate, http, store: Store) -> tuple[plan.ShotJob, object]:
+    """What a killed run leaves: the journal's intent, and its create still on the way."""
+    story = tmp_path / "late.yaml"
+    story.write_text("title: A create that lands late\n"
+                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+                     "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
+    graph = plan.compile_plan(load_storyboard(story))
+    job = plan.jobs(graph)[0]
+    body = job.request(None, data_url)
+    store.create_intent(job.key(None, BACKEND), job.id, job.key_material(None, BACKEND),
+                        Fingerprint.of(body).as_dict(), job.cost)
+    late.held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
+                                        headers={"Authorization": "Bearer sk-killed-run"}))
+    return job, graph
+
+
+def resume(tmp_path: Path, settle: float):
+    async def main():
+        late: list[LandsLate] = []
+
+        def wrap(inner):
+            late.append(LandsLate(inner, lose=0))
+            return late[0]
+
+        async with in_process_ark(wrap=wrap) as (ark, http):
+            with Store(tmp_path / ".storyfilm") as store:
+                job, graph = killed_while_creating(tmp_path, late[0], http, store)
+                events: list = []
+                client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
+                executor = Executor(client, store, backend=BACKEND, listener=events.append, poll_interval=0.02,
+                                    lost_creates=LostCreates(settle=settle))
+                results = await executor.run(graph)
+                journal = store.entry(job.key(None, BACKEND))
+            return results[job.id], late[0].landed, dict(ark.stats), [e.kind for e in events], journal
+
+    return asyncio.run(main())
+
+
+def test_resume_adopts_a_task_that_lands_after_the_first_look(tmp_path: Path) -> None:
+    result, landed, stats, kinds, journal = resume(tmp_path, settle=0.0)
+    assert landed == [result.task_id] and stats["create"] == 1  # the killed run's create, nothing more
+    assert (journal.task_id, journal.status, journal.attempts) == (result.task_id, "done", 1)
+    assert kinds[0] == "adopted" and "creating" not in kinds and kinds[-1] == "done"
+    assert result.video.is_file() and not result.cached
+
+
+def test_the_journal_fingerprint_is_the_clients(tmp_path: Path) -> None:
+    """The journal keeps what identifies the task exactly as the client's resolver reads it."""
+    story = tmp_path / "fp.yaml"
+    story.write_text("title: Fingerprint\n"
+                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+                     "shots:\n  - id: kite\n    prompt: A kite.\n    seed: 42\n")
+    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    fingerprint = Fingerprint.of(job.request(None, data_url))
+    with Store(tmp_path / ".storyfilm") as store:
+        store.create_intent("k", job.id, {}, fingerprint.as_dict(), job.cost)
+        kept = json.loads(store.entry("k").fingerprint)
+    assert Fingerprint.from_dict(kept) == fingerprint
+    assert kept == {"model": "doubao-seedance-1-0-pro-250528", "service_tier": "default", "seed": 42,
+                    "resolution": "480p", "ratio": "16:9", "duration": 2}
+
+
+def test_an_intent_journaled_before_this_layout_is_still_read() -> None:
+    """Journals written by the executor's own fingerprint (no tier, Nones, the service's choices)."""
+    old = {"model": "doubao-seedance-1-0-pro-250528", "seed": 42, "resolution": "480p", "ratio": "adaptive",
+           "duration": -1, "frames": None}
+    assert Fingerprint.from_dict(old) == Fingerprint("doubao-seedance-1-0-pro-250528", None,
+                                                     (("resolution", "480p"), ("seed", 42)))
