@@ -12,12 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from storyfilm.seedance import models
-from storyfilm.localark import fetch as media
-from storyfilm.seedance import commands
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid, missing
+from storyfilm.localark.fetch import Image, fetch_audio, fetch_image
 from storyfilm.localark.params import KEEP_RATIO, check_params
+from storyfilm.seedance import commands, models
 
 ITEM_TYPES = ("text", "image_url", "video_url", "audio_url", "draft_task")
 IMAGE_ROLES = (None, "first_frame", "last_frame", "reference_image")
@@ -46,9 +45,9 @@ class TaskSpec:
     callback_url: str | None
     safety_identifier: str | None
     output_format: str
-    first_frame: media.Image | None = field(default=None, repr=False)
-    last_frame: media.Image | None = field(default=None, repr=False)
-    reference_images: tuple[media.Image, ...] = field(default=(), repr=False)
+    first_frame: Image | None = field(default=None, repr=False)
+    last_frame: Image | None = field(default=None, repr=False)
+    reference_images: tuple[Image, ...] = field(default=(), repr=False)
     reference_audio: bytes | None = field(default=None, repr=False)
     reference_videos: int = 0  # counted and checked, not rendered
     draft_task_id: str | None = None  # the draft this final task was made from
@@ -64,49 +63,53 @@ class TaskSpec:
         return bool(self.generate_audio)
 
 
-def _given(body: dict[str, Any], name: str) -> Any:
-    value = body.get(name)
-    return None if value is None else value
-
-
 Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by id, else None
 
 
 async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None) -> TaskSpec:
     """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs."""
-    return await _parse(body, drafts, endpoints or {})
-
-
-async def _parse(body: Any, drafts: Drafts, endpoints: dict[str, str]) -> TaskSpec:
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
-    model_id = _given(body, "model")
-    if model_id is None:
-        raise missing("model")
-    model = None
-    if isinstance(model_id, str):
-        model = models.lookup(endpoints.get(model_id, model_id))
-    if model is None:
-        raise Refusal(404, "InvalidEndpointOrModel.NotFound",
-                      f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
-    content = _given(body, "content")
+    endpoints = endpoints or {}
+    model = _model(body.get("model"), endpoints)
+    content = body.get("content")
     if content is None:
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
-    endpoint = model_id if model_id in endpoints else None
+    endpoint = body["model"] if body["model"] in endpoints else None
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
         return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)
-    prompt, from_text = commands.decode(" ".join(t for t in texts))
+    prompt, from_text = commands.decode(" ".join(texts))
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
     params = check_params(model, mode, body, from_text)
+    first, last, refs = await _images(imgs)
+    audio = await fetch_audio(audios[0]["audio_url"].get("url")) if audios else None
+    ratio, (width, height) = _shape(model, params, first, refs)
+    return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
+                    first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
+                    reference_videos=len(videos), endpoint=endpoint)
+
+
+def _model(model_id: Any, endpoints: dict[str, str]) -> models.Model:
+    if model_id is None:
+        raise missing("model")
+    model = models.lookup(endpoints.get(model_id, model_id)) if isinstance(model_id, str) else None
+    if model is None:
+        raise Refusal(404, "InvalidEndpointOrModel.NotFound",
+                      f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
+    return model
+
+
+async def _images(items: list[dict]) -> tuple[Image | None, Image | None, tuple[Image, ...]]:
+    """The fetched images by role: first frame, last frame, references (in content order)."""
     first = last = None
-    refs: list[media.Image] = []
-    for item in imgs:
-        image = await media.fetch_image((item.get("image_url") or {}).get("url"))
+    refs: list[Image] = []
+    for item in items:
+        image = await fetch_image((item.get("image_url") or {}).get("url"))
         role = item.get("role")
         if role in (None, "first_frame"):
             first = image
@@ -114,7 +117,12 @@ async def _parse(body: Any, drafts: Drafts, endpoints: dict[str, str]) -> TaskSp
             last = image
         else:
             refs.append(image)
-    audio = await media.fetch(audios[0]["audio_url"].get("url"), "audio", media.MAX_AUDIO) if audios else None
+    return first, last, tuple(refs)
+
+
+def _shape(model: models.Model, params: dict[str, Any], first: Image | None,
+           refs: tuple[Image, ...]) -> tuple[str, tuple[int, int]]:
+    """The task's ratio (`adaptive` resolved from the first image) and its frame size."""
     resolution, ratio = params["resolution"], params["ratio"]
     shape = first or (refs[0] if refs else None)
     if model.family == "2.5" and first is not None and ratio not in (None, "adaptive"):
@@ -123,22 +131,11 @@ async def _parse(body: Any, drafts: Drafts, endpoints: dict[str, str]) -> TaskSp
                       "first-last-frame generation, the output ratio follows the first-frame image.", "ratio")
     if ratio in (None, "adaptive"):
         ratio = models.closest_ratio(shape.width, shape.height) if shape and shape.width else "16:9"
-    if ratio == KEEP_RATIO:
-        if first is None or not first.width:
-            raise invalid("ratio", "keep_ratio needs a first-frame image")
-        width, height = keep_ratio_size(model, resolution, first.width, first.height)
-    else:
-        width, height = model.size(resolution, ratio)
-    return TaskSpec(model=model, prompt=prompt, mode=mode, resolution=resolution, ratio=ratio, width=width,
-                    height=height, frames=params["frames"], frames_given=params["frames_given"],
-                    seed=params["seed"], camera_fixed=params["camera_fixed"], watermark=params["watermark"],
-                    return_last_frame=params["return_last_frame"], service_tier=params["service_tier"],
-                    execution_expires_after=params["execution_expires_after"],
-                    generate_audio=params["generate_audio"], draft=params["draft"], priority=params["priority"],
-                    callback_url=params["callback_url"], safety_identifier=params["safety_identifier"],
-                    output_format=params["output_format"], first_frame=first, last_frame=last,
-                    reference_images=tuple(refs), reference_audio=audio, reference_videos=len(videos),
-                    endpoint=endpoint)
+    if ratio != KEEP_RATIO:
+        return ratio, model.size(resolution, ratio)
+    if first is None or not first.width:
+        raise invalid("ratio", "keep_ratio needs a first-frame image")
+    return ratio, keep_ratio_size(model, resolution, first.width, first.height)
 
 
 REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")

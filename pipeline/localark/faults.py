@@ -60,11 +60,6 @@ class Rule:
             return op == "task"
         return op in API_OPS
 
-    def __str__(self) -> str:
-        scope = f"@{self.op}" if self.op else ""
-        times = f"#{self.times}" if self.times is not None else ""
-        return f"{self.kind}{scope}={self.probability:g}{times}"
-
 
 @dataclass(frozen=True)
 class Faults:
@@ -107,34 +102,6 @@ class Faults:
                 known = ", ".join((*KINDS, "queue", "run", "delay", "retry_after", "seed"))
                 raise FaultSpecError(f"fault spec: {item!r}: unknown fault {kind!r} (one of {known})")
         return cls(rules=tuple(rules), **extra)  # type: ignore[arg-type]
-
-    @classmethod
-    def from_env(cls, env: dict[str, str]) -> "Faults":
-        return cls.parse(env.get(ENV))
-
-    def probability(self, kind: str, op: str) -> float:
-        """The first matching rule's probability (what a request or task of `op` faces)."""
-        return next((r.probability for r in self.rules if r.applies(kind, op)), 0.0)
-
-    def __bool__(self) -> bool:
-        return bool(self.rules) or self.queue != (0.0, 0.0) or self.run != (0.0, 0.0)
-
-    def __str__(self) -> str:
-        parts = [str(r) for r in self.rules]
-        for name in ("queue", "run"):
-            lo, hi = getattr(self, name)
-            if (lo, hi) != (0.0, 0.0):
-                parts.append(f"{name}={lo:g}" if lo == hi else f"{name}={lo:g}-{hi:g}")
-        if self.delay != 2.0:
-            parts.append(f"delay={self.delay:g}")
-        if self.retry_after is not None:
-            parts.append(f"retry_after={self.retry_after:g}")
-        if self.seed is not None:
-            parts.append(f"seed={self.seed}")
-        return ",".join(parts)
-
-
-NO_FAULTS = Faults()
 
 
 @dataclass

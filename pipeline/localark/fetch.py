@@ -12,9 +12,7 @@ from storyfilm.mediaio import images
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 
-from storyfilm.seedance.media import AUDIO_MAX_BYTES as MAX_AUDIO  # noqa: F401  (checks reads it here)
-from storyfilm.seedance.media import IMAGE_ASPECT, IMAGE_SIDE
-from storyfilm.seedance.media import IMAGE_MAX_BYTES as MAX_IMAGE
+from storyfilm.seedance.media import AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,12 @@ async def fetch(url: object, kind: str, limit: int) -> bytes:
     return data
 
 
+async def fetch_audio(url: object) -> bytes:
+    return await fetch(url, "audio", AUDIO_MAX_BYTES)
+
+
 async def fetch_image(url: object) -> Image:
-    data = await fetch(url, "image", MAX_IMAGE)
+    data = await fetch(url, "image", IMAGE_MAX_BYTES)
     info = images.sniff(data)
     if info is None:
         raise _bad("image", "the image could not be decoded")

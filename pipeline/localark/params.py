@@ -1,5 +1,9 @@
 """Create-body parameters, strongly validated with the model's capabilities (ark-api.md §2, §5).
 
+`RULES` is the table: per parameter its JSON type, its default, the values the service takes and
+the reason it gives otherwise, then the constraints it has with the task's mode and the parameters
+read before it. Rules are read in table order, so the first broken one is the error the caller sees.
+
 Text commands (weak validation) are passed in already decoded: a value the model cannot take is
 dropped; body fields win over commands.
 """
@@ -7,7 +11,8 @@ dropped; body fields win over commands.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from storyfilm.seedance import models
 from storyfilm.errors import Refusal
@@ -16,126 +21,169 @@ from storyfilm.localark.answers import invalid
 SEED_MAX = 2**32 - 1
 DEFAULT_EXPIRY = 172800
 KEEP_RATIO = "keep_ratio"
+RATIOS = (*models.RATIOS, "adaptive", KEEP_RATIO)
+REFERENCE_MODES = (models.REFERENCE_IMAGES, models.MULTIMODAL)
+FRAME_MODES = (models.FIRST_FRAME, models.FIRST_LAST_FRAME)
+TYPE_REASONS = {int: "must be an integer", bool: "must be a boolean", str: "must be a string"}
 
 
-def _int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(name, "must be an integer")
-    return value
+@dataclass(frozen=True)
+class Read:
+    """What a constraint sees: the model, the task's mode, the merged parameters as given, and the
+    values read so far (a rule's own value included)."""
+
+    model: models.Model
+    mode: str
+    given: dict[str, Any]
+    values: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values.get(name)
 
 
-def _bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise invalid(name, "must be a boolean")
-    return value
+@dataclass(frozen=True)
+class Constraint:
+    broken: Callable[[Read], bool]
+    reason: Callable[[Read], str]
 
 
-def _str(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise invalid(name, "must be a string")
-    return value
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: type | None  # the JSON type (None: any value)
+    default: Callable[[models.Model], Any]  # a default of None: the parameter is absent, nothing checked
+    valid: Callable[[Any, models.Model], bool] = lambda value, model: True
+    reason: Callable[[models.Model], str] = lambda model: ""
+    constraints: tuple[Constraint, ...] = ()
+    unless: Callable[[models.Model, dict[str, Any]], bool] = lambda model, given: False  # not read at all
+
+    def read(self, model: models.Model, given: dict[str, Any]) -> Any:
+        value = given.get(self.name, self.default(model))
+        if value is None:
+            return None
+        if self.kind is not None and (not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool))):
+            raise invalid(self.name, TYPE_REASONS[self.kind])
+        if not self.valid(value, model):
+            raise invalid(self.name, self.reason(model))
+        return value
+
+
+def _within(low: int, high: int) -> Callable[[Any, models.Model], bool]:
+    return lambda value, model: low <= value <= high
+
+
+def _one_of(*choices: Any) -> Callable[[Any, models.Model], bool]:
+    return lambda value, model: value in choices
+
+
+def _duration_ok(value: int, model: models.Model) -> bool:
+    low, high = model.duration_range
+    return low <= value <= high or (value == -1 and model.model_chooses_duration)
+
+
+def _duration_reason(model: models.Model) -> str:
+    low, high = model.duration_range
+    return f"must be within [{low}, {high}]" + (" or -1" if model.model_chooses_duration else "")
+
+
+def _fixed(value: Any) -> Callable[[models.Model], Any]:
+    return lambda model: value
+
+
+def _spoken(mode: str) -> str:
+    return mode.replace("_", " ")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("draft", bool, lambda m: False if m.accepts("draft") else None),
+    Rule("resolution", str, lambda m: m.default_resolution, lambda v, m: v in m.resolutions,
+         lambda m: f"{m.id} supports {', '.join(m.resolutions)}", constraints=(
+             Constraint(lambda r: bool(r["draft"]) and "resolution" in r.given and r["resolution"] != "480p",
+                        lambda r: "a draft task is rendered at 480p only"),
+             Constraint(lambda r: not r["draft"] and r.mode == models.REFERENCE_IMAGES and r["resolution"] == "1080p",
+                        lambda r: "1080p is not available in reference-image mode"))),
+    Rule("ratio", str, _fixed(None), _one_of(*RATIOS), lambda m: f"must be one of {', '.join(RATIOS)}", constraints=(
+        Constraint(lambda r: r["ratio"] == "adaptive" and (r.mode == models.REFERENCE_IMAGES
+                                                          or (r.mode == models.TEXT and not r.model.t2v_adaptive)),
+                   lambda r: f"adaptive is not available for {_spoken(r.mode)} tasks on {r.model.id}"),
+        Constraint(lambda r: r["ratio"] == KEEP_RATIO and r.mode not in FRAME_MODES,
+                   lambda r: "keep_ratio needs a first-frame image"))),
+    Rule("frames", int, _fixed(None), lambda v, m: models.valid_frames(v), lambda m: "must be 25+4n within [29, 289]"),
+    Rule("duration", int, lambda m: m.default_duration, _duration_ok, _duration_reason,
+         unless=lambda m, given: "frames" in given),
+    Rule("seed", int, _fixed(-1), _within(-1, SEED_MAX), lambda m: f"must be within [-1, {SEED_MAX}]"),
+    Rule("camera_fixed", bool, _fixed(False), constraints=(
+        Constraint(lambda r: r["camera_fixed"] and r.mode in REFERENCE_MODES,
+                   lambda r: "is not available in reference mode"),)),
+    Rule("watermark", bool, _fixed(False)),
+    Rule("return_last_frame", bool, _fixed(False), constraints=(
+        Constraint(lambda r: bool(r["draft"]) and r["return_last_frame"],
+                   lambda r: "a draft task returns no last frame"),)),
+    Rule("service_tier", str, _fixed("default"), _one_of("default", "flex"), lambda m: "must be default or flex",
+         constraints=(Constraint(lambda r: r["service_tier"] == "flex" and (not r.model.flex or bool(r["draft"])),
+                                 lambda r: f"flex is not available for {'draft tasks' if r['draft'] else r.model.id}"),)),
+    Rule("execution_expires_after", int, _fixed(DEFAULT_EXPIRY), _within(3600, 259200),
+         lambda m: "must be within [3600, 259200]"),
+    Rule("generate_audio", bool, _fixed(True), unless=lambda m, given: not m.generates_audio),
+    Rule("priority", int, _fixed(0), _within(0, 9), lambda m: "must be within [0, 9]", constraints=(
+        Constraint(lambda r: r["priority"] != 0 and r["service_tier"] == "flex",
+                   lambda r: "is not available with service_tier flex"),)),
+    Rule("callback_url", str, _fixed(None), lambda v, m: v.startswith(("http://", "https://")),
+         lambda m: "must be an http(s) URL"),
+    Rule("safety_identifier", str, _fixed(None), lambda v, m: len(v) <= 64, lambda m: "must be at most 64 characters"),
+    Rule("tools", None, _fixed(None), lambda v, m: isinstance(v, list) and all(t == {"type": "web_search"} for t in v),
+         lambda m: 'only [{"type": "web_search"}] is supported'),
+    Rule("output_format", str, _fixed("mp4"), _one_of("mp4", "mov"), lambda m: "must be mp4 or mov"),
+    Rule("omni_reference_task_type", None, _fixed("auto"), _one_of("auto", "reference", "edit", "extend"),
+         lambda m: "must be auto, reference, edit or extend"),
+)
+OUTPUT = ("draft", "resolution", "ratio", "seed", "camera_fixed", "watermark", "return_last_frame", "service_tier",
+          "execution_expires_after", "generate_audio", "priority", "callback_url", "safety_identifier",
+          "output_format")  # and frames, frames_given; tools and omni_reference_task_type are only checked
+_ALL_PARAMS = frozenset().union(*(m.params for m in models.MODELS.values())) | {"draft", "frames", "camera_fixed"}
 
 
 def check_params(model: models.Model, mode: str, body: dict[str, Any], commands: dict[str, Any]) -> dict[str, Any]:
-    # text commands: weak validation; a value the model cannot take is dropped (body fields win)
-    for name, value in list(commands.items()):
+    """The task's parameters, every default applied; a Refusal names the first parameter the
+    service would refuse."""
+    given = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
+    for name, value in given.items():
+        if name in _ALL_PARAMS and not model.accepts(name) and not (name == "service_tier" and value == "default"):
+            raise invalid(name, f"is not supported by {model.id}")
+    values = _read(model, mode, {**_weak(model, mode, body, commands), **given})
+    out = {name: values.get(name) for name in OUTPUT}
+    if out["draft"]:
+        out["resolution"] = "480p"
+    if out["seed"] == -1:
+        out["seed"] = secrets.randbelow(2**31)
+    out["frames_given"] = values.get("frames") is not None
+    duration = values.get("duration")
+    out["frames"] = values["frames"] if out["frames_given"] else models.frames_for(duration if duration > 0 else 5)
+    return out
+
+
+def _weak(model: models.Model, mode: str, body: dict[str, Any], commands: dict[str, Any]) -> dict[str, Any]:
+    """The text commands the model can take, each as valid on its own as a body field would be."""
+    kept = {}
+    for name, value in commands.items():
         if name == "framespersecond" or not model.accepts(name) or body.get(name) is not None:
-            commands.pop(name)
             continue
         try:
             check_params(model, mode, {name: value}, {})
         except Refusal:
-            commands.pop(name)
-    given = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
-    merged = {**commands, **given}
-    for name in given:
-        if name in _ALL_PARAMS and not model.accepts(name) and not (name == "service_tier" and given[name] == "default"):
-            raise invalid(name, f"is not supported by {model.id}")
-
-    out: dict[str, Any] = {}
-    draft = _bool("draft", merged["draft"]) if "draft" in merged else (False if model.accepts("draft") else None)
-    resolution = _str("resolution", merged.get("resolution", model.default_resolution))
-    if resolution not in model.resolutions:
-        raise invalid("resolution", f"{model.id} supports {', '.join(model.resolutions)}")
-    if draft and "resolution" in merged and resolution != "480p":
-        raise invalid("resolution", "a draft task is rendered at 480p only")
-    if draft:
-        resolution = "480p"
-    if mode == models.REFERENCE_IMAGES and resolution == "1080p":
-        raise invalid("resolution", "1080p is not available in reference-image mode")
-    out["resolution"] = resolution
-    ratio = merged.get("ratio")
-    if ratio is not None:
-        ratio = _str("ratio", ratio)
-        allowed = (*models.RATIOS, "adaptive", KEEP_RATIO)
-        if ratio not in allowed:
-            raise invalid("ratio", f"must be one of {', '.join(allowed)}")
-        if ratio == "adaptive" and (mode == models.REFERENCE_IMAGES or (mode == models.TEXT and not model.t2v_adaptive)):
-            raise invalid("ratio", f"adaptive is not available for {mode.replace('_', ' ')} tasks on {model.id}")
-        if ratio == KEEP_RATIO and mode not in (models.FIRST_FRAME, models.FIRST_LAST_FRAME):
-            raise invalid("ratio", "keep_ratio needs a first-frame image")
-    out["ratio"] = ratio
-    if "frames" in merged:
-        frames = _int("frames", merged["frames"])
-        if not models.valid_frames(frames):
-            raise invalid("frames", "must be 25+4n within [29, 289]")
-        out["frames"], out["frames_given"] = frames, True
-    else:
-        duration = _int("duration", merged.get("duration", model.default_duration))
-        low, high = model.duration_range
-        if not (low <= duration <= high or (duration == -1 and model.model_chooses_duration)):
-            extra = " or -1" if model.model_chooses_duration else ""
-            raise invalid("duration", f"must be within [{low}, {high}]{extra}")
-        out["frames"], out["frames_given"] = models.frames_for(duration if duration > 0 else 5), False
-    seed = _int("seed", merged.get("seed", -1))
-    if not -1 <= seed <= SEED_MAX:
-        raise invalid("seed", f"must be within [-1, {SEED_MAX}]")
-    out["seed"] = secrets.randbelow(2**31) if seed == -1 else seed
-    out["camera_fixed"] = _bool("camera_fixed", merged.get("camera_fixed", False))
-    if out["camera_fixed"] and mode in (models.REFERENCE_IMAGES, models.MULTIMODAL):
-        raise invalid("camera_fixed", "is not available in reference mode")
-    out["watermark"] = _bool("watermark", merged.get("watermark", False))
-    out["return_last_frame"] = _bool("return_last_frame", merged.get("return_last_frame", False))
-    if draft and out["return_last_frame"]:
-        raise invalid("return_last_frame", "a draft task returns no last frame")
-    tier = _str("service_tier", merged.get("service_tier", "default"))
-    if tier not in ("default", "flex"):
-        raise invalid("service_tier", "must be default or flex")
-    if tier == "flex" and (not model.flex or draft):
-        raise invalid("service_tier", f"flex is not available for {'draft tasks' if draft else model.id}")
-    out["service_tier"] = tier
-    expiry = _int("execution_expires_after", merged.get("execution_expires_after", DEFAULT_EXPIRY))
-    if not 3600 <= expiry <= 259200:
-        raise invalid("execution_expires_after", "must be within [3600, 259200]")
-    out["execution_expires_after"] = expiry
-    out["generate_audio"] = (_bool("generate_audio", merged.get("generate_audio", True))
-                             if model.generates_audio else None)
-    out["draft"] = draft
-    priority = _int("priority", merged.get("priority", 0))
-    if not 0 <= priority <= 9:
-        raise invalid("priority", "must be within [0, 9]")
-    if priority and tier == "flex":
-        raise invalid("priority", "is not available with service_tier flex")
-    out["priority"] = priority
-    callback = merged.get("callback_url")
-    if callback is not None and not _str("callback_url", callback).startswith(("http://", "https://")):
-        raise invalid("callback_url", "must be an http(s) URL")
-    out["callback_url"] = callback
-    ident = merged.get("safety_identifier")
-    if ident is not None and len(_str("safety_identifier", ident)) > 64:
-        raise invalid("safety_identifier", "must be at most 64 characters")
-    out["safety_identifier"] = ident
-    tools = merged.get("tools")
-    if tools is not None and (not isinstance(tools, list) or any(t != {"type": "web_search"} for t in tools)):
-        raise invalid("tools", 'only [{"type": "web_search"}] is supported')
-    fmt = _str("output_format", merged.get("output_format", "mp4"))
-    if fmt not in ("mp4", "mov"):
-        raise invalid("output_format", "must be mp4 or mov")
-    out["output_format"] = fmt
-    task_type = merged.get("omni_reference_task_type", "auto")
-    if task_type not in ("auto", "reference", "edit", "extend"):
-        raise invalid("omni_reference_task_type", "must be auto, reference, edit or extend")
-    return out
+            continue
+        kept[name] = value
+    return kept
 
 
-_ALL_PARAMS = frozenset().union(*(m.params for m in models.MODELS.values())) | {"draft", "frames", "camera_fixed"}
+def _read(model: models.Model, mode: str, given: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    read = Read(model, mode, given, values)
+    for rule in RULES:
+        if rule.unless(model, given):
+            continue
+        values[rule.name] = rule.read(model, given)
+        for constraint in rule.constraints:
+            if constraint.broken(read):
+                raise invalid(rule.name, constraint.reason(read))
+    return values
