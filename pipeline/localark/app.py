@@ -1,13 +1,9 @@
-"""The local Ark-compatible server: the embedded default backend.
+"""LocalArk: the local server's state and its HTTP handlers.
 
-Same paths, shapes and errors as the real tasks API (ark-api.md); each task is rendered as a
-preview clip by `render.py`. Files are served by the same app under unguessable URLs.
-`python -m storyfilm serve` runs it standalone; `local.py` embeds it in a thread.
-
-    LocalArk      state: tasks (board.py), stats, faults; the HTTP handlers (this module)
-    checks.py   create body → TaskSpec, refusing like the service
-    board.py      admission (RPM), queue, concurrency, flex, expiry, retention
-    faultgate.py  counting and fault injection on the wire
+Same paths, shapes and errors as the real tasks API (ark-api.md): a create body is checked by
+`checks`, the task lives in the `queue`, its clip is rendered by `preview`; `faultgate` wraps the
+app to count requests and inject faults. Files are served by the same app under unguessable URLs.
+`python -m storyfilm serve` runs it standalone; `embedded.LocalServer` runs it in a thread.
 """
 
 from __future__ import annotations
@@ -19,8 +15,8 @@ import json
 import logging
 import os
 import tempfile
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
@@ -28,17 +24,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from storyfilm.localark import checks
 from storyfilm.errors import Refusal
+from storyfilm.localark import checks
 from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
-from storyfilm.localark.queue import Board, Clock, Limits
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
 from storyfilm.localark.faults import ENV, Dice, Faults
+from storyfilm.localark.queue import Clock, Limits, TaskQueue
 from storyfilm.localark.tasks import LocalTask
 from storyfilm.settings import TASKS_PATH
 
-log = logging.getLogger("storyfilm.ark")
+log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
@@ -64,7 +60,7 @@ class LocalArk:
         self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
         self.notifier = Notifier(callbacks, self.stats)
         self.limits, self._render_slots = Limits(**limits), render_slots  # adjustable while serving
-        self._board: Board | None = None
+        self._queue: TaskQueue | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
     # -- faults: assignable per test (`server.ark.faults = Faults.parse(...)`) ------------
@@ -78,16 +74,16 @@ class LocalArk:
         self._dice = Dice(Faults.parse(value) if isinstance(value, str) else value)
 
     @property
-    def board(self) -> Board:
-        if self._board is None:  # made inside the server's event loop
-            self._board = Board(self.workdir, limits=self.limits, dice=lambda: self._dice, notify=self._notify,
+    def queue(self) -> TaskQueue:
+        if self._queue is None:  # made inside the server's event loop
+            self._queue = TaskQueue(self.workdir, limits=self.limits, dice=lambda: self._dice, notify=self._notify,
                                 render_slots=self._render_slots, clock=self.clock)
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
-        return self._board
+        return self._queue
 
     @property
     def tasks(self) -> dict[str, LocalTask]:
-        return self.board.tasks if self._board else {}
+        return self.queue.tasks if self._queue else {}
 
     def advance(self, seconds: float) -> None:
         """Move the server's clock forward; expiry and retention apply at the next sweep."""
@@ -100,14 +96,14 @@ class LocalArk:
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_interval)
-            if self._board is not None:
-                self._board.sweep()
+            if self._queue is not None:
+                self._queue.sweep()
 
     async def aclose(self) -> None:
         if self._sweeper is not None:
             self._sweeper.cancel()
-        if self._board is not None:
-            await self._board.aclose()
+        if self._queue is not None:
+            await self._queue.aclose()
         await self.notifier.aclose()
         if self._tmp:
             self._tmp.cleanup()
@@ -170,7 +166,7 @@ class LocalArk:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
             spec = await checks.parse(body, self._draft, self.endpoints)
-            task = self.board.admit(spec, str(request.base_url).rstrip("/"))
+            task = self.queue.admit(spec, str(request.base_url).rstrip("/"))
             answer: dict[str, Any] = {"id": task.id}
             if spec.safety_identifier is not None:
                 answer["safety_identifier"] = spec.safety_identifier
@@ -222,7 +218,7 @@ class LocalArk:
 
     async def _http_delete(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
-            self.board.delete(self._find(request.path_params["task_id"]))
+            self.queue.delete(self._find(request.path_params["task_id"]))
             return 200, {}
         return await self._answer(request, handle)
 

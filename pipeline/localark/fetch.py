@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from storyfilm.mediaio import images
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
-
+from storyfilm.mediaio import images
 from storyfilm.seedance.media import AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE
 
 

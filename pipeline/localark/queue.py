@@ -1,4 +1,4 @@
-"""The local server's task board: admission (RPM), the queue (per-model concurrency, priority,
+"""The local server's task queue: admission (RPM), the queue (per-model concurrency, priority,
 flex), each task's life (queued → running → succeeded | failed, or cancelled / expired), and
 retention (ark-api.md §8, §10.3).
 
@@ -17,12 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Awaitable, Callable
 
+from storyfilm.errors import Refusal, StoryfilmError
 from storyfilm.localark import preview
-from storyfilm.errors import Refusal
+from storyfilm.localark.checks import TaskSpec
 from storyfilm.localark.faults import Dice
 from storyfilm.localark.tasks import ACTIVE, LocalTask, new_task_id, task_tokens
-from storyfilm.localark.checks import TaskSpec
-from storyfilm.errors import StoryfilmError
 
 DAY = 86400.0
 FAIL_CODES = (("OutputVideoSensitiveContentDetected",
@@ -84,7 +83,7 @@ class _Gate:
                 future.set_result(None)
 
 
-class Board:
+class TaskQueue:
     def __init__(self, workdir: Path, *, limits: Limits, dice: Callable[[], Dice],
                  notify: Callable[[LocalTask], None], render_slots: int = 2, clock: Clock | None = None):
         self.workdir, self.limits, self.dice, self.notify = workdir, limits, dice, notify
