@@ -258,3 +258,36 @@ def journal_attempts(store: Path) -> list[int]:
 
     with contextlib.closing(sqlite3.connect(store / "state.sqlite")) as db:
         return sorted(row[0] for row in db.execute("SELECT attempts FROM shots"))
+
+
+# -- the tasks API in-process, as a raw HTTP client sees it (localark tests) ----------------------
+
+@contextlib.asynccontextmanager
+async def ark_in_process(key: str | None = "local-preview", **options):
+    """`in_process_ark` for raw requests: `http` is rooted at IN_PROCESS_BASE (requests go to
+    TASKS...) and sends `key` as its bearer token (None: no Authorization header)."""
+    async with in_process_ark(**options) as (ark, http):
+        http.base_url = IN_PROCESS_BASE
+        if key is not None:
+            http.headers["Authorization"] = f"Bearer {key}"
+        yield ark, http
+
+
+async def settled(ark, task_id: str, statuses: set[str], timeout: float = 30.0) -> str:
+    """Let the server's loop run until the task's status is one of `statuses`; that status."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while (status := ark.tasks[task_id].status) not in statuses:
+        assert time.monotonic() < deadline, f"{task_id} is still {status}, not {statuses}"
+        await asyncio.sleep(0.005)
+    return status
+
+
+def error_of(response, status: int, code: str, param: str, message: str) -> None:
+    """The service's error answer, exactly: status, code, param, type and message with the request id."""
+    reasons = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 413: "BadRequest", 429: "TooManyRequests"}
+    assert (response.status_code, response.json()) == (status, {"error": {
+        "code": code, "param": param, "type": reasons[status],
+        "message": f"{message} Request id: {response.headers['X-Request-Id']}"}})
