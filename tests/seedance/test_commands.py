@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import PRO, ark_http, text_task
-from storyfilm.seedance import models
-from storyfilm.seedance import commands
-from storyfilm.localark.embedded import LocalServer
+from helpers import PRO, TASKS, ark_in_process, text_task
+from storyfilm.seedance import commands, models
 
 BODY = {"model": PRO, "content": [{"type": "text", "text": "A cat yawns at the camera"}],
         "resolution": "720p", "ratio": "16:9", "duration": 5, "seed": 11, "camera_fixed": False,
@@ -52,25 +50,29 @@ def test_round_trip() -> None:
     assert params == {k: BODY[k] for k in ("resolution", "ratio", "duration", "seed", "camera_fixed", "watermark")}
 
 
-def test_the_server_reads_both_styles_alike() -> None:
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_server_reads_both_styles_alike(anyio_backend: str) -> None:
     body = text_task(resolution="720p", ratio="4:3", duration=3, seed=99)
-    with LocalServer(faults="queue=60") as server:
-        tasks = []
+    size = models.MODELS[PRO].size("720p", "4:3")
+    async with ark_in_process(faults="queue=60") as (ark, http):
+        async def created(body: dict) -> dict:
+            response = await http.post(TASKS, json=body)
+            assert response.status_code == 200, response.text
+            return (await http.get(f"{TASKS}/{response.json()['id']}")).json()
+
         for style in commands.STYLES:
-            created = ark_http(server, "POST", json=commands.encode(body, style))
-            assert created.status_code == 200, created.text
-            tasks.append(ark_http(server, "GET", f"/{created.json()['id']}").json())
-        echoed = [{k: t[k] for k in ("model", "resolution", "ratio", "duration", "seed")} for t in tasks]
-        assert echoed[0] == echoed[1] == {"model": PRO, "resolution": "720p", "ratio": "4:3", "duration": 3, "seed": 99}
-        prompts = [server.ark.tasks[t["id"]].spec.prompt for t in tasks]
-        assert prompts[0] == prompts[1] == "A paper boat drifts on a pond."  # commands are not rendered
-        size = models.MODELS[PRO].size("720p", "4:3")
-        assert all((server.ark.tasks[t["id"]].spec.width, server.ark.tasks[t["id"]].spec.height) == size for t in tasks)
+            task = await created(commands.encode(body, style))
+            spec = ark.tasks[task["id"]].spec
+            assert {k: task[k] for k in ("model", "resolution", "ratio", "duration", "seed")} == {
+                "model": PRO, "resolution": "720p", "ratio": "4:3", "duration": 3, "seed": 99}, style
+            assert (spec.prompt, spec.width, spec.height) == ("A paper boat drifts on a pond.", *size)  # no commands
         # body fields win over commands; a command the model cannot take falls back to the default
         mixed = text_task(seed=5)
         mixed["content"][0]["text"] += " --seed 6 --dur 99"
-        task = ark_http(server, "GET", "/" + ark_http(server, "POST", json=mixed).json()["id"]).json()
+        task = await created(mixed)
         assert (task["seed"], task["duration"]) == (5, 2)
-        weak = {"model": PRO, "content": [{"type": "text", "text": "a cat --dur 99 --rs 8k --rt 16:9"}]}
-        task = ark_http(server, "GET", "/" + ark_http(server, "POST", json=weak).json()["id"]).json()
+        weak = {"model": PRO, "content": [{"type": "text", "text": "a cat --dur 99 --rs 8k --rt 16:9 --cf true"}]}
+        task = await created(weak)
         assert (task["duration"], task["resolution"], task["ratio"]) == (5, "1080p", "16:9")
+        assert ark.tasks[task["id"]].spec.camera_fixed is True  # the valid commands are kept
