@@ -17,7 +17,7 @@ import networkx as nx
 from storyfilm.seedance import media, models
 from storyfilm.seedance.media import Media
 from storyfilm.seedance import commands
-from storyfilm.storyboard.build import Shot, Storyboard
+from storyfilm.storyboard.model import Shot, Storyboard
 
 KEY_VERSION = 2
 ROLES = {media.IMAGE: ("image_url", "reference_image"), media.VIDEO: ("video_url", "reference_video"),
