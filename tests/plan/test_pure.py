@@ -98,3 +98,26 @@ def test_compile_request_key_and_status_from_memory() -> None:
         "open": ("cached", (), open_key),
         "next": ("render", ("never rendered",), jobs["next"].key("f" * 64, "memory")),
         "far": ("render", ("never rendered",), jobs["far"].key(None, "memory"))}
+
+
+BRANCHES = """\
+title: Branches
+defaults: {duration: 2}
+shots:
+  - {id: table, prompt: A table.}
+  - {id: eat, prompt: Eat., from: table}
+  - {id: away, prompt: Elsewhere., cut: true}
+  - {id: tea, prompt: Tea., from: table}
+"""
+
+
+def test_a_partial_render_brings_the_shots_it_starts_from() -> None:
+    graph = plan.compile_plan(storyboard.parse(BRANCHES, NOWHERE / "b.yaml", memory_resolver({})[0]))
+    story = NOWHERE / "b.yaml"
+    with io_watch() as io:
+        chosen = {(only, until): plan.select(graph, story, only=only, until=until)
+                  for only, until in [(None, None), ("tea", None), ("away", None), (None, "away"), ("eat", "tea")]}
+    assert io == []
+    assert chosen == {(None, None): ["table", "eat", "away", "tea"], ("tea", None): ["table", "tea"],
+                      ("away", None): ["away"], (None, "away"): ["table", "eat", "away"],
+                      ("eat", "tea"): ["table", "eat"]}
