@@ -6,7 +6,7 @@ the text and passes in the function that resolves the media it names.
     schema        JSON Schema faults (storyboard.schema.json, shipped here), in words people fix
     build         the meaning pass: defaults, media, continuity, transitions → `parse(text, path, resolve)`
     capabilities  what a shot asks of its model, checked against the Seedance table
-    model         the values: Storyboard, Shot, Transition, Soundtrack, Assembly; `pinned_seed`
+    model         the values: Storyboard, Shot, Transition, Trim, Soundtrack, Assembly; `pinned_seed`
 """
 
 from storyfilm.storyboard.build import Resolver, parse

@@ -1,7 +1,7 @@
 """YAML storyboard → validated `Storyboard`. Every fault names FILE:LINE:COL and what is wrong.
 
 Three passes, each reporting every fault it finds: YAML syntax and duplicate keys
-(`yaml_source`), the JSON Schema (`schema`), then meaning (`_Builder`): defaults, continuity,
+(`yaml_source`), the JSON Schema (`schema`), then meaning (`_Builder`): defaults, continuity, trims,
 media and what the chosen model can do (`capabilities`). Pure: no file, no network; the media a
 storyboard names reach it through the `resolve` function its caller passes in.
 """
