@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
 import sys
-import tempfile
 from pathlib import Path
 
 from storyfilm.mediaio import runner
 from storyfilm import plan
 from storyfilm.plan import views
-from storyfilm.errors import StoryboardError, StoryfilmError
+from storyfilm.errors import StoryboardError, StoryfilmError, UsageError
 from storyfilm.settings import Settings, redact
 from storyfilm.mediaio.inputs import load_storyboard
 
@@ -90,40 +87,18 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.graph:
         print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
         return 0
-    statuses = _statuses(graph, args.story, settings)
-    spend = sum(s.cost for s in statuses.values())
-    if args.format == "json":
-        extra = {n: {"state": s.state, "reasons": list(s.reasons), "will_spend": round(s.cost, 4)}
-                 for n, s in statuses.items()}
-        data = json.loads(views.as_json(graph, extra))
-        data["total"]["will_spend"] = round(spend, 4)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        print(views.as_table(graph, {n: {"this run": s.describe()} for n, s in statuses.items()}))
-        print(f"this run: {sum(s.state != 'cached' for s in statuses.values())} of {len(statuses)} shots "
-              f"render, {spend:.2f} CNY")
-    return 0
-
-
-def _statuses(graph, story: Path, settings: Settings) -> dict:
-    """Cached, resumed or rendered (and why), from the render journal beside the storyboard."""
-    from storyfilm.plan import explain
     from storyfilm import film
-    from storyfilm.render.store import Store
 
-    folder = story.parent / ".storyfilm"
-    with contextlib.ExitStack() as stack:
-        if not folder.is_dir():  # never rendered: look at an empty journal, leave no folder behind
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        store = stack.enter_context(Store(folder))
-        return explain.status(graph, store, film.backend_name(settings))
+    statuses = film.plan_status(graph, args.story, settings)
+    print(views.as_json(graph, statuses) if args.format == "json" else views.as_table(graph, statuses))
+    return 0
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import film
 
     if args.max_cost is not None and args.max_cost < 0:
-        raise StoryfilmError("--max-cost must be 0 or more")
+        raise UsageError("--max-cost must be 0 or more")
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
     outcome = film.run(args.story, settings, options)

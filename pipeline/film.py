@@ -1,13 +1,14 @@
-"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file.
+"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file; and, for
+`storyfilm plan`, what such a render would do now (`plan_status`).
 
-The CLI only parses flags; this module holds the orchestration, so tests call it directly.
+The CLI only parses flags and shows errors; this module holds the orchestration, so tests call it directly.
 """
 
 from __future__ import annotations
 
 import asyncio
-import difflib
 import sys
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
-from storyfilm.errors import OverBudget, UnknownShot
+from storyfilm.errors import OverBudget
 from storyfilm.render.executor import Executor, ShotResult
 from storyfilm.render.progress import Listener
 from storyfilm.settings import ARK_BASE_URL, Settings
@@ -72,23 +73,15 @@ def backend_name(settings: Settings, base_url: str | None = None) -> str:
     return settings.base_url or ARK_BASE_URL
 
 
-def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | None) -> list[str]:
-    """The shots to render, in storyboard order: all; `until` a shot (and everything before it); or
-    `only` a shot. A shot always brings the shots whose frames it starts from."""
-    names = list(graph.nodes)
-    for flag, shot in (("--only", only), ("--until", until)):
-        if shot is not None and shot not in graph:
-            hint = difflib.get_close_matches(shot, names, n=1)
-            tip = f" (did you mean {hint[0]!r}?)" if hint else f" (shots: {', '.join(names)})"
-            raise UnknownShot(f"{flag}: {story} has no shot {shot!r}{tip}")
-    wanted = set(names)
-    if until is not None:
-        wanted = set(names[:names.index(until) + 1])
-    if only is not None:
-        wanted &= {only}
-    for shot in list(wanted):
-        wanted |= nx.ancestors(graph, shot)
-    return [n for n in names if n in wanted]
+def plan_status(graph: nx.DiGraph, story: Path, settings: Settings) -> dict[str, explain.ShotStatus]:
+    """What a render would do with each shot now (cached, resume or render, why, and its cost), from
+    the render journal beside the storyboard; a storyboard never rendered gets no journal folder."""
+    folder = story.parent / ".storyfilm"
+    with ExitStack() as stack:
+        if not folder.is_dir():
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        store = stack.enter_context(Store(folder))
+        return explain.status(graph, store, backend_name(settings))
 
 
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
@@ -96,7 +89,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     out = out or sys.stdout
     board = load_storyboard(story)
     graph = plan.compile_plan(board)
-    chosen = select(graph, story, only=options.only, until=options.until)
+    chosen = plan.select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)
     whole = board.output or Path("build") / f"{board.name}.mp4"
     output = options.output or (whole if not partial else

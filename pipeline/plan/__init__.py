@@ -1,6 +1,12 @@
-"""PURE. Storyboard → networkx graph of shot jobs: requests, content keys, cost, critical path,
-why a shot renders, and views of the plan (table, JSON, Mermaid, dot)."""
+"""PURE. Storyboard → networkx graph of shot jobs, and what a render of it would do.
 
-from storyfilm.plan.jobs import ShotJob, compile_plan, critical_path, jobs, total_cost
+    jobs     the graph: one ShotJob per shot (request body, content key, tokens, cost), an edge
+             where a shot starts on another's last frame; total cost, critical path; the
+             shots a partial render (--only, --until) needs
+    explain  per shot, against the render journal: cached, resume or render, why, and its cost
+    views    the plan as text: table, JSON, Mermaid, Graphviz dot
+"""
 
-__all__ = ["ShotJob", "compile_plan", "critical_path", "jobs", "total_cost"]
+from storyfilm.plan.jobs import ShotJob, compile_plan, critical_path, jobs, select, total_cost
+
+__all__ = ["ShotJob", "compile_plan", "critical_path", "jobs", "select", "total_cost"]

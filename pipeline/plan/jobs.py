@@ -6,18 +6,21 @@ and v's content key includes the bytes of the frame u actually returned.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
 
+from storyfilm.errors import UnknownShot
 from storyfilm.seedance import media, models
 from storyfilm.seedance.media import Media
 from storyfilm.seedance import commands
-from storyfilm.storyboard.build import Shot, Storyboard
+from storyfilm.storyboard.model import Shot, Storyboard
 
 KEY_VERSION = 2
 ROLES = {media.IMAGE: ("image_url", "reference_image"), media.VIDEO: ("video_url", "reference_video"),
@@ -149,3 +152,22 @@ def critical_path(graph: nx.DiGraph) -> list[str]:
         before = max((best[p] for p in graph.predecessors(node)), default=(0.0, []))
         best[node] = (before[0] + graph.nodes[node]["job"].shot.seconds, before[1] + [node])
     return max(best.values(), default=(0.0, []))[1]
+
+
+def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | None) -> list[str]:
+    """The shots to render, in storyboard order: all; `until` a shot (and everything before it); or
+    `only` a shot. A shot always brings the shots whose frames it starts from."""
+    names = list(graph.nodes)
+    for flag, shot in (("--only", only), ("--until", until)):
+        if shot is not None and shot not in graph:
+            hint = difflib.get_close_matches(shot, names, n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else f" (shots: {', '.join(names)})"
+            raise UnknownShot(f"{flag}: {story} has no shot {shot!r}{tip}")
+    wanted = set(names)
+    if until is not None:
+        wanted = set(names[:names.index(until) + 1])
+    if only is not None:
+        wanted &= {only}
+    for shot in list(wanted):
+        wanted |= nx.ancestors(graph, shot)
+    return [n for n in names if n in wanted]

@@ -1,5 +1,6 @@
 """The plan as people and programs read it: a table, JSON, or the dependency graph as Mermaid
-or Graphviz dot. Pure functions from the graph to text."""
+or Graphviz dot. Pure functions from the graph (and, for the table and JSON, what `explain` says
+this run will do with each shot) to text."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import networkx as nx
 
 from storyfilm import plan
+from storyfilm.plan.explain import CACHED, ShotStatus
 
 MODE_NAMES = {"text": "text", "first_frame": "first frame", "first_last_frame": "first+last",
               "reference_images": "references", "multimodal": "multimodal"}
@@ -28,37 +30,42 @@ def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
     return out
 
 
-def as_json(graph: nx.DiGraph, extra: dict[str, dict[str, Any]] | None = None) -> str:
+def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:
+    """The plan as JSON; with `statuses`, each shot's state, reasons and what this run will spend."""
     shots = rows(graph)
     for row in shots:
-        row.update((extra or {}).get(row["shot"], {}))
+        if statuses is not None:
+            status = statuses[row["shot"]]
+            row.update(state=status.state, reasons=list(status.reasons), will_spend=round(status.cost, 4))
     critical = plan.critical_path(graph)
-    data = {"title": graph.graph.get("title"), "shots": shots,
-            "total": {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
-                      "tokens": sum(r["tokens"] for r in shots), "cost": round(plan.total_cost(graph), 4),
-                      "currency": "CNY"},
-            "critical_path": critical}
+    total = {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
+             "tokens": sum(r["tokens"] for r in shots), "cost": round(plan.total_cost(graph), 4), "currency": "CNY"}
+    if statuses is not None:
+        total["will_spend"] = round(_spend(statuses), 4)
+    data = {"title": graph.graph.get("title"), "shots": shots, "total": total, "critical_path": critical}
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
-def as_table(graph: nx.DiGraph, extra: dict[str, dict[str, str]] | None = None) -> str:
-    """Aligned columns; `extra` adds columns per shot (e.g. whether it is cached)."""
-    extra = extra or {}
-    extra_names = list(next(iter(extra.values()), {}).keys())
-    header = ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", *extra_names]
+def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:
+    """Aligned columns; with `statuses`, a column saying what this run does with each shot, and its total."""
+    this_run = ["this run"] if statuses is not None else []
+    header = ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", *this_run]
     table = [header]
     for row in rows(graph):
         seconds = f"≤{row['seconds']:g}" if row["model_chooses_duration"] else f"{row['seconds']:g}"
         table.append([row["shot"], MODE_NAMES[row["mode"]], row["model_name"], f"{row['width']}x{row['height']}",
                       seconds, ", ".join(row["after"]) or "-", f"{row['tokens']:,}", f"{row['cost']:.2f}",
-                      *(str(extra.get(row["shot"], {}).get(n, "")) for n in extra_names)])
+                      *([statuses[row["shot"]].describe()] if statuses is not None else [])])
     jobs = plan.jobs(graph)
     table.append(["total", "", f"{len(jobs)} shots", "", f"{sum(j.shot.seconds for j in jobs):g}", "",
-                  f"{sum(j.tokens for j in jobs):,}", f"{plan.total_cost(graph):.2f} CNY", *([""] * len(extra_names))])
+                  f"{sum(j.tokens for j in jobs):,}", f"{plan.total_cost(graph):.2f} CNY", *([""] * len(this_run))])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"critical path: {' → '.join(plan.critical_path(graph))}")
+    if statuses is not None:
+        lines.append(f"this run: {sum(s.state != CACHED for s in statuses.values())} of {len(statuses)} shots "
+                     f"render, {_spend(statuses):.2f} CNY")
     return "\n".join(lines)
 
 
@@ -81,6 +88,10 @@ def as_dot(graph: nx.DiGraph) -> str:
         lines.append(f'  {json.dumps(u)} -> {json.dumps(v)} [label="last frame"];')
     lines.append("}")
     return "\n".join(lines)
+
+
+def _spend(statuses: dict[str, ShotStatus]) -> float:
+    return sum(s.cost for s in statuses.values())
 
 
 def _node(shot_id: str) -> str:

@@ -1,5 +1,10 @@
 """The Seedance model table: the single source of truth for what each model accepts.
 
+`Model` is one row (modes, resolutions and pixel sizes, durations, parameters, reference limits,
+account limits, prices); `MODELS` holds them by id, `FAMILIES` names them for endpoint ids
+(`ep-...`), `lookup` finds one. The rest is the arithmetic every stage shares: frames of a clip,
+tokens of a render, the ratio an image is closest to.
+
 Figures come from ../shared/ark-api.md (§2, §3.2, §5, §10.3, §11.2); where the sources disagree
 the most recent official figure is used and the older one is noted.
 """
@@ -43,8 +48,6 @@ _PARAMS_2_0 = frozenset({"resolution", "ratio", "duration", "seed", "watermark",
                          "safety_identifier"})
 _PARAMS_2_5 = (_PARAMS_2_0 - {"seed"}) | {"draft", "output_format", "omni_reference_task_type"}
 
-PRICE_SOURCE = "ark-api.md §11.2 (volcengine.com/docs/82379/1544106, ≥3 agreeing copies), CNY per 1M tokens"
-
 
 @dataclass(frozen=True)
 class Model:
@@ -61,7 +64,6 @@ class Model:
     frames: bool  # the `frames` parameter (25+4n within [29, 289])
     t2v_adaptive: bool  # ratio "adaptive" for text-only tasks
     params: frozenset[str]
-    text_commands: bool  # accepts the legacy `--rs --rt --dur ...` prompt suffix
     generates_audio: bool
     flex: bool
     max_reference_images: int = 0
@@ -69,11 +71,10 @@ class Model:
     max_reference_audio: int = 0
     rpm: int = 600
     concurrency: int = 10
-    # price per 1M tokens: {(resolution or "*", "audio"|"silent"|"video_input"|"*"): CNY}
+    # CNY per 1M tokens (ark-api.md §11.2): {(resolution or "*", "audio"|"silent"|"video_input"|"*"): price}
     prices: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     flex_discount: float = 0.5
     fps: tuple[int, ...] = (FPS,)
-    returns_last_frame: bool = True
     # how parameters travel: "body" fields, or "text" commands appended to the prompt (ark-api.md §4)
     parameter_style: str = "body"
     note: str = ""
@@ -94,66 +95,62 @@ class Model:
         raise KeyError(f"no price for {self.id} at {resolution}")
 
 
-def _m(**kw) -> Model:
-    return Model(**kw)
-
-
 _I2V = frozenset({FIRST_FRAME, FIRST_LAST_FRAME})
 _ALL_2X = frozenset({TEXT, FIRST_FRAME, FIRST_LAST_FRAME, MULTIMODAL})
 
 MODELS: dict[str, Model] = {m.id: m for m in [
-    _m(id="doubao-seedance-1-0-pro-250528", name="Seedance 1.0 pro", family="1.0",
+    Model(id="doubao-seedance-1-0-pro-250528", name="Seedance 1.0 pro", family="1.0",
        modes=frozenset({TEXT}) | _I2V, resolutions=("480p", "720p", "1080p"), default_resolution="1080p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
-       t2v_adaptive=False, params=_PARAMS_1_0, text_commands=True, generates_audio=False, flex=True,
+       t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
        prices={("*", "*"): 15.00}),
-    _m(id="doubao-seedance-1-0-pro-fast-251015", name="Seedance 1.0 pro fast", family="1.0",
+    Model(id="doubao-seedance-1-0-pro-fast-251015", name="Seedance 1.0 pro fast", family="1.0",
        modes=frozenset({TEXT, FIRST_FRAME}), resolutions=("480p", "720p", "1080p"), default_resolution="1080p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
-       t2v_adaptive=False, params=_PARAMS_1_0, text_commands=True, generates_audio=False, flex=True,
+       t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
        prices={("*", "*"): 4.20}),
-    _m(id="doubao-seedance-1-0-lite-t2v-250428", name="Seedance 1.0 lite t2v", family="1.0",
+    Model(id="doubao-seedance-1-0-lite-t2v-250428", name="Seedance 1.0 lite t2v", family="1.0",
        modes=frozenset({TEXT}), resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
-       t2v_adaptive=False, params=_PARAMS_1_0, text_commands=True, generates_audio=False, flex=True,
+       t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
        rpm=300, concurrency=5, prices={("*", "*"): 10.00}),
-    _m(id="doubao-seedance-1-0-lite-i2v-250428", name="Seedance 1.0 lite i2v", family="1.0",
+    Model(id="doubao-seedance-1-0-lite-i2v-250428", name="Seedance 1.0 lite i2v", family="1.0",
        modes=_I2V | {REFERENCE_IMAGES}, resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
-       t2v_adaptive=False, params=_PARAMS_1_0, text_commands=True, generates_audio=False, flex=True,
+       t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
        max_reference_images=4, rpm=300, concurrency=5, prices={("*", "*"): 10.00},
        note="1080p and adaptive ratio are not available in reference-image mode"),
-    _m(id="doubao-seedance-1-5-pro-251215", name="Seedance 1.5 pro", family="1.5",
+    Model(id="doubao-seedance-1-5-pro-251215", name="Seedance 1.5 pro", family="1.5",
        modes=frozenset({TEXT}) | _I2V, resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 12), default_duration=5, model_chooses_duration=True, frames=False,
-       t2v_adaptive=True, params=_PARAMS_1_5, text_commands=True, generates_audio=True, flex=True,
+       t2v_adaptive=True, params=_PARAMS_1_5, generates_audio=True, flex=True,
        prices={("*", "audio"): 16.00, ("*", "silent"): 8.00},
        note="generate_audio defaults to true (DOC-1.5); a reseller copy says false"),
-    _m(id="doubao-seedance-2-0-260128", name="Seedance 2.0", family="2.0",
+    Model(id="doubao-seedance-2-0-260128", name="Seedance 2.0", family="2.0",
        modes=_ALL_2X, resolutions=("480p", "720p", "1080p", "4k"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
-       t2v_adaptive=True, params=_PARAMS_2_0, text_commands=False, generates_audio=True, flex=False,
+       t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
        max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
        prices={("480p", "*"): 46.00, ("720p", "*"): 46.00, ("480p", "video_input"): 28.00,
                ("720p", "video_input"): 28.00, ("1080p", "*"): 51.00, ("1080p", "video_input"): 31.00,
                ("4k", "*"): 26.00, ("4k", "video_input"): 16.00},
        note="480p/720p (Feb 2026), +1080p (Apr 2026), +4k (Aug 2026); seed support conflicting (§12.6)"),
-    _m(id="doubao-seedance-2-0-fast-260128", name="Seedance 2.0 fast", family="2.0",
+    Model(id="doubao-seedance-2-0-fast-260128", name="Seedance 2.0 fast", family="2.0",
        modes=_ALL_2X, resolutions=("480p", "720p"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
-       t2v_adaptive=True, params=_PARAMS_2_0, text_commands=False, generates_audio=True, flex=False,
+       t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
        max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
        prices={("*", "*"): 37.00, ("*", "video_input"): 22.00}),
-    _m(id="doubao-seedance-2-0-mini-260615", name="Seedance 2.0 mini", family="2.0",
+    Model(id="doubao-seedance-2-0-mini-260615", name="Seedance 2.0 mini", family="2.0",
        modes=_ALL_2X, resolutions=("480p", "720p"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
-       t2v_adaptive=True, params=_PARAMS_2_0, text_commands=False, generates_audio=True, flex=False,
+       t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
        max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
        prices={("*", "*"): 23.00, ("*", "video_input"): 14.00}),
-    _m(id="doubao-seedance-2-5-260628", name="Seedance 2.5", family="2.5",
+    Model(id="doubao-seedance-2-5-260628", name="Seedance 2.5", family="2.5",
        modes=_ALL_2X, resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_2_5, duration_range=(4, 30), default_duration=-1, model_chooses_duration=True, frames=False,
-       t2v_adaptive=True, params=_PARAMS_2_5, text_commands=False, generates_audio=True, flex=False,
+       t2v_adaptive=True, params=_PARAMS_2_5, generates_audio=True, flex=False,
        max_reference_images=30, max_reference_videos=10, max_reference_audio=10,
        prices={("480p", "*"): 70.00, ("720p", "*"): 70.00, ("480p", "video_input"): 42.00,
                ("720p", "video_input"): 42.00, ("1080p", "*"): 77.00, ("1080p", "video_input"): 46.00},
@@ -191,9 +188,9 @@ def tokens(width: int, height: int, frames: int) -> int:
 
 def closest_ratio(width: int, height: int) -> str:
     """The enum ratio nearest an image's shape (what `adaptive` resolves to)."""
-    return min(RATIOS, key=lambda r: abs(math.log(width / height) - math.log(ratio_value(r))))
+    return min(RATIOS, key=lambda r: abs(math.log(width / height) - math.log(_ratio_value(r))))
 
 
-def ratio_value(ratio: str) -> float:
+def _ratio_value(ratio: str) -> float:
     a, b = ratio.split(":")
     return int(a) / int(b)

@@ -1,8 +1,9 @@
 """YAML storyboard → validated `Storyboard`. Every fault names FILE:LINE:COL and what is wrong.
 
 Three passes, each reporting every fault it finds: YAML syntax and duplicate keys
-(`yamlsource`), the JSON Schema (`storyboard_schema`), then meaning: continuity, media and what
-the chosen model can do (`capabilities`). Nothing here talks to the network.
+(`yaml_source`), the JSON Schema (`schema`), then meaning (`_Builder`): defaults, continuity, trims,
+media and what the chosen model can do (`capabilities`). Pure: no file, no network; the media a
+storyboard names reach it through the `resolve` function its caller passes in.
 """
 
 from __future__ import annotations
@@ -80,21 +81,24 @@ class _Builder:
                 for where, message in capabilities.check(shot):
                     self.fault(where, message)
         self.check_transitions(shots)
-        soundtrack = None
-        if "soundtrack" in data:
-            music = data["soundtrack"]
-            media = self.media(music["file"], ("soundtrack", "file"))
-            if media is not None and media.kind != "audio":
-                self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
-            elif media is not None and media.path is None:
-                self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
-            elif media is not None and media.path is not None:
-                soundtrack = Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
-                                        music.get("fade_out", 0.0), music.get("loop", True))
+        soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
                           soundtrack=soundtrack, assembly=assembly)
+
+    def soundtrack(self, music: dict[str, Any]) -> Soundtrack | None:
+        media = self.media(music["file"], ("soundtrack", "file"))
+        if media is None:
+            return None
+        if media.kind != "audio":
+            self.fault(("soundtrack", "file"), f"the soundtrack must be audio, not {media.kind}")
+            return None
+        if media.path is None:
+            self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
+            return None
+        return Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
+                          music.get("fade_out", 0.0), music.get("loop", True))
 
     def media(self, source: str, where: YamlPath, *, name_is_asset: bool = True) -> Media | None:
         """Media by asset name, path or URL; None (with the fault reported once) when unusable."""
@@ -108,67 +112,82 @@ class _Builder:
 
     def shot(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> Shot | None:
         at: YamlPath = ("shots", index)
-        shot_id = raw["id"]
-        where: dict[str, YamlPath] = {"shot": at}
+        fields = _Fields(raw, self.defaults, at)
+        named = self.model(fields)
+        if named is None:
+            return None
+        model_id, model = named
+        first, last, refs = self.shot_media(at, raw)
+        continues = self.continuity(index, raw, earlier, index_of)
+        self.check_frames_are_images(at, first, last)
+        duration, frames = self.length(at, raw, fields, model)
+        seed = self.seed(raw, fields, model)
+        trim = raw.get("trim", {})
+        return Shot(
+            id=raw["id"], prompt=self.prompt(raw), model=model, model_id=model_id,
+            resolution=fields.get("resolution", model.default_resolution),
+            ratio=fields.get("ratio", "adaptive" if model.t2v_adaptive or first or continues else "16:9"),
+            duration=duration, frames=frames, fps=fields.get("fps", models.FPS), seed=seed,
+            watermark=fields.get("watermark", False), camera_fixed=fields.get("camera_fixed"),
+            generate_audio=fields.get("generate_audio", True if model.generates_audio else None),
+            service_tier=fields.get("service_tier"), execution_expires_after=fields.get("execution_expires_after"),
+            first_frame=first, last_frame=last, references=refs, continues_from=continues,
+            take=raw.get("take", 1), caption=raw.get("caption"), trim=Trim(trim.get("in", 0.0), trim.get("out")),
+            transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=fields.where)
 
-        def param(name: str, fallback: Any = None) -> Any:
-            if name in raw:
-                where[name] = at + (name,)
-                return raw[name]
-            if name in self.defaults:
-                where[name] = ("defaults", name)
-                return self.defaults[name]
-            where[name] = at
-            return fallback
-
-        model_id, family = param("model", DEFAULT_MODEL), param("model_family")
+    def model(self, fields: _Fields) -> tuple[str, models.Model] | None:
+        """The id requests name and the table entry behind it; None (with the fault) when unknown."""
+        model_id, family = fields.get("model", DEFAULT_MODEL), fields.get("model_family")
         model = models.lookup(model_id, family)
         if model is None:
             if model_id.startswith("ep-"):
-                self.fault(where["model"], f"endpoint {model_id!r} needs `model_family` to say which model it serves "
-                                           f"({', '.join(models.FAMILIES)})")
+                self.fault(fields.where["model"], f"endpoint {model_id!r} needs `model_family` to say which model "
+                                                  f"it serves ({', '.join(models.FAMILIES)})")
             else:
                 hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1)
-                self.fault(where["model"], f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                self.fault(fields.where["model"],
+                           f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
             return None
         if family is not None and not model_id.startswith("ep-") and models.FAMILIES[family] != model.id:
-            self.fault(where["model_family"], f"`model_family: {family}` contradicts the model {model_id!r}; "
-                                              f"it names the model behind an endpoint id (ep-...)")
+            self.fault(fields.where["model_family"], f"`model_family: {family}` contradicts the model {model_id!r}; "
+                                                     f"it names the model behind an endpoint id (ep-...)")
+        return model_id, model
 
+    def shot_media(self, at: YamlPath, raw: dict[str, Any]) -> tuple[Media | None, Media | None, tuple[Media, ...]]:
+        """The shot's own first frame, last frame and references (the unusable ones reported and left out)."""
         first = self.media(raw["first_frame"], at + ("first_frame",)) if "first_frame" in raw else None
         last = self.media(raw["last_frame"], at + ("last_frame",)) if "last_frame" in raw else None
         refs = tuple(m for i, src in enumerate(raw.get("references", []))
                      if (m := self.media(src, at + ("references", i))) is not None)
-        continues = self.continuity(index, raw, earlier, index_of)
+        return first, last, refs
+
+    def check_frames_are_images(self, at: YamlPath, first: Media | None, last: Media | None) -> None:
         for name, media in (("first_frame", first), ("last_frame", last)):
             if media is not None and media.kind != "image":
                 self.fault(at + (name,), f"`{name}` must be an image, not {media.kind} ({media.source})")
 
-        has_frames = "frames" in raw or ("frames" in self.defaults and "duration" not in raw)
+    def length(self, at: YamlPath, raw: dict[str, Any], fields: _Fields, model: models.Model) -> tuple[int, int | None]:
+        """(duration, frames): a shot gives one or the other; its own `duration` overrides default `frames`."""
         if "frames" in raw and "duration" in raw:
             self.fault(at + ("frames",), "give `duration` or `frames`, not both")
-        frames = param("frames") if has_frames else None
-        duration = model.default_duration if has_frames else param("duration", model.default_duration)
-        if has_frames:
-            where["duration"] = where["frames"]
-        explicit_seed = "seed" in raw or "seed" in self.defaults
-        seed = param("seed", pinned_seed(self.data["title"], shot_id, raw.get("take", 1)))
-        if not model.accepts("seed") and not explicit_seed:
-            seed = None
+        if not ("frames" in raw or ("frames" in self.defaults and "duration" not in raw)):
+            return fields.get("duration", model.default_duration), None
+        frames = fields.get("frames")
+        fields.where["duration"] = fields.where["frames"]
+        return model.default_duration, frames
+
+    def seed(self, raw: dict[str, Any], fields: _Fields, model: models.Model) -> int | None:
+        """The seed as written, else pinned from the storyboard; None for a model that takes none, unless
+        written (then `capabilities` reports it)."""
+        explicit = "seed" in raw or "seed" in self.defaults
+        seed = fields.get("seed", pinned_seed(self.data["title"], raw["id"], raw.get("take", 1)))
+        return seed if explicit or model.accepts("seed") else None
+
+    def prompt(self, raw: dict[str, Any]) -> str:
+        """The shot's prompt with the storyboard's style appended."""
         style = self.data.get("style", "").strip()
         prompt = raw["prompt"].strip()
-        trim = raw.get("trim", {})
-        return Shot(
-            id=shot_id, prompt=f"{prompt} {style}" if prompt and style else prompt, model=model, model_id=model_id,
-            resolution=param("resolution", model.default_resolution),
-            ratio=param("ratio", "adaptive" if model.t2v_adaptive or first or continues else "16:9"),
-            duration=duration, frames=frames, fps=param("fps", models.FPS), seed=seed,
-            watermark=param("watermark", False), camera_fixed=param("camera_fixed"),
-            generate_audio=param("generate_audio", True if model.generates_audio else None),
-            service_tier=param("service_tier"), execution_expires_after=param("execution_expires_after"),
-            first_frame=first, last_frame=last, references=refs, continues_from=continues,
-            take=raw.get("take", 1), caption=raw.get("caption"), trim=Trim(trim.get("in", 0.0), trim.get("out")),
-            transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=where)
+        return f"{prompt} {style}" if prompt and style else prompt
 
     def continuity(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> str | None:
         """Which shot's last frame this shot starts from, or None for a new scene."""
@@ -216,6 +235,25 @@ class _Builder:
             if shot.transition.duration >= shortest:
                 self.fault(at + ("transition",), f"a {shot.transition.duration:g} s {shot.transition.kind} needs "
                                                  f"both shots longer than that (the shorter is {shortest:g} s)")
+
+
+class _Fields:
+    """A shot's parameters: its own value, else the storyboard's default, else a fallback. `where`
+    records the YAML path each came from, so that a fault points at the line to edit."""
+
+    def __init__(self, raw: dict[str, Any], defaults: dict[str, Any], at: YamlPath):
+        self.raw, self.defaults, self.at = raw, defaults, at
+        self.where: dict[str, YamlPath] = {"shot": at}
+
+    def get(self, name: str, fallback: Any = None) -> Any:
+        if name in self.raw:
+            self.where[name] = self.at + (name,)
+            return self.raw[name]
+        if name in self.defaults:
+            self.where[name] = ("defaults", name)
+            return self.defaults[name]
+        self.where[name] = self.at
+        return fallback
 
 
 def _label(where: YamlPath) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from helpers import extract_frame, make_image, psnr, run_cli
@@ -62,17 +63,38 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
 
 
-def test_unchanged_rerun_creates_nothing(tmp_path: Path, ark_server) -> None:
+def cached_lines(stdout: str) -> tuple[list[str], list[str]]:
+    """The progress notes that say a shot is cached, and the summary's shots served from the store."""
+    lines = stdout.splitlines()
+    notes = [line for line in lines if re.fullmatch(r"  \S+: cached [0-9a-f]{12}", line)]
+    summary = [line.split()[0] for line in lines if re.fullmatch(r"  \S+ +\d.* tokens  cached", line)]
+    return notes, summary
+
+
+def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(tmp_path: Path, ark_server) -> None:
     make_image(tmp_path / "start.png", 1024, 576)
     story = tmp_path / "chain.yaml"
     story.write_text(STORY)
     env = {"ARK_API_KEY": "sk-test-0001", "ARK_BASE_URL": ark_server.base_url}
     assert run_cli("film", str(story), "-o", str(tmp_path / "a.mp4"), env=env).returncode == 0
+    keys = {shot["id"]: shot["key"] for shot in json.loads((tmp_path / "chain.lock.json").read_text())["shots"]}
+
     before = ark_server.ark.stats["create"]
     proc = run_cli("film", str(story), "-o", str(tmp_path / "b.mp4"), env=env)
     assert proc.returncode == 0, proc.stderr
     assert ark_server.ark.stats["create"] == before
-    assert proc.stdout.count("cached") >= 3
+    assert proc.stdout.splitlines()[0] == "3 shots: 3 cached, 0 to render (0.00 CNY)"
+    assert cached_lines(proc.stdout) == ([f"  {shot}: cached {keys[shot][:12]}" for shot in ("one", "two", "three")],
+                                         ["one", "two", "three"])
+
+    story.write_text(STORY.replace("falls off the edge", "rolls off the edge"))
+    proc = run_cli("film", str(story), "-o", str(tmp_path / "c.mp4"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert ark_server.ark.stats["create"] == before + 1
+    assert proc.stdout.splitlines()[:2] == ["3 shots: 2 cached, 1 to render (0.30 CNY)",
+                                            "  three: render: prompt changed"]
+    assert cached_lines(proc.stdout) == ([f"  {shot}: cached {keys[shot][:12]}" for shot in ("one", "two")],
+                                         ["one", "two"])
 
 
 def test_local_backend_is_embedded_without_a_key(tmp_path: Path) -> None:
@@ -81,7 +103,11 @@ def test_local_backend_is_embedded_without_a_key(tmp_path: Path) -> None:
                      "shots:\n  - id: solo\n    prompt: A paper boat drifts on a pond.\n")
     proc = run_cli("film", str(story), "-o", str(tmp_path / "solo.mp4"))
     assert proc.returncode == 0, proc.stderr
-    assert "local preview" in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert re.fullmatch(r"No ARK_API_KEY: local preview render \(animatic\) on http://127\.0\.0\.1:\d+, nothing is "
+                        r"spent\.", lines[2])
+    assert f"{tmp_path / 'solo.mp4'}  2.04 s  864x480  1 shots  preview: nothing spent (on Seedance 0.30 CNY)  " \
+           f"(lock: {tmp_path / 'solo.preview.lock.json'})" in lines
     assert probe.probe(tmp_path / "solo.mp4").frames == models.frames_for(2)
     assert (tmp_path / "solo.preview.lock.json").is_file()
     assert not (tmp_path / "solo.lock.json").exists()

@@ -32,4 +32,5 @@ def test_hook_entry_passes_good_and_stops_bad(tmp_path: Path) -> None:
     assert subprocess.run([exe, *args, *good], capture_output=True).returncode == 0
     bad = REPO / "tests" / "data" / "bad" / "refs-on-pro.yaml"
     proc = subprocess.run([exe, *args, good[0], str(bad)], capture_output=True, text=True)
-    assert proc.returncode == 2 and f"{bad}:5:17:" in proc.stderr
+    expect = bad.read_text(encoding="utf-8").splitlines()[0].removeprefix("# expect: ")
+    assert (proc.returncode, proc.stderr) == (2, f"{bad}:{expect}\n")

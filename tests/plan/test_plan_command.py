@@ -4,9 +4,10 @@ token and price rules."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from helpers import REPO, run_cli
+from helpers import REPO
 from storyfilm import cli
 from storyfilm.seedance import models
 from storyfilm import plan
@@ -29,26 +30,53 @@ def test_json_totals_follow_the_token_formula_and_prices(capsys) -> None:
     assert data["critical_path"] == ["pour", "label", "cheers"]  # 3 + 3 + 4 s beats 3 + 3 + 3 s
 
 
-def test_table_lists_every_shot_and_the_total(capsys) -> None:
-    assert cli.main(["plan", str(AD)]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["shot", "mode", "model", "size", "seconds", "after", "tokens", "cost", "this", "run"]
-    board = load_storyboard(AD)
-    for shot, line in zip(board.shots, out[1:]):
-        assert line.startswith(shot.id)
-    total = next(line for line in out if line.startswith("total"))
-    assert f"{plan.total_cost(plan.compile_plan(board)):.2f} CNY" in total
+AD_TABLE = """\
+shot     mode         model             size      seconds  after    tokens   cost      this run
+orchard  first frame  Seedance 1.0 pro  1248x704  3        -        62,634   0.94      render: never rendered
+slice    first frame  Seedance 1.0 pro  1248x704  3        orchard  62,634   0.94      render: upstream shot 'orchard' renders first; never rendered
+shake    first frame  Seedance 1.0 pro  1248x704  3        slice    62,634   0.94      render: upstream shot 'slice' renders first; never rendered
+pour     text         Seedance 1.0 pro  1248x704  3        -        62,634   0.94      render: never rendered
+label    first frame  Seedance 1.0 pro  1248x704  3        pour     62,634   0.94      render: upstream shot 'pour' renders first; never rendered
+cheers   first frame  Seedance 1.0 pro  1248x704  4        label    83,226   1.25      render: upstream shot 'label' renders first; never rendered
+-----------------------------------------------------------------------------------------------
+total                 6 shots                     19                396,396  5.95 CNY
+critical path: pour → label → cheers
+this run: 6 of 6 shots render, 5.95 CNY
+"""
+BRANCH_MERMAID = """\
+flowchart LR
+  s_table["table<br/>first frame, 2 s"]
+  s_ending_eat["ending-eat<br/>first frame, 2 s"]
+  s_ending_tea["ending-tea<br/>first frame, 2 s"]
+  s_table -->|last frame| s_ending_eat
+  s_table -->|last frame| s_ending_tea
+"""
+BRANCH_DOT = """\
+digraph "branch" {
+  rankdir=LR;
+  node [shape=box];
+  "table" [label="table\\nfirst frame, 2 s"];
+  "ending-eat" [label="ending-eat\\nfirst frame, 2 s"];
+  "ending-tea" [label="ending-tea\\nfirst frame, 2 s"];
+  "table" -> "ending-eat" [label="last frame"];
+  "table" -> "ending-tea" [label="last frame"];
+}
+"""
 
 
-def test_graphs_have_one_edge_per_dependency() -> None:
-    graph = plan.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
-    mermaid = run_cli("plan", "storyboards/branch.yaml", "--graph", "mermaid").stdout
-    assert mermaid.startswith("flowchart LR")
-    assert mermaid.count("-->") == graph.number_of_edges() == 2
-    assert "s_table -->|last frame| s_ending_tea" in mermaid
-    dot = run_cli("plan", "storyboards/branch.yaml", "--graph", "dot").stdout
-    assert dot.startswith('digraph "branch"') and dot.rstrip().endswith("}")
-    assert dot.count("->") == 2 and '"table" -> "ending-eat"' in dot
+def test_table_of_a_storyboard_never_rendered(tmp_path: Path, capsys) -> None:
+    """1248x704 x 73 frames / 1024 = 62,634 tokens at 15 CNY per million (ark-api.md §11.2)."""
+    shutil.copytree(REPO / "storyboards", tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".storyfilm"))
+    assert cli.main(["plan", str(tmp_path / "ad.yaml")]) == 0
+    assert capsys.readouterr().out == AD_TABLE
+    assert not (tmp_path / ".storyfilm").exists()  # looking leaves no journal behind
+
+
+def test_graphs_have_one_edge_per_dependency(capsys) -> None:
+    assert cli.main(["plan", str(REPO / "storyboards" / "branch.yaml"), "--graph", "mermaid"]) == 0
+    assert capsys.readouterr().out == BRANCH_MERMAID
+    assert cli.main(["plan", str(REPO / "storyboards" / "branch.yaml"), "--graph", "dot"]) == 0
+    assert capsys.readouterr().out == BRANCH_DOT
 
 
 def test_endpoint_ids_name_their_family(tmp_path: Path) -> None:
@@ -66,5 +94,9 @@ def test_model_table_pixel_sizes_differ_by_family() -> None:
                                                 "doubao-seedance-2-5-260628"))
     assert pro.size("720p", "16:9") == (1248, 704) and v15.size("720p", "16:9") == (1280, 720)
     assert pro.size("1080p", "16:9") == (1920, 1088) and v25.size("480p", "16:9") == (854, 480)
-    assert len(models.MODELS) == 9 and all(m.prices for m in models.MODELS.values())
+    assert len(models.MODELS) == 9
+    for model in models.MODELS.values():  # a price for everything a model renders
+        for resolution in model.resolutions:
+            for audio in (False, True):
+                assert model.price_per_million(resolution, audio=audio) > 0
     assert [f for f in range(20, 300) if models.valid_frames(f)] == list(range(29, 290, 4))

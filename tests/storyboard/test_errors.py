@@ -22,8 +22,11 @@ def expected(path: Path) -> str:
     return f"{path}:{first.removeprefix('# expect: ')}"
 
 
-def test_enough_bad_storyboards() -> None:
+def test_each_bad_storyboard_is_a_different_fault() -> None:
+    """At least 40 of them (a glob that finds none must not pass as no failures), none a copy of another."""
     assert len(BAD) >= 40
+    messages = [expected(path).split(":", 3)[-1] for path in BAD]
+    assert [m for m in messages if messages.count(m) > 1] == []
 
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
@@ -54,7 +57,7 @@ def test_validate_reports_every_file(tmp_path: Path) -> None:
     bad = [BAD[0], BAD[1]]
     proc = run_cli("validate", "storyboards/ad.yaml", *map(str, bad))
     assert proc.returncode == 2
-    assert proc.stdout.startswith("storyboards/ad.yaml: ok")
+    assert proc.stdout == "storyboards/ad.yaml: ok (6 shots, 19 s)\n"
     assert proc.stderr.strip().splitlines() == [expected(p) for p in bad]
 
 

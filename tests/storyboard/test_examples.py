@@ -3,15 +3,18 @@ local backend over real HTTP."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import REPO, run_cli
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm import plan
+from storyfilm.storyboard import pinned_seed
 from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 EXAMPLES = sorted((REPO / "storyboards").glob("*.yaml"))
@@ -24,8 +27,9 @@ def roles(request: dict) -> list[str]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_names_the_schema_and_validates(path: Path) -> None:
-    assert path.read_text(encoding="utf-8").splitlines()[0] == SCHEMA_LINE
-    assert load_storyboard(path).shots
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == SCHEMA_LINE
+    assert [shot.id for shot in load_storyboard(path).shots] == [raw["id"] for raw in yaml.safe_load(text)["shots"]]
 
 
 def test_examples_cover_every_capability() -> None:
@@ -53,8 +57,9 @@ def test_requests_carry_the_roles_of_each_mode() -> None:
     assert roles(jobs["references"]["still-life"].request(None, data_url)) == ["text", "reference_image", "reference_image"]
     reveal = jobs["multimodal"]["reveal"].request(None, data_url)
     assert roles(reveal) == ["text", "reference_image", "reference_audio"]
-    assert reveal["content"][2]["audio_url"]["url"].startswith("data:audio/wav;base64,")
-    assert reveal["generate_audio"] is True and "seed" in reveal
+    jingle = (REPO / "storyboards" / "assets" / "jingle.wav").read_bytes()
+    assert reveal["content"][2]["audio_url"]["url"] == "data:audio/wav;base64," + base64.b64encode(jingle).decode()
+    assert reveal["generate_audio"] is True and reveal["seed"] == pinned_seed("Jingle", "reveal")
     branch = plan.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
     assert sorted(branch.edges) == [("table", "ending-eat"), ("table", "ending-tea")]
     for body in (j.request(frame, data_url) for stem in jobs.values() for j in stem.values()):
