@@ -112,7 +112,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from storyfilm.localark.app import LocalArk
 
-    ark = LocalArk(api_key=args.api_key, faults=args.faults or None)
+    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults)
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0

@@ -157,7 +157,7 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
     if settings.uses_local_backend:
         from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 
-        server = stack.enter_context(LocalServer())
+        server = stack.enter_context(LocalServer(faults=settings.faults))
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
         return server.base_url, LOCAL_KEY
     base_url = settings.base_url or ARK_BASE_URL

@@ -14,7 +14,7 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     tasks_path: str = TASKS_PATH
-    faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (pipeline/ark/faults.py)
+    faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (localark/faults.py)
 
     @property
     def uses_local_backend(self) -> bool:

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 def make_image(path: Path, width: int, height: int, *, color: str = "0x3366aa") -> Path:
     """A test picture with structure (a gradient and a circle), made by ffmpeg."""
     runner.run(["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={color}:c1=0xffcc66:seed=3:d=1",
-                "-vf", f"geq=r='if(lt(hypot(X-W/2,Y-H/2),H/4),220,r(X,Y))':g='g(X,Y)':b='b(X,Y)'",
+                "-vf", "geq=r='if(lt(hypot(X-W/2,Y-H/2),H/4),220,r(X,Y))':g='g(X,Y)':b='b(X,Y)'",
                 "-frames:v", "1", "-y", str(path)], what="make a test image")
     return path
 

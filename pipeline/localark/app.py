@@ -29,7 +29,7 @@ from storyfilm.localark import checks
 from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
-from storyfilm.localark.faults import ENV, Dice, Faults
+from storyfilm.localark.faults import Dice, Faults
 from storyfilm.localark.queue import Clock, Limits, TaskQueue
 from storyfilm.localark.tasks import LocalTask
 from storyfilm.settings import TASKS_PATH
@@ -42,7 +42,7 @@ FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_fr
 
 class LocalArk:
     """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
-    (None: STORYFILM_FAULTS from the environment), max_body, render_slots, callbacks, and the
+    (a spec or Faults; None: none; the CLI passes Settings.faults), max_body, render_slots, callbacks, and the
     Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
     flex_tpd);
     endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
@@ -57,7 +57,7 @@ class LocalArk:
         self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
-        self.faults = Faults.parse(os.environ.get(ENV)) if faults is None else faults
+        self.faults = Faults.parse("") if faults is None else faults
         self.notifier = Notifier(callbacks, self.stats)
         self.limits, self._render_slots = Limits(**limits), render_slots  # adjustable while serving
         self._queue: TaskQueue | None = None

@@ -37,7 +37,6 @@ API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
 REQUEST_KINDS = ("429", "5xx", "drop", "slow")
 KINDS = (*REQUEST_KINDS, "fail", "nolast", "truncate")
-ENV = "STORYFILM_FAULTS"
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
 

@@ -14,7 +14,6 @@ from helpers import PRO, text_task, until_done
 from storyfilm.ark.client import ArkClient, LostCreates, RetryPolicy
 from storyfilm.errors import ApiRefused, CreateUnresolved, TaskFailed, TransportFailed
 from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
-from storyfilm.localark.faults import Faults
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05)
 QUICK_SETTLE = LostCreates(settle=0.2)
@@ -192,12 +191,6 @@ def test_downloads_survive_truncation(server, ark, tmp_path: Path) -> None:
     with pytest.raises(TransportFailed):
         run(_with_client(server, lambda c: c.download(task.video_url, tmp_path / "w.mp4")))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v.mp4"]  # no partial file left behind
-
-
-def test_faults_from_the_environment(monkeypatch) -> None:
-    monkeypatch.setenv("STORYFILM_FAULTS", "429@create=0.5,seed=3")
-    with LocalServer() as server:
-        assert server.ark.faults == Faults.parse("429@create=0.5,seed=3")
 
 
 def test_a_lost_delete_answer_still_cancels_once(server, ark) -> None:

@@ -42,13 +42,13 @@ def _free_port() -> int:
 SERVE = """
 import sys, uvicorn
 from storyfilm.localark.app import LocalArk
-uvicorn.run(LocalArk().app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
+uvicorn.run(LocalArk(faults="queue=3600").app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 
 
 def _start_server(port: int) -> subprocess.Popen:
     """The local server alone in its own process, as `serve` runs it but without access logs."""
-    env = {**os.environ, "STORYFILM_FAULTS": "queue=3600"}
+    env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

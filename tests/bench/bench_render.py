@@ -131,10 +131,6 @@ def memory(server, folder: Path) -> list[tuple[str, str, str]]:
 
 
 def run() -> list[tuple[str, str, str]]:
-    try:
-        import storyfilm.localark.faults  # noqa: F401
-    except ImportError:
-        return [("render benches", "skipped", "need storyfilm.localark.faults")]
     from storyfilm.localark.embedded import LocalServer
 
     rows: list[tuple[str, str, str]] = []
