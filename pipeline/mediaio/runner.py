@@ -124,7 +124,7 @@ def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
-        raise FfmpegError(f"ffmpeg did not {what} within {limit:.0f} s (a damaged input?); it was stopped") from None
+        raise FfmpegError(f"ffmpeg did not {what} within {round(limit, 1):g} s (a damaged input?); it was stopped") from None
     except BaseException:  # interrupted: never leave it running
         _kill(proc)
         proc.wait()
