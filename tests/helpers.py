@@ -409,3 +409,19 @@ def paid_tasks(server, seeds: dict[int, str]) -> dict[str, list[tuple[str, str]]
         if task.seed in seeds and task.status != "cancelled":
             found.setdefault(seeds[task.seed], []).append((task.id, task.status))
     return found
+
+
+class LandsAfter(LandsLate):
+    """LandsLate whose held creates land only after the `lists`-th list answer: later than every
+    look of the resolver, once the shot's task was created again."""
+
+    def __init__(self, inner, *, lists: int):
+        super().__init__(inner, lose=0)
+        self.lists = lists
+
+    async def handle_async_request(self, request):
+        if request.method == "GET" and request.url.path.endswith(TASKS):
+            self.lists -= 1
+            if self.lists > 0:
+                return await self.inner.handle_async_request(request)
+        return await super().handle_async_request(request)

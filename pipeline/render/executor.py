@@ -106,9 +106,11 @@ class Executor:
 
         async with Poller(self.client, min_interval=self.poll_interval, max_interval=self.max_poll_interval) as poller:
             self.poller = poller
-            tasks = [asyncio.create_task(shot(n)) for n in nodes]
+            tasks: list[asyncio.Task[None]] = []
             try:
-                with runner.stopped_on_exit():  # an interrupted render leaves no ffmpeg behind
+                # an interrupted render leaves no ffmpeg behind: its shots' worker threads see this group
+                with runner.stopped_on_exit():
+                    tasks += [asyncio.create_task(shot(n)) for n in nodes]
                     await asyncio.gather(*tasks)
             except asyncio.CancelledError:
                 raise self.interrupted() from None

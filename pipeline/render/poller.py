@@ -1,6 +1,6 @@
 """How tasks in flight are watched: one batched list request (`filter.task_ids`) per round for
-every task in flight, at an interval that adapts to the tasks' age; failed rounds back off by the
-one retry policy.
+every task in flight, at an interval that adapts to the tasks' age; failed rounds (also rounds
+unanswered after `round_timeout`) back off by the one retry policy.
 
 Every wait ends: a task's deadline holds whether or not the service answers, and a service that
 has not answered for `give_up_after` seconds ends the wait with a message naming the tasks still
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, ArkError, TaskFailed, TaskGone, TaskOverdue, TransportFailed
+from storyfilm.errors import (ApiRefused, ArkError, ServiceUnreachable, TaskFailed, TaskGone, TaskOverdue,
+                              TransportFailed)
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,11 @@ class Poller:
     """Watches every task in flight with one `list` request per round (chunks of `batch` ids)."""
 
     def __init__(self, client: ArkClient, *, min_interval: float = 0.25, max_interval: float = 10.0,
-                 batch: int = 100, give_up_after: float = 120.0, gets_at_once: int = 4, gets_per_second: float = 10.0):
+                 batch: int = 100, give_up_after: float = 120.0, round_timeout: float = 60.0, gets_at_once: int = 4,
+                 gets_per_second: float = 10.0):
         self.client, self.min_interval, self.max_interval, self.batch = client, min_interval, max_interval, batch
         self.give_up_after = give_up_after  # seconds without an answer before the wait ends
+        self.round_timeout = round_timeout  # a round still unanswered after this long counts as failed
         self.gets_at_once, self.gets_per_second = gets_at_once, gets_per_second
         self.list_refused: ApiRefused | None = None  # set once the list call is refused: GET per task since
         self._get_answered = False  # a GET per task has found a task: its 404 now means "forgotten"
@@ -109,8 +112,12 @@ class Poller:
                     pass
                 continue
             try:
-                await (self._round(list(live)) if self.list_refused is None else self._round_by_get(list(live)))
+                async with asyncio.timeout(self.round_timeout):
+                    await (self._round(list(live)) if self.list_refused is None else self._round_by_get(list(live)))
                 failures, silent_since = 0, 0.0
+            except TimeoutError:
+                failures, silent_since = await self._failed(
+                    TransportFailed(f"no answer within {self.round_timeout:g} s"), failures, silent_since)
             except ApiRefused as exc:
                 if exc.status == 429 or exc.status >= 500:
                     failures, silent_since = await self._failed(exc, failures, silent_since)
@@ -119,6 +126,8 @@ class Poller:
                     log.warning("the service refused the task list (%s); asking for each task instead", exc)
                 else:
                     self._fail_all(self._refused_both(exc))
+            except ServiceUnreachable as exc:  # never answered at all: nothing to wait for
+                self._fail_all(exc)
             except ArkError as exc:
                 failures, silent_since = await self._failed(exc, failures, silent_since)
 
