@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from storyfilm.mediaio.inputs import load_storyboard
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.run(args, settings) or 0
     except StoryfilmError as exc:
@@ -25,6 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C: through the SIGINT handler in place (a render's event loop cancels
+    its work and says what still runs on the service), so nothing is left half done or running."""
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler):
+        raise KeyboardInterrupt
+    handler(signal.SIGINT, frame)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -17,12 +17,14 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   ├── TaskOverdue                      a task is still running past its deadline
     │   └── TransportFailed                  no usable answer: connection, timeout, truncated body
     │       ├── Unanswered                   (internal) a request that may have taken effect
-    │       └── CreateUnresolved             a lost create that could not be settled
+    │       ├── CreateUnresolved             a lost create that could not be settled
+    │       └── ServiceUnreachable           never reached: refused, unknown host (nothing sent)
     ├── StoreError                   exit 1  the media store and journal
     │   ├── StoreBusy                        another render holds the store
     │   └── ResultsGone                      a task's results are no longer downloadable
     ├── AssemblyError                exit 2  the clips and the edit cannot make a film
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
+    ├── Interrupted                  exit 130 Ctrl-C or SIGTERM; says what still runs on the service
     └── Refusal                      (local server) an answer refusing a request, as the service would
 """
 
@@ -138,6 +140,10 @@ class CreateUnresolved(TransportFailed):
         super().__init__(message)
 
 
+class ServiceUnreachable(TransportFailed):
+    """No connection to the service could be made and none ever was: nothing was sent."""
+
+
 class StoreError(StoryfilmError):
     pass
 
@@ -158,6 +164,16 @@ class AssemblyError(StoryfilmError):
 
 class FfmpegError(StoryfilmError):
     pass
+
+
+class Interrupted(StoryfilmError):
+    """The user stopped a render (Ctrl-C, SIGTERM); `running` is the task ids still paid for."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, running: tuple[str, ...] = ()):
+        self.running = running
+        super().__init__(message)
 
 
 class Refusal(StoryfilmError):

@@ -350,3 +350,78 @@ def memory_resolver(media: dict):
         return media[source]
 
     return resolve, asked
+
+
+# -- the kill drill, money rules (issue 11) --------------------------------------------------------
+
+def film_process(story: Path, env: dict[str, str], *extra: str) -> subprocess.Popen[str]:
+    """`python -m storyfilm film STORY --json` in its own process, as a user starts it."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")} | env
+    return subprocess.Popen([sys.executable, "-m", "storyfilm", "film", str(story), "--json", "-o",
+                             str(story.with_suffix(".mp4")), *extra], cwd=REPO, env=full, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
+
+
+def kill_at(proc: subprocess.Popen[str], *, event: str | None = None, after: float = 0.0) -> str:
+    """SIGKILL the render `after` seconds after it reports `event` (None: after it starts); what it
+    was doing then. A render that finishes first is left alone."""
+    import json
+    import selectors
+    import signal
+    import time
+
+    started = time.monotonic()
+    armed = started if event is None else None
+    last = "started"
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        now = time.monotonic()
+        if armed is not None and now >= armed + after:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return last
+        assert now - started < 120, "the render neither finished nor reached the moment"
+        if selector.select(timeout=0.02):
+            line = proc.stdout.readline()
+            if not line:
+                proc.wait()
+                return "finished before the kill"
+            record = json.loads(line)
+            last = f"{record['event']} {record.get('shot', '')}".strip()
+            if armed is None and record["event"] == event:
+                armed = time.monotonic()
+
+
+def paid_tasks(server, seeds: dict[int, str]) -> dict[str, list[tuple[str, str]]]:
+    """Per shot (found by its pinned seed), the (task id, status) of every task the service made
+    for it, read through the service's own list API; a cancelled task costs nothing and is left out."""
+    import asyncio
+
+    from storyfilm.ark.client import ArkClient
+
+    async def read():
+        async with ArkClient(server.base_url, "sk-test-reader") as client:
+            return await client.list(page_size=500)
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for task in asyncio.run(read()).items:
+        if task.seed in seeds and task.status != "cancelled":
+            found.setdefault(seeds[task.seed], []).append((task.id, task.status))
+    return found
+
+
+class LandsAfter(LandsLate):
+    """LandsLate whose held creates land only after the `lists`-th list answer: later than every
+    look of the resolver, once the shot's task was created again."""
+
+    def __init__(self, inner, *, lists: int):
+        super().__init__(inner, lose=0)
+        self.lists = lists
+
+    async def handle_async_request(self, request):
+        if request.method == "GET" and request.url.path.endswith(TASKS):
+            self.lists -= 1
+            if self.lists > 0:
+                return await self.inner.handle_async_request(request)
+        return await super().handle_async_request(request)

@@ -14,10 +14,17 @@ blindly sent again, since it could pay for a second task: `send_create` raises U
 `create` asks the one lost-create resolver (lost_create.py) whether the task landed; it adopts
 the task, creates anew only when the service surely has none, and raises CreateUnresolved when
 that cannot be told.
+
+A service never reached (connection refused, no such host, no answer to connect) is told apart
+from one that stopped answering: until the first answer comes, a connection that cannot be made
+fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names the host and
+ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
+per attempt (`download_timeout`) whether or not bytes keep coming.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -28,25 +35,29 @@ import httpx
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, TransportFailed, Unanswered
+from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
 from storyfilm.settings import TASKS_PATH, redact
 
 __all__ = ["ArkClient", "RetryPolicy", "LostCreates", "RETRY_STATUSES"]
 
 # raised before a byte of the request reached the service: always safe to send again
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+UNREACHED_TRIES = 3  # connection attempts before a service that never answered is called unreachable
+DOWNLOAD_TIMEOUT = 300.0  # seconds one attempt at downloading a result may take, all told
 
 
 class ArkClient:
     def __init__(self, base_url: str, api_key: str, *, tasks_path: str = TASKS_PATH,
                  http: httpx.AsyncClient | None = None, retry: RetryPolicy = RetryPolicy(),
-                 lost_creates: LostCreates = LostCreates()):
+                 lost_creates: LostCreates = LostCreates(), download_timeout: float = DOWNLOAD_TIMEOUT):
         self._base = base_url.rstrip("/")
         self._tasks = self._base + "/" + tasks_path.strip("/")
         self._key = api_key
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
         self._owns_http = http is None
-        self.retry, self.lost_creates = retry, lost_creates
+        self.retry, self.lost_creates, self.download_timeout = retry, lost_creates, download_timeout
+        self.reached = False  # an answer came from the service: connection errors are now transient
+        self._not_connected = 0  # connections that could not be made before the first answer
         self.known: set[str] = set()  # ids this client created: never mistaken for a lost create
 
     def __repr__(self) -> str:
@@ -71,12 +82,14 @@ class ArkClient:
             try:
                 return await self.send_create(body)
             except Unanswered as lost:
+                lost_at = time.time()
                 await self.retry.pause(attempt, lost.retry_after)
                 found = await self.lost_creates.resolve(self.list, Fingerprint.of(body), sent_at, lambda: self.known,
-                                                        settled=lost.settled, why=lost.detail)
-                if found is not None:
-                    self.known.add(found)
-                    return found
+                                                        settled=lost.settled, why=lost.detail, lost_at=lost_at)
+                task_id = found.only(lost.detail)
+                if task_id is not None:
+                    self.known.add(task_id)
+                    return task_id
                 if attempt + 1 == self.retry.attempts:
                     raise TransportFailed(f"create failed {self.retry.attempts} times, no task was created "
                                           f"(last: {lost.detail})") from None
@@ -130,9 +143,16 @@ class ArkClient:
         part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
         for attempt in range(self.retry.attempts):
             try:
-                size = await self._download_once(url, part)
+                async with asyncio.timeout(self.download_timeout):
+                    size = await self._download_once(url, part)
                 os.replace(part, dest)
                 return size
+            except TimeoutError:
+                part.unlink(missing_ok=True)
+                exc = TransportFailed(f"not finished after {self.download_timeout:g} s")
+                if attempt + 1 == self.retry.attempts:
+                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}") from None
+                await self.retry.pause(attempt)
             except (httpx.TransportError, TransportFailed) as exc:
                 part.unlink(missing_ok=True)
                 status = getattr(exc, "status", None)
@@ -167,8 +187,7 @@ class ArkClient:
             try:
                 response = await self._http.request(method, url, json=json, params=params, headers=headers)
             except NOT_SENT as exc:
-                if last:
-                    raise TransportFailed(f"cannot reach {self._base}: {type(exc).__name__}: {exc}") from exc
+                self._unreachable(exc, last)
                 await self.retry.pause(attempt)
                 continue
             except httpx.TransportError as exc:
@@ -179,6 +198,7 @@ class ArkClient:
                     raise TransportFailed(detail) from exc
                 await self.retry.pause(attempt)
                 continue
+            self.reached = True
             status = response.status_code
             if status >= 500 and not may_repeat:
                 raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(response.headers), status in (500, 503))
@@ -187,6 +207,19 @@ class ArkClient:
                 continue
             return self._parse(response, may_repeat)
         raise AssertionError("unreachable")
+
+    def _unreachable(self, exc: Exception, last: bool) -> None:
+        """Raise when a connection that could not be made is the end: the last try, or a service
+        that never answered (refused, unknown host: a few quick tries; a connect timeout: one)."""
+        reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        never = not self.reached and not isinstance(exc, httpx.PoolTimeout)
+        self._not_connected += never
+        if never and (self._not_connected >= UNREACHED_TRIES or isinstance(exc, httpx.ConnectTimeout)):
+            host = httpx.URL(self._base).host
+            raise ServiceUnreachable(f"cannot reach the video service at {host} ({reason}); nothing was sent, "
+                                     f"nothing was spent. Check the network, or ARK_BASE_URL (now {self._base}).")
+        if last:
+            raise TransportFailed(f"cannot reach {self._base}: {reason}") from exc
 
     def _parse(self, response: httpx.Response, may_repeat: bool) -> Any:
         try:

@@ -3,10 +3,16 @@
 One resolver for both places that meet the question: the client, when a create it sent got no
 usable answer, and resume, when the journal holds a create intent without a task id (the process
 died while the create was on its way). Both look for the task among the service's tasks by the
-request's `Fingerprint`; when none is found and the create may still be on its way, they wait
-`settle` seconds and look again. The answer is the one task id, None (surely not created: safe
-to create), or CreateUnresolved when list fails or several tasks fit.
-"""
+request's `Fingerprint`. Doubt is bounded: a create may still land up to `settle` seconds after
+it was lost, so when none is found the resolver looks again every `look_every` seconds until that
+window has passed, and only then says "surely none" (safe to create). Doubt costs time, never
+money.
+
+When more than one task fits, a caller with a journal (creates lost one after the other by runs
+killed in turn are all its own) keeps one (the furthest along, then the oldest) and cancels the
+`Lookup.extra` still queued with `cancel_extra` (DELETE on a queued task cancels it unpaid,
+ark-api.md §8.2); a caller without one (`Lookup.only`) cannot tell its task from another
+client's twin and raises CreateUnresolved, as it does when the list cannot be read."""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, CreateUnresolved, TransportFailed
+from storyfilm.errors import ApiRefused, CreateUnresolved, ServiceUnreachable, TransportFailed
 from storyfilm.seedance import commands
 
 # what a task echoes of its request, whether sent as body fields or as text commands
@@ -69,43 +75,106 @@ class Fingerprint:
         return all(getattr(task, name) is None or getattr(task, name) == value for name, value in self.echoes)
 
 
+# the order in which tasks that fit one lost create are kept: the one furthest along
+KEEP_FIRST = {"succeeded": 0, "running": 1, "queued": 2}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the service holds for a lost create, in the order the list gave it: the task to keep
+    (None: surely none) and the other tasks that fit it too."""
+
+    found: tuple[Task, ...] = ()
+
+    @property
+    def kept(self) -> Task | None:
+        return min(self.found, key=_keep_order) if self.found else None
+
+    @property
+    def extra(self) -> tuple[Task, ...]:
+        kept = self.kept
+        return tuple(t for t in sorted(self.found, key=_keep_order) if t is not kept)
+
+    def only(self, why: str) -> str | None:
+        """The one task, for a caller that cannot tell its own task from another's twin:
+        CreateUnresolved when several fit."""
+        if len(self.found) > 1:
+            ids = ", ".join(t.id for t in self.found)
+            raise CreateUnresolved(f"create sent but unanswered ({why}); {len(self.found)} tasks match it: {ids}. "
+                                   "Check them before creating again.", tuple(t.id for t in self.found))
+        return self.found[0].id if self.found else None
+
+
+def _keep_order(task: Task) -> tuple[int, int, str]:
+    return KEEP_FIRST.get(task.status, 3), task.created_at or 0, task.id
+
+
 @dataclass(frozen=True)
 class LostCreates:
-    settle: float = 5.0  # a lost create may still land: look again this much later before creating anew
+    settle: float = 12.0  # a lost create may land this long after it was lost: look until then
+    look_every: float = 2.0  # looks within the settle window
     match_slack: float = 120.0  # seconds of clock skew allowed between our clock and the service's
     pages: int = 10
     page_size: int = 100
 
     async def resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
-                      claimed: Callable[[], Container[str]], *, settled: bool = False, why: str = "") -> str | None:
-        """The id of the task the create made, None if surely none, CreateUnresolved otherwise.
-        `claimed`: ids already ours (never mistaken for the lost one). `settled`: the service itself
-        answered (500, 503), so the create is not still on its way and one look is enough."""
+                      claimed: Callable[[], Container[str]], *, settled: bool = False, why: str = "",
+                      lost_at: float | None = None, waiting: Callable[[], None] = lambda: None) -> Lookup:
+        """The task(s) the create made, or an empty Lookup once the window after `lost_at` (default
+        `sent_at`) has passed without one; CreateUnresolved when the list cannot be read. `claimed`:
+        ids already ours. `settled`: the service itself answered (500, 503): one look is enough.
+        Otherwise there are at least two looks, the last at the window's end; `waiting` is told
+        before the first wait."""
+        until = (lost_at if lost_at is not None else sent_at) + self.settle
         found = await self._look(list_tasks, fingerprint, sent_at, claimed(), why)
-        if found is None and not settled:
-            await asyncio.sleep(self.settle)
+        if not found and not settled:
+            waiting()
+        while not found and not settled:
+            left = until - time.time()
+            await asyncio.sleep(max(0.0, min(self.look_every, left)))
             found = await self._look(list_tasks, fingerprint, sent_at, claimed(), why)
-        return found
+            if left <= self.look_every:
+                break
+        return Lookup(tuple(found))
 
     async def _look(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
-                    claimed: Container[str], why: str) -> str | None:
+                    claimed: Container[str], why: str) -> list[Task]:
         low, high = sent_at - self.match_slack, time.time() + self.match_slack
-        candidates: list[str] = []
+        candidates: list[Task] = []
         try:
             for page in range(1, self.pages + 1):
                 found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.model,
                                          service_tier=fingerprint.service_tier)
-                candidates += [task.id for task in found.items
+                candidates += [task for task in found.items
                                if task.id not in claimed and task.status not in UNPAID_ENDS
                                and task.created_at is not None and low <= task.created_at <= high
                                and fingerprint.matches(task)]
                 oldest = min((t.created_at or 0 for t in found.items), default=0)
                 if len(found.items) < self.page_size or oldest < low:
                     break
+        except ServiceUnreachable:
+            raise
         except (ApiRefused, TransportFailed) as exc:
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
                                    f"failed too: {exc}. Check the task list before creating again.") from None
-        if len(candidates) > 1:
-            raise CreateUnresolved(f"create sent but unanswered ({why}); {len(candidates)} tasks match it: "
-                                   f"{', '.join(candidates)}. Check them before creating again.", tuple(candidates))
-        return candidates[0] if candidates else None
+        return candidates
+
+
+async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...]) -> list[str]:
+    """Cancel the extra tasks of one create that are still queued (unpaid); what became of each,
+    as sentences for the user (the ones already running or done are paid for)."""
+    notes: list[str] = []
+    for task in extra:
+        if task.status == "queued":
+            try:
+                await delete(task.id)
+                notes.append(f"task {task.id} was a second task for it: cancelled while queued, "
+                             f"nothing paid; kept task {kept}")
+                continue
+            except (ApiRefused, TransportFailed) as exc:
+                notes.append(f"task {task.id} was a second task for it and could not be cancelled ({exc}); "
+                             f"it is paid for; kept task {kept}")
+                continue
+        notes.append(f"task {task.id} was a second task for it, already {task.status}: it is paid for; "
+                     f"kept task {kept}")
+    return notes

@@ -1,21 +1,41 @@
-"""The ffmpeg binary: find it, and run it with option values of any length.
+"""The ffmpeg binary: find it, and run it with option values of any length, within a deadline.
 
     ffmpeg_exe() -> str                         FFMPEG, else ffmpeg on PATH, else imageio-ffmpeg's
     run(args, what=...) -> CompletedProcess     raises FfmpegError with ffmpeg's last lines
+    stopped_on_exit()                           kills the runs started inside when it is left by an error
+
+Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
+(`media_seconds` where known, else the size of the input files), so a damaged input that makes
+ffmpeg spin ends in an FfmpegError rather than a hang. Each ffmpeg runs in its own process group
+and is killed with it when its deadline passes or its caller is interrupted (Ctrl-C, SIGTERM,
+a cancelled render: `stopped_on_exit` also reaches runs in worker threads).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
 
 LONG_OPTION = 16 * 1024  # an option value longer than this is passed in a file (`-/option path`)
+BASE_TIMEOUT = 120.0  # seconds any run may take (start-up, a loaded machine)
+PER_MEDIA_SECOND = 10.0  # and this much more per second of media, where the caller knows it
+PER_INPUT_MB = 10.0  # else per megabyte of input files
+PROBE_TIMEOUT = 60.0  # reading headers or counting frames (run_unchecked)
+
+# the runs to stop when the block of `stopped_on_exit` is left by an error; worker threads started
+# by asyncio.to_thread see the same set, since they run in a copy of their caller's context
+_GROUP: contextvars.ContextVar[set[subprocess.Popen[bytes]] | None] = contextvars.ContextVar(
+    "storyfilm_ffmpeg_runs", default=None)
 
 
 @functools.cache
@@ -41,23 +61,84 @@ def argv(args: list[str]) -> list[str]:
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
 
 
-def run(args: list[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure.
+def run(args: list[str], *, what: str, timeout: float | None = None,
+        media_seconds: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure,
+    or when it is not done by its deadline (`timeout`, else `deadline(args, media_seconds)`).
 
     The filter graph of a film with hundreds of shots is longer than one argument may be (Linux:
     128 KiB), so long option values go to files that ffmpeg reads (`-/filter_complex graph.txt`)."""
+    limit = timeout if timeout is not None else deadline(args, media_seconds)
     with tempfile.TemporaryDirectory(prefix="storyfilm-ffmpeg-") as tmp:
-        proc = subprocess.run(argv(spill_long_options(args, Path(tmp))), capture_output=True)
-    if proc.returncode != 0:
-        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-6:]
+        command = argv(spill_long_options(args, Path(tmp)))
+        returncode, stdout, stderr = _run(command, limit, what)
+    if returncode != 0:
+        tail = stderr.decode(errors="replace").strip().splitlines()[-6:]
         raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
-    return proc
+    return subprocess.CompletedProcess(command, returncode, stdout, stderr)
 
 
-def run_unchecked(args: list[str]) -> str:
+def run_unchecked(args: list[str], *, timeout: float | None = None) -> str:
     """Run ffmpeg and return what it printed to stderr, whatever its exit status (probing with
     `ffmpeg -i` always ends in 'At least one output file must be specified')."""
-    return subprocess.run(argv(args), capture_output=True).stderr.decode(errors="replace")
+    limit = timeout if timeout is not None else deadline(args, None, base=PROBE_TIMEOUT)
+    return _run(argv(args), limit, "read media")[2].decode(errors="replace")
+
+
+def deadline(args: list[str], media_seconds: float | None, *, base: float = BASE_TIMEOUT) -> float:
+    """Seconds a run may take: scaled to the media's duration where known, else to its input files."""
+    if media_seconds is not None:
+        return base + PER_MEDIA_SECOND * media_seconds
+    size = 0
+    for option, value in zip(args, args[1:]):
+        if option == "-i":
+            with contextlib.suppress(OSError):
+                size += os.stat(value).st_size
+    return base + PER_INPUT_MB * size / 1e6
+
+
+@contextlib.contextmanager
+def stopped_on_exit() -> Iterator[set[subprocess.Popen[bytes]]]:
+    """Every ffmpeg started inside the block (in this thread, its tasks, or their worker threads)
+    is killed if the block is left by an exception: an interrupted render leaves none behind."""
+    live: set[subprocess.Popen[bytes]] = set()
+    token = _GROUP.set(live)
+    try:
+        yield live
+    except BaseException:
+        for proc in list(live):
+            _kill(proc)
+        raise
+    finally:
+        _GROUP.reset(token)
+
+
+def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes]:
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    group = _GROUP.get()
+    if group is not None:
+        group.add(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise FfmpegError(f"ffmpeg did not {what} within {round(limit, 1):g} s (a damaged input?); it was stopped") from None
+    except BaseException:  # interrupted: never leave it running
+        _kill(proc)
+        proc.wait()
+        raise
+    finally:
+        if group is not None:
+            group.discard(proc)
+    return proc.returncode, stdout, stderr
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the run and anything it started (its own process group)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def spill_long_options(args: list[str], folder: Path) -> list[str]:

@@ -1,11 +1,15 @@
 """Runs a plan: every shot whose inputs are ready renders at once (bounded per model, longest
 remaining chain first), cached shots cost nothing, every task id is journaled the moment the
-service returns it, and a killed run picks up the tasks it already paid for."""
+service returns it, and a killed run picks up the tasks it already paid for (creates.py).
+
+A stored result that is missing or damaged is fetched again from its task while the service still
+serves it, else rendered again, and the user is told why and what it costs. An interrupted run
+(Ctrl-C, SIGTERM) stops its ffmpeg runs and raises Interrupted naming the tasks still paid for.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,12 +19,13 @@ from typing import Any
 import networkx as nx
 
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates
-from storyfilm.ark.retry import RetryPolicy
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, ResultsGone, StoryfilmError, TaskFailed, TaskGone, TransportFailed, Unanswered
-from storyfilm.mediaio import inputs
+from storyfilm.errors import (ApiRefused, Interrupted, ResultsGone, ServiceUnreachable, StoryfilmError, TaskFailed,
+                              TaskGone)
+from storyfilm.mediaio import inputs, runner
 from storyfilm.plan.jobs import ShotJob
+from storyfilm.render.creates import Creates
 from storyfilm.render.gates import ModelGate, remaining_chain
 from storyfilm.render.handoff import handoff_image
 from storyfilm.render.poller import Poller
@@ -30,9 +35,6 @@ from storyfilm.render.store import Entry, Store
 
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
-# a create the service refused with 429, or whose answer was lost, is sent again after these pauses
-CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
-THROTTLED = RetryPolicy(base_delay=0.5, max_delay=30.0, jitter=0.0)  # new creates pause after a 429
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class Executor:
         self.gates: dict[str, ModelGate] = {}
         self.poller: Poller | None = None
         self.warnings: list[str] = []
+        self.creates = Creates(client, self.creator, store, self.lost_creates, self.emit) if client else None
+        self.paid: dict[str, tuple[str, str]] = {}  # shot → (task id, "running" | "downloading"), not yet stored
 
     def emit(self, shot: str, kind: str, detail: str = "") -> None:
         if kind == "warning":
@@ -96,15 +100,20 @@ class Executor:
                 done[node].set_exception(exc)
                 if not frames[node].done():
                     frames[node].set_exception(exc)
-                if not isinstance(exc, asyncio.CancelledError):
+                if not isinstance(exc, (asyncio.CancelledError, ServiceUnreachable)):
                     self.emit(node, "failed", str(exc))
                 raise
 
         async with Poller(self.client, min_interval=self.poll_interval, max_interval=self.max_poll_interval) as poller:
             self.poller = poller
-            tasks = [asyncio.create_task(shot(n)) for n in nodes]
+            tasks: list[asyncio.Task[None]] = []
             try:
-                await asyncio.gather(*tasks)
+                # an interrupted render leaves no ffmpeg behind: its shots' worker threads see this group
+                with runner.stopped_on_exit():
+                    tasks += [asyncio.create_task(shot(n)) for n in nodes]
+                    await asyncio.gather(*tasks)
+            except asyncio.CancelledError:
+                raise self.interrupted() from None
             finally:
                 for t in tasks:
                     t.cancel()
@@ -126,11 +135,15 @@ class Executor:
         frame_file, first_frame_sha = upstream if upstream is not None else (None, None)
         key = job.key(first_frame_sha, self.backend)
         entry = self.store.entry(key)
-        if entry and entry.status == "done" and self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
-            self.emit(job.id, "cached", key[:12])
-            frame_ready(self.store.path(entry.frame_sha), entry.frame_sha)
-            return self._result(job, key, entry.video_sha, entry.frame_sha, entry.task_id, entry.seed,
-                                entry.tokens, cached=True)
+        if entry and entry.status == "done":
+            if self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
+                self.emit(job.id, "cached", key[:12])
+                frame_ready(self.store.path(entry.frame_sha), entry.frame_sha)
+                return self._result(job, key, entry.video_sha, entry.frame_sha, entry.task_id, entry.seed,
+                                    entry.tokens, cached=True)
+            fetched = await self._fetch_again(job, key, entry, frame_ready)
+            if fetched is not None:
+                return fetched
         gate = self._gate(job)
         kind = f"{job.model.id}/{job.width}x{job.height}/{job.frames}"
         attempts, last_error = 0, ""
@@ -138,17 +151,19 @@ class Executor:
             task_id = await self._paid_for(job, key, entry)
             if task_id is not None:
                 gate.occupy()
-                age = time.time() - (entry.task_created_at or entry.intent_at or time.time())
+                age = time.time() - (entry.task_created_at or entry.intent_at or time.time()) if entry else 0.0
             else:
                 if attempts >= self.max_attempts:
                     raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
                                          f"{last_error}")
                 task_id = await self._admitted_create(job, key, gate, priority, frame_file, first_frame_sha)
                 attempts, age = attempts + 1, 0.0
+            self.paid[job.id] = (task_id, "running")
             try:
                 task = await self.poller.wait(task_id, timeout=self.task_timeout, age=max(0.0, age), kind=kind,
                                               on_status=lambda t: self.emit(job.id, t.status, f"task {t.id}"))
             except TaskFailed as exc:
+                self.paid.pop(job.id, None)
                 self.store.task_failed(key, exc.status, str(exc))
                 retry = "; creating it again" if attempts < self.max_attempts else ""
                 level = "warning" if isinstance(exc, TaskGone) or exc.status == "expired" else "retry"
@@ -157,6 +172,7 @@ class Executor:
                 continue
             finally:
                 gate.release()
+            await self.creates.late_duplicates(job, key, task.id)
             try:
                 return await self._finish(job, key, task, frame_ready)
             except ResultsGone as exc:
@@ -164,13 +180,37 @@ class Executor:
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
                 entry, last_error = None, str(exc)
 
+    async def _fetch_again(self, job: ShotJob, key: str, entry: Entry,
+                           frame_ready: Callable[[Path, str], None]) -> ShotResult | None:
+        """A finished shot whose stored video or frame is missing or damaged: fetched again from its
+        task while the service still serves its results (free); None when it must render again."""
+        why = "its stored clip or last frame is missing or damaged"
+        if entry.task_id and self.client is not None:
+            try:
+                task = await self.client.get(entry.task_id)
+                if task.status == "succeeded" and task.video_url:
+                    result = await self._finish(job, key, task, frame_ready)
+                    self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
+                    return result
+                gone = f"task {task.id} is {task.status}"
+            except ResultsGone as exc:
+                gone = str(exc)
+            except ApiRefused as exc:
+                if exc.status != 404:
+                    raise
+                gone = f"the service no longer knows task {entry.task_id}"
+        else:
+            gone = "no task is known for it"
+        self.emit(job.id, "warning", f"{why}, and {gone}: rendering it again costs {job.cost:.2f} CNY")
+        return None
+
     async def _paid_for(self, job: ShotJob, key: str, entry: Entry | None) -> str | None:
         """The task an earlier run created for this key, if there is one."""
         if entry and entry.status == "created" and entry.task_id:
             self.emit(job.id, "resumed", f"task {entry.task_id}, created by an earlier run")
             return entry.task_id
         if entry and entry.status == "creating":  # it stopped with a create on its way
-            return await self._resolve(job, key, "an earlier run stopped while creating")
+            return await self.creates.resolve(job, key, "an earlier run stopped while creating")
         return None
 
     async def _admitted_create(self, job: ShotJob, key: str, gate: ModelGate, priority: float,
@@ -179,7 +219,8 @@ class Executor:
             self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
         await gate.acquire(priority)
         try:
-            return await self._create(job, key, gate, await self._request(job, frame_file), first_frame_sha)
+            body = await self._request(job, frame_file)
+            return await self.creates.create(job, key, gate, body, job.key_material(first_frame_sha, self.backend))
         except BaseException:
             gate.release()
             raise
@@ -191,63 +232,33 @@ class Executor:
             first_url = inputs.image_data_url(image)
         return job.request(first_url, inputs.data_url)
 
-    async def _create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
-                      first_frame_sha: str | None) -> str:
-        fingerprint = Fingerprint.of(body).as_dict()
-        material = job.key_material(first_frame_sha, self.backend)
-        for attempt in range(CREATE_RETRY.attempts):
-            await gate.rate_slot(lambda why: self.emit(job.id, "waiting", why))
-            self.store.create_intent(key, job.id, material, fingerprint, job.cost)
-            self.emit(job.id, "creating", f"{job.model.name}, {job.tokens:,} tokens")
-            try:
-                task_id = await self.creator.send_create(body)
-            except ApiRefused as exc:
-                self.store.create_abandoned(key)
-                if exc.status != 429:
-                    raise
-                gate.throttled(pause=THROTTLED.delay(attempt))
-                self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
-                continue
-            except Unanswered as lost:  # it may have made the task: look before creating again
-                self.emit(job.id, "retry", f"create: {lost}")
-                await CREATE_RETRY.pause(attempt, lost.retry_after)
-                found = await self._resolve(job, key, lost.detail, settled=lost.settled)
-                if found is not None:
-                    return found
-                continue
-            except TransportFailed as exc:  # it never reached the service
-                self.emit(job.id, "retry", f"create: {exc}")
-                await CREATE_RETRY.pause(attempt)
-                continue
-            self.store.task_created(key, job.id, task_id)
-            gate.succeeded()
-            self.emit(job.id, "created", f"task {task_id}")
-            return task_id
-        raise TransportFailed(f"shot {job.id!r}: could not create its task after {CREATE_RETRY.attempts} tries")
-
-    async def _resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False) -> str | None:
-        """A create whose answer was lost (in this run, or a killed one): the task it made, found by
-        the one lost-create resolver, so it is not paid for twice; None when the service has none."""
-        entry = self.store.entry(key)
-        if entry is None or entry.fingerprint is None:
-            return None
-        fingerprint = Fingerprint.from_dict(json.loads(entry.fingerprint))
-        found = await self.lost_creates.resolve(self.client.list, fingerprint, entry.intent_at or time.time(),
-                                                self._claimed, settled=settled, why=why)
-        if found is not None:
-            self.store.task_created(key, job.id, found)
-            self.emit(job.id, "adopted", f"task {found}, created before the answer was lost")
-        return found
-
-    def _claimed(self) -> set[str]:
-        return self.store.claimed_task_ids() | self.client.known | self.creator.known
+    def interrupted(self) -> Interrupted:
+        """What an interrupted render leaves on the service, for the user: the tasks paid for and not
+        yet stored, and the creates on their way. The journal holds all of them for the next run."""
+        running = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state == "running"]
+        fetched = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state != "running"]
+        sending = list(self.creates.sending) if self.creates else []
+        lines = ["interrupted."]
+        if running:
+            lines.append("Still running on the service, and paid for: " + ", ".join(running) + ".")
+        if fetched:
+            lines.append("Finished on the service, not yet downloaded: " + ", ".join(fetched) + ".")
+        if sending:
+            lines.append("A create was on its way for: " + ", ".join(sending) + " (the next run looks for its task "
+                         "before creating one).")
+        if not (running or fetched or sending):
+            lines.append("No task was running on the service.")
+        lines.append("Run `storyfilm film` again with the same storyboard to pick them up; nothing is paid twice.")
+        return Interrupted("\n".join(lines), tuple(task for task, _ in self.paid.values()))
 
     async def _finish(self, job: ShotJob, key: str, task: Task,
                       frame_ready: Callable[[Path, str], None]) -> ShotResult:
         self.emit(job.id, "downloading", f"task {task.id}")
+        self.paid[job.id] = (task.id, "downloading")
         video_sha, frame_sha = await store_results(self.client, self.store, task, frame_ready)
         tokens = task.completion_tokens
         self.store.shot_done(key, video_sha, frame_sha, task.seed, tokens)
+        self.paid.pop(job.id, None)
         self.emit(job.id, "done", f"task {task.id}")
         return self._result(job, key, video_sha, frame_sha, task.id, task.seed, tokens, cached=False)
 

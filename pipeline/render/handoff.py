@@ -9,6 +9,7 @@ from storyfilm.mediaio import images, runner
 from storyfilm.seedance.media import IMAGE_SIDE
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # under the 30 MB image limit, and a request stays far below 64 MB
+FRAME_TIMEOUT = 60.0  # one image in, one out: a run longer than this is stuck on a damaged frame
 
 
 def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int = MAX_IMAGE_BYTES) -> bytes:
@@ -27,7 +28,7 @@ def handoff_image(frame: Path, scratch: Callable[[str], Path], *, max_bytes: int
             w, h = max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
             size = ["-vf", f"scale={w}:{h}:flags=lanczos"] if scale < 1.0 and width else []
             runner.run(["-i", str(frame), *size, "-q:v", "2", "-frames:v", "1", "-y", str(out)],
-                       what="re-encode a frame for hand-off")
+                       what="re-encode a frame for hand-off", timeout=FRAME_TIMEOUT)
             encoded = out.read_bytes()
             if len(encoded) <= max_bytes or min(w, h) * 0.5 < IMAGE_SIDE[0] or not width:
                 return encoded

@@ -1,6 +1,12 @@
 """How tasks in flight are watched: one batched list request (`filter.task_ids`) per round for
-every task in flight, at an interval that adapts to the tasks' age; a deadline per task; failed
-rounds back off by the one retry policy."""
+every task in flight, at an interval that adapts to the tasks' age; failed rounds (also rounds
+unanswered after `round_timeout`) back off by the one retry policy.
+
+Every wait ends: a task's deadline holds whether or not the service answers, and a service that
+has not answered for `give_up_after` seconds ends the wait with a message naming the tasks still
+running there. A gateway that refuses the list call (4xx other than 429) is polled by GET per task
+instead, a few at a time and rate limited; one that refuses both ends the wait at once.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ from dataclasses import dataclass
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, ArkError, TaskFailed, TaskGone, TaskOverdue
+from storyfilm.errors import (ApiRefused, ArkError, ServiceUnreachable, TaskFailed, TaskGone, TaskOverdue,
+                              TransportFailed)
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +41,14 @@ class Poller:
     """Watches every task in flight with one `list` request per round (chunks of `batch` ids)."""
 
     def __init__(self, client: ArkClient, *, min_interval: float = 0.25, max_interval: float = 10.0,
-                 batch: int = 100):
+                 batch: int = 100, give_up_after: float = 120.0, round_timeout: float = 60.0, gets_at_once: int = 4,
+                 gets_per_second: float = 10.0):
         self.client, self.min_interval, self.max_interval, self.batch = client, min_interval, max_interval, batch
+        self.give_up_after = give_up_after  # seconds without an answer before the wait ends
+        self.round_timeout = round_timeout  # a round still unanswered after this long counts as failed
+        self.gets_at_once, self.gets_per_second = gets_at_once, gets_per_second
+        self.list_refused: ApiRefused | None = None  # set once the list call is refused: GET per task since
+        self._get_answered = False  # a GET per task has found a task: its 404 now means "forgotten"
         self._backoff = RetryPolicy(base_delay=min_interval, max_delay=max_interval, jitter=0.0)
         self._watches: dict[str, _Watch] = {}
         self._took: dict[str, float] = {}  # kind → the shortest time a task of that kind took
@@ -76,17 +89,21 @@ class Poller:
         # nothing known (or slower than before): polled about ten times over its life so far
         return min(self.max_interval, max(self.min_interval, 0.1 * age))
 
+    def _live(self) -> dict[str, _Watch]:
+        return {t: w for t, w in self._watches.items() if not w.future.done()}
+
     async def _loop(self) -> None:
-        failures = 0
+        failures, silent_since = 0, 0.0
         while True:
-            if not self._watches:
+            live = self._live()
+            if not live:
                 self._wakeup.clear()
                 await self._wakeup.wait()
+                continue
             now = time.monotonic()
             # one round sees every task: the more in flight, the likelier a round finds news
-            spread = math.sqrt(len(self._watches))
-            due_at = min(w.polled + max(self.min_interval, self._interval(w, now) / spread)
-                         for w in self._watches.values())
+            spread = math.sqrt(len(live))
+            due_at = min(w.polled + max(self.min_interval, self._interval(w, now) / spread) for w in live.values())
             if due_at > now:
                 self._wakeup.clear()
                 try:
@@ -95,23 +112,56 @@ class Poller:
                     pass
                 continue
             try:
-                await self._round()
-                failures = 0
+                async with asyncio.timeout(self.round_timeout):
+                    await (self._round(list(live)) if self.list_refused is None else self._round_by_get(list(live)))
+                failures, silent_since = 0, 0.0
+            except TimeoutError:
+                failures, silent_since = await self._failed(
+                    TransportFailed(f"no answer within {self.round_timeout:g} s"), failures, silent_since)
+            except ApiRefused as exc:
+                if exc.status == 429 or exc.status >= 500:
+                    failures, silent_since = await self._failed(exc, failures, silent_since)
+                elif self.list_refused is None:
+                    self.list_refused = exc
+                    log.warning("the service refused the task list (%s); asking for each task instead", exc)
+                else:
+                    self._fail_all(self._refused_both(exc))
+            except ServiceUnreachable as exc:  # never answered at all: nothing to wait for
+                self._fail_all(exc)
             except ArkError as exc:
-                if isinstance(exc, ApiRefused) and exc.status != 429 and exc.status < 500:
-                    self._fail_all(exc)  # the service will not let us look (401, 403...): nothing to wait for
-                    continue
-                failures += 1
-                log.warning("polling failed (%s); trying again", exc)
-                await self._backoff.pause(failures)
+                failures, silent_since = await self._failed(exc, failures, silent_since)
+
+    async def _failed(self, exc: ArkError, failures: int, silent_since: float) -> tuple[int, float]:
+        """A round without an answer: deadlines still hold, and so does the patience for silence."""
+        now = time.monotonic()
+        silent_since = silent_since or now
+        for task_id, watch in self._live().items():
+            if now > watch.deadline:
+                watch.future.set_exception(TaskOverdue(
+                    f"task {task_id} was not seen finished before its deadline (the service does not answer: "
+                    f"{exc}); it may still be running there: run again to keep waiting"))
+        if now - silent_since >= self.give_up_after:
+            running = ", ".join(self._live())
+            self._fail_all(TransportFailed(
+                f"the service has not answered for {now - silent_since:.0f} s ({exc}); tasks {running} may still "
+                "be running there and are paid for: run the same command again to pick them up"))
+            return 0, 0.0
+        log.warning("polling failed (%s); trying again", exc)
+        await self._backoff.pause(failures + 1)
+        return failures + 1, silent_since
+
+    def _refused_both(self, exc: ApiRefused) -> ArkError:
+        running = ", ".join(self._live())
+        return ArkError(f"the service refused to show the tasks in flight: the task list answered "
+                        f"{self.list_refused}, and reading one task answered {exc}. Tasks {running} are still "
+                        "running there and are paid for; check ARK_BASE_URL and ARK_TASKS_PATH, then run the "
+                        "same command again to pick them up")
 
     def _fail_all(self, exc: Exception) -> None:
-        for watch in self._watches.values():
-            if not watch.future.done():
-                watch.future.set_exception(exc)
+        for watch in self._live().values():
+            watch.future.set_exception(exc)
 
-    async def _round(self) -> None:
-        ids = [t for t, w in self._watches.items() if not w.future.done()]
+    async def _round(self, ids: list[str]) -> None:
         for start in range(0, len(ids), self.batch):
             chunk = ids[start:start + self.batch]
             found = await self.client.list(task_ids=chunk, page_size=len(chunk))
@@ -127,6 +177,34 @@ class Poller:
                     await self._missing(task_id, watch)
                 else:
                     self._update(task, watch, now)
+
+    async def _round_by_get(self, ids: list[str]) -> None:
+        """One GET per task, `gets_at_once` at a time, at most `gets_per_second`. A 404 counts as
+        "forgotten" only once some GET has found a task: until then it says this is no tasks API."""
+        not_found: ApiRefused | None = None
+        for start in range(0, len(ids), self.gets_at_once):
+            chunk = ids[start:start + self.gets_at_once]
+            began = time.monotonic()
+            answers = await asyncio.gather(*(self.client.get(t) for t in chunk), return_exceptions=True)
+            now = time.monotonic()
+            for task_id, answer in zip(chunk, answers):
+                watch = self._watches.get(task_id)
+                if watch is None or watch.future.done():
+                    continue
+                if isinstance(answer, ApiRefused) and answer.status == 404:
+                    not_found = answer
+                    if self._get_answered:
+                        watch.future.set_exception(TaskGone(task_id, "expired", answer.code,
+                                                            "the service no longer knows it"))
+                    continue
+                if isinstance(answer, BaseException):
+                    raise answer
+                self._get_answered = True
+                watch.polled = now
+                self._update(answer, watch, now)
+            if isinstance(not_found, ApiRefused) and not self._get_answered:
+                raise not_found
+            await asyncio.sleep(max(0.0, len(chunk) / self.gets_per_second - (time.monotonic() - began)))
 
     def _update(self, task: Task, watch: _Watch, now: float) -> None:
         if task.status != watch.last_status:

@@ -1,0 +1,127 @@
+"""Creating a shot's task without ever paying for it twice.
+
+The intent is journaled before the create is sent; the task id the moment it comes back. A create
+whose answer was lost (in this run, or in one that was killed) is looked for on the service by the
+one lost-create resolver, which keeps looking for the whole settle window before it says "none";
+only then is the task created again. Because a create can land later still, a shot created after
+such doubt is looked at once more when its task has finished: a second task found still queued is
+cancelled (unpaid), and the user is told which task was kept.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from storyfilm.ark.client import ArkClient
+from storyfilm.ark.lost_create import Fingerprint, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.retry import RetryPolicy
+from storyfilm.ark.types import Task
+from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
+from storyfilm.plan.jobs import ShotJob
+from storyfilm.render.gates import ModelGate
+from storyfilm.render.store import Store
+
+# a create the service refused with 429, or whose answer was lost, is sent again after these pauses
+CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
+THROTTLED = RetryPolicy(base_delay=0.5, max_delay=30.0, jitter=0.0)  # new creates pause after a 429
+
+Emit = Callable[[str, str, str], None]
+
+
+class Creates:
+    def __init__(self, client: ArkClient, creator: ArkClient, store: Store, lost_creates: LostCreates, emit: Emit):
+        self.client, self.creator, self.store, self.lost_creates, self.emit = client, creator, store, lost_creates, emit
+        self.doubted: set[str] = set()  # keys created anew after a lost create was not found
+        self.sending: dict[str, str] = {}  # shot → key, while its create is on its way
+
+    async def create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
+                     material: dict[str, Any]) -> str:
+        """Send the create (429: AIMD and again; lost answer: look first); the new task's id."""
+        fingerprint = Fingerprint.of(body).as_dict()
+        for attempt in range(CREATE_RETRY.attempts):
+            await gate.rate_slot(lambda why: self.emit(job.id, "waiting", why))
+            self.store.create_intent(key, job.id, material, fingerprint, job.cost)
+            self.emit(job.id, "creating", f"{job.model.name}, {job.tokens:,} tokens")
+            self.sending[job.id] = key
+            try:
+                task_id = await self.creator.send_create(body)
+            except ApiRefused as exc:
+                self.store.create_abandoned(key)
+                if exc.status != 429:
+                    raise
+                gate.throttled(pause=THROTTLED.delay(attempt))
+                self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
+                continue
+            except Unanswered as lost:  # it may have made the task: look before creating again
+                lost_at = time.time()
+                self.emit(job.id, "retry", f"create: {lost}")
+                await CREATE_RETRY.pause(attempt, lost.retry_after)
+                found = await self.resolve(job, key, lost.detail, settled=lost.settled, lost_at=lost_at)
+                if found is not None:
+                    return found
+                continue
+            except TransportFailed as exc:  # it never reached the service
+                self.store.create_abandoned(key)
+                if isinstance(exc, ServiceUnreachable):
+                    raise
+                self.emit(job.id, "retry", f"create: {exc}")
+                await CREATE_RETRY.pause(attempt)
+                continue
+            finally:
+                self.sending.pop(job.id, None)
+            self.store.task_created(key, job.id, task_id)
+            gate.succeeded()
+            self.emit(job.id, "created", f"task {task_id}")
+            return task_id
+        raise TransportFailed(f"shot {job.id!r}: could not create its task after {CREATE_RETRY.attempts} tries")
+
+    async def resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False,
+                      lost_at: float | None = None) -> str | None:
+        """A create whose answer was lost (in this run, or a killed one): the task it made, found by
+        the one lost-create resolver, so it is not paid for twice; None when the service has none."""
+        entry = self.store.entry(key)
+        if entry is None or entry.fingerprint is None:
+            return None
+        def waiting() -> None:
+            self.emit(job.id, "waiting", f"a create sent earlier may still land ({why}); looking for its task "
+                      f"for up to {self.lost_creates.settle:g} s before creating it again")
+
+        found = await self._lookup(entry.fingerprint, entry.intent_at, why, settled=settled, lost_at=lost_at,
+                                   waiting=waiting)
+        if found.kept is None:
+            self.doubted.add(key)
+            return None
+        self.store.task_created(key, job.id, found.kept.id)
+        self.emit(job.id, "adopted", f"task {found.kept.id}, created before the answer was lost")
+        await self._cancel_extra(job, found.kept.id, found.extra)
+        return found.kept.id
+
+    async def late_duplicates(self, job: ShotJob, key: str, kept: str) -> None:
+        """After doubt, the shot's own task has finished: a lost create that landed after the settle
+        window would be a second task; cancel it while it is queued, and say which was kept."""
+        if key not in self.doubted:
+            return
+        self.doubted.discard(key)
+        entry = self.store.entry(key)
+        if entry is None or entry.fingerprint is None:
+            return
+        found = await self._lookup(entry.fingerprint, entry.intent_at, "a look for late duplicates", settled=True)
+        late = tuple(t for t in (found.kept, *found.extra) if t is not None)
+        if late:
+            await self._cancel_extra(job, kept, late)
+
+    async def _lookup(self, fingerprint: str, intent_at: float | None, why: str, *, settled: bool,
+                      lost_at: float | None = None, waiting: Callable[[], None] = lambda: None) -> Lookup:
+        return await self.lost_creates.resolve(self.client.list, Fingerprint.from_dict(json.loads(fingerprint)),
+                                               intent_at or time.time(), self.claimed, settled=settled, why=why,
+                                               lost_at=lost_at, waiting=waiting)
+
+    async def _cancel_extra(self, job: ShotJob, kept: str, extra: tuple[Task, ...]) -> None:
+        for note in await cancel_extra(self.client.delete, kept, extra):
+            self.emit(job.id, "warning", note)
+
+    def claimed(self) -> set[str]:
+        return self.store.claimed_task_ids() | self.client.known | self.creator.known
