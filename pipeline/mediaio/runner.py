@@ -41,13 +41,17 @@ def argv(args: list[str]) -> list[str]:
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
 
 
-def run(args: list[str], *, what: str) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure.
+def run(args: list[str], *, what: str, timeout: float | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure,
+    or when it is not done within `timeout` seconds (then it is killed).
 
     The filter graph of a film with hundreds of shots is longer than one argument may be (Linux:
     128 KiB), so long option values go to files that ffmpeg reads (`-/filter_complex graph.txt`)."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-ffmpeg-") as tmp:
-        proc = subprocess.run(argv(spill_long_options(args, Path(tmp))), capture_output=True)
+        try:
+            proc = subprocess.run(argv(spill_long_options(args, Path(tmp))), capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise FfmpegError(f"ffmpeg did not {what} within {timeout:g} s; it was stopped") from None
     if proc.returncode != 0:
         tail = proc.stderr.decode(errors="replace").strip().splitlines()[-6:]
         raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
