@@ -40,7 +40,9 @@ def _remove(data: dict[str, Any], path: Path) -> None:
         except (KeyError, IndexError, TypeError):
             return  # already gone with an enclosing value
     last = path[-1]
-    if path[:1] == ("soundtrack",) and path[1:] == ("file",):
+    if path[:1] == ("assets",) and len(path) == 2 and isinstance(parent, dict):
+        parent[last] = UNREADABLE  # still a name: a shot naming it is not told "file not found"
+    elif path[:1] == ("soundtrack",) and path[1:] == ("file",):
         data.pop("soundtrack", None)
     elif path[:1] == ("shots",) and len(path) >= 3 and path[2] == "transition":
         parent = data["shots"][path[1]] if isinstance(data.get("shots"), list) else {}

@@ -103,6 +103,8 @@ def _describe(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tu
         path += (min(k for k in err.instance if k not in err.schema.get("properties", {})),)
     elif err.validator == "required":
         path += (next(k for k in err.validator_value if k not in err.instance),)
+    elif "propertyNames" in err.absolute_schema_path:
+        path += (err.instance,)
     return path, where, message
 
 
@@ -111,6 +113,9 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
     name = _field(path)
     where = pos.of(path)
     kind, expected, got = err.validator, err.validator_value, err.instance
+    if "propertyNames" in err.absolute_schema_path:  # the name of an asset, not its value
+        return pos.of(path + (got,), key=True), f"asset name {got!r} must be a slug: lower-case letters, " \
+                                                f"digits, - and _"
     if kind == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(k for k in got if k not in allowed)
@@ -125,7 +130,10 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
     if kind == "enum":
         return where, f"`{name}` must be one of {', '.join(map(str, expected))} (got {got!r})"
     if kind == "type":
-        return where, f"`{name}` must be {_a(expected)} (got {json.dumps(got, default=str)})"
+        item = path and isinstance(path[-1], int)
+        owner = (f"shot {path[-1] + 1}" if path[-2:-1] == ("shots",) else f"item {path[-1] + 1} of `{name}`") \
+            if item else f"`{name}`"
+        return where, f"{owner} must be {_a(expected)} (got {json.dumps(got, default=str)})"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                 "exclusiveMaximum": "less than"}[kind]
