@@ -197,7 +197,7 @@ class LocalArk:
             raise too_deep from None
         except ValueError:
             raise invalid("body", "the request body is not valid JSON") from None
-        if _deeper_than(body, MAX_DEPTH):
+        if checks.deeper_than(body, MAX_DEPTH):
             raise too_deep
         return body
 
@@ -283,17 +283,6 @@ class LocalArk:
         if task is None:
             raise not_found(task_id)
         return task
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether `value` nests more than `limit` arrays and objects deep (without recursion)."""
-    level: list[Any] = [value]
-    for _ in range(limit):
-        level = [v for item in level for v in (item.values() if isinstance(item, dict) else
-                                                item if isinstance(item, list) else ())]
-        if not level:
-            return False
-    return any(isinstance(item, (dict, list)) for item in level)
 
 
 def _page(value: str | None, name: str, default: int) -> int:

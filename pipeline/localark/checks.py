@@ -260,3 +260,14 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
         if not references and not videos and model.family == "2.0":
             raise invalid("content", "reference audio needs at least one reference image or video")
     return mode
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests more than `limit` arrays and objects deep (without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else
+                                                item if isinstance(item, list) else ())]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)
