@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--api-key", help="accept only this bearer token (default: any)")
+    serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
+    serve.add_argument("--allow-local-media", action="store_true",
+                       help="fetch media from, and post callbacks to, private, loopback and link-local "
+                            "addresses (the real service cannot reach them, so they are refused by default)")
     serve.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. 429=0.1,5xx=0.05,drop=0.02,"
                                                          "fail=0.1,truncate=0.1,queue=0.2-0.5,run=1 "
                                                          "(default: $STORYFILM_FAULTS)")
@@ -125,7 +128,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from storyfilm.localark.app import LocalArk
 
-    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults)
+    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults,
+                   allow_local_media=args.allow_local_media)
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0

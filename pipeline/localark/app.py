@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -25,7 +26,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from storyfilm.errors import Refusal
-from storyfilm.localark import checks
+from storyfilm.localark import checks, fetch
 from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
@@ -36,24 +37,29 @@ from storyfilm.settings import TASKS_PATH
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
+MAX_DEPTH = 32  # nesting of a request body (a create needs 4)
 STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
 
 
 class LocalArk:
-    """The server's state and HTTP handlers. Options: api_key (None: any bearer token), faults
-    (a spec or Faults; None: none; the CLI passes Settings.faults), max_body, render_slots, callbacks, and the
+    """The server's state and HTTP handlers. Options: api_key (None: any bearer token; else also
+    required by /_local/stats), faults (a spec or Faults; None: none; the CLI passes Settings.faults),
+    max_body, allow_local_media (fetch media from, and call back, private, loopback and link-local
+    addresses, which the real service cannot reach: refused by default), render_slots, callbacks, and the
     Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
     flex_tpd);
     endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
 
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
                  max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
-                 sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None, **limits: Any):
+                 sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None,
+                 allow_local_media: bool = False, **limits: Any):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
+        self.allow_local_media = allow_local_media
         self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
@@ -165,7 +171,9 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await checks.parse(body, self._draft, self.endpoints)
+            spec = await checks.parse(body, self._draft, self.endpoints, allow_local=self.allow_local_media)
+            if spec.callback_url and not self.allow_local_media:
+                spec = await self._reachable_callback(spec)
             task = self.queue.admit(spec, str(request.base_url).rstrip("/"))
             answer: dict[str, Any] = {"id": task.id}
             if spec.safety_identifier is not None:
@@ -182,10 +190,27 @@ class LocalArk:
             raw += chunk
             if len(raw) > self.max_body:
                 raise self._too_large()
+        too_deep = invalid("body", f"the request body nests deeper than {MAX_DEPTH} levels")
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
+        except RecursionError:
+            raise too_deep from None
         except ValueError:
             raise invalid("body", "the request body is not valid JSON") from None
+        if checks.deeper_than(body, MAX_DEPTH):
+            raise too_deep
+        return body
+
+    async def _reachable_callback(self, spec: checks.TaskSpec) -> checks.TaskSpec:
+        """The spec, without its callback_url when that points where the service could not post
+        (a private, loopback or link-local address): the task runs, nobody is called."""
+        try:
+            await fetch.check_reachable(spec.callback_url or "", "callback_url", "callback_url")
+        except Refusal as refused:
+            self.stats["callback_refused"] += 1
+            log.warning("callback_url not called: %s (serve --allow-local-media calls it)", refused.message)
+            return dataclasses.replace(spec, callback_url=None)
+        return spec
 
     def _too_large(self) -> Refusal:
         return Refusal(413, "InvalidParameter", f"The request body is larger than {self.max_body} bytes.", "body")
@@ -243,6 +268,10 @@ class LocalArk:
         return StreamingResponse(blocks(), media_type=FILE_TYPES[name], headers={"Content-Length": str(size)})
 
     async def _http_stats(self, request: Request) -> Response:
+        if self.api_key:
+            async def handle() -> tuple[int, Any]:
+                return 200, dict(self.stats)
+            return await self._answer(request, handle)
         return JSONResponse(dict(self.stats))
 
     def _draft(self, task_id: str) -> checks.TaskSpec | None:

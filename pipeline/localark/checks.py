@@ -66,8 +66,10 @@ class TaskSpec:
 Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by id, else None
 
 
-async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None) -> TaskSpec:
-    """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs."""
+async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None, *,
+                allow_local: bool = False) -> TaskSpec:
+    """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs;
+    `allow_local`: fetch media from private, loopback and link-local addresses too."""
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
     endpoints = endpoints or {}
@@ -86,8 +88,9 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
     params = check_params(model, mode, body, from_text)
-    first, last, refs = await _images(imgs)
-    audio = await fetch_audio(audios[0]["audio_url"].get("url")) if audios else None
+    first, last, refs = await _images(imgs, content, allow_local)
+    audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
+                              allow_local=allow_local) if audios else None
     ratio, (width, height) = _shape(model, params, first, refs)
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
@@ -104,12 +107,18 @@ def _model(model_id: Any, endpoints: dict[str, str]) -> models.Model:
     return model
 
 
-async def _images(items: list[dict]) -> tuple[Image | None, Image | None, tuple[Image, ...]]:
+def _place(item: dict, content: list[Any]) -> str:
+    return f"content[{next(n for n, c in enumerate(content) if c is item)}]"
+
+
+async def _images(items: list[dict], content: list[Any],
+                  allow_local: bool) -> tuple[Image | None, Image | None, tuple[Image, ...]]:
     """The fetched images by role: first frame, last frame, references (in content order)."""
     first = last = None
     refs: list[Image] = []
     for item in items:
-        image = await fetch_image((item.get("image_url") or {}).get("url"))
+        image = await fetch_image((item.get("image_url") or {}).get("url"),
+                                  where=f"{_place(item, content)}.image_url.url", allow_local=allow_local)
         role = item.get("role")
         if role in (None, "first_frame"):
             first = image
@@ -251,3 +260,14 @@ def _mode(model: models.Model, imgs: list[dict], videos: list[dict], audios: lis
         if not references and not videos and model.family == "2.0":
             raise invalid("content", "reference audio needs at least one reference image or video")
     return mode
+
+
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests more than `limit` arrays and objects deep (without recursion)."""
+    level: list[Any] = [value]
+    for _ in range(limit):
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else
+                                                item if isinstance(item, list) else ())]
+        if not level:
+            return False
+    return any(isinstance(item, (dict, list)) for item in level)

@@ -1,9 +1,22 @@
-"""Fetching the media a create body names: data URLs, http(s) URLs; checked like the service."""
+"""Fetching the media a create body names: data URLs, http(s) URLs; checked like the service.
+
+The service fetches media from the public internet only, so a URL whose host is, or resolves to,
+a private, loopback or link-local address is refused, as is any scheme but http(s) (a 400
+`InvalidParameter`); the operator of a local server may allow local media (`allow_local`).
+A download is streamed and stopped at the kind's size limit, follows no redirect, and has one
+deadline for the whole of it. Host names are resolved here (the server does I/O anyway); the
+connection then resolves them again, so a name that changes its answer in between is not caught:
+the check guards against mistakes and plain requests, not against a resolver an attacker runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import ipaddress
+import socket
+import urllib.parse
 from dataclasses import dataclass
 
 import httpx
@@ -11,7 +24,11 @@ import httpx
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 from storyfilm.mediaio import images
-from storyfilm.seedance.media import AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE
+from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE, LOCAL_NAMES,
+                                      address_problem, literal_address)
+
+DEADLINE = 30.0  # seconds for one download, all told
+RESOLVE_DEADLINE = 5.0
 
 
 @dataclass(frozen=True)
@@ -21,8 +38,9 @@ class Image:
     height: int
 
 
-async def fetch(url: object, kind: str, limit: int) -> bytes:
-    """The bytes behind an item's url: `data:<kind>/<fmt>;base64,...` or http(s)."""
+async def fetch(url: object, kind: str, limit: int, *, where: str = "content", allow_local: bool = False) -> bytes:
+    """The bytes behind an item's url: `data:<kind>/<fmt>;base64,...` or http(s). `where` names the
+    item in messages (`content[1].image_url.url`)."""
     if not isinstance(url, str) or not url.strip():
         raise Refusal(400, "InvalidImageURL.EmptyURL" if kind == "image" else "InvalidParameter",
                       f"The {kind} URL is empty.", "content")
@@ -35,28 +53,73 @@ async def fetch(url: object, kind: str, limit: int) -> bytes:
         except binascii.Error:
             raise _bad(kind, f"the {kind} base64 is not valid") from None
     elif url.startswith(("http://", "https://")):
-        try:
-            async with httpx.AsyncClient(timeout=30) as http:
-                response = await http.get(url)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise _bad(kind, f"the {kind} URL could not be fetched ({type(exc).__name__})") from None
-        data = response.content
+        if not allow_local:
+            await check_reachable(url, where)
+        data = await download(url, kind, limit)
     elif url.startswith("asset://"):
         raise invalid("content", "asset:// URIs name the service's asset library, which the local server lacks")
     else:
-        raise _bad(kind, f"the {kind} URL must be http(s) or a base64 data URL")
+        raise invalid("content", f"{where} must be an http(s) URL or a base64 data URL")
     if len(data) > limit:
-        raise invalid("content", f"each {kind} must be smaller than {limit // (1024 * 1024)} MB")
+        raise _too_big(kind, limit)
     return data
 
 
-async def fetch_audio(url: object) -> bytes:
-    return await fetch(url, "audio", AUDIO_MAX_BYTES)
+async def check_reachable(url: str, where: str, param: str = "content") -> None:
+    """Refuse a URL the service could not fetch: no host, or a host that is or resolves to a
+    private, loopback or link-local address. `param` is the request field the answer names."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, port = (parts.hostname or "").rstrip("."), parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise invalid(param, f"{where} is not a valid URL") from None
+    if not host:
+        raise invalid(param, f"{where} names no host")
+    if host in LOCAL_NAMES or host.endswith(".localhost"):
+        raise invalid(param, f"{where} points at {host}, which the service cannot reach")
+    literal = literal_address(host)
+    for address in [literal] if literal is not None else await _resolve(host, port, where, param):
+        why = address_problem(address)
+        if why is not None:
+            raise invalid(param, f"{where} points at {address}, {why}")
 
 
-async def fetch_image(url: object) -> Image:
-    data = await fetch(url, "image", IMAGE_MAX_BYTES)
+async def _resolve(host: str, port: int, where: str, param: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        async with asyncio.timeout(RESOLVE_DEADLINE):
+            found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, TimeoutError):
+        raise invalid(param, f"{where}: the host {host} could not be resolved") from None
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in found]
+
+
+async def download(url: str, kind: str, limit: int) -> bytes:
+    """The body at `url`, streamed: refused as soon as it (or its Content-Length) passes `limit`."""
+    data = bytearray()
+    try:
+        async with asyncio.timeout(DEADLINE), httpx.AsyncClient(timeout=DEADLINE) as http, \
+                http.stream("GET", url) as response:
+            response.raise_for_status()
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _too_big(kind, limit)
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise _too_big(kind, limit)
+    except httpx.HTTPError as exc:
+        raise _bad(kind, f"the {kind} URL could not be fetched ({type(exc).__name__})") from None
+    except TimeoutError:
+        raise _bad(kind, f"the {kind} URL was not fetched within {DEADLINE:g} s") from None
+    return bytes(data)
+
+
+async def fetch_audio(url: object, *, where: str = "content", allow_local: bool = False) -> bytes:
+    return await fetch(url, "audio", AUDIO_MAX_BYTES, where=where, allow_local=allow_local)
+
+
+async def fetch_image(url: object, *, where: str = "content", allow_local: bool = False) -> Image:
+    data = await fetch(url, "image", IMAGE_MAX_BYTES, where=where, allow_local=allow_local)
     info = images.sniff(data)
     if info is None:
         raise _bad("image", "the image could not be decoded")
@@ -68,6 +131,10 @@ async def fetch_image(url: object) -> Image:
             raise invalid("content", f"image aspect ratio (width/height) must be within "
                                      f"[{IMAGE_ASPECT[0]}, {IMAGE_ASPECT[1]}]")
     return Image(data, info.width, info.height)
+
+
+def _too_big(kind: str, limit: int) -> Refusal:
+    return invalid("content", f"each {kind} must be smaller than {limit // (1024 * 1024)} MB")
 
 
 def _bad(kind: str, reason: str) -> Refusal:

@@ -1,20 +1,32 @@
 """The rim where a storyboard meets the file system: the storyboard file itself, and the media it
 names (first/last frames, references, music): where each is and whether the service would take it
 (ark-api.md §3.3). Checked before any request, so nothing is spent on a file the service would refuse.
-The storyboard language and the plan stay pure: they get `Media` values from here."""
+The storyboard language and the plan stay pure: they get `Media` values from here.
+
+Every file is opened without blocking (a FIFO named `x.png` is refused, not waited on), must be a
+regular file, and is read only up to its kind's size limit. Media are decoded, not sniffed
+(`decode`), each distinct file once per process. https URLs are judged as written
+(`seedance.media.url_problem`): no DNS lookup, so validation stays offline and quick.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 from storyfilm import storyboard
 from storyfilm.errors import MediaProblem, Problem, StoryboardError
-from storyfilm.mediaio import images
-from storyfilm.seedance.media import (AUDIO, AUDIO_MAX_BYTES, IMAGE, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE,
-                                      KINDS, VIDEO, VIDEO_MAX_BYTES, Media)
+from storyfilm.mediaio import decode, images
+from storyfilm.seedance import media as limits
+from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, VIDEO, Media
 
+STORYBOARD_MAX_BYTES = 2 * 1024 * 1024
+Identity = tuple[int, int, int, int, str]  # device, inode, size, mtime, the kind it was read as
+_SEEN: dict[Identity, tuple[str, int, int, float]] = {}  # → sha256, width, height, seconds decoded
+_REFUSED: dict[tuple[Identity, str], str] = {}  # (file, as written) → why it was refused
 def image_data_url(data: bytes) -> str:
     """An image as a base64 data URL with its real, lower-case format (ark-api.md §3.1)."""
     info = images.sniff(data)
@@ -24,54 +36,90 @@ def image_data_url(data: bytes) -> str:
 
 def resolve(source: str, base: Path) -> Media:
     """An asset name, a path relative to the storyboard, or an https URL → checked Media."""
-    written = source
-    if written.startswith("https://"):
-        kind = KINDS.get(Path(written.split("?", 1)[0]).suffix.lower(), IMAGE)
-        return Media(kind=kind, source=source, url=written, sha256=hashlib.sha256(written.encode()).hexdigest())
-    if written.startswith(("http://", "ftp://", "data:")):
-        raise MediaProblem(f"{written[:40]!r}: use a local file or an https URL")
-    path = (base / written).resolve()
+    if source.startswith("https://"):
+        problem = limits.url_problem(source)
+        if problem is not None:
+            raise MediaProblem(f"{source[:80]!r} {problem}")
+        kind = KINDS.get(Path(source.split("?", 1)[0]).suffix.lower(), IMAGE)
+        return Media(kind=kind, source=source, url=source, sha256=hashlib.sha256(source.encode()).hexdigest())
+    if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
+        raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
+    path = (base / source).resolve()
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
-        raise MediaProblem(f"{written}: unknown media type {path.suffix or '(no extension)'!r} "
+        raise MediaProblem(f"{source}: unknown media type {path.suffix or '(no extension)'!r} "
                            f"(images: png, jpeg, webp, bmp, tiff, gif; video: mp4, mov; audio: wav, mp3)")
+    sha, size, (width, height, seconds) = _inspect(path, kind, source)
+    return Media(kind=kind, source=source, path=path, sha256=sha, size=size, width=width, height=height,
+                 seconds=seconds)
+
+
+def _inspect(path: Path, kind: str, shown: str) -> tuple[str, int, tuple[int, int, float]]:
+    """(sha256, size, (width, height, seconds)) of a local media file: read once, its header
+    checked against the service's limits, then decoded, once per process however often it is named."""
+    data, identity = read_regular(path, limits.max_bytes(kind), shown, kind)
+    key = (*identity, kind)
+    if (key, shown) in _REFUSED:
+        raise MediaProblem(_REFUSED[key, shown])
+    if key not in _SEEN:
+        try:
+            width, height = _image_header(data, shown) if kind == IMAGE else (0, 0)
+            heic = kind == IMAGE and not width  # not every ffmpeg decodes HEIC: its header is all we check
+            seconds = 0.0 if heic else decode.decoded_seconds(path, kind, shown)
+        except MediaProblem as exc:
+            _REFUSED[key, shown] = exc.message
+            raise
+        _SEEN[key] = (hashlib.sha256(data).hexdigest(), width, height, seconds)
+    sha, width, height, seconds = _SEEN[key]
+    return sha, len(data), (width, height, seconds)
+
+
+def read_regular(path: Path, limit: int, shown: str, kind: str = "file") -> tuple[bytes, tuple[int, int, int, int]]:
+    """The bytes of a regular file of at most `limit` bytes, and its identity (device, inode, size,
+    mtime). Opened without blocking and checked after opening, so a FIFO or a device is refused
+    whatever replaced the name in between."""
     try:
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise MediaProblem(f"file not found: {written}") from None
+        raise MediaProblem(f"file not found: {shown}") from None
     except IsADirectoryError:
-        raise MediaProblem(f"{written} is a directory, not a file") from None
+        raise MediaProblem(f"{shown} is a directory, not a file") from None
     except OSError as exc:
-        raise MediaProblem(f"cannot read {written}: {exc.strerror}") from None
-    sha = hashlib.sha256(data).hexdigest()
-    if kind == IMAGE:
-        width, height = check_image(data, written)
-        return Media(kind=kind, source=source, path=path, sha256=sha, width=width, height=height, size=len(data))
-    if kind == VIDEO and len(data) > VIDEO_MAX_BYTES:
-        raise MediaProblem(f"{written} is {len(data) / 2**20:.1f} MB; the service takes videos up to 50 MB")
-    if kind == AUDIO and len(data) > AUDIO_MAX_BYTES:
-        raise MediaProblem(f"{written} is {len(data) / 2**20:.1f} MB; the service takes audio up to 15 MB")
-    return Media(kind=kind, source=source, path=path, sha256=sha, size=len(data))
+        raise MediaProblem(f"cannot read {shown}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise MediaProblem(f"{shown} is a directory, not a file")
+        raise MediaProblem(f"{shown} is not a regular file (a pipe, socket or device)")
+    with os.fdopen(fd, "rb") as handle:
+        if info.st_size > limit:
+            raise MediaProblem(_too_big(shown, info.st_size, limit, kind))
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise MediaProblem(_too_big(shown, len(data), limit, kind))
+    return data, (info.st_dev, info.st_ino, len(data), info.st_mtime_ns)
 
 
-def check_image(data: bytes, shown: str, *, heic_ok: bool = True) -> tuple[int, int]:
-    """The image's size, or MediaProblem naming the limit of ark-api.md §3.3 it breaks."""
+def _too_big(shown: str, size: int, limit: int, kind: str) -> str:
+    service = {IMAGE: "the service takes images under", VIDEO: "the service takes videos up to",
+               AUDIO: "storyfilm reads audio up to", "storyboard": "storyfilm reads storyboards up to"}
+    return f"{shown} is {size / 2**20:.1f} MB; {service.get(kind, 'the limit is')} {limit // 2**20} MB"
+
+
+def _image_header(data: bytes, shown: str) -> tuple[int, int]:
+    """The size the header claims (0, 0 for HEIC), checked before anything is decoded: a format
+    the service reads, and a size within its limits (a header claiming 60000x60000 is never decoded)."""
     info = images.sniff(data)
     if info is None:
         raise MediaProblem(f"{shown} is not an image the service reads (jpeg, png, webp, bmp, tiff, gif)")
-    if info.format == "heic":
-        if not heic_ok:
-            raise MediaProblem(f"{shown} is HEIC; this model takes jpeg, png, webp, bmp, tiff or gif")
-        return 0, 0
     if len(data) >= IMAGE_MAX_BYTES:
         raise MediaProblem(f"{shown} is {len(data) / 2**20:.1f} MB; the service takes images under 30 MB")
-    low, high = IMAGE_SIDE
-    if not (low <= info.width <= high and low <= info.height <= high):
-        raise MediaProblem(f"{shown} is {info.width}x{info.height}; each side must be {low}–{high} px")
-    aspect = info.width / info.height
-    if not IMAGE_ASPECT[0] <= aspect <= IMAGE_ASPECT[1]:
-        raise MediaProblem(f"{shown} is {info.width}x{info.height} (aspect {aspect:.2f}); "
-                           f"the service takes width/height from {IMAGE_ASPECT[0]} to {IMAGE_ASPECT[1]}")
+    if info.format == "heic":
+        return 0, 0
+    problem = limits.image_problem(info.width, info.height)
+    if problem is not None:
+        raise MediaProblem(f"{shown} {problem}")
     return info.width, info.height
 
 
@@ -88,13 +136,16 @@ def data_url(item: Media) -> str:
 
 
 def load_storyboard(path: str | Path) -> storyboard.Storyboard:
-    """Read a storyboard file and resolve the media it names: StoryboardError for every fault."""
+    """Read a storyboard file and resolve the media it names: StoryboardError for every fault.
+    The file's size is checked before it is read: a huge file costs nothing to refuse."""
     path = Path(path)
     shown = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise StoryboardError([Problem(shown, 1, 1, "no such storyboard file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        data, _ = read_regular(path, STORYBOARD_MAX_BYTES, "the storyboard", "storyboard")
+        text = data.decode("utf-8")
+    except MediaProblem as exc:
+        message = "no such storyboard file" if not path.exists() and not path.is_symlink() else exc.message
+        raise StoryboardError([Problem(shown, 1, 1, message)]) from None
+    except UnicodeDecodeError as exc:
         raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
     return storyboard.parse(text, path, resolve)

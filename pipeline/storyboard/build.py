@@ -1,8 +1,9 @@
 """YAML storyboard → validated `Storyboard`. Every fault names FILE:LINE:COL and what is wrong.
 
-Three passes, each reporting every fault it finds: YAML syntax and duplicate keys
-(`yaml_source`), the JSON Schema (`schema`), then meaning (`_Builder`): defaults, continuity, trims,
-media and what the chosen model can do (`capabilities`). Pure: no file, no network; the media a
+Three passes: YAML syntax and duplicate keys (`yaml_source`), the JSON Schema (`schema`), then
+meaning (`_Builder`): defaults, continuity, trims, media and what the chosen model can do
+(`capabilities`). All problems come in one report: the meaning pass reads what the schema faults
+leave readable (`salvage`), and a fault in `defaults:` is told once, at its line. Pure: no file, no network; the media a
 storyboard names reach it through the `resolve` function its caller passes in.
 """
 
@@ -15,7 +16,7 @@ from typing import Any, Callable
 from storyfilm.errors import MediaProblem, Problem, StoryboardError, YamlSyntaxError
 from storyfilm.seedance import models
 from storyfilm.seedance.media import Media
-from storyfilm.storyboard import capabilities, schema, yaml_source
+from storyfilm.storyboard import capabilities, salvage, schema, yaml_source
 from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, Transition, Trim, YamlPath,
                                         pinned_seed)
 
@@ -40,33 +41,45 @@ def parse(text: str, path: Path, resolve: Resolver) -> Storyboard:
     if not isinstance(data, dict):
         problems.append(Problem(shown, 1, 1, "a storyboard is a mapping with `title` and `shots`"))
         raise StoryboardError(problems)
-    problems += [Problem(shown, *where, msg) for where, msg in schema.problems(data, pos)]
+    faults = schema.problems(data, pos)
+    problems += [Problem(shown, *f.where, f.message) for f in faults]
+    salvaged = [f.path for f in faults]
+    builder = _Builder(path, salvage.salvage(data, salvaged), pos, resolve, salvaged)
+    board = builder.build()
+    problems += builder.problems
     if problems:
         raise StoryboardError(problems)
-
-    builder = _Builder(path, data, pos, resolve)
-    board = builder.build()
-    if builder.problems:
-        raise StoryboardError(builder.problems)
     return board
 
 
 class _Builder:
     """The meaning pass: resolves defaults, media and continuity, and collects every fault."""
 
-    def __init__(self, path: Path, data: dict[str, Any], pos: yaml_source.Positions, resolve: Resolver):
+    def __init__(self, path: Path, data: dict[str, Any], pos: yaml_source.Positions, resolve: Resolver,
+                 salvaged: list[YamlPath] = ()):
         self.path, self.data, self.pos, self.resolve = path, data, pos, resolve
+        self.salvaged = list(salvaged)  # paths the schema found at fault: what is inside them is told
+        self.told: set[YamlPath] = set()  # the `defaults:` entries at fault, told once however many shots
         self.problems: list[Problem] = []
         self.defaults: dict[str, Any] = data.get("defaults", {})
         self.assets: dict[str, Media | None] = {}
 
     def fault(self, where: YamlPath, message: str, *, key: bool = False) -> None:
+        where = tuple(where)
+        if any(where[:len(p)] == p for p in self.salvaged):
+            return
+        if where[:1] == ("defaults",):
+            if where in self.told:
+                return
+            self.told.add(where)
+        message = self.pos.hinted(where, message)
         self.problems.append(Problem(str(self.path), *self.pos.of(where, key=key), message))
 
     def build(self) -> Storyboard:
         data = self.data
         for name, source in data.get("assets", {}).items():
-            self.assets[name] = self.media(source, ("assets", name), name_is_asset=False)
+            readable = source is not salvage.UNREADABLE and ("assets", name) not in self.salvaged
+            self.assets[name] = self.media(source, ("assets", name), name_is_asset=False) if readable else None
         shots: list[Shot] = []
         index_of: dict[str, int] = {}
         for index, raw in enumerate(data["shots"]):
@@ -158,7 +171,7 @@ class _Builder:
         first = self.media(raw["first_frame"], at + ("first_frame",)) if "first_frame" in raw else None
         last = self.media(raw["last_frame"], at + ("last_frame",)) if "last_frame" in raw else None
         refs = tuple(m for i, src in enumerate(raw.get("references", []))
-                     if (m := self.media(src, at + ("references", i))) is not None)
+                     if src is not salvage.UNREADABLE and (m := self.media(src, at + ("references", i))) is not None)
         return first, last, refs
 
     def check_frames_are_images(self, at: YamlPath, first: Media | None, last: Media | None) -> None:
@@ -221,11 +234,12 @@ class _Builder:
         return earlier[-1].id if earlier else None
 
     def check_transitions(self, shots: list[Shot]) -> None:
-        for before, shot in zip([None, *shots], shots):
+        for before, shot, after in zip([None, *shots], shots, [*shots[1:], None]):
             at = shot.where["shot"]
             trim = shot.trim.fault(round(shot.seconds * models.FPS), models.FPS)  # the clip as planned
             if trim is not None:
                 self.fault(at + ("trim",) + ((trim.key,) if trim.key else ()), trim.message)
+                continue
             if shot.transition.kind == "cut":
                 continue
             if before is None:
@@ -235,6 +249,12 @@ class _Builder:
             if shot.transition.duration >= shortest:
                 self.fault(at + ("transition",), f"a {shot.transition.duration:g} s {shot.transition.kind} needs "
                                                  f"both shots longer than that (the shorter is {shortest:g} s)")
+            elif after is not None and after.transition.kind != "cut" \
+                    and shot.transition.duration + after.transition.duration >= _kept(shot):
+                self.fault(after.where["shot"] + ("transition",),
+                           f"the {shot.transition.duration:g} s {shot.transition.kind} into shot {shot.id!r} and "
+                           f"the {after.transition.duration:g} s {after.transition.kind} out of it overlap: "
+                           f"the shot keeps {_kept(shot):g} s")
 
 
 class _Fields:

@@ -11,11 +11,12 @@ from storyfilm.seedance import media, models
 from storyfilm.storyboard.model import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
+REFERENCE_SECONDS = {"2.0": 15, "2.5": 30}  # each reference audio lasts 2 s to this, and all of it together
 
 
 def check(shot: Shot) -> list[Fault]:
     return list(_prompt(shot)) + list(_mode(shot)) + list(_references(shot)) + list(_params(shot)) \
-        + list(_images(shot))
+        + list(_images(shot)) + list(_lengths(shot))
 
 
 def _prompt(shot: Shot) -> Iterator[Fault]:
@@ -77,6 +78,27 @@ def _references(shot: Shot) -> Iterator[Fault]:
                                   f"uploaded video (ark-api.md §3.1)")
         if item.kind == media.AUDIO and item.path is not None and item.path.suffix.lower() not in media.SERVICE_AUDIO:
             yield at + (index,), f"reference audio {item.source} must be wav or mp3"
+
+
+def _lengths(shot: Shot) -> Iterator[Fault]:
+    """The decoded length and the size of reference audio (§3.3). A reference video is a URL,
+    never fetched before the request: its length is the service's to check."""
+    most = REFERENCE_SECONDS.get(shot.model.family)
+    if most is None or shot.mode not in shot.model.modes:
+        return
+    at = shot.where["shot"] + ("references",)
+    items = [(i, m) for i, m in enumerate(shot.references) if m.kind == media.AUDIO and m.seconds]
+    for index, item in items:
+        if not 2 <= item.seconds <= most:
+            yield at + (index,), f"reference audio {item.source} lasts {item.seconds:g} s; {shot.model.name} " \
+                                 f"takes 2–{most} s"
+        if item.size > media.AUDIO_MAX_BYTES:
+            yield at + (index,), f"reference audio {item.source} is {item.size / 2**20:.1f} MB; the service " \
+                                 f"takes audio up to 15 MB"
+    total = sum(m.seconds for _, m in items)
+    if len(items) > 1 and total > most:
+        yield at, f"the reference audio of shot {shot.id!r} lasts {total:g} s in all; {shot.model.name} takes " \
+                  f"at most {most} s"
 
 
 def _params(shot: Shot) -> Iterator[Fault]:

@@ -3,7 +3,9 @@
 The schema ships inside the package (`storyboard.schema.json`, read with importlib.resources);
 `schemas/storyboard.schema.json` at the top of the repository links to it for editors. This module turns
 each jsonschema error into one message at the exact line and column, with a did-you-mean hint
-for unknown keys.
+for unknown keys. Two rules JSON Schema cannot say are checked first: numbers are finite (YAML's
+`.nan` and `.inf` pass every `minimum`), and names and paths hold no control characters (Python's
+`$` matches before a final newline, so a pattern alone lets `"a\n"` through).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -19,6 +23,16 @@ import jsonschema
 from storyfilm.storyboard import yaml_source
 
 SCHEMA = resources.files("storyfilm.storyboard") / "storyboard.schema.json"
+NAMES = frozenset({"id", "from", "output", "first_frame", "last_frame", "references", "file", "model", "assets"})
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One schema fault: the YAML path of the value at fault, where it is written, and why."""
+
+    path: yaml_source.Path
+    where: tuple[int, int]
+    message: str
 
 
 @functools.cache
@@ -31,12 +45,40 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
 
 
-def problems(data: Any, pos: yaml_source.Positions) -> list[tuple[tuple[int, int], str]]:
-    found = []
+def problems(data: Any, pos: yaml_source.Positions) -> list[Fault]:
+    """Every schema fault, once; none inside a value already found at fault."""
+    unusual = {f.path: f for f in _unusual_values(data, (), pos)}
+    found = dict(unusual)
     for error in _validator().iter_errors(data):
         for err in _leaves(error):
-            found.append(_describe(err, pos))
-    return sorted(set(found))
+            path, where, message = _describe(err, pos)
+            if any(path[:len(p)] == p for p in found) or any(p[:len(path)] == path for p in unusual):
+                continue  # inside a value told already, or misread because of a value told already
+            found[path] = Fault(path, where, pos.hinted(path, message))
+    return sorted(found.values(), key=lambda f: (f.where, f.message))
+
+
+def _unusual_values(value: Any, path: yaml_source.Path, pos: yaml_source.Positions) -> list[Fault]:
+    """Non-finite numbers anywhere; control characters in names, paths and URLs."""
+    if isinstance(value, float) and not math.isfinite(value):
+        shown = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+        return [Fault(path, pos.of(path), f"{_label(path)} must be a finite number (got {shown})")]
+    if isinstance(value, str) and NAMES.intersection(p for p in path if isinstance(p, str)) \
+            and any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        return [Fault(path, pos.of(path), f"{_label(path)} must not contain control characters (got {value!r})")]
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in _unusual_values(v, path + (k,), pos)]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in _unusual_values(v, path + (i,), pos)]
+    return []
+
+
+def _label(path: yaml_source.Path) -> str:
+    """`name`, or `trim` `in` for a key inside a mapping that gives it meaning."""
+    names = [p for p in path if isinstance(p, str)]
+    if len(names) >= 2 and names[-2] in ("trim", "transition", "soundtrack", "assembly", "defaults"):
+        return f"{names[-2]} `{names[-1]}`"
+    return f"`{_field(path)}`"
 
 
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -52,11 +94,28 @@ def _field(path: tuple) -> str:
     return names[-1] if names else "storyboard"
 
 
-def _describe(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple[tuple[int, int], str]:
+def _describe(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple[yaml_source.Path,
+                                                                                   tuple[int, int], str]:
+    """(the path at fault, where it is written, the message)."""
+    path = tuple(err.absolute_path)
+    where, message = _place(err, pos)
+    if err.validator == "additionalProperties":
+        path += (min(k for k in err.instance if k not in err.schema.get("properties", {})),)
+    elif err.validator == "required":
+        path += (next(k for k in err.validator_value if k not in err.instance),)
+    elif "propertyNames" in err.absolute_schema_path:
+        path += (err.instance,)
+    return path, where, message
+
+
+def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple[tuple[int, int], str]:
     path = tuple(err.absolute_path)
     name = _field(path)
     where = pos.of(path)
     kind, expected, got = err.validator, err.validator_value, err.instance
+    if "propertyNames" in err.absolute_schema_path:  # the name of an asset, not its value
+        return pos.of(path + (got,), key=True), f"asset name {got!r} must be a slug: lower-case letters, " \
+                                                f"digits, - and _"
     if kind == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
         extra = sorted(k for k in got if k not in allowed)
@@ -71,7 +130,10 @@ def _describe(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tu
     if kind == "enum":
         return where, f"`{name}` must be one of {', '.join(map(str, expected))} (got {got!r})"
     if kind == "type":
-        return where, f"`{name}` must be {_a(expected)} (got {json.dumps(got, default=str)})"
+        item = path and isinstance(path[-1], int)
+        owner = (f"shot {path[-1] + 1}" if path[-2:-1] == ("shots",) else f"item {path[-1] + 1} of `{name}`") \
+            if item else f"`{name}`"
+        return where, f"{owner} must be {_a(expected)} (got {json.dumps(got, default=str)})"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                 "exclusiveMaximum": "less than"}[kind]

@@ -190,7 +190,7 @@ def test_callbacks_follow_every_status_and_retry_the_end(tmp_path: Path) -> None
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
     try:
-        with LocalServer(callbacks=CallbackPolicy(pause=0.05)) as server:
+        with LocalServer(callbacks=CallbackPolicy(pause=0.05), allow_local_media=True) as server:
             task_id = ark_http(server, "POST", json=text_task(callback_url=url)).json()["id"]
             final = wait_status(server, task_id, {"succeeded"})
             assert _Receiver.all_in.wait(timeout=30)
