@@ -19,6 +19,7 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
+from storyfilm.assembly import slate
 from storyfilm.plan import explain
 from storyfilm.mediaio import probe
 from storyfilm.render import lockfile
@@ -169,6 +170,9 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
               warnings: list[str]) -> Path | None:
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
+        clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
+                                     for n, j in enumerate(plan.jobs(graph), 1)})
     spec = edit.film_spec(board, graph)
     ordered = [results[j.id] for j in jobs]
     key = lockfile.film_key(ordered, (spec, clips))

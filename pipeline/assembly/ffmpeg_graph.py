@@ -16,6 +16,7 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import captions
+from storyfilm.assembly import slate
 from storyfilm.assembly import sound
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
@@ -125,6 +126,7 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
         source = unique_input(str(src.path), seg.index)
         parts.append((_video(source.video, seg, src, spec), _audio(source, seg, src, spec)))
     video, audio = _join(parts, segments, fps)
+    video = slate.burn(video, segments, spec)
     total = segments[-1].film_end
     samples = total * samples_per_frame(fps)
     if spec.burn_captions and extras.srt:
