@@ -7,6 +7,7 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -19,6 +20,7 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
+from storyfilm.assembly import review_page
 from storyfilm.assembly import slate
 from storyfilm.plan import explain
 from storyfilm.mediaio import probe
@@ -27,7 +29,7 @@ from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
-from storyfilm.errors import OverBudget
+from storyfilm.errors import FfmpegError, OverBudget
 from storyfilm.render.executor import Executor, ShotResult
 from storyfilm.render.progress import Listener
 from storyfilm.settings import ARK_BASE_URL, Settings
@@ -127,6 +129,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
                               note=show.note, warnings=warnings)
+        if lock_file is not None:
+            _write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
     spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
     preview = settings.uses_local_backend and options.base_url is None
     return FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
@@ -191,6 +195,24 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     if partial:
         return None
     return lockfile.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
+
+
+def _write_review_page(board: storyboard.Storyboard, jobs: list[plan.ShotJob], results: dict[str, ShotResult],
+                       statuses: dict[str, explain.ShotStatus], output: Path, lock_file: Path, settings: Settings,
+                       note, warnings: list[str]) -> None:
+    """build/<name>.html beside the film; the film is made, so a failure here is only a warning."""
+    cards = [review_page.ShotCard(
+        id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}", seconds=j.frames / 24,
+        take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost,
+        why="cached" if results[j.id].cached else statuses[j.id].describe(), video=results[j.id].video,
+        last_frame=results[j.id].last_frame) for j in jobs]
+    page = output.with_suffix(".html")
+    try:
+        lock = json.loads(lock_file.read_text(encoding="utf-8"))
+        review_page.write(page, output, board.title or board.name, cards, lock, preview=settings.uses_local_backend)
+        note(f"review page: {page}")
+    except (FfmpegError, OSError) as exc:
+        warnings.append(f"review page not written: {exc}")
 
 
 def summary(run_: FilmRun, out: IO[str]) -> None:
