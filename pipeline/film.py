@@ -20,6 +20,7 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
+from storyfilm.assembly import otio_export
 from storyfilm.assembly import review_page
 from storyfilm.assembly import slate
 from storyfilm.plan import explain
@@ -131,6 +132,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                               note=show.note, warnings=warnings)
         if lock_file is not None:
             _write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
+            _write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
     spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
     preview = settings.uses_local_backend and options.base_url is None
     return FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
@@ -213,6 +215,21 @@ def _write_review_page(board: storyboard.Storyboard, jobs: list[plan.ShotJob], r
         note(f"review page: {page}")
     except (FfmpegError, OSError) as exc:
         warnings.append(f"review page not written: {exc}")
+
+
+def _write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+               results: dict[str, ShotResult], output: Path, lock_file: Path, note, warnings: list[str]) -> None:
+    """build/<name>.otio beside the film, for an editor; a failure here is only a warning."""
+    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    entries = {s["id"]: s for s in json.loads(lock_file.read_text(encoding="utf-8"))["shots"]}
+    for job in jobs:
+        entries.setdefault(job.id, {})["prompt"] = job.shot.prompt
+    cut = output.with_suffix(".otio")
+    try:
+        otio_export.write(cut, clips, edit.film_spec(board, graph), board.title or board.name, entries)
+        note(f"timeline for an editor: {cut}")
+    except (FfmpegError, OSError) as exc:
+        warnings.append(f"timeline not written: {exc}")
 
 
 def summary(run_: FilmRun, out: IO[str]) -> None:
