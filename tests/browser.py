@@ -30,9 +30,9 @@ def _flags(profile: Path) -> list[str]:
 def run_harness(chromium: str, page: Path, script: str, work: Path, *, budget_ms: int = 20_000) -> dict:
     """Load `page` in a frame of a harness whose `script` (an async function body with `doc`, the
     page's document, in scope) returns a JSON-ready value; that value."""
-    harness = page.with_name("harness.html")
+    harness = work / "harness.html"
     harness.write_text(f"""<!doctype html><meta charset="utf-8"><body>
-<iframe id="frame" src="{page.name}" width="1280" height="900"></iframe>
+<iframe id="frame" src="{page.as_uri()}" width="1280" height="900"></iframe>
 <pre id="result"></pre>
 <script>
 const put = (v) => {{ document.getElementById('result').textContent = JSON.stringify(v); }};

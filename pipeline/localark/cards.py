@@ -23,9 +23,10 @@ from storyfilm.seedance import models
 if TYPE_CHECKING:
     from storyfilm.localark.checks import TaskSpec
 
-# dark, low-saturation pairs: light text reads on all of them
-PALETTES = (("0x1d2b3a", "0x3b5068"), ("0x2e2233", "0x5a4163"), ("0x1f3328", "0x3f6150"),
-            ("0x3a2a1d", "0x6b4f36"), ("0x232a3f", "0x47507a"), ("0x332323", "0x634242"))
+# a dark and a mid tone of six distinct hues: white text reads on all of them, and two unrelated
+# cards never look alike (a cut between them must score as a cut)
+PALETTES = (("0x0b2f6b", "0x4f8fc9"), ("0x5c1038", "0xc8507a"), ("0x16431a", "0x6fa83f"),
+            ("0x5a2d00", "0xd08a24"), ("0x2a1670", "0x8a6cc8"), ("0x00403a", "0x3fa396"))
 TOP = 0.1  # the PREVIEW tag's line, below the slate strip assembly draws on previews
 CARD_TOP = 0.19  # a card's text starts below the tag
 CAPTION_ZONE = 0.25  # the bottom quarter belongs to burned captions
