@@ -7,6 +7,7 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
 from contextlib import ExitStack
@@ -19,6 +20,9 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
+from storyfilm.assembly import otio_export
+from storyfilm.assembly import review_page
+from storyfilm.assembly import slate
 from storyfilm.plan import explain
 from storyfilm.mediaio import probe
 from storyfilm.render import lockfile
@@ -26,7 +30,7 @@ from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
-from storyfilm.errors import OverBudget
+from storyfilm.errors import FfmpegError, OverBudget
 from storyfilm.render.executor import Executor, ShotResult
 from storyfilm.render.progress import Listener
 from storyfilm.settings import ARK_BASE_URL, Settings
@@ -126,6 +130,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
                               note=show.note, warnings=warnings)
+        if lock_file is not None:
+            _write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
+            _write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
     spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
     preview = settings.uses_local_backend and options.base_url is None
     return FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
@@ -169,6 +176,9 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
               warnings: list[str]) -> Path | None:
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
+        clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
+                                     for n, j in enumerate(plan.jobs(graph), 1)})
     spec = edit.film_spec(board, graph)
     ordered = [results[j.id] for j in jobs]
     key = lockfile.film_key(ordered, (spec, clips))
@@ -187,6 +197,39 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     if partial:
         return None
     return lockfile.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
+
+
+def _write_review_page(board: storyboard.Storyboard, jobs: list[plan.ShotJob], results: dict[str, ShotResult],
+                       statuses: dict[str, explain.ShotStatus], output: Path, lock_file: Path, settings: Settings,
+                       note, warnings: list[str]) -> None:
+    """build/<name>.html beside the film; the film is made, so a failure here is only a warning."""
+    cards = [review_page.ShotCard(
+        id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}", seconds=j.frames / 24,
+        take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost,
+        why="cached" if results[j.id].cached else statuses[j.id].describe(), video=results[j.id].video,
+        last_frame=results[j.id].last_frame) for j in jobs]
+    page = output.with_suffix(".html")
+    try:
+        lock = json.loads(lock_file.read_text(encoding="utf-8"))
+        review_page.write(page, output, board.title or board.name, cards, lock, preview=settings.uses_local_backend)
+        note(f"review page: {page}")
+    except (FfmpegError, OSError) as exc:
+        warnings.append(f"review page not written: {exc}")
+
+
+def _write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+               results: dict[str, ShotResult], output: Path, lock_file: Path, note, warnings: list[str]) -> None:
+    """build/<name>.otio beside the film, for an editor; a failure here is only a warning."""
+    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    entries = {s["id"]: s for s in json.loads(lock_file.read_text(encoding="utf-8"))["shots"]}
+    for job in jobs:
+        entries.setdefault(job.id, {})["prompt"] = job.shot.prompt
+    cut = output.with_suffix(".otio")
+    try:
+        otio_export.write(cut, clips, edit.film_spec(board, graph), board.title or board.name, entries)
+        note(f"timeline for an editor: {cut}")
+    except (FfmpegError, OSError) as exc:
+        warnings.append(f"timeline not written: {exc}")
 
 
 def summary(run_: FilmRun, out: IO[str]) -> None:

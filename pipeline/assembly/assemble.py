@@ -151,7 +151,7 @@ def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
     only when every clip is used whole and entered by a cut (no repeated frame to drop), at the
     film's size and rate, with one H.264 8-bit 4:2:0 configuration and one AAC 48 kHz stereo
     configuration, and nothing is mixed or drawn over the picture."""
-    if spec.soundtrack or spec.burn_captions:
+    if spec.soundtrack or spec.burn_captions or any(c.slate for c in clips):
         return None
     for i, clip in enumerate(clips):
         if clip.trim != Trim() or (i and clip.transition.kind != "cut"):

@@ -16,6 +16,7 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import captions
+from storyfilm.assembly import slate
 from storyfilm.assembly import sound
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
@@ -26,7 +27,13 @@ VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p"
          "x264-params": "keyint=48:min-keyint=24:scenecut=0"}
 AUDIO = {"c:a": "aac", "b:a": "192k", "ar": RATE, "ac": 2}
 MUX = {"movflags": "+faststart", "fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"}
-XFADE = {"crossfade": "fade", "fade_black": "fadeblack"}  # storyboard kind → ffmpeg xfade name
+XFADE = {"crossfade": "fade", "fade_black": "custom"}  # storyboard kind → ffmpeg xfade name
+# Fade through black as written: the outgoing shot fades to black over the first half of the
+# transition, the incoming one up from black over the second. xfade's own `fadeblack` keeps both
+# pictures until near the end and only darkens its last frames. In a custom expression P runs from
+# 1 to 0 and A, B are 8-bit limited-range samples: black is Y 16, U and V 128.
+BLACK = "if(eq(PLANE,0),16,128)"
+FADE_BLACK = f"{BLACK}+(if(gt(P,0.5),A,B)-{BLACK})*abs(2*P-1)"
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,9 @@ def _join(parts: list[tuple], segments: list[Segment], fps: int):
             continue
         prev_v, prev_a = _concat(pending, fps)
         kind = XFADE[seg.clip.transition.kind]
+        shape = {"expr": FADE_BLACK} if kind == "custom" else {}
         video = ff.filter([prev_v, video], "xfade", transition=kind, duration=f"{seg.overlap / fps:.6f}",
-                          offset=f"{seg.film_start / fps:.6f}")
+                          offset=f"{seg.film_start / fps:.6f}", **shape)
         audio = ff.filter([prev_a, audio], "acrossfade", ns=seg.overlap * samples_per_frame(fps),
                           c1="tri", c2="tri")
         pending = [(video, audio)]
@@ -118,6 +126,7 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
         source = unique_input(str(src.path), seg.index)
         parts.append((_video(source.video, seg, src, spec), _audio(source, seg, src, spec)))
     video, audio = _join(parts, segments, fps)
+    video = slate.burn(video, segments, spec)
     total = segments[-1].film_end
     samples = total * samples_per_frame(fps)
     if spec.burn_captions and extras.srt:

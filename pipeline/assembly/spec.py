@@ -23,6 +23,7 @@ class ClipIn:
     trim: Trim = Trim()
     transition: Transition = Transition()
     caption: str | None = None
+    slate: str | None = None  # the preview's slate text (slate.py); never set for a paid render
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@
 * A clip starts exactly on its first-frame image, centre-cropped to the ratio by the rule of
   seeds/002 (ark-api.md §5.5) and scaled; `keep_ratio` keeps the image's own shape. A
   multimodal task starts on its first reference image the same way.
-* A text-only task is a card: a gradient whose colours and motion come from prompt and seed.
-* The picture moves with a slow seed-driven zoom; with a last-frame image it blends toward that
-  image (cropped to the same ratio) and ends exactly on it.
-* The prompt shows as a caption that fades in and out, so first and last frames stay clean.
+* A text-only task is a card: the prompt set large as its content (wrapped, CJK included, an
+  ellipsis when cut) on a guide grid over a muted gradient whose palette comes from the seed, so
+  rewording a prompt keeps its colours (cards.py lays the text out).
+* The camera follows the camera language of the prompt (camera.py: push in, pull out, pan, tilt,
+  dolly, orbit, static; `camera_fixed` holds it), else a slow seed-driven drift; with a last-frame
+  image the picture blends toward that image (cropped to the same ratio) and ends exactly on it.
+* On a picture the prompt sits in a lower third kept above the bottom quarter, where assembly
+  burns captions; it fades in and out, so first and last frames stay clean. A PREVIEW tag does too.
 * `generate_audio` adds a mono AAC track: the reference audio when given, else a quiet tone bed.
 * `watermark` draws a corner mark on the video; the returned last frame never carries it.
 * Fixed encoder settings and bitexact flags: the same request and seed give byte-identical files.
@@ -14,26 +18,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ffmpeg as ff
 
-from storyfilm.mediaio import frames, runner
+from storyfilm.localark import camera, cards
+from storyfilm.mediaio import frames, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
     from storyfilm.localark.checks import TaskSpec
 
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/System/Library/Fonts/Helvetica.ttc",
-)
 ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 14, "pix_fmt": "yuv420p", "threads": 2,
           "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
 AUDIO = {"c:a": "aac", "b:a": "96k", "ac": 1, "ar": 48000, "flags:a": "+bitexact"}
@@ -43,11 +40,11 @@ BED = "sine=frequency=220:sample_rate=48000"
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
 # so previews made by an older renderer are not taken from the cache.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 
 def font_file() -> str | None:
-    return next((f for f in FONT_CANDIDATES if Path(f).is_file()), None)
+    return text.font_file()
 
 
 def crop_box(width: int, height: int, ratio: str) -> tuple[int, int, int, int]:
@@ -66,18 +63,13 @@ def crop_box(width: int, height: int, ratio: str) -> tuple[int, int, int, int]:
     return crop_w, crop_h, (width - crop_w) // 2, (height - crop_h) // 2
 
 
-def _palette(spec: TaskSpec) -> tuple[str, str]:
-    digest = hashlib.sha256(f"{spec.seed}\0{spec.prompt}".encode()).hexdigest()
-    return "0x" + digest[:6], "0x" + digest[6:12]
-
-
 def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
     """Render the task's video and, if asked, its final frame as PNG (the exact decoded frame,
     or with a watermark the frame before the mark was drawn)."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-render-") as tmp:
         tmpdir = Path(tmp)
         stream = _picture(spec, tmpdir).filter("setsar", 1)  # the service's W×H has square pixels
-        stream = _caption(stream, spec, tmpdir)
+        stream = cards.draw_prompt(stream, spec, tmpdir, card=_base(spec) is None)
         clean = None
         if spec.watermark and last_frame is not None:
             split = stream.split()
@@ -108,44 +100,31 @@ def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int
     return stream.filter("scale", spec.width, spec.height, flags="lanczos").filter("format", "rgb24")
 
 
+def _base(spec: TaskSpec):
+    return spec.first_frame or (spec.reference_images[0] if spec.reference_images else None)
+
+
 def _picture(spec: TaskSpec, tmpdir: Path):
     w, h, last = spec.width, spec.height, max(spec.frames - 1, 1)
-    base = spec.first_frame or (spec.reference_images[0] if spec.reference_images else None)
+    move = camera.move(spec.prompt, spec.camera_fixed)
+    base = _base(spec)
     if base is None:
-        c0, c1 = _palette(spec)
-        return ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}:speed=0.02",
-                        f="lavfi").filter("format", "rgb24")
-    # every seed moves differently (a re-roll is another clip): drift from left to right, zoom 4–8 %
-    drift = (spec.seed % 1001) / 1000 - 0.5
-    zoom = 0.04 + (spec.seed // 1001 % 5) * 0.01
-    # zoom = 1 on frame 0, so the clip starts exactly on its first-frame image
-    stream = _still(base.data, "first_frame", spec, tmpdir, (base.width, base.height)).filter(
-        "zoompan", z=f"1+{zoom:.2f}*on/{last}", x=f"(iw-iw/zoom)*(0.5+{drift}*on/{last})", y="(ih-ih/zoom)/2",
-        d=1, s=f"{w}x{h}", fps=models.FPS)
-    if spec.last_frame is None:
-        return stream
+        stream = cards.background(spec)
+    else:
+        stream = _still(base.data, "first_frame", spec, tmpdir, (base.width, base.height))
+    if move.canvas > 1:  # room to pull out into: the picture framed on a grey canvas
+        stream = stream.filter("pad", f"ceil(iw*{move.canvas}/2)*2", f"ceil(ih*{move.canvas}/2)*2",
+                               "(ow-iw)/2", "(oh-ih)/2", color="0x404040")
+    # zoom = 1 on frame 0 (for a pull-out: the picture exactly fills the frame), so the clip starts
+    # exactly on its first-frame image
+    stream = stream.filter("zoompan", **move.zoompan(last, spec.seed), d=1, s=f"{w}x{h}", fps=models.FPS)
+    if base is None or spec.last_frame is None:
+        return stream.filter("format", "rgb24")
     target = _still(spec.last_frame.data, "last_frame", spec, tmpdir, (spec.last_frame.width, spec.last_frame.height))
     a = stream.filter("format", "gbrp")
     b = target.filter("format", "gbrp")
     # frame 0 is all first frame, the final frame all last-frame image
     return ff.filter([a, b], "blend", all_expr=f"A+(B-A)*min(N/{last},1)").filter("format", "rgb24")
-
-
-def _caption(stream, spec: TaskSpec, tmpdir: Path):
-    font = font_file()
-    if font is None or not spec.prompt:
-        return stream
-    seconds = spec.frames / models.FPS
-    lines = textwrap.wrap(spec.prompt, width=max(20, spec.width // 24))[:3]
-    textfile = tmpdir / "caption.txt"
-    textfile.write_text("\n".join(lines), encoding="utf-8")
-    fade = min(0.4, seconds / 6)
-    alpha = (f"if(lt(t,{fade}),0,if(lt(t,{2 * fade}),(t-{fade})/{fade},"
-             f"if(gt(t,{seconds - 2 * fade}),max(0,({seconds - fade}-t)/{fade}),1)))")
-    size = max(14, spec.height // 24)
-    return stream.filter("drawtext", fontfile=font, textfile=str(textfile), fontsize=size, fontcolor="white",
-                         x=size, y=f"h-th-{size}", box=1, boxcolor="black@0.45", boxborderw=size // 3,
-                         alpha=alpha, line_spacing=size // 4)
 
 
 def _watermark(stream, spec: TaskSpec):
@@ -156,7 +135,7 @@ def _watermark(stream, spec: TaskSpec):
     font = font_file()
     if font is None:
         return stream
-    return stream.filter("drawtext", fontfile=font, text="AI", fontsize=unit, fontcolor="black",
+    return stream.filter("drawtext", fontfile=font, text="AI", expansion="none", fontsize=unit, fontcolor="black",
                          x=x + unit, y=y + unit // 4)
 
 

@@ -153,7 +153,8 @@ def test_encode_argv_of_a_chained_fade_through_black() -> None:
                 f"[s{n + 2}]atrim=end_sample={samples}[s{n + 3}]", f"[s{n + 3}]asetpts=PTS-STARTPTS[s{n + 4}]"]
 
     graph = [*picture(0, 0, 0), *picture(1, 1, 9),
-             "[s8][s17]xfade=duration=0.250000:offset=0.750000:transition=fadeblack[s18]",
+             ("[s8][s17]xfade=duration=0.250000:expr=if(eq(PLANE\\,0)\\,16\\,128)+(if(gt(P\\,0.5)\\,A\\,B)"
+              "-if(eq(PLANE\\,0)\\,16\\,128))*abs(2*P-1):offset=0.750000:transition=custom[s18]"),
              f"[0:a]{conform.format('s19', 's19', 's20')}", "[s20]asetpts=PTS-STARTPTS[s21]",
              *fit("[s21]", 22, 48000),
              f"[1:a]{conform.format('s27', 's27', 's28')}", "[s28]asetpts=PTS-STARTPTS[s29]",

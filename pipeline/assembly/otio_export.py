@@ -1,0 +1,98 @@
+"""The cut for an editor: `build/<name>.otio` (OpenTimelineIO), which DaVinci Resolve, Premiere
+(through OTIO's adapters) and Final Cut tools read.
+
+One clip per shot on the video track with its source range as the film uses it (trims and the
+dropped repeated first frame of a chained shot already taken off), a transition for every
+crossfade or fade through black, the soundtrack on its own audio track, a marker for each
+caption, and the shot's prompt, seed, task id and key as metadata. The frame arithmetic is
+timeline.py's, so the track lasts exactly as many frames as the film.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from storyfilm.assembly import timeline
+from storyfilm.assembly.spec import ClipIn, FilmSpec
+from storyfilm.mediaio import probe
+
+TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
+
+
+def _rt(frames: int, fps: int) -> otio.opentime.RationalTime:
+    return otio.opentime.RationalTime(frames, fps)
+
+
+def _range(start: int, frames: int, fps: int) -> otio.opentime.TimeRange:
+    return otio.opentime.TimeRange(_rt(start, fps), _rt(frames, fps))
+
+
+def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, shots: dict[str, dict[str, Any]],
+          relative_to: Path) -> otio.schema.Timeline:
+    """The timeline; `lengths` are the clips' frame counts at the film's fps, `shots` the lock
+    file's entries by shot id. Media paths are written relative to `relative_to`."""
+    fps = spec.fps
+    segments = timeline.segments(clips, lengths, spec)
+    cut = otio.schema.Timeline(name=name, global_start_time=_rt(0, fps))
+    video = otio.schema.Track(name="Shots", kind=otio.schema.TrackKind.Video)
+    for seg, nxt in zip(segments, [*segments[1:], None]):
+        # an overlap is split around the cut: half before it from this clip, half after from the next
+        before = seg.overlap // 2
+        after_next = (nxt.overlap - nxt.overlap // 2) if nxt else 0
+        if seg.overlap:
+            video.append(otio.schema.Transition(name=seg.clip.transition.kind,
+                                                transition_type=TRANSITION[seg.clip.transition.kind],
+                                                in_offset=_rt(before, fps), out_offset=_rt(seg.overlap - before, fps)))
+        kept = _range(seg.start + before, seg.frames - before - after_next, fps)
+        video.append(_clip(seg, kept, shots.get(seg.clip.shot_id, {}), relative_to, fps))
+    cut.tracks.append(video)
+    if spec.soundtrack:
+        cut.tracks.append(_music(spec, timeline.film_frames(segments), relative_to))
+    return cut
+
+
+def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str, Any], relative_to: Path,
+          fps: int) -> otio.schema.Clip:
+    media = otio.schema.ExternalReference(target_url=_url(seg.clip.path, relative_to),
+                                          available_range=_range(0, seg.source_frames, fps))
+    clip = otio.schema.Clip(name=seg.clip.shot_id, media_reference=media, source_range=kept)
+    clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": entry.get("prompt"),
+                                  "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
+                                  "model": entry.get("model"), "chained": seg.clip.chained,
+                                  "dropped_repeated_frame": seg.dropped_repeat}
+    if seg.clip.caption:
+        clip.markers.append(otio.schema.Marker(name=seg.clip.caption, marked_range=kept,
+                                               color=otio.schema.MarkerColor.YELLOW,
+                                               metadata={"storyfilm": {"caption": seg.clip.caption}}))
+    return clip
+
+
+def _music(spec: FilmSpec, frames: int, relative_to: Path) -> otio.schema.Track:
+    track = otio.schema.Track(name="Soundtrack", kind=otio.schema.TrackKind.Audio)
+    media = otio.schema.ExternalReference(target_url=_url(Path(spec.soundtrack.path), relative_to))
+    music = otio.schema.Clip(name="soundtrack", media_reference=media, source_range=_range(0, frames, spec.fps))
+    music.metadata["storyfilm"] = {"volume_db": getattr(spec.soundtrack, "volume_db", None)}
+    track.append(music)
+    return track
+
+
+def _url(path: Path, relative_to: Path) -> str:
+    try:
+        return Path(os.path.relpath(Path(path).resolve(), relative_to.resolve())).as_posix()
+    except ValueError:  # another drive
+        return Path(path).resolve().as_uri()
+
+
+def write(out: Path, clips: list[ClipIn], spec: FilmSpec, name: str, shots: dict[str, dict[str, Any]]) -> Path:
+    """Probe the clips' lengths, build the timeline and write it to `out` atomically."""
+    infos = probe.probe_many([Path(c.path) for c in clips])
+    lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
+    cut = build(clips, lengths, spec, name, shots, out.parent)
+    partial = out.with_name(f".{out.stem}.partial.otio")
+    otio.adapters.write_to_file(cut, str(partial))
+    os.replace(partial, out)
+    return out

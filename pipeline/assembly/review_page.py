@@ -1,0 +1,129 @@
+"""The review page `build/<name>.html`: one self-contained file beside the film that works
+offline. The film plays in a <video> with chapter markers (the MP4 is referenced relatively);
+every shot has a card with its first and last frame (embedded JPEGs), prompt, model, size,
+duration, seed, take, task, tokens and cost planned and actual, why it rendered or was cached,
+and the seam it makes with the shot before; clicking a card seeks the player to the shot.
+
+Built from the lock file's data and the plan, so a preview and a paid render get the same page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg as ff
+
+from storyfilm.assembly import review_assets
+from storyfilm.assembly.ffmpeg_graph import unique_input
+from storyfilm.mediaio import runner
+from storyfilm.seedance import models
+
+THUMB = 320
+
+
+@dataclass(frozen=True)
+class ShotCard:
+    """What the page shows of one shot, beyond its lock entry."""
+
+    id: str
+    prompt: str
+    model: str
+    size: str
+    seconds: float
+    take: int
+    planned_tokens: int
+    planned_cost: float
+    why: str  # "cached", or why it rendered
+    video: Path  # the shot's clip, for its first frame
+    last_frame: Path  # the PNG the service returned
+
+
+def thumbnails(cards: list[ShotCard]) -> dict[str, tuple[str, str]]:
+    """(first, last) frame of each shot as JPEG data URLs, in one ffmpeg run."""
+    with tempfile.TemporaryDirectory(prefix="storyfilm-page-") as tmp:
+        work, outputs = Path(tmp), []
+        for i, card in enumerate(cards):
+            for k, source in enumerate((card.video, card.last_frame)):
+                stream = unique_input(str(source), 2 * i + k).video.filter("scale", THUMB, -2)
+                outputs.append(stream.output(str(work / f"{i}-{k}.jpg"), frames=1, q=4))
+        runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="make the review page's thumbnails")
+        return {c.id: tuple(_data_url(work / f"{i}-{k}.jpg") for k in (0, 1)) for i, c in enumerate(cards)}
+
+
+def _data_url(path: Path) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def vtt_chapters(chapters: list[dict[str, Any]]) -> str:
+    def stamp(s: float) -> str:
+        ms = round(s * 1000)
+        return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+    cues = [f"{stamp(c['start'])} --> {stamp(c['end'])}\n{c['shot']}" for c in chapters]
+    return "WEBVTT\n\n" + "\n\n".join(cues) + "\n"
+
+
+def page_data(cards: list[ShotCard], lock: dict[str, Any], thumbs: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Everything the page shows, as one JSON-ready record (the test reads it back)."""
+    film = lock.get("film", {})
+    entries = {s["id"]: s for s in lock.get("shots", [])}
+    starts = {c["shot"]: c["start"] for c in film.get("chapters", [])}
+    seams = {s["to"]: s for s in film.get("seams", [])}
+    shots = []
+    for n, card in enumerate(cards, 1):
+        entry = entries.get(card.id, {})
+        shots.append({"n": n, "id": card.id, "start": starts.get(card.id, 0.0), "prompt": card.prompt,
+                      "model": card.model, "size": card.size, "seconds": round(card.seconds, 3), "take": card.take,
+                      "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
+                      "tokens": {"planned": card.planned_tokens, "actual": entry.get("tokens")},
+                      "cost": {"planned": round(card.planned_cost, 4), "actual": entry.get("cost")},
+                      "why": card.why, "seam": seams.get(card.id), "first": thumbs[card.id][0],
+                      "last": thumbs[card.id][1]})
+    return {"duration": film.get("duration"), "frames": film.get("frames"), "warnings": film.get("warnings", []),
+            "planned_cost": round(sum(c.planned_cost for c in cards), 4),
+            "actual_cost": round(sum(s["cost"]["actual"] or 0 for s in shots), 4),
+            "rendered": sum(c.why != "cached" for c in cards), "shots": shots}
+
+
+def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[str, Any], *,
+          preview: bool) -> Path:
+    """Write the page to `out` (replaced atomically); the film is linked relative to it."""
+    data = page_data(cards, lock, thumbnails(cards))
+    data |= {"title": title, "preview": preview, "fps": models.FPS}
+    video = os.path.relpath(film, out.parent)
+    chapters = base64.b64encode(vtt_chapters(lock.get("film", {}).get("chapters", [])).encode()).decode()
+    fields = {"title": html.escape(title), "css": review_assets.CSS, "video": html.escape(video),
+              "chapters": chapters, "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
+              "script": review_assets.JS, "poster": data["shots"][0]["first"] if data["shots"] else ""}
+    # one pass, not str.format: CSS and JS are full of braces, and a title may hold a {name}
+    page = re.sub(r"\{(" + "|".join(fields) + r")\}", lambda m: fields[m[1]], TEMPLATE)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, out)
+    return out
+
+
+TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} · review</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{css}</style></head>
+<body>
+<header><h1>{title}</h1><div id="totals"></div><ul id="warnings"></ul></header>
+<main>
+<section id="player"><video id="film" controls preload="metadata" src="{video}" poster="{poster}">
+<track kind="chapters" default src="data:text/vtt;base64,{chapters}"></video>
+<div id="markers"></div></section>
+<section id="cards"></section>
+</main>
+<script id="page-data" type="application/json">{data}</script>
+<script>{script}</script>
+</body></html>
+"""

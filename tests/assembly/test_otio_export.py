@@ -1,0 +1,56 @@
+"""The cut as OpenTimelineIO, read back: one clip per shot in order, source ranges after trims and
+the dropped repeated frame, transitions, captions as markers, the soundtrack on its own track,
+and a track exactly as many frames long as the film."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+
+from storyfilm.assembly import otio_export
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
+from storyfilm.mediaio import runner
+
+W, H = 160, 90
+
+
+def _clip(path: Path, colour: str, frames: int = 24) -> Path:
+    runner.run(["-f", "lavfi", "-i", f"color=c={colour}:s={W}x{H}:r=24", "-frames:v", str(frames), "-c:v", "libx264",
+                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", "-y", str(path)],
+               what="make a test clip")
+    return path
+
+
+def test_otio_round_trip_matches_the_film_frame_for_frame(tmp_path: Path) -> None:
+    music = tmp_path / "music.wav"
+    runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
+    clips = [ClipIn(_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn."),
+             ClipIn(_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
+             ClipIn(_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
+                    trim=Trim(start=0.25)),
+             ClipIn(_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
+    spec = FilmSpec(W, H, review=False, loudness=None, soundtrack=Soundtrack(music))
+    build = tmp_path / "build"
+    report = assemble(clips, spec, build / "cut.mp4")
+    shots = {"roll": {"seed": 7, "task_id": "cgt-1", "key": "k" * 64, "prompt": "镜头向右摇"}}
+    out = otio_export.write(build / "cut.otio", clips, spec, "cut", shots)
+
+    cut = otio.adapters.read_from_file(str(out))
+    video, music_track = cut.tracks
+    shown = list(video.find_clips())
+    assert [c.name for c in shown] == ["open", "roll", "end", "card"]
+    assert video.duration() == otio.opentime.RationalTime(report.frames, 24)  # the film, frame for frame
+    assert report.frames == 24 + 17 + 30 + 24 - 6 - 12
+    # roll: its repeated frame 0 dropped, trimmed at 0.75 s (frame 18): frames 1-17 play
+    roll = shown[1]
+    assert roll.source_range == otio.opentime.TimeRange(otio.opentime.RationalTime(1, 24),
+                                                        otio.opentime.RationalTime(17 - 3, 24))
+    assert roll.metadata["storyfilm"]["dropped_repeated_frame"] and roll.metadata["storyfilm"]["task_id"] == "cgt-1"
+    assert roll.metadata["storyfilm"]["prompt"] == "镜头向右摇"
+    transitions = [t for t in video if isinstance(t, otio.schema.Transition)]
+    assert [(t.name, t.in_offset.value + t.out_offset.value) for t in transitions] == [("crossfade", 6),
+                                                                                       ("fade_black", 12)]
+    assert [m.name for m in shown[0].markers] == ["Dawn."]
+    assert music_track.kind == otio.schema.TrackKind.Audio and music_track.duration().value == report.frames
+    assert shown[0].media_reference.target_url == "../a.mp4"
