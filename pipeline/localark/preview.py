@@ -31,8 +31,12 @@ from storyfilm.seedance import models
 if TYPE_CHECKING:
     from storyfilm.localark.checks import TaskSpec
 
-ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 14, "pix_fmt": "yuv420p", "threads": 2,
+# one encoder thread and one filter thread: the clip must not depend on the machine's load (see
+# assembly/ffmpeg_graph.py, which pins the same for the film)
+ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 14, "pix_fmt": "yuv420p", "threads": 1,
+          "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0",
           "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
+FILTER_THREADS = ["-filter_complex_threads", "1"]
 AUDIO = {"c:a": "aac", "b:a": "96k", "ac": 1, "ar": 48000, "flags:a": "+bitexact"}
 AUDIO_MOV = {"c:a": "pcm_s16le", "ac": 1, "ar": 48000}
 BED = "sine=frequency=220:sample_rate=48000"
@@ -40,7 +44,7 @@ BED = "sine=frequency=220:sample_rate=48000"
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
 # so previews made by an older renderer are not taken from the cache.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4  # 4: single-threaded encoding (issue 11)
 
 
 def font_file() -> str | None:
@@ -83,7 +87,8 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
         outputs = [ff.output(stream, *audio, str(video), vframes=spec.frames, r=models.FPS, **codecs)]
         if clean is not None:
             outputs.append(ff.output(clean, str(last_frame), update=1, **{"fps_mode": "passthrough"}))
-        runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="render a preview clip")
+        runner.run([*FILTER_THREADS, *ff.merge_outputs(*outputs).overwrite_output().get_args()],
+                   what="render a preview clip")
     if last_frame is not None and clean is None:
         frames.extract_last_frame(video, last_frame)
 
