@@ -425,3 +425,32 @@ class LandsAfter(LandsLate):
             if self.lists > 0:
                 return await self.inner.handle_async_request(request)
         return await super().handle_async_request(request)
+
+# -- determinism and the store's trust (issue 11) ------------------------------------------------
+
+def under_load(script: str, runs: list[list[str]], *, burners: int = 2, timeout: float = 240) -> list[str]:
+    """Run `python -c script ARGS...` once per entry of `runs`, all at the same time, while `burners`
+    processes keep every core busy: what each printed (stripped). A run that fails fails the test."""
+    burn = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
+    try:
+        procs = [subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, cwd=REPO) for args in runs]
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            assert proc.returncode == 0, err
+            outputs.append(out.strip())
+        return outputs
+    finally:
+        for proc in burn:
+            proc.kill()
+            proc.wait()
+
+
+def flip_byte(path: Path, at: int | None = None) -> None:
+    """Invert one byte of a file in place (the middle one by default), as a bad disk would."""
+    data = bytearray(path.read_bytes())
+    at = len(data) // 2 if at is None else at
+    data[at] ^= 0xFF
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
