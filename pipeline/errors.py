@@ -21,7 +21,11 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │       └── ServiceUnreachable           never reached: refused, unknown host (nothing sent)
     ├── StoreError                   exit 1  the media store and journal
     │   ├── StoreBusy                        another render holds the store
-    │   └── ResultsGone                      a task's results are no longer downloadable
+    │   ├── ResultsGone                      a task's results are no longer downloadable
+    │   ├── StoreReadOnly                    shots must render, and the store cannot be written
+    │   ├── StoreFull                        the disk (or a size limit) refused a write
+    │   ├── StoreDamaged                     `verify` found objects missing or damaged
+    │   └── LockFileDamaged          exit 2  the lock file cannot be read; nothing was spent
     ├── AssemblyError                exit 2  the clips and the edit cannot make a film
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
     ├── Interrupted                  exit 130 Ctrl-C or SIGTERM; says what still runs on the service
@@ -154,6 +158,22 @@ class StoreBusy(StoreError):
 
 class ResultsGone(StoreError):
     pass
+
+
+class StoreReadOnly(StoreError):
+    pass
+
+
+class StoreFull(StoreError):
+    pass
+
+
+class StoreDamaged(StoreError):
+    pass
+
+
+class LockFileDamaged(StoreError):
+    exit_code = 2
 
 
 class AssemblyError(StoryfilmError):

@@ -25,7 +25,8 @@ from storyfilm.assembly import review_page
 from storyfilm.assembly import slate
 from storyfilm.plan import explain
 from storyfilm.mediaio import probe
-from storyfilm.render import lockfile
+from storyfilm.render import lockfile, rebuild
+from storyfilm.render.trust import disk_error
 from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
@@ -85,6 +86,7 @@ def plan_status(graph: nx.DiGraph, story: Path, settings: Settings) -> dict[str,
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         store = stack.enter_context(Store(folder))
+        rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         return explain.status(graph, store, backend_name(settings))
 
 
@@ -101,6 +103,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm"))
+        # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
+        rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
@@ -113,6 +117,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                   f" ({spend:.2f} CNY)")
         for n in to_render:
             show.note(f"  {n}: {statuses[n].describe()}")
+        for note in store.notes:  # what was found damaged and set aside
+            show.note(f"warning: {note}")
 
         def listen(event) -> None:
             show(event)
@@ -123,8 +129,14 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if to_render:
             store.claim()
             base_url, key = _service(stack, settings, options, show)
-            results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options, listen,
-                                          warnings))
+            try:
+                results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options,
+                                              listen, warnings))
+            except OSError as exc:  # a full disk or a read-only store met while writing a result
+                failure = disk_error(exc, store.root)
+                if failure is None:
+                    raise
+                raise failure from exc
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]

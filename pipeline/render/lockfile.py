@@ -5,14 +5,17 @@ Stable order and no timestamps, so it diffs cleanly in git; it never holds a sec
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+from storyfilm.errors import LockFileDamaged
 from storyfilm.render.executor import ShotResult
 from storyfilm.plan.jobs import ShotJob
+from storyfilm.render.trust import disk_error
 
 
 def lock_path(story: Path, *, preview: bool) -> Path:
@@ -57,13 +60,42 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
     }
     path = lock_path(story, preview=preview)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        with partial.open("w", encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())  # the rename must never publish a file whose bytes are not on disk
+        os.replace(partial, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        failure = disk_error(exc, path.parent)
+        if failure is None:
+            raise
+        raise failure from exc
     return path
 
 
 def read(story: Path, *, preview: bool) -> dict[str, Any] | None:
+    """The lock file's content, None when there is none; LockFileDamaged when it cannot be read
+    (empty, half-written, not JSON, not the shape written here)."""
     path = lock_path(story, preview=preview)
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"line {exc.lineno} column {exc.colno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) \
+            else "not UTF-8 text"
+        problem = "it is empty" if not path.read_bytes().strip() else f"it is not valid JSON ({where})"
+        raise _damaged(path, problem) from exc
+    shots = data.get("shots") if isinstance(data, dict) else None
+    if not isinstance(shots, list) or not all(isinstance(s, dict) and isinstance(s.get("key"), str) for s in shots):
+        raise _damaged(path, "it does not hold a list of shots, each with its key")
+    return data
+
+
+def _damaged(path: Path, problem: str) -> LockFileDamaged:
+    return LockFileDamaged(f"{path}: the lock file cannot be read: {problem}. Restore it (git checkout -- "
+                           f"{path.name}) or delete it; nothing was spent, and the render journal and the store "
+                           "still hold every finished shot")

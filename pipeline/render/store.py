@@ -1,19 +1,21 @@
 """Content-addressed media store and the SQLite render journal.
 
 Files enter the store only whole: written under `incoming/`, verified, hashed, then renamed into
-`objects/<sha256>` (a rename is atomic), so a killed process never leaves a partial object.
+`objects/<sha256>` (a rename is atomic), so a killed process never leaves a partial object. What
+it serves is checked against its name first (`trust.py`): a damaged object is set aside in
+`quarantine/` and counts as missing, so its shot is fetched or rendered again.
 
 The journal has one row per content key. Its life: `creating` (the intent, written before the
 create request, with the request's fingerprint so an orphaned task can be found again) →
 `created` (the task id, committed the moment create returns) → `done` (video and last-frame
 hashes) or `failed` / `expired`. Each row also keeps the key's material as JSON, which is how
-`explain` tells why a shot will render again.
+`explain` tells why a shot will render again. A lost or damaged journal is rebuilt from the lock
+file (`rebuild.py`); its file is opened in `journal_file.py`.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import sqlite3
@@ -22,25 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from storyfilm.errors import StoreBusy
+from storyfilm.errors import StoreBusy, StoreReadOnly
+from storyfilm.render.journal_file import open_journal, write_error
+from storyfilm.render.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS shots (
-    key         TEXT PRIMARY KEY,
-    shot_id     TEXT NOT NULL,
-    task_id     TEXT,
-    status      TEXT NOT NULL,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    video_sha   TEXT,
-    frame_sha   TEXT,
-    seed        INTEGER,
-    tokens      INTEGER,
-    updated_at  REAL NOT NULL
-);
-"""
-# columns added after the walking skeleton; old journals are migrated in place
-EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
-                 "error": "TEXT", "task_created_at": "REAL"}
+__all__ = ["Entry", "Store", "sha256_file"]
+
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
            "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
 
@@ -68,14 +57,6 @@ class Entry:
         return json.loads(self.material) if self.material else None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -87,22 +68,30 @@ def _alive(pid: int) -> bool:
 
 
 class Store:
+    """`read_only`: the store cannot be written (a read-only mount, no permission): what it holds is
+    served, and a render that must store something fails with one message. `notes`: what was found
+    damaged and set aside, for the user."""
+
     def __init__(self, root: Path):
         self.root = root
         self.objects = root / "objects"
         self.incoming = root / "incoming"
-        self.objects.mkdir(parents=True, exist_ok=True)
-        self.incoming.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(root / "state.sqlite", isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        try:
+            self.objects.mkdir(parents=True, exist_ok=True)
+            self.incoming.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if exc.errno not in READ_ONLY or not self.objects.is_dir():
+                failure = disk_error(exc, root)
+                if failure is None:
+                    raise
+                raise failure from exc
+        self.read_only = not (writable(root) and writable(self.objects))
+        self.media = Objects(root)
+        self.notes = self.media.notes
+        self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
         self._lock: IO[str] | None = None
-        have = {row[1] for row in self._db.execute("PRAGMA table_info(shots)")}
-        for name, kind in EXTRA_COLUMNS.items():
-            if name not in have:
-                self._db.execute(f"ALTER TABLE shots ADD COLUMN {name} {kind}")
-        self.sweep_incoming()
+        if not self.read_only:
+            self.sweep_incoming()
 
     def close(self) -> None:
         self._db.close()
@@ -112,6 +101,9 @@ class Store:
     def claim(self) -> None:
         """Make this process the only one rendering with this store (the OS drops the claim when the
         process dies, even by SIGKILL): two renders of one storyboard would create its tasks twice."""
+        if self.read_only:
+            raise StoreReadOnly(f"the store {self.root} is read-only, and shots must render into it: make it "
+                                "writable (or choose another with --store) and run the same command again")
         self._lock = (self.root / "render.lock").open("a")
         try:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -132,7 +124,8 @@ class Store:
         return self.objects / sha
 
     def has(self, sha: str | None) -> bool:
-        return bool(sha) and self.path(sha).is_file()
+        """The object is there and whole (its sha256 checked); a damaged one is set aside and missing."""
+        return self.media.trusted(sha)
 
     def scratch(self, name: str) -> Path:
         """A place to write a file before it is put into the store."""
@@ -151,17 +144,31 @@ class Store:
 
     def put(self, file: Path) -> str:
         """Move a finished, verified file into the store; returns its sha256."""
-        sha = sha256_file(file)
-        target = self.path(sha)
-        if target.exists():
-            file.unlink()
-        else:
-            with file.open("rb") as f:
-                os.fsync(f.fileno())
-            os.replace(file, target)
+        try:
+            sha = sha256_file(file)
+            if self.has(sha):  # a damaged copy was set aside by has(): this one replaces it
+                file.unlink()
+            else:
+                with file.open("rb") as f:
+                    os.fsync(f.fileno())
+                os.replace(file, self.path(sha))
+        except OSError as exc:
+            failure = disk_error(exc, self.root)
+            if failure is None:
+                raise
+            raise failure from exc
         return sha
 
     # -- journal -------------------------------------------------------------------------
+
+    def _write(self, sql: str, args: tuple) -> None:
+        try:
+            self._db.execute(sql, args)
+        except sqlite3.Error as exc:
+            failure = write_error(exc, self.root / "state.sqlite")
+            if failure is None:
+                raise
+            raise failure from exc
 
     def _select(self, where: str, args: tuple) -> list[Entry]:
         rows = self._db.execute(f"SELECT {', '.join(COLUMNS)} FROM shots WHERE {where}", args).fetchall()
@@ -179,13 +186,26 @@ class Store:
         found = self._select(where + " ORDER BY updated_at DESC LIMIT 1", args)
         return found[0] if found else None
 
+    def finished(self) -> list[Entry]:
+        return self._select("status = 'done'", ())
+
+    def restore_done(self, key: str, shot_id: str, task_id: str | None, video_sha: str, frame_sha: str,
+                     seed: int | None, tokens: int | None, cost: float | None) -> bool:
+        """A finished shot the journal lost, from the lock file; False when the journal knows the key."""
+        if self.entry(key) is not None:
+            return False
+        self._write("INSERT INTO shots (key, shot_id, task_id, status, attempts, video_sha, frame_sha, seed, tokens, "
+                    "cost, updated_at) VALUES (?, ?, ?, 'done', 1, ?, ?, ?, ?, ?, ?)",
+                    (key, shot_id, task_id, video_sha, frame_sha, seed, tokens, cost, time.time()))
+        return True
+
     def claimed_task_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT task_id FROM shots WHERE task_id IS NOT NULL")}
 
     def create_intent(self, key: str, shot_id: str, material: dict[str, Any], fingerprint: dict[str, Any],
                       cost: float) -> None:
         """Written before a create request: if the answer is lost, resume looks for the task it made."""
-        self._db.execute(
+        self._write(
             "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at) "
             "VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
             "task_id = NULL, material = excluded.material, fingerprint = excluded.fingerprint, "
@@ -195,7 +215,7 @@ class Store:
 
     def task_created(self, key: str, shot_id: str, task_id: str) -> None:
         now = time.time()
-        self._db.execute(
+        self._write(
             "INSERT INTO shots (key, shot_id, task_id, status, attempts, task_created_at, updated_at) "
             "VALUES (?, ?, ?, 'created', 1, ?, ?) ON CONFLICT(key) DO UPDATE SET task_id = excluded.task_id, "
             "status = 'created', attempts = attempts + 1, task_created_at = excluded.task_created_at, "
@@ -203,14 +223,14 @@ class Store:
 
     def create_abandoned(self, key: str) -> None:
         """The create was refused: nothing was made, so no intent is pending."""
-        self._db.execute("UPDATE shots SET status = 'refused', updated_at = ? WHERE key = ? AND status = 'creating'",
+        self._write("UPDATE shots SET status = 'refused', updated_at = ? WHERE key = ? AND status = 'creating'",
                          (time.time(), key))
 
     def task_failed(self, key: str, status: str, error: str = "") -> None:
-        self._db.execute("UPDATE shots SET status = ?, error = ?, updated_at = ? WHERE key = ?",
+        self._write("UPDATE shots SET status = ?, error = ?, updated_at = ? WHERE key = ?",
                          (status, error[:500], time.time(), key))
 
     def shot_done(self, key: str, video_sha: str, frame_sha: str, seed: int | None, tokens: int | None) -> None:
-        self._db.execute("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
+        self._write("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
                          "error = NULL, updated_at = ? WHERE key = ?",
                          (video_sha, frame_sha, seed, tokens, time.time(), key))

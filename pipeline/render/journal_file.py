@@ -1,0 +1,113 @@
+"""The render journal's SQLite file: opened, checked and migrated; a damaged one set aside (never
+deleted) and replaced by an empty one, which `rebuild` fills again from the lock file; opened
+read-only from a store that cannot be written. SQLite's write errors become store errors here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS shots (
+    key         TEXT PRIMARY KEY,
+    shot_id     TEXT NOT NULL,
+    task_id     TEXT,
+    status      TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    video_sha   TEXT,
+    frame_sha   TEXT,
+    seed        INTEGER,
+    tokens      INTEGER,
+    updated_at  REAL NOT NULL
+);
+"""
+# columns added after the walking skeleton; old journals are migrated in place
+EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
+                 "error": "TEXT", "task_created_at": "REAL"}
+SQLITE_READONLY, SQLITE_FULL = 8, 13  # primary result codes (sqlite3 exceptions carry them)
+
+
+def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Connection:
+    """The journal at `path`; what was wrong with it (and where it went) is added to `notes`."""
+    if read_only:
+        return _read_only(path, notes)
+    try:
+        return _open(path)
+    except sqlite3.DatabaseError as exc:
+        failure = write_error(exc, path)
+        if failure is not None:
+            raise failure from exc
+        aside = set_aside(path)
+        notes.append(f"the render journal {path} cannot be read ({exc}): set aside as {aside.name}; "
+                     "a new one is rebuilt from the lock file and the store")
+        return _open(path)
+
+
+def write_error(exc: sqlite3.Error, path: Path) -> StoreError | None:
+    """The store error a failed SQLite write means (disk full, read-only), else None."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code == SQLITE_FULL:
+        return StoreFull(f"no space left for the render journal {path} ({exc}): free some space and run the "
+                         "same command again; finished shots are kept")
+    if code == SQLITE_READONLY:
+        return StoreReadOnly(f"cannot write the render journal {path} ({exc}): make the store writable and run "
+                             "the same command again")
+    return None
+
+
+def set_aside(path: Path) -> Path:
+    """Rename the journal (and its -wal/-shm files) to `state.sqlite.damaged-<time>`."""
+    aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.replace(aside.with_name(aside.name + suffix))
+    return aside
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    try:
+        check = db.execute("PRAGMA quick_check(1)").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.executescript(SCHEMA)
+        have = {row[1] for row in db.execute("PRAGMA table_info(shots)")}
+        for name, kind in EXTRA_COLUMNS.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE shots ADD COLUMN {name} {kind}")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _read_only(path: Path, notes: list[str]) -> sqlite3.Connection:
+    """The journal of a store that cannot be written, copied into memory: read as it is, and what
+    is rebuilt from the lock file stays in memory. (A WAL journal left by a killed run needs its
+    -shm file, which cannot be made here: then it is read as immutable.)"""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    if path.is_file():
+        for mode in ("mode=ro", "immutable=1"):
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None)
+            try:
+                db.backup(memory)
+                break
+            except sqlite3.DatabaseError:
+                pass
+            finally:
+                db.close()
+        else:
+            notes.append(f"the render journal {path} cannot be read, and the store is read-only: it is not used")
+    memory.executescript(SCHEMA)
+    have = {row[1] for row in memory.execute("PRAGMA table_info(shots)")}
+    for name, kind in EXTRA_COLUMNS.items():
+        if name not in have:
+            memory.execute(f"ALTER TABLE shots ADD COLUMN {name} {kind}")
+    return memory

@@ -1,0 +1,87 @@
+"""What the store may trust: objects are named by their sha256, so every one is checked (the whole
+file hashed, ~1.5 ms per MB) before it is served; a damaged one is set aside in `quarantine/`,
+never deleted, and counts as missing. And the OS errors of a store that cannot be written,
+translated once into one clear message each.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
+
+FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Objects:
+    """The files under `objects/`, each checked against its name once per process (again if the
+    file changes: its inode, size or mtime); `notes` says what was set aside and why."""
+
+    def __init__(self, root: Path):
+        self.objects, self.quarantine = root / "objects", root / "quarantine"
+        self._checked: dict[str, tuple[int, int, int]] = {}
+        self.notes: list[str] = []
+
+    def path(self, sha: str) -> Path:
+        return self.objects / sha
+
+    def trusted(self, sha: str | None) -> bool:
+        """The object exists and its bytes hash to its name. A damaged object is set aside."""
+        if not sha:
+            return False
+        path = self.path(sha)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._checked.get(sha) == seen:
+            return True
+        if sha256_file(path) == sha:
+            self._checked[sha] = seen
+            return True
+        self.set_aside(sha, "its bytes do not match its sha256")
+        return False
+
+    def set_aside(self, sha: str, why: str) -> Path | None:
+        """Move a damaged object into `quarantine/` (kept for inspection); None when it cannot move."""
+        self._checked.pop(sha, None)
+        target = self.quarantine / f"{sha}.{time.strftime('%Y%m%dT%H%M%S')}"
+        try:
+            self.quarantine.mkdir(exist_ok=True)
+            os.replace(self.path(sha), target)
+        except OSError as exc:
+            self.notes.append(f"object {sha[:12]} is damaged ({why}) and could not be set aside: {exc.strerror}")
+            return None
+        self.notes.append(f"object {sha[:12]} is damaged ({why}): set aside as {target}; it is fetched or "
+                          "rendered again")
+        return target
+
+
+def writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK)
+
+
+def disk_error(exc: OSError, root: Path) -> StoreError | None:
+    """The store error an OSError means (disk full, read-only), else None: the caller re-raises."""
+    where = exc.filename or root
+    if exc.errno in FULL:
+        return StoreFull(f"no space left for {where} ({exc.strerror}): free some space (or move the store with "
+                         "--store) and run the same command again; finished shots are kept")
+    if exc.errno == errno.EROFS or (exc.errno in READ_ONLY and exc.filename):
+        return StoreReadOnly(f"cannot write {where} ({exc.strerror}): make it writable (or choose another store "
+                             "with --store) and run the same command again")
+    return None
