@@ -1,4 +1,4 @@
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, serve, doctor. One exit point."""
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, serve, verify, doctor. One exit point."""
 
 from __future__ import annotations
 
@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
                                                          "(default: $STORYFILM_FAULTS)")
     serve.set_defaults(run=_serve)
 
+    verify = sub.add_parser("verify", help="check every stored clip and frame the storyboard refers to")
+    verify.add_argument("story", type=Path)
+    verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    verify.set_defaults(run=_verify)
+
     doctor = sub.add_parser("doctor", help="check that ffmpeg is there and works")
     doctor.set_defaults(run=_doctor)
     return parser
@@ -132,6 +137,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
                    allow_local_media=args.allow_local_media)
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.render import verify
+
+    print(verify.summary(verify.verify(args.story, args.store)))
     return 0
 
 

@@ -1,0 +1,85 @@
+"""`storyfilm verify STORY`: every object the storyboard's lock files and the store's journal refer
+to, hashed in full; a damaged one is set aside (quarantine/), and the report says which shots a
+`storyfilm film` will fetch or render again and what that may cost."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+import tempfile
+from contextlib import ExitStack
+from typing import Any
+
+from storyfilm.errors import StoreDamaged, UsageError
+from storyfilm.render import lockfile
+from storyfilm.render.store import Store
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    megabytes: float = 0.0
+    seconds: float = 0.0
+    missing: list[str] = field(default_factory=list)  # "shot video abc123..." lines
+    damaged: list[str] = field(default_factory=list)
+    cost: float = 0.0  # what rendering the affected shots again would cost, from the lock files
+
+    def lines(self) -> list[str]:
+        bad = [f"damaged: {line}" for line in self.damaged] + [f"missing: {line}" for line in self.missing]
+        return bad + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
+                      f"{self.checked - len(bad)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
+
+
+def references(story: Path, store: Store) -> dict[str, tuple[str, float]]:
+    """sha256 → (what refers to it, the cost of its shot) from both lock files and the journal."""
+    found: dict[str, tuple[str, float]] = {}
+    for preview in (False, True):
+        for shot in (lockfile.read(story, preview=preview) or {}).get("shots", []):
+            cost = shot.get("cost") if isinstance(shot.get("cost"), (int, float)) else 0.0
+            for field_, what in (("video_sha256", "video"), ("last_frame_sha256", "last frame")):
+                if isinstance(shot.get(field_), str):
+                    found.setdefault(shot[field_], (f"shot {shot.get('id')!r} {what}", cost))
+    for entry in store.finished():
+        for sha, what in ((entry.video_sha, "video"), (entry.frame_sha, "last frame")):
+            if sha:
+                found.setdefault(sha, (f"shot {entry.shot_id!r} {what} (journal)", entry.cost or 0.0))
+    return found
+
+
+def verify(story: Path, store_root: Path | None = None) -> Report:
+    """Check every referenced object; raises StoreDamaged (with the report) when any is not whole."""
+    if not story.is_file():
+        raise UsageError(f"{story}: no such storyboard")
+    root = store_root or story.parent / ".storyfilm"
+    report = Report()
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        if not root.is_dir():  # never rendered here: whatever the lock files name is missing
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        store = stack.enter_context(Store(root))
+        for sha, (what, cost) in sorted(references(story, store).items(), key=lambda item: item[1][0]):
+            report.checked += 1
+            path = store.path(sha)
+            if not path.is_file():
+                report.missing.append(f"{what} {sha[:12]}")
+            elif store.has(sha):  # hashes it in full: a fresh Store has checked nothing yet
+                report.megabytes += path.stat().st_size / 1e6
+                continue
+            else:
+                report.damaged.append(f"{what} {sha[:12]}")
+            report.cost += cost
+        report.seconds = time.perf_counter() - started
+        notes = list(store.notes)
+    if report.missing or report.damaged:
+        raise StoreDamaged("\n".join([*report.lines(), *notes, _remedy(story, report)]))
+    return report
+
+
+def _remedy(story: Path, report: Report) -> str:
+    return (f"`storyfilm film {story}` fetches their shots again from their tasks while the results are "
+            f"kept, else renders them again (up to {report.cost:.2f} CNY)")
+
+
+def summary(report: Report) -> str:
+    return report.lines()[-1]

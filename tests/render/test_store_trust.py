@@ -1,0 +1,172 @@
+"""The store trusts nothing it has not checked (issue 11): a damaged clip or last frame is set aside
+and its shot made again, a lost or damaged journal is rebuilt from the lock file for free, a
+damaged lock file stops the run before anything is spent, `verify` reports what is damaged.
+
+One clean three-shot chain is rendered once; every test damages a copy of it. The local server
+renders the same bytes for the same request and seed, so a repaired film equals the clean one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import counted, flip_byte, render_story, run_cli, server_counts
+from storyfilm.errors import LockFileDamaged
+from storyfilm.render.store import Store, sha256_file
+
+STORY = """\
+title: Trust
+defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", frames: 29}
+shots:
+  - {id: one, prompt: "A kite rises over a beach."}
+  - {id: two, prompt: "The kite loops in the wind."}
+  - {id: three, prompt: "The kite lands in the sand."}
+"""
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory, ark_server) -> dict:
+    folder = tmp_path_factory.mktemp("clean")
+    story = folder / "trust.yaml"
+    story.write_text(STORY)
+    outcome = render_story(story, ark_server)
+    lock = json.loads((folder / "trust.preview.lock.json").read_text())
+    return {"folder": folder, "film": sha256_file(outcome.output), "lock": lock,
+            "shots": {s["id"]: s for s in lock["shots"]}}
+
+
+@pytest.fixture
+def copy(clean, tmp_path: Path) -> Path:
+    """A copy of the clean render without its film (so the next run joins the clips again): its story."""
+    folder = shutil.copytree(clean["folder"], tmp_path / "story")
+    (folder / "trust.mp4").unlink()
+    return folder / "trust.yaml"
+
+
+def obj(story: Path, sha: str) -> Path:
+    return story.parent / ".storyfilm" / "objects" / sha
+
+
+def quarantined(story: Path) -> list[Path]:
+    folder = story.parent / ".storyfilm" / "quarantine"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("damage", ["flip", "zero"])
+def test_a_damaged_clip_is_set_aside_and_its_shot_made_again(copy, clean, ark_server, damage) -> None:
+    sha = clean["shots"]["two"]["video_sha256"]
+    path = obj(copy, sha)
+    if damage == "flip":
+        flip_byte(path)
+    else:
+        path.write_bytes(bytes(path.stat().st_size))
+    bad = path.read_bytes()
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    # the shot is fetched again from its task (0 creates) or rendered again (1); never trusted as it was
+    assert counted(before, ark_server).get("create", 0) <= 1
+    assert not outcome.results["two"].cached
+    assert outcome.results["one"].cached and outcome.results["three"].cached
+    assert sha256_file(outcome.output) == clean["film"]
+    assert sha256_file(path) == sha
+    [aside] = quarantined(copy)
+    assert aside.name.startswith(sha + ".") and aside.read_bytes() == bad  # kept, never deleted
+    assert f"warning: object {sha[:12]} is damaged (its bytes do not match its sha256): set aside as {aside}" \
+           in outcome.log
+
+
+def test_a_damaged_last_frame_is_never_handed_on(copy, clean, ark_server) -> None:
+    frame_sha = clean["shots"]["two"]["last_frame_sha256"]
+    good = obj(copy, frame_sha).read_bytes()
+    flip_byte(obj(copy, frame_sha), 200)  # inside the PNG's picture data
+    copy.write_text(STORY.replace("The kite lands in the sand.", "The kite falls into the sea."))
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert 1 <= counted(before, ark_server)["create"] <= 2  # three; two unless fetched again from its task
+    assert outcome.results["one"].cached
+    task = ark_server.ark.tasks[outcome.results["three"].task_id]
+    assert task.spec.first_frame.data == good  # the next shot started on the whole frame
+    assert sha256_file(obj(copy, frame_sha)) == frame_sha
+    assert [p.name.split(".")[0] for p in quarantined(copy)] == [frame_sha]
+
+
+@pytest.mark.parametrize("loss", ["deleted", "garbage"])
+def test_a_lost_journal_is_rebuilt_from_the_lock_file_at_no_cost(copy, clean, ark_server, loss) -> None:
+    journal = copy.parent / ".storyfilm" / "state.sqlite"
+    for part in journal.parent.glob("state.sqlite*"):
+        part.unlink()
+    if loss == "garbage":
+        journal.write_bytes(b"this is not a database\n" * 200)
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert counted(before, ark_server) == {}  # not one create, not one poll
+    assert all(r.cached for r in outcome.results.values())
+    assert sha256_file(outcome.output) == clean["film"]
+    with Store(journal.parent) as store:
+        assert {e.shot_id: e.task_id for e in store.finished()} == {s: clean["shots"][s]["task_id"]
+                                                                    for s in ("one", "two", "three")}
+    if loss == "garbage":
+        [aside] = journal.parent.glob("state.sqlite.damaged-*")
+        assert aside.read_bytes().startswith(b"this is not a database")
+        assert (f"warning: the render journal {journal} cannot be read (file is not a database): set aside as "
+                f"{aside.name}; a new one is rebuilt from the lock file and the store") in outcome.log
+
+
+LOCKS = {
+    "empty": ("", "it is empty"),
+    "half-written": ('{\n  "storyboard": "trust.yaml",\n  "shots": [\n    {"id": "one", "key": "ab',
+                     "it is not valid JSON (line 4 column 26: Unterminated string starting at)"),
+    "not JSON": ("shots:\n  - one\n", "it is not valid JSON (line 1 column 1: Expecting value)"),
+    "no shots": ('{"storyboard": "trust.yaml", "shots": {"one": 1}}\n',
+                 "it does not hold a list of shots, each with its key"),
+}
+
+
+@pytest.mark.parametrize("case", LOCKS)
+def test_a_damaged_lock_file_stops_before_anything_is_spent(copy, ark_server, case) -> None:
+    text, problem = LOCKS[case]
+    lock = copy.with_name("trust.preview.lock.json")
+    lock.write_text(text)
+    before = server_counts(ark_server)
+    with pytest.raises(LockFileDamaged) as caught:
+        render_story(copy, ark_server)
+    assert str(caught.value) == (
+        f"{lock}: the lock file cannot be read: {problem}. Restore it (git checkout -- trust.preview.lock.json) "
+        "or delete it; nothing was spent, and the render journal and the store still hold every finished shot")
+    assert caught.value.exit_code == 2
+    assert counted(before, ark_server) == {} and lock.read_text() == text
+
+
+def test_the_cli_says_the_lock_file_is_damaged_in_one_message(copy) -> None:
+    copy.with_name("trust.preview.lock.json").write_text("")
+    proc = run_cli("plan", str(copy))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        f"{copy.with_name('trust.preview.lock.json')}: the lock file cannot be read: it is empty. Restore it (git "
+        "checkout -- trust.preview.lock.json) or delete it; nothing was spent, and the render journal and the "
+        "store still hold every finished shot"]
+
+
+def test_verify_checks_every_object_and_sets_the_damaged_aside(copy, clean) -> None:
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("6 objects checked (") and proc.stdout.endswith(
+        "6 whole, 0 damaged, 0 missing\n")
+    video, frame = clean["shots"]["three"]["video_sha256"], clean["shots"]["one"]["last_frame_sha256"]
+    flip_byte(obj(copy, video))
+    obj(copy, frame).unlink()
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert lines[:2] == [f"damaged: shot 'three' video {video[:12]}", f"missing: shot 'one' last frame {frame[:12]}"]
+    assert lines[2].startswith("6 objects checked (") and lines[2].endswith("4 whole, 1 damaged, 1 missing")
+    [aside] = quarantined(copy)
+    assert lines[3] == (f"object {video[:12]} is damaged (its bytes do not match its sha256): set aside as {aside}; "
+                        "it is fetched or rendered again")
+    cost = clean["shots"]["three"]["cost"] + clean["shots"]["one"]["cost"]
+    assert lines[4] == (f"`storyfilm film {copy}` fetches their shots again from their tasks while the results are "
+                        f"kept, else renders them again (up to {cost:.2f} CNY)")
+    assert len(lines) == 5
