@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 import tempfile
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -133,6 +133,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                 results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options,
                                               listen, warnings))
             except OSError as exc:  # a full disk or a read-only store met while writing a result
+                with suppress(OSError):
+                    store.sweep_incoming(mine=True)  # the render has ended: its partial downloads go
                 failure = disk_error(exc, store.root)
                 if failure is None:
                     raise

@@ -28,7 +28,10 @@ CREATE TABLE IF NOT EXISTS shots (
 # columns added after the walking skeleton; old journals are migrated in place
 EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
                  "error": "TEXT", "task_created_at": "REAL"}
-SQLITE_READONLY, SQLITE_FULL = 8, 13  # primary result codes (sqlite3 exceptions carry them)
+# primary result codes (sqlite3 exceptions carry them); only a journal that is surely damaged is set
+# aside, never one that a full disk or an I/O error kept from opening
+SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 10, 11, 13, 14, 26
+DAMAGED = {0, SQLITE_CORRUPT, SQLITE_NOTADB}  # 0: our own integrity check failed
 
 
 def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Connection:
@@ -41,15 +44,24 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
         failure = write_error(exc, path)
         if failure is not None:
             raise failure from exc
+        if _code(exc) not in DAMAGED:  # e.g. locked: the journal may be fine, so it stays where it is
+            raise StoreError(f"the render journal {path} cannot be opened ({exc}); nothing was changed") from exc
         aside = set_aside(path)
         notes.append(f"the render journal {path} cannot be read ({exc}): set aside as {aside.name}; "
                      "a new one is rebuilt from the lock file and the store")
         return _open(path)
 
 
+def _code(exc: sqlite3.Error) -> int:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF
+
+
 def write_error(exc: sqlite3.Error, path: Path) -> StoreError | None:
-    """The store error a failed SQLite write means (disk full, read-only), else None."""
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    """The store error a failed SQLite read or write means (disk full, read-only, I/O), else None."""
+    code = _code(exc)
+    if code in (SQLITE_IOERR, SQLITE_CANTOPEN):
+        return StoreError(f"the render journal {path} cannot be read or written ({exc}): check the disk (is it "
+                          "full?) and run the same command again; finished shots are kept")
     if code == SQLITE_FULL:
         return StoreFull(f"no space left for the render journal {path} ({exc}): free some space and run the "
                          "same command again; finished shots are kept")

@@ -131,12 +131,13 @@ class Store:
         """A place to write a file before it is put into the store."""
         return self.incoming / f"{os.getpid()}-{time.monotonic_ns()}-{name}"
 
-    def sweep_incoming(self) -> int:
-        """Delete what killed runs left half-written in `incoming/` (files of live processes stay)."""
+    def sweep_incoming(self, *, mine: bool = False) -> int:
+        """Delete what killed runs left half-written in `incoming/` (files of live processes stay;
+        `mine`: this process's too, once its render has ended)."""
         removed = 0
         for file in self.incoming.iterdir():
             pid = file.name.lstrip(".").split("-", 1)[0]
-            if pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid))):
+            if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and _alive(int(pid))):
                 continue
             file.unlink(missing_ok=True)
             removed += 1

@@ -1,6 +1,8 @@
 """The store trusts nothing it has not checked (issue 11): a damaged clip or last frame is set aside
 and its shot made again, a lost or damaged journal is rebuilt from the lock file for free, a
-damaged lock file stops the run before anything is spent, `verify` reports what is damaged.
+damaged lock file stops the run before anything is spent, `verify` reports what is damaged; a
+read-only store still serves a finished film, and a full disk stops a render with one message
+and loses nothing.
 
 One clean three-shot chain is rendered once; every test damages a copy of it. The local server
 renders the same bytes for the same request and seed, so a repaired film equals the clean one."""
@@ -8,13 +10,19 @@ renders the same bytes for the same request and seed, so a repaired film equals 
 from __future__ import annotations
 
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import counted, flip_byte, render_story, run_cli, server_counts
-from storyfilm.errors import LockFileDamaged
+from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_byte, read_only, render_story, run_cli, server_counts,
+                     small_disk)
+from storyfilm.mediaio import probe
+from storyfilm.errors import LockFileDamaged, StoreFull, StoreReadOnly
 from storyfilm.render.store import Store, sha256_file
 
 STORY = """\
@@ -170,3 +178,68 @@ def test_verify_checks_every_object_and_sets_the_damaged_aside(copy, clean) -> N
     assert lines[4] == (f"`storyfilm film {copy}` fetches their shots again from their tasks while the results are "
                         f"kept, else renders them again (up to {cost:.2f} CNY)")
     assert len(lines) == 5
+
+
+@pytest.mark.parametrize("journal", ["journal", "no journal"])
+def test_a_read_only_store_still_joins_a_finished_film(copy, clean, ark_server, journal) -> None:
+    root = copy.parent / ".storyfilm"
+    if journal == "no journal":  # rebuilt from the lock file, in memory only
+        for part in root.glob("state.sqlite*"):
+            part.unlink()
+    before = server_counts(ark_server)
+    with read_only(root):
+        outcome = render_story(copy, ark_server)
+        assert all(r.cached for r in outcome.results.values())
+        assert sha256_file(outcome.output) == clean["film"]
+        copy.write_text(STORY.replace("The kite lands in the sand.", "The kite falls into the sea."))
+        with pytest.raises(StoreReadOnly) as caught:
+            render_story(copy, ark_server)
+    assert counted(before, ark_server) == {}
+    assert str(caught.value) == (f"the store {root} is read-only, and shots must render into it: make it writable "
+                                 "(or choose another with --store) and run the same command again")
+    assert caught.value.exit_code == 1
+
+
+FULL_END = "run the same command again; finished shots are kept"
+
+
+def test_a_full_disk_stops_with_one_message_and_loses_nothing(tmp_path: Path, clean, ark_server) -> None:
+    # its own title (so its own seeds): the service's tasks for the clean render are not this one's
+    story, store = tmp_path / "full.yaml", tmp_path / "store"
+    story.write_text(STORY.replace("title: Trust", "title: Full disk"))
+    store.mkdir()
+    before = server_counts(ark_server)
+    with small_disk(store, "200k") as resize:  # room for about one shot
+        with pytest.raises(StoreFull) as caught:
+            render_story(story, ark_server, store=store)
+        message = str(caught.value)
+        assert message.startswith("no space left for ") and message.endswith(FULL_END), message
+        resize("8m")
+        outcome = render_story(story, ark_server, store=store)
+        assert_store_whole(store)
+    assert counted(before, ark_server)["create"] == 3  # each shot paid for once
+    assert probe.probe(outcome.output).frames == 3 * 29 - 2  # the chained joins drop their repeated frame
+
+
+def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, ark_server) -> None:
+    """Where no small disk can be mounted: RLIMIT_FSIZE makes a write fail the same way (EFBIG). The
+    limit is above SQLite's 32 KiB WAL index and below every clip and frame; the CLI in a process."""
+    if can_mount_tmpfs(tmp_path):
+        pytest.skip("a real small disk is mounted by the test above")
+    story = tmp_path / "trust.yaml"
+    story.write_text(STORY)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
+    env |= {"ARK_API_KEY": "sk-test-full", "ARK_BASE_URL": ark_server.base_url}
+    film = [sys.executable, "-m", "storyfilm", "film", str(story), "-o", str(tmp_path / "trust.mp4")]
+    limit = lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))  # noqa: E731
+    before = server_counts(ark_server)
+    proc = subprocess.run(film, capture_output=True, text=True, env=env, cwd=REPO, timeout=120, preexec_fn=limit)
+    assert proc.returncode == 1
+    # the journal's WAL is the first file over the limit (SQLite reports an I/O error), else a download
+    [line] = proc.stderr.splitlines()
+    assert line.endswith(FULL_END) and ("(disk I/O error): check the disk (is it full?)" in line
+                                        or "(File too large)" in line), line
+    proc = subprocess.run(film, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert counted(before, ark_server)["create"] == 3
+    assert sha256_file(tmp_path / "trust.mp4") == clean["film"]
