@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 from helpers import under_load
-from storyfilm.assembly.ffmpeg_graph import VIDEO, encode_args
 from storyfilm.mediaio import runner
 
 JOIN = """
@@ -37,9 +36,3 @@ def test_the_join_gives_the_same_bytes_under_contention(tmp_path: Path) -> None:
     assert len(set(hashes)) == 1, hashes
     assert hashes[0] == hashlib.sha256((tmp_path / "film0.mp4").read_bytes()).hexdigest()
 
-
-def test_the_join_runs_single_threaded() -> None:
-    # the settings the test above proves, pinned where the film's command is built
-    assert VIDEO["threads"] == 1 and "sliced-threads=0" in VIDEO["x264-params"]
-    argv = encode_args.__globals__["FILTER_THREADS"]
-    assert argv == ["-filter_complex_threads", "1"]
