@@ -15,7 +15,7 @@ from typing import Any
 from storyfilm.errors import LockFileDamaged
 from storyfilm.render.executor import ShotResult
 from storyfilm.plan.jobs import ShotJob
-from storyfilm.render.trust import disk_error
+from storyfilm.render.trust import disk_error, is_sha256
 
 
 def lock_path(story: Path, *, preview: bool) -> Path:
@@ -92,6 +92,10 @@ def read(story: Path, *, preview: bool) -> dict[str, Any] | None:
     shots = data.get("shots") if isinstance(data, dict) else None
     if not isinstance(shots, list) or not all(isinstance(s, dict) and isinstance(s.get("key"), str) for s in shots):
         raise _damaged(path, "it does not hold a list of shots, each with its key")
+    for shot in shots:
+        for name in ("video_sha256", "last_frame_sha256"):
+            if shot.get(name) is not None and not (isinstance(shot[name], str) and is_sha256(shot[name])):
+                raise _damaged(path, f"shot {shot.get('id')!r}: {name} is not a sha256")
     return data
 
 

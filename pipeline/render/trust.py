@@ -18,6 +18,10 @@ FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
+def is_sha256(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -40,7 +44,7 @@ class Objects:
 
     def trusted(self, sha: str | None) -> bool:
         """The object exists and its bytes hash to its name. A damaged object is set aside."""
-        if not sha:
+        if not sha or not is_sha256(sha):  # never a path outside objects/ (a lock file names these)
             return False
         path = self.path(sha)
         try:
@@ -50,7 +54,12 @@ class Objects:
         seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._checked.get(sha) == seen:
             return True
-        if sha256_file(path) == sha:
+        try:
+            whole = sha256_file(path) == sha
+        except OSError as exc:  # a directory, an unreadable file, a bad sector
+            self.set_aside(sha, f"it cannot be read: {exc.strerror}")
+            return False
+        if whole:
             self._checked[sha] = seen
             return True
         self.set_aside(sha, "its bytes do not match its sha256")

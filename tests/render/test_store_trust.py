@@ -130,6 +130,8 @@ LOCKS = {
     "not JSON": ("shots:\n  - one\n", "it is not valid JSON (line 1 column 1: Expecting value)"),
     "no shots": ('{"storyboard": "trust.yaml", "shots": {"one": 1}}\n',
                  "it does not hold a list of shots, each with its key"),
+    "a path for a hash": ('{"shots": [{"id": "one", "key": "k", "video_sha256": "../../trust.yaml"}]}\n',
+                          "shot 'one': video_sha256 is not a sha256"),
 }
 
 
