@@ -24,5 +24,6 @@ print(hashlib.sha256(out.read_bytes()).hexdigest(), hashlib.sha256(out.with_suff
 
 def test_one_request_renders_the_same_bytes_under_contention(tmp_path: Path) -> None:
     image = make_image(tmp_path / "first.png", 640, 400)
-    outputs = under_load(RENDER, [[str(image), str(tmp_path / f"clip{n}.mp4")] for n in range(4)])
+    # three renders and one burner on this 2-core machine: every core oversubscribed, in a test's budget
+    outputs = under_load(RENDER, [[str(image), str(tmp_path / f"clip{n}.mp4")] for n in range(3)], burners=1)
     assert len(set(outputs)) == 1, outputs

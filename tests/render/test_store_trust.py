@@ -4,7 +4,7 @@ damaged lock file stops the run before anything is spent, `verify` reports what 
 read-only store still serves a finished film, and a full disk stops a render with one message
 and loses nothing.
 
-One clean three-shot chain is rendered once; every test damages a copy of it. The local server
+One clean two-shot chain is rendered once; every test damages a copy of it. The local server
 renders the same bytes for the same request and seed, so a repaired film equals the clean one."""
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ title: Trust
 defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", frames: 29}
 shots:
   - {id: one, prompt: "A kite rises over a beach."}
-  - {id: two, prompt: "The kite loops in the wind."}
-  - {id: three, prompt: "The kite lands in the sand."}
+  - {id: two, prompt: "The kite lands in the sand."}
 """
 
 
@@ -65,7 +64,7 @@ def quarantined(story: Path) -> list[Path]:
 
 @pytest.mark.parametrize("damage", ["flip", "zero"])
 def test_a_damaged_clip_is_set_aside_and_its_shot_made_again(copy, clean, ark_server, damage) -> None:
-    sha = clean["shots"]["two"]["video_sha256"]
+    sha = clean["shots"]["one"]["video_sha256"]
     path = obj(copy, sha)
     if damage == "flip":
         flip_byte(path)
@@ -76,8 +75,7 @@ def test_a_damaged_clip_is_set_aside_and_its_shot_made_again(copy, clean, ark_se
     outcome = render_story(copy, ark_server)
     # the shot is fetched again from its task (0 creates) or rendered again (1); never trusted as it was
     assert counted(before, ark_server).get("create", 0) <= 1
-    assert not outcome.results["two"].cached
-    assert outcome.results["one"].cached and outcome.results["three"].cached
+    assert not outcome.results["one"].cached and outcome.results["two"].cached  # its last frame is the same
     assert sha256_file(outcome.output) == clean["film"]
     assert sha256_file(path) == sha
     [aside] = quarantined(copy)
@@ -87,15 +85,14 @@ def test_a_damaged_clip_is_set_aside_and_its_shot_made_again(copy, clean, ark_se
 
 
 def test_a_damaged_last_frame_is_never_handed_on(copy, clean, ark_server) -> None:
-    frame_sha = clean["shots"]["two"]["last_frame_sha256"]
+    frame_sha = clean["shots"]["one"]["last_frame_sha256"]
     good = obj(copy, frame_sha).read_bytes()
     flip_byte(obj(copy, frame_sha), 200)  # inside the PNG's picture data
     copy.write_text(STORY.replace("The kite lands in the sand.", "The kite falls into the sea."))
     before = server_counts(ark_server)
     outcome = render_story(copy, ark_server)
-    assert 1 <= counted(before, ark_server)["create"] <= 2  # three; two unless fetched again from its task
-    assert outcome.results["one"].cached
-    task = ark_server.ark.tasks[outcome.results["three"].task_id]
+    assert 1 <= counted(before, ark_server)["create"] <= 2  # two; one unless fetched again from its task
+    task = ark_server.ark.tasks[outcome.results["two"].task_id]
     assert task.spec.first_frame.data == good  # the next shot started on the whole frame
     assert sha256_file(obj(copy, frame_sha)) == frame_sha
     assert [p.name.split(".")[0] for p in quarantined(copy)] == [frame_sha]
@@ -115,7 +112,7 @@ def test_a_lost_journal_is_rebuilt_from_the_lock_file_at_no_cost(copy, clean, ar
     assert sha256_file(outcome.output) == clean["film"]
     with Store(journal.parent) as store:
         assert {e.shot_id: e.task_id for e in store.finished()} == {s: clean["shots"][s]["task_id"]
-                                                                    for s in ("one", "two", "three")}
+                                                                    for s in ("one", "two")}
     if loss == "garbage":
         [aside] = journal.parent.glob("state.sqlite.damaged-*")
         assert aside.read_bytes().startswith(b"this is not a database")
@@ -163,20 +160,20 @@ def test_the_cli_says_the_lock_file_is_damaged_in_one_message(copy) -> None:
 def test_verify_checks_every_object_and_sets_the_damaged_aside(copy, clean) -> None:
     proc = run_cli("verify", str(copy))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("6 objects checked (") and proc.stdout.endswith(
-        "6 whole, 0 damaged, 0 missing\n")
-    video, frame = clean["shots"]["three"]["video_sha256"], clean["shots"]["one"]["last_frame_sha256"]
+    assert proc.stdout.startswith("4 objects checked (") and proc.stdout.endswith(
+        "4 whole, 0 damaged, 0 missing\n")
+    video, frame = clean["shots"]["two"]["video_sha256"], clean["shots"]["one"]["last_frame_sha256"]
     flip_byte(obj(copy, video))
     obj(copy, frame).unlink()
     proc = run_cli("verify", str(copy))
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
-    assert lines[:2] == [f"damaged: shot 'three' video {video[:12]}", f"missing: shot 'one' last frame {frame[:12]}"]
-    assert lines[2].startswith("6 objects checked (") and lines[2].endswith("4 whole, 1 damaged, 1 missing")
+    assert lines[:2] == [f"damaged: shot 'two' video {video[:12]}", f"missing: shot 'one' last frame {frame[:12]}"]
+    assert lines[2].startswith("4 objects checked (") and lines[2].endswith("2 whole, 1 damaged, 1 missing")
     [aside] = quarantined(copy)
     assert lines[3] == (f"object {video[:12]} is damaged (its bytes do not match its sha256): set aside as {aside}; "
                         "it is fetched or rendered again")
-    cost = clean["shots"]["three"]["cost"] + clean["shots"]["one"]["cost"]
+    cost = clean["shots"]["two"]["cost"] + clean["shots"]["one"]["cost"]
     assert lines[4] == (f"`storyfilm film {copy}` fetches their shots again from their tasks while the results are "
                         f"kept, else renders them again (up to {cost:.2f} CNY)")
     assert len(lines) == 5
@@ -219,8 +216,8 @@ def test_a_full_disk_stops_with_one_message_and_loses_nothing(tmp_path: Path, cl
         resize("8m")
         outcome = render_story(story, ark_server, store=store)
         assert_store_whole(store)
-    assert counted(before, ark_server)["create"] == 3  # each shot paid for once
-    assert probe.probe(outcome.output).frames == 3 * 29 - 2  # the chained joins drop their repeated frame
+    assert counted(before, ark_server)["create"] == 2  # each shot paid for once
+    assert probe.probe(outcome.output).frames == 2 * 29 - 1  # the chained join drops its repeated frame
 
 
 def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, ark_server) -> None:
@@ -243,5 +240,5 @@ def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, a
                                         or "(File too large)" in line), line
     proc = subprocess.run(film, capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert counted(before, ark_server)["create"] == 3
+    assert counted(before, ark_server)["create"] == 2
     assert sha256_file(tmp_path / "trust.mp4") == clean["film"]
