@@ -50,11 +50,15 @@ def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_ser
     lock = json.loads((story.parent / "film.lock.json").read_text())
     assert {s["task_id"] for s in lock["shots"]} == {tasks[0][0] for tasks in paid.values()}
 
-    (tmp_path / "clean").mkdir()
-    clean = render_story(Path(shutil.copy(story, tmp_path / "clean" / "film.yaml")), ark_server)
-    drilled = {s["id"]: s.get("video_sha256") or s.get("video") for s in lock["shots"]}
-    assert drilled == {shot: r.video.name for shot, r in clean.results.items()}, (where, lock["shots"])
-    assert sha256_file(story.with_suffix(".mp4")) == sha256_file(clean.output), where
+    (tmp_path / "clean").mkdir()  # the same render, untouched, with the same settings (no preview slate)
+    clean_story = Path(shutil.copy(story, tmp_path / "clean" / "film.yaml"))
+    clean = film_process(clean_story, env)
+    _, clean_err = clean.communicate(timeout=180)
+    assert clean.returncode == 0, clean_err
+    clean_lock = json.loads((clean_story.parent / "film.lock.json").read_text())
+    videos = lambda lock: {s["id"]: s.get("video_sha256") or s.get("video") for s in lock["shots"]}  # noqa: E731
+    assert videos(lock) == videos(clean_lock), (where, lock["shots"])
+    assert sha256_file(story.with_suffix(".mp4")) == sha256_file(clean_story.with_suffix(".mp4")), where
 
 
 def test_two_tasks_for_one_shot_the_queued_one_is_cancelled(tmp_path: Path) -> None:
