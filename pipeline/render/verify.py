@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import tempfile
 from contextlib import ExitStack
-from typing import Any
 
 from storyfilm.errors import StoreDamaged, UsageError
 from storyfilm.render import lockfile
