@@ -92,6 +92,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         except StoryboardError as exc:
             problems += exc.problems
             continue
+        for warning in board.warnings:
+            print(warning, file=sys.stderr)
         print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
     if problems:
         raise StoryboardError(problems)

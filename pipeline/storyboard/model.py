@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from storyfilm.errors import Problem
 from storyfilm.seedance import models
 from storyfilm.seedance.media import Media
 
@@ -139,6 +140,7 @@ class Storyboard:
     output: Path | None = None
     soundtrack: Soundtrack | None = None
     assembly: Assembly = Assembly()
+    warnings: tuple[Problem, ...] = ()  # located, not faults: validate prints them
 
     @property
     def name(self) -> str:
