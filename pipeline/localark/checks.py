@@ -79,7 +79,7 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
-    endpoint = body["model"] if body["model"] in endpoints else None
+    endpoint = body["model"] if body["model"] != model.id else None  # an ep- id or a gateway name
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
         return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)

@@ -186,7 +186,7 @@ class _Builder:
                 self.fault(fields.where["model"], f"endpoint {model_id!r} needs `model_family` to say which model "
                                                   f"it serves ({', '.join(models.FAMILIES)})")
             else:
-                hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1)
+                hint = difflib.get_close_matches(model_id, [*models.MODELS, *models.GATEWAY_NAMES], n=1)
                 self.fault(fields.where["model"],
                            f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
             return None

@@ -11,6 +11,7 @@ from storyfilm.seedance import media, models
 from storyfilm.storyboard.model import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
+ASSET_FAMILIES = ("2.0", "2.5")  # asset:// URIs (ark-api.md §3)
 REFERENCE_SECONDS = {"2.0": 15, "2.5": 30}  # each reference audio lasts 2 s to this, and all of it together
 
 
@@ -141,6 +142,10 @@ def _images(shot: Shot) -> Iterator[Fault]:
     for field, item in items:
         if item is None:
             continue
+        if (item.url or "").startswith("asset://") and shot.model.family not in ASSET_FAMILIES:
+            path = at + (field if isinstance(field, tuple) else (field,))
+            yield path, f"{shot.model.name} takes no asset:// media (only Seedance 2.0 and 2.5 read the " \
+                        f"asset library); use a file or an https URL"
         total += item.request_bytes
         if item.kind == media.IMAGE and item.path is not None and item.width == 0 and shot.model.family == "1.0":
             path = at + (field if isinstance(field, tuple) else (field,))
