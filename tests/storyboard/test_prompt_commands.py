@@ -26,7 +26,7 @@ shots:
 
 
 def _jobs():
-    board = storyboard.parse(STORY, Path("/nowhere/cat.yaml"), memory_resolver({}))
+    board = storyboard.parse(STORY, Path("/nowhere/cat.yaml"), memory_resolver({})[0])
     return board, plan.jobs(plan.compile_plan(board))
 
 
@@ -59,5 +59,5 @@ def test_unknown_word_is_a_located_warning(tmp_path: Path, capsys) -> None:
 def test_a_command_agreeing_with_a_key_is_fine_and_defaults_yield() -> None:
     text = "title: T\ndefaults: {duration: 8}\nshots:\n  - id: a\n    duration: 5\n    prompt: A cat --dur 5\n" \
            "  - id: b\n    prompt: A dog --dur 4\n"
-    board = storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({}))
+    board = storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])
     assert [(s.prompt, s.duration) for s in board.shots] == [("A cat", 5), ("A dog", 4)]
