@@ -23,7 +23,7 @@ from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, 
 DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
 DEFAULT_FADE = 0.5
 PARAMS = ("model", "model_family", "resolution", "ratio", "duration", "frames", "fps", "seed", "watermark",
-          "camera_fixed", "generate_audio", "service_tier", "execution_expires_after")
+          "camera_fixed", "generate_audio", "service_tier", "execution_expires_after", "callback_url")
 
 # a text command's body field → the storyboard key it sets
 COMMAND_KEYS = {"framespersecond": "fps"}
@@ -149,6 +149,7 @@ class _Builder:
             watermark=fields.get("watermark", False), camera_fixed=fields.get("camera_fixed"),
             generate_audio=fields.get("generate_audio", True if model.generates_audio else None),
             service_tier=fields.get("service_tier"), execution_expires_after=fields.get("execution_expires_after"),
+            callback_url=fields.get("callback_url"),
             first_frame=first, last_frame=last, references=refs, continues_from=continues,
             take=raw.get("take", 1), caption=raw.get("caption"), trim=Trim(trim.get("in", 0.0), trim.get("out")),
             transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=fields.where)
@@ -186,7 +187,8 @@ class _Builder:
                 self.fault(fields.where["model"], f"endpoint {model_id!r} needs `model_family` to say which model "
                                                   f"it serves ({', '.join(models.FAMILIES)})")
             else:
-                hint = difflib.get_close_matches(model_id, [*models.MODELS, *models.GATEWAY_NAMES], n=1)
+                hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1) \
+                    or difflib.get_close_matches(model_id, list(models.GATEWAY_NAMES), n=1)
                 self.fault(fields.where["model"],
                            f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
             return None
