@@ -124,6 +124,8 @@ class ShotJob:
             kind, role = ROLES[item.kind]
             content.append({"type": kind, kind: {"url": url_of(item)}, "role": role})
         body = {"model": shot.model_id, "content": content, **self.params()}
+        if shot.callback_url is not None and self.model.accepts("callback_url"):
+            body["callback_url"] = shot.callback_url  # where the service reports, not what it renders: no key
         return commands.encode(body, self.model.parameter_style)
 
 

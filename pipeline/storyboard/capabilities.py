@@ -130,6 +130,10 @@ def _params(shot: Shot) -> Iterator[Fault]:
         yield where["camera_fixed"], f"{name} takes no `camera_fixed`; say it in the prompt instead"
     if shot.generate_audio and not model.generates_audio:
         yield where["generate_audio"], f"{name} renders silent video; remove `generate_audio` or choose 1.5 or 2.x"
+    if shot.callback_url is not None:
+        problem = media.url_problem("https://" + shot.callback_url.split("://", 1)[1])
+        if problem is not None:
+            yield where["callback_url"], f"callback_url {shot.callback_url} {problem}"
     if shot.service_tier == "flex" and not model.flex:
         yield where["service_tier"], f"{name} has no flex tier (only Seedance 1.0 and 1.5 do)"
 

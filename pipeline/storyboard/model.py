@@ -96,6 +96,7 @@ class Shot:
     generate_audio: bool | None
     service_tier: str | None
     execution_expires_after: int | None
+    callback_url: str | None  # passed through: not part of the content key
     first_frame: Media | None  # the shot's own starting image
     last_frame: Media | None
     references: tuple[Media, ...]

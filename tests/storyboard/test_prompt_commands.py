@@ -61,3 +61,17 @@ def test_a_command_agreeing_with_a_key_is_fine_and_defaults_yield() -> None:
            "  - id: b\n    prompt: A dog --dur 4\n"
     board = storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])
     assert [(s.prompt, s.duration) for s in board.shots] == [("A cat", 5), ("A dog", 4)]
+
+
+def test_callback_url_is_passed_through_and_not_keyed() -> None:
+    """`callback_url` (per film or per shot) reaches the body as written; it changes where the
+    service reports, not what it renders, so the shot's content key stays the same."""
+    text = "title: T\ndefaults: {callback_url: https://hooks.example.com/film}\nshots:\n  - id: a\n    prompt: A cat\n" \
+           "  - id: b\n    cut: true\n    callback_url: https://hooks.example.com/b\n    prompt: A cat\n"
+    plain = "title: T\nshots:\n  - id: a\n    prompt: A cat\n"
+    a, b = plan.jobs(plan.compile_plan(storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
+    (bare,) = plan.jobs(plan.compile_plan(storyboard.parse(plain, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
+    assert a.request(None, lambda m: "")["callback_url"] == "https://hooks.example.com/film"
+    assert b.request(None, lambda m: "")["callback_url"] == "https://hooks.example.com/b"
+    assert "callback_url" not in bare.request(None, lambda m: "")
+    assert a.key(None, "local") == bare.key(None, "local")
