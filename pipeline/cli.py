@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
                             "addresses (the real service cannot reach them, so they are refused by default)")
+    serve.add_argument("--refuse-seed", action="append", metavar="FAMILY", choices=("1.0", "1.5", "2.0", "2.5"),
+                       help="answer a seed for this model family (1.0, 1.5, 2.0, 2.5) "
+                       "with 400 InvalidParameter, as a service that takes none would")
     serve.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. 429=0.1,5xx=0.05,drop=0.02,"
                                                          "fail=0.1,truncate=0.1,queue=0.2-0.5,run=1 "
                                                          "(default: $STORYFILM_FAULTS)")
@@ -97,6 +100,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
         except StoryboardError as exc:
             problems += exc.problems
             continue
+        for warning in board.warnings:
+            print(warning, file=sys.stderr)
         print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
     if problems:
         raise StoryboardError(problems)
@@ -134,7 +139,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.localark.app import LocalArk
 
     ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults,
-                   allow_local_media=args.allow_local_media)
+                   allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
     print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -46,7 +46,8 @@ class LocalArk:
     """The server's state and HTTP handlers. Options: api_key (None: any bearer token; else also
     required by /_local/stats), faults (a spec or Faults; None: none; the CLI passes Settings.faults),
     max_body, allow_local_media (fetch media from, and call back, private, loopback and link-local
-    addresses, which the real service cannot reach: refused by default), render_slots, callbacks, and the
+    addresses, which the real service cannot reach: refused by default), refuse_seed (model families,
+    e.g. {"2.0"}, that answer a seed with 400 InvalidParameter), render_slots, callbacks, and the
     Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
     flex_tpd);
     endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
@@ -54,12 +55,13 @@ class LocalArk:
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
                  max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
                  sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None,
-                 allow_local_media: bool = False, **limits: Any):
+                 allow_local_media: bool = False, refuse_seed: Collection[str] = (), **limits: Any):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.api_key, self.max_body, self.sweep_interval = api_key, max_body, sweep_interval
         self.allow_local_media = allow_local_media
+        self.refuse_seed = frozenset(refuse_seed)  # model families that answer a seed with 400 (§12.6)
         self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
@@ -171,7 +173,8 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await checks.parse(body, self._draft, self.endpoints, allow_local=self.allow_local_media)
+            spec = await checks.parse(body, self._draft, self.endpoints, allow_local=self.allow_local_media,
+                                      refuse_seed=self.refuse_seed)
             if spec.callback_url and not self.allow_local_media:
                 spec = await self._reachable_callback(spec)
             task = self.queue.admit(spec, str(request.base_url).rstrip("/"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from collections.abc import Collection
 from typing import Any, Callable
 
 from storyfilm.errors import Refusal
@@ -67,9 +68,10 @@ Drafts = Callable[[str], "TaskSpec | None"]  # a succeeded draft task's spec by 
 
 
 async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str, str] | None = None, *,
-                allow_local: bool = False) -> TaskSpec:
+                allow_local: bool = False, refuse_seed: Collection[str] = ()) -> TaskSpec:
     """The resolved task a create body asks for; `endpoints` maps Endpoint IDs to model IDs;
-    `allow_local`: fetch media from private, loopback and link-local addresses too."""
+    `allow_local`: fetch media from private, loopback and link-local addresses too; `refuse_seed`:
+    the model families that answer a seed with 400 (the documents disagree on 2.0, ark-api.md §12.6)."""
     if not isinstance(body, dict):
         raise invalid("body", "the request body must be a JSON object")
     endpoints = endpoints or {}
@@ -79,7 +81,9 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
         raise missing("content")
     if not isinstance(content, list) or not content:
         raise invalid("content", "must be a non-empty array of content items")
-    endpoint = body["model"] if body["model"] in endpoints else None
+    endpoint = body["model"] if body["model"] != model.id else None  # an ep- id or a gateway name
+    if model.family in refuse_seed and body.get("seed") is not None:
+        raise invalid("seed", f"{model.id} does not support the parameter seed")
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
         return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)

@@ -42,6 +42,10 @@ def resolve(source: str, base: Path) -> Media:
             raise MediaProblem(f"{source[:80]!r} {problem}")
         kind = KINDS.get(Path(source.split("?", 1)[0]).suffix.lower(), IMAGE)
         return Media(kind=kind, source=source, url=source, sha256=hashlib.sha256(source.encode()).hexdigest())
+    if source.startswith("asset://") and len(source) > len("asset://") and not any(c.isspace() for c in source):
+        # an opaque id in the service's asset library (2.x): passed through, never fetched here
+        kind = KINDS.get(Path(source).suffix.lower(), IMAGE)
+        return Media(kind=kind, source=source, url=source, sha256=hashlib.sha256(source.encode()).hexdigest())
     if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
         raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
     path = (base / source).resolve()

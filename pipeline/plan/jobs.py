@@ -23,6 +23,8 @@ from storyfilm.seedance import commands
 from storyfilm.storyboard.model import Shot, Storyboard
 
 KEY_VERSION = 2
+MIN_INPUT_VIDEO_SECONDS = 4.0  # input video of 2-4 s is billed as 4 s (ark-api.md §11.1)
+INPUT_VIDEO_SECONDS = {"2.0": (15, 15), "2.5": (30, 30)}  # (longest video, longest in all), ark-api.md §3.3
 ROLES = {media.IMAGE: ("image_url", "reference_image"), media.VIDEO: ("video_url", "reference_video"),
          media.AUDIO: ("audio_url", "reference_audio")}
 
@@ -49,8 +51,22 @@ class ShotJob:
         return bool(self.shot.generate_audio and self.model.generates_audio)
 
     @property
+    def input_video_seconds(self) -> float:
+        """Seconds of reference video billed with the output (ark-api.md §11.1: at least 4). A video
+        is a URL the client never fetches, so one of unknown length counts as the longest the model
+        takes: the plan is an upper bound, never an underestimate."""
+        videos = [m for m in self.shot.references if m.kind == media.VIDEO]
+        if not videos:
+            return 0.0
+        each, total = INPUT_VIDEO_SECONDS.get(self.model.family, (15, 15))
+        seconds = sum(m.seconds if m.seconds else each for m in videos)
+        return max(MIN_INPUT_VIDEO_SECONDS, min(seconds, total))
+
+    @property
     def tokens(self) -> int:
-        return models.tokens(self.width, self.height, self.frames)
+        """Billed tokens: the output's frames, plus the input video's at the output's size (§11.1)."""
+        input_frames = round(self.input_video_seconds * models.FPS)
+        return models.tokens(self.width, self.height, self.frames + input_frames)
 
     @property
     def cost(self) -> float:
@@ -108,6 +124,8 @@ class ShotJob:
             kind, role = ROLES[item.kind]
             content.append({"type": kind, kind: {"url": url_of(item)}, "role": role})
         body = {"model": shot.model_id, "content": content, **self.params()}
+        if shot.callback_url is not None and self.model.accepts("callback_url"):
+            body["callback_url"] = shot.callback_url  # where the service reports, not what it renders: no key
         return commands.encode(body, self.model.parameter_style)
 
 

@@ -36,6 +36,7 @@ class Creates:
         self.client, self.creator, self.store, self.lost_creates, self.emit = client, creator, store, lost_creates, emit
         self.doubted: set[str] = set()  # keys created anew after a lost create was not found
         self.sending: dict[str, str] = {}  # shot → key, while its create is on its way
+        self.unseeded: set[str] = set()  # keys whose model refused the seed: created without it
 
     async def create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
                      material: dict[str, Any]) -> str:
@@ -50,6 +51,9 @@ class Creates:
                 task_id = await self.creator.send_create(body)
             except ApiRefused as exc:
                 self.store.create_abandoned(key)
+                if self._seed_refused(exc, body):
+                    body, fingerprint = self._without_seed(job, key, body)
+                    continue
                 if exc.status != 429:
                     raise
                 gate.throttled(pause=THROTTLED.delay(attempt))
@@ -77,6 +81,20 @@ class Creates:
             self.emit(job.id, "created", f"task {task_id}")
             return task_id
         raise TransportFailed(f"shot {job.id!r}: could not create its task after {CREATE_RETRY.attempts} tries")
+
+    @staticmethod
+    def _seed_refused(exc: ApiRefused, body: dict[str, Any]) -> bool:
+        """The documents disagree whether 2.x takes `seed` (ark-api.md §12.6): a 400 naming it."""
+        return exc.status == 400 and exc.code == "InvalidParameter" and exc.param == "seed" and "seed" in body
+
+    def _without_seed(self, job: ShotJob, key: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The body once more without its seed (once: the seed is gone), and the user told."""
+        body = {k: v for k, v in body.items() if k != "seed"}
+        self.unseeded.add(key)
+        self.emit(job.id, "warning", f"{job.model.name} refused the seed {job.shot.seed} (400 InvalidParameter "
+                                     f"`seed`); created without it: the seed was not honoured and this shot is not "
+                                     f"reproducible")
+        return body, Fingerprint.of(body).as_dict()
 
     async def resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False,
                       lost_at: float | None = None) -> str | None:

@@ -257,10 +257,12 @@ class Executor:
         self.paid[job.id] = (task.id, "downloading")
         video_sha, frame_sha = await store_results(self.client, self.store, task, frame_ready)
         tokens = task.completion_tokens
-        self.store.shot_done(key, video_sha, frame_sha, task.seed, tokens)
+        # a seed the model refused was not honoured: none is recorded (store and lock file)
+        seed = None if key in self.creates.unseeded else task.seed
+        self.store.shot_done(key, video_sha, frame_sha, seed, tokens)
         self.paid.pop(job.id, None)
         self.emit(job.id, "done", f"task {task.id}")
-        return self._result(job, key, video_sha, frame_sha, task.id, task.seed, tokens, cached=False)
+        return self._result(job, key, video_sha, frame_sha, task.id, seed, tokens, cached=False)
 
     def _result(self, job, key, video_sha, frame_sha, task_id, seed, tokens, *, cached) -> ShotResult:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),

@@ -8,6 +8,8 @@ commands back out of a prompt (the local server's side: weak validation, a bad v
 from __future__ import annotations
 
 import copy
+import re
+from dataclasses import dataclass
 from typing import Any
 
 # body field → short command, in the order they are written
@@ -85,3 +87,66 @@ def _value(name: str, raw: str) -> Any:
         except ValueError:
             return None
     return raw
+
+
+RESOLUTIONS = ("480p", "720p", "1080p", "4k")
+RATIO_WORDS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive")
+
+
+@dataclass(frozen=True)
+class Read:
+    """A storyboard prompt read strictly: the text to send, the commands as body fields, and what
+    could not be read (`bad`: errors; `unknown`: `--word`s left in the text, worth a warning)."""
+
+    prompt: str
+    params: dict[str, Any]
+    bad: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+def read(text: str) -> Read:
+    """The trailing `--key value` commands of a storyboard prompt (the client's side: strict).
+
+    Every trailing `--word value` pair is looked at; known commands become body fields and leave
+    the text, unknown ones stay in the text and are reported, a value that does not parse is bad."""
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    tokens = [text[a:b] for a, b in spans]
+    start = len(tokens)
+    if tokens and tokens[-1].startswith("--") and tokens[-1][2:].lower() in FIELD_OF:
+        return Read(text.strip(), {}, (f"`{tokens[-1]}` at the end of the prompt needs a value",))
+    while start >= 2 and tokens[start - 2].startswith("--") and len(tokens[start - 2]) > 2:
+        start -= 2
+    head = text[:spans[start][0]].strip() if start < len(tokens) else text.strip()
+    kept, params, bad, unknown = [head] if head else [], {}, [], []
+    for key, raw in zip(tokens[start::2], tokens[start + 1::2]):
+        name = FIELD_OF.get(key[2:].lower())
+        if name is None:
+            kept += [key, raw]
+            unknown.append(key)
+            continue
+        value = _strict(name, raw)
+        if value is None:
+            bad.append(f"`{key} {raw}`: {_EXPECTED[name]}")
+        elif name in params and params[name] != value:
+            bad.append(f"`{key} {raw}` contradicts an earlier `{key}` in the same prompt")
+        else:
+            params[name] = value
+    return Read(" ".join(kept) if params or bad else text.strip(), params, tuple(bad), tuple(unknown))
+
+
+_EXPECTED = {"resolution": f"the resolution is one of {', '.join(RESOLUTIONS)}",
+             "ratio": f"the ratio is one of {', '.join(RATIO_WORDS)}",
+             "duration": "the duration is a whole number of seconds", "frames": "frames is a whole number",
+             "framespersecond": "fps is a whole number", "seed": "the seed is a whole number 0–2147483647",
+             "watermark": "watermark is true or false", "camera_fixed": "camera_fixed is true or false"}
+
+
+def _strict(name: str, raw: str) -> Any:
+    value = _value(name, raw)
+    if name == "resolution":
+        return raw.lower() if raw.lower() in RESOLUTIONS else None
+    if name == "ratio":
+        return raw if raw in RATIO_WORDS else None
+    if name == "seed" and value is not None and not 0 <= value <= 2**31 - 1:
+        return None
+    return value

@@ -163,11 +163,18 @@ FAMILIES = {"1.0-pro": "doubao-seedance-1-0-pro-250528", "1.0-pro-fast": "doubao
             "2.0-fast": "doubao-seedance-2-0-fast-260128", "2.0-mini": "doubao-seedance-2-0-mini-260615",
             "2.5": "doubao-seedance-2-5-260628"}
 
+# names gateways give the models (seed 004): resolved to their row, sent as written
+GATEWAY_NAMES = {"doubao-seedance-2-0": "doubao-seedance-2-0-260128",
+                 "doubao-seedance-2-0-fast": "doubao-seedance-2-0-fast-260128"}
+
 
 def lookup(model_id: str, family: str | None = None) -> Model | None:
-    """The table entry for a model id, or for an endpoint id (`ep-...`) with its family named."""
+    """The table entry for a model id, a gateway's name for one, or an endpoint id (`ep-...`) with
+    its family named."""
     if model_id in MODELS:
         return MODELS[model_id]
+    if model_id in GATEWAY_NAMES:
+        return MODELS[GATEWAY_NAMES[model_id]]
     if model_id.startswith("ep-") and family in FAMILIES:
         return MODELS[FAMILIES[family]]
     return None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from storyfilm.errors import MediaProblem, Problem, StoryboardError, YamlSyntaxError
-from storyfilm.seedance import models
+from storyfilm.seedance import commands, models
 from storyfilm.seedance.media import Media
 from storyfilm.storyboard import capabilities, salvage, schema, yaml_source
 from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, Transition, Trim, YamlPath,
@@ -23,7 +23,10 @@ from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, 
 DEFAULT_MODEL = "doubao-seedance-1-0-pro-250528"
 DEFAULT_FADE = 0.5
 PARAMS = ("model", "model_family", "resolution", "ratio", "duration", "frames", "fps", "seed", "watermark",
-          "camera_fixed", "generate_audio", "service_tier", "execution_expires_after")
+          "camera_fixed", "generate_audio", "service_tier", "execution_expires_after", "callback_url")
+
+# a text command's body field → the storyboard key it sets
+COMMAND_KEYS = {"framespersecond": "fps"}
 
 Resolver = Callable[[str, Path], Media]  # (source as written, the storyboard's folder) → Media, or MediaProblem
 
@@ -63,6 +66,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.defaults: dict[str, Any] = data.get("defaults", {})
         self.assets: dict[str, Media | None] = {}
+        self.warnings: list[Problem] = []
 
     def fault(self, where: YamlPath, message: str, *, key: bool = False) -> None:
         where = tuple(where)
@@ -98,7 +102,7 @@ class _Builder:
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
-                          soundtrack=soundtrack, assembly=assembly)
+                          soundtrack=soundtrack, assembly=assembly, warnings=tuple(self.warnings))
 
     def soundtrack(self, music: dict[str, Any]) -> Soundtrack | None:
         media = self.media(music["file"], ("soundtrack", "file"))
@@ -125,7 +129,8 @@ class _Builder:
 
     def shot(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> Shot | None:
         at: YamlPath = ("shots", index)
-        fields = _Fields(raw, self.defaults, at)
+        raw, from_prompt = self.prompt_commands(at, raw)
+        fields = _Fields(raw, self.defaults, at, from_prompt)
         named = self.model(fields)
         if named is None:
             return None
@@ -144,9 +149,34 @@ class _Builder:
             watermark=fields.get("watermark", False), camera_fixed=fields.get("camera_fixed"),
             generate_audio=fields.get("generate_audio", True if model.generates_audio else None),
             service_tier=fields.get("service_tier"), execution_expires_after=fields.get("execution_expires_after"),
+            callback_url=fields.get("callback_url"),
             first_frame=first, last_frame=last, references=refs, continues_from=continues,
             take=raw.get("take", 1), caption=raw.get("caption"), trim=Trim(trim.get("in", 0.0), trim.get("out")),
             transition=_transition(raw.get("transition", "cut")), line=self.pos.of(at)[0], where=fields.where)
+
+    def prompt_commands(self, at: YamlPath, raw: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+        """The shot with its prompt's trailing text commands (`--dur 5`) read into its keys and cut
+        from the text, so plan, keys, cost and checks see them; and the keys that came from the prompt."""
+        if not isinstance(raw.get("prompt"), str):
+            return raw, set()
+        read = commands.read(raw["prompt"])
+        where = at + ("prompt",)
+        for message in read.bad:
+            self.fault(where, message)
+        for word in read.unknown:
+            self.warnings.append(Problem(str(self.path), *self.pos.of(where),
+                                         f"warning: `{word}` is not a Seedance text command; it is sent as "
+                                         f"part of the prompt"))
+        shot, from_prompt = {**raw, "prompt": read.prompt}, set()
+        for field, value in read.params.items():
+            key = COMMAND_KEYS.get(field, field)
+            if key in raw and raw[key] != value:
+                self.fault(at + (key,), f"`{key}: {_shown(raw[key])}` contradicts the prompt's command "
+                                        f"`--{commands.SHORT[field]} {_shown(value)}`; keep one of them")
+                continue
+            shot[key] = value
+            from_prompt.add(key)
+        return shot, from_prompt
 
     def model(self, fields: _Fields) -> tuple[str, models.Model] | None:
         """The id requests name and the table entry behind it; None (with the fault) when unknown."""
@@ -157,7 +187,8 @@ class _Builder:
                 self.fault(fields.where["model"], f"endpoint {model_id!r} needs `model_family` to say which model "
                                                   f"it serves ({', '.join(models.FAMILIES)})")
             else:
-                hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1)
+                hint = difflib.get_close_matches(model_id, list(models.MODELS), n=1) \
+                    or difflib.get_close_matches(model_id, list(models.GATEWAY_NAMES), n=1)
                 self.fault(fields.where["model"],
                            f"unknown model {model_id!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
             return None
@@ -261,19 +292,23 @@ class _Fields:
     """A shot's parameters: its own value, else the storyboard's default, else a fallback. `where`
     records the YAML path each came from, so that a fault points at the line to edit."""
 
-    def __init__(self, raw: dict[str, Any], defaults: dict[str, Any], at: YamlPath):
-        self.raw, self.defaults, self.at = raw, defaults, at
+    def __init__(self, raw: dict[str, Any], defaults: dict[str, Any], at: YamlPath, from_prompt: set[str] = set()):
+        self.raw, self.defaults, self.at, self.from_prompt = raw, defaults, at, from_prompt
         self.where: dict[str, YamlPath] = {"shot": at}
 
     def get(self, name: str, fallback: Any = None) -> Any:
         if name in self.raw:
-            self.where[name] = self.at + (name,)
+            self.where[name] = self.at + ("prompt" if name in self.from_prompt else name,)
             return self.raw[name]
         if name in self.defaults:
             self.where[name] = ("defaults", name)
             return self.defaults[name]
         self.where[name] = self.at
         return fallback
+
+
+def _shown(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _label(where: YamlPath) -> str:

@@ -11,6 +11,7 @@ from storyfilm.seedance import media, models
 from storyfilm.storyboard.model import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
+ASSET_FAMILIES = ("2.0", "2.5")  # asset:// URIs (ark-api.md §3)
 REFERENCE_SECONDS = {"2.0": 15, "2.5": 30}  # each reference audio lasts 2 s to this, and all of it together
 
 
@@ -129,6 +130,10 @@ def _params(shot: Shot) -> Iterator[Fault]:
         yield where["camera_fixed"], f"{name} takes no `camera_fixed`; say it in the prompt instead"
     if shot.generate_audio and not model.generates_audio:
         yield where["generate_audio"], f"{name} renders silent video; remove `generate_audio` or choose 1.5 or 2.x"
+    if shot.callback_url is not None:
+        problem = media.url_problem("https://" + shot.callback_url.split("://", 1)[1])
+        if problem is not None:
+            yield where["callback_url"], f"callback_url {shot.callback_url} {problem}"
     if shot.service_tier == "flex" and not model.flex:
         yield where["service_tier"], f"{name} has no flex tier (only Seedance 1.0 and 1.5 do)"
 
@@ -141,6 +146,10 @@ def _images(shot: Shot) -> Iterator[Fault]:
     for field, item in items:
         if item is None:
             continue
+        if (item.url or "").startswith("asset://") and shot.model.family not in ASSET_FAMILIES:
+            path = at + (field if isinstance(field, tuple) else (field,))
+            yield path, f"{shot.model.name} takes no asset:// media (only Seedance 2.0 and 2.5 read the " \
+                        f"asset library); use a file or an https URL"
         total += item.request_bytes
         if item.kind == media.IMAGE and item.path is not None and item.width == 0 and shot.model.family == "1.0":
             path = at + (field if isinstance(field, tuple) else (field,))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from storyfilm.errors import Problem
 from storyfilm.seedance import models
 from storyfilm.seedance.media import Media
 
@@ -95,6 +96,7 @@ class Shot:
     generate_audio: bool | None
     service_tier: str | None
     execution_expires_after: int | None
+    callback_url: str | None  # passed through: not part of the content key
     first_frame: Media | None  # the shot's own starting image
     last_frame: Media | None
     references: tuple[Media, ...]
@@ -139,6 +141,7 @@ class Storyboard:
     output: Path | None = None
     soundtrack: Soundtrack | None = None
     assembly: Assembly = Assembly()
+    warnings: tuple[Problem, ...] = ()  # located, not faults: validate prints them
 
     @property
     def name(self) -> str:

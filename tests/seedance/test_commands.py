@@ -76,3 +76,25 @@ async def test_the_server_reads_both_styles_alike(anyio_backend: str) -> None:
         task = await created(weak)
         assert (task["duration"], task["resolution"], task["ratio"]) == (5, "1080p", "16:9")
         assert ark.tasks[task["id"]].spec.camera_fixed is True  # the valid commands are kept
+
+
+@pytest.mark.parametrize("text, read", [
+    ("小猫对着镜头打哈欠。 --rs 720p --rt 16:9 --dur 5 --fps 24 --wm true --seed 11 --cf false",
+     commands.Read("小猫对着镜头打哈欠。", {"resolution": "720p", "ratio": "16:9", "duration": 5, "framespersecond": 24,
+                                       "watermark": True, "seed": 11, "camera_fixed": False})),
+    ("女孩抱着狐狸\n镜头缓缓拉出  --ratio adaptive  --dur 5",
+     commands.Read("女孩抱着狐狸\n镜头缓缓拉出", {"ratio": "adaptive", "duration": 5})),
+    ("a cat --zoom 2 --dur 5", commands.Read("a cat --zoom 2", {"duration": 5}, (), ("--zoom",))),
+    ("a cat --dur five --rs 8k --seed -1", commands.Read("a cat", {}, (
+        "`--dur five`: the duration is a whole number of seconds",
+        "`--rs 8k`: the resolution is one of 480p, 720p, 1080p, 4k",
+        "`--seed -1`: the seed is a whole number 0–2147483647"))),
+    ("a cat --dur 5 --duration 6", commands.Read("a cat", {"duration": 5}, (
+        "`--duration 6` contradicts an earlier `--duration` in the same prompt",))),
+    ("a cat --wm", commands.Read("a cat --wm", {}, ("`--wm` at the end of the prompt needs a value",))),
+    ("a -- b", commands.Read("a -- b", {})),
+    ("no commands here", commands.Read("no commands here", {})),
+])
+def test_read_is_strict(text: str, read: commands.Read) -> None:
+    """The storyboard's reader: every bad value is told, unknown words stay in the text."""
+    assert commands.read(text) == read
