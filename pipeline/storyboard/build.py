@@ -1,7 +1,7 @@
 """YAML storyboard → validated `Storyboard`. Every fault names FILE:LINE:COL and what is wrong.
 
 Three passes: YAML syntax and duplicate keys (`yaml_source`), the JSON Schema (`schema`), then
-meaning (`_Builder`): defaults, continuity, trims, media and what the chosen model can do
+meaning (`_Builder`, with `continuity` for how shots follow each other): defaults, trims, media and what the chosen model can do
 (`capabilities`). All problems come in one report: the meaning pass reads what the schema faults
 leave readable (`salvage`), and a fault in `defaults:` is told once, at its line. Pure: no file, no network; the media a
 storyboard names reach it through the `resolve` function its caller passes in.
@@ -16,7 +16,7 @@ from typing import Any, Callable
 from storyfilm.errors import MediaProblem, Problem, StoryboardError, YamlSyntaxError
 from storyfilm.seedance import commands, models
 from storyfilm.seedance.media import Media
-from storyfilm.storyboard import capabilities, salvage, schema, yaml_source
+from storyfilm.storyboard import capabilities, continuity, salvage, schema, yaml_source
 from storyfilm.storyboard.model import (Assembly, Shot, Soundtrack, Storyboard, Transition, Trim, YamlPath,
                                         pinned_seed)
 
@@ -97,7 +97,7 @@ class _Builder:
                 shots.append(shot)
                 for where, message in capabilities.check(shot):
                     self.fault(where, message)
-        self.check_transitions(shots)
+        continuity.check_edit(shots, self.fault)
         soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
@@ -136,7 +136,7 @@ class _Builder:
             return None
         model_id, model = named
         first, last, refs = self.shot_media(at, raw)
-        continues = self.continuity(index, raw, earlier, index_of)
+        continues = continuity.source(index, raw, earlier, index_of, self.fault)
         self.check_frames_are_images(at, first, last)
         duration, frames = self.length(at, raw, fields, model)
         seed = self.seed(raw, fields, model)
@@ -233,61 +233,6 @@ class _Builder:
         prompt = raw["prompt"].strip()
         return f"{prompt} {style}" if prompt and style else prompt
 
-    def continuity(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> str | None:
-        """Which shot's last frame this shot starts from, or None for a new scene."""
-        at: YamlPath = ("shots", index)
-        if "from" in raw:
-            source = raw["from"]
-            if source not in index_of or index_of[source] == index:
-                known = [s.id for s in earlier]
-                hint = difflib.get_close_matches(source, known, n=1)
-                self.fault(at + ("from",), f"`from: {source}` names no earlier shot"
-                           + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-                return None
-            if index_of[source] > index:
-                self.fault(at + ("from",), f"`from: {source}` names a later shot; a shot can only continue from "
-                                           f"one before it")
-                return None
-            if raw.get("cut"):
-                self.fault(at + ("cut",), f"`cut: true` and `from: {source}` contradict each other: a shot either "
-                                          f"starts a new scene or continues from another")
-            if "first_frame" in raw:
-                self.fault(at + ("first_frame",), f"a shot that continues `from: {source}` starts on its last frame; "
-                                                  f"remove `first_frame` or `from`")
-            return source if any(s.id == source for s in earlier) else None
-        if index == 0 or raw.get("cut") or "first_frame" in raw:
-            return None
-        if "references" in raw:
-            self.fault(at + ("references",), f"shot {raw['id']!r} has references but would start from the last frame "
-                                             f"of the shot before: the service does not mix reference mode with a "
-                                             f"first frame; add `cut: true`")
-            return None
-        return earlier[-1].id if earlier else None
-
-    def check_transitions(self, shots: list[Shot]) -> None:
-        for before, shot, after in zip([None, *shots], shots, [*shots[1:], None]):
-            at = shot.where["shot"]
-            trim = shot.trim.fault(round(shot.seconds * models.FPS), models.FPS)  # the clip as planned
-            if trim is not None:
-                self.fault(at + ("trim",) + ((trim.key,) if trim.key else ()), trim.message)
-                continue
-            if shot.transition.kind == "cut":
-                continue
-            if before is None:
-                self.fault(at + ("transition",), "the first shot has no shot before it to transition from")
-                continue
-            shortest = min(_kept(before), _kept(shot))
-            if shot.transition.duration >= shortest:
-                self.fault(at + ("transition",), f"a {shot.transition.duration:g} s {shot.transition.kind} needs "
-                                                 f"both shots longer than that (the shorter is {shortest:g} s)")
-            elif after is not None and after.transition.kind != "cut" \
-                    and shot.transition.duration + after.transition.duration >= _kept(shot):
-                self.fault(after.where["shot"] + ("transition",),
-                           f"the {shot.transition.duration:g} s {shot.transition.kind} into shot {shot.id!r} and "
-                           f"the {after.transition.duration:g} s {after.transition.kind} out of it overlap: "
-                           f"the shot keeps {_kept(shot):g} s")
-
-
 class _Fields:
     """A shot's parameters: its own value, else the storyboard's default, else a fallback. `where`
     records the YAML path each came from, so that a fault points at the line to edit."""
@@ -316,10 +261,6 @@ def _label(where: YamlPath) -> str:
         return f"asset `{where[1]}`"
     names = [p for p in where if isinstance(p, str)]
     return "reference" if names[-1] == "references" else "soundtrack" if names[-1] == "file" else names[-1]
-
-
-def _kept(shot: Shot) -> float:
-    return shot.trim.kept(shot.seconds)
 
 
 def _transition(raw: str | dict[str, Any]) -> Transition:

@@ -5,7 +5,6 @@ their media are the document's https URLs, and three 1080p clips take minutes on
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
