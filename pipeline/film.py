@@ -133,12 +133,13 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                 results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options,
                                               listen, warnings))
             except OSError as exc:  # a full disk or a read-only store met while writing a result
-                with suppress(OSError):
-                    store.sweep_incoming(mine=True)  # the render has ended: its partial downloads go
                 failure = disk_error(exc, store.root)
                 if failure is None:
                     raise
                 raise failure from exc
+            finally:
+                with suppress(OSError):
+                    store.sweep_incoming(mine=True)  # the render has ended: its partial downloads go
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
