@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -20,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return args.run(args, settings) or 0
+        status = args.run(args, settings) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit-time flush
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except StoryfilmError as exc:
         print(redact(str(exc), settings.api_key), file=sys.stderr)
         return exc.exit_code
@@ -29,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`| head -1`): stop quietly with the status a process
+    killed by SIGPIPE has (128 + 13), as `yes | head -1` does."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # keep the exit-time flush quiet
+    return 128 + signal.SIGPIPE
 
 
 def _terminated(signum: int, frame: object) -> None:
