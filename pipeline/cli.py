@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -18,6 +19,7 @@ from storyfilm.mediaio.inputs import load_storyboard
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _logging(args)
     settings = Settings.from_env()
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
@@ -52,12 +54,35 @@ def _terminated(signum: int, frame: object) -> None:
     handler(signal.SIGINT, frame)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.")
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+ENVIRONMENT = """environment:
+  ARK_API_KEY       Volcengine Ark API key; unset: render previews on the local server, nothing spent
+  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3)
+  ARK_TASKS_PATH    the tasks path under the base (default /contents/generations/tasks)
+  STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
+  FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
-    film = sub.add_parser("film", help="render a storyboard into build/<name>.mp4")
-    film.add_argument("story", type=Path)
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    loud = common.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                      help="print only results and errors: no progress, notes or summary")
+    loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                      help="log each HTTP request (never the key) and ffmpeg command on stderr")
+    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
+                                     epilog=ENVIRONMENT, parents=[common],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", title="commands")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, parents=[common], epilog=ENVIRONMENT,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    story_help = "the storyboard (a .yaml file)"
+    film = command("film", "render a storyboard into build/<name>.mp4")
+    film.add_argument("story", type=Path, help=story_help)
     film.add_argument("-o", "--output", type=Path, help="the film's path (default build/<story>.mp4)")
     film.add_argument("--max-cost", type=float, metavar="CNY",
                       help="refuse, before spending anything, when what must render costs more")
@@ -69,19 +94,20 @@ def _parser() -> argparse.ArgumentParser:
     film.add_argument("--concurrency", type=int, metavar="N", help="tasks in flight per model (default: its limit)")
     film.set_defaults(run=_film)
 
-    validate = sub.add_parser("validate", help="check storyboards; exit 2 with every problem")
-    validate.add_argument("stories", type=Path, nargs="+", metavar="story")
+    validate = command("validate", "check storyboards; exit 2 with every problem")
+    validate.add_argument("stories", type=Path, nargs="+", metavar="story", help="one or more storyboards")
     validate.set_defaults(run=_validate)
 
-    show = sub.add_parser("plan", help="show the shots, their dependencies and their cost")
-    show.add_argument("story", type=Path)
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show = command("plan", "show the shots, their dependencies and their cost")
+    show.add_argument("story", type=Path, help=story_help)
+    show.add_argument("--format", choices=("table", "json"), default="table",
+                      help="a table for people (default) or JSON for programs")
     show.add_argument("--graph", choices=("mermaid", "dot"), help="print the dependency graph instead")
     show.set_defaults(run=_plan)
 
-    serve = sub.add_parser("serve", help="run the local Ark-compatible server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = command("serve", "run the local Ark-compatible server")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
     serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
@@ -94,14 +120,34 @@ def _parser() -> argparse.ArgumentParser:
                                                          "(default: $STORYFILM_FAULTS)")
     serve.set_defaults(run=_serve)
 
-    verify = sub.add_parser("verify", help="check every stored clip and frame the storyboard refers to")
-    verify.add_argument("story", type=Path)
+    verify = command("verify", "check every stored clip and frame the storyboard refers to")
+    verify.add_argument("story", type=Path, help=story_help)
     verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=_verify)
 
-    doctor = sub.add_parser("doctor", help="check that ffmpeg is there and works")
+    doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=_doctor)
     return parser
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("storyfilm")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _logging(args: argparse.Namespace) -> None:
+    """-v: our debug lines (ffmpeg commands) and httpx's one line per request (method, URL, status;
+    never headers, so never the key); -q: errors only."""
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("storyfilm").setLevel(logging.DEBUG)
+        logging.getLogger("httpx").setLevel(logging.INFO)
+    elif getattr(args, "quiet", False):
+        logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -114,7 +160,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             continue
         for warning in board.warnings:
             print(warning, file=sys.stderr)
-        print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
+        if not getattr(args, "quiet", False):
+            print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
     if problems:
         raise StoryboardError(problems)
     return 0
@@ -139,8 +186,10 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--max-cost must be 0 or more")
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
-    outcome = film.run(args.story, settings, options)
-    if not args.json:
+    quiet = getattr(args, "quiet", False)
+    with open(os.devnull, "w", encoding="utf-8") as devnull:
+        outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
+    if not args.json and not quiet:
         film.summary(outcome, sys.stdout)
     return 0
 
