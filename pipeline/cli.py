@@ -125,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=_verify)
 
+    schema = command("schema", "print the storyboard JSON Schema (for editors and other tools)")
+    schema.add_argument("--path", action="store_true",
+                        help="print the installed schema file's path instead, to point an editor at")
+    schema.set_defaults(run=_schema)
+
     doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=_doctor)
     return parser
@@ -210,6 +215,16 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.render import verify
 
     print(verify.summary(verify.verify(args.story, args.store)))
+    return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.storyboard.schema import SCHEMA
+
+    if args.path:
+        print(Path(str(SCHEMA)).resolve())
+    else:
+        sys.stdout.write(SCHEMA.read_text(encoding="utf-8"))
     return 0
 
 
