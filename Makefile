@@ -16,7 +16,7 @@ EXAMPLES := ad branch first-last multimodal references t2v
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: film test validate plan serve bench clean
+.PHONY: film test validate plan status serve bench clean
 
 $(READY): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ validate: $(READY)
 
 plan: $(READY)
 	$(PY) -m storyfilm plan $(STORY_FILE) $(ARGS)
+
+status: $(READY)
+	$(PY) -m storyfilm status $(STORY_FILE) $(ARGS)
 
 serve: $(READY)
 	$(PY) -m storyfilm serve --host $(HOST) --port $(PORT)

@@ -103,7 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=("table", "json"), default="table",
                       help="a table for people (default) or JSON for programs")
     show.add_argument("--graph", choices=("mermaid", "dot"), help="print the dependency graph instead")
+    show.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     show.set_defaults(run=_plan)
+
+    check = command("status", "exit 0 when the film and its lock file are current, 1 (listing what would "
+                               "render, why and what it would cost) when not, like make -q")
+    check.add_argument("story", type=Path, help=story_help)
+    check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    check.set_defaults(run=_status)
 
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
@@ -179,9 +186,23 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from storyfilm import film
 
-    statuses = film.plan_status(graph, args.story, settings)
+    statuses = film.plan_status(graph, args.story, settings, store=args.store)
     print(views.as_json(graph, statuses) if args.format == "json" else views.as_table(graph, statuses))
     return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import film
+
+    state = film.status(args.story, settings, store=args.store)
+    if state.current:
+        if not getattr(args, "quiet", False):
+            print(f"{args.story}: up to date ({state.film}, {state.lock_file})")
+        return 0
+    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY")
+    for line in state.stale:
+        print(f"  {line}")
+    return 1
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:

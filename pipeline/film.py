@@ -10,7 +10,8 @@ import asyncio
 import json
 import sys
 import tempfile
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -78,16 +79,78 @@ def backend_name(settings: Settings, base_url: str | None = None) -> str:
     return settings.base_url or ARK_BASE_URL
 
 
-def plan_status(graph: nx.DiGraph, story: Path, settings: Settings) -> dict[str, explain.ShotStatus]:
+def plan_status(graph: nx.DiGraph, story: Path, settings: Settings,
+                store: Path | None = None) -> dict[str, explain.ShotStatus]:
     """What a render would do with each shot now (cached, resume or render, why, and its cost), from
-    the render journal beside the storyboard; a storyboard never rendered gets no journal folder."""
-    folder = story.parent / ".storyfilm"
+    the render journal (`store`, default .storyfilm beside the storyboard); a storyboard never
+    rendered gets no journal folder."""
+    with _existing_store(story, store, settings) as journal:
+        return explain.status(graph, journal, backend_name(settings))
+
+
+@contextmanager
+def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iterator[Store]:
+    folder = store or story.parent / ".storyfilm"
     with ExitStack() as stack:
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        store = stack.enter_context(Store(folder))
-        rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
-        return explain.status(graph, store, backend_name(settings))
+        journal = stack.enter_context(Store(folder))
+        rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
+        yield journal
+
+
+@dataclass
+class FilmStatus:
+    """`storyfilm status`: is the film current? `stale` says why not, one line each."""
+
+    statuses: dict[str, explain.ShotStatus]
+    lock_file: Path
+    film: Path | None
+    stale: list[str]
+    cost: float  # what rendering it now would spend
+
+    @property
+    def current(self) -> bool:
+        return not self.stale
+
+
+def status(story: Path, settings: Settings, store: Path | None = None) -> FilmStatus:
+    """Like `make -q`: every shot cached, the lock file there, and the film it names present, with
+    the sha256 and film key (shots and edit) a render now would give. Nothing is rendered or sent."""
+    board = load_storyboard(story)
+    graph = plan.compile_plan(board)
+    preview = settings.uses_local_backend
+    lock_file = lockfile.lock_path(story, preview=preview)
+    backend = backend_name(settings)
+    with _existing_store(story, store, settings) as journal:
+        statuses = explain.status(graph, journal, backend)
+        stale = [f"{n}: {s.describe()}  ({s.cost:.2f} CNY)" for n, s in statuses.items() if s.state != explain.CACHED]
+        film_entry = (lockfile.read(story, preview=preview) or {}).get("film", {})
+        film = story.parent / film_entry["path"] if film_entry.get("path") else None
+        if not stale:
+            stale += _film_staleness(board, graph, journal, backend, film, film_entry, lock_file)
+    return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()))
+
+
+def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: Store, backend: str,
+                    film: Path | None, film_entry: dict, lock_file: Path) -> list[str]:
+    """Every shot is cached: is the joined film the one a render now would make?"""
+    if not film_entry:
+        return [f"film: no lock file {lock_file}: the film was never assembled"]
+    if film is None or not film.is_file() or sha256_file(film) != film_entry.get("sha256"):
+        return [f"film: {film} is missing or not the film {lock_file.name} records"]
+    whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
+    results = asyncio.run(Executor(None, journal, backend=backend).run(graph, set(whole)))
+    jobs = [graph.nodes[n]["job"] for n in whole]
+    if _film_key(board, graph, jobs, results) != film_entry.get("key"):
+        return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
+    return []
+
+
+def _film_key(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+              results: dict[str, ShotResult]) -> str:
+    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    return lockfile.film_key([results[j.id] for j in jobs], (edit.film_spec(board, graph), clips))
 
 
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
@@ -194,8 +257,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
                                      for n, j in enumerate(plan.jobs(graph), 1)})
     spec = edit.film_spec(board, graph)
-    ordered = [results[j.id] for j in jobs]
-    key = lockfile.film_key(ordered, (spec, clips))
+    key = _film_key(board, graph, jobs, results)
     preview = settings.uses_local_backend
     previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})
