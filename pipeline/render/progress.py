@@ -43,6 +43,9 @@ class PlainProgress:
     def note(self, text: str) -> None:
         self.write(text)
 
+    def record(self, event: dict) -> None:
+        """A finished-run record (the `film` event); only JSON output shows it, as its last line."""
+
     def write(self, line: str) -> None:
         """A reader that went away (`| head`) must not stop a render that is paying for tasks."""
         if self.out is None:
@@ -62,7 +65,8 @@ class PlainProgress:
 
 
 class JsonProgress(PlainProgress):
-    """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}."""
+    """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}; the
+    last line of a finished render is {"event": "film", ...}. See progress_events.schema.json."""
 
     def __call__(self, event: Event) -> None:
         self.write(json.dumps({"event": event.kind, "shot": event.shot, "detail": event.detail,
@@ -70,6 +74,17 @@ class JsonProgress(PlainProgress):
 
     def note(self, text: str) -> None:
         self.write(json.dumps({"event": "note", "detail": text}, ensure_ascii=False))
+
+    def record(self, event: dict) -> None:
+        self.write(json.dumps(event, ensure_ascii=False))
+
+
+def events_schema() -> dict:
+    """The JSON Schema every `film --json` line follows (progress_events.schema.json, in the package)."""
+    from importlib import resources
+
+    text = (resources.files("storyfilm.render") / "progress_events.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 class LiveProgress(PlainProgress):
