@@ -212,7 +212,7 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--max-cost must be 0 or more")
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
-    quiet = getattr(args, "quiet", False)
+    quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter
     with open(os.devnull, "w", encoding="utf-8") as devnull:
         outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
     if not args.json and not quiet:

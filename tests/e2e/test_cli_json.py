@@ -44,7 +44,7 @@ def test_json_ends_with_the_film_event_and_every_line_follows_the_schema(tmp_pat
     assert isinstance(last["warnings"], list)
     assert KEY not in first.stdout
 
-    again = _events(run_cli("film", str(story), "--json", "-o", str(film), env=env).stdout)[-1]
+    again = _events(run_cli("film", "-q", str(story), "--json", "-o", str(film), env=env).stdout)[-1]  # -q keeps results
     assert (again["cached"], again["rendered"], again["planned_cost"], again["actual_cost"]) == (1, 0, 0, 0)
 
 
