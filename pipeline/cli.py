@@ -1,4 +1,5 @@
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, serve, verify, doctor. One exit point."""
+# PYTHON_ARGCOMPLETE_OK
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, schema, serve, verify, doctor. One exit point."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import signal
 import sys
 from pathlib import Path
 
+import argcomplete
+
 from storyfilm.mediaio import runner
 from storyfilm import plan
 from storyfilm.plan import views
@@ -18,7 +21,9 @@ from storyfilm.mediaio.inputs import load_storyboard
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    argcomplete.autocomplete(parser)  # answers only when the shell asks for completions (_ARGCOMPLETE set)
+    args = parser.parse_args(argv)
     _logging(args)
     settings = Settings.from_env()
     previous = signal.signal(signal.SIGTERM, _terminated)
