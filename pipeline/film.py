@@ -236,7 +236,7 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
     return {"event": "film", "path": str(run_.output), "duration": round(info.duration, 3),
             "size": run_.output.stat().st_size, "width": info.width, "height": info.height,
             "shots": len(run_.results), "cached": cached, "rendered": len(run_.results) - cached,
-            "planned_cost": round(planned, 4), "actual_cost": round(run_.spent, 4), "currency": "CNY",
+            "planned_cost": round(float(planned), 4), "actual_cost": round(float(run_.spent), 4), "currency": "CNY",
             "preview": run_.preview, "lock": str(run_.lock_file) if run_.lock_file else None,
             "review": {name: str(path) for name, path in review.items() if path.is_file()},
             "warnings": list(run_.warnings)}

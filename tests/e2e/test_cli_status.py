@@ -48,3 +48,13 @@ def test_status_is_0_when_current_and_1_with_what_and_why_when_not(tmp_path: Pat
     (tmp_path / "coffee.mp4").unlink()
     missing = run_cli("status", str(story), "--store", str(store), env=env)
     assert missing.returncode == 1 and "coffee.mp4 is missing" in missing.stdout
+
+
+def test_a_preview_film_just_made_is_current(tmp_path: Path) -> None:
+    """The preview backend slates its clips at the join: status must compute the same film key."""
+    story = tmp_path / "coffee.yaml"
+    story.write_text(STORY.replace("{prompt}", "Coffee pours into a white cup."), encoding="utf-8")
+    assert run_cli("film", "-q", str(story), "-o", str(tmp_path / "coffee.mp4")).returncode == 0
+    current = run_cli("status", str(story))
+    assert (current.returncode, current.stderr) == (0, ""), current.stdout
+    assert "coffee.preview.lock.json" in current.stdout
