@@ -1,11 +1,16 @@
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, serve, verify, doctor. One exit point."""
+# PYTHON_ARGCOMPLETE_OK
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, schema, serve, verify, doctor. One exit point."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import signal
 import sys
 from pathlib import Path
+
+import argcomplete
 
 from storyfilm.mediaio import runner
 from storyfilm import plan
@@ -16,11 +21,18 @@ from storyfilm.mediaio.inputs import load_storyboard
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    argcomplete.autocomplete(parser)  # answers only when the shell asks for completions (_ARGCOMPLETE set)
+    args = parser.parse_args(argv)
+    _logging(args)
     settings = Settings.from_env()
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return args.run(args, settings) or 0
+        status = args.run(args, settings) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit-time flush
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except StoryfilmError as exc:
         print(redact(str(exc), settings.api_key), file=sys.stderr)
         return exc.exit_code
@@ -29,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`| head -1`): stop quietly with the status a process
+    killed by SIGPIPE has (128 + 13), as `yes | head -1` does."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # keep the exit-time flush quiet
+    return 128 + signal.SIGPIPE
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -40,12 +59,35 @@ def _terminated(signum: int, frame: object) -> None:
     handler(signal.SIGINT, frame)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.")
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+ENVIRONMENT = """environment:
+  ARK_API_KEY       Volcengine Ark API key; unset: render previews on the local server, nothing spent
+  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3)
+  ARK_TASKS_PATH    the tasks path under the base (default /contents/generations/tasks)
+  STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
+  FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
-    film = sub.add_parser("film", help="render a storyboard into build/<name>.mp4")
-    film.add_argument("story", type=Path)
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    loud = common.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                      help="print only results and errors: no progress, notes or summary")
+    loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                      help="log each HTTP request (never the key) and ffmpeg command on stderr")
+    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
+                                     epilog=ENVIRONMENT, parents=[common],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                        help="print the installed version and exit")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND", title="commands")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, parents=[common], epilog=ENVIRONMENT,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    story_help = "the storyboard (a .yaml file)"
+    film = command("film", "render a storyboard into build/<name>.mp4")
+    film.add_argument("story", type=Path, help=story_help)
     film.add_argument("-o", "--output", type=Path, help="the film's path (default build/<story>.mp4)")
     film.add_argument("--max-cost", type=float, metavar="CNY",
                       help="refuse, before spending anything, when what must render costs more")
@@ -57,19 +99,27 @@ def _parser() -> argparse.ArgumentParser:
     film.add_argument("--concurrency", type=int, metavar="N", help="tasks in flight per model (default: its limit)")
     film.set_defaults(run=_film)
 
-    validate = sub.add_parser("validate", help="check storyboards; exit 2 with every problem")
-    validate.add_argument("stories", type=Path, nargs="+", metavar="story")
+    validate = command("validate", "check storyboards; exit 2 with every problem")
+    validate.add_argument("stories", type=Path, nargs="+", metavar="story", help="one or more storyboards")
     validate.set_defaults(run=_validate)
 
-    show = sub.add_parser("plan", help="show the shots, their dependencies and their cost")
-    show.add_argument("story", type=Path)
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show = command("plan", "show the shots, their dependencies and their cost")
+    show.add_argument("story", type=Path, help=story_help)
+    show.add_argument("--format", choices=("table", "json"), default="table",
+                      help="a table for people (default) or JSON for programs")
     show.add_argument("--graph", choices=("mermaid", "dot"), help="print the dependency graph instead")
+    show.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     show.set_defaults(run=_plan)
 
-    serve = sub.add_parser("serve", help="run the local Ark-compatible server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    check = command("status", "exit 0 when the film and its lock file are current, 1 (listing what would "
+                               "render, why and what it would cost) when not, like make -q")
+    check.add_argument("story", type=Path, help=story_help)
+    check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    check.set_defaults(run=_status)
+
+    serve = command("serve", "run the local Ark-compatible server")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
     serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
@@ -82,14 +132,39 @@ def _parser() -> argparse.ArgumentParser:
                                                          "(default: $STORYFILM_FAULTS)")
     serve.set_defaults(run=_serve)
 
-    verify = sub.add_parser("verify", help="check every stored clip and frame the storyboard refers to")
-    verify.add_argument("story", type=Path)
+    verify = command("verify", "check every stored clip and frame the storyboard refers to")
+    verify.add_argument("story", type=Path, help=story_help)
     verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=_verify)
 
-    doctor = sub.add_parser("doctor", help="check that ffmpeg is there and works")
+    schema = command("schema", "print the storyboard JSON Schema (for editors and other tools)")
+    schema.add_argument("--path", action="store_true",
+                        help="print the installed schema file's path instead, to point an editor at")
+    schema.set_defaults(run=_schema)
+
+    doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=_doctor)
     return parser
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("storyfilm")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def _logging(args: argparse.Namespace) -> None:
+    """-v: our debug lines (ffmpeg commands) and httpx's one line per request (method, URL, status;
+    never headers, so never the key); -q: errors only."""
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("storyfilm").setLevel(logging.DEBUG)
+        logging.getLogger("httpx").setLevel(logging.INFO)
+    elif getattr(args, "quiet", False):
+        logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,7 +177,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
             continue
         for warning in board.warnings:
             print(warning, file=sys.stderr)
-        print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
+        if not getattr(args, "quiet", False):
+            print(f"{story}: ok ({len(board.shots)} shots, {sum(s.seconds for s in board.shots):g} s)")
     if problems:
         raise StoryboardError(problems)
     return 0
@@ -115,9 +191,23 @@ def _plan(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from storyfilm import film
 
-    statuses = film.plan_status(graph, args.story, settings)
+    statuses = film.plan_status(graph, args.story, settings, store=args.store)
     print(views.as_json(graph, statuses) if args.format == "json" else views.as_table(graph, statuses))
     return 0
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import film
+
+    state = film.status(args.story, settings, store=args.store)
+    if state.current:
+        if not getattr(args, "quiet", False):
+            print(f"{args.story}: up to date ({state.film}, {state.lock_file})")
+        return 0
+    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY")
+    for line in state.stale:
+        print(f"  {line}")
+    return 1
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
@@ -127,8 +217,10 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("--max-cost must be 0 or more")
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
-    outcome = film.run(args.story, settings, options)
-    if not args.json:
+    quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter
+    with open(os.devnull, "w", encoding="utf-8") as devnull:
+        outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
+    if not args.json and not quiet:
         film.summary(outcome, sys.stdout)
     return 0
 
@@ -149,6 +241,16 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.render import verify
 
     print(verify.summary(verify.verify(args.story, args.store)))
+    return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.storyboard.schema import SCHEMA
+
+    if args.path:
+        print(Path(str(SCHEMA)).resolve())
+    else:
+        sys.stdout.write(SCHEMA.read_text(encoding="utf-8"))
     return 0
 
 

@@ -10,7 +10,8 @@ import asyncio
 import json
 import sys
 import tempfile
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -78,16 +79,85 @@ def backend_name(settings: Settings, base_url: str | None = None) -> str:
     return settings.base_url or ARK_BASE_URL
 
 
-def plan_status(graph: nx.DiGraph, story: Path, settings: Settings) -> dict[str, explain.ShotStatus]:
+def plan_status(graph: nx.DiGraph, story: Path, settings: Settings,
+                store: Path | None = None) -> dict[str, explain.ShotStatus]:
     """What a render would do with each shot now (cached, resume or render, why, and its cost), from
-    the render journal beside the storyboard; a storyboard never rendered gets no journal folder."""
-    folder = story.parent / ".storyfilm"
+    the render journal (`store`, default .storyfilm beside the storyboard); a storyboard never
+    rendered gets no journal folder."""
+    with _existing_store(story, store, settings) as journal:
+        return explain.status(graph, journal, backend_name(settings))
+
+
+@contextmanager
+def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iterator[Store]:
+    folder = store or story.parent / ".storyfilm"
     with ExitStack() as stack:
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        store = stack.enter_context(Store(folder))
-        rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
-        return explain.status(graph, store, backend_name(settings))
+        journal = stack.enter_context(Store(folder))
+        rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
+        yield journal
+
+
+@dataclass
+class FilmStatus:
+    """`storyfilm status`: is the film current? `stale` says why not, one line each."""
+
+    statuses: dict[str, explain.ShotStatus]
+    lock_file: Path
+    film: Path | None
+    stale: list[str]
+    cost: float  # what rendering it now would spend
+
+    @property
+    def current(self) -> bool:
+        return not self.stale
+
+
+def status(story: Path, settings: Settings, store: Path | None = None) -> FilmStatus:
+    """Like `make -q`: every shot cached, the lock file there, and the film it names present, with
+    the sha256 and film key (shots and edit) a render now would give. Nothing is rendered or sent."""
+    board = load_storyboard(story)
+    graph = plan.compile_plan(board)
+    preview = settings.uses_local_backend
+    lock_file = lockfile.lock_path(story, preview=preview)
+    backend = backend_name(settings)
+    with _existing_store(story, store, settings) as journal:
+        statuses = explain.status(graph, journal, backend)
+        stale = [f"{n}: {s.describe()}  ({s.cost:.2f} CNY)" for n, s in statuses.items() if s.state != explain.CACHED]
+        film_entry = (lockfile.read(story, preview=preview) or {}).get("film", {})
+        film = story.parent / film_entry["path"] if film_entry.get("path") else None
+        if not stale:
+            stale += _film_staleness(board, graph, journal, settings, film, film_entry, lock_file)
+    return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()))
+
+
+def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: Store, settings: Settings,
+                    film: Path | None, film_entry: dict, lock_file: Path) -> list[str]:
+    """Every shot is cached: is the joined film the one a render now would make?"""
+    if not film_entry:
+        return [f"film: no lock file {lock_file}: the film was never assembled"]
+    if film is None or not film.is_file() or sha256_file(film) != film_entry.get("sha256"):
+        return [f"film: {film} is missing or not the film {lock_file.name} records"]
+    whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
+    results = asyncio.run(Executor(None, journal, backend=backend_name(settings)).run(graph, set(whole)))
+    jobs = [graph.nodes[n]["job"] for n in whole]
+    if _film_key(board, graph, jobs, results, _film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
+        return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
+    return []
+
+
+def _film_clips(graph: nx.DiGraph, jobs: list[plan.ShotJob], results: dict[str, ShotResult], settings: Settings):
+    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
+        clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
+                                     for n, j in enumerate(plan.jobs(graph), 1)})
+    return clips
+
+
+def _film_key(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+              results: dict[str, ShotResult], clips) -> str:
+    return lockfile.film_key([results[j.id] for j in jobs], (edit.film_spec(board, graph), clips))
 
 
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
@@ -148,9 +218,29 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if lock_file is not None:
             _write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             _write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
-    spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
-    preview = settings.uses_local_backend and options.base_url is None
-    return FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
+        spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
+        preview = settings.uses_local_backend and options.base_url is None
+        outcome = FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
+        if options.as_json:
+            show.record(film_event(outcome, planned=spend))
+    return outcome
+
+
+def film_event(run_: FilmRun, *, planned: float) -> dict:
+    """The last `--json` line: the film and what making it took (render/progress_events.schema.json)."""
+    info = probe.probe(run_.output, count_frames=False)
+    review = {"srt": run_.output.with_suffix(".srt"), "page": run_.output.with_suffix(".html"),
+              "timeline": run_.output.with_suffix(".otio"),
+              "contact_sheet": run_.output.with_name(f"{run_.output.stem}.contact.png"),
+              "seam_strip": run_.output.with_name(f"{run_.output.stem}.seams.png")}
+    cached = sum(1 for r in run_.results.values() if r.cached)
+    return {"event": "film", "path": str(run_.output), "duration": round(info.duration, 3),
+            "size": run_.output.stat().st_size, "width": info.width, "height": info.height,
+            "shots": len(run_.results), "cached": cached, "rendered": len(run_.results) - cached,
+            "planned_cost": round(float(planned), 4), "actual_cost": round(float(run_.spent), 4), "currency": "CNY",
+            "preview": run_.preview, "lock": str(run_.lock_file) if run_.lock_file else None,
+            "review": {name: str(path) for name, path in review.items() if path.is_file()},
+            "warnings": list(run_.warnings)}
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str, base_url: str, key: str,
@@ -190,13 +280,9 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
               warnings: list[str]) -> Path | None:
-    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
-    if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
-        clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
-                                     for n, j in enumerate(plan.jobs(graph), 1)})
+    clips = _film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
-    ordered = [results[j.id] for j in jobs]
-    key = lockfile.film_key(ordered, (spec, clips))
+    key = _film_key(board, graph, jobs, results, clips)
     preview = settings.uses_local_backend
     previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})

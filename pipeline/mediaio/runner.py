@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -25,6 +27,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
+
+log = logging.getLogger(__name__)
 
 LONG_OPTION = 16 * 1024  # an option value longer than this is passed in a file (`-/option path`)
 BASE_TIMEOUT = 120.0  # seconds any run may take (start-up, a loaded machine)
@@ -114,6 +118,7 @@ def stopped_on_exit() -> Iterator[set[subprocess.Popen[bytes]]]:
 
 
 def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes]:
+    log.debug("ffmpeg (%s): %s", what, shlex.join(command))
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     group = _GROUP.get()

@@ -43,6 +43,9 @@ class PlainProgress:
     def note(self, text: str) -> None:
         self.write(text)
 
+    def record(self, event: dict) -> None:
+        """A finished-run record (the `film` event); only JSON output shows it, as its last line."""
+
     def write(self, line: str) -> None:
         """A reader that went away (`| head`) must not stop a render that is paying for tasks."""
         if self.out is None:
@@ -62,7 +65,8 @@ class PlainProgress:
 
 
 class JsonProgress(PlainProgress):
-    """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}."""
+    """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}; the
+    last line of a finished render is {"event": "film", ...}. See progress_events.schema.json."""
 
     def __call__(self, event: Event) -> None:
         self.write(json.dumps({"event": event.kind, "shot": event.shot, "detail": event.detail,
@@ -70,6 +74,17 @@ class JsonProgress(PlainProgress):
 
     def note(self, text: str) -> None:
         self.write(json.dumps({"event": "note", "detail": text}, ensure_ascii=False))
+
+    def record(self, event: dict) -> None:
+        self.write(json.dumps(event, ensure_ascii=False))
+
+
+def events_schema() -> dict:
+    """The JSON Schema every `film --json` line follows (progress_events.schema.json, in the package)."""
+    from importlib import resources
+
+    text = (resources.files("storyfilm.render") / "progress_events.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 class LiveProgress(PlainProgress):
@@ -84,16 +99,19 @@ class LiveProgress(PlainProgress):
         from rich.live import Live
 
         self.console = Console(file=self.out)
+        self.started = time.monotonic()
         self.rows: dict[str, list] = {s: ["pending", "", time.monotonic()] for s in shots}
-        self.live = Live(self._table(), console=self.console, refresh_per_second=4, transient=False)
+        # built again at every refresh (4 a second), not only on events: the clocks tick while a task runs
+        self.live = Live(console=self.console, refresh_per_second=4, transient=False, get_renderable=self._table)
 
     def _table(self):
         from rich.table import Table
 
-        table = Table(box=None, show_header=True, header_style="bold")
+        now = time.monotonic()
+        table = Table(box=None, show_header=True, header_style="bold", caption_justify="left",
+                      caption=f"elapsed {now - self.started:.0f} s")
         for column in ("shot", "state", "for", "what"):
             table.add_column(column)
-        now = time.monotonic()
         for shot, (kind, detail, since) in self.rows.items():
             style = self.STYLE.get(kind, "")
             elapsed = "" if kind in ("cached", "done", "failed") else f"{now - since:4.0f} s"
@@ -108,7 +126,7 @@ class LiveProgress(PlainProgress):
             if row[0] != event.kind:
                 row[2] = time.monotonic()
             row[0], row[1] = event.kind, event.detail
-        self.live.update(self._table())
+        self.live.refresh()
 
     def note(self, text: str) -> None:
         self.console.print(text, markup=False, highlight=False)
@@ -118,7 +136,7 @@ class LiveProgress(PlainProgress):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.live.update(self._table())
+        self.live.refresh()
         self.live.stop()
 
 
