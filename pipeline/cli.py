@@ -211,7 +211,7 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _film(args: argparse.Namespace, settings: Settings) -> int:
-    from storyfilm import film
+    from storyfilm import film, outputs
 
     if args.max_cost is not None and args.max_cost < 0:
         raise UsageError("--max-cost must be 0 or more")
@@ -221,7 +221,7 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
     with open(os.devnull, "w", encoding="utf-8") as devnull:
         outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
     if not args.json and not quiet:
-        film.summary(outcome, sys.stdout)
+        outputs.summary(outcome, sys.stdout)
     return 0
 
 

@@ -4,7 +4,6 @@ and `make clean` keeps the render cache (paid clips) and every storyboard's lock
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
