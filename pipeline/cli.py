@@ -25,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     argcomplete.autocomplete(parser)  # answers only when the shell asks for completions (_ARGCOMPLETE set)
     args = parser.parse_args(argv)
     _logging(args)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except StoryfilmError as exc:  # a bad environment variable: one line, never a traceback
+        print(exc, file=sys.stderr)
+        return exc.exit_code
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         status = args.run(args, settings) or 0
@@ -64,6 +68,7 @@ ENVIRONMENT = """environment:
   ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3)
   ARK_TASKS_PATH    the tasks path under the base (default /contents/generations/tasks)
   STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
+  STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
 

@@ -28,6 +28,7 @@ from storyfilm import plan
 from storyfilm.render import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import OverBudget
 from storyfilm.render.executor import Executor, ShotResult
 from storyfilm.render.progress import Listener
@@ -228,9 +229,11 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
                   warnings: list[str]) -> dict[str, ShotResult]:
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), limits=limits) as http:
-        client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http)
+        doubt = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
+        client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, lost_creates=doubt)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
-        creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1))
+        creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1),
+                            lost_creates=doubt)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import math
 from dataclasses import dataclass, field
+
+from storyfilm.errors import UsageError
 
 ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 TASKS_PATH = "/contents/generations/tasks"
@@ -15,6 +18,7 @@ class Settings:
     base_url: str | None = None
     tasks_path: str = TASKS_PATH
     faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (localark/faults.py)
+    settle: float | None = None  # STORYFILM_SETTLE: seconds a lost create may take to land (None: the default)
 
     @property
     def uses_local_backend(self) -> bool:
@@ -33,12 +37,25 @@ class Settings:
             base_url=(env.get("ARK_BASE_URL") or None),
             tasks_path=env.get("ARK_TASKS_PATH") or TASKS_PATH,
             faults=env.get("STORYFILM_FAULTS") or None,
+            settle=_seconds(env.get("STORYFILM_SETTLE"), "STORYFILM_SETTLE"),
         )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
-                f"faults={self.faults!r})")
+                f"faults={self.faults!r}, settle={self.settle!r})")
+
+
+def _seconds(value: str | None, name: str) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise UsageError(f"{name}={value!r}: give a number of seconds, 0 or more")
+    return seconds
 
 
 def redact(text: str, secret: str | None) -> str:
