@@ -66,7 +66,8 @@ digraph "branch" {
 
 def test_table_of_a_storyboard_never_rendered(tmp_path: Path, capsys) -> None:
     """1248x704 x 73 frames / 1024 = 62,634 tokens at 15 CNY per million (ark-api.md §11.2)."""
-    shutil.copytree(REPO / "storyboards", tmp_path, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".storyfilm"))
+    shutil.copytree(REPO / "storyboards", tmp_path, dirs_exist_ok=True,  # never rendered: no cache, no lock file
+                    ignore=shutil.ignore_patterns(".storyfilm", "*.lock.json"))
     assert cli.main(["plan", str(tmp_path / "ad.yaml")]) == 0
     assert capsys.readouterr().out == AD_TABLE
     assert not (tmp_path / ".storyfilm").exists()  # looking leaves no journal behind
