@@ -510,3 +510,17 @@ def small_disk(folder: Path, size: str):
         yield resize
     finally:
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def one_shot(path: Path, title: str, shot: str, prompt: str):
+    """A one-shot 1.0 pro storyboard (480p, 2 s) written to `path`: its plan graph, the shot's job
+    and the create body a render would send for it."""
+    from storyfilm import plan
+    from storyfilm.mediaio.inputs import data_url, load_storyboard
+
+    path.write_text(f"title: {title}\n"
+                    "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+                    f"shots:\n  - id: {shot}\n    prompt: {prompt}\n")
+    graph = plan.compile_plan(load_storyboard(path))
+    job = plan.jobs(graph)[0]
+    return graph, job, job.request(None, data_url)

@@ -8,7 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark
+from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
 from storyfilm import plan
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
@@ -21,13 +21,7 @@ BACKEND = "in-process"
 
 def killed_while_creating(tmp_path: Path, late: LandsLate, http, store: Store) -> tuple[plan.ShotJob, object]:
     """What a killed run leaves: the journal's intent, and its create still on the way."""
-    story = tmp_path / "late.yaml"
-    story.write_text("title: A create that lands late\n"
-                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
-                     "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
-    graph = plan.compile_plan(load_storyboard(story))
-    job = plan.jobs(graph)[0]
-    body = job.request(None, data_url)
+    graph, job, body = one_shot(tmp_path / "late.yaml", "A create that lands late", "lantern", "A paper lantern rises.")
     store.create_intent(job.key(None, BACKEND), job.id, job.key_material(None, BACKEND),
                         Fingerprint.of(body).as_dict(), job.cost)
     late.held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,

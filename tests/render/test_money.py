@@ -11,12 +11,10 @@ import signal
 from pathlib import Path
 
 from helpers import (IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, film_process,
-                     in_process_ark, kill_at, paid_tasks, render_story, server_counts)
-from storyfilm import plan
+                     in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
 from storyfilm.localark.faults import Faults
-from storyfilm.mediaio.inputs import data_url, load_storyboard
 from storyfilm.render.executor import Executor
 from storyfilm.render.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
@@ -64,13 +62,7 @@ def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_ser
 def test_two_tasks_for_one_shot_the_queued_one_is_cancelled(tmp_path: Path) -> None:
     """Two runs killed in turn each sent the shot's create, and both landed: the next run keeps
     one, cancels the other while it is still queued (unpaid) and says which it kept."""
-    story = tmp_path / "twice.yaml"
-    story.write_text("title: Two creates landed\n"
-                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
-                     "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
-    graph = plan.compile_plan(load_storyboard(story))
-    job = plan.jobs(graph)[0]
-    body = job.request(None, data_url)
+    graph, job, body = one_shot(tmp_path / "twice.yaml", "Two creates landed", "lantern", "A paper lantern rises.")
 
     async def main():
         late: list[LandsLate] = []
@@ -107,13 +99,7 @@ def test_a_create_that_lands_after_the_settle_window_is_found_and_reported(tmp_p
     """Doubt is bounded: the killed run's create lands after every look, so the shot is created
     again; once its task is done, one more look finds the late one, which is cancelled if still
     queued (else reported as paid for), and the warning says which task was kept."""
-    story = tmp_path / "late.yaml"
-    story.write_text("title: Landed after the window\n"
-                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
-                     "shots:\n  - id: kite\n    prompt: A kite.\n")
-    graph = plan.compile_plan(load_storyboard(story))
-    job = plan.jobs(graph)[0]
-    body = job.request(None, data_url)
+    graph, job, body = one_shot(tmp_path / "late.yaml", "Landed after the window", "kite", "A kite.")
 
     async def main():
         late: list[LandsAfter] = []
