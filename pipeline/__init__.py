@@ -12,9 +12,8 @@ storyfilm imports nothing else: each function imports what it needs when called.
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # for type checkers and readers only; nothing is imported at run time
     import networkx as nx
@@ -36,17 +35,17 @@ def validate(path: str | Path) -> "Storyboard":
     return load_storyboard(path)
 
 
-def _plan(path: str | Path) -> "nx.DiGraph":
+def plan(path: str | Path) -> "nx.DiGraph":
     """The render plan of the storyboard at `path`: a networkx DiGraph with one node per shot, in
     storyboard order, `graph.nodes[shot]["job"]` its ShotJob (model, size, frames, tokens, cost in
     CNY, request body), and an edge where a shot starts on another's last frame. Nothing is rendered
     or sent. Raises StoryboardError as validate() does."""
-    from storyfilm.plan.jobs import compile_plan
+    from storyfilm.planning.jobs import compile_plan
 
     return compile_plan(validate(path))
 
 
-def _render(path: str | Path, *, output: str | Path | None = None, max_cost: float | None = None,
+def render(path: str | Path, *, output: str | Path | None = None, max_cost: float | None = None,
            only: str | None = None, until: str | None = None, store: str | Path | None = None,
            concurrency: int | None = None, progress: IO[str] | None = None,
            env: dict[str, str] | None = None) -> "FilmRun":
@@ -74,14 +73,3 @@ def _render(path: str | Path, *, output: str | Path | None = None, max_cost: flo
     return film.run(Path(path), Settings.from_env(env), options, out=progress or io.StringIO())
 
 
-_render.__name__ = _render.__qualname__ = "render"
-_plan.__name__ = _plan.__qualname__ = "plan"
-
-
-def __getattr__(name: str) -> Any:
-    # `storyfilm.plan` and `storyfilm.render` are also subpackages, and importing a subpackage sets the
-    # attribute to it; so the subpackages are callable (their __call__ is _plan / _render) and either
-    # way `storyfilm.plan(path)` works. Imported only when first used, to keep `import storyfilm` cheap.
-    if name in ("plan", "render"):
-        return import_module(f"storyfilm.{name}")
-    raise AttributeError(f"module 'storyfilm' has no attribute {name!r}")

@@ -13,8 +13,8 @@ from pathlib import Path
 import argcomplete
 
 from storyfilm.mediaio import runner
-from storyfilm import plan
-from storyfilm.plan import views
+from storyfilm import planning
+from storyfilm.planning import views
 from storyfilm.errors import StoryboardError, StoryfilmError, UsageError
 from storyfilm.settings import Settings, redact
 from storyfilm.mediaio.inputs import load_storyboard
@@ -190,7 +190,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _plan(args: argparse.Namespace, settings: Settings) -> int:
-    graph = plan.compile_plan(load_storyboard(args.story))
+    graph = planning.compile_plan(load_storyboard(args.story))
     if args.graph:
         print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
         return 0
@@ -243,7 +243,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _verify(args: argparse.Namespace, settings: Settings) -> int:
-    from storyfilm.render import verify
+    from storyfilm.rendering import verify
 
     print(verify.summary(verify.verify(args.story, args.store)))
     return 0

@@ -21,19 +21,19 @@ import networkx as nx
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
 from storyfilm.assembly import slate
-from storyfilm.plan import explain
-from storyfilm.render import lockfile, rebuild
-from storyfilm.render.trust import disk_error
-from storyfilm import plan
-from storyfilm.render import progress
+from storyfilm.planning import explain
+from storyfilm.rendering import lockfile, rebuild
+from storyfilm.rendering.trust import disk_error
+from storyfilm import planning
+from storyfilm.rendering import progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import OverBudget
-from storyfilm.render.executor import Executor, ShotResult
-from storyfilm.render.progress import Listener
+from storyfilm.rendering.executor import Executor, ShotResult
+from storyfilm.rendering.progress import Listener
 from storyfilm.settings import ARK_BASE_URL, Settings
-from storyfilm.render.store import Store, sha256_file
+from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm import outputs
 
@@ -116,7 +116,7 @@ def status(story: Path, settings: Settings, store: Path | None = None) -> FilmSt
     """Like `make -q`: every shot cached, the lock file there, and the film it names present, with
     the sha256 and film key (shots and edit) a render now would give. Nothing is rendered or sent."""
     board = load_storyboard(story)
-    graph = plan.compile_plan(board)
+    graph = planning.compile_plan(board)
     preview = settings.uses_local_backend
     lock_file = lockfile.lock_path(story, preview=preview)
     backend = backend_name(settings)
@@ -145,15 +145,15 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     return []
 
 
-def _film_clips(graph: nx.DiGraph, jobs: list[plan.ShotJob], results: dict[str, ShotResult], settings: Settings):
+def _film_clips(graph: nx.DiGraph, jobs: list[planning.ShotJob], results: dict[str, ShotResult], settings: Settings):
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
     if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
         clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
-                                     for n, j in enumerate(plan.jobs(graph), 1)})
+                                     for n, j in enumerate(planning.jobs(graph), 1)})
     return clips
 
 
-def _film_key(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+def _film_key(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], clips) -> str:
     return lockfile.film_key([results[j.id] for j in jobs], (edit.film_spec(board, graph), clips))
 
@@ -162,8 +162,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     options = options or FilmOptions()
     out = out or sys.stdout
     board = load_storyboard(story)
-    graph = plan.compile_plan(board)
-    chosen = plan.select(graph, story, only=options.only, until=options.until)
+    graph = planning.compile_plan(board)
+    chosen = planning.select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)
     whole = board.output or Path("build") / f"{board.name}.mp4"
     output = options.output or (whole if not partial else
@@ -260,7 +260,7 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
     return base_url, settings.api_key
 
 
-def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
               warnings: list[str]) -> Path | None:
     clips = _film_clips(graph, jobs, results, settings)

@@ -10,12 +10,12 @@ from typing import IO, TYPE_CHECKING
 
 import networkx as nx
 
-from storyfilm import plan, storyboard
+from storyfilm import planning, storyboard
 from storyfilm.assembly import edit, otio_export, review_page
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import probe
-from storyfilm.plan import explain
-from storyfilm.render.executor import ShotResult
+from storyfilm.planning import explain
+from storyfilm.rendering.executor import ShotResult
 from storyfilm.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
             "warnings": list(run_.warnings)}
 
 
-def write_review_page(board: storyboard.Storyboard, jobs: list[plan.ShotJob], results: dict[str, ShotResult],
+def write_review_page(board: storyboard.Storyboard, jobs: list[planning.ShotJob], results: dict[str, ShotResult],
                        statuses: dict[str, explain.ShotStatus], output: Path, lock_file: Path, settings: Settings,
                        note, warnings: list[str]) -> None:
     """build/<name>.html beside the film; the film is made, so a failure here is only a warning."""
@@ -57,7 +57,7 @@ def write_review_page(board: storyboard.Storyboard, jobs: list[plan.ShotJob], re
         warnings.append(f"review page not written: {exc}")
 
 
-def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[plan.ShotJob],
+def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
                results: dict[str, ShotResult], output: Path, lock_file: Path, note, warnings: list[str]) -> None:
     """build/<name>.otio beside the film, for an editor; a failure here is only a warning."""
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})

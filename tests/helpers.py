@@ -12,7 +12,7 @@ from pathlib import Path
 
 from storyfilm.mediaio import runner
 from storyfilm.localark.embedded import LocalServer
-from storyfilm.render.store import sha256_file
+from storyfilm.rendering.store import sha256_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -247,7 +247,7 @@ class LandsLate(httpx.AsyncBaseTransport):
 
 async def until_done(client, task_id: str, *, timeout: float = 120.0):
     """Wait for one task the way a render does (the poller): the Task, or TaskFailed."""
-    from storyfilm.render.poller import Poller
+    from storyfilm.rendering.poller import Poller
 
     async with Poller(client, min_interval=0.05, max_interval=0.5) as poller:
         return await poller.wait(task_id, timeout=timeout)
@@ -498,7 +498,7 @@ def can_mount_tmpfs(scratch: Path) -> bool:
 @contextlib.contextmanager
 def small_disk(folder: Path, size: str):
     """A tmpfs of `size` (e.g. "200k") mounted on `folder`; yields a function that resizes it.
-    Skips the test where mounting is not allowed (tests/render/test_store_disk.py has a fallback)."""
+    Skips the test where mounting is not allowed (tests/rendering/test_store_disk.py has a fallback)."""
     import pytest
 
     if not _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)):
@@ -515,12 +515,12 @@ def small_disk(folder: Path, size: str):
 def one_shot(path: Path, title: str, shot: str, prompt: str):
     """A one-shot 1.0 pro storyboard (480p, 2 s) written to `path`: its plan graph, the shot's job
     and the create body a render would send for it."""
-    from storyfilm import plan
+    from storyfilm import planning
     from storyfilm.mediaio.inputs import data_url, load_storyboard
 
     path.write_text(f"title: {title}\n"
                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
                     f"shots:\n  - id: {shot}\n    prompt: {prompt}\n")
-    graph = plan.compile_plan(load_storyboard(path))
-    job = plan.jobs(graph)[0]
+    graph = planning.compile_plan(load_storyboard(path))
+    job = planning.jobs(graph)[0]
     return graph, job, job.request(None, data_url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.assembly.spec import ClipIn, FilmSpec, Transition
 from storyfilm.storyboard import Storyboard
 
@@ -19,7 +19,7 @@ def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
     just before it: a branch (`from:` an earlier shot) meets the previous clip like a cut."""
     out: list[ClipIn] = []
     previous = None
-    for job in plan.jobs(graph):
+    for job in planning.jobs(graph):
         shot = job.shot
         if shot.id in videos:
             out.append(ClipIn(path=videos[shot.id], shot_id=shot.id,
@@ -32,7 +32,7 @@ def clips(graph: nx.DiGraph, videos: dict[str, Path]) -> list[ClipIn]:
 
 def film_spec(board: Storyboard, graph: nx.DiGraph) -> FilmSpec:
     """The film takes the first shot's frame size; other sizes are fitted into it (padded)."""
-    first = plan.jobs(graph)[0]
+    first = planning.jobs(graph)[0]
     return FilmSpec(width=first.width, height=first.height, drop_repeated_frame=board.assembly.seamless_joins,
                     burn_captions=board.assembly.burn_captions, soundtrack=board.soundtrack,
                     loudness=board.assembly.loudness)

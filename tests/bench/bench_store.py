@@ -56,7 +56,7 @@ def cli(*args: str, server) -> tuple[float, subprocess.CompletedProcess]:
 
 def hashing(folder: Path) -> tuple[float, float, float]:
     """(ms per MB for a 64 MB file, MB in the film's store, ms to verify that store from cold)."""
-    from storyfilm.render.store import Store, sha256_file
+    from storyfilm.rendering.store import Store, sha256_file
 
     big = folder / "big.bin"
     big.write_bytes(os.urandom(64 << 20))
@@ -109,14 +109,14 @@ def threads_cost(path: Path, backend: str) -> list[tuple[str, str, str]]:
 
 def _join_again(path: Path, backend: str) -> None:
     """The film made again from the stored clips (no request: every shot is cached)."""
-    from storyfilm import plan
+    from storyfilm import planning
     from storyfilm.assembly import assemble, edit
     from storyfilm.mediaio.inputs import load_storyboard
-    from storyfilm.render.executor import Executor
-    from storyfilm.render.store import Store
+    from storyfilm.rendering.executor import Executor
+    from storyfilm.rendering.store import Store
 
     board = load_storyboard(path)
-    graph = plan.compile_plan(board)
+    graph = planning.compile_plan(board)
     with Store(path.parent / ".storyfilm") as store:
         results = asyncio.run(Executor(None, store, backend=backend).run(graph))
     clips = edit.clips(graph, {n: results[n].video for n in graph.nodes})

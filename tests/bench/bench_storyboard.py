@@ -9,8 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from storyfilm import plan
-from storyfilm.plan import views
+from storyfilm import planning
+from storyfilm.planning import views
 from storyfilm.mediaio.inputs import load_storyboard
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +41,7 @@ def run() -> list[tuple[str, str, str]]:
         started = time.perf_counter()
         board = load_storyboard(story)
         loaded = time.perf_counter()
-        graph = plan.compile_plan(board)
+        graph = planning.compile_plan(board)
         views.as_table(graph)
         planned = time.perf_counter()
         cli_started = time.perf_counter()

@@ -10,7 +10,7 @@ import jsonschema
 
 from helpers import run_cli
 from storyfilm.mediaio import probe
-from storyfilm.render.progress import events_schema
+from storyfilm.rendering.progress import events_schema
 
 STORY = ("title: Boat\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: \"16:9\", "
          "duration: 2}\nshots:\n  - id: pond\n    prompt: A paper boat drifts on a pond.\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from storyfilm.render.progress import Event, LiveProgress
+from storyfilm.rendering.progress import Event, LiveProgress
 
 
 class _Terminal(io.StringIO):

@@ -13,7 +13,7 @@ import yaml
 from helpers import REPO, run_cli
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.storyboard import pinned_seed
 from storyfilm.mediaio.inputs import load_storyboard, data_url
 
@@ -48,7 +48,7 @@ def test_examples_cover_every_capability() -> None:
 
 def test_requests_carry_the_roles_of_each_mode() -> None:
     frame = "data:image/png;base64,AAAA"
-    jobs = {p.stem: {j.id: j for j in plan.jobs(plan.compile_plan(load_storyboard(p)))} for p in EXAMPLES}
+    jobs = {p.stem: {j.id: j for j in planning.jobs(planning.compile_plan(load_storyboard(p)))} for p in EXAMPLES}
     assert roles(jobs["t2v"]["kettle"].request(None, data_url)) == ["text"]
     assert roles(jobs["ad"]["slice"].request(frame, data_url)) == ["text", "first_frame"]
     assert jobs["ad"]["slice"].request(frame, data_url)["content"][1]["image_url"]["url"] == frame
@@ -60,7 +60,7 @@ def test_requests_carry_the_roles_of_each_mode() -> None:
     jingle = (REPO / "storyboards" / "assets" / "jingle.wav").read_bytes()
     assert reveal["content"][2]["audio_url"]["url"] == "data:audio/wav;base64," + base64.b64encode(jingle).decode()
     assert reveal["generate_audio"] is True and reveal["seed"] == pinned_seed("Jingle", "reveal")
-    branch = plan.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
+    branch = planning.compile_plan(load_storyboard(REPO / "storyboards" / "branch.yaml"))
     assert sorted(branch.edges) == [("table", "ending-eat"), ("table", "ending-tea")]
     for body in (j.request(frame, data_url) for stem in jobs.values() for j in stem.values()):
         assert body["return_last_frame"] is True
@@ -82,7 +82,7 @@ def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
     work = tmp_path / "storyboards"
     shutil.copytree(REPO / "storyboards", work, ignore=shutil.ignore_patterns(".storyfilm", "*.lock.json"))
     story = work / f"{name}.yaml"
-    jobs = plan.jobs(plan.compile_plan(load_storyboard(story)))
+    jobs = planning.jobs(planning.compile_plan(load_storyboard(story)))
     creates = ark_server.ark.stats["create"]
     film = tmp_path / f"{name}.mp4"
     proc = run_cli("film", str(story), "-o", str(film),

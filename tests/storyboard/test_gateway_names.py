@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import TASKS, ark_in_process
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.mediaio.inputs import data_url, load_storyboard
 from storyfilm.seedance import models
 
@@ -29,7 +29,7 @@ shots:
 def test_gateway_names_are_checked_as_their_family_and_sent_as_written(tmp_path: Path) -> None:
     story = tmp_path / "gw.yaml"
     story.write_text(STORY, encoding="utf-8")
-    ad, fast = plan.jobs(plan.compile_plan(load_storyboard(story)))
+    ad, fast = planning.jobs(planning.compile_plan(load_storyboard(story)))
     assert (ad.model.id, fast.model.id) == ("doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128")
     first = ad.request(None, data_url)
     assert first["model"] == "doubao-seedance-2-0"

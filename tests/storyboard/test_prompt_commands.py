@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from helpers import memory_resolver
-from storyfilm import cli, plan, storyboard
+from storyfilm import cli, planning, storyboard
 
 STORY = """\
 title: 小猫
@@ -27,7 +27,7 @@ shots:
 
 def _jobs():
     board = storyboard.parse(STORY, Path("/nowhere/cat.yaml"), memory_resolver({})[0])
-    return board, plan.jobs(plan.compile_plan(board))
+    return board, planning.jobs(planning.compile_plan(board))
 
 
 def test_commands_become_parameters_and_leave_the_text() -> None:
@@ -69,8 +69,8 @@ def test_callback_url_is_passed_through_and_not_keyed() -> None:
     text = "title: T\ndefaults: {callback_url: https://hooks.example.com/film}\nshots:\n  - id: a\n    prompt: A cat\n" \
            "  - id: b\n    cut: true\n    callback_url: https://hooks.example.com/b\n    prompt: A cat\n"
     plain = "title: T\nshots:\n  - id: a\n    prompt: A cat\n"
-    a, b = plan.jobs(plan.compile_plan(storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
-    (bare,) = plan.jobs(plan.compile_plan(storyboard.parse(plain, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
+    a, b = planning.jobs(planning.compile_plan(storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
+    (bare,) = planning.jobs(planning.compile_plan(storyboard.parse(plain, Path("/nowhere/t.yaml"), memory_resolver({})[0])))
     assert a.request(None, lambda m: "")["callback_url"] == "https://hooks.example.com/film"
     assert b.request(None, lambda m: "")["callback_url"] == "https://hooks.example.com/b"
     assert "callback_url" not in bare.request(None, lambda m: "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import REPO
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.mediaio.inputs import data_url, load_storyboard
 from storyfilm.seedance import models
 from storyfilm.storyboard import pinned_seed
@@ -27,8 +27,8 @@ TEA_MEDIA = [("image_url", "https://ark-project.tos-cn-beijing.volces.com/doc_im
               "reference_audio")]
 
 
-def _jobs(name: str) -> list[plan.ShotJob]:
-    return plan.jobs(plan.compile_plan(load_storyboard(SEEDS / f"{name}.yaml")))
+def _jobs(name: str) -> list[planning.ShotJob]:
+    return planning.jobs(planning.compile_plan(load_storyboard(SEEDS / f"{name}.yaml")))
 
 
 def test_seed_002_loop_chains_three_shots_from_the_documents_picture() -> None:
@@ -45,7 +45,7 @@ def test_seed_002_loop_chains_three_shots_from_the_documents_picture() -> None:
     assert [j.shot.continues_from for j in jobs] == [None, "hug", "run"]
     # the document's own figure for 1.0 pro at 1080p, 5 s: 246840 tokens, at 15 CNY per million
     assert [j.tokens for j in jobs] == [246_840] * 3
-    assert plan.total_cost(plan.compile_plan(load_storyboard(SEEDS / "seed-002-loop.yaml"))) == \
+    assert planning.total_cost(planning.compile_plan(load_storyboard(SEEDS / "seed-002-loop.yaml"))) == \
         pytest.approx(3 * 246_840 * 15.00 / 1e6)
 
 

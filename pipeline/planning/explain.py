@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from storyfilm.plan.jobs import ShotJob
+from storyfilm.planning.jobs import ShotJob
 
 
 class Record(Protocol):

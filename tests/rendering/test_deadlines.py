@@ -13,7 +13,7 @@ import pytest
 from helpers import IN_PROCESS_BASE, TASKS, in_process_ark, run_cli, text_task
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.errors import ArkError, TaskOverdue, TransportFailed
-from storyfilm.render.poller import Poller
+from storyfilm.rendering.poller import Poller
 
 NO_WAIT = RetryPolicy(attempts=2, base_delay=0.0, max_delay=0.0)
 

@@ -20,9 +20,9 @@ from storyfilm.ark.lost_create import Fingerprint, LostCreates, Lookup, cancel_e
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
-from storyfilm.plan.jobs import ShotJob
-from storyfilm.render.gates import ModelGate
-from storyfilm.render.store import Store
+from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering.gates import ModelGate
+from storyfilm.rendering.store import Store
 
 # a create the service refused with 429, or whose answer was lost, is sent again after these pauses
 CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)

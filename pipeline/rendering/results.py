@@ -11,7 +11,7 @@ from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
 from storyfilm.errors import FfmpegError, ResultsGone, TaskFailed, TransportFailed
 from storyfilm.mediaio import frames, images, probe
-from storyfilm.render.store import Store
+from storyfilm.rendering.store import Store
 
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import memory_resolver
-from storyfilm import plan, storyboard
+from storyfilm import planning, storyboard
 from storyfilm.seedance.media import Media
 
 URL = "https://example.com/"
@@ -27,7 +27,7 @@ def _job(model: str, *videos: str):
     text = (f"title: T\nshots:\n  - id: v\n    model: {model}\n    resolution: 480p\n    duration: 5\n"
             f"    references: [{', '.join(URL + v for v in videos)}]\n    prompt: 女孩抱着狐狸\n")
     board = storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver(MEDIA)[0])
-    return plan.jobs(plan.compile_plan(board))[0]
+    return planning.jobs(planning.compile_plan(board))[0]
 
 
 @pytest.mark.parametrize("model, videos, seconds", [
@@ -51,6 +51,6 @@ def test_tokens_and_cost_count_the_input_at_the_video_input_price() -> None:
 def test_a_shot_without_video_pays_only_its_output() -> None:
     text = "title: T\nshots:\n  - id: v\n    model: doubao-seedance-2-0-fast\n    resolution: 480p\n    duration: 5\n" \
            "    prompt: 女孩抱着狐狸\n"
-    job = plan.jobs(plan.compile_plan(storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])))[0]
+    job = planning.jobs(planning.compile_plan(storyboard.parse(text, Path("/nowhere/t.yaml"), memory_resolver({})[0])))[0]
     assert job.input_video_seconds == 0 and job.tokens == 864 * 496 * 121 // 1024
     assert job.cost == pytest.approx(job.tokens * 37.00 / 1e6)

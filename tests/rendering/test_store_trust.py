@@ -23,7 +23,7 @@ from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_by
                      small_disk)
 from storyfilm.mediaio import probe
 from storyfilm.errors import LockFileDamaged, StoreFull, StoreReadOnly
-from storyfilm.render.store import Store, sha256_file
+from storyfilm.rendering.store import Store, sha256_file
 
 STORY = """\
 title: Trust

@@ -11,8 +11,8 @@ import tempfile
 from contextlib import ExitStack
 
 from storyfilm.errors import StoreDamaged, UsageError
-from storyfilm.render import lockfile
-from storyfilm.render.store import Store
+from storyfilm.rendering import lockfile
+from storyfilm.rendering.store import Store
 
 
 @dataclass

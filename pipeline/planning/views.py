@@ -9,8 +9,8 @@ from typing import Any
 
 import networkx as nx
 
-from storyfilm import plan
-from storyfilm.plan.explain import CACHED, ShotStatus
+from storyfilm import planning
+from storyfilm.planning.explain import CACHED, ShotStatus
 
 MODE_NAMES = {"text": "text", "first_frame": "first frame", "first_last_frame": "first+last",
               "reference_images": "references", "multimodal": "multimodal"}
@@ -18,7 +18,7 @@ MODE_NAMES = {"text": "text", "first_frame": "first frame", "first_last_frame": 
 
 def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
     out = []
-    for job in plan.jobs(graph):
+    for job in planning.jobs(graph):
         shot = job.shot
         out.append({
             "shot": job.id, "mode": job.mode, "model": shot.model_id, "model_name": job.model.name,
@@ -37,9 +37,9 @@ def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) ->
         if statuses is not None:
             status = statuses[row["shot"]]
             row.update(state=status.state, reasons=list(status.reasons), will_spend=round(status.cost, 4))
-    critical = plan.critical_path(graph)
+    critical = planning.critical_path(graph)
     total = {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
-             "tokens": sum(r["tokens"] for r in shots), "cost": round(plan.total_cost(graph), 4), "currency": "CNY"}
+             "tokens": sum(r["tokens"] for r in shots), "cost": round(planning.total_cost(graph), 4), "currency": "CNY"}
     if statuses is not None:
         total["will_spend"] = round(_spend(statuses), 4)
     data = {"title": graph.graph.get("title"), "shots": shots, "total": total, "critical_path": critical}
@@ -56,13 +56,13 @@ def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -
         table.append([row["shot"], MODE_NAMES[row["mode"]], row["model_name"], f"{row['width']}x{row['height']}",
                       seconds, ", ".join(row["after"]) or "-", f"{row['tokens']:,}", f"{row['cost']:.2f}",
                       *([statuses[row["shot"]].describe()] if statuses is not None else [])])
-    jobs = plan.jobs(graph)
+    jobs = planning.jobs(graph)
     table.append(["total", "", f"{len(jobs)} shots", "", f"{sum(j.shot.seconds for j in jobs):g}", "",
-                  f"{sum(j.tokens for j in jobs):,}", f"{plan.total_cost(graph):.2f} CNY", *([""] * len(this_run))])
+                  f"{sum(j.tokens for j in jobs):,}", f"{planning.total_cost(graph):.2f} CNY", *([""] * len(this_run))])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
-    lines.append(f"critical path: {' → '.join(plan.critical_path(graph))}")
+    lines.append(f"critical path: {' → '.join(planning.critical_path(graph))}")
     if statuses is not None:
         lines.append(f"this run: {sum(s.state != CACHED for s in statuses.values())} of {len(statuses)} shots "
                      f"render, {_spend(statuses):.2f} CNY")
@@ -71,7 +71,7 @@ def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -
 
 def as_mermaid(graph: nx.DiGraph) -> str:
     lines = ["flowchart LR"]
-    for job in plan.jobs(graph):
+    for job in planning.jobs(graph):
         lines.append(f'  {_node(job.id)}["{job.id}<br/>{MODE_NAMES[job.mode]}, {job.shot.seconds:g} s"]')
     for u, v in graph.edges:
         lines.append(f"  {_node(u)} -->|last frame| {_node(v)}")
@@ -81,7 +81,7 @@ def as_mermaid(graph: nx.DiGraph) -> str:
 def as_dot(graph: nx.DiGraph) -> str:
     lines = [f"digraph {json.dumps(graph.graph.get('story') or 'storyboard')} {{", "  rankdir=LR;",
              "  node [shape=box];"]
-    for job in plan.jobs(graph):
+    for job in planning.jobs(graph):
         label = f"{job.id}\\n{MODE_NAMES[job.mode]}, {job.shot.seconds:g} s"
         lines.append(f'  {json.dumps(job.id)} [label="{label}"];')
     for u, v in graph.edges:

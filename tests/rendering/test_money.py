@@ -15,8 +15,8 @@ from helpers import (IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
 from storyfilm.localark.faults import Faults
-from storyfilm.render.executor import Executor
-from storyfilm.render.store import Store, sha256_file
+from storyfilm.rendering.executor import Executor
+from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
 
 SLOW_CREATES = "slow@create=1,delay=4,run=0.2"  # every create answers 4 s after it made its task

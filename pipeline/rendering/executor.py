@@ -24,14 +24,14 @@ from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, Interrupted, ResultsGone, ServiceUnreachable, StoryfilmError, TaskFailed,
                               TaskGone)
 from storyfilm.mediaio import inputs, runner
-from storyfilm.plan.jobs import ShotJob
-from storyfilm.render.creates import Creates
-from storyfilm.render.gates import ModelGate, remaining_chain
-from storyfilm.render.handoff import handoff_image
-from storyfilm.render.poller import Poller
-from storyfilm.render.progress import Event, Listener
-from storyfilm.render.results import store_results
-from storyfilm.render.store import Entry, Store
+from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering.creates import Creates
+from storyfilm.rendering.gates import ModelGate, remaining_chain
+from storyfilm.rendering.handoff import handoff_image
+from storyfilm.rendering.poller import Poller
+from storyfilm.rendering.progress import Event, Listener
+from storyfilm.rendering.results import store_results
+from storyfilm.rendering.store import Entry, Store
 
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storyfilm.render.store import Store
+from storyfilm.rendering.store import Store
 
 
 def from_lock(store: Store, lock: dict[str, Any] | None) -> list[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers import PRO, io_watch, memory_resolver
-from storyfilm import plan, storyboard
-from storyfilm.plan import explain
+from storyfilm import planning, storyboard
+from storyfilm.planning import explain
 from storyfilm.seedance.media import Media
 
 STORY = """\
@@ -67,8 +67,8 @@ def test_compile_request_key_and_status_from_memory() -> None:
     board = storyboard.parse(STORY, NOWHERE / "story.yaml", resolve)
     seed = {s.id: s.seed for s in board.shots}
     with io_watch() as io:
-        graph = plan.compile_plan(board)
-        jobs = {job.id: job for job in plan.jobs(graph)}
+        graph = planning.compile_plan(board)
+        jobs = {job.id: job for job in planning.jobs(graph)}
         opening = jobs["open"].request(None, lambda item: URLS[item.source])
         chained = jobs["next"].request(UPSTREAM, lambda item: URLS[item.source])
         fresh = explain.status(graph, MemoryJournal({}, {}), "memory")
@@ -88,7 +88,7 @@ def test_compile_request_key_and_status_from_memory() -> None:
     assert [(j.id, j.ratio, j.width, j.height, j.frames, j.tokens) for j in jobs.values()] == [
         ("open", "16:9", 864, 480, 49, 19845), ("next", "16:9", 864, 480, 49, 19845),
         ("far", "4:3", 736, 544, 49, 19159)]
-    assert round(plan.total_cost(graph), 6) == round((19845 * 2 + 19159) * 15 / 1e6, 6)
+    assert round(planning.total_cost(graph), 6) == round((19845 * 2 + 19159) * 15 / 1e6, 6)
 
     assert {n: (s.state, s.reasons, s.key) for n, s in fresh.items()} == {
         "open": ("render", ("never rendered",), open_key),
@@ -112,10 +112,10 @@ shots:
 
 
 def test_a_partial_render_brings_the_shots_it_starts_from() -> None:
-    graph = plan.compile_plan(storyboard.parse(BRANCHES, NOWHERE / "b.yaml", memory_resolver({})[0]))
+    graph = planning.compile_plan(storyboard.parse(BRANCHES, NOWHERE / "b.yaml", memory_resolver({})[0]))
     story = NOWHERE / "b.yaml"
     with io_watch() as io:
-        chosen = {(only, until): plan.select(graph, story, only=only, until=until)
+        chosen = {(only, until): planning.select(graph, story, only=only, until=until)
                   for only, until in [(None, None), ("tea", None), ("away", None), (None, "away"), ("eat", "tea")]}
     assert io == []
     assert chosen == {(None, None): ["table", "eat", "away", "tea"], ("tea", None): ["table", "tea"],

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from storyfilm.errors import StoreBusy, StoreReadOnly
-from storyfilm.render.journal_file import open_journal, write_error
-from storyfilm.render.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
+from storyfilm.rendering.journal_file import open_journal, write_error
+from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
 
 __all__ = ["Entry", "Store", "sha256_file"]
 

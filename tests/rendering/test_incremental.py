@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from helpers import counted, render_story, run_cli, server_counts
-from storyfilm.plan import explain
+from storyfilm.planning import explain
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.errors import StoryfilmError
-from storyfilm.render.store import Store, sha256_file
+from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
 
 HEAD = """\
@@ -37,7 +37,7 @@ def write_chain(path: Path, prompts: list[str], seeds: dict[str, int] | None = N
 
 
 def explained(story: Path, server) -> dict[str, explain.ShotStatus]:
-    graph = plan.compile_plan(load_storyboard(story))
+    graph = planning.compile_plan(load_storyboard(story))
     with Store(story.parent / ".storyfilm") as store:
         return explain.status(graph, store, server.base_url)
 
@@ -67,7 +67,7 @@ def test_edits_rerender_the_shot_and_its_descendants_only(tmp_path: Path, ark_se
     assert [why[s].state for s in IDS] == ["cached", "cached", "render", "render"]
     assert why["three"].reasons == ("prompt changed",)
     assert why["four"].reasons == ("upstream shot 'three' renders first",)
-    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    job = planning.jobs(planning.compile_plan(load_storyboard(story)))[0]
     assert sum(s.cost for s in why.values()) == pytest.approx(2 * job.cost)
     before = server_counts(ark_server)
     third = render_story(story, ark_server)

@@ -83,7 +83,7 @@ def events_schema() -> dict:
     """The JSON Schema every `film --json` line follows (progress_events.schema.json, in the package)."""
     from importlib import resources
 
-    text = (resources.files("storyfilm.render") / "progress_events.schema.json").read_text(encoding="utf-8")
+    text = (resources.files("storyfilm.rendering") / "progress_events.schema.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -7,20 +7,6 @@
     views    the plan as text: table, JSON, Mermaid, Graphviz dot
 """
 
-import sys
-import types
-
-from storyfilm.plan.jobs import ShotJob, compile_plan, critical_path, jobs, select, total_cost
+from storyfilm.planning.jobs import ShotJob, compile_plan, critical_path, jobs, select, total_cost
 
 __all__ = ["ShotJob", "compile_plan", "critical_path", "jobs", "select", "total_cost"]
-
-
-class _CallablePackage(types.ModuleType):
-    """`storyfilm.plan(path)` is the documented API function (storyfilm/__init__.py) and this package
-    has the same name, so whichever the attribute holds, calling it plans the storyboard at `path`."""
-
-    def __call__(self, path):
-        return sys.modules["storyfilm"]._plan(path)  # the parent package is always loaded first
-
-
-sys.modules[__name__].__class__ = _CallablePackage

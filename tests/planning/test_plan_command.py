@@ -10,7 +10,7 @@ from pathlib import Path
 from helpers import REPO
 from storyfilm import cli
 from storyfilm.seedance import models
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 AD = REPO / "storyboards" / "ad.yaml"
@@ -84,7 +84,7 @@ def test_endpoint_ids_name_their_family(tmp_path: Path) -> None:
     story = tmp_path / "ep.yaml"
     story.write_text("title: Endpoint\ndefaults: {model: ep-20260101-abcde, model_family: 2.0-fast, duration: 4}\n"
                      "shots:\n  - id: a\n    prompt: A.\n", encoding="utf-8")
-    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    job = planning.jobs(planning.compile_plan(load_storyboard(story)))[0]
     assert job.model.id == "doubao-seedance-2-0-fast-260128"
     assert job.request(None, data_url)["model"] == "ep-20260101-abcde"
     assert (job.width, job.height) == (1280, 720)  # 2.x sizes, adaptive text shot planned at 16:9

@@ -9,17 +9,17 @@ import json
 from pathlib import Path
 
 from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
-from storyfilm import plan
+from storyfilm import planning
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
 from storyfilm.mediaio.inputs import data_url, load_storyboard
-from storyfilm.render.executor import Executor
-from storyfilm.render.store import Store
+from storyfilm.rendering.executor import Executor
+from storyfilm.rendering.store import Store
 
 BACKEND = "in-process"
 
 
-def killed_while_creating(tmp_path: Path, late: LandsLate, http, store: Store) -> tuple[plan.ShotJob, object]:
+def killed_while_creating(tmp_path: Path, late: LandsLate, http, store: Store) -> tuple[planning.ShotJob, object]:
     """What a killed run leaves: the journal's intent, and its create still on the way."""
     graph, job, body = one_shot(tmp_path / "late.yaml", "A create that lands late", "lantern", "A paper lantern rises.")
     store.create_intent(job.key(None, BACKEND), job.id, job.key_material(None, BACKEND),
@@ -65,7 +65,7 @@ def test_the_journal_fingerprint_is_the_clients(tmp_path: Path) -> None:
     story.write_text("title: Fingerprint\n"
                      "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
                      "shots:\n  - id: kite\n    prompt: A kite.\n    seed: 42\n")
-    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    job = planning.jobs(planning.compile_plan(load_storyboard(story)))[0]
     fingerprint = Fingerprint.of(job.request(None, data_url))
     with Store(tmp_path / ".storyfilm") as store:
         store.create_intent("k", job.id, {}, fingerprint.as_dict(), job.cost)

@@ -11,8 +11,8 @@ import networkx as nx
 from helpers import make_image
 from storyfilm.mediaio import runner
 from storyfilm.mediaio import images
-from storyfilm.render.gates import ModelGate, remaining_chain
-from storyfilm.render.handoff import handoff_image
+from storyfilm.rendering.gates import ModelGate, remaining_chain
+from storyfilm.rendering.handoff import handoff_image
 
 
 def test_longest_remaining_chain_first() -> None:

@@ -19,7 +19,7 @@ from helpers import (REPO, assert_store_whole, chains_story, counted, journal_at
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm.storyboard.build import pinned_seed
-from storyfilm.render.store import Store
+from storyfilm.rendering.store import Store
 from storyfilm.mediaio.inputs import load_storyboard, data_url
 
 
@@ -130,7 +130,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     (the only task of its shape made since the intent), and not paid for twice."""
     import asyncio
 
-    from storyfilm import plan
+    from storyfilm import planning
     from storyfilm.ark.client import ArkClient
     from storyfilm.ark.lost_create import Fingerprint
 
@@ -138,7 +138,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     story.write_text(f"title: Seedless {random.random()}\n"
                      "defaults: {model: doubao-seedance-2-5-260628, resolution: 480p, duration: 4}\n"
                      "shots:\n  - id: lantern\n    prompt: A paper lantern rises.\n")
-    job = plan.jobs(plan.compile_plan(load_storyboard(story)))[0]
+    job = planning.jobs(planning.compile_plan(load_storyboard(story)))[0]
     body = job.request(None, data_url)
     assert "seed" not in body
     with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import LockFileDamaged
-from storyfilm.render.executor import ShotResult
-from storyfilm.plan.jobs import ShotJob
-from storyfilm.render.trust import disk_error, is_sha256
+from storyfilm.rendering.executor import ShotResult
+from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering.trust import disk_error, is_sha256
 
 
 def lock_path(story: Path, *, preview: bool) -> Path:
