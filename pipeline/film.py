@@ -280,4 +280,5 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += made.warnings
     if partial:
         return None
-    return lockfile.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report)
+    return lockfile.write(story, jobs, results, output, film_sha, preview=preview, key=key, report=report,
+                          previous=previous)

@@ -1,6 +1,7 @@
 """What a finished render leaves beside the film and tells the user: the review page and the
 timeline for an editor (a failure there is only a warning: the film is made), the last `--json`
-event, and the summary printed after a film."""
+event, and the summary printed after a film. All three read the shots' figures (planned, and what
+each task returned) from the lock file, so they always agree with it."""
 
 from __future__ import annotations
 
@@ -15,11 +16,43 @@ from storyfilm.assembly import edit, otio_export, review_page
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import probe
 from storyfilm.planning import explain
+from storyfilm.rendering import lockfile
 from storyfilm.rendering.executor import ShotResult
 from storyfilm.settings import Settings
 
 if TYPE_CHECKING:
     from storyfilm.film import FilmRun
+
+
+def shot_records(run_: FilmRun) -> list[dict]:
+    """Each shot's lock-file record (planned and returned), in film order; computed the same way
+    when the run writes no lock file (--only, --until)."""
+    if run_.lock_file is not None:
+        try:
+            return json.loads(run_.lock_file.read_text(encoding="utf-8"))["shots"]
+        except (OSError, ValueError, KeyError):
+            pass
+    return lockfile.entries([r.job for r in run_.results.values()], run_.results, None)
+
+
+def differences(record: dict) -> list[str]:
+    """Where what the task returned differs from the plan: seconds, tokens, cost (CNY)."""
+    planned, answer = record.get("planned") or {}, record.get("returned") or {}
+    found = []
+    for name, unit, form, close in (("seconds", " s", "{:.2f}", 0.005), ("tokens", " tokens", "{:,}", 0.5),
+                                    ("cost", " CNY", "{:.2f}", 0.005)):
+        want, got = planned.get(name), answer.get(name)
+        if want is None or got is None or abs(got - want) < close:
+            continue
+        change = form.format(got - want)
+        found.append(f"{name}: planned {form.format(want)}{unit}, returned {form.format(got)}{unit} "
+                     f"({'' if change.startswith('-') else '+'}{change}{unit})")
+    return found
+
+
+def cost_of(record: dict, which: str) -> float:
+    figure = (record.get(which) or {}).get("cost")
+    return float(figure if figure is not None else record.get("cost") or 0.0)
 
 
 def film_event(run_: FilmRun, *, planned: float) -> dict:
@@ -30,10 +63,18 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
               "contact_sheet": run_.output.with_name(f"{run_.output.stem}.contact.png"),
               "seam_strip": run_.output.with_name(f"{run_.output.stem}.seams.png")}
     cached = sum(1 for r in run_.results.values() if r.cached)
+    records = shot_records(run_)
+    rendered = [r for r in records if not run_.results[r["id"]].cached]
     return {"event": "film", "path": str(run_.output), "duration": round(info.duration, 3),
             "size": run_.output.stat().st_size, "width": info.width, "height": info.height,
             "shots": len(run_.results), "cached": cached, "rendered": len(run_.results) - cached,
-            "planned_cost": round(float(planned), 4), "actual_cost": round(float(run_.spent), 4), "currency": "CNY",
+            "planned_cost": round(float(planned), 4),
+            "actual_cost": round(sum(cost_of(r, "returned") for r in rendered), 4), "currency": "CNY",
+            "film_cost": {"planned": round(sum(cost_of(r, "planned") for r in records), 4),
+                          "returned": round(sum(cost_of(r, "returned") for r in records), 4)},
+            "per_shot": [{"shot": r["id"], "cached": run_.results[r["id"]].cached, "planned": r.get("planned"),
+                          "returned": r.get("returned"), "seed_honoured": r.get("seed_honoured"),
+                          "differences": differences(r)} for r in records],
             "preview": run_.preview, "lock": str(run_.lock_file) if run_.lock_file else None,
             "review": {name: str(path) for name, path in review.items() if path.is_file()},
             "warnings": list(run_.warnings)}
@@ -43,8 +84,10 @@ def write_review_page(board: storyboard.Storyboard, jobs: list[planning.ShotJob]
                        statuses: dict[str, explain.ShotStatus], output: Path, lock_file: Path, settings: Settings,
                        note, warnings: list[str]) -> None:
     """build/<name>.html beside the film; the film is made, so a failure here is only a warning."""
+    returned = {s["id"]: s.get("returned") or {} for s in _lock_shots(lock_file)}
     cards = [review_page.ShotCard(
-        id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}", seconds=j.frames / 24,
+        id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}",
+        seconds=returned.get(j.id, {}).get("seconds") or j.frames / 24,
         take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost,
         why="cached" if results[j.id].cached else statuses[j.id].describe(), video=results[j.id].video,
         last_frame=results[j.id].last_frame) for j in jobs]
@@ -72,15 +115,34 @@ def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planni
         warnings.append(f"timeline not written: {exc}")
 
 
+def _lock_shots(lock_file: Path) -> list[dict]:
+    try:
+        return json.loads(lock_file.read_text(encoding="utf-8"))["shots"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
 def summary(run_: FilmRun, out: IO[str]) -> None:
+    """The film, then per shot what its task returned (seconds, seed, tokens, cost) and, where it
+    differs, what was planned; then the film's cost planned and returned."""
     info = probe.probe(run_.output, count_frames=False)
-    shots = len(run_.results)
-    print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {shots} shots"
-          + (f"  preview: nothing spent (on Seedance {run_.spent:.2f} CNY)" if run_.preview
-             else f"  spent {run_.spent:.2f} CNY") + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
-    for shot, r in run_.results.items():
+    records = shot_records(run_)
+    spent = sum(cost_of(r, "returned") for r in records if not run_.results[r["id"]].cached)
+    print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {len(records)} shots"
+          + (f"  preview: nothing spent (on Seedance {spent:.2f} CNY)" if run_.preview
+             else f"  spent {spent:.2f} CNY") + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
+    for record in records:
+        r = run_.results[record["id"]]
+        answer = record.get("returned") or {}
+        seconds = answer.get("seconds") or (record.get("planned") or {}).get("seconds") or r.job.frames / 24
+        honoured = "" if record.get("seed_honoured", True) else " (not honoured)"
         how = "cached" if r.cached else f"task {r.task_id}"
-        print(f"  {shot:<16} {r.job.frames / 24:5.2f} s  {r.job.width}x{r.job.height}  seed {r.seed}  "
-              f"{r.tokens or 0:>8,} tokens  {how}", file=out)
+        print(f"  {r.job.id:<16} {seconds:5.2f} s  {r.job.width}x{r.job.height}  seed {record.get('seed')}{honoured}  "
+              f"{record.get('tokens') or 0:>8,} tokens  {cost_of(record, 'returned'):.2f} CNY  {how}", file=out)
+        for line in differences(record):
+            print(f"  {'':<16} {line}", file=out)
+    planned, actual = sum(cost_of(r, "planned") for r in records), sum(cost_of(r, "returned") for r in records)
+    change = f" ({actual - planned:+.2f} CNY)" if abs(actual - planned) >= 0.005 else ""
+    print(f"  {'film':<16} planned {planned:.2f} CNY, returned {actual:.2f} CNY{change}", file=out)
     for warning in run_.warnings:
         print(f"warning: {warning}", file=out)

@@ -30,7 +30,7 @@ from storyfilm.rendering.gates import ModelGate, remaining_chain
 from storyfilm.rendering.handoff import handoff_image
 from storyfilm.rendering.poller import Poller
 from storyfilm.rendering.progress import Event, Listener
-from storyfilm.rendering.results import store_results
+from storyfilm.rendering.results import returned, store_results
 from storyfilm.rendering.store import Entry, Store
 
 TASK_TIMEOUT = 30 * 60.0
@@ -48,7 +48,7 @@ class ShotResult:
     seed: int | None
     tokens: int | None
     cached: bool
-
+    returned: dict[str, Any] | None = None  # what the task answered (results.returned); None when cached
 
 
 class Executor:
@@ -255,16 +255,18 @@ class Executor:
                       frame_ready: Callable[[Path, str], None]) -> ShotResult:
         self.emit(job.id, "downloading", f"task {task.id}")
         self.paid[job.id] = (task.id, "downloading")
-        video_sha, frame_sha = await store_results(self.client, self.store, task, frame_ready)
+        video_sha, frame_sha, seconds = await store_results(self.client, self.store, task, frame_ready)
         tokens = task.completion_tokens
-        # a seed the model refused was not honoured: none is recorded (store and lock file)
-        seed = None if key in self.creates.unseeded else task.seed
-        self.store.shot_done(key, video_sha, frame_sha, seed, tokens)
+        # the seed the task used is recorded; one the model refused is told (also after a resume)
+        self.creates.seed_not_honoured(job, key, task)
+        self.store.shot_done(key, video_sha, frame_sha, task.seed, tokens)
         self.paid.pop(job.id, None)
         self.emit(job.id, "done", f"task {task.id}")
-        return self._result(job, key, video_sha, frame_sha, task.id, seed, tokens, cached=False)
+        return self._result(job, key, video_sha, frame_sha, task.id, task.seed, tokens, cached=False,
+                            answer=returned(task, seconds))
 
-    def _result(self, job, key, video_sha, frame_sha, task_id, seed, tokens, *, cached) -> ShotResult:
+    def _result(self, job, key, video_sha, frame_sha, task_id, seed, tokens, *, cached, answer=None) -> ShotResult:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),
-                          frame_sha=frame_sha, task_id=task_id, seed=seed, tokens=tokens, cached=cached)
+                          frame_sha=frame_sha, task_id=task_id, seed=seed, tokens=tokens, cached=cached,
+                          returned=answer)
 

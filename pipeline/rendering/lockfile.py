@@ -12,9 +12,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storyfilm.errors import LockFileDamaged
+from storyfilm.errors import FfmpegError, LockFileDamaged
+from storyfilm.mediaio import probe
 from storyfilm.rendering.executor import ShotResult
 from storyfilm.planning.jobs import ShotJob
+from storyfilm.seedance import models
 from storyfilm.rendering.trust import disk_error, is_sha256
 
 
@@ -23,9 +25,13 @@ def lock_path(story: Path, *, preview: bool) -> Path:
     return story.with_name(f"{story.stem}{'.preview' if preview else ''}.lock.json")
 
 
-def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
-    tokens = result.tokens if result.tokens is not None else job.tokens
-    return {
+def shot_entry(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A shot's record: what it rendered to, what was planned, and what its task returned (a cached
+    shot keeps what the lock file `previous` recorded for the same key). `tokens` and `cost` are the
+    returned figures when the task gave them, else the planned ones."""
+    answer = _returned(job, result, previous)
+    tokens = answer["tokens"] if answer.get("tokens") is not None else job.tokens
+    entry = {
         "id": job.id,
         "key": result.key,
         "model": job.model.id,
@@ -35,7 +41,37 @@ def shot_entry(job: ShotJob, result: ShotResult) -> dict[str, Any]:
         "last_frame_sha256": result.frame_sha,
         "tokens": tokens,
         "cost": round(job.cost_of(tokens), 4),
+        "planned": {"seconds": round(job.frames / models.FPS, 3), "tokens": job.tokens, "cost": round(job.cost, 4)},
+        "returned": answer,
     }
+    if "seed" in job.params() and result.seed is not None:
+        entry["seed_honoured"] = result.seed == job.shot.seed  # False: the model refused it (not reproducible)
+    return entry
+
+
+def _returned(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None) -> dict[str, Any]:
+    answer = result.returned
+    if answer is None and previous and previous.get("key") == result.key and isinstance(previous.get("returned"),
+                                                                                        dict):
+        answer = previous["returned"]
+    if answer is None:  # cached, with no record of its task's answer (an older lock file): the clip says
+        answer = {"seconds": _seconds(result.video), "duration": None, "frames": None, "fps": None,
+                  "tokens": result.tokens, "seed": result.seed}
+    tokens = answer.get("tokens")
+    return {**answer, "cost": None if tokens is None else round(job.cost_of(tokens), 4)}
+
+
+def _seconds(video: Path) -> float | None:
+    try:
+        return round(probe.probe(video, count_frames=False).duration, 3)
+    except FfmpegError:
+        return None
+
+
+def entries(jobs: list[ShotJob], results: dict[str, ShotResult], previous: dict[str, Any] | None) -> list[dict]:
+    """Every shot's record, in film order; `previous`: the lock file as it was before this render."""
+    before = {s.get("id"): s for s in (previous or {}).get("shots", []) if isinstance(s, dict)}
+    return [shot_entry(job, results[job.id], before.get(job.id)) for job in jobs]
 
 
 def film_key(results: list[ShotResult], edit: Any) -> str:
@@ -46,8 +82,10 @@ def film_key(results: list[ShotResult], edit: Any) -> str:
 
 
 def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film: Path, film_sha: str, *,
-          preview: bool, key: str = "", report: dict[str, Any] | None = None) -> Path:
-    """`report`: the assembly's summary (duration, seam scores, warnings, chapters)."""
+          preview: bool, key: str = "", report: dict[str, Any] | None = None,
+          previous: dict[str, Any] | None = None) -> Path:
+    """`report`: the assembly's summary (duration, seam scores, warnings, chapters); `previous`: the
+    lock file before this render (what its cached shots' tasks returned)."""
     try:
         shown = os.path.relpath(film, story.parent)
     except ValueError:  # another drive
@@ -56,7 +94,7 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
         "storyboard": story.name,
         "film": {"path": shown, "key": key, "sha256": film_sha,
                  **{k: v for k, v in (report or {}).items() if k not in ("path", "srt", "contact_sheet", "seam_strip")}},
-        "shots": [shot_entry(job, results[job.id]) for job in jobs],
+        "shots": entries(jobs, results, previous),
     }
     path = lock_path(story, preview=preview)
     partial = path.with_name(f".{path.name}.partial")

@@ -1,11 +1,13 @@
 """A succeeded task's results into the store: its last frame first (handed on to the next shot at
-once), then its video, verified to decode; a frame taken from the video when none came."""
+once), then its video, verified to decode; a frame taken from the video when none came. And what
+the task returned (seconds, tokens, seed), which the lock file records beside what was planned."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
@@ -16,9 +18,16 @@ from storyfilm.rendering.store import Store
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
 
 
+def returned(task: Task, seconds: float | None) -> dict[str, Any]:
+    """What a succeeded task answered (ark-api.md §7: `duration` xor `frames`, `framespersecond`,
+    `usage`, `seed`), and the seconds its clip really lasts (`seconds`, as decoded)."""
+    return {"seconds": None if seconds is None else round(seconds, 3), "duration": task.duration,
+            "frames": task.frames, "fps": task.framespersecond, "tokens": task.completion_tokens, "seed": task.seed}
+
+
 async def store_results(client: ArkClient, store: Store, task: Task,
-                        frame_ready: Callable[[Path, str], None]) -> tuple[str, str]:
-    """The task's video and last frame, put into the store: their hashes."""
+                        frame_ready: Callable[[Path, str], None]) -> tuple[str, str, float | None]:
+    """The task's video and last frame, put into the store: their hashes, and the video's seconds."""
     if not task.video_url:
         raise TaskFailed(task.id, "succeeded", "NoVideo", "the task succeeded without a video_url")
     video, frame = store.scratch("video.mp4"), store.scratch("last_frame.png")
@@ -29,19 +38,20 @@ async def store_results(client: ArkClient, store: Store, task: Task,
             if images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
                 frame_sha = await asyncio.to_thread(store.put, frame)
                 frame_ready(store.path(frame_sha), frame_sha)
-        await _fetch_video(client, task, video, have_frame=frame_sha is not None)
+        seconds = await _fetch_video(client, task, video, have_frame=frame_sha is not None)
         if frame_sha is None:
             # no last frame from the service (or not an image): take the exact one from the video
             await asyncio.to_thread(frames.extract_last_frame, video, frame)
             frame_sha = await asyncio.to_thread(store.put, frame)
             frame_ready(store.path(frame_sha), frame_sha)
-        return await asyncio.to_thread(store.put, video), frame_sha
+        return await asyncio.to_thread(store.put, video), frame_sha, seconds
     finally:
         video.unlink(missing_ok=True)
         frame.unlink(missing_ok=True)
 
 
-async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame: bool) -> None:
+async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame: bool) -> float | None:
+    """The video at `video`, decoding; its seconds as its container says (None: not said)."""
     for _ in range(VIDEO_TRIES):
         try:
             await _fetch(client, task.video_url, video)
@@ -51,8 +61,9 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
             # its frame was handed on already: the task cannot simply be made again
             raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
         try:
-            if (await asyncio.to_thread(probe.probe, video, count_frames=False)).width:
-                return
+            info = await asyncio.to_thread(probe.probe, video, count_frames=False)
+            if info.width:
+                return info.duration or None
         except FfmpegError:
             pass
     raise TransportFailed(f"task {task.id}: the downloaded video does not decode")

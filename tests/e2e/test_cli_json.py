@@ -53,4 +53,14 @@ def test_the_schema_rejects_a_film_event_without_its_cost() -> None:
              "cached": 0, "rendered": 1, "planned_cost": 0.3, "currency": "CNY", "preview": True,
              "lock": None, "review": {}, "warnings": []}
     assert not jsonschema.Draft202012Validator(events_schema()).is_valid(event)
-    assert jsonschema.Draft202012Validator(events_schema()).is_valid({**event, "actual_cost": 0.3})
+    costs = {"actual_cost": 0.3, "film_cost": {"planned": 0.3, "returned": 0.3}, "per_shot": []}
+    assert jsonschema.Draft202012Validator(events_schema()).is_valid({**event, **costs})
+    for name in costs:  # each of the three is required
+        assert not jsonschema.Draft202012Validator(events_schema()).is_valid(
+            {**event, **{k: v for k, v in costs.items() if k != name}})
+    shot = {"shot": "a", "cached": False, "planned": {"seconds": 15.042, "tokens": 3, "cost": 0.3},
+            "returned": {"seconds": 5.04, "duration": 5, "frames": None, "fps": 24, "tokens": 1, "seed": 7,
+                         "cost": 0.1}, "seed_honoured": True, "differences": ["seconds: ..."]}
+    assert jsonschema.Draft202012Validator(events_schema()).is_valid({**event, **costs, "per_shot": [shot]})
+    assert not jsonschema.Draft202012Validator(events_schema()).is_valid(
+        {**event, **costs, "per_shot": [{**shot, "returned": {"seconds": 5.04}}]})

@@ -1,6 +1,6 @@
 """Seeds on 2.x (ark-api.md §12.6): pinned and sent; a model that answers 400 InvalidParameter
 naming `seed` gets one create without it, the user is warned the shot is not reproducible, and the
-lock file records no seed for it. End to end against a local server that refuses 2.0 seeds."""
+lock file records the seed the service used, marked not honoured. End to end against a local server that refuses 2.0 seeds."""
 
 from __future__ import annotations
 
@@ -41,13 +41,18 @@ def test_a_refused_seed_is_dropped_once_and_told(tmp_path: Path) -> None:
         assert run.warnings == [f"fox: Seedance 2.0 fast refused the seed {fox_seed} (400 InvalidParameter `seed`); "
                                 f"created without it: the seed was not honoured and this shot is not reproducible"]
         lock = json.loads((tmp_path / "seed.preview.lock.json").read_text())
-        assert {s["id"]: s["seed"] for s in lock["shots"]} == {"fox": None, "old": 7}
+        used = tasks["女孩抱着狐狸"].seed  # the service chose one (the request had none)
+        assert used != fox_seed
+        assert {s["id"]: (s["seed"], s["seed_honoured"], s["returned"]["seed"]) for s in lock["shots"]} == {
+            "fox": (used, False, used), "old": (7, True, 7)}
 
-        # the same storyboard again: cached, nothing sent, still no seed claimed
+        # the same storyboard again: cached, nothing sent, the seed still the one used, still not honoured
         before = server_counts(server)
         again = render_story(story, server)
         assert counted(before, server) == {}
-        assert again.results["fox"].seed is None and again.results["fox"].cached
+        assert again.results["fox"].seed == used and again.results["fox"].cached
+        lock = json.loads((tmp_path / "seed.preview.lock.json").read_text())
+        assert [(s["seed"], s["seed_honoured"]) for s in lock["shots"]] == [(used, False), (7, True)]
 
 
 @pytest.mark.anyio
