@@ -1,5 +1,6 @@
 # PYTHON_ARGCOMPLETE_OK
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, schema, serve, verify, doctor. One exit point."""
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, cancel, schema, serve, verify, doctor.
+One exit point."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from storyfilm.mediaio import runner
 from storyfilm import planning
 from storyfilm.planning import views
 from storyfilm.errors import StoryboardError, StoryfilmError, UsageError
-from storyfilm.settings import Settings, redact
+from storyfilm.settings import ARK_BASE_URL, Settings, redact
 from storyfilm.mediaio.inputs import load_storyboard
 
 
@@ -121,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("story", type=Path, help=story_help)
     check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     check.set_defaults(run=_status)
+
+    stop = command("cancel", "cancel the storyboard's tasks still queued on the service (nothing paid for them); "
+                             "say which still run")
+    stop.add_argument("story", type=Path, help=story_help)
+    stop.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    stop.set_defaults(run=_cancel)
 
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
@@ -227,6 +234,25 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
         outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
     if not args.json and not quiet:
         outputs.summary(outcome, sys.stdout)
+    return 0
+
+
+def _cancel(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import film
+    from storyfilm.ark.lost_create import LostCreates
+    from storyfilm.rendering import cancel
+
+    graph = planning.compile_plan(load_storyboard(args.story))
+    if settings.uses_local_backend:
+        print(f"{args.story}: no ARK_API_KEY: previews render on a local server that stops with its render, so no "
+              "task waits there; nothing to cancel")
+        return 0
+    settle = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
+    outcomes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
+                                   settings.base_url or ARK_BASE_URL, settings.api_key,
+                                   tasks_path=settings.tasks_path, backend=film.backend_name(settings),
+                                   lost_creates=settle)
+    print(cancel.report(outcomes))
     return 0
 
 

@@ -1,0 +1,141 @@
+"""`storyfilm cancel STORY`: after a mistaken render, cancel the storyboard's tasks still queued on
+the service (DELETE; a queued task costs nothing, ark-api.md §8.2) and say what could not be: a
+running task cannot be cancelled and will be paid for.
+
+The tasks are the ones the render journal knows for this storyboard's shots: created and not
+finished, found by the same content keys a render uses. A cancelled task is journaled `cancelled`,
+so the next `film` creates the shot again (and `plan` prices it) instead of adopting it. A create
+whose answer was lost (a render killed while creating) is looked for once on the service first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import networkx as nx
+
+from storyfilm.ark.client import ArkClient
+from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.errors import ApiRefused
+from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering.store import Entry, Store
+
+CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN = "cancelled", "running", "finished", "ended", "unknown"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    shot: str
+    task_id: str | None
+    result: str  # cancelled | running | finished | ended | unknown
+    detail: str
+
+
+def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, tasks_path: str,
+                 backend: str, lost_creates: LostCreates | None = None) -> list[Outcome]:
+    """`cancel` with the store at `folder` (claimed: a render still running must be stopped first)
+    and the service at `base_url`; a storyboard never rendered has nothing to cancel."""
+    if not (folder / "state.sqlite").is_file():
+        return []
+    with Store(folder) as store:
+        store.claim()
+
+        async def run() -> list[Outcome]:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
+                client = ArkClient(base_url, key, tasks_path=tasks_path, http=http)
+                return await cancel(graph, store, client, backend, lost_creates)
+
+        return asyncio.run(run())
+
+
+def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[ShotJob, str, Entry]]:
+    """The storyboard's shots whose journal entry is a task created (or being created) and not
+    finished: (job, content key, entry). A chained shot's key needs its upstream's last frame, so
+    only shots whose upstream finished can have a task."""
+    frames: dict[str, str] = {}
+    found = []
+    for node in nx.topological_sort(graph):
+        job: ShotJob = graph.nodes[node]["job"]
+        ups = list(graph.predecessors(node))
+        if ups and ups[0] not in frames:
+            continue
+        key = job.key(frames[ups[0]] if ups else None, backend)
+        entry = store.entry(key)
+        if entry is None:
+            continue
+        if entry.status == "done" and entry.frame_sha:
+            frames[node] = entry.frame_sha
+        elif entry.status in ("created", "creating"):
+            found.append((job, key, entry))
+    return found
+
+
+async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: str,
+                 lost_creates: LostCreates | None = None) -> list[Outcome]:
+    """Cancel every queued task of the storyboard; what happened to each open shot, in film order."""
+    outcomes = []
+    for job, key, entry in open_shots(graph, store, backend):
+        task_id = entry.task_id if entry.status == "created" else await _lost_task(client, store, entry,
+                                                                                    lost_creates or LostCreates())
+        if task_id is None:
+            outcomes.append(Outcome(job.id, None, UNKNOWN, "a create was on its way when its render stopped; the "
+                                                           "service shows no task for it"))
+            continue
+        if entry.status == "creating":
+            store.task_created(key, job.id, task_id)
+        outcomes.append(await _cancel_task(client, store, job, key, task_id))
+    return outcomes
+
+
+async def _lost_task(client: ArkClient, store: Store, entry: Entry, lost_creates: LostCreates) -> str | None:
+    if entry.fingerprint is None:
+        return None
+    found = await lost_creates.resolve(client.list, Fingerprint.from_dict(json.loads(entry.fingerprint)),
+                                       entry.intent_at or time.time(), store.claimed_task_ids, settled=True,
+                                       why="storyfilm cancel")
+    return found.kept.id if found.kept is not None else None
+
+
+async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, task_id: str) -> Outcome:
+    try:
+        status = (await client.get(task_id)).status
+        if status == "queued":
+            try:
+                await client.delete(task_id)
+                status = CANCELLED
+            except ApiRefused as exc:  # it started between the look and the DELETE
+                if exc.status != 400:
+                    raise
+                status = (await client.get(task_id)).status
+    except ApiRefused as exc:
+        if exc.status != 404:
+            raise
+        store.task_failed(key, "expired", f"the service no longer knows task {task_id}")
+        return Outcome(job.id, task_id, ENDED, "the service no longer knows it; the next film renders the shot again")
+    if status == CANCELLED:
+        store.task_failed(key, CANCELLED, "cancelled by storyfilm cancel")
+        return Outcome(job.id, task_id, CANCELLED, f"cancelled while queued, nothing paid; the next film creates it "
+                                                   f"again ({job.cost:.2f} CNY)")
+    if status == "running":
+        return Outcome(job.id, task_id, RUNNING, "running: cannot be cancelled, it will be paid for; the next film "
+                                                 "picks it up")
+    if status == "succeeded":
+        return Outcome(job.id, task_id, FINISHED, "finished (paid for); the next film downloads it")
+    store.task_failed(key, status, f"task {task_id} {status}")
+    return Outcome(job.id, task_id, ENDED, f"already {status}, not paid for; the next film renders the shot again")
+
+
+def report(outcomes: list[Outcome]) -> str:
+    """One line per open shot, then a count."""
+    if not outcomes:
+        return "no task of this storyboard is waiting on the service: nothing to cancel"
+    lines = [f"{o.shot}: task {o.task_id or '?'} {o.detail}" for o in outcomes]
+    cancelled = sum(o.result == CANCELLED for o in outcomes)
+    running = sum(o.result == RUNNING for o in outcomes)
+    lines.append(f"{cancelled} cancelled, {running} still running (cannot be cancelled)")
+    return "\n".join(lines)
