@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     film.add_argument("--json", action="store_true", help="machine-readable progress: one JSON event a line")
     film.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     film.add_argument("--concurrency", type=int, metavar="N", help="tasks in flight per model (default: its limit)")
+    film.add_argument("--watch", action="store_true",
+                      help="film again on every save of the storyboard or a media file it names (Ctrl-C stops)")
     film.set_defaults(run=_film)
 
     validate = command("validate", "check storyboards; exit 2 with every problem")
@@ -230,6 +232,10 @@ def _film(args: argparse.Namespace, settings: Settings) -> int:
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
     quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter
+    if args.watch:
+        from storyfilm import watch
+
+        return watch.watch(args.story, settings, options, quiet=quiet)
     with open(os.devnull, "w", encoding="utf-8") as devnull:
         outcome = film.run(args.story, settings, options, out=devnull if quiet else None)
     if not args.json and not quiet:

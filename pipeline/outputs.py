@@ -50,9 +50,11 @@ def differences(record: dict) -> list[str]:
     return found
 
 
-def cost_of(record: dict, which: str) -> float:
-    figure = (record.get(which) or {}).get("cost")
-    return float(figure if figure is not None else record.get("cost") or 0.0)
+def cost_of(run_: FilmRun, record: dict, which: str) -> float:
+    """A shot's cost, planned or from the tokens its task returned, unrounded (sums are rounded once)."""
+    job = run_.results[record["id"]].job
+    tokens = (record.get(which) or {}).get("tokens")
+    return job.cost_of(tokens if tokens is not None else record.get("tokens") or job.tokens)
 
 
 def film_event(run_: FilmRun, *, planned: float) -> dict:
@@ -69,9 +71,9 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
             "size": run_.output.stat().st_size, "width": info.width, "height": info.height,
             "shots": len(run_.results), "cached": cached, "rendered": len(run_.results) - cached,
             "planned_cost": round(float(planned), 4),
-            "actual_cost": round(sum(cost_of(r, "returned") for r in rendered), 4), "currency": "CNY",
-            "film_cost": {"planned": round(sum(cost_of(r, "planned") for r in records), 4),
-                          "returned": round(sum(cost_of(r, "returned") for r in records), 4)},
+            "actual_cost": round(sum(cost_of(run_, r, "returned") for r in rendered), 4), "currency": "CNY",
+            "film_cost": {"planned": round(sum(cost_of(run_, r, "planned") for r in records), 4),
+                          "returned": round(sum(cost_of(run_, r, "returned") for r in records), 4)},
             "per_shot": [{"shot": r["id"], "cached": run_.results[r["id"]].cached, "planned": r.get("planned"),
                           "returned": r.get("returned"), "seed_honoured": r.get("seed_honoured"),
                           "differences": differences(r)} for r in records],
@@ -127,7 +129,7 @@ def summary(run_: FilmRun, out: IO[str]) -> None:
     differs, what was planned; then the film's cost planned and returned."""
     info = probe.probe(run_.output, count_frames=False)
     records = shot_records(run_)
-    spent = sum(cost_of(r, "returned") for r in records if not run_.results[r["id"]].cached)
+    spent = sum(cost_of(run_, r, "returned") for r in records if not run_.results[r["id"]].cached)
     print(f"\n{run_.output}  {info.duration:.2f} s  {info.width}x{info.height}  {len(records)} shots"
           + (f"  preview: nothing spent (on Seedance {spent:.2f} CNY)" if run_.preview
              else f"  spent {spent:.2f} CNY") + (f"  (lock: {run_.lock_file})" if run_.lock_file else ""), file=out)
@@ -137,11 +139,13 @@ def summary(run_: FilmRun, out: IO[str]) -> None:
         seconds = answer.get("seconds") or (record.get("planned") or {}).get("seconds") or r.job.frames / 24
         honoured = "" if record.get("seed_honoured", True) else " (not honoured)"
         how = "cached" if r.cached else f"task {r.task_id}"
+        cost = cost_of(run_, record, "returned")
         print(f"  {r.job.id:<16} {seconds:5.2f} s  {r.job.width}x{r.job.height}  seed {record.get('seed')}{honoured}  "
-              f"{record.get('tokens') or 0:>8,} tokens  {cost_of(record, 'returned'):.2f} CNY  {how}", file=out)
+              f"{record.get('tokens') or 0:>8,} tokens  {cost:.2f} CNY  {how}", file=out)
         for line in differences(record):
             print(f"  {'':<16} {line}", file=out)
-    planned, actual = sum(cost_of(r, "planned") for r in records), sum(cost_of(r, "returned") for r in records)
+    planned = sum(cost_of(run_, r, "planned") for r in records)
+    actual = sum(cost_of(run_, r, "returned") for r in records)
     change = f" ({actual - planned:+.2f} CNY)" if abs(actual - planned) >= 0.005 else ""
     print(f"  {'film':<16} planned {planned:.2f} CNY, returned {actual:.2f} CNY{change}", file=out)
     for warning in run_.warnings:

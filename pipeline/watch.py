@@ -1,0 +1,142 @@
+"""`storyfilm film --watch`: film, then film again on every save of the storyboard or of a media
+file it names (first and last frames, references, the soundtrack), saying what changed and where
+the new film is. Each film is an ordinary `film` run, so only what changed renders, and the lock
+file and review files stay current. A bad edit shows its located error and watching goes on;
+Ctrl-C stops it (exit 130).
+
+The folders of the watched files are watched (not the files: editors save by writing a new file
+and renaming it over the old one), through `watchfiles` (OS file events; polling where there are
+none). A save made while a film is made is seen after it (the files' stamps are compared).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import watchfiles
+
+from storyfilm import film, outputs
+from storyfilm.errors import Interrupted, StoryfilmError
+from storyfilm.mediaio.inputs import load_storyboard
+from storyfilm.settings import Settings, redact
+
+DEBOUNCE_MS = 300  # a save is often several writes: wait this long for the last one
+
+
+def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
+    """The storyboard and every local media file it names; `before` when it cannot be read now (a
+    bad edit: the files named before are still the ones to watch)."""
+    try:
+        board = load_storyboard(story)
+    except StoryfilmError:
+        return (before or set()) | {story.resolve()}
+    media = [m for s in board.shots for m in (s.first_frame, s.last_frame, *s.references) if m is not None]
+    files = {m.path.resolve() for m in media if m.path is not None}
+    if board.soundtrack is not None:
+        files.add(board.soundtrack.path.resolve())
+    return files | {story.resolve()}
+
+
+class Reporter:
+    """Where a watch's lines go: the films' progress (nowhere with -q), its own lines (as `note`
+    events with --json, so every stdout line stays one JSON event), errors."""
+
+    def __init__(self, out: IO[str], err: IO[str], *, quiet: bool, as_json: bool, key: str | None):
+        self.out, self.err, self.quiet, self.as_json, self.key = out, err, quiet, as_json, key
+        self.progress = open(os.devnull, "w", encoding="utf-8") if quiet else out
+
+    def say(self, text: str) -> None:
+        print(json.dumps({"event": "note", "detail": text}, ensure_ascii=False) if self.as_json else text,
+              file=self.out, flush=True)
+
+    def error(self, text: str) -> None:
+        print(redact(text, self.key), file=self.err, flush=True)
+
+    def close(self) -> None:
+        if self.progress is not self.out:
+            self.progress.close()
+
+
+def film_once(story: Path, settings: Settings, options: film.FilmOptions, report: Reporter) -> bool:
+    """One film, its summary and its path; an error is shown (never raised). True when made."""
+    try:
+        outcome = film.run(story, settings, options, out=report.progress)
+    except Interrupted:
+        raise
+    except StoryfilmError as exc:
+        report.error(str(exc))
+        report.error(f"not filmed: fix {story.name} and save it again (still watching)")
+        return False
+    if not (options.as_json or report.quiet):
+        outputs.summary(outcome, report.out)
+    report.say(f"film: {outcome.output}")
+    return True
+
+
+def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: bool = False,
+          out: IO[str] | None = None, err: IO[str] | None = None, stop: threading.Event | None = None) -> int:
+    """Film `story` now and after every change, until Ctrl-C (130) or `stop` is set (0)."""
+    report = Reporter(out or sys.stdout, err or sys.stderr, quiet=quiet, as_json=options.as_json,
+                      key=settings.api_key)
+    try:
+        files = watched_files(story)
+        stamps = _stamps(files)
+        film_once(story, settings, options, report)
+        while stop is None or not stop.is_set():
+            files = watched_files(story, files)
+            report.say(f"watching {len(files)} file{'s' * (len(files) != 1)} for changes (Ctrl-C to stop)")
+            changed = _next_change(files, stamps, stop)
+            if not changed:
+                continue
+            stamps = _stamps(files)
+            report.say("changed: " + ", ".join(sorted(_shown(p) for p in changed)))
+            film_once(story, settings, options, report)
+    except (KeyboardInterrupt, Interrupted) as exc:
+        if isinstance(exc, Interrupted):
+            report.error(str(exc))
+        report.error(f"stopped watching {story}")
+        return 130
+    finally:
+        report.close()
+    return 0
+
+
+def _next_change(files: set[Path], stamps: dict[Path, tuple[int, int] | None],
+                 stop: threading.Event | None) -> set[Path]:
+    """The watched files that changed next (waits; empty when `stop` was set). `stamps`: the files
+    as they were before the last film: a save made while it filmed, or before the OS watch began,
+    is seen by comparing them, twice a second."""
+    folders = sorted({f.parent for f in files if f.parent.is_dir()})
+    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: Path(path).resolve() in files
+    for batch in watchfiles.watch(*folders, watch_filter=keep, debounce=DEBOUNCE_MS, recursive=False,
+                                  stop_event=stop, raise_interrupt=True, rust_timeout=500, yield_on_timeout=True):
+        changed = {Path(path).resolve() for _, path in batch}
+        changed |= {f for f in files if f in stamps and _stamp(f) != stamps[f]}
+        if changed:
+            return changed
+    return set()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _stamps(files: set[Path]) -> dict[Path, tuple[int, int] | None]:
+    return {f: _stamp(f) for f in files}
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
