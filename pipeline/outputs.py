@@ -39,7 +39,7 @@ def differences(record: dict) -> list[str]:
     """Where what the task returned differs from the plan: seconds, tokens, cost (CNY)."""
     planned, answer = record.get("planned") or {}, record.get("returned") or {}
     found = []
-    for name, unit, form, close in (("seconds", " s", "{:.2f}", 0.005), ("tokens", " tokens", "{:,}", 0.5),
+    for name, unit, form, close in (("seconds", " s", "{:.2f}", 0.02), ("tokens", " tokens", "{:,}", 0.5),
                                     ("cost", " CNY", "{:.2f}", 0.005)):
         want, got = planned.get(name), answer.get(name)
         if want is None or got is None or abs(got - want) < close:

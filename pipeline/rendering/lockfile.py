@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storyfilm.errors import FfmpegError, LockFileDamaged
-from storyfilm.mediaio import probe
+from storyfilm.errors import LockFileDamaged
 from storyfilm.rendering.executor import ShotResult
+from storyfilm.rendering.results import clip_seconds
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.seedance import models
 from storyfilm.rendering.trust import disk_error, is_sha256
@@ -62,10 +62,8 @@ def _returned(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None)
 
 
 def _seconds(video: Path) -> float | None:
-    try:
-        return round(probe.probe(video, count_frames=False).duration, 3)
-    except FfmpegError:
-        return None
+    seconds = clip_seconds(video)
+    return None if seconds is None else round(seconds, 3)
 
 
 def entries(jobs: list[ShotJob], results: dict[str, ShotResult], previous: dict[str, Any] | None) -> list[dict]:

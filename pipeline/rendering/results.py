@@ -12,7 +12,7 @@ from typing import Any
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
 from storyfilm.errors import FfmpegError, ResultsGone, TaskFailed, TransportFailed
-from storyfilm.mediaio import frames, images, probe
+from storyfilm.mediaio import frames, images, mp4box, probe
 from storyfilm.rendering.store import Store
 
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
@@ -63,10 +63,23 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
         try:
             info = await asyncio.to_thread(probe.probe, video, count_frames=False)
             if info.width:
-                return info.duration or None
+                return clip_seconds(video, info)
         except FfmpegError:
             pass
     raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
+
+
+def clip_seconds(video: Path, info: probe.MediaInfo | None = None) -> float | None:
+    """How long a clip's picture lasts: its frames ÷ fps from the MP4 boxes (no decoding), else the
+    container's duration (which an audio track may stretch)."""
+    try:
+        info = info or probe.probe(video, count_frames=False)
+    except FfmpegError:
+        return None
+    track = mp4box.video_track(video)
+    if track is not None and track.frames and info.fps:
+        return track.frames / info.fps
+    return info.duration or None
 
 
 async def _fetch(client: ArkClient, url: str, dest: Path) -> None:

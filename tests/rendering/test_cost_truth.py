@@ -9,8 +9,9 @@ import json
 import re
 from pathlib import Path
 
-from helpers import run_cli
-from storyfilm import planning
+import pytest
+
+from storyfilm import cli, planning
 from storyfilm.mediaio.inputs import load_storyboard
 
 STORY = """\
@@ -32,13 +33,15 @@ def _page_data(page: Path) -> dict:
     return json.loads(found[1].replace("<\\/", "</"))
 
 
-def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_server) -> None:
+def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_server, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     story, film = tmp_path / "truth.yaml", tmp_path / "truth.mp4"
     story.write_text(STORY, encoding="utf-8")
     jobs = {j.id: j for j in planning.jobs(planning.compile_plan(load_storyboard(story)))}
-    env = {"ARK_API_KEY": "sk-test-truth", "ARK_BASE_URL": ark_server.base_url}
-    first = run_cli("film", str(story), "-o", str(film), env=env)
-    assert first.returncode == 0, first.stderr
+    monkeypatch.setenv("ARK_API_KEY", "sk-test-truth")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    assert cli.main(["film", str(story), "-o", str(film)]) == 0
+    out = capsys.readouterr().out
 
     lock = {s["id"]: s for s in json.loads((tmp_path / "truth.lock.json").read_text())["shots"]}
     free, fixed = lock["free"], lock["fixed"]
@@ -46,14 +49,13 @@ def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_s
     assert (task.spec.frames, task.spec.duration) == (121, 5)  # what the local server chose
     tokens = task.tokens
     assert free["planned"] == {"seconds": 15.042, "tokens": jobs["free"].tokens, "cost": round(jobs["free"].cost, 4)}
-    assert free["returned"] == {"seconds": 5.04, "duration": 5, "frames": None, "fps": 24, "tokens": tokens,
+    assert free["returned"] == {"seconds": 5.042, "duration": 5, "frames": None, "fps": 24, "tokens": tokens,
                                 "seed": task.spec.seed, "cost": round(jobs["free"].cost_of(tokens), 4)}
     assert (free["tokens"], free["cost"], free["seed"], free["seed_honoured"]) == (
         tokens, free["returned"]["cost"], jobs["free"].shot.seed, True)
     assert fixed["returned"]["tokens"] == fixed["planned"]["tokens"] == fixed["tokens"]  # as planned: no difference
 
     plan, got = free["planned"], free["returned"]
-    out = first.stdout
     assert (f"seconds: planned 15.04 s, returned 5.04 s (-10.00 s)" in out
             and f"tokens: planned {plan['tokens']:,} tokens, returned {tokens:,} tokens "
                 f"({tokens - plan['tokens']:,} tokens)" in out
@@ -68,11 +70,11 @@ def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_s
 
     page = {s["id"]: s for s in _page_data(film.with_suffix(".html"))["shots"]}
     assert (page["free"]["seconds"], page["free"]["tokens"]["actual"], page["free"]["cost"]["actual"]) == (
-        5.04, tokens, got["cost"])
+        5.042, tokens, got["cost"])
 
     # again, all cached: nothing spent now, and the film's figures are still the tasks' own
-    again = run_cli("film", str(story), "-o", str(film), "--json", env=env)
-    event = json.loads(again.stdout.splitlines()[-1])
+    assert cli.main(["film", str(story), "-o", str(film), "--json"]) == 0
+    event = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert (event["cached"], event["actual_cost"]) == (2, 0)
     assert event["film_cost"] == {"planned": round(planned, 4), "returned": round(returned, 4)}
     shots = {s["shot"]: s for s in event["per_shot"]}
@@ -97,7 +99,7 @@ def test_a_render_killed_during_the_seedless_retry_records_the_seed_used_and_sti
     story = tmp_path / "kill.yaml"
     story.write_text(SEEDLESS, encoding="utf-8")
     pinned = planning.jobs(planning.compile_plan(load_storyboard(story)))[0].shot.seed
-    with LocalServer(refuse_seed={"2.0"}, faults="queue=2") as server:
+    with LocalServer(refuse_seed={"2.0"}, faults="queue=1") as server:
         env = {"ARK_API_KEY": "sk-test-seedless", "ARK_BASE_URL": server.base_url}
         before = server_counts(server)
         assert kill_at(film_process(story, env), event="created") == "created fox"  # the seedless task is queued
