@@ -254,11 +254,11 @@ def _cancel(args: argparse.Namespace, settings: Settings) -> int:
               "task waits there; nothing to cancel")
         return 0
     settle = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
-    outcomes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
+    outcomes, notes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
                                    settings.base_url or ARK_BASE_URL, settings.api_key,
                                    tasks_path=settings.tasks_path, backend=film.backend_name(settings),
                                    lost_creates=settle)
-    print(cancel.report(outcomes))
+    print(cancel.report(outcomes, notes))
     return 0
 
 

@@ -95,7 +95,7 @@ def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: 
             if not changed:
                 continue
             stamps = _stamps(files)
-            report.say("changed: " + ", ".join(sorted(_shown(p) for p in changed)))
+            report.say("changed: " + ", ".join(sorted(_shown(p, story) for p in changed)))
             film_once(story, settings, options, report)
     except (KeyboardInterrupt, Interrupted) as exc:
         if isinstance(exc, Interrupted):
@@ -135,8 +135,9 @@ def _stamps(files: set[Path]) -> dict[Path, tuple[int, int] | None]:
     return {f: _stamp(f) for f in files}
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, story: Path) -> str:
+    """A changed file as the user knows it: beside the storyboard by its name, else its full path."""
     try:
-        return os.path.relpath(path)
+        return str(path.relative_to(story.resolve().parent))
     except ValueError:
         return str(path)

@@ -21,11 +21,13 @@ import networkx as nx
 
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
-from storyfilm.errors import ApiRefused
+from storyfilm.errors import ApiRefused, TransportFailed
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.store import Entry, Store
 
 CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN = "cancelled", "running", "finished", "ended", "unknown"
+DEADLINE = 90.0  # seconds for the whole cancel: a silent service gets a clear message, never a hang
+REQUEST_TIMEOUT = 15.0  # seconds a request may take to answer (the client retries a few times)
 
 
 @dataclass(frozen=True)
@@ -37,20 +39,31 @@ class Outcome:
 
 
 def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, tasks_path: str,
-                 backend: str, lost_creates: LostCreates | None = None) -> list[Outcome]:
+                 backend: str, lost_creates: LostCreates | None = None,
+                 deadline: float = DEADLINE) -> tuple[list[Outcome], list[str]]:
     """`cancel` with the store at `folder` (claimed: a render still running must be stopped first)
-    and the service at `base_url`; a storyboard never rendered has nothing to cancel."""
+    and the service at `base_url`: what happened, and what was found wrong with the store (a
+    damaged journal is set aside: its tasks are not known). A storyboard never rendered has nothing
+    to cancel."""
     if not (folder / "state.sqlite").is_file():
-        return []
+        return [], []
+    outcomes: list[Outcome] = []
     with Store(folder) as store:
         store.claim()
 
-        async def run() -> list[Outcome]:
-            async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0)) as http:
+        async def run() -> None:
+            async with httpx.AsyncClient(timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=10.0)) as http:
                 client = ArkClient(base_url, key, tasks_path=tasks_path, http=http)
-                return await cancel(graph, store, client, backend, lost_creates)
+                async with asyncio.timeout(deadline):
+                    await cancel(graph, store, client, backend, lost_creates, into=outcomes)
 
-        return asyncio.run(run())
+        try:
+            asyncio.run(run())
+        except (TimeoutError, TransportFailed) as exc:
+            why = str(exc) if isinstance(exc, TransportFailed) else f"no answer within {deadline:g} s"
+            done = "; ".join(f"{o.shot}: {o.result}" for o in outcomes) or "nothing was cancelled"
+            raise TransportFailed(f"cancel stopped: {why} ({done}); run `storyfilm cancel` again") from exc
+        return outcomes, list(store.notes)
 
 
 def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[ShotJob, str, Entry]]:
@@ -76,9 +89,10 @@ def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[Shot
 
 
 async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: str,
-                 lost_creates: LostCreates | None = None) -> list[Outcome]:
-    """Cancel every queued task of the storyboard; what happened to each open shot, in film order."""
-    outcomes = []
+                 lost_creates: LostCreates | None = None, into: list[Outcome] | None = None) -> list[Outcome]:
+    """Cancel every queued task of the storyboard; what happened to each open shot, in film order
+    (added to `into` as it happens)."""
+    outcomes = into if into is not None else []
     for job, key, entry in open_shots(graph, store, backend):
         task_id = entry.task_id if entry.status == "created" else await _lost_task(client, store, entry,
                                                                                     lost_creates or LostCreates())
@@ -130,11 +144,14 @@ async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, 
     return Outcome(job.id, task_id, ENDED, f"already {status}, not paid for; the next film renders the shot again")
 
 
-def report(outcomes: list[Outcome]) -> str:
-    """One line per open shot, then a count."""
+def report(outcomes: list[Outcome], notes: list[str] = ()) -> str:
+    """The store's notes, one line per open shot, then a count."""
+    lines = [f"warning: {note}" for note in notes]
     if not outcomes:
-        return "no task of this storyboard is waiting on the service: nothing to cancel"
-    lines = [f"{o.shot}: task {o.task_id or '?'} {o.detail}" for o in outcomes]
+        known = "no task of this storyboard is waiting on the service" if not notes else \
+            "no task of this storyboard is known (the journal that named them was set aside)"
+        return "\n".join([*lines, f"{known}: nothing to cancel"])
+    lines += [f"{o.shot}: task {o.task_id or '?'} {o.detail}" for o in outcomes]
     cancelled = sum(o.result == CANCELLED for o in outcomes)
     running = sum(o.result == RUNNING for o in outcomes)
     lines.append(f"{cancelled} cancelled, {running} still running (cannot be cancelled)")

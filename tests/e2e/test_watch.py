@@ -70,7 +70,7 @@ def test_watch_films_again_on_save_survives_a_bad_edit_and_stops_on_ctrl_c(tmp_p
 
         story.write_text(STORY.replace("黄昏的码头", "夜里的码头"), encoding="utf-8")  # one prompt edited
         changed = json.loads(lines.until("out", '{"event": "note", "detail": "changed: '))["detail"]
-        assert changed.endswith("watch.yaml")
+        assert changed == "changed: watch.yaml"
         again = json.loads(lines.until("out", '{"event": "film"'))
         assert (again["cached"], again["rendered"]) == (1, 1)  # only the edited shot rendered
         lines.until("out", '{"event": "note", "detail": "film: ')
