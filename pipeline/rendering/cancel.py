@@ -62,7 +62,8 @@ def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, ta
         except (TimeoutError, TransportFailed) as exc:
             why = str(exc) if isinstance(exc, TransportFailed) else f"no answer within {deadline:g} s"
             done = "; ".join(f"{o.shot}: {o.result}" for o in outcomes) or "nothing was cancelled"
-            raise TransportFailed(f"cancel stopped: {why} ({done}); run `storyfilm cancel` again") from exc
+            raise TransportFailed(f"cancel stopped, {done}: {why.rstrip('.')}. Run `storyfilm cancel` again "
+                                  "when the service answers") from exc
         return outcomes, list(store.notes)
 
 

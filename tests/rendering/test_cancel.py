@@ -5,8 +5,10 @@ For real: a `film` subprocess against a local server that runs one task at a tim
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -111,3 +113,24 @@ def test_a_storyboard_never_rendered_has_nothing_to_cancel(tmp_path: Path, capsy
     assert _cli(capsys, "cancel", str(story)) == (
         0, "no task of this storyboard is waiting on the service: nothing to cancel\n", "")
     assert not (tmp_path / ".storyfilm").exists()
+
+
+def test_a_create_whose_answer_was_lost_is_found_and_cancelled(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from helpers import kill_at
+
+    story = tmp_path / "lost.yaml"
+    story.write_text(STORY.split("  - id: two")[0], encoding="utf-8")  # shot `one` alone
+    with LocalServer(faults="drop@create=1#1,queue=60") as server:  # the task is made, its answer lost
+        env = {"ARK_API_KEY": "sk-test-cancel", "ARK_BASE_URL": server.base_url}
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert kill_at(film_process(story, env), event="retry") == "retry one"  # journal: still `creating`
+        (task,) = server.ark.tasks.values()
+        with contextlib.closing(sqlite3.connect(tmp_path / ".storyfilm" / "state.sqlite")) as db:
+            assert db.execute("SELECT status, task_id FROM shots").fetchall() == [("creating", None)]
+        before = server_counts(server)
+        code, out, _ = _cli(capsys, "cancel", str(story))
+        assert code == 0 and counted(before, server).get("delete") == 1
+        assert task.status == "cancelled"
+        assert out.splitlines()[0].startswith(f"one: task {task.id} cancelled while queued, nothing paid")
