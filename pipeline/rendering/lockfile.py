@@ -49,16 +49,25 @@ def shot_entry(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None
     return entry
 
 
+RETURNED = ("seconds", "duration", "frames", "fps", "tokens", "seed")
+
+
 def _returned(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None) -> dict[str, Any]:
     answer = result.returned
     if answer is None and previous and previous.get("key") == result.key and isinstance(previous.get("returned"),
                                                                                         dict):
-        answer = previous["returned"]
+        answer = previous["returned"]  # read back from a file a person may have edited: only sound values kept
     if answer is None:  # cached, with no record of its task's answer (an older lock file): the clip says
-        answer = {"seconds": _seconds(result.video), "duration": None, "frames": None, "fps": None,
-                  "tokens": result.tokens, "seed": result.seed}
-    tokens = answer.get("tokens")
-    return {**answer, "cost": None if tokens is None else round(job.cost_of(tokens), 4)}
+        answer = {"seconds": _seconds(result.video), "tokens": result.tokens, "seed": result.seed}
+    kept = {name: _figure(answer.get(name), whole=name != "seconds") for name in RETURNED}
+    tokens = kept["tokens"]
+    return {**kept, "cost": None if tokens is None else round(job.cost_of(tokens), 4)}
+
+
+def _figure(value: Any, *, whole: bool) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return None
+    return value if value >= 0 else None
 
 
 def _seconds(video: Path) -> float | None:

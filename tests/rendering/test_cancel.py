@@ -85,7 +85,8 @@ def test_cancel_stops_the_queued_tasks_and_the_next_film_makes_them_again(
 
         plan = _cli(capsys, "plan", str(story))[1]  # the cost of making them again is shown
         for shot in queued:
-            assert any(line.split()[:1] == [shot] and "its last task cancelled" in line for line in plan.splitlines()), plan
+            assert any(line.split()[:1] == [shot] and "its last task cancelled" in line
+                       for line in plan.splitlines()), plan
 
         before = server_counts(server)
         again = _cli(capsys, "cancel", str(story))[1].splitlines()  # nothing queued any more: no DELETE

@@ -33,7 +33,8 @@ def _page_data(page: Path) -> dict:
     return json.loads(found[1].replace("<\\/", "</"))
 
 
-def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_server, capsys: pytest.CaptureFixture[str],
+def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_server,
+                                                         capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     story, film = tmp_path / "truth.yaml", tmp_path / "truth.mp4"
     story.write_text(STORY, encoding="utf-8")
@@ -116,3 +117,24 @@ def test_a_render_killed_during_the_seedless_retry_records_the_seed_used_and_sti
         f"fox: task {task.id} used the seed {task.spec.seed}, not the pinned {pinned} (an earlier run created it "
         f"without the seed Seedance 2.0 fast refused): the seed was not honoured and this shot is not reproducible"]
     assert event["per_shot"][0]["seed_honoured"] is False
+
+
+def test_a_cached_shot_keeps_only_sound_figures_from_an_edited_lock_file(tmp_path: Path) -> None:
+    from storyfilm.rendering.executor import ShotResult
+    from storyfilm.rendering.lockfile import shot_entry
+
+    story = tmp_path / "edited.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    job = planning.jobs(planning.compile_plan(load_storyboard(story)))[1]
+    cached = ShotResult(job=job, key="k" * 64, video=tmp_path / ("a" * 64), last_frame=tmp_path / ("b" * 64),
+                        frame_sha="b" * 64, task_id="cgt-1", seed=job.shot.seed, tokens=100, cached=True)
+    edited = {"key": "k" * 64, "returned": {"seconds": "long", "duration": 4.5, "frames": None, "fps": True,
+                                            "tokens": -5, "seed": job.shot.seed, "cost": 99, "extra": 1}}
+    entry = shot_entry(job, cached, edited)
+    assert entry["returned"] == {"seconds": None, "duration": None, "frames": None, "fps": None, "tokens": None,
+                                 "seed": job.shot.seed, "cost": None}
+    assert (entry["tokens"], entry["cost"]) == (job.tokens, round(job.cost, 4))  # nothing returned: the plan's
+    good = {"key": "k" * 64, "returned": {"seconds": 4.042, "duration": 4, "frames": None, "fps": 24, "tokens": 90,
+                                          "seed": 3}}
+    assert shot_entry(job, cached, good)["returned"] == {**good["returned"], "cost": round(job.cost_of(90), 4)}
+    assert shot_entry(job, cached, {**good, "key": "other"})["returned"]["tokens"] == 100  # another key: not its
