@@ -216,7 +216,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if lock_file is not None:
             outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
-        spent = sum(statuses[n].cost for n in chosen if not results[n].cached)
+        # what the tasks returned (usage tokens at the model's price), the plan's figure where none came
+        spent = sum(statuses[n].cost if results[n].tokens is None else results[n].job.cost_of(results[n].tokens)
+                    for n in chosen if not results[n].cached)
         preview = settings.uses_local_backend and options.base_url is None
         outcome = FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
         if options.as_json:
