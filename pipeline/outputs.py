@@ -141,7 +141,7 @@ def summary(run_: FilmRun, out: IO[str]) -> None:
         how = "cached" if r.cached else f"task {r.task_id}"
         cost = cost_of(run_, record, "returned")
         print(f"  {r.job.id:<16} {seconds:5.2f} s  {r.job.width}x{r.job.height}  seed {record.get('seed')}{honoured}  "
-              f"{record.get('tokens') or 0:>8,} tokens  {cost:.2f} CNY  {how}", file=out)
+              f"{cost:.2f} CNY  {record.get('tokens') or 0:>8,} tokens  {how}", file=out)
         for line in differences(record):
             print(f"  {'':<16} {line}", file=out)
     planned = sum(cost_of(run_, r, "planned") for r in records)
