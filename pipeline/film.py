@@ -92,7 +92,7 @@ def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iter
     with ExitStack() as stack:
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        journal = stack.enter_context(Store(folder))
+        journal = stack.enter_context(Store(folder, story=story))
         rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
         yield journal
 
@@ -170,7 +170,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
-        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm"))
+        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)

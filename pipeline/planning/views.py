@@ -31,12 +31,13 @@ def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
 
 
 def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:
-    """The plan as JSON; with `statuses`, each shot's state, reasons and what this run will spend."""
+    """The plan as JSON; with `statuses`, each shot's state, its reasons as fields
+    (`{"reason": "prompt_changed", "text": "prompt changed"}`) and what this run will spend."""
     shots = rows(graph)
     for row in shots:
         if statuses is not None:
             status = statuses[row["shot"]]
-            row.update(state=status.state, reasons=list(status.reasons), will_spend=round(status.cost, 4))
+            row.update(state=status.state, reasons=status.structured(), will_spend=round(status.cost, 4))
     critical = planning.critical_path(graph)
     total = {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
              "tokens": sum(r["tokens"] for r in shots), "cost": round(planning.total_cost(graph), 4), "currency": "CNY"}
