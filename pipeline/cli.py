@@ -1,5 +1,5 @@
 # PYTHON_ARGCOMPLETE_OK
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, schema, serve, verify, doctor. One exit point."""
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, schema, serve, verify, gc, doctor. One exit point."""
 
 from __future__ import annotations
 
@@ -142,6 +142,17 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=_verify)
 
+    gc = command("gc", "remove from the render cache the takes no lock file needs, keeping each shot's "
+                       "newest takes; says what it frees")
+    gc.add_argument("paths", type=Path, nargs="*", metavar="STORY|DIR", default=[Path(".")],
+                    help="a folder of storyboards (default: the current one), or storyboards in one folder: "
+                         "only their old takes go")
+    gc.add_argument("--keep-takes", type=int, default=1, metavar="N",
+                    help="finished takes to keep per shot besides those a lock file names (default 1: the newest)")
+    gc.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
+    gc.add_argument("--store", type=Path, help="media store and journal (default .storyfilm in the folder)")
+    gc.set_defaults(run=_gc)
+
     schema = command("schema", "print the storyboard JSON Schema (for editors and other tools)")
     schema.add_argument("--path", action="store_true",
                         help="print the installed schema file's path instead, to point an editor at")
@@ -246,6 +257,15 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import verify
 
     print(verify.summary(verify.verify(args.story, args.store)))
+    return 0
+
+
+def _gc(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.rendering import gc
+
+    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
+    lines = gc.summary(found)
+    print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))
     return 0
 
 

@@ -227,6 +227,9 @@ class Store:
             self._write("DELETE FROM story_shots WHERE key = ?", (key,))
             self._write("DELETE FROM shots WHERE key = ?", (key,))
 
+    def all_entries(self) -> list[Entry]:
+        return self._select("1", ())
+
     def finished(self) -> list[Entry]:
         return self._select("status = 'done'", ())
 
