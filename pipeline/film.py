@@ -25,7 +25,7 @@ from storyfilm.planning import explain
 from storyfilm.rendering import lockfile, rebuild
 from storyfilm.rendering.trust import disk_error
 from storyfilm import planning
-from storyfilm.rendering import progress
+from storyfilm.rendering import eta, progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
@@ -180,11 +180,12 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
             raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
                              "nothing was spent.\n" + "\n".join(lines))
-        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out))
+        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
+                                                       schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
                   f" ({spend:.2f} CNY)")
-        for n in to_render:
-            show.note(f"  {n}: {statuses[n].describe()}")
+        for n in chosen:
+            show.planned(statuses[n])
         for note in store.notes:  # what was found damaged and set aside
             show.note(f"warning: {note}")
 
@@ -212,7 +213,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              note=show.note, warnings=warnings)
+                              show=show, warnings=warnings)
         if lock_file is not None:
             outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
@@ -246,6 +247,19 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
             warnings += executor.warnings
 
 
+def _schedule(graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.ShotStatus], settings: Settings,
+              options: FilmOptions) -> eta.Schedule:
+    """Each shot's expected time (the model's typical latency, or the local server's) and what it
+    starts from: the live table's ETA."""
+    local = settings.uses_local_backend and options.base_url is None
+    expected = {}
+    for n in chosen:
+        job = graph.nodes[n]["job"]
+        per_second = eta.LOCAL_PREVIEW_LATENCY if local else job.model.typical_latency
+        expected[n] = 0.0 if statuses[n].state == explain.CACHED else per_second * job.frames / 24
+    return eta.Schedule(expected, {n: [u for u in graph.predecessors(n) if u in expected] for n in chosen})
+
+
 def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -> tuple[str, str]:
     if options.base_url:
         return options.base_url, settings.api_key or "local-preview"
@@ -261,8 +275,9 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
 
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
-              results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
-              warnings: list[str]) -> Path | None:
+              results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
+              show: progress.PlainProgress, warnings: list[str]) -> Path | None:
+    note = show.note
     clips = _film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
     key = _film_key(board, graph, jobs, results, clips)
@@ -275,7 +290,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
-        made = assemble.assemble(clips, spec, output)
+        made = assemble.assemble(clips, spec, output, join_progress=show.join_progress)
         film_sha, report = sha256_file(output), made.summary()
         warnings += made.warnings
     if partial:
