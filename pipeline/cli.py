@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     check = command("status", "exit 0 when the film and its lock file are current, 1 (listing what would "
                                "render, why and what it would cost) when not, like make -q")
     check.add_argument("story", type=Path, help=story_help)
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="lines for people (default) or JSON for programs: each shot's state and reasons as fields")
     check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     check.set_defaults(run=_status)
 
@@ -216,6 +218,10 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import film
 
     state = film.status(args.story, settings, store=args.store)
+    if args.format == "json":
+        print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
+                                state.stale))
+        return 0 if state.current else 1
     if state.current:
         if not getattr(args, "quiet", False):
             print(f"{args.story}: up to date ({state.film}, {state.lock_file})")

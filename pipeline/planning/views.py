@@ -47,6 +47,16 @@ def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) ->
     return json.dumps(data, indent=2, ensure_ascii=False)
 
 
+def status_json(story: object, current: bool, film: object, lock: object, cost: float,
+                statuses: dict[str, ShotStatus], stale: list[str]) -> str:
+    """`storyfilm status --format json`: is the film current, and each shot's state and reasons as fields."""
+    shots = [{"shot": n, "state": s.state, "reasons": s.structured(), "cost": round(s.cost, 4)}
+             for n, s in statuses.items()]
+    return json.dumps({"story": str(story), "current": current, "film": str(film) if film else None,
+                       "lock": str(lock), "cost": round(cost, 4), "currency": "CNY", "shots": shots,
+                       "stale": stale}, indent=2, ensure_ascii=False)
+
+
 def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:
     """Aligned columns; with `statuses`, a column saying what this run does with each shot, and its total."""
     this_run = ["this run"] if statuses is not None else []
