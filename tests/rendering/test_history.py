@@ -8,32 +8,41 @@ import json
 import sqlite3
 from pathlib import Path
 
-from helpers import one_shot, render_story, run_cli
+import pytest
+
+from helpers import one_shot, render_story
+from storyfilm import cli
 from storyfilm.rendering.store import Store
 
 KEY = "sk-history-0123456789"
 
 
-def _plan(story: Path, server) -> dict[str, list[dict]]:
-    proc = run_cli("plan", str(story), "--format", "json",
-                   env={"ARK_API_KEY": KEY, "ARK_BASE_URL": server.base_url})
-    assert proc.returncode == 0, proc.stderr
-    return {s["shot"]: s["reasons"] for s in json.loads(proc.stdout)["shots"]}
+@pytest.fixture
+def plan(ark_server, monkeypatch, capsys):
+    """`storyfilm plan STORY --format json` (cli.main, in this process) against the test server: reasons by shot."""
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+
+    def run(story: Path) -> dict[str, list[dict]]:
+        capsys.readouterr()
+        assert cli.main(["plan", str(story), "--format", "json"]) == 0
+        return {s["shot"]: s["reasons"] for s in json.loads(capsys.readouterr().out)["shots"]}
+    return run
 
 
-def test_a_shot_id_another_storyboard_rendered_is_a_new_shot(tmp_path: Path, ark_server) -> None:
+def test_a_shot_id_another_storyboard_rendered_is_a_new_shot(tmp_path: Path, ark_server, plan) -> None:
     ad, coffee = tmp_path / "ad.yaml", tmp_path / "coffee.yaml"
     one_shot(ad, "Ad", "pour", "Milk pours into a glass.")
     one_shot(coffee, "Coffee", "pour", "Coffee pours into a white cup.")
     render_story(ad, ark_server)
 
-    assert _plan(coffee, ark_server) == {"pour": [{"reason": "new_shot", "text": "never rendered"}]}
-    assert _plan(ad, ark_server) == {"pour": [{"reason": "cached", "text": "cached"}]}
+    assert plan(coffee) == {"pour": [{"reason": "new_shot", "text": "never rendered"}]}
+    assert plan(ad) == {"pour": [{"reason": "cached", "text": "cached"}]}
     one_shot(ad, "Ad", "pour", "Oat milk pours into a glass.")
-    assert _plan(ad, ark_server) == {"pour": [{"reason": "prompt_changed", "text": "prompt changed"}]}
+    assert plan(ad) == {"pour": [{"reason": "prompt_changed", "text": "prompt changed"}]}
 
 
-def test_a_journal_from_before_the_link_keeps_its_rows_and_explains(tmp_path: Path, ark_server) -> None:
+def test_a_journal_from_before_the_link_keeps_its_rows_and_explains(tmp_path: Path, ark_server, plan) -> None:
     ad = tmp_path / "ad.yaml"
     one_shot(ad, "Ad", "pour", "Milk pours into a glass.")
     render_story(ad, ark_server)
@@ -50,4 +59,4 @@ def test_a_journal_from_before_the_link_keeps_its_rows_and_explains(tmp_path: Pa
         assert db.execute("SELECT count(*) FROM story_shots").fetchone() == (0,)
 
     one_shot(ad, "Ad", "pour", "Oat milk pours into a glass.")
-    assert _plan(ad, ark_server) == {"pour": [{"reason": "prompt_changed", "text": "prompt changed"}]}
+    assert plan(ad) == {"pour": [{"reason": "prompt_changed", "text": "prompt changed"}]}
