@@ -83,8 +83,12 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         needed = {sha for e in entries if e.key not in dropped for sha in (e.video_sha, e.frame_sha)}
         needed |= locked_shas(locked)
         doomed = {sha for e in drop for sha in (e.video_sha, e.frame_sha) if _is_sha(sha) and sha not in needed}
-        if stories is None and not journal.notes:  # objects no row names; a journal set aside may: then kept
+        aside = sorted(p.name for p in root.glob("state.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm")))
+        if stories is None and not aside:  # objects no row names (a journal set aside may: then they stay)
             doomed |= {p.name for p in journal.objects.iterdir() if is_sha256(p.name) and p.name not in needed}
+        elif stories is None:
+            found.notes.append(f"files no journal row names are kept while {root / aside[-1]} is there (it may name "
+                               "them); delete it to let gc remove them")
         found.objects = sorted(doomed)
         found.freed = sum(_size(journal.path(sha)) for sha in doomed)
         if not dry_run:
