@@ -16,7 +16,7 @@ from pathlib import Path
 
 from storyfilm.errors import StoreReadOnly, UsageError
 from storyfilm.rendering import lockfile
-from storyfilm.rendering.store import Entry, Store, story_id
+from storyfilm.rendering.store import Entry, Store
 from storyfilm.rendering.trust import is_sha256
 
 LOCAL_PREVIEW = "local-preview"
@@ -79,16 +79,7 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         keep, drop = _choose(entries, links, locked, in_scope, keep_takes)
         found.kept, found.locked = len(keep), sum(e.key in locked for e in keep)
         found.removed = [_take(e, links) for e in drop]
-        dropped = {e.key for e in drop}
-        needed = {sha for e in entries if e.key not in dropped for sha in (e.video_sha, e.frame_sha)}
-        needed |= locked_shas(locked)
-        doomed = {sha for e in drop for sha in (e.video_sha, e.frame_sha) if _is_sha(sha) and sha not in needed}
-        aside = sorted(p.name for p in root.glob("state.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm")))
-        if stories is None and not aside:  # objects no row names (a journal set aside may: then they stay)
-            doomed |= {p.name for p in journal.objects.iterdir() if is_sha256(p.name) and p.name not in needed}
-        elif stories is None:
-            found.notes.append(f"files no journal row names are kept while {root / aside[-1]} is there (it may name "
-                               "them); delete it to let gc remove them")
+        doomed = _files_to_remove(journal, entries, drop, locked, whole_folder=stories is None, notes=found.notes)
         found.objects = sorted(doomed)
         found.freed = sum(_size(journal.path(sha)) for sha in doomed)
         if not dry_run:
@@ -97,6 +88,23 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
                 with contextlib.suppress(FileNotFoundError):
                     journal.path(sha).unlink()
     return found
+
+
+def _files_to_remove(journal: Store, entries: list[Entry], drop: list[Entry], locked: dict[str, dict], *,
+                     whole_folder: bool, notes: list[str]) -> set[str]:
+    """The dropped takes' objects no kept row or lock file also names; for a whole folder, also the
+    objects no row names at all (unless a journal set aside may name them)."""
+    dropped = {e.key for e in drop}
+    needed = {sha for e in entries if e.key not in dropped for sha in (e.video_sha, e.frame_sha)}
+    needed |= locked_shas(locked)
+    doomed = {sha for e in drop for sha in (e.video_sha, e.frame_sha) if _is_sha(sha) and sha not in needed}
+    aside = sorted(p.name for p in journal.root.glob("state.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm")))
+    if whole_folder and not aside:
+        doomed |= {p.name for p in journal.objects.iterdir() if is_sha256(p.name) and p.name not in needed}
+    elif whole_folder:
+        notes.append(f"files no journal row names are kept while {journal.root / aside[-1]} is there (it may name "
+                     "them); delete it to let gc remove them")
+    return doomed
 
 
 def _scope(paths: list[Path]) -> tuple[Path, set[Path] | None]:
