@@ -129,7 +129,7 @@ class ArkClient:
                    model: str | None = None, service_tier: str | None = None,
                    task_ids: list[str] | None = None) -> TaskList:
         if not self.lists:  # nothing is sent: a lost create cannot be looked for there
-            raise TransportFailed(f"the {self.gateway.name} gateway offers no task list")
+            raise TransportFailed(f"gateway {self.gateway.name} offers no task list")
         params: list[tuple[str, str | int]] = []
         for name, value in (("page_num", page_num), ("page_size", page_size), ("filter.status", status),
                             ("filter.model", model), ("filter.service_tier", service_tier)):

@@ -158,7 +158,7 @@ class Poller:
     def _refused_both(self, exc: ApiRefused) -> ArkError:
         running = ", ".join(self._live())
         listed = (f"the task list answered {self.list_refused}" if self.list_refused is not None
-                  else f"the {self.client.gateway.name} gateway offers no task list")
+                  else f"gateway {self.client.gateway.name} offers no task list")
         return ArkError(f"the service refused to show the tasks in flight: {listed}, and reading one task "
                         f"answered {exc}. Tasks {running} are still "
                         "running there and are paid for; check ARK_BASE_URL and ARK_TASKS_PATH, then run the "

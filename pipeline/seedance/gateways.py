@@ -108,6 +108,6 @@ def base_url(gateway: Gateway, setting: str | None) -> str:
     if setting:
         return setting
     if gateway.default_base is None:
-        raise UsageError(f"the {gateway.name} gateway has no default host: set ARK_BASE_URL to it "
+        raise UsageError(f"gateway {gateway.name} has no default host: set ARK_BASE_URL to it "
                          f"(e.g. https://gateway.example.com; requests go to <ARK_BASE_URL>{gateway.tasks_path})")
     return gateway.default_base
