@@ -263,7 +263,8 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, g
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
         return server.base_url, LOCAL_KEY
     base_url = gateways.base_url(gateway, settings.base_url)
-    show.note(f"Rendering with Seedance at {base_url}")
+    via = f" (gateway {gateway.name})" if gateway.name != "ark" else ""
+    show.note(f"Rendering with Seedance at {base_url}{via}")
     return base_url, settings.api_key
 
 

@@ -28,8 +28,8 @@ def read(url: str, kind: str, limit: int, where: str) -> bytes:
     library = LIBRARY.get()
     name = url[len("asset://"):]
     if library is None:
-        raise invalid("content", f"{where}: asset:// URIs name the service's asset library; this local server has "
-                                 "none (start it with --assets DIR)")
+        raise invalid("content", "asset:// URIs name the service's asset library, which this local server lacks "
+                                 "(start it with --assets DIR)")
     if not NAME.match(name):
         raise invalid("content", f"{where}: {url!r} is not an asset name (letters, digits, '.', '_', '-')")
     path = find(library, name, kind)

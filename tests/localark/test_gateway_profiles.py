@@ -90,8 +90,8 @@ def test_without_a_library_an_asset_uri_is_refused_with_the_way_out() -> None:
     (answer,) = _exchange(VIDEOS_GATEWAY, lambda http, path: asyncio.gather(
         http.post(path, json=_asset_task("asset://asset-xxxx"))))
     error_of(answer, 400, "InvalidParameter", "content", "The parameter `content` specified in the request is not "
-             "valid: content[1].image_url.url: asset:// URIs name the service's asset library; this local server "
-             "has none (start it with --assets DIR).")
+             "valid: asset:// URIs name the service's asset library, which this local server lacks (start it with "
+             "--assets DIR).")
 
 
 def test_serve_profile_and_assets_flags() -> None:
