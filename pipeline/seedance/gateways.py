@@ -50,9 +50,8 @@ class Gateway:
         """A status word as ours; None for a word nobody documented (read as still queued)."""
         if not isinstance(word, str):
             return None
-        if word in OURS:
-            return word
-        return self.words.get(word.lower())
+        word = word.strip().lower()
+        return word if word in OURS else self.words.get(word)
 
     def writes(self, status: str) -> str:
         """The word this gateway's answers use for our status (the local server writes it)."""

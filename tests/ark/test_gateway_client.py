@@ -91,7 +91,7 @@ def test_a_lost_create_on_a_gateway_without_list_is_not_sent_again() -> None:
 def test_status_words_are_read_leniently() -> None:
     words = {"submitted": "queued", "pending": "queued", "in_progress": "running", "processing": "running",
              "completed": "succeeded", "SUCCESS": "succeeded", "failure": "failed", "canceled": "cancelled",
-             "running": "running", "expired": "expired", "something-new": "queued", None: "queued"}
+             "running": "running", "Expired": "expired", "something-new": "queued", None: "queued"}
     for word, ours in words.items():
         assert Task.from_json({"id": "t", "status": word}, VOLC_PROXY).status == ours, word
     flat = Task.from_json({"id": "t", "status": "completed", "video_url": "https://x/v.mp4"}, VIDEOS_GATEWAY)
