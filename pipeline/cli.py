@@ -65,8 +65,9 @@ def _terminated(signum: int, frame: object) -> None:
 
 ENVIRONMENT = """environment:
   ARK_API_KEY       Volcengine Ark API key; unset: render previews on the local server, nothing spent
-  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3)
-  ARK_TASKS_PATH    the tasks path under the base (default /contents/generations/tasks)
+  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3), or a gateway's host
+  ARK_TASKS_PATH    the tasks path under the base (default: the gateway profile's)
+  ARK_GATEWAY       the service profile: ark (default), volc-proxy or videos-gateway (see serve --profile)
   STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
   STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
@@ -137,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. 429=0.1,5xx=0.05,drop=0.02,"
                                                          "fail=0.1,truncate=0.1,queue=0.2-0.5,run=1 "
                                                          "(default: $STORYFILM_FAULTS)")
+    serve.add_argument("--profile", choices=("ark", "volc-proxy", "videos-gateway"), default=None,
+                       help="the service to act as: ark (/api/v3/contents/generations/tasks), volc-proxy "
+                            "(/volc/v1/contents/generations/tasks, seed 003) or videos-gateway (/v1/videos, "
+                            "seed 004) (default: $ARK_GATEWAY, else ark)")
+    serve.add_argument("--assets", type=Path, metavar="DIR",
+                       help="the asset library: asset://NAME reads DIR/NAME, else DIR/NAME.<ext> of the item's kind")
     serve.set_defaults(run=_serve)
 
     verify = command("verify", "check every stored clip and frame the storyboard refers to")
@@ -251,10 +258,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from storyfilm.localark.app import LocalArk
+    from storyfilm.seedance import gateways
 
-    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults,
+    gateway = gateways.named(args.profile or settings.gateway)
+    if args.assets is not None and not args.assets.is_dir():
+        raise UsageError(f"--assets {args.assets}: no such folder")
+    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults, gateway=gateway, assets=args.assets,
                    allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
-    print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
+    path = gateway.prefix.rstrip("/") + "/" + (settings.tasks_path or gateway.tasks_path).strip("/")
+    print(f"Local {gateway.name} server: tasks at http://{args.host}:{args.port}{path}, base URL "
+          f"http://{args.host}:{args.port}{gateway.prefix} (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -32,6 +32,7 @@ from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import OverBudget
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
+from storyfilm.seedance import gateways
 from storyfilm.settings import ARK_BASE_URL, Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
@@ -162,6 +163,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     options = options or FilmOptions()
     out = out or sys.stdout
     board = load_storyboard(story)
+    gateway = gateways.chosen(settings.gateway, board.gateway, str(story))
     graph = planning.compile_plan(board)
     chosen = planning.select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)
@@ -197,10 +199,10 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         warnings: list[str] = []
         if to_render:
             store.claim()
-            base_url, key = _service(stack, settings, options, show)
+            base_url, key = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
-                results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options,
-                                              listen, warnings))
+                results = asyncio.run(_render(graph, chosen, store, backend, (base_url, gateway), key, settings,
+                                              options, listen, warnings))
             except OSError as exc:  # a full disk or a read-only store met while writing a result
                 failure = disk_error(exc, store.root)
                 if failure is None:
@@ -225,16 +227,18 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     return outcome
 
 
-async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str, base_url: str, key: str,
-                  settings: Settings, options: FilmOptions, listen: Listener,
-                  warnings: list[str]) -> dict[str, ShotResult]:
+async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,
+                  service: tuple[str, gateways.Gateway], key: str, settings: Settings, options: FilmOptions,
+                  listen: Listener, warnings: list[str]) -> dict[str, ShotResult]:
+    base_url, gateway = service
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), limits=limits) as http:
         doubt = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
-        client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, lost_creates=doubt)
+        client = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
+                           lost_creates=doubt)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
-        creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1),
-                            lost_creates=doubt)
+        creator = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
+                            retry=RetryPolicy(attempts=1), lost_creates=doubt)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
@@ -260,17 +264,21 @@ def _schedule(graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.
     return eta.Schedule(expected, {n: [u for u in graph.predecessors(n) if u in expected] for n in chosen})
 
 
-def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -> tuple[str, str]:
+def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, gateway: gateways.Gateway,
+             assets: Path) -> tuple[str, str]:
     if options.base_url:
         return options.base_url, settings.api_key or "local-preview"
     if settings.uses_local_backend:
         from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 
-        server = stack.enter_context(LocalServer(faults=settings.faults))
+        # the storyboard's gateway profile, over real HTTP; asset:// URIs read from assets/ beside it
+        server = stack.enter_context(LocalServer(faults=settings.faults, gateway=gateway,
+                                                 assets=assets if assets.is_dir() else None))
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
         return server.base_url, LOCAL_KEY
-    base_url = settings.base_url or ARK_BASE_URL
-    show.note(f"Rendering with Seedance at {base_url}")
+    base_url = gateways.base_url(gateway, settings.base_url)
+    via = f" (gateway {gateway.name})" if gateway.name != "ark" else ""
+    show.note(f"Rendering with Seedance at {base_url}{via}")
     return base_url, settings.api_key
 
 
