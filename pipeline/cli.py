@@ -1,5 +1,5 @@
 # PYTHON_ARGCOMPLETE_OK
-"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, cancel, schema, serve, verify, doctor.
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, cancel, schema, serve, verify, gc, doctor.
 One exit point."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from storyfilm.mediaio import runner
 from storyfilm import planning
 from storyfilm.planning import views
 from storyfilm.errors import StoryboardError, StoryfilmError, UsageError
-from storyfilm.settings import ARK_BASE_URL, Settings, redact
+from storyfilm.settings import Settings, redact
 from storyfilm.mediaio.inputs import load_storyboard
 
 
@@ -66,8 +66,9 @@ def _terminated(signum: int, frame: object) -> None:
 
 ENVIRONMENT = """environment:
   ARK_API_KEY       Volcengine Ark API key; unset: render previews on the local server, nothing spent
-  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3)
-  ARK_TASKS_PATH    the tasks path under the base (default /contents/generations/tasks)
+  ARK_BASE_URL      the Ark API base (default https://ark.cn-beijing.volces.com/api/v3), or a gateway's host
+  ARK_TASKS_PATH    the tasks path under the base (default: the gateway profile's)
+  ARK_GATEWAY       the service profile: ark (default), volc-proxy or videos-gateway (see serve --profile)
   STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
   STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
@@ -122,6 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     check = command("status", "exit 0 when the film and its lock file are current, 1 (listing what would "
                                "render, why and what it would cost) when not, like make -q")
     check.add_argument("story", type=Path, help=story_help)
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="lines for people (default) or JSON for programs: each shot's state and reasons as fields")
     check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     check.set_defaults(run=_status)
 
@@ -144,12 +147,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", metavar="SPEC", help="inject faults, e.g. 429=0.1,5xx=0.05,drop=0.02,"
                                                          "fail=0.1,truncate=0.1,queue=0.2-0.5,run=1 "
                                                          "(default: $STORYFILM_FAULTS)")
+    serve.add_argument("--profile", choices=("ark", "volc-proxy", "videos-gateway"), default=None,
+                       help="the service to act as: ark (/api/v3/contents/generations/tasks), volc-proxy "
+                            "(/volc/v1/contents/generations/tasks, seed 003) or videos-gateway (/v1/videos, "
+                            "seed 004) (default: $ARK_GATEWAY, else ark)")
+    serve.add_argument("--assets", type=Path, metavar="DIR",
+                       help="the asset library: asset://NAME reads DIR/NAME, else DIR/NAME.<ext> of the item's kind")
     serve.set_defaults(run=_serve)
 
     verify = command("verify", "check every stored clip and frame the storyboard refers to")
     verify.add_argument("story", type=Path, help=story_help)
     verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=_verify)
+
+    gc = command("gc", "remove from the render cache the takes no lock file needs, keeping each shot's "
+                       "newest takes; says what it frees")
+    gc.add_argument("paths", type=Path, nargs="*", metavar="STORY|DIR", default=[Path(".")],
+                    help="a folder of storyboards (default: the current one), or storyboards in one folder: "
+                         "only their old takes go")
+    gc.add_argument("--keep-takes", type=int, default=1, metavar="N",
+                    help="finished takes to keep per shot besides those a lock file names (default 1: the newest)")
+    gc.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
+    gc.add_argument("--store", type=Path, help="media store and journal (default .storyfilm in the folder)")
+    gc.set_defaults(run=_gc)
 
     schema = command("schema", "print the storyboard JSON Schema (for editors and other tools)")
     schema.add_argument("--path", action="store_true",
@@ -214,6 +234,10 @@ def _status(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import film
 
     state = film.status(args.story, settings, store=args.store)
+    if args.format == "json":
+        print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
+                                state.stale))
+        return 0 if state.current else 1
     if state.current:
         if not getattr(args, "quiet", False):
             print(f"{args.story}: up to date ({state.film}, {state.lock_file})")
@@ -248,16 +272,20 @@ def _cancel(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.ark.lost_create import LostCreates
     from storyfilm.rendering import cancel
 
-    graph = planning.compile_plan(load_storyboard(args.story))
+    from storyfilm.seedance import gateways
+
+    board = load_storyboard(args.story)
+    graph = planning.compile_plan(board)
     if settings.uses_local_backend:
         print(f"{args.story}: no ARK_API_KEY: previews render on a local server that stops with its render, so no "
               "task waits there; nothing to cancel")
         return 0
+    gateway = gateways.chosen(settings.gateway, board.gateway, str(args.story))
     settle = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
     outcomes, notes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
-                                   settings.base_url or ARK_BASE_URL, settings.api_key,
-                                   tasks_path=settings.tasks_path, backend=film.backend_name(settings),
-                                   lost_creates=settle)
+                                          gateways.base_url(gateway, settings.base_url), settings.api_key,
+                                          gateway=gateway, tasks_path=settings.tasks_path,
+                                          backend=film.backend_name(settings), lost_creates=settle)
     print(cancel.report(outcomes, notes))
     return 0
 
@@ -266,10 +294,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from storyfilm.localark.app import LocalArk
+    from storyfilm.seedance import gateways
 
-    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults,
+    gateway = gateways.named(args.profile or settings.gateway)
+    if args.assets is not None and not args.assets.is_dir():
+        raise UsageError(f"--assets {args.assets}: no such folder")
+    ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults, gateway=gateway, assets=args.assets,
                    allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
-    print(f"Local Ark server: http://{args.host}:{args.port}/api/v3 (Ctrl-C to stop)")
+    path = gateway.prefix.rstrip("/") + "/" + (settings.tasks_path or gateway.tasks_path).strip("/")
+    print(f"Local {gateway.name} server: tasks at http://{args.host}:{args.port}{path}, base URL "
+          f"http://{args.host}:{args.port}{gateway.prefix} (Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -278,6 +312,15 @@ def _verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import verify
 
     print(verify.summary(verify.verify(args.story, args.store)))
+    return 0
+
+
+def _gc(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.rendering import gc
+
+    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
+    lines = gc.summary(found)
+    print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))
     return 0
 
 

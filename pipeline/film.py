@@ -25,13 +25,14 @@ from storyfilm.planning import explain
 from storyfilm.rendering import lockfile, rebuild
 from storyfilm.rendering.trust import disk_error
 from storyfilm import planning
-from storyfilm.rendering import progress
+from storyfilm.rendering import eta, progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import OverBudget
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
+from storyfilm.seedance import gateways
 from storyfilm.settings import ARK_BASE_URL, Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
@@ -92,7 +93,7 @@ def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iter
     with ExitStack() as stack:
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        journal = stack.enter_context(Store(folder))
+        journal = stack.enter_context(Store(folder, story=story))
         rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
         yield journal
 
@@ -162,6 +163,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     options = options or FilmOptions()
     out = out or sys.stdout
     board = load_storyboard(story)
+    gateway = gateways.chosen(settings.gateway, board.gateway, str(story))
     graph = planning.compile_plan(board)
     chosen = planning.select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)
@@ -170,7 +172,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
-        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm"))
+        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)
@@ -180,11 +182,12 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
             raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
                              "nothing was spent.\n" + "\n".join(lines))
-        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out))
+        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
+                                                       schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
                   f" ({spend:.2f} CNY)")
-        for n in to_render:
-            show.note(f"  {n}: {statuses[n].describe()}")
+        for n in chosen:
+            show.planned(statuses[n])
         for note in store.notes:  # what was found damaged and set aside
             show.note(f"warning: {note}")
 
@@ -196,10 +199,10 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         warnings: list[str] = []
         if to_render:
             store.claim()
-            base_url, key = _service(stack, settings, options, show)
+            base_url, key = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
-                results = asyncio.run(_render(graph, chosen, store, backend, base_url, key, settings, options,
-                                              listen, warnings))
+                results = asyncio.run(_render(graph, chosen, store, backend, (base_url, gateway), key, settings,
+                                              options, listen, warnings))
             except OSError as exc:  # a full disk or a read-only store met while writing a result
                 failure = disk_error(exc, store.root)
                 if failure is None:
@@ -212,7 +215,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              note=show.note, warnings=warnings)
+                              show=show, warnings=warnings)
         if lock_file is not None:
             outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
@@ -226,16 +229,18 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     return outcome
 
 
-async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str, base_url: str, key: str,
-                  settings: Settings, options: FilmOptions, listen: Listener,
-                  warnings: list[str]) -> dict[str, ShotResult]:
+async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,
+                  service: tuple[str, gateways.Gateway], key: str, settings: Settings, options: FilmOptions,
+                  listen: Listener, warnings: list[str]) -> dict[str, ShotResult]:
+    base_url, gateway = service
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), limits=limits) as http:
         doubt = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
-        client = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, lost_creates=doubt)
+        client = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
+                           lost_creates=doubt)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
-        creator = ArkClient(base_url, key, tasks_path=settings.tasks_path, http=http, retry=RetryPolicy(attempts=1),
-                            lost_creates=doubt)
+        creator = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
+                            retry=RetryPolicy(attempts=1), lost_creates=doubt)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
@@ -248,23 +253,41 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
             warnings += executor.warnings
 
 
-def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -> tuple[str, str]:
+def _schedule(graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.ShotStatus], settings: Settings,
+              options: FilmOptions) -> eta.Schedule:
+    """Each shot's expected time (the model's typical latency, or the local server's) and what it
+    starts from: the live table's ETA."""
+    local = settings.uses_local_backend and options.base_url is None
+    expected = {}
+    for n in chosen:
+        job = graph.nodes[n]["job"]
+        per_second = eta.LOCAL_PREVIEW_LATENCY if local else job.model.typical_latency
+        expected[n] = 0.0 if statuses[n].state == explain.CACHED else per_second * job.frames / 24
+    return eta.Schedule(expected, {n: [u for u in graph.predecessors(n) if u in expected] for n in chosen})
+
+
+def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, gateway: gateways.Gateway,
+             assets: Path) -> tuple[str, str]:
     if options.base_url:
         return options.base_url, settings.api_key or "local-preview"
     if settings.uses_local_backend:
         from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 
-        server = stack.enter_context(LocalServer(faults=settings.faults))
+        # the storyboard's gateway profile, over real HTTP; asset:// URIs read from assets/ beside it
+        server = stack.enter_context(LocalServer(faults=settings.faults, gateway=gateway,
+                                                 assets=assets if assets.is_dir() else None))
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
         return server.base_url, LOCAL_KEY
-    base_url = settings.base_url or ARK_BASE_URL
-    show.note(f"Rendering with Seedance at {base_url}")
+    base_url = gateways.base_url(gateway, settings.base_url)
+    via = f" (gateway {gateway.name})" if gateway.name != "ark" else ""
+    show.note(f"Rendering with Seedance at {base_url}{via}")
     return base_url, settings.api_key
 
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
-              results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
-              warnings: list[str]) -> Path | None:
+              results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
+              show: progress.PlainProgress, warnings: list[str]) -> Path | None:
+    note = show.note
     clips = _film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
     key = _film_key(board, graph, jobs, results, clips)
@@ -277,7 +300,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
-        made = assemble.assemble(clips, spec, output)
+        made = assemble.assemble(clips, spec, output, join_progress=show.join_progress)
         film_sha, report = sha256_file(output), made.summary()
         warnings += made.warnings
     if partial:

@@ -16,7 +16,8 @@ TASKS_PATH = "/contents/generations/tasks"
 class Settings:
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
-    tasks_path: str = TASKS_PATH
+    tasks_path: str | None = None  # ARK_TASKS_PATH; None: the gateway profile's (Ark: TASKS_PATH)
+    gateway: str | None = None  # ARK_GATEWAY: a gateway profile's name (seedance/gateways.py)
     faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (localark/faults.py)
     settle: float | None = None  # STORYFILM_SETTLE: seconds a lost create may take to land (None: the default)
 
@@ -35,7 +36,8 @@ class Settings:
         return cls(
             api_key=env.get("ARK_API_KEY") or None,
             base_url=(env.get("ARK_BASE_URL") or None),
-            tasks_path=env.get("ARK_TASKS_PATH") or TASKS_PATH,
+            tasks_path=env.get("ARK_TASKS_PATH") or None,
+            gateway=env.get("ARK_GATEWAY") or None,
             faults=env.get("STORYFILM_FAULTS") or None,
             settle=_seconds(env.get("STORYFILM_SETTLE"), "STORYFILM_SETTLE"),
         )
@@ -43,7 +45,7 @@ class Settings:
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
-                f"faults={self.faults!r}, settle={self.settle!r})")
+                f"gateway={self.gateway!r}, faults={self.faults!r}, settle={self.settle!r})")
 
 
 def _seconds(value: str | None, name: str) -> float | None:

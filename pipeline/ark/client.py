@@ -36,7 +36,8 @@ from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
-from storyfilm.settings import TASKS_PATH, redact
+from storyfilm.seedance.gateways import ARK, Gateway
+from storyfilm.settings import redact
 
 __all__ = ["ArkClient", "RetryPolicy", "LostCreates", "RETRY_STATUSES"]
 
@@ -47,11 +48,12 @@ DOWNLOAD_TIMEOUT = 300.0  # seconds one attempt at downloading a result may take
 
 
 class ArkClient:
-    def __init__(self, base_url: str, api_key: str, *, tasks_path: str = TASKS_PATH,
+    def __init__(self, base_url: str, api_key: str, *, gateway: Gateway = ARK, tasks_path: str | None = None,
                  http: httpx.AsyncClient | None = None, retry: RetryPolicy = RetryPolicy(),
                  lost_creates: LostCreates = LostCreates(), download_timeout: float = DOWNLOAD_TIMEOUT):
         self._base = base_url.rstrip("/")
-        self._tasks = self._base + "/" + tasks_path.strip("/")
+        self.gateway = gateway  # its status words, model names, and whether it offers the list call
+        self._tasks = self._base + "/" + (tasks_path or gateway.tasks_path).strip("/")
         self._key = api_key
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
         self._owns_http = http is None
@@ -75,8 +77,14 @@ class ArkClient:
 
     # -- the four operations -------------------------------------------------------------
 
+    @property
+    def lists(self) -> bool:
+        """The service offers the batched list call (else tasks are read one GET each)."""
+        return self.gateway.lists
+
     async def create(self, body: dict[str, Any]) -> str:
         """POST a task; returns its id. Never creates a second task for one call."""
+        body = self._named(body)
         for attempt in range(self.retry.attempts):
             sent_at = time.time()
             try:
@@ -98,6 +106,7 @@ class ArkClient:
     async def send_create(self, body: dict[str, Any]) -> str:
         """POST a task once (429 and unsent requests aside); Unanswered when it may have taken
         effect without its id reaching us: the caller must resolve it before creating again."""
+        body = self._named(body)
         data = await self._call("POST", self._tasks, json=body, may_repeat=False)
         task_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(task_id, str) or not task_id:
@@ -105,19 +114,30 @@ class ArkClient:
         self.known.add(task_id)
         return task_id
 
+    def _named(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The body with the model named as the gateway names it (seed 004: doubao-seedance-2-0)."""
+        model = body.get("model")
+        if not isinstance(model, str) or self.gateway.model_name(model) == model:
+            return body
+        return {**body, "model": self.gateway.model_name(model)}
+
     async def get(self, task_id: str) -> Task:
-        return Task.from_json(await self._call("GET", f"{self._tasks}/{task_id}"))
+        data = await self._call("GET", f"{self._tasks}/{task_id}")
+        return Task.from_json(data if isinstance(data, dict) else {}, self.gateway)
 
     async def list(self, *, page_num: int | None = None, page_size: int | None = None, status: str | None = None,
                    model: str | None = None, service_tier: str | None = None,
                    task_ids: list[str] | None = None) -> TaskList:
+        if not self.lists:  # nothing is sent: a lost create cannot be looked for there
+            raise TransportFailed(f"gateway {self.gateway.name} offers no task list")
         params: list[tuple[str, str | int]] = []
         for name, value in (("page_num", page_num), ("page_size", page_size), ("filter.status", status),
                             ("filter.model", model), ("filter.service_tier", service_tier)):
             if value:
                 params.append((name, value))
         params += [("filter.task_ids", t) for t in task_ids or []]
-        return TaskList.from_json(await self._call("GET", self._tasks, params=params))
+        data = await self._call("GET", self._tasks, params=params)
+        return TaskList.from_json(data if isinstance(data, dict) else {}, self.gateway)
 
     async def delete(self, task_id: str) -> None:
         """Cancel a queued task or delete a finished one (ark-api.md §8.2). A retry after a lost

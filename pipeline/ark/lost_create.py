@@ -156,7 +156,8 @@ class LostCreates:
             raise
         except (ApiRefused, TransportFailed) as exc:
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
-                                   f"failed too: {exc}. Check the task list before creating again.") from None
+                                   f"failed too: {exc}. Check the tasks on the service (its task list, or a "
+                                   "gateway's console) before creating again.") from None
         return candidates
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from storyfilm.seedance.gateways import ARK, Gateway
+
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled", "expired"]
 TERMINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "expired"})
 KNOWN: frozenset[str] = TERMINAL | {"queued", "running"}
@@ -60,11 +62,13 @@ class Task:
         return self.status in TERMINAL
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Task":
-        status = data.get("status")
-        # An unknown status (a gateway's "submitted", say) is read as queued: keep polling.
-        status = status if status in KNOWN else "queued"
+    def from_json(cls, data: dict[str, Any], gateway: Gateway = ARK) -> "Task":
+        """`gateway`: whose status words to read ("submitted" → queued); an unknown status is read
+        as queued: keep polling (every wait has its deadline)."""
+        status = gateway.status(data.get("status")) or "queued"
         content = data.get("content") if isinstance(data.get("content"), dict) else {}
+        if not content.get("video_url") and isinstance(data.get("video_url"), str):  # a flatter gateway answer
+            content = {**content, "video_url": data["video_url"]}
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         err = data.get("error") or data.get("failure_reason")
         error = TaskError(str(err.get("code", "")), str(err.get("message", ""))) if isinstance(err, dict) else None
@@ -90,6 +94,6 @@ class TaskList:
     items: tuple[Task, ...]
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "TaskList":
-        items = tuple(Task.from_json(i) for i in data.get("items") or [] if isinstance(i, dict))
+    def from_json(cls, data: dict[str, Any], gateway: Gateway = ARK) -> "TaskList":
+        items = tuple(Task.from_json(i, gateway) for i in data.get("items") or [] if isinstance(i, dict))
         return cls(total=_int(data.get("total")) or len(items), items=items)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from storyfilm.assembly import chapters as chapter_file
@@ -32,9 +33,13 @@ __all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack",
            "AssemblyError"]
 
 
-def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
-    """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it."""
+def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path,
+             join_progress: Callable[[float], None] | None = None) -> FilmReport:
+    """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it.
+    `join_progress(fraction)`: told how far the join has gone (0 at its start, 1 when the film is made)."""
     _check_files(clips, spec)
+    if join_progress is not None:
+        join_progress(0.0)
     segments, sources, fast = _lay_out(clips, spec)
     chapters, cues = timeline.chapters(segments, spec.fps), timeline.cues(segments, spec.fps)
     normalised = _make_film(segments, sources, spec, out, fast=fast, chapters=chapters, cues=cues)
@@ -42,6 +47,8 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path) -> FilmReport:
     report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast,
                         srt=out.with_suffix(".srt") if cues else None, chapters=chapters,
                         loudness_normalised=normalised)
+    if join_progress is not None:
+        join_progress(1.0)
     _review(report, segments, sources, spec)
     return report
 

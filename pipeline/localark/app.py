@@ -14,32 +14,30 @@ import contextlib
 import dataclasses
 import json
 import logging
-import os
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from storyfilm.errors import Refusal
-from storyfilm.localark import checks, fetch
+from storyfilm.localark import assets, checks, fetch, files
 from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
 from storyfilm.localark.faults import Dice, Faults
 from storyfilm.localark.queue import Clock, Limits, TaskQueue
 from storyfilm.localark.tasks import LocalTask
-from storyfilm.settings import TASKS_PATH
+from storyfilm.seedance.gateways import ARK, Gateway
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 MAX_DEPTH = 32  # nesting of a request body (a create needs 4)
 STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
-FILE_TYPES = {"video.mp4": "video/mp4", "video.mov": "video/quicktime", "last_frame.png": "image/png"}
 
 
 class LocalArk:
@@ -50,12 +48,16 @@ class LocalArk:
     e.g. {"2.0"}, that answer a seed with 400 InvalidParameter), render_slots, callbacks, and the
     Limits fields (concurrency, rpm, flex_delay, retention, record_retention, min_run, max_queued,
     flex_tpd);
-    endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either)."""
+    endpoints maps Endpoint IDs to model IDs (the task reports the model, list filters by either);
+    gateway: the profile whose paths, answer shapes and status words it serves (seedance/gateways.py);
+    assets: the folder asset://NAME URIs are read from (assets.py); record: keep every create body
+    received, in order, in `self.created` (tests pin them)."""
 
     def __init__(self, workdir: Path | None = None, *, api_key: str | None = None, faults: Faults | str | None = None,
                  max_body: int = MAX_BODY, render_slots: int = 2, callbacks: CallbackPolicy = CallbackPolicy(),
                  sweep_interval: float = 0.5, endpoints: dict[str, str] | None = None,
-                 allow_local_media: bool = False, refuse_seed: Collection[str] = (), **limits: Any):
+                 allow_local_media: bool = False, refuse_seed: Collection[str] = (), gateway: Gateway = ARK,
+                 assets: Path | None = None, record: bool = False, **limits: Any):
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="storyfilm-ark-", ignore_cleanup_errors=True)
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,8 @@ class LocalArk:
         self.allow_local_media = allow_local_media
         self.refuse_seed = frozenset(refuse_seed)  # model families that answer a seed with 400 (§12.6)
         self.endpoints = dict(endpoints or {})  # Endpoint ID (`ep-...`) → model ID
+        self.gateway, self.assets = gateway, assets
+        self.created: list[Any] | None = [] if record else None
         self.stats: collections.Counter[str] = collections.Counter()
         self.clock = Clock()
         self.faults = Faults.parse("") if faults is None else faults
@@ -118,13 +122,15 @@ class LocalArk:
 
     # -- HTTP --------------------------------------------------------------------------
 
-    def app(self, tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3") -> Any:
-        """The ASGI app: the tasks API at api_prefix + tasks_path (a gateway's path for tests of
-        seeds 003/004, with api_prefix=""), files under /files/."""
-        prefix = "/" + "/".join(p.strip("/") for p in (api_prefix, tasks_path) if p.strip("/"))
+    def app(self, tasks_path: str | None = None, api_prefix: str | None = None) -> Any:
+        """The ASGI app: the tasks API at api_prefix + tasks_path (default: the gateway profile's;
+        the list call only where the profile has it), files under /files/."""
+        parts = (self.gateway.prefix if api_prefix is None else api_prefix, tasks_path or self.gateway.tasks_path)
+        prefix = "/" + "/".join(p.strip("/") for p in parts if p.strip("/"))
+        listing = [Route(prefix, self._http_list, methods=["GET"])] if self.gateway.lists else []
         routes = [
             Route(prefix, self._http_create, methods=["POST"]),
-            Route(prefix, self._http_list, methods=["GET"]),
+            *listing,
             Route(prefix + "/{task_id}", self._http_get, methods=["GET"]),
             Route(prefix + "/{task_id}", self._http_delete, methods=["DELETE"]),
             Route("/files/{token}/{name}", self._http_file, methods=["GET"]),
@@ -173,15 +179,20 @@ class LocalArk:
     async def _http_create(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
             body = await self._read_json(request)
-            spec = await checks.parse(body, self._draft, self.endpoints, allow_local=self.allow_local_media,
-                                      refuse_seed=self.refuse_seed)
+            if self.created is not None:
+                self.created.append(body)
+            library = assets.LIBRARY.set(self.assets)
+            try:
+                spec = await checks.parse(body, self._draft, self.endpoints, allow_local=self.allow_local_media,
+                                          refuse_seed=self.refuse_seed)
+            finally:
+                assets.LIBRARY.reset(library)
             if spec.callback_url and not self.allow_local_media:
                 spec = await self._reachable_callback(spec)
             task = self.queue.admit(spec, str(request.base_url).rstrip("/"))
-            answer: dict[str, Any] = {"id": task.id}
-            if spec.safety_identifier is not None:
-                answer["safety_identifier"] = spec.safety_identifier
-            return 200, answer
+            answer = {"id": task.id, "status": self.gateway.writes(task.status),
+                      "safety_identifier": spec.safety_identifier}
+            return 200, {k: v for k, v in answer.items() if k in self.gateway.create_answer and v is not None}
         return await self._answer(request, handle)
 
     async def _read_json(self, request: Request) -> Any:
@@ -220,7 +231,7 @@ class LocalArk:
 
     async def _http_get(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
-            return 200, self._find(request.path_params["task_id"]).as_json(str(request.base_url).rstrip("/"))
+            return 200, self._shown(self._find(request.path_params["task_id"]), str(request.base_url).rstrip("/"))
         return await self._answer(request, handle)
 
     async def _http_list(self, request: Request) -> Response:
@@ -241,7 +252,7 @@ class LocalArk:
             found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
             base = str(request.base_url).rstrip("/")
             page = found[(num - 1) * size: num * size]
-            return 200, {"total": len(found), "items": [t.as_json(base) for t in page]}
+            return 200, {"total": len(found), "items": [self._shown(t, base) for t in page]}
         return await self._answer(request, handle)
 
     async def _http_delete(self, request: Request) -> Response:
@@ -251,24 +262,7 @@ class LocalArk:
         return await self._answer(request, handle)
 
     async def _http_file(self, request: Request) -> Response:
-        token, name = request.path_params["token"], request.path_params["name"]
-        path = self.workdir / token / name
-        handle = None
-        if name in FILE_TYPES and "/" not in token and not token.startswith("."):
-            with contextlib.suppress(OSError):
-                handle = path.open("rb")  # open first: a retention sweep may unlink it while it streams
-        if handle is None:
-            rid = request_id()
-            return JSONResponse(refusal_body(Refusal(404, "NotFound", "The specified file is not found or has expired."), rid),
-                                status_code=404, headers={"X-Request-Id": rid})
-        size = os.fstat(handle.fileno()).st_size
-
-        def blocks() -> Iterator[bytes]:
-            with handle:
-                while block := handle.read(1 << 16):
-                    yield block
-
-        return StreamingResponse(blocks(), media_type=FILE_TYPES[name], headers={"Content-Length": str(size)})
+        return files.response(self.workdir, request.path_params["token"], request.path_params["name"])
 
     async def _http_stats(self, request: Request) -> Response:
         if self.api_key:
@@ -276,6 +270,12 @@ class LocalArk:
                 return 200, dict(self.stats)
             return await self._answer(request, handle)
         return JSONResponse(dict(self.stats))
+
+    def _shown(self, task: LocalTask, base: str) -> dict[str, Any]:
+        """The task's JSON with the gateway's status word ("submitted" for a queued task on a proxy)."""
+        data = task.as_json(base)
+        data["status"] = self.gateway.writes(task.status)
+        return data
 
     def _draft(self, task_id: str) -> checks.TaskSpec | None:
         task = self.tasks.get(task_id)

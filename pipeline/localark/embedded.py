@@ -11,18 +11,21 @@ import uvicorn
 
 from storyfilm.localark.app import LocalArk
 from storyfilm.errors import StoryfilmError
-from storyfilm.settings import TASKS_PATH
+from storyfilm.seedance.gateways import ARK
 
 LOCAL_KEY = "local-preview"  # the local server takes any bearer token; the client must send one
 
 
 class LocalServer:
-    """`with LocalServer() as server:` gives `server.base_url` and the `server.ark` state (stats, tasks)."""
+    """`with LocalServer() as server:` gives `server.base_url` and the `server.ark` state (stats, tasks).
+    Paths default to the `gateway` option's profile (Ark: /api/v3/contents/generations/tasks)."""
 
     def __init__(self, workdir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0,
-                 tasks_path: str = TASKS_PATH, api_prefix: str = "/api/v3", **options: Any):
+                 tasks_path: str | None = None, api_prefix: str | None = None, **options: Any):
         self.host, self.port = host, port
-        self.tasks_path, self.api_prefix = tasks_path, api_prefix
+        gateway = options.get("gateway", ARK)
+        self.tasks_path = tasks_path or gateway.tasks_path
+        self.api_prefix = gateway.prefix if api_prefix is None else api_prefix
         self.ark: LocalArk | None = None
         self._workdir, self._options = workdir, options
         self._server: uvicorn.Server | None = None

@@ -1,4 +1,5 @@
-"""Fetching the media a create body names: data URLs, http(s) URLs; checked like the service.
+"""Fetching the media a create body names: data URLs, http(s) URLs, asset:// names (from the
+local asset library, assets.py); checked like the service.
 
 The service fetches media from the public internet only, so a URL whose host is, or resolves to,
 a private, loopback or link-local address is refused, as is any scheme but http(s) (a 400
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 import httpx
 
 from storyfilm.errors import Refusal
+from storyfilm.localark import assets
 from storyfilm.localark.answers import invalid
 from storyfilm.mediaio import images
 from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE, LOCAL_NAMES,
@@ -57,7 +59,7 @@ async def fetch(url: object, kind: str, limit: int, *, where: str = "content", a
             await check_reachable(url, where)
         data = await download(url, kind, limit)
     elif url.startswith("asset://"):
-        raise invalid("content", "asset:// URIs name the service's asset library, which the local server lacks")
+        data = assets.read(url, kind, limit, where)
     else:
         raise invalid("content", f"{where} must be an http(s) URL or a base64 data URL")
     if len(data) > limit:

@@ -39,13 +39,69 @@ CACHED, RESUME, RENDER = "cached", "resume", "render"
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a shot renders, as fields for programs (`as_dict`) and words for people (`text`). Codes:
+    new_shot, prompt_changed, model_changed (before, after), new_take, parameter_changed (names),
+    upstream_changed, media_changed, backend_changed, input_changed (names), upstream_renders_first
+    (upstream), files_missing, last_task_ended (status), not_in_store; and for the other states
+    `cached` and `resume` (task_id)."""
+
+    code: str
+    names: tuple[str, ...] = ()
+    before: str | None = None
+    after: str | None = None
+    upstream: str | None = None
+    status: str | None = None
+    task_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        fixed = {"new_shot": "never rendered", "prompt_changed": "prompt changed", "new_take": "new take",
+                 "upstream_changed": "upstream frame changed", "media_changed": "first-frame image changed",
+                 "backend_changed": "rendered by another backend before", "not_in_store": "not in the store",
+                 "files_missing": "its files are missing from the store", "inputs_changed": "inputs changed",
+                 "cached": "cached", "resume": "task created by an earlier run"}
+        if self.code in fixed:
+            return fixed[self.code]
+        if self.code == "model_changed":
+            return f"model changed ({self.before} → {self.after})"
+        if self.code == "parameter_changed":
+            return "parameter changed: " + ", ".join(self.names)
+        if self.code == "input_changed":
+            return f"{', '.join(self.names)} changed"
+        if self.code == "upstream_renders_first":
+            return f"upstream shot {self.upstream!r} renders first"
+        if self.code == "last_task_ended":
+            return f"its last task {self.status}"
+        return self.code.replace("_", " ")
+
+    def as_dict(self) -> dict[str, Any]:
+        fields = {"names": list(self.names) or None, "before": self.before, "after": self.after,
+                  "upstream": self.upstream, "status": self.status, "task_id": self.task_id}
+        return {"reason": self.code, **{k: v for k, v in fields.items() if v is not None}, "text": self.text}
+
+
+@dataclass(frozen=True)
 class ShotStatus:
     shot_id: str
     state: str  # cached | resume (a task already created: paid, not paid again) | render
-    reasons: tuple[str, ...]  # why it renders; empty when cached
+    why: tuple[Reason, ...]  # why it renders; empty when cached
     cost: float  # what running it now will spend (0 when cached or resumed)
     key: str | None  # None while it waits on an upstream frame that does not exist yet
     task_id: str | None = None
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons in words."""
+        return tuple(r.text for r in self.why)
+
+    def structured(self) -> list[dict[str, Any]]:
+        """The reasons as fields: a cached shot says `cached`, a resumed one `resume` with its task."""
+        if self.state == CACHED:
+            return [Reason("cached").as_dict()]
+        if self.state == RESUME:
+            return [Reason("resume", task_id=self.task_id).as_dict()]
+        return [r.as_dict() for r in self.why]
 
     def describe(self) -> str:
         if self.state == CACHED:
@@ -57,34 +113,39 @@ class ShotStatus:
 
 def changes(old: dict[str, Any] | None, new: dict[str, Any], *, chained: bool) -> list[str]:
     """Why `new` differs from `old`, in words a user acts on."""
+    return [r.text for r in why_changed(old, new, chained=chained)]
+
+
+def why_changed(old: dict[str, Any] | None, new: dict[str, Any], *, chained: bool) -> list[Reason]:
+    """Why `new` (a key's material) differs from `old`, the last finished render's."""
     if old is None:
-        return ["never rendered"]
-    reasons: list[str] = []
+        return [Reason("new_shot")]
+    reasons: list[Reason] = []
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name), new.get(name)
-        if before == after:
+        if before == after or name == "v":
             continue
         if name == "prompt":
-            reasons.append("prompt changed")
+            reasons.append(Reason("prompt_changed"))
         elif name == "model":
-            reasons.append(f"model changed ({before} → {after})")
+            reasons.append(Reason("model_changed", before=str(before), after=str(after)))
         elif name == "take":
-            reasons.append("new take")
+            reasons.append(Reason("new_take"))
         elif name == "first_frame":
-            reasons.append("upstream frame changed" if chained else "first-frame image changed")
+            reasons.append(Reason("upstream_changed" if chained else "media_changed"))
         elif name == "backend":
-            reasons.append("rendered by another backend before")
+            reasons.append(Reason("backend_changed"))
         elif name == "params" and isinstance(before, dict) and isinstance(after, dict):
             changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
             if "take" in changed:
                 changed.remove("take")
-                reasons.append("new take")
+                reasons.append(Reason("new_take"))
             if changed:
-                reasons.append("parameter changed: " + ", ".join(changed))
-        elif name != "v":
-            reasons.append(f"{name} changed")
+                reasons.append(Reason("parameter_changed", names=tuple(changed)))
+        else:
+            reasons.append(Reason("input_changed", names=(name,)))
     if not reasons:
-        reasons.append("inputs changed" if old != new else "not in the store")
+        reasons.append(Reason("inputs_changed" if old != new else "not_in_store"))
     return reasons
 
 
@@ -105,12 +166,12 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
         frames[node] = None
         if upstream is not None and frames[upstream] is None:
             old = _previous(store, node, backend)
-            mine = changes(_without_frame(old.material_dict() if old else None),
-                           _without_frame(job.key_material(None, backend)), chained=True)
-            why = [f"upstream shot {upstream!r} renders first"]
-            why += [r for r in mine if r not in ("never rendered", "not in the store")]
+            mine = why_changed(_without_frame(old.material_dict() if old else None),
+                               _without_frame(job.key_material(None, backend)), chained=True)
+            why = [Reason("upstream_renders_first", upstream=upstream)]
+            why += [r for r in mine if r.code not in ("new_shot", "not_in_store")]
             if old is None:
-                why.append("never rendered")
+                why.append(Reason("new_shot"))
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, None)
             continue
         key = job.key(frames.get(upstream) if upstream else None, backend)
@@ -119,16 +180,17 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
             frames[node] = entry.frame_sha
             result[node] = ShotStatus(node, CACHED, (), 0.0, key, entry.task_id)
         elif entry and entry.status == "created" and entry.task_id:
-            result[node] = ShotStatus(node, RESUME, ("task created by an earlier run",), 0.0, key, entry.task_id)
+            result[node] = ShotStatus(node, RESUME, (Reason("resume", task_id=entry.task_id),), 0.0, key,
+                                      entry.task_id)
         else:
             mat = job.key_material(frames.get(upstream) if upstream else None, backend)
             if entry and entry.status == "done":
-                why = ["its files are missing from the store"]
+                why = [Reason("files_missing")]
             else:
                 old = _previous(store, node, backend)
-                why = changes(old.material_dict() if old else None, mat, chained=upstream is not None)
+                why = why_changed(old.material_dict() if old else None, mat, chained=upstream is not None)
                 if entry and entry.status in ("failed", "expired", "cancelled"):
-                    why.append(f"its last task {entry.status}")
+                    why.append(Reason("last_task_ended", status=entry.status))
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, key)
     return {n: result[n] for n in graph.nodes}
 

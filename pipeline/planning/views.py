@@ -31,12 +31,13 @@ def rows(graph: nx.DiGraph) -> list[dict[str, Any]]:
 
 
 def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:
-    """The plan as JSON; with `statuses`, each shot's state, reasons and what this run will spend."""
+    """The plan as JSON; with `statuses`, each shot's state, its reasons as fields
+    (`{"reason": "prompt_changed", "text": "prompt changed"}`) and what this run will spend."""
     shots = rows(graph)
     for row in shots:
         if statuses is not None:
             status = statuses[row["shot"]]
-            row.update(state=status.state, reasons=list(status.reasons), will_spend=round(status.cost, 4))
+            row.update(state=status.state, reasons=status.structured(), will_spend=round(status.cost, 4))
     critical = planning.critical_path(graph)
     total = {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
              "tokens": sum(r["tokens"] for r in shots), "cost": round(planning.total_cost(graph), 4), "currency": "CNY"}
@@ -44,6 +45,16 @@ def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) ->
         total["will_spend"] = round(_spend(statuses), 4)
     data = {"title": graph.graph.get("title"), "shots": shots, "total": total, "critical_path": critical}
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def status_json(story: object, current: bool, film: object, lock: object, cost: float,
+                statuses: dict[str, ShotStatus], stale: list[str]) -> str:
+    """`storyfilm status --format json`: is the film current, and each shot's state and reasons as fields."""
+    shots = [{"shot": n, "state": s.state, "reasons": s.structured(), "cost": round(s.cost, 4)}
+             for n, s in statuses.items()]
+    return json.dumps({"story": str(story), "current": current, "film": str(film) if film else None,
+                       "lock": str(lock), "cost": round(cost, 4), "currency": "CNY", "shots": shots,
+                       "stale": stale}, indent=2, ensure_ascii=False)
 
 
 def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -> str:

@@ -24,6 +24,7 @@ from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.errors import ApiRefused, TransportFailed
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.store import Entry, Store
+from storyfilm.seedance.gateways import Gateway
 
 CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN = "cancelled", "running", "finished", "ended", "unknown"
 DEADLINE = 90.0  # seconds for the whole cancel: a silent service gets a clear message, never a hang
@@ -38,8 +39,8 @@ class Outcome:
     detail: str
 
 
-def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, tasks_path: str,
-                 backend: str, lost_creates: LostCreates | None = None,
+def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, gateway: Gateway,
+                 tasks_path: str | None, backend: str, lost_creates: LostCreates | None = None,
                  deadline: float = DEADLINE) -> tuple[list[Outcome], list[str]]:
     """`cancel` with the store at `folder` (claimed: a render still running must be stopped first)
     and the service at `base_url`: what happened, and what was found wrong with the store (a
@@ -53,7 +54,7 @@ def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, ta
 
         async def run() -> None:
             async with httpx.AsyncClient(timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=10.0)) as http:
-                client = ArkClient(base_url, key, tasks_path=tasks_path, http=http)
+                client = ArkClient(base_url, key, gateway=gateway, tasks_path=tasks_path, http=http)
                 async with asyncio.timeout(deadline):
                     await cancel(graph, store, client, backend, lost_creates, into=outcomes)
 
@@ -108,7 +109,7 @@ async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: st
 
 
 async def _lost_task(client: ArkClient, store: Store, entry: Entry, lost_creates: LostCreates) -> str | None:
-    if entry.fingerprint is None:
+    if entry.fingerprint is None or not client.lists:  # a gateway without the list call: it cannot be found
         return None
     found = await lost_creates.resolve(client.list, Fingerprint.from_dict(json.loads(entry.fingerprint)),
                                        entry.intent_at or time.time(), store.claimed_task_ids, settled=True,

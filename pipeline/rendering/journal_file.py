@@ -24,7 +24,17 @@ CREATE TABLE IF NOT EXISTS shots (
     tokens      INTEGER,
     updated_at  REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS story_shots (
+    story       TEXT NOT NULL,
+    shot_id     TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    at          REAL NOT NULL,
+    PRIMARY KEY (story, shot_id, key)
+);
 """
+# `story_shots`: which storyboard rendered (or locked) which key, so each storyboard's history is
+# its own while the media stay shared. Journals older than it get the table empty: their rows belong
+# to no storyboard until a lock file names them (`rebuild.from_lock`), and are read as before.
 # columns added after the walking skeleton; old journals are migrated in place
 EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
                  "error": "TEXT", "task_created_at": "REAL"}

@@ -4,8 +4,9 @@ unanswered after `round_timeout`) back off by the one retry policy.
 
 Every wait ends: a task's deadline holds whether or not the service answers, and a service that
 has not answered for `give_up_after` seconds ends the wait with a message naming the tasks still
-running there. A gateway that refuses the list call (4xx other than 429) is polled by GET per task
-instead, a few at a time and rate limited; one that refuses both ends the wait at once.
+running there. A gateway whose profile has no list call (seedance/gateways.py), or that refuses it
+(4xx other than 429), is polled by GET per task instead, a few at a time and rate limited; one that
+refuses both ends the wait at once.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class Poller:
                 continue
             try:
                 async with asyncio.timeout(self.round_timeout):
-                    await (self._round(list(live)) if self.list_refused is None else self._round_by_get(list(live)))
+                    await (self._round(list(live)) if self._lists else self._round_by_get(list(live)))
                 failures, silent_since = 0, 0.0
             except TimeoutError:
                 failures, silent_since = await self._failed(
@@ -121,7 +122,7 @@ class Poller:
             except ApiRefused as exc:
                 if exc.status == 429 or exc.status >= 500:
                     failures, silent_since = await self._failed(exc, failures, silent_since)
-                elif self.list_refused is None:
+                elif self._lists:
                     self.list_refused = exc
                     log.warning("the service refused the task list (%s); asking for each task instead", exc)
                 else:
@@ -150,10 +151,16 @@ class Poller:
         await self._backoff.pause(failures + 1)
         return failures + 1, silent_since
 
+    @property
+    def _lists(self) -> bool:
+        return self.client.lists and self.list_refused is None
+
     def _refused_both(self, exc: ApiRefused) -> ArkError:
         running = ", ".join(self._live())
-        return ArkError(f"the service refused to show the tasks in flight: the task list answered "
-                        f"{self.list_refused}, and reading one task answered {exc}. Tasks {running} are still "
+        listed = (f"the task list answered {self.list_refused}" if self.list_refused is not None
+                  else f"gateway {self.client.gateway.name} offers no task list")
+        return ArkError(f"the service refused to show the tasks in flight: {listed}, and reading one task "
+                        f"answered {exc}. Tasks {running} are still "
                         "running there and are paid for; check ARK_BASE_URL and ARK_TASKS_PATH, then run the "
                         "same command again to pick them up")
 

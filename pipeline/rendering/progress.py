@@ -1,5 +1,6 @@
 """Showing a render as it goes: a live per-shot table on a terminal (rich), plain lines otherwise,
-JSON lines with `--json`. Every wait says what it waits for."""
+JSON lines with `--json`. Every wait says what it waits for; the table also says how long is left
+(`eta.py`) and how far the join has gone."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from storyfilm.rendering.eta import FINISHED, Schedule, clock
+
+if TYPE_CHECKING:
+    from storyfilm.planning.explain import ShotStatus
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,14 @@ class PlainProgress:
     def note(self, text: str) -> None:
         self.write(text)
 
+    def planned(self, status: ShotStatus) -> None:
+        """What this run will do with a shot, before it starts: people read why a shot renders."""
+        if status.state != "cached":
+            self.note(f"  {status.shot_id}: {status.describe()}")
+
+    def join_progress(self, fraction: float) -> None:
+        """How far the join has gone (0..1), as ffmpeg reports it; plain output says nothing."""
+
     def record(self, event: dict) -> None:
         """A finished-run record (the `film` event); only JSON output shows it, as its last line."""
 
@@ -68,12 +81,26 @@ class JsonProgress(PlainProgress):
     """One JSON object per line: {"event", "shot", "detail", "time"}; notes are {"event": "note"}; the
     last line of a finished render is {"event": "film", ...}. See progress_events.schema.json."""
 
+    _join_step = -1  # the last tenth of the join reported
+
     def __call__(self, event: Event) -> None:
         self.write(json.dumps({"event": event.kind, "shot": event.shot, "detail": event.detail,
                                "time": round(event.at, 3)}, ensure_ascii=False))
 
     def note(self, text: str) -> None:
         self.write(json.dumps({"event": "note", "detail": text}, ensure_ascii=False))
+
+    def planned(self, status: ShotStatus) -> None:
+        """{"event": "plan", "shot", "state", "reasons": [{"reason": "prompt_changed", ...}], "cost"}"""
+        self.write(json.dumps({"event": "plan", "shot": status.shot_id, "state": status.state,
+                               "reasons": status.structured(), "cost": round(status.cost, 4)}, ensure_ascii=False))
+
+    def join_progress(self, fraction: float) -> None:
+        """{"event": "join", "fraction"} at each tenth of the way."""
+        step = int(min(max(fraction, 0.0), 1.0) * 10)
+        if step > self._join_step:
+            self._join_step = step
+            self.write(json.dumps({"event": "join", "fraction": step / 10, "time": round(time.time(), 3)}))
 
     def record(self, event: dict) -> None:
         self.write(json.dumps(event, ensure_ascii=False))
@@ -93,7 +120,9 @@ class LiveProgress(PlainProgress):
     STYLE = {"cached": "green", "done": "bold green", "failed": "bold red", "warning": "yellow", "retry": "yellow",
              "running": "cyan", "queued": "blue", "downloading": "magenta"}
 
-    def __init__(self, shots: list[str], out: IO[str] | None = None):
+    STARTS = frozenset({"creating", "resumed", "adopted", "created", "queued", "running"})
+
+    def __init__(self, shots: list[str], out: IO[str] | None = None, schedule: Schedule | None = None):
         super().__init__(out)
         from rich.console import Console
         from rich.live import Live
@@ -101,31 +130,56 @@ class LiveProgress(PlainProgress):
         self.console = Console(file=self.out)
         self.started = time.monotonic()
         self.rows: dict[str, list] = {s: ["pending", "", time.monotonic()] for s in shots}
+        self.schedule = schedule
+        self.began: dict[str, float] = {}  # when each shot started rendering (its create, or its resume)
+        self.joining: float | None = None
         # built again at every refresh (4 a second), not only on events: the clocks tick while a task runs
         self.live = Live(console=self.console, refresh_per_second=4, transient=False, get_renderable=self._table)
 
     def _table(self):
         from rich.table import Table
+        from rich.text import Text
 
         now = time.monotonic()
         table = Table(box=None, show_header=True, header_style="bold", caption_justify="left",
-                      caption=f"elapsed {now - self.started:.0f} s")
+                      caption=self._caption(now))
         for column in ("shot", "state", "for", "what"):
             table.add_column(column)
         for shot, (kind, detail, since) in self.rows.items():
             style = self.STYLE.get(kind, "")
             elapsed = "" if kind in ("cached", "done", "failed") else f"{now - since:4.0f} s"
-            table.add_row(shot, f"[{style}]{kind}[/]" if style else kind, elapsed, detail)
+            # Text, not markup: a note printed with markup off redraws the table too, and a detail may hold [ ]
+            table.add_row(Text(shot), Text(kind, style=style), elapsed, Text(detail))
         return table
+
+    def _caption(self, now: float) -> str:
+        """elapsed 1 min 05 s · ETA 40 s (critical path of what is left); the join's progress."""
+        caption = f"elapsed {clock(now - self.started)}"
+        states = {shot: row[0] for shot, row in self.rows.items()}
+        if self.schedule is not None and not all(kind in FINISHED for kind in states.values()):
+            left = self.schedule.left(states, {s: now - t for s, t in self.began.items()})
+            caption += f" · ETA {clock(left)}" if left >= 0.5 else " · ETA: any moment now"
+        if self.joining is not None:
+            caption += f"\njoining clips … {self.joining:.0%}"
+        return caption
 
     def __call__(self, event: Event) -> None:
         if event.kind in ("warning", "retry", "failed"):
             self.console.print(f"[yellow]{event.shot}: {event.kind} {event.detail}[/]")
         if event.kind != "warning":
-            row = self.rows.setdefault(event.shot, ["", "", time.monotonic()])
+            now = time.monotonic()
+            row = self.rows.setdefault(event.shot, ["", "", now])
             if row[0] != event.kind:
-                row[2] = time.monotonic()
+                row[2] = now
             row[0], row[1] = event.kind, event.detail
+            if event.kind in self.STARTS:
+                self.began.setdefault(event.shot, now)
+            if event.kind == "done" and self.schedule is not None and event.shot in self.began:
+                self.schedule.measured[event.shot] = now - self.began[event.shot]
+        self.live.refresh()
+
+    def join_progress(self, fraction: float) -> None:
+        self.joining = min(max(fraction, 0.0), 1.0)
         self.live.refresh()
 
     def note(self, text: str) -> None:
@@ -140,10 +194,12 @@ class LiveProgress(PlainProgress):
         self.live.stop()
 
 
-def for_output(shots: list[str], *, as_json: bool, out: IO[str] | None = None) -> PlainProgress:
+def for_output(shots: list[str], *, as_json: bool, out: IO[str] | None = None,
+               schedule: Schedule | None = None) -> PlainProgress:
+    """`schedule`: each shot's expected time and what it starts from, for the live table's ETA."""
     out = out or sys.stdout
     if as_json:
         return JsonProgress(out)
     if out.isatty():
-        return LiveProgress(shots, out)
+        return LiveProgress(shots, out, schedule)
     return PlainProgress(out)

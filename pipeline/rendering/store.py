@@ -9,7 +9,9 @@ The journal has one row per content key. Its life: `creating` (the intent, writt
 create request, with the request's fingerprint so an orphaned task can be found again) →
 `created` (the task id, committed the moment create returns) → `done` (video and last-frame
 hashes) or `failed` / `expired`. Each row also keeps the key's material as JSON, which is how
-`explain` tells why a shot will render again. A lost or damaged journal is rebuilt from the lock
+`explain` tells why a shot will render again. A store opened for a storyboard (`story=`) links the
+keys it renders or finds in its lock file to that storyboard (`story_shots`), and reads only its
+own history: two storyboards with a shot `pour` each share media, never explanations. A lost or damaged journal is rebuilt from the lock
 file (`rebuild.py`); its file is opened in `journal_file.py`.
 """
 
@@ -28,7 +30,7 @@ from storyfilm.errors import StoreBusy, StoreReadOnly
 from storyfilm.rendering.journal_file import open_journal, write_error
 from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
 
-__all__ = ["Entry", "Store", "sha256_file"]
+__all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
            "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
@@ -57,6 +59,16 @@ class Entry:
         return json.loads(self.material) if self.material else None
 
 
+def story_id(story: Path, root: Path) -> str:
+    """How the journal names a storyboard: its path from the folder that holds the store (so a
+    clone or a moved folder keeps its history), else its resolved path."""
+    resolved = story.resolve()
+    try:
+        return resolved.relative_to(root.resolve().parent).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -72,8 +84,9 @@ class Store:
     served, and a render that must store something fails with one message. `notes`: what was found
     damaged and set aside, for the user."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, story: Path | None = None):
         self.root = root
+        self.story = story_id(story, root) if story is not None else None
         self.objects = root / "objects"
         self.incoming = root / "incoming"
         try:
@@ -180,19 +193,51 @@ class Store:
         return found[0] if found else None
 
     def last_done(self, shot_id: str, *, backend: str | None = None) -> Entry | None:
-        """The most recent finished render of a shot id (whatever its key): what `explain` compares to."""
+        """The most recent finished render of a shot id (whatever its key): what `explain` compares to.
+        With a storyboard: its own renders, else rows no storyboard claims (journals older than the
+        link); never another storyboard's."""
         where, args = "shot_id = ? AND status = 'done'", (shot_id,)
         if backend is not None:
             where, args = where + " AND json_extract(material, '$.backend') = ?", (shot_id, backend)
-        found = self._select(where + " ORDER BY updated_at DESC LIMIT 1", args)
-        return found[0] if found else None
+        scopes = [("", ())]
+        if self.story is not None:
+            scopes = [(" AND key IN (SELECT key FROM story_shots WHERE story = ? AND shot_id = ?)", (self.story, shot_id)),
+                      (" AND key NOT IN (SELECT key FROM story_shots)", ())]
+        for scope, more in scopes:
+            found = self._select(where + scope + " ORDER BY updated_at DESC LIMIT 1", args + more)
+            if found:
+                return found[0]
+        return None
+
+    def links(self) -> dict[str, set[tuple[str, str]]]:
+        """Every key a storyboard rendered or locked: key → {(story, shot id)}."""
+        linked: dict[str, set[tuple[str, str]]] = {}
+        for story, shot_id, key in self._db.execute("SELECT story, shot_id, key FROM story_shots"):
+            linked.setdefault(key, set()).add((story, shot_id))
+        return linked
+
+    def _link(self, key: str, shot_id: str) -> None:
+        if self.story is not None:
+            self._write("INSERT INTO story_shots (story, shot_id, key, at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(story, shot_id, key) DO UPDATE SET at = excluded.at", (self.story, shot_id, key, time.time()))
+
+    def forget(self, keys: list[str]) -> None:
+        """Drop journal rows (and their links) whose media `gc` removed."""
+        for key in keys:
+            self._write("DELETE FROM story_shots WHERE key = ?", (key,))
+            self._write("DELETE FROM shots WHERE key = ?", (key,))
+
+    def all_entries(self) -> list[Entry]:
+        return self._select("1", ())
 
     def finished(self) -> list[Entry]:
         return self._select("status = 'done'", ())
 
     def restore_done(self, key: str, shot_id: str, task_id: str | None, video_sha: str, frame_sha: str,
                      seed: int | None, tokens: int | None, cost: float | None) -> bool:
-        """A finished shot the journal lost, from the lock file; False when the journal knows the key."""
+        """A finished shot the journal lost, from the lock file; False when the journal knows the key.
+        Either way the key is this storyboard's (its lock file names it)."""
+        self._link(key, shot_id)
         if self.entry(key) is not None:
             return False
         self._write("INSERT INTO shots (key, shot_id, task_id, status, attempts, video_sha, frame_sha, seed, tokens, "
@@ -206,6 +251,7 @@ class Store:
     def create_intent(self, key: str, shot_id: str, material: dict[str, Any], fingerprint: dict[str, Any],
                       cost: float) -> None:
         """Written before a create request: if the answer is lost, resume looks for the task it made."""
+        self._link(key, shot_id)
         self._write(
             "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at) "
             "VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
@@ -215,6 +261,7 @@ class Store:
              time.time(), cost, time.time()))
 
     def task_created(self, key: str, shot_id: str, task_id: str) -> None:
+        self._link(key, shot_id)
         now = time.time()
         self._write(
             "INSERT INTO shots (key, shot_id, task_id, status, attempts, task_created_at, updated_at) "

@@ -78,6 +78,9 @@ class Model:
     # how parameters travel: "body" fields, or "text" commands appended to the prompt (ark-api.md §4)
     parameter_style: str = "body"
     note: str = ""
+    # seconds the service typically takes per second of video (a round figure, for the ETA only: the
+    # live table corrects it by how long this run's finished shots really took)
+    typical_latency: float = 10.0
 
     def size(self, resolution: str, ratio: str) -> tuple[int, int]:
         return self.sizes[resolution][ratio]

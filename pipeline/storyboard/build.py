@@ -102,7 +102,8 @@ class _Builder:
         assembly = Assembly(**data.get("assembly", {}))
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
-                          soundtrack=soundtrack, assembly=assembly, warnings=tuple(self.warnings))
+                          soundtrack=soundtrack, assembly=assembly, warnings=tuple(self.warnings),
+                          gateway=data.get("gateway"))
 
     def soundtrack(self, music: dict[str, Any]) -> Soundtrack | None:
         media = self.media(music["file"], ("soundtrack", "file"))

@@ -140,6 +140,7 @@ class Storyboard:
     shots: tuple[Shot, ...]
     output: Path | None = None
     soundtrack: Soundtrack | None = None
+    gateway: str | None = None  # a gateway profile's name (seedance/gateways.py); None: Ark
     assembly: Assembly = Assembly()
     warnings: tuple[Problem, ...] = ()  # located, not faults: validate prints them
 

@@ -117,7 +117,8 @@ def test_an_unresolvable_create_is_reported_not_repeated(server, ark) -> None:
     before = set(ark.tasks)
     with pytest.raises(CreateUnresolved) as err:
         run(_with_client(server, lambda c: c.create(text_task(seed=99))))
-    assert str(err.value).endswith("Check the task list before creating again.") and err.value.candidates == ()
+    assert str(err.value).endswith("Check the tasks on the service (its task list, or a gateway's console) "
+                                   "before creating again.") and err.value.candidates == ()
     assert len(set(ark.tasks) - before) == 1 and ark.stats["create"] == 1
 
 

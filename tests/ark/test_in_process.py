@@ -104,8 +104,8 @@ def test_a_lost_create_whose_lookup_fails_is_unresolved() -> None:
     err, stats = scenario(action, lose=1)
     assert re.fullmatch(rf"create sent but unanswered \({re.escape(LOST)}\); looking for the task with list failed "
                         r"too: Ark refused the request \(HTTP 50[0234] InternalServiceError\): The service encountered "
-                        r"an unexpected internal error\. Please retry later\. Request id: \S+\. Check the task list "
-                        r"before creating again\.", str(err))
+                        r"an unexpected internal error\. Please retry later\. Request id: \S+\. Check the tasks on the "
+                        r"service \(its task list, or a gateway's console\) before creating again\.", str(err))
     # the create landed, but list could not show it: every look answered 5xx
     assert (stats["create"], stats["list"], stats["fault:5xx"]) == (1, 4, 4)
 

@@ -1,0 +1,88 @@
+"""`storyfilm gc`: old takes leave the cache, what a lock file names never does, the bytes it says it
+freed are the bytes that went, --dry-run changes nothing, and it never runs beside a render."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from helpers import counted, one_shot, render_story, run_cli, server_counts
+from storyfilm.rendering.store import Store, sha256_file
+
+
+def _objects(root: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in (root / "objects").iterdir()}
+
+
+def _rows(root: Path) -> list[tuple]:
+    with sqlite3.connect(root / "state.sqlite") as db:
+        return db.execute("SELECT key, status, video_sha, frame_sha FROM shots ORDER BY key").fetchall()
+
+
+def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(tmp_path: Path, ark_server) -> None:
+    story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    first = render_story(story, ark_server)
+    story.write_text(story.read_text().replace("    prompt:", "    take: 2\n    prompt:"))
+    second = render_story(story, ark_server)
+    old, new = first.results["pour"], second.results["pour"]
+    assert old.key != new.key and not new.cached
+    gone = {old.video.name, old.frame_sha} - {new.video.name, new.frame_sha}
+    objects, rows = _objects(root), _rows(root)
+    freed = sum(objects[sha] for sha in gone)
+
+    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert (_objects(root), _rows(root)) == (objects, rows)  # nothing removed
+    assert f"would remove ad.yaml pour: take {old.key[:12]}" in dry.stdout
+    assert f"would free {_human(freed)} ({freed:,} bytes)" in dry.stdout
+
+    done = run_cli("gc", str(tmp_path), "--keep-takes", "1")
+    assert done.returncode == 0, done.stderr
+    assert re.search(rf"removed 1 take and {len(gone)} files, freed .* \({freed:,} bytes\); the removed takes cost "
+                     rf"{old.job.cost:.2f} CNY to render", done.stdout), done.stdout
+    assert done.stdout.strip().endswith("kept 1 take (1 named by lock files)")
+    assert set(_objects(root)) == set(objects) - gone
+    assert [r[0] for r in _rows(root)] == [new.key]
+
+    before = server_counts(ark_server)
+    again = render_story(story, ark_server)  # from the cache: no request of any kind
+    assert counted(before, ark_server) == {}
+    assert again.results["pour"].cached and sha256_file(again.output) == sha256_file(second.output)
+
+
+def test_gc_keeps_what_a_lock_names_survives_a_damaged_row_and_waits_for_a_render(tmp_path: Path) -> None:
+    root = tmp_path / ".storyfilm"
+    with Store(root) as store:
+        locked, orphan = (store.put(_file(store.scratch(name), name)) for name in ("locked clip", "orphan clip"))
+    (tmp_path / "ad.lock.json").write_text(
+        f'{{"storyboard": "ad.yaml", "shots": [{{"id": "pour", "key": "k1", "video_sha256": "{locked}", '
+        f'"last_frame_sha256": "{locked}"}}]}}\n')
+    with sqlite3.connect(root / "state.sqlite") as db:  # a row no code of ours would write
+        db.execute("INSERT INTO shots (key, shot_id, status, video_sha, updated_at, material, cost) "
+                   "VALUES ('k-bad', 'pour', 'done', 'not a sha', 'yesterday', '{broken', 'much')")
+
+    with Store(root) as render:
+        render.claim()
+        busy = run_cli("gc", str(tmp_path))
+    assert (busy.returncode, busy.stdout) == (1, "")
+    assert busy.stderr.strip() == f"another storyfilm render is using {root}; wait for it or stop it"
+    assert set(_objects(root)) == {locked, orphan}
+
+    done = run_cli("gc", str(tmp_path), "--keep-takes", "0")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "removed (no storyboard recorded) pour: take k-bad" in done.stdout
+    assert set(_objects(root)) == {locked}
+    assert _rows(root) == []
+
+
+def _file(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _human(size: int) -> str:
+    from storyfilm.rendering.gc import human
+
+    return human(size)
