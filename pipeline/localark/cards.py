@@ -40,13 +40,19 @@ def palette(seed: int) -> tuple[str, str]:
 
 
 def background(spec: TaskSpec):
-    """The card's moving background: a slow gradient and a guide grid of thirds."""
+    """The card's background: a gradient and a guide grid of thirds, drawn once and repeated (the
+    camera moves over it; a gradient drawn anew every frame cost a third of a card's time)."""
     c0, c1 = palette(spec.seed)
     w, h = spec.width, spec.height
-    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}:speed=0.005",
-                      f="lavfi")
+    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}",
+                      f="lavfi").trim(end_frame=1)
     cell_w, cell_h = -(-w // 3), -(-h // 3)
-    return stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12")
+    return repeat(stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12"))
+
+
+def repeat(stream):
+    """One picture as an endless stream at the clip's frame rate."""
+    return stream.filter("loop", loop=-1, size=1).filter("setpts", f"N/({models.FPS}*TB)")
 
 
 def card_layout(prompt: str, width: int, height: int) -> tuple[int, list[str]]:
