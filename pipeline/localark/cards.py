@@ -2,8 +2,11 @@
 
 - A text-only task is a card: a muted gradient with a faint guide grid (so camera moves show and
   nobody takes it for a render), its palette chosen by the seed alone: the same shot keeps its
-  colours when a word of its prompt changes, a new take gets new ones. The prompt is its content,
-  set as large as fits in the safe area (above the bottom quarter, below the slate strip).
+  colours when a word of its prompt changes, a new take gets new ones. Only a scene's first shot
+  is a card; the shots continuing from it start on its last frame, so the scene keeps the palette
+  (the renderer sees only the request, and the request stays what Seedance gets). The prompt is
+  its content, set as large as fits in the safe area (above the bottom quarter, below the slate
+  strip).
 - On a picture the prompt is a lower third: at most two lines, kept above the bottom quarter
   where assembly burns captions, so the two never overlap.
 - Text that does not fit ends in an ellipsis. It fades out before the last frame (and, on a
