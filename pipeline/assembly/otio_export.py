@@ -72,7 +72,8 @@ def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str,
                                   "model": entry.get("model"), "chained": seg.clip.chained,
                                   "dropped_repeated_frame": seg.dropped_repeat}
     if seg.clip.caption:
-        clip.markers.append(otio.schema.Marker(name=seg.clip.caption, marked_range=kept,
+        # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
+        clip.markers.append(otio.schema.Marker(name=" ".join(seg.clip.caption.split()), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
                                                metadata={"storyfilm": {"caption": seg.clip.caption}}))
     return clip

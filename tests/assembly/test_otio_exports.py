@@ -38,7 +38,7 @@ def cut(tmp_path_factory) -> tuple[Path, int]:
     tmp_path = tmp_path_factory.mktemp("exports")
     music = tmp_path / "music.wav"
     runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
-    clips = [ClipIn(_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn."),
+    clips = [ClipIn(_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn,\nfirst light."),
              ClipIn(_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
              ClipIn(_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
                     trim=Trim(start=0.25)),
@@ -84,3 +84,10 @@ def test_the_edl_has_one_event_per_shot_at_its_place_in_the_film(cut) -> None:
     assert records == [(0, 24), (24, 35), (35, 53), (53, film_frames)]
     # the source side: roll from its frame 1, end from its 0.25 s trim (frame 6)
     assert [_frames(m[4]) for m in shown] == [0, 1, 6, 0]
+
+
+def test_a_two_line_caption_stays_one_edl_comment(cut) -> None:
+    out, _ = cut
+    lines = out.with_suffix(".edl").read_text().splitlines()
+    assert "* LOC: 00:00:00:00 YELLOW  DAWN, FIRST LIGHT." in lines
+    assert all(not line or line.startswith(("TITLE:", "FCM:", "*")) or EVENT.match(line) for line in lines)
