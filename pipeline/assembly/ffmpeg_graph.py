@@ -156,9 +156,10 @@ def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
 
 def audio_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *,
                audible: bool = True) -> list[str]:
-    """The film's sound alone, as AAC in an MP4 (`out`), for a join that copies the picture."""
+    """The film's sound alone, as float PCM (WAV, `out`), for a join that copies the
+    picture; the muxer encodes it to AAC, so the film's sound ends exactly where it should."""
     audio = _film_audio(segments, sources, spec, audible=audible)
-    argv = ff.output(audio, str(out), **AUDIO, f="mp4", **MUX).overwrite_output().get_args()
+    argv = ff.output(audio, str(out), **{"c:a": "pcm_f32le"}, f="wav", fflags="+bitexact").overwrite_output().get_args()
     return [*FILTER_THREADS, *argv]
 
 
@@ -183,7 +184,7 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
         if spec.burn_captions:
             opts["disposition:s:0"] = 0  # already on the picture; keep the track but off by default
     argv = ff.output(*streams, str(out), **opts, **MUX).overwrite_output().get_args()
-    return _with_chapters([*FILTER_THREADS, *argv], extras.chapters, out)
+    return with_chapters([*FILTER_THREADS, *argv], extras.chapters, out)
 
 
 def moov_reserve(frames: int, fps: int, cues: int) -> int:
@@ -209,7 +210,7 @@ def copy_args(clip_list: Path, out: Path, extras: Extras, *, moov_size: int | No
     if moov_size:
         at = mux.index("-movflags")
         mux[at:at + 2] = ["-moov_size", str(moov_size)]
-    return _with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
+    return with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
 
 
 def concat_list(paths: list[Path]) -> str:
@@ -217,7 +218,7 @@ def concat_list(paths: list[Path]) -> str:
     return "".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths)
 
 
-def _with_chapters(argv: list[str], chapters: Path | None, out: Path) -> list[str]:
+def with_chapters(argv: list[str], chapters: Path | None, out: Path) -> list[str]:
     """Add the FFMETADATA input after the last input; its chapters (titles included) and its empty
     global metadata replace the clips' (-map_metadata -1 would drop the chapter titles too)."""
     at = len(argv) - 1 - argv[::-1].index(str(out))
