@@ -212,7 +212,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              note=show.note, warnings=warnings)
+                              note=show.note, warnings=warnings, join_cache=store.root / "joins")
         if lock_file is not None:
             outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
@@ -262,7 +262,7 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show) -
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool, note,
-              warnings: list[str]) -> Path | None:
+              warnings: list[str], join_cache: Path | None = None) -> Path | None:
     clips = _film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
     key = _film_key(board, graph, jobs, results, clips)
@@ -275,7 +275,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
-        made = assemble.assemble(clips, spec, output)
+        made = assemble.assemble(clips, spec, output, cache_dir=join_cache)
         film_sha, report = sha256_file(output), made.summary()
         warnings += made.warnings
     if partial:

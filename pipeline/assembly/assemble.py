@@ -115,6 +115,7 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
                                 audible=audible, progress=progress)
             report.join, report.frames_copied = "smart", joined.copied
             report.frames_encoded, report.frames_reused = joined.encoded, joined.reused
+            report.clips_normalised = joined.normalised
             return
         except NotCopyable as exc:
             report.warnings.append(f"smart join not possible ({exc}): the whole film was encoded")

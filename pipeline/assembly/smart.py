@@ -41,6 +41,7 @@ class Joined:
     copied: int  # film frames copied as they were
     encoded: int  # film frames encoded by this join (not taken from the cache)
     reused: int  # film frames taken from the cache
+    normalised: int  # clips normalised by this join (not taken from the cache)
 
 
 class _Progress:
@@ -90,7 +91,9 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     encoded = smart_plan.encoded_frames(plan)
     fresh = sum(p.frames for p in plan if isinstance(p, Encode) and _piece_target(p, segments, sources, spec, cache)
                 in todo)
-    return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh)
+    normalised = sum(1 for target in todo if target.parent.parent.name == "normalised")
+    return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh,
+                  normalised=normalised)
 
 
 def _reference(cache: JoinCache, spec: FilmSpec) -> annexb.VideoSamples:

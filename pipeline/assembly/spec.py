@@ -78,6 +78,7 @@ class FilmReport:
     frames_copied: int = 0  # film frames copied from the clips (or from their cached normalised form)
     frames_encoded: int = 0  # film frames this join encoded
     frames_reused: int = 0  # encoded film frames taken from the join cache
+    clips_normalised: int = 0  # clips this join normalised into its own encoding (then cached)
 
     def summary(self) -> dict:
         """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
@@ -85,7 +86,7 @@ class FilmReport:
             "path": str(self.path), "duration": round(self.duration, 3), "frames": self.frames,
             "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised, "join": self.join,
             "frames_copied": self.frames_copied, "frames_encoded": self.frames_encoded,
-            "frames_reused": self.frames_reused,
+            "frames_reused": self.frames_reused, "clips_normalised": self.clips_normalised,
             "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
                        "ssim": None if s.score is None else round(s.score, 4),
                        "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],
