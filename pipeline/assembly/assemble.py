@@ -107,18 +107,18 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
         _run_first_that_works(_copy_commands(segments, sources, spec, extras, partial, work, cues), partial)
         report.join, report.frames_copied = "copy", frames
         return
-    audible = _audible(sources, spec)
-    report.loudness_normalised = audible and spec.loudness is not None
     if spec.smart_join and not spec.burn_captions:  # burned captions change every frame they cover
         try:
             joined = smart.join(segments, sources, spec, partial, extras, work, cache_dir=cache_dir,
-                                audible=audible, progress=progress)
+                                progress=progress)
             report.join, report.frames_copied = "smart", joined.copied
             report.frames_encoded, report.frames_reused = joined.encoded, joined.reused
-            report.clips_normalised = joined.normalised
+            report.clips_normalised, report.loudness_normalised = joined.normalised, joined.gain_db is not None
             return
         except NotCopyable as exc:
             report.warnings.append(f"smart join not possible ({exc}): the whole film was encoded")
+    audible = _audible(sources, spec)
+    report.loudness_normalised = audible and spec.loudness is not None
     heard = (lambda n: progress(min(1.0, n / frames))) if progress else None
     runner.run(encode_args(segments, sources, spec, partial, extras, audible=audible), what="assemble the film",
                progress=heard)

@@ -142,8 +142,10 @@ def _concat_audio(pending: list):
     return pending[0] if len(pending) == 1 else ff.concat(*pending, v=0, a=1)
 
 
-def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, *, audible: bool, inputs=None):
-    """The finished sound of the film: the shots' audio joined, the music under it, mastered."""
+def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, *, audible: bool, inputs=None,
+                measure: bool = False):
+    """The finished sound of the film: the shots' audio joined, the music under it, mastered; or,
+    with `measure`, left at its level and measured (EBU R128) for a gain applied afterwards."""
     inputs = inputs or [unique_input(str(src.path), seg.index) for seg, src in zip(segments, sources, strict=True)]
     audio = join_audio([_audio(i, seg, src, spec) for i, seg, src in zip(inputs, segments, sources)], segments,
                        spec.fps)
@@ -151,14 +153,17 @@ def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
     if spec.soundtrack:
         music = sound.music(sound.music_input(spec.soundtrack), spec.soundtrack, samples)
         audio = sound.duck_and_mix(audio, music)
+    if measure:
+        return sound.measured(audio, samples)
     return sound.master(audio, spec.loudness if audible else None, samples)
 
 
 def audio_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *,
                audible: bool = True) -> list[str]:
-    """The film's sound alone, as float PCM (WAV, `out`), for a join that copies the
-    picture; the muxer encodes it to AAC, so the film's sound ends exactly where it should."""
-    audio = _film_audio(segments, sources, spec, audible=audible)
+    """The film's sound alone, as float PCM (WAV, `out`), for a join that copies the picture, and
+    its loudness measured (ebur128's summary on stderr): the muxer applies the gain that brings it
+    to the film's loudness and encodes it to AAC, so the sound ends exactly where it should."""
+    audio = _film_audio(segments, sources, spec, audible=audible, measure=True)
     argv = ff.output(audio, str(out), **{"c:a": "pcm_f32le"}, f="wav", fflags="+bitexact").overwrite_output().get_args()
     return [*FILTER_THREADS, *argv]
 

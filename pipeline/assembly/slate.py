@@ -5,8 +5,10 @@ It is drawn at join time, for films from the local backend only: the request a p
 from must stay byte-for-byte what Seedance would receive, and only assembly knows where a shot
 sits in the film. A paid render is never slated.
 
-The strip shows for the first SECONDS of each shot (or the whole shot, if shorter): long enough to
-read, and short enough that a smart join re-encodes only those frames and copies the rest.
+The strip shows for the first SECONDS of each shot, less one frame (or the whole shot, if shorter):
+long enough to read, and short enough that a smart join re-encodes only those frames and copies
+the rest. The frame less ends the strip before the shot's keyframe one second in (the join encodes
+with a keyframe every second), also when a chained shot enters one frame into its clip.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def windows(segments: list[Segment], fps: int) -> list[tuple[Segment, int, int]]
     for seg, nxt in zip(segments, [*segments[1:], None]):
         if seg.clip.slate:
             end = nxt.film_start if nxt else seg.film_end
-            out.append((seg, seg.film_start, min(end, seg.film_start + max(1, round(SECONDS * fps)))))
+            out.append((seg, seg.film_start, min(end, seg.film_start + max(1, round(SECONDS * fps) - 1))))
     return out
 
 

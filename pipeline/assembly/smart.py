@@ -8,8 +8,10 @@
 2. The plan (smart_plan.py): transitions' overlaps, the frames before a clip's first usable
    keyframe and the frames under the slate are encoded, each piece cached by its key; the rest is
    copied as it lies in the clip's file.
-3. The sound is mixed on its own (ffmpeg_graph.audio_args), the picture written as one H.264
-   stream; the mux copies the picture and encodes the sound.
+3. The sound is mixed on its own (ffmpeg_graph.audio_args) and measured (EBU R128) while the
+   pieces encode; the picture is written as one H.264 stream; the mux copies the picture and
+   encodes the sound with the one gain that brings it to the film's loudness (two-pass, linear:
+   no dynamic processing, and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -24,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyfilm.assembly import slate, smart_graph, smart_plan
+from storyfilm.assembly import slate, smart_graph, smart_plan, sound
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, audio_args, moov_reserve
 from storyfilm.assembly.join_cache import OUT, JoinCache
 from storyfilm.assembly.smart_plan import Copy, Encode, Piece
@@ -42,6 +44,7 @@ class Joined:
     encoded: int  # film frames encoded by this join (not taken from the cache)
     reused: int  # film frames taken from the cache
     normalised: int  # clips normalised by this join (not taken from the cache)
+    gain_db: float | None  # the one gain that brought the sound to the film's loudness; None: left as it was
 
 
 class _Progress:
@@ -63,7 +66,7 @@ class _Progress:
 
 
 def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial: Path, extras: Extras,
-         work: Path, *, cache_dir: Path | None, audible: bool,
+         work: Path, *, cache_dir: Path | None,
          progress: Callable[[float], None] | None = None) -> Joined:
     cache = JoinCache(cache_dir or work / "cache")
     reference = _reference(cache, spec)
@@ -79,13 +82,14 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     with ThreadPoolExecutor(WORKERS) as pool:
         runs = [pool.submit(contextvars.copy_context().run, cache.make, target, args, what=what,
                             progress=meter.run(str(target))) for target, (args, _, what) in todo.items()]
-        runs.append(pool.submit(contextvars.copy_context().run, runner.run,
-                                audio_args(segments, sources, spec, audio, audible=audible), what="mix the sound"))
+        mixing = pool.submit(contextvars.copy_context().run, runner.run,
+                             audio_args(segments, sources, spec, audio), what="mix the sound")
         for run in runs:
             run.result()
+        gain = sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness)
     video = work / "film.h264"
     _write_picture(video, plan, segments, sources, spec, cache, direct, reference)
-    _mux(video, audio, spec, partial, extras, segments[-1].film_end)
+    _mux(video, audio, spec, partial, extras, segments[-1].film_end, gain)
     if progress:
         progress(1.0)
     encoded = smart_plan.encoded_frames(plan)
@@ -93,7 +97,7 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
                 in todo)
     normalised = sum(1 for target in todo if target.parent.parent.name == "normalised")
     return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh,
-                  normalised=normalised)
+                  normalised=normalised, gain_db=gain)
 
 
 def _reference(cache: JoinCache, spec: FilmSpec) -> annexb.VideoSamples:
@@ -167,11 +171,12 @@ def _copy_source(piece: Copy, segments, sources, spec, cache, direct, reference)
     return path, table
 
 
-def _mux(video: Path, audio: Path, spec: FilmSpec, partial: Path, extras: Extras, frames: int) -> None:
+def _mux(video: Path, audio: Path, spec: FilmSpec, partial: Path, extras: Extras, frames: int,
+         gain: float | None) -> None:
     """Index in reserved space at the head; with +faststart's second pass should it prove too small."""
     reserve = moov_reserve(frames, spec.fps, 0 if extras.srt is None else frames)
-    attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, moov_size=reserve),
-                smart_graph.mux_args(video, audio, spec, partial, extras)]
+    attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, moov_size=reserve),
+                smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain)]
     for n, args in enumerate(attempts, 1):
         try:
             runner.run(args, what="mux the film")

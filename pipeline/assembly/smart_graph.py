@@ -67,7 +67,7 @@ def reference_args(spec: FilmSpec, out: str) -> list[str]:
     return ff.output(video, out, **opts).overwrite_output().get_args()
 
 
-def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *,
+def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, gain_db: float | None = None,
              moov_size: int | None = None) -> list[str]:
     """The joined H.264 stream (copied) and the mixed sound (encoded to AAC) into the film; captions and
     chapters muxed in. With `moov_size` the index goes into reserved space at the head."""
@@ -75,6 +75,8 @@ def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras
     maps = ["-map", "0:v:0", "-map", "1:a:0"]
     codecs = ["-c:v", "copy", *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
               "-video_track_timescale", str(spec.fps * 512)]
+    if gain_db is not None:
+        codecs += ["-filter:a", f"volume={gain_db:.2f}dB"]
     if extras.srt:
         argv += ["-i", str(extras.srt)]
         maps += ["-map", "2:s:0"]
