@@ -4,7 +4,8 @@ A key is the sha256 of the ffmpeg command that makes the file, with every input 
 sha256 of its bytes and the ffmpeg binary by its path and size: the same command on the same bytes
 gives the same file, so a later join (an edited storyboard, a re-film) takes it from here instead of
 encoding it again. Files are written beside their final name and renamed into place, so a join
-killed half-way leaves no half-written entry.
+killed half-way leaves no half-written entry; each entry has a `.sha256` beside it, and an entry
+whose bytes no longer match (a damaged disk, a hand edit) is made again, never copied into a film.
 """
 
 from __future__ import annotations
@@ -50,14 +51,27 @@ class JoinCache:
     def entry(self, kind: str, key: str, suffix: str) -> Path:
         return self.folder / kind / key[:2] / f"{key}{suffix}"
 
+    def holds(self, target: Path) -> bool:
+        """Is `target` there with the bytes it was written with? A damaged entry is removed."""
+        sidecar = target.with_name(target.name + ".sha256")
+        try:
+            if sidecar.read_text().strip() == content_sha(target):
+                return True
+        except OSError:
+            pass
+        target.unlink(missing_ok=True)
+        sidecar.unlink(missing_ok=True)
+        return False
+
     def make(self, target: Path, args: list[str], *, what: str, progress: Callable[[int], None] | None = None) -> Path:
-        """Run `args` (output `OUT`) into `target` unless it is there already."""
-        if target.is_file():
+        """Run `args` (output `OUT`) into `target` unless it is held already."""
+        if self.holds(target):
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         try:
             runner.run([str(partial) if a == OUT else a for a in args], what=what, progress=progress)
+            target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)

@@ -76,7 +76,7 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     slate_ends = {seg.index: end for seg, _, end in slate.windows(segments, spec.fps)}
     plan = smart_plan.pieces(segments, keyframes, slate_ends)
     jobs = _jobs(plan, segments, sources, spec, cache, direct)
-    todo = {target: job for target, job in jobs.items() if not target.is_file()}
+    todo = {target: job for target, job in jobs.items() if not cache.holds(target)}
     meter = _Progress(sum(frames for _, frames, _ in todo.values()), progress)
     audio = work / "audio.wav"
     with ThreadPoolExecutor(WORKERS) as pool:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import flip_byte
 from storyfilm.assembly import smart_graph
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, Trim, assemble
 from storyfilm.mediaio import runner
@@ -98,6 +99,11 @@ def test_a_second_join_reuses_every_piece_and_an_edit_encodes_only_its_shot(chai
     assert again.frames_reused == first.frames_encoded + first.frames_reused
     digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "one.mp4", tmp_path / "two.mp4")]
     assert digest[0] == digest[1]  # same bytes from the cache as from the encoder
+    # a damaged cache entry is made again, never copied into the film
+    piece = sorted((cache / "pieces").glob("*/*.h264"))[0]
+    flip_byte(piece, piece.stat().st_size // 2)
+    mended = assemble(chain, FilmSpec(W, H, review=False), tmp_path / "mended.mp4", cache_dir=cache)
+    assert mended.frames_encoded > 0 and hashlib.sha256((tmp_path / "mended.mp4").read_bytes()).hexdigest() == digest[0]
     # edit the last shot: a new clip d; only d's pieces (its normalisation, its head) are encoded
     edited = [*chain[:3], ClipIn(_clip(tmp_path / "d2.mp4", 400, 48, join_encoding=False), "d", trim=Trim(0.5))]
     third = assemble(edited, FilmSpec(W, H, review=False), tmp_path / "three.mp4", cache_dir=cache)
