@@ -81,7 +81,8 @@ def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras
         argv += ["-i", str(extras.srt)]
         maps += ["-map", "2:s:0"]
         codecs += ["-c:s", "mov_text", "-metadata:s:s:0", "language=und"]
-    mux = [a for k, v in MUX.items() for a in (f"-{k}", str(v))]
+    # two inputs read on threads of their own: interleave strictly by time, never by arrival
+    mux = [a for k, v in MUX.items() for a in (f"-{k}", str(v))] + ["-max_interleave_delta", "0"]
     if moov_size:
         at = mux.index("-movflags")
         mux[at:at + 2] = ["-moov_size", str(moov_size)]

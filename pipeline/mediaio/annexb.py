@@ -35,7 +35,8 @@ def video_samples(path: Path) -> VideoSamples | None:
             if kind == b"trak":
                 table = _sample_table(moov, start, end)
                 if table is not None:
-                    return table
+                    # a truncated file (a download cut short) holds fewer frames than its index names
+                    return table if _within(table, path.stat().st_size) else None
     except (OSError, struct.error, IndexError):
         return None
     return None
@@ -63,6 +64,10 @@ def _sample_table(moov: bytes, start: int, end: int) -> VideoSamples | None:
         keyframes = list(range(len(sizes)))
     config = moov[avcc[0]:avcc[1]]
     return VideoSamples(offsets, sizes, keyframes, (config[4] & 3) + 1, _parameter_sets(config), config)
+
+
+def _within(table: VideoSamples, size: int) -> bool:
+    return all(offset + length <= size for offset, length in zip(table.offsets, table.sizes))
 
 
 def _sizes(moov: bytes, stsz: tuple[int, int]) -> list[int]:
@@ -119,6 +124,8 @@ def write_annexb(path: Path, table: VideoSamples, first: int, end: int, out: Bin
         for i in range(first, end):
             f.seek(table.offsets[i])
             sample = f.read(table.sizes[i])
+            if len(sample) != table.sizes[i]:
+                raise OSError(f"{path}: frame {i} is cut short")
             pos = 0
             while pos + n <= len(sample):
                 size = int.from_bytes(sample[pos:pos + n], "big")
