@@ -17,6 +17,7 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import captions
+from storyfilm.assembly import graph_sort  # noqa: F401  (installs the linear sort)
 from storyfilm.assembly import slate
 from storyfilm.assembly import sound
 from storyfilm.assembly.spec import FilmSpec
