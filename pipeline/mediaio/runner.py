@@ -158,10 +158,16 @@ def _communicate_with_progress(proc: subprocess.Popen[bytes], limit: float,
     err_reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
 
     def read_progress() -> None:
-        for line in proc.stdout:
-            if line.startswith(b"frame="):
-                with contextlib.suppress(ValueError):
+        listening = True
+        for line in proc.stdout:  # read to the end whatever happens: a full pipe would stall ffmpeg
+            if listening and line.startswith(b"frame="):
+                try:
                     progress(int(line[6:]))
+                except ValueError:
+                    pass
+                except Exception:  # a listener's fault must not stop the run it listens to
+                    log.exception("join progress listener failed; it hears no more")
+                    listening = False
 
     out_reader = threading.Thread(target=read_progress, daemon=True)
     err_reader.start()
