@@ -22,12 +22,12 @@ from storyfilm.assembly import slate
 from storyfilm.assembly import sound
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
+from storyfilm.mediaio.h264 import X264_SINGLE
 
 RATE = sound.RATE
 # Same inputs → same bytes, whatever the machine's load or core count: x264 runs on one thread (no
 # frame, slice or lookahead threads whose timing could reach the output) and the filter graph too
 # (swscale and slice-threaded filters follow it). Costs about 15 % wall time on a join.
-X264_SINGLE = "threads=1:lookahead-threads=1:sliced-threads=0"
 VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "threads": 1,
          "x264-params": f"keyint=48:min-keyint=24:scenecut=0:{X264_SINGLE}"}
 FILTER_THREADS = ["-filter_complex_threads", "1"]

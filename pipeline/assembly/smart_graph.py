@@ -1,7 +1,7 @@
 """The ffmpeg commands of a smart join, as pure functions returning argv (without the binary).
 
 Every picture the smart join encodes — a piece, a normalised clip, the reference — uses one
-encoder setup (`video_options`), with the colour tags fixed, so all of them share one set of H.264
+encoder setup (`mediaio.h264.video_options`, which the local server's clips use too), with the colour tags fixed, so all of them share one set of H.264
 parameter sets and join by copy: no B-frames (a copied run may end on any frame), a keyframe
 every second (where a later join can enter a normalised clip), one thread (same bytes anywhere).
 """
@@ -14,19 +14,14 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import slate
-from storyfilm.assembly.ffmpeg_graph import (AUDIO, FADE_BLACK, FILTER_THREADS, MUX, X264_SINGLE, XFADE, Extras,
+from storyfilm.assembly.ffmpeg_graph import (AUDIO, FADE_BLACK, FILTER_THREADS, MUX, XFADE, Extras,
                                              Source, unique_input, video_part, with_chapters)
 from storyfilm.assembly.smart_plan import Encode
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
+from storyfilm.mediaio.h264 import video_options
 
 BITEXACT = {"fflags": "+bitexact", "flags:v": "+bitexact"}
-COLOUR = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "color_range": "tv"}
-
-
-def video_options(fps: int) -> dict:
-    return {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "threads": 1, **COLOUR,
-            "x264-params": f"keyint={fps}:min-keyint={fps}:scenecut=0:bframes=0:{X264_SINGLE}"}
 
 
 def piece_args(piece: Encode, segments: list[Segment], sources: list[Source], spec: FilmSpec, out: str) -> list[str]:

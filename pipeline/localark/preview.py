@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import ffmpeg as ff
 
 from storyfilm.localark import camera, cards, lastframe
-from storyfilm.mediaio import frames, runner, text
+from storyfilm.mediaio import frames, h264, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
@@ -40,16 +40,8 @@ if TYPE_CHECKING:
 
 # one encoder thread and one filter thread: the clip must not depend on the machine's load (see
 # assembly/ffmpeg_graph.py, which pins the same for the film).
-# The H.264 setup is the smart join's own (assembly/smart_graph.py, video_options): a clip whose
-# parameter sets (avcC) equal the join's is copied into the film, any other is re-encoded there
-# first, so keep the two equal. rc-lookahead=0 is not in the parameter sets: it cuts a render's
-# memory from ~120 to ~90 MB at 720p for the same CPU.
-GOP = models.FPS  # frames between keyframes: one second, no B-frames (a join may cut at any second)
-ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "threads": 1,
-          "color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "color_range": "tv",
-          "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:bframes=0:rc-lookahead=0"
-                         ":threads=1:lookahead-threads=1:sliced-threads=0",
-          "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
+# The H.264 setup is the smart join's own (mediaio/h264.py), so the join copies these clips as they are.
+ENCODE = {**h264.video_options(models.FPS), "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
 FILTER_THREADS = ["-filter_complex_threads", "1"]
 AUDIO = {"c:a": "aac", "b:a": "96k", "ac": 1, "ar": 48000, "flags:a": "+bitexact"}
 AUDIO_MOV = {"c:a": "pcm_s16le", "ac": 1, "ar": 48000}
