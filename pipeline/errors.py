@@ -28,6 +28,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   └── LockFileDamaged          exit 2  the lock file cannot be read; nothing was spent
     ├── AssemblyError                exit 2  the clips and the edit cannot make a film
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
+    │   └── NotCopyable                      (internal) a smart join's pieces would not join by copy
     ├── Interrupted                  exit 130 Ctrl-C or SIGTERM; says what still runs on the service
     └── Refusal                      (local server) an answer refusing a request, as the service would
 """
@@ -184,6 +185,10 @@ class AssemblyError(StoryfilmError):
 
 class FfmpegError(StoryfilmError):
     pass
+
+
+class NotCopyable(FfmpegError):
+    """(internal) the pieces of a smart join would not join by copy; the film is encoded whole."""
 
 
 class Interrupted(StoryfilmError):

@@ -215,7 +215,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              show=show, warnings=warnings)
+                              show=show, warnings=warnings, join_cache=store.root / "joins")
         if lock_file is not None:
             outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
@@ -286,7 +286,7 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, g
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
-              show: progress.PlainProgress, warnings: list[str]) -> Path | None:
+              show: progress.PlainProgress, warnings: list[str], join_cache: Path | None = None) -> Path | None:
     note = show.note
     clips = _film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
@@ -300,7 +300,7 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
-        made = assemble.assemble(clips, spec, output, join_progress=show.join_progress)
+        made = assemble.assemble(clips, spec, output, cache_dir=join_cache, join_progress=show.join_progress)
         film_sha, report = sha256_file(output), made.summary()
         warnings += made.warnings
     if partial:

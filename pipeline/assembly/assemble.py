@@ -1,7 +1,9 @@
-"""Film assembly: probe the clips, lay them on the timeline, make the film with one ffmpeg run
-(stream copy when nothing needs re-encoding), then write the review sheets beside it.
+"""Film assembly: probe the clips, lay them on the timeline, make the film, then write the review
+sheets beside it. The film is made the cheapest way that is exact: a stream copy of whole clips
+when nothing changes them; else a smart join (smart.py: copy what can be copied, encode only the
+pieces that change, cache them); a whole encode only for burned captions or when asked.
 
-    assemble(clips, spec, out) -> FilmReport
+    assemble(clips, spec, out, cache_dir=None, join_progress=None) -> FilmReport
 
 The types live in spec.py, the frame arithmetic in timeline.py, the ffmpeg commands in
 ffmpeg_graph.py (sound: sound.py; text tracks: captions.py, chapters.py), the sheets and seam
@@ -19,9 +21,9 @@ from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
 from storyfilm.mediaio import probe, runner
 from storyfilm.mediaio import mp4box
-from storyfilm.assembly import review
+from storyfilm.assembly import review, smart
 from storyfilm.assembly import timeline
-from storyfilm.errors import FfmpegError
+from storyfilm.errors import FfmpegError, NotCopyable
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                      Transition, Trim)
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
@@ -33,20 +35,21 @@ __all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack",
            "AssemblyError"]
 
 
-def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path,
+def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path, *, cache_dir: Path | None = None,
              join_progress: Callable[[float], None] | None = None) -> FilmReport:
     """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it.
-    `join_progress(fraction)`: told how far the join has gone (0 at its start, 1 when the film is made)."""
+    `cache_dir` keeps the smart join's normalised clips and encoded pieces for the next join (a
+    temporary folder when None); `join_progress` hears the fraction of the join done, 0 to 1."""
     _check_files(clips, spec)
     if join_progress is not None:
         join_progress(0.0)
     segments, sources, fast = _lay_out(clips, spec)
     chapters, cues = timeline.chapters(segments, spec.fps), timeline.cues(segments, spec.fps)
-    normalised = _make_film(segments, sources, spec, out, fast=fast, chapters=chapters, cues=cues)
     frames = timeline.film_frames(segments)
     report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast,
-                        srt=out.with_suffix(".srt") if cues else None, chapters=chapters,
-                        loudness_normalised=normalised)
+                        srt=out.with_suffix(".srt") if cues else None, chapters=chapters)
+    _make_film(segments, sources, spec, out, report, chapters=chapters, cues=cues, cache_dir=cache_dir,
+               progress=join_progress)
     if join_progress is not None:
         join_progress(1.0)
     _review(report, segments, sources, spec)
@@ -78,29 +81,52 @@ def _lay_out(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[Segment], list[S
     return timeline.segments(clips, lengths, spec), sources, False
 
 
-def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *, fast: bool,
-               chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]]) -> bool:
-    """Write the film to `out` and its captions beside it; True when its loudness was normalised."""
+def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, report: FilmReport, *,
+               chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]],
+               cache_dir: Path | None, progress: Callable[[float], None] | None) -> None:
+    """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
     with tempfile.TemporaryDirectory(prefix="storyfilm-assemble-") as tmp:
         work = Path(tmp)
         extras = _side_files(work, chapters, cues)
-        if fast:
-            attempts = _copy_commands(segments, sources, spec, extras, partial, work, len(cues))
-            normalised = False  # the stream copy keeps the clips' own sound as it is
-        else:
-            audible = _audible(sources, spec)
-            normalised = audible and spec.loudness is not None
-            attempts = [encode_args(segments, sources, spec, partial, extras, audible=audible)]
-        _run_first_that_works(attempts, partial)
+        try:
+            _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         os.replace(partial, out)
         srt_out = out.with_suffix(".srt")
         if extras.srt:
             srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
         else:
             srt_out.unlink(missing_ok=True)  # an earlier cut's captions
-    return normalised
+
+
+def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial: Path, extras: Extras,
+          work: Path, report: FilmReport, cues: int, cache_dir: Path | None,
+          progress: Callable[[float], None] | None) -> None:
+    frames = report.frames
+    if report.fast_path:  # the stream copy keeps the clips' own sound as it is
+        _run_first_that_works(_copy_commands(segments, sources, spec, extras, partial, work, cues), partial)
+        report.join, report.frames_copied = "copy", frames
+        return
+    if spec.smart_join and not spec.burn_captions:  # burned captions change every frame they cover
+        try:
+            joined = smart.join(segments, sources, spec, partial, extras, work, cache_dir=cache_dir,
+                                progress=progress)
+            report.join, report.frames_copied = "smart", joined.copied
+            report.frames_encoded, report.frames_reused = joined.encoded, joined.reused
+            report.clips_normalised, report.loudness_normalised = joined.normalised, joined.gain_db is not None
+            return
+        except NotCopyable as exc:
+            report.warnings.append(f"smart join not possible ({exc}): the whole film was encoded")
+    audible = _audible(sources, spec)
+    report.loudness_normalised = audible and spec.loudness is not None
+    heard = (lambda n: progress(min(1.0, n / frames))) if progress else None
+    runner.run(encode_args(segments, sources, spec, partial, extras, audible=audible), what="assemble the film",
+               progress=heard)
+    report.join, report.frames_encoded = "encode", frames
 
 
 def _side_files(work: Path, chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]]) -> Extras:

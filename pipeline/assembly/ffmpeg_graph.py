@@ -3,6 +3,7 @@
 - `encode_args`: every clip normalised (pad, never stretch; constant fps; yuv420p; 48 kHz stereo,
   silence where a clip has none), trimmed to its segment, joined by cut / crossfade / fade through
   black, the music ducked under it, the mix normalised, captions and chapters muxed in.
+- `audio_args`: the same sound alone, for a join that copies the picture (smart.py).
 - `copy_args`: clips that already match are joined by the concat demuxer with stream copy.
 
 Both write no wall-clock or version metadata, so the same inputs give the same bytes.
@@ -16,16 +17,17 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import captions
+from storyfilm.assembly import graph_sort  # noqa: F401  (installs the linear sort)
 from storyfilm.assembly import slate
 from storyfilm.assembly import sound
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
+from storyfilm.mediaio.h264 import X264_SINGLE
 
 RATE = sound.RATE
 # Same inputs → same bytes, whatever the machine's load or core count: x264 runs on one thread (no
 # frame, slice or lookahead threads whose timing could reach the output) and the filter graph too
 # (swscale and slice-threaded filters follow it). Costs about 15 % wall time on a join.
-X264_SINGLE = "threads=1:lookahead-threads=1:sliced-threads=0"
 VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p", "threads": 1,
          "x264-params": f"keyint=48:min-keyint=24:scenecut=0:{X264_SINGLE}"}
 FILTER_THREADS = ["-filter_complex_threads", "1"]
@@ -68,7 +70,8 @@ def samples_per_frame(fps: int) -> int:
     return round(RATE / fps)
 
 
-def _video(stream, seg: Segment, src: Source, spec: FilmSpec):
+def video_part(stream, seg: Segment, src: Source, spec: FilmSpec):
+    """Frames [seg.start, seg.start + seg.frames) of a clip at the film's rate, fitted and padded."""
     if not src.fps or abs(src.fps - spec.fps) >= 0.01:
         # pad with the last frame, so a clip whose rate rounds short still fills its segment
         stream = stream.filter("fps", spec.fps).filter("tpad", stop=2, stop_mode="clone")
@@ -94,30 +97,76 @@ def _audio(source, seg: Segment, src: Source, spec: FilmSpec):
     return sound.conform(audio, samples=seg.frames * spf)
 
 
-def _join(parts: list[tuple], segments: list[Segment], fps: int):
-    """Chain the segments: runs of cuts become one concat, overlaps become xfade + acrossfade."""
-    pending: list[tuple] = []
-    for (video, audio), seg in zip(parts, segments):
+def join_video(videos: list, segments: list[Segment], fps: int):
+    """Chain the pictures: runs of cuts become one concat, overlaps an xfade."""
+    pending: list = []
+    for video, seg in zip(videos, segments):
         if seg.overlap == 0 or not pending:
-            pending.append((video, audio))
+            pending.append(video)
             continue
-        prev_v, prev_a = _concat(pending, fps)
         kind = XFADE[seg.clip.transition.kind]
         shape = {"expr": FADE_BLACK} if kind == "custom" else {}
-        video = ff.filter([prev_v, video], "xfade", transition=kind, duration=f"{seg.overlap / fps:.6f}",
-                          offset=f"{seg.film_start / fps:.6f}", **shape)
-        audio = ff.filter([prev_a, audio], "acrossfade", ns=seg.overlap * samples_per_frame(fps),
-                          c1="tri", c2="tri")
-        pending = [(video, audio)]
-    return _concat(pending, fps)
+        video = ff.filter([_concat_video(pending, fps), video], "xfade", transition=kind,
+                          duration=f"{seg.overlap / fps:.6f}", offset=f"{seg.film_start / fps:.6f}", **shape)
+        pending = [video]
+    return _concat_video(pending, fps)
 
 
-def _concat(pending: list[tuple], fps: int):
+def join_audio(audios: list, segments: list[Segment], fps: int):
+    """Chain the shots' sound: runs of cuts become one concat, overlaps a crossfade; under a fade
+    through black the sound dips to silence at the middle and comes back, as the picture does."""
+    pending: list = []
+    spf = samples_per_frame(fps)
+    for audio, seg in zip(audios, segments):
+        if seg.overlap == 0 or not pending:
+            pending.append(audio)
+            continue
+        previous = _concat_audio(pending)
+        curves = {"c1": "tri", "c2": "tri"}
+        if seg.clip.transition.kind == "fade_black":
+            half = seg.overlap / 2 / fps
+            previous = previous.filter("afade", t="out", st=f"{seg.film_start / fps:.6f}", d=f"{half:.6f}")
+            audio = audio.filter("afade", t="in", st=f"{half:.6f}", d=f"{half:.6f}")
+            curves = {"c1": "nofade", "c2": "nofade"}
+        pending = [ff.filter([previous, audio], "acrossfade", ns=seg.overlap * spf, **curves)]
+    return _concat_audio(pending)
+
+
+def _concat_video(pending: list, fps: int):
     if len(pending) == 1:
         return pending[0]
-    joined = ff.concat(*[s for pair in pending for s in pair], v=1, a=1).node
     # concat answers in microseconds; xfade wants both inputs in the film's frame time base
-    return joined[0].filter("settb", f"1/{fps}").filter("setpts", "N"), joined[1]
+    return ff.concat(*pending, v=1, a=0).filter("settb", f"1/{fps}").filter("setpts", "N")
+
+
+def _concat_audio(pending: list):
+    return pending[0] if len(pending) == 1 else ff.concat(*pending, v=0, a=1)
+
+
+def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, *, audible: bool, inputs=None,
+                measure: bool = False):
+    """The finished sound of the film: the shots' audio joined, the music under it, mastered; or,
+    with `measure`, left at its level and measured (EBU R128) for a gain applied afterwards."""
+    inputs = inputs or [unique_input(str(src.path), seg.index) for seg, src in zip(segments, sources, strict=True)]
+    audio = join_audio([_audio(i, seg, src, spec) for i, seg, src in zip(inputs, segments, sources)], segments,
+                       spec.fps)
+    samples = segments[-1].film_end * samples_per_frame(spec.fps)
+    if spec.soundtrack:
+        music = sound.music(sound.music_input(spec.soundtrack), spec.soundtrack, samples)
+        audio = sound.duck_and_mix(audio, music)
+    if measure:
+        return sound.measured(audio, samples)
+    return sound.master(audio, spec.loudness if audible else None, samples)
+
+
+def audio_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *,
+               audible: bool = True) -> list[str]:
+    """The film's sound alone, as float PCM (WAV, `out`), for a join that copies the picture, and
+    its loudness measured (ebur128's summary on stderr): the muxer applies the gain that brings it
+    to the film's loudness and encodes it to AAC, so the sound ends exactly where it should."""
+    audio = _film_audio(segments, sources, spec, audible=audible, measure=True)
+    argv = ff.output(audio, str(out), **{"c:a": "pcm_f32le"}, f="wav", fflags="+bitexact").overwrite_output().get_args()
+    return [*FILTER_THREADS, *argv]
 
 
 def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,
@@ -125,20 +174,14 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
     """`audible`: some input makes a sound. Loudness normalisation of pure silence divides by zero
     (loudnorm emits NaN), so a silent film keeps its silence as it is."""
     fps = spec.fps
-    parts = []
-    for seg, src in zip(segments, sources, strict=True):
-        source = unique_input(str(src.path), seg.index)
-        parts.append((_video(source.video, seg, src, spec), _audio(source, seg, src, spec)))
-    video, audio = _join(parts, segments, fps)
+    inputs = [unique_input(str(src.path), seg.index) for seg, src in zip(segments, sources, strict=True)]
+    video = join_video([video_part(i.video, seg, src, spec) for i, seg, src in zip(inputs, segments, sources)],
+                       segments, fps)
     video = slate.burn(video, segments, spec)
     total = segments[-1].film_end
-    samples = total * samples_per_frame(fps)
     if spec.burn_captions and extras.srt:
         video = video.filter("subtitles", filename=str(extras.srt), force_style=captions.BURN_STYLE)
-    if spec.soundtrack:
-        music = sound.music(sound.music_input(spec.soundtrack), spec.soundtrack, samples)
-        audio = sound.duck_and_mix(audio, music)
-    audio = sound.master(audio, spec.loudness if audible else None, samples)
+    audio = _film_audio(segments, sources, spec, audible=audible, inputs=inputs)
     streams = [video, audio]
     opts: dict = {**VIDEO, **AUDIO, "r": fps, "frames:v": total}
     if extras.srt:
@@ -147,7 +190,7 @@ def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
         if spec.burn_captions:
             opts["disposition:s:0"] = 0  # already on the picture; keep the track but off by default
     argv = ff.output(*streams, str(out), **opts, **MUX).overwrite_output().get_args()
-    return _with_chapters([*FILTER_THREADS, *argv], extras.chapters, out)
+    return with_chapters([*FILTER_THREADS, *argv], extras.chapters, out)
 
 
 def moov_reserve(frames: int, fps: int, cues: int) -> int:
@@ -173,7 +216,7 @@ def copy_args(clip_list: Path, out: Path, extras: Extras, *, moov_size: int | No
     if moov_size:
         at = mux.index("-movflags")
         mux[at:at + 2] = ["-moov_size", str(moov_size)]
-    return _with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
+    return with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
 
 
 def concat_list(paths: list[Path]) -> str:
@@ -181,7 +224,7 @@ def concat_list(paths: list[Path]) -> str:
     return "".join("file '" + str(p.resolve()).replace("'", "'\\''") + "'\n" for p in paths)
 
 
-def _with_chapters(argv: list[str], chapters: Path | None, out: Path) -> list[str]:
+def with_chapters(argv: list[str], chapters: Path | None, out: Path) -> list[str]:
     """Add the FFMETADATA input after the last input; its chapters (titles included) and its empty
     global metadata replace the clips' (-map_metadata -1 would drop the chapter titles too)."""
     at = len(argv) - 1 - argv[::-1].index(str(out))

@@ -1,11 +1,14 @@
-"""The cut for an editor: `build/<name>.otio` (OpenTimelineIO), which DaVinci Resolve, Premiere
-(through OTIO's adapters) and Final Cut tools read.
+"""The cut for an editor: `build/<name>.otio` (OpenTimelineIO), and beside it the same cut as
+`build/<name>.xml` (Final Cut Pro 7 XML, which Premiere, DaVinci Resolve and Final Cut import) and
+`build/<name>.edl` (CMX 3600, one event per shot), written by OTIO's own adapter packages.
 
 One clip per shot on the video track with its source range as the film uses it (trims and the
 dropped repeated first frame of a chained shot already taken off), a transition for every
 crossfade or fade through black, the soundtrack on its own audio track, a marker for each
 caption, and the shot's prompt, seed, task id and key as metadata. The frame arithmetic is
-timeline.py's, so the track lasts exactly as many frames as the film.
+timeline.py's, so the track lasts exactly as many frames as the film. In the EDL each shot's reel
+is SHOTnnn (its place in the film; a reel name has at most 8 characters) and a fade through black
+is a dissolve (CMX 3600 has no fade-through-black event); the soundtrack is only in the XML and .otio.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from storyfilm.assembly import timeline
 from storyfilm.assembly.spec import ClipIn, FilmSpec
 from storyfilm.mediaio import probe
 
+EXPORTS = {".xml": "fcp_xml", ".edl": "cmx_3600"}  # suffix beside the .otio: OTIO adapter
 TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
 
 
@@ -32,14 +36,15 @@ def _range(start: int, frames: int, fps: int) -> otio.opentime.TimeRange:
 
 
 def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, shots: dict[str, dict[str, Any]],
-          relative_to: Path) -> otio.schema.Timeline:
+          relative_to: Path, music_frames: int | None = None) -> otio.schema.Timeline:
     """The timeline; `lengths` are the clips' frame counts at the film's fps, `shots` the lock
-    file's entries by shot id. Media paths are written relative to `relative_to`."""
+    file's entries by shot id, `music_frames` the soundtrack file's length. Media paths are
+    written relative to `relative_to`."""
     fps = spec.fps
     segments = timeline.segments(clips, lengths, spec)
     cut = otio.schema.Timeline(name=name, global_start_time=_rt(0, fps))
     video = otio.schema.Track(name="Shots", kind=otio.schema.TrackKind.Video)
-    for seg, nxt in zip(segments, [*segments[1:], None]):
+    for number, (seg, nxt) in enumerate(zip(segments, [*segments[1:], None]), 1):
         # an overlap is split around the cut: half before it from this clip, half after from the next
         before = seg.overlap // 2
         after_next = (nxt.overlap - nxt.overlap // 2) if nxt else 0
@@ -48,10 +53,12 @@ def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, sh
                                                 transition_type=TRANSITION[seg.clip.transition.kind],
                                                 in_offset=_rt(before, fps), out_offset=_rt(seg.overlap - before, fps)))
         kept = _range(seg.start + before, seg.frames - before - after_next, fps)
-        video.append(_clip(seg, kept, shots.get(seg.clip.shot_id, {}), relative_to, fps))
+        clip = _clip(seg, kept, shots.get(seg.clip.shot_id, {}), relative_to, fps)
+        clip.metadata["cmx_3600"] = {"reel": f"SHOT{number:03d}"}
+        video.append(clip)
     cut.tracks.append(video)
     if spec.soundtrack:
-        cut.tracks.append(_music(spec, timeline.film_frames(segments), relative_to))
+        cut.tracks.append(_music(spec, timeline.film_frames(segments), music_frames, relative_to))
     return cut
 
 
@@ -65,15 +72,18 @@ def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str,
                                   "model": entry.get("model"), "chained": seg.clip.chained,
                                   "dropped_repeated_frame": seg.dropped_repeat}
     if seg.clip.caption:
-        clip.markers.append(otio.schema.Marker(name=seg.clip.caption, marked_range=kept,
+        # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
+        clip.markers.append(otio.schema.Marker(name=" ".join(seg.clip.caption.split()), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
                                                metadata={"storyfilm": {"caption": seg.clip.caption}}))
     return clip
 
 
-def _music(spec: FilmSpec, frames: int, relative_to: Path) -> otio.schema.Track:
+def _music(spec: FilmSpec, frames: int, music_frames: int | None, relative_to: Path) -> otio.schema.Track:
     track = otio.schema.Track(name="Soundtrack", kind=otio.schema.TrackKind.Audio)
-    media = otio.schema.ExternalReference(target_url=_url(Path(spec.soundtrack.path), relative_to))
+    # an editor's importer (FCP XML) needs the file's own length; the film uses at most `frames` of it
+    media = otio.schema.ExternalReference(target_url=_url(Path(spec.soundtrack.path), relative_to),
+                                          available_range=_range(0, max(frames, music_frames or 0), spec.fps))
     music = otio.schema.Clip(name="soundtrack", media_reference=media, source_range=_range(0, frames, spec.fps))
     music.metadata["storyfilm"] = {"volume_db": getattr(spec.soundtrack, "volume_db", None)}
     track.append(music)
@@ -88,11 +98,26 @@ def _url(path: Path, relative_to: Path) -> str:
 
 
 def write(out: Path, clips: list[ClipIn], spec: FilmSpec, name: str, shots: dict[str, dict[str, Any]]) -> Path:
-    """Probe the clips' lengths, build the timeline and write it to `out` atomically."""
+    """Probe the clips' lengths, build the timeline and write it to `out` and, beside it, as FCP XML
+    and CMX 3600 EDL; each file atomically."""
     infos = probe.probe_many([Path(c.path) for c in clips])
     lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
-    cut = build(clips, lengths, spec, name, shots, out.parent)
-    partial = out.with_name(f".{out.stem}.partial.otio")
-    otio.adapters.write_to_file(cut, str(partial))
-    os.replace(partial, out)
+    music_frames = None
+    if spec.soundtrack:
+        music_frames = round(probe.probe(Path(spec.soundtrack.path), count_frames=False).duration * spec.fps)
+    cut = build(clips, lengths, spec, name, shots, out.parent, music_frames)
+    _write(cut, out, "otio_json")
+    for suffix, adapter in EXPORTS.items():
+        _write(cut, out.with_suffix(suffix), adapter)
     return out
+
+
+def _write(cut: otio.schema.Timeline, path: Path, adapter: str) -> None:
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        otio.adapters.write_to_file(cut, str(partial), adapter_name=adapter)
+    except (OSError, otio.exceptions.OTIOError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        # an adapter plug-in's refusal is a file not written (a warning for the caller), not a crash
+        partial.unlink(missing_ok=True)
+        raise OSError(f"cannot write {path.name} ({adapter}): {exc}") from exc
+    os.replace(partial, path)

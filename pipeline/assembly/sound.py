@@ -1,9 +1,12 @@
 """The film's sound, as ffmpeg-python graph pieces: music under the shots' audio, then loudness.
 
-Pure functions over ffmpeg-python streams; nothing runs here.
+Pure functions over ffmpeg-python streams (and the reading of a loudness meter's summary);
+nothing runs here.
 """
 
 from __future__ import annotations
+
+import re
 
 import ffmpeg as ff
 
@@ -63,3 +66,22 @@ def master(audio, loudness: float | None, samples: int):
     if loudness is not None:
         audio = _blocks(audio).filter("loudnorm", I=loudness, TP=-1.5, LRA=11)
     return conform(audio, samples=samples)
+
+
+def measured(audio, samples: int):
+    """The mix at 48 kHz stereo, `samples` long, passed through an EBU R128 meter (integrated
+    loudness and sample peak, printed when the run ends) for a two-pass, one-gain normalisation."""
+    return conform(audio, samples=samples).filter("ebur128", peak="sample")
+
+
+def gain_db(summary: str, loudness: float | None, ceiling: float = -1.5) -> float | None:
+    """The one gain (dB) that brings the measured mix to `loudness` LUFS without its peak passing
+    `ceiling` dBFS, from ebur128's summary; None to leave it as it is (no target, or silence)."""
+    found = re.search(r"Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS", summary)
+    peak = re.search(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if loudness is None or not found or float(found[1]) <= -70.0:
+        return None
+    gain = loudness - float(found[1])
+    if peak and peak[1] != "-inf":
+        gain = min(gain, ceiling - float(peak[1]))
+    return round(gain, 2)

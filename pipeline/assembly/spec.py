@@ -39,6 +39,7 @@ class FilmSpec:
     seam_warn_below: float = 0.6  # SSIM under which a chained join is reported as broken
     seam_warn_below_db: float = 20.0  # ... or PSNR (dB) under which it is
     drift_warn_above: float = 24.0  # mean YUV distance (8-bit levels) along a chain that warns
+    smart_join: bool = True  # copy what can be copied, encode only what changes; False encodes it all
 
     def __post_init__(self) -> None:
         if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
@@ -73,12 +74,19 @@ class FilmReport:
     seam_strip: Path | None = None
     chapters: list[tuple[str, float, float]] = field(default_factory=list)  # (shot, start, end) s
     loudness_normalised: bool = False  # False on the stream-copy path and for an all-silent film
+    join: str = "copy"  # "copy" (whole clips, stream copy), "smart" (copy + encoded pieces), "encode"
+    frames_copied: int = 0  # film frames copied from the clips (or from their cached normalised form)
+    frames_encoded: int = 0  # film frames this join encoded
+    frames_reused: int = 0  # encoded film frames taken from the join cache
+    clips_normalised: int = 0  # clips this join normalised into its own encoding (then cached)
 
     def summary(self) -> dict:
         """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
         return {
             "path": str(self.path), "duration": round(self.duration, 3), "frames": self.frames,
-            "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised,
+            "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised, "join": self.join,
+            "frames_copied": self.frames_copied, "frames_encoded": self.frames_encoded,
+            "frames_reused": self.frames_reused, "clips_normalised": self.clips_normalised,
             "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
                        "ssim": None if s.score is None else round(s.score, 4),
                        "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],

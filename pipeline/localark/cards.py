@@ -2,8 +2,11 @@
 
 - A text-only task is a card: a muted gradient with a faint guide grid (so camera moves show and
   nobody takes it for a render), its palette chosen by the seed alone: the same shot keeps its
-  colours when a word of its prompt changes, a new take gets new ones. The prompt is its content,
-  set as large as fits in the safe area (above the bottom quarter, below the slate strip).
+  colours when a word of its prompt changes, a new take gets new ones. Only a scene's first shot
+  is a card; the shots continuing from it start on its last frame, so the scene keeps the palette
+  (the renderer sees only the request, and the request stays what Seedance gets). The prompt is
+  its content, set as large as fits in the safe area (above the bottom quarter, below the slate
+  strip).
 - On a picture the prompt is a lower third: at most two lines, kept above the bottom quarter
   where assembly burns captions, so the two never overlap.
 - Text that does not fit ends in an ellipsis. It fades out before the last frame (and, on a
@@ -40,13 +43,19 @@ def palette(seed: int) -> tuple[str, str]:
 
 
 def background(spec: TaskSpec):
-    """The card's moving background: a slow gradient and a guide grid of thirds."""
+    """The card's background: a gradient and a guide grid of thirds, drawn once and repeated (the
+    camera moves over it; a gradient drawn anew every frame cost a third of a card's time)."""
     c0, c1 = palette(spec.seed)
     w, h = spec.width, spec.height
-    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}:speed=0.005",
-                      f="lavfi")
+    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}",
+                      f="lavfi").trim(end_frame=1)
     cell_w, cell_h = -(-w // 3), -(-h // 3)
-    return stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12")
+    return repeat(stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12"))
+
+
+def repeat(stream):
+    """One picture as an endless stream at the clip's frame rate."""
+    return stream.filter("loop", loop=-1, size=1).filter("setpts", f"N/({models.FPS}*TB)")
 
 
 def card_layout(prompt: str, width: int, height: int) -> tuple[int, list[str]]:

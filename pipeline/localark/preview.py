@@ -14,6 +14,13 @@
 * `generate_audio` adds a mono AAC track: the reference audio when given, else a quiet tone bed.
 * `watermark` draws a corner mark on the video; the returned last frame never carries it.
 * Fixed encoder settings and bitexact flags: the same request and seed give byte-identical files.
+
+Fast enough to preview at the speed of editing (issue 16), chosen by measurement on a 2-core machine:
+a still is decoded, cropped and scaled once and then looped (not once per frame); the clip is
+encoded as the smart join encodes (x264 veryfast crf 18, an IDR frame every second, no scene-cut
+keyframes, no B-frames), so the join copies its frames instead of re-encoding them; and the last
+frame is the encoded clip's final frame decoded in the same ffmpeg run (a loopback decoder), not a
+second ffmpeg that decodes the clip's last second again.
 """
 
 from __future__ import annotations
@@ -24,18 +31,17 @@ from typing import TYPE_CHECKING
 
 import ffmpeg as ff
 
-from storyfilm.localark import camera, cards
-from storyfilm.mediaio import frames, runner, text
+from storyfilm.localark import camera, cards, lastframe
+from storyfilm.mediaio import frames, h264, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
     from storyfilm.localark.checks import TaskSpec
 
 # one encoder thread and one filter thread: the clip must not depend on the machine's load (see
-# assembly/ffmpeg_graph.py, which pins the same for the film)
-ENCODE = {"c:v": "libx264", "preset": "veryfast", "crf": 14, "pix_fmt": "yuv420p", "threads": 1,
-          "x264-params": "threads=1:lookahead-threads=1:sliced-threads=0",
-          "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
+# assembly/ffmpeg_graph.py, which pins the same for the film).
+# The H.264 setup is the smart join's own (mediaio/h264.py), so the join copies these clips as they are.
+ENCODE = {**h264.video_options(models.FPS), "map_metadata": -1, "fflags": "+bitexact", "flags:v": "+bitexact"}
 FILTER_THREADS = ["-filter_complex_threads", "1"]
 AUDIO = {"c:a": "aac", "b:a": "96k", "ac": 1, "ar": 48000, "flags:a": "+bitexact"}
 AUDIO_MOV = {"c:a": "pcm_s16le", "ac": 1, "ar": 48000}
@@ -44,7 +50,7 @@ BED = "sine=frequency=220:sample_rate=48000"
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
 # so previews made by an older renderer are not taken from the cache.
-RENDERER_VERSION = 4  # 4: single-threaded encoding (issue 11)
+RENDERER_VERSION = 5  # 4: single-threaded encoding (issue 11); 5: the smart join's encoding, 1 s GOPs (16)
 
 
 def font_file() -> str | None:
@@ -68,8 +74,9 @@ def crop_box(width: int, height: int, ratio: str) -> tuple[int, int, int, int]:
 
 
 def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
-    """Render the task's video and, if asked, its final frame as PNG (the exact decoded frame,
-    or with a watermark the frame before the mark was drawn)."""
+    """Render the task's video and, if asked, its final frame as PNG, in one ffmpeg run: the
+    encoded final frame decoded back (the exact frame a player shows), or with a watermark the
+    final frame before the mark was drawn."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-render-") as tmp:
         tmpdir = Path(tmp)
         stream = _picture(spec, tmpdir).filter("setsar", 1)  # the service's W×H has square pixels
@@ -77,7 +84,7 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
         clean = None
         if spec.watermark and last_frame is not None:
             split = stream.split()
-            stream, clean = split[0], split[1].trim(end_frame=spec.frames)
+            stream, clean = split[0], _final_frame(split[1], spec.frames)
         if spec.watermark:
             stream = _watermark(stream, spec)
         audio = [_audio(spec, tmpdir)] if spec.audio else []
@@ -86,23 +93,33 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
             codecs["movflags"] = "+faststart"
         outputs = [ff.output(stream, *audio, str(video), vframes=spec.frames, r=models.FPS, **codecs)]
         if clean is not None:
-            outputs.append(ff.output(clean, str(last_frame), update=1, **{"fps_mode": "passthrough"}))
-        runner.run([*FILTER_THREADS, *ff.merge_outputs(*outputs).overwrite_output().get_args()],
-                   what="render a preview clip")
-    if last_frame is not None and clean is None:
+            outputs.append(ff.output(clean, str(last_frame), vframes=1, update=1))
+        args = ff.merge_outputs(*outputs).overwrite_output().get_args()
+        decode_back = last_frame is not None and clean is None
+        if decode_back and lastframe.loopback_decoding():
+            args += lastframe.decoded_final_frame_args(spec.frames, last_frame)
+            decode_back = False
+        runner.run([*FILTER_THREADS, *args], what="render a preview clip")
+    if decode_back:  # an ffmpeg without loopback decoders: decode the clip's end again
         frames.extract_last_frame(video, last_frame)
 
 
+def _final_frame(stream, count: int):
+    return stream.trim(start_frame=count - 1, end_frame=count)
+
+
 def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int, int]):
-    """An image as an endless stream, cropped (§5.5) and scaled to the task's frame size."""
+    """An image as an endless stream, cropped (§5.5) and scaled to the task's frame size once,
+    then repeated (decoding and scaling it for every frame was most of a clip's cost)."""
     path = tmpdir / name
     path.write_bytes(data)
-    stream = ff.input(str(path), loop=1, framerate=models.FPS)
+    stream = ff.input(str(path))
     if spec.ratio != "keep_ratio" and size[0] and size[1]:
         cw, ch, cx, cy = crop_box(*size, spec.ratio)
         if (cw, ch) != size:
             stream = stream.filter("crop", cw, ch, cx, cy)
-    return stream.filter("scale", spec.width, spec.height, flags="lanczos").filter("format", "rgb24")
+    stream = stream.filter("scale", spec.width, spec.height, flags="lanczos").filter("format", "rgb24")
+    return cards.repeat(stream)
 
 
 def _base(spec: TaskSpec):

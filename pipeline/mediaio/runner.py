@@ -1,7 +1,8 @@
 """The ffmpeg binary: find it, and run it with option values of any length, within a deadline.
 
     ffmpeg_exe() -> str                         FFMPEG, else ffmpeg on PATH, else imageio-ffmpeg's
-    run(args, what=...) -> CompletedProcess     raises FfmpegError with ffmpeg's last lines
+    run(args, what=..., progress=...)           raises FfmpegError with ffmpeg's last lines; `progress`
+                                                hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
@@ -23,7 +24,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
@@ -65,17 +67,21 @@ def argv(args: list[str]) -> list[str]:
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
 
 
-def run(args: list[str], *, what: str, timeout: float | None = None,
-        media_seconds: float | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(args: list[str], *, what: str, timeout: float | None = None, media_seconds: float | None = None,
+        progress: Callable[[int], None] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with `args` (without the binary); raise FfmpegError with its last lines on failure,
     or when it is not done by its deadline (`timeout`, else `deadline(args, media_seconds)`).
 
     The filter graph of a film with hundreds of shots is longer than one argument may be (Linux:
-    128 KiB), so long option values go to files that ffmpeg reads (`-/filter_complex graph.txt`)."""
+    128 KiB), so long option values go to files that ffmpeg reads (`-/filter_complex graph.txt`).
+    With `progress`, ffmpeg reports on stdout (the output must not be stdout) and `progress` is
+    called with the number of frames written so far, from a reader thread, as they come."""
     limit = timeout if timeout is not None else deadline(args, media_seconds)
     with tempfile.TemporaryDirectory(prefix="storyfilm-ffmpeg-") as tmp:
         command = argv(spill_long_options(args, Path(tmp)))
-        returncode, stdout, stderr = _run(command, limit, what)
+        if progress is not None:
+            command[1:1] = ["-progress", "pipe:1", "-stats_period", "0.25"]
+        returncode, stdout, stderr = _run(command, limit, what, progress)
     if returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-6:]
         raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
@@ -117,7 +123,8 @@ def stopped_on_exit() -> Iterator[set[subprocess.Popen[bytes]]]:
         _GROUP.reset(token)
 
 
-def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes]:
+def _run(command: list[str], limit: float, what: str,
+         progress: Callable[[int], None] | None = None) -> tuple[int, bytes, bytes]:
     log.debug("ffmpeg (%s): %s", what, shlex.join(command))
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
@@ -125,7 +132,10 @@ def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes
     if group is not None:
         group.add(proc)
     try:
-        stdout, stderr = proc.communicate(timeout=limit)
+        if progress is None:
+            stdout, stderr = proc.communicate(timeout=limit)
+        else:
+            stdout, stderr = _communicate_with_progress(proc, limit, progress)
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
@@ -138,6 +148,39 @@ def _run(command: list[str], limit: float, what: str) -> tuple[int, bytes, bytes
         if group is not None:
             group.discard(proc)
     return proc.returncode, stdout, stderr
+
+
+def _communicate_with_progress(proc: subprocess.Popen[bytes], limit: float,
+                               progress: Callable[[int], None]) -> tuple[bytes, bytes]:
+    """Like communicate(timeout=limit), handing each `frame=N` line of ffmpeg's progress report to
+    `progress` as it arrives. The readers end when ffmpeg closes its pipes (on exit or when killed)."""
+    errors: list[bytes] = []
+    err_reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+
+    def read_progress() -> None:
+        listening = True
+        for line in proc.stdout:  # read to the end whatever happens: a full pipe would stall ffmpeg
+            if listening and line.startswith(b"frame="):
+                try:
+                    progress(int(line[6:]))
+                except ValueError:
+                    pass
+                except Exception:  # a listener's fault must not stop the run it listens to
+                    log.exception("join progress listener failed; it hears no more")
+                    listening = False
+
+    out_reader = threading.Thread(target=read_progress, daemon=True)
+    err_reader.start()
+    out_reader.start()
+    try:
+        proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        _kill(proc)  # the readers see their pipes close and end
+        raise
+    finally:
+        out_reader.join(timeout=5)
+        err_reader.join(timeout=5)
+    return b"", errors[0] if errors else b""
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:

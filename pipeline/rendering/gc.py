@@ -45,6 +45,8 @@ class Collection:
     locked: int = 0  # of them, named by a lock file
     notes: list[str] = field(default_factory=list)  # what was found damaged on the way
     found_cache: bool = True
+    join_files: int = 0  # files of the join cache removed (whole folder only): time to remake, never money
+    join_bytes: int = 0
 
     @property
     def cost(self) -> float:
@@ -87,7 +89,20 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
             for sha in doomed:
                 with contextlib.suppress(FileNotFoundError):
                     journal.path(sha).unlink()
+        if stories is None:
+            _empty_join_cache(root / "joins", found)
     return found
+
+
+def _empty_join_cache(folder: Path, found: Collection) -> None:
+    """The join cache (assembly/join_cache.py) holds encoded pieces and normalised clips: a film's
+    next join remakes the ones it needs, byte for byte, in seconds and for free. No lock file names
+    them, so a folder's gc removes them all, with what killed joins left half-written."""
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    found.join_files, found.join_bytes = len(files), sum(_size(p) for p in files)
+    if not found.dry_run:
+        for path in files:
+            path.unlink(missing_ok=True)
 
 
 def _files_to_remove(journal: Store, entries: list[Entry], drop: list[Entry], locked: dict[str, dict], *,
@@ -222,6 +237,9 @@ def summary(found: Collection) -> list[str]:
                  f"{'would free' if found.dry_run else 'freed'} {size}; the removed takes cost {found.cost:.2f} CNY "
                  "to render" + (f" ({paid})" if found.removed else "")
                  + f"; kept {_count(range(found.kept), 'take')} ({found.locked} named by lock files)")
+    if found.join_files:
+        lines.append(f"{found.store / 'joins'}: {verb} the join cache, {_count(range(found.join_files), 'file')}, "
+                     f"{human(found.join_bytes)} (the next film re-encodes the pieces it needs, at no cost)")
     return lines
 
 

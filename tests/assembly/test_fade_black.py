@@ -46,3 +46,35 @@ def test_fade_black_fades_out_then_in_over_its_whole_duration(tmp_path: Path) ->
     assert lumas[18] < 20  # black at the middle
     assert all(x == pytest.approx(a, abs=1) for x in lumas[:12])
     assert all(x == pytest.approx(b, abs=1) for x in lumas[24:])
+
+
+def _toned(path: Path, colour: str, hz: int) -> Path:
+    runner.run(["-f", "lavfi", "-i", f"color=c={colour}:s={W}x{H}:r=24", "-f", "lavfi",
+                "-i", f"sine=f={hz}:r=48000", "-frames:v", "24", "-t", "1", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-threads", "1", "-y", str(path)],
+               what="make a test clip")
+    return path
+
+
+def peak_db(film: Path, start: float, seconds: float) -> float:
+    """The loudest sample (dBFS) of the film's sound in [start, start + seconds)."""
+    text = runner.run(["-ss", f"{start}", "-t", f"{seconds}", "-i", str(film), "-vn", "-af", "volumedetect",
+                       "-f", "null", "-"], what="measure the sound").stderr.decode()
+    level = re.search(r"max_volume: (-?[\d.]+|-inf) dB", text)[1]
+    return float("-inf") if level == "-inf" else float(level)
+
+
+def test_fade_black_dips_the_sound_to_silence_and_back(tmp_path: Path) -> None:
+    one, two = _toned(tmp_path / "one.mp4", "white", 440), _toned(tmp_path / "two.mp4", "gray", 660)
+    film = tmp_path / "fade.mp4"
+    # the 0.5 s fade through black runs from 0.5 s to 1 s; its middle is 0.75 s
+    assemble([ClipIn(one, "one"), ClipIn(two, "two", transition=Transition("fade_black", 0.5))],
+             FilmSpec(W, H, review=False, loudness=None), film)
+    before, middle, after = peak_db(film, 0.1, 0.3), peak_db(film, 0.74, 0.02), peak_db(film, 1.1, 0.3)
+    assert before > -25 and after > -25  # the tones at their level (lavfi sine: about -18 dBFS)
+    assert middle < before - 25  # near silence at the middle, not a crossfade's full level
+    # a crossfade keeps the level up through its middle: the dip is the transition's, not the tone's
+    crossfaded = tmp_path / "cross.mp4"
+    assemble([ClipIn(one, "one"), ClipIn(two, "two", transition=Transition("crossfade", 0.5))],
+             FilmSpec(W, H, review=False, loudness=None), crossfaded)
+    assert peak_db(crossfaded, 0.74, 0.02) > before - 10

@@ -156,14 +156,16 @@ def test_encode_argv_of_a_chained_fade_through_black() -> None:
              ("[s8][s17]xfade=duration=0.250000:expr=if(eq(PLANE\\,0)\\,16\\,128)+(if(gt(P\\,0.5)\\,A\\,B)"
               "-if(eq(PLANE\\,0)\\,16\\,128))*abs(2*P-1):offset=0.750000:transition=custom[s18]"),
              f"[0:a]{conform.format('s19', 's19', 's20')}", "[s20]asetpts=PTS-STARTPTS[s21]",
-             *fit("[s21]", 22, 48000),
-             f"[1:a]{conform.format('s27', 's27', 's28')}", "[s28]asetpts=PTS-STARTPTS[s29]",
-             "[s29]atrim=start_sample=2000[s30]", "[s30]asetpts=PTS-STARTPTS[s31]", *fit("[s31]", 32, 46000),
-             "[s26][s36]acrossfade=c1=tri:c2=tri:ns=12000[s37]", *fit("[s37]", 38, 82000)]
+             *fit("[s21]", 22, 48000), "[s26]afade=d=0.125000:st=0.750000:t=out[s27]",
+             f"[1:a]{conform.format('s28', 's28', 's29')}", "[s29]asetpts=PTS-STARTPTS[s30]",
+             "[s30]atrim=start_sample=2000[s31]", "[s31]asetpts=PTS-STARTPTS[s32]", *fit("[s32]", 33, 46000),
+             # the sound dips to silence and back with the picture: out over the first half, in over the second
+             "[s37]afade=d=0.125000:st=0.125000:t=in[s38]",
+             "[s27][s38]acrossfade=c1=nofade:c2=nofade:ns=12000[s39]", *fit("[s39]", 40, 82000)]
     assert args == [
         "-filter_complex_threads", "1", "-thread_queue_size", "64", "-i", "/clips/a.mp4",
         "-thread_queue_size", "65", "-i", "/clips/b.mp4", "-f", "ffmetadata", "-i", "/w/ch.txt",
-        "-filter_complex", ";".join(graph), "-map", "[s18]", "-map", "[s42]",
+        "-filter_complex", ";".join(graph), "-map", "[s18]", "-map", "[s44]",
         "-ac", "2", "-ar", "48000", "-b:a", "192k", "-c:a", "aac", "-c:v", "libx264", "-crf", "18",
         "-fflags", "+bitexact", "-flags:a", "+bitexact", "-flags:v", "+bitexact", "-frames:v", "41",
         "-movflags", "+faststart", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "24", "-threads", "1",

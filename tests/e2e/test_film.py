@@ -59,6 +59,10 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     extract_frame(objects / two["video_sha256"], 0, first_of_two)
     assert psnr(first_of_two, objects / one["last_frame_sha256"]) >= 40
 
+    # the local server encodes as the join does (mediaio/h264.py): every frame is copied, none normalised
+    assert (lock["film"]["join"], lock["film"]["clips_normalised"], lock["film"]["frames_encoded"]) == ("smart", 0, 0)
+    assert lock["film"]["frames_copied"] == info.frames
+
     # the key never reaches the lock file
     assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
 

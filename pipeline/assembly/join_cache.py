@@ -1,0 +1,78 @@
+"""The join's cache: normalised clips and encoded pieces, each under the hash of what made it.
+
+A key is the sha256 of the ffmpeg command that makes the file, with every input file named by the
+sha256 of its bytes and the ffmpeg binary by its path and size: the same command on the same bytes
+gives the same file, so a later join (an edited storyboard, a re-film) takes it from here instead of
+encoding it again. Files are written beside their final name and renamed into place, so a join
+killed half-way leaves no half-written entry; each entry has a `.sha256` beside it, and an entry
+whose bytes no longer match (a damaged disk, a hand edit) is made again, never copied into a film.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from storyfilm.mediaio import runner
+
+OUT = "{out}"  # where a command names its output, until it runs
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def content_sha(path: Path) -> str:
+    """The sha256 of a file's bytes, remembered while its size and mtime stay the same."""
+    stat = os.stat(path)
+    return _file_sha(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.cache
+def _tool() -> str:
+    exe = runner.ffmpeg_exe()
+    return f"{exe}:{os.stat(exe).st_size}"
+
+
+class JoinCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def key(self, args: list[str], inputs: list[Path]) -> str:
+        named = {str(p): content_sha(p) for p in inputs}
+        return hashlib.sha256(json.dumps([_tool(), [named.get(a, a) for a in args]]).encode()).hexdigest()
+
+    def entry(self, kind: str, key: str, suffix: str) -> Path:
+        return self.folder / kind / key[:2] / f"{key}{suffix}"
+
+    def holds(self, target: Path) -> bool:
+        """Is `target` there with the bytes it was written with? A damaged entry is removed."""
+        sidecar = target.with_name(target.name + ".sha256")
+        try:
+            if sidecar.read_text().strip() == content_sha(target):
+                return True
+        except OSError:
+            pass
+        target.unlink(missing_ok=True)
+        sidecar.unlink(missing_ok=True)
+        return False
+
+    def make(self, target: Path, args: list[str], *, what: str, progress: Callable[[int], None] | None = None) -> Path:
+        """Run `args` (output `OUT`) into `target` unless it is held already."""
+        if self.holds(target):
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            runner.run([str(partial) if a == OUT else a for a in args], what=what, progress=progress)
+            target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+        return target

@@ -1,0 +1,86 @@
+"""The ffmpeg commands of a smart join, as pure functions returning argv (without the binary).
+
+Every picture the smart join encodes — a piece, a normalised clip, the reference — uses one
+encoder setup (`mediaio.h264.video_options`, which the local server's clips use too), with the colour tags fixed, so all of them share one set of H.264
+parameter sets and join by copy: no B-frames (a copied run may end on any frame), a keyframe
+every second (where a later join can enter a normalised clip), one thread (same bytes anywhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import ffmpeg as ff
+
+from storyfilm.assembly import slate
+from storyfilm.assembly.ffmpeg_graph import (AUDIO, FADE_BLACK, FILTER_THREADS, MUX, XFADE, Extras,
+                                             Source, unique_input, video_part, with_chapters)
+from storyfilm.assembly.smart_plan import Encode
+from storyfilm.assembly.spec import FilmSpec
+from storyfilm.assembly.timeline import Segment
+from storyfilm.mediaio.h264 import video_options
+
+BITEXACT = {"fflags": "+bitexact", "flags:v": "+bitexact"}
+
+
+def piece_args(piece: Encode, segments: list[Segment], sources: list[Source], spec: FilmSpec, out: str) -> list[str]:
+    """Film frames [piece.film_start, + piece.frames) as a raw H.264 stream: one clip's frames, or
+    two clips' mixed by the transition that joins them, with the slate where it is shown."""
+    streams = []
+    for n, (i, first) in enumerate(piece.parts):
+        seg, src = segments[i], sources[i]
+        # read no further than the piece needs (a second of margin for rate conversion)
+        until = (first + piece.frames) / (src.fps or spec.fps) + 1
+        clip = unique_input(str(src.path), n, t=f"{until:.3f}")
+        streams.append(video_part(clip.video, dataclasses.replace(seg, start=first, frames=piece.frames), src, spec))
+    video = streams[0]
+    if len(streams) == 2:
+        kind = XFADE[segments[piece.parts[1][0]].clip.transition.kind]
+        shape = {"expr": FADE_BLACK} if kind == "custom" else {}
+        video = ff.filter(streams, "xfade", transition=kind, duration=f"{piece.frames / spec.fps:.6f}", offset=0,
+                          **shape)
+    video = slate.burn(video, segments, spec, first=piece.film_start, frames=piece.frames)
+    opts = {**video_options(spec.fps), "frames:v": piece.frames, "f": "h264", **BITEXACT}
+    return [*FILTER_THREADS, *ff.output(video, out, **opts).overwrite_output().get_args()]
+
+
+def normalise_args(seg: Segment, src: Source, spec: FilmSpec, out: str) -> list[str]:
+    """The whole clip, picture only, in the join's own encoding, as an MP4 the join copies from."""
+    whole = dataclasses.replace(seg, start=0, frames=seg.source_frames)
+    video = video_part(unique_input(str(src.path), 0).video, whole, src, spec)
+    opts = {**video_options(spec.fps), "frames:v": seg.source_frames, "f": "mp4", **BITEXACT}
+    return [*FILTER_THREADS, *ff.output(video, out, **opts).overwrite_output().get_args()]
+
+
+def reference_args(spec: FilmSpec, out: str) -> list[str]:
+    """One black frame in the join's encoding at the film's size: its avcC is what a clip must
+    carry to be copied as it is."""
+    black = ff.input(f"color=c=black:s={spec.width}x{spec.height}:r={spec.fps}", f="lavfi")
+    video = black.video.filter("format", "yuv420p")
+    opts = {**video_options(spec.fps), "frames:v": 1, "f": "mp4", **BITEXACT}
+    return ff.output(video, out, **opts).overwrite_output().get_args()
+
+
+def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, gain_db: float | None = None,
+             moov_size: int | None = None) -> list[str]:
+    """The joined H.264 stream (copied) and the mixed sound (encoded to AAC) into the film; captions and
+    chapters muxed in. With `moov_size` the index goes into reserved space at the head."""
+    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video), "-i", str(audio)]
+    maps = ["-map", "0:v:0", "-map", "1:a:0"]
+    codecs = ["-c:v", "copy", *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
+              "-video_track_timescale", str(spec.fps * 512)]
+    if gain_db is not None:
+        codecs += ["-filter:a", f"volume={gain_db:.2f}dB"]
+    if extras.srt:
+        argv += ["-i", str(extras.srt)]
+        maps += ["-map", "2:s:0"]
+        codecs += ["-c:s", "mov_text", "-metadata:s:s:0", "language=und"]
+    # two inputs read on threads of their own: interleave strictly by time, never by arrival
+    mux = [a for k, v in MUX.items() for a in (f"-{k}", str(v))] + ["-max_interleave_delta", "0"]
+    if moov_size:
+        at = mux.index("-movflags")
+        mux[at:at + 2] = ["-moov_size", str(moov_size)]
+    return with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
+
+

@@ -1,0 +1,135 @@
+"""Smart joins: 200 chained 2 s clips joined with their repeated frames dropped, against a bare
+`ffmpeg -f concat -c copy` of the same clips; and a re-film after editing the last shot of a
+20-shot slated chain, against one ffmpeg encode of that shot's clip.
+
+    python tests/bench/bench_join.py                  the figures (also `make bench`)
+    python tests/bench/bench_join.py make DIR         make the clips in DIR, then time one of:
+    python tests/bench/bench_join.py concat|join|refilm|encode DIR
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from storyfilm.assembly import smart_graph
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
+from storyfilm.assembly.ffmpeg_graph import concat_list
+from storyfilm.mediaio import runner
+
+FPS, SECONDS = 24, 2
+CHAIN_W, CHAIN_H, CHAIN = 320, 180, 200  # the long chain: small, so making it stays quick
+EDIT_W, EDIT_H, EDITS, EDIT_SECONDS = 640, 360, 20, 5  # shots of Seedance's usual 5 s
+# what the local server's clips look like: x264 with its own settings (B-frames), not the join's
+OTHER = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p", "-threads", "1"]
+
+
+def _join_encoding() -> list[str]:
+    return [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
+
+
+def make(work: Path) -> None:
+    """The 200-clip chain, in the join's own encoding (as the join cache holds normalised clips),
+    cut from one encode at keyframes; the 20 slated clips in another encoding, and an edited last one."""
+    chain = work / "chain"
+    chain.mkdir(parents=True, exist_ok=True)
+    frames = FPS * SECONDS
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={CHAIN_W}x{CHAIN_H}:r={FPS}:d={CHAIN * SECONDS}",
+                "-f", "lavfi", "-i", f"sine=f=330:r=48000:d={CHAIN * SECONDS}", *_join_encoding(),
+                "-x264-params", f"keyint={frames}:min-keyint={frames}:scenecut=0:bframes=0:threads=1",
+                "-c:a", "aac", "-ac", "2", "-ar", "48000", "-f", "segment",
+                "-segment_frames", ",".join(str(frames * k) for k in range(1, CHAIN)), "-reset_timestamps", "1",
+                str(chain / "clip%03d.mp4")], what="make the chain", timeout=900)
+    edits = work / "edits"
+    edits.mkdir(exist_ok=True)
+    for k in range(EDITS + 1):
+        _other_clip(edits / f"shot{k:02d}.mp4", 100 * k)
+
+
+def _other_clip(path: Path, offset: int) -> None:
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={EDIT_W}x{EDIT_H}:r={FPS},trim=start_frame={offset},setpts=N/{FPS}/TB",
+                "-f", "lavfi", "-i", "sine=f=440:r=48000", "-frames:v", str(FPS * EDIT_SECONDS), "-t", str(EDIT_SECONDS),
+                *OTHER, "-c:a", "aac", "-ac", "2", "-y", str(path)], what="make a clip")
+
+
+def _chain(work: Path) -> list[ClipIn]:
+    return [ClipIn(p, p.stem, chained=i > 0) for i, p in enumerate(sorted((work / "chain").glob("clip*.mp4")))]
+
+
+def _edits(work: Path, *, edited: bool) -> list[ClipIn]:
+    paths = [work / "edits" / f"shot{k:02d}.mp4" for k in range(EDITS)]
+    if edited:
+        paths[-1] = work / "edits" / f"shot{EDITS:02d}.mp4"
+    return [ClipIn(p, f"s{k}", chained=k > 0, slate=f"#{k + 1:02d}  s{k}  PREVIEW") for k, p in enumerate(paths)]
+
+
+def concat(work: Path) -> None:
+    listing = work / "list.txt"
+    listing.write_text(concat_list([c.path for c in _chain(work)]))
+    runner.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-y", str(work / "concat.mp4")],
+               what="concat")
+
+
+def join(work: Path) -> None:
+    report = assemble(_chain(work), FilmSpec(CHAIN_W, CHAIN_H, review=False), work / "chain.mp4",
+                      cache_dir=work / "cache")
+    assert report.join == "smart" and report.frames_encoded == 0, report.summary()
+
+
+def refilm(work: Path) -> None:
+    """The film with its last shot edited, from the cache the unedited film left (copied afresh,
+    so that every run encodes the edited shot anew)."""
+    warm, cache = work / "edit-cache-warm", work / "edit-cache"
+    if not warm.exists():
+        assemble(_edits(work, edited=False), FilmSpec(EDIT_W, EDIT_H, review=False), work / "before.mp4",
+                 cache_dir=warm)
+    shutil.rmtree(cache, ignore_errors=True)
+    shutil.copytree(warm, cache)
+    report = assemble(_edits(work, edited=True), FilmSpec(EDIT_W, EDIT_H, review=False), work / "after.mp4",
+                      cache_dir=cache)
+    assert report.clips_normalised == 1, report.summary()
+
+
+def encode(work: Path) -> None:
+    """One ffmpeg encode of the edited shot's clip, as the local server makes it."""
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={EDIT_W}x{EDIT_H}:r={FPS}", "-f", "lavfi", "-i", "sine=f=440:r=48000",
+                "-frames:v", str(FPS * EDIT_SECONDS), "-t", str(EDIT_SECONDS), *OTHER, "-c:a", "aac", "-ac", "2", "-y",
+                str(work / "one.mp4")], what="encode one clip")
+
+
+def _timed(fn, work: Path, rounds: int = 3) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn(work)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def run() -> list[tuple[str, str, str]]:
+    with tempfile.TemporaryDirectory(prefix="bench-join-") as tmp:
+        work = Path(tmp)
+        make(work)
+        join(work)  # warm: the reference frame is cached
+        raw, smart = _timed(concat, work), _timed(join, work)
+        refilm(work)  # warm: the unedited film's cache
+        again, one = _timed(refilm, work), _timed(encode, work)
+    return [
+        (f"concat -c copy, {CHAIN} x {SECONDS} s {CHAIN_H}p (min of 3)", f"{raw:.2f} s", ""),
+        ("smart join, repeated frames dropped, sound mixed (min of 3)", f"{smart:.2f} s", ""),
+        ("smart join / concat", f"{smart / raw:.2f}x", "<= 2"),
+        (f"re-film, last of {EDITS} slated {EDIT_SECONDS} s {EDIT_H}p shots edited (min of 3)", f"{again:.2f} s", ""),
+        ("one ffmpeg encode of that clip", f"{one:.2f} s", ""),
+        ("re-film / one encode", f"{again / one:.2f}x", "<= 3"),
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        {"make": make, "concat": concat, "join": join, "refilm": refilm, "encode": encode}[sys.argv[1]](Path(sys.argv[2]))
+    else:
+        for row in run():
+            print(*row, sep="  |  ")

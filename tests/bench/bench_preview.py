@@ -1,0 +1,110 @@
+"""The local preview from nothing: the shipped 6-shot `storyboards/ad.yaml` rendered and joined by
+`storyfilm film` (no key: the local server renders the clips) in a fresh folder, against one plain
+ffmpeg encode of a film of the same duration and size (a zoom over the first frame, x264 veryfast),
+and the peak memory of the whole process tree (Python, the local server, every ffmpeg).
+
+Runs alternate, so both sides see the same machine load; the ratio is of the medians.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from storyfilm.mediaio import probe, runner
+
+REPO = Path(__file__).resolve().parents[2]
+STORY = REPO / "storyboards" / "ad.yaml"
+ROUNDS = int(os.environ.get("BENCH_PREVIEW_ROUNDS", "2"))
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        children.setdefault(int(stat[1]), []).append(pid)
+        rss[pid] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def _run_watched(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
+    """(wall seconds, peak tree RSS in bytes, exit code), the tree sampled every 20 ms."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    proc.communicate(timeout=600)
+    wall = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    return wall, peak, proc.returncode
+
+
+def _preview(work: Path) -> tuple[float, int, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="preview-", dir=work))
+    for name in ("ad.yaml", "ad-orchard.png", "assets"):
+        source = STORY.parent / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
+    wall, peak, code = _run_watched([sys.executable, "-m", "storyfilm", "film", "-q", "ad.yaml", "-o", "ad.mp4"],
+                                    folder, env)
+    assert code == 0, f"storyfilm film exited {code}"
+    return wall, peak, folder / "ad.mp4"
+
+
+def _plain_encode(work: Path, frames: int, width: int, height: int) -> float:
+    """One ffmpeg encode of a film as long and as large: a slow zoom over the first frame."""
+    started = time.perf_counter()
+    runner.run(["-framerate", "24", "-loop", "1", "-i", str(STORY.parent / "ad-orchard.png"),
+                "-vf", f"scale={width}:{height},zoompan=z='1+0.1*on/{frames}':d=1:s={width}x{height}:fps=24",
+                "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+                "-y", str(work / "plain.mp4")], what="encode the plain film")
+    return time.perf_counter() - started
+
+
+def run() -> list[tuple[str, str, str]]:
+    with tempfile.TemporaryDirectory(prefix="bench-preview-") as tmp:
+        work = Path(tmp)
+        _preview(work)  # warm-up: the venv's bytecode, the font and the binaries in the page cache
+        previews, plains, peaks = [], [], []
+        for _ in range(ROUNDS):
+            wall, peak, film = _preview(work)
+            info = probe.probe(film)
+            previews.append(wall)
+            peaks.append(peak)
+            plains.append(_plain_encode(work, info.frames, info.width, info.height))
+    preview, plain = statistics.median(previews), statistics.median(plains)
+    return [(f"ad.yaml preview from nothing ({info.duration:.1f} s, {info.width}x{info.height})",
+             f"{preview:.1f} s", ""),
+            ("  ÷ one plain ffmpeg encode of the same duration and size", f"{preview / plain:.2f} "
+             f"({plain:.1f} s)", "≤ 1.5"),
+            ("ad.yaml preview: peak memory of the process tree", f"{max(peaks) / 2**20:.0f} MB", "< 250 MB")]
