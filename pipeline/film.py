@@ -1,5 +1,4 @@
-"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file; and, for
-`storyfilm plan`, what such a render would do now (`plan_status`).
+"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file.
 
 The CLI only parses flags and shows errors; this module holds the orchestration, so tests call it directly.
 """
@@ -8,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -20,7 +17,6 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
-from storyfilm.assembly import slate
 from storyfilm.planning import explain
 from storyfilm.rendering import lockfile, rebuild
 from storyfilm.rendering.trust import disk_error
@@ -33,13 +29,11 @@ from storyfilm.errors import OverBudget
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
-from storyfilm.settings import ARK_BASE_URL, Settings
+from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm import outputs
-
-LOCAL_BACKEND = "local-preview"
-
+from storyfilm.status import backend_name, film_clips, film_key
 
 @dataclass
 class FilmOptions:
@@ -66,97 +60,6 @@ class FilmRun:
     spent: float
     warnings: list[str] = field(default_factory=list)
     preview: bool = False  # the embedded local backend: nothing was paid
-
-
-def backend_name(settings: Settings, base_url: str | None = None) -> str:
-    if base_url:
-        return base_url
-    if settings.uses_local_backend:
-        from storyfilm.localark.preview import RENDERER_VERSION
-
-        return f"{LOCAL_BACKEND}/{RENDERER_VERSION}"
-    return settings.base_url or ARK_BASE_URL
-
-
-def plan_status(graph: nx.DiGraph, story: Path, settings: Settings,
-                store: Path | None = None) -> dict[str, explain.ShotStatus]:
-    """What a render would do with each shot now (cached, resume or render, why, and its cost), from
-    the render journal (`store`, default .storyfilm beside the storyboard); a storyboard never
-    rendered gets no journal folder."""
-    with _existing_store(story, store, settings) as journal:
-        return explain.status(graph, journal, backend_name(settings))
-
-
-@contextmanager
-def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iterator[Store]:
-    folder = store or story.parent / ".storyfilm"
-    with ExitStack() as stack:
-        if not folder.is_dir():
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        journal = stack.enter_context(Store(folder, story=story))
-        rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
-        yield journal
-
-
-@dataclass
-class FilmStatus:
-    """`storyfilm status`: is the film current? `stale` says why not, one line each."""
-
-    statuses: dict[str, explain.ShotStatus]
-    lock_file: Path
-    film: Path | None
-    stale: list[str]
-    cost: float  # what rendering it now would spend
-
-    @property
-    def current(self) -> bool:
-        return not self.stale
-
-
-def status(story: Path, settings: Settings, store: Path | None = None) -> FilmStatus:
-    """Like `make -q`: every shot cached, the lock file there, and the film it names present, with
-    the sha256 and film key (shots and edit) a render now would give. Nothing is rendered or sent."""
-    board = load_storyboard(story)
-    graph = planning.compile_plan(board)
-    preview = settings.uses_local_backend
-    lock_file = lockfile.lock_path(story, preview=preview)
-    backend = backend_name(settings)
-    with _existing_store(story, store, settings) as journal:
-        statuses = explain.status(graph, journal, backend)
-        stale = [f"{n}: {s.describe()}  ({s.cost:.2f} CNY)" for n, s in statuses.items() if s.state != explain.CACHED]
-        film_entry = (lockfile.read(story, preview=preview) or {}).get("film", {})
-        film = story.parent / film_entry["path"] if film_entry.get("path") else None
-        if not stale:
-            stale += _film_staleness(board, graph, journal, settings, film, film_entry, lock_file)
-    return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()))
-
-
-def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: Store, settings: Settings,
-                    film: Path | None, film_entry: dict, lock_file: Path) -> list[str]:
-    """Every shot is cached: is the joined film the one a render now would make?"""
-    if not film_entry:
-        return [f"film: no lock file {lock_file}: the film was never assembled"]
-    if film is None or not film.is_file() or sha256_file(film) != film_entry.get("sha256"):
-        return [f"film: {film} is missing or not the film {lock_file.name} records"]
-    whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
-    results = asyncio.run(Executor(None, journal, backend=backend_name(settings)).run(graph, set(whole)))
-    jobs = [graph.nodes[n]["job"] for n in whole]
-    if _film_key(board, graph, jobs, results, _film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
-        return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
-    return []
-
-
-def _film_clips(graph: nx.DiGraph, jobs: list[planning.ShotJob], results: dict[str, ShotResult], settings: Settings):
-    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
-    if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
-        clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
-                                     for n, j in enumerate(planning.jobs(graph), 1)})
-    return clips
-
-
-def _film_key(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
-              results: dict[str, ShotResult], clips) -> str:
-    return lockfile.film_key([results[j.id] for j in jobs], (edit.film_spec(board, graph), clips))
 
 
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
@@ -288,9 +191,9 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
               show: progress.PlainProgress, warnings: list[str], join_cache: Path | None = None) -> Path | None:
     note = show.note
-    clips = _film_clips(graph, jobs, results, settings)
+    clips = film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
-    key = _film_key(board, graph, jobs, results, clips)
+    key = film_key(board, graph, jobs, results, clips)
     preview = settings.uses_local_backend
     previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})

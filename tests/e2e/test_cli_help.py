@@ -37,7 +37,7 @@ def test_version_reads_the_package_metadata() -> None:
 
 
 def test_every_argument_of_every_command_has_help() -> None:
-    missing = [f"{where}: {action.dest}" for where, action in _actions(cli._parser())
+    missing = [f"{where}: {action.dest}" for where, action in _actions(cli.arguments.build())
                if not action.help or action.help == argparse.SUPPRESS]
     assert missing == []
 

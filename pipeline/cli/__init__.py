@@ -1,0 +1,75 @@
+# PYTHON_ARGCOMPLETE_OK
+"""`storyfilm` / `python -m storyfilm`: film, validate, plan, status, cancel, schema, serve, verify, gc, doctor.
+
+    parser    the argument tree: every command, option and environment variable, with its help
+    commands  one function per command
+    main      (here) the one exit point: where errors are shown and exit codes chosen
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+import argcomplete
+
+from storyfilm.cli import parser as arguments
+from storyfilm.errors import StoryfilmError
+from storyfilm.settings import Settings, redact
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments.build()
+    argcomplete.autocomplete(parser)  # answers only when the shell asks for completions (_ARGCOMPLETE set)
+    args = parser.parse_args(argv)
+    _logging(args)
+    try:
+        settings = Settings.from_env()
+    except StoryfilmError as exc:  # a bad environment variable: one line, never a traceback
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        status = args.run(args, settings) or 0
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's exit-time flush
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
+    except StoryfilmError as exc:
+        print(redact(str(exc), settings.api_key), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to resume", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`| head -1`): stop quietly with the status a process
+    killed by SIGPIPE has (128 + 13), as `yes | head -1` does."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # keep the exit-time flush quiet
+    return 128 + signal.SIGPIPE
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C: through the SIGINT handler in place (a render's event loop cancels
+    its work and says what still runs on the service), so nothing is left half done or running."""
+    handler = signal.getsignal(signal.SIGINT)
+    if not callable(handler):
+        raise KeyboardInterrupt
+    handler(signal.SIGINT, frame)
+
+
+def _logging(args: argparse.Namespace) -> None:
+    """-v: our debug lines (ffmpeg commands) and httpx's one line per request (method, URL, status;
+    never headers, so never the key); -q: errors only."""
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("storyfilm").setLevel(logging.DEBUG)
+        logging.getLogger("httpx").setLevel(logging.INFO)
+    elif getattr(args, "quiet", False):
+        logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
