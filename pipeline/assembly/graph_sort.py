@@ -3,7 +3,7 @@
 ffmpeg-python (0.2) sorts a graph's nodes keeping the visited ones in lists, so compiling a graph
 costs the square of its size: 15 s for the sound of a 200-shot film, longer than the join itself.
 This is the same walk, in the same order (so the same argv), with sets beside the lists. It is
-installed once, on import, in the one place ffmpeg-python compiles a graph (`ffmpeg._run`).
+installed (`install()`, called where ffmpeg_graph is imported) in the one place ffmpeg-python compiles a graph (`ffmpeg._run`).
 """
 
 from __future__ import annotations
@@ -45,4 +45,7 @@ def topo_sort(downstream_nodes):
     return sorted_nodes, outgoing_edge_maps
 
 
-ffmpeg_run.topo_sort = topo_sort
+
+def install() -> None:
+    """Compile every ffmpeg-python graph with this sort (idempotent)."""
+    ffmpeg_run.topo_sort = topo_sort

@@ -57,7 +57,7 @@ def test_the_figures_the_tasks_returned_are_the_ones_shown(tmp_path: Path, ark_s
     assert fixed["returned"]["tokens"] == fixed["planned"]["tokens"] == fixed["tokens"]  # as planned: no difference
 
     plan, got = free["planned"], free["returned"]
-    assert (f"seconds: planned 15.04 s, returned 5.04 s (-10.00 s)" in out
+    assert ("seconds: planned 15.04 s, returned 5.04 s (-10.00 s)" in out
             and f"tokens: planned {plan['tokens']:,} tokens, returned {tokens:,} tokens "
                 f"({tokens - plan['tokens']:,} tokens)" in out
             and f"cost: planned {plan['cost']:.2f} CNY, returned {got['cost']:.2f} CNY "
