@@ -18,6 +18,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   └── TransportFailed                  no usable answer: connection, timeout, truncated body
     │       ├── Unanswered                   (internal) a request that may have taken effect
     │       ├── CreateUnresolved             a lost create that could not be settled
+    │       ├── NoTaskList                   (internal) the gateway has no list call to look in
     │       └── ServiceUnreachable           never reached: refused, unknown host (nothing sent)
     ├── StoreError                   exit 1  the media store and journal
     │   ├── StoreBusy                        another render holds the store
@@ -143,6 +144,10 @@ class CreateUnresolved(TransportFailed):
     def __init__(self, message: str, candidates: tuple[str, ...] = ()):
         self.candidates = candidates
         super().__init__(message)
+
+
+class NoTaskList(TransportFailed):
+    """The gateway's profile has no list call (seedance/gateways.py): nothing was sent."""
 
 
 class ServiceUnreachable(TransportFailed):

@@ -35,7 +35,7 @@ import httpx
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
+from storyfilm.errors import ApiRefused, NoTaskList, ServiceUnreachable, TransportFailed, Unanswered
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
@@ -129,7 +129,7 @@ class ArkClient:
                    model: str | None = None, service_tier: str | None = None,
                    task_ids: list[str] | None = None) -> TaskList:
         if not self.lists:  # nothing is sent: a lost create cannot be looked for there
-            raise TransportFailed(f"gateway {self.gateway.name} offers no task list")
+            raise NoTaskList(f"gateway {self.gateway.name} offers no task list")
         params: list[tuple[str, str | int]] = []
         for name, value in (("page_num", page_num), ("page_size", page_size), ("filter.status", status),
                             ("filter.model", model), ("filter.service_tier", service_tier)):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, CreateUnresolved, ServiceUnreachable, TransportFailed
+from storyfilm.errors import ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TransportFailed
 from storyfilm.seedance import commands
 
 # what a task echoes of its request, whether sent as body fields or as text commands
@@ -155,9 +155,11 @@ class LostCreates:
         except ServiceUnreachable:
             raise
         except (ApiRefused, TransportFailed) as exc:
+            hint = ("; if it shows none, `storyfilm cancel STORY --forget-unanswered` lets the next film create it"
+                    if isinstance(exc, NoTaskList) else "")
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
                                    f"failed too: {exc}. Check the tasks on the service (its task list, or a "
-                                   "gateway's console) before creating again.") from None
+                                   f"gateway's console) before creating again{hint}.") from None
         return candidates
 
 

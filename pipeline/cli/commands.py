@@ -100,7 +100,8 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
     outcomes, notes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
                                           gateways.base_url(gateway, settings.base_url), settings.api_key,
                                           gateway=gateway, tasks_path=settings.tasks_path,
-                                          backend=film_status.backend_name(settings), lost_creates=settle)
+                                          backend=film_status.backend_name(settings), lost_creates=settle,
+                                          forget_unanswered=args.forget_unanswered)
     print(cancel.report(outcomes, notes))
     return 0
 

@@ -76,6 +76,9 @@ def build() -> argparse.ArgumentParser:
                              "say which still run")
     stop.add_argument("story", type=Path, help=story_help)
     stop.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    stop.add_argument("--forget-unanswered", action="store_true",
+                      help="on a gateway without a task list: forget creates that were sent and never answered "
+                           "(check the gateway's console first), so the next film creates those shots again")
     stop.set_defaults(run=commands.cancel)
 
     serve = command("serve", "run the local Ark-compatible server")

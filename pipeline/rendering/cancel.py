@@ -5,7 +5,9 @@ running task cannot be cancelled and will be paid for.
 The tasks are the ones the render journal knows for this storyboard's shots: created and not
 finished, found by the same content keys a render uses. A cancelled task is journaled `cancelled`,
 so the next `film` creates the shot again (and `plan` prices it) instead of adopting it. A create
-whose answer was lost (a render killed while creating) is looked for once on the service first.
+whose answer was lost (a render killed while creating) is looked for once on the service first;
+where it cannot be looked for (a gateway without the list call), `forget_unanswered` (after the user
+checked the gateway's console) drops its intent, so the next `film` creates the shot again.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.store import Entry, Store
 from storyfilm.seedance.gateways import Gateway
 
-CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN = "cancelled", "running", "finished", "ended", "unknown"
+CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN, FORGOTTEN = "cancelled", "running", "finished", "ended", "unknown", "forgotten"
 DEADLINE = 90.0  # seconds for the whole cancel: a silent service gets a clear message, never a hang
 REQUEST_TIMEOUT = 15.0  # seconds a request may take to answer (the client retries a few times)
 
@@ -35,13 +37,13 @@ REQUEST_TIMEOUT = 15.0  # seconds a request may take to answer (the client retri
 class Outcome:
     shot: str
     task_id: str | None
-    result: str  # cancelled | running | finished | ended | unknown
+    result: str  # cancelled | running | finished | ended | unknown | forgotten
     detail: str
 
 
 def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, gateway: Gateway,
                  tasks_path: str | None, backend: str, lost_creates: LostCreates | None = None,
-                 deadline: float = DEADLINE) -> tuple[list[Outcome], list[str]]:
+                 deadline: float = DEADLINE, forget_unanswered: bool = False) -> tuple[list[Outcome], list[str]]:
     """`cancel` with the store at `folder` (claimed: a render still running must be stopped first)
     and the service at `base_url`: what happened, and what was found wrong with the store (a
     damaged journal is set aside: its tasks are not known). A storyboard never rendered has nothing
@@ -56,7 +58,8 @@ def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, ga
             async with httpx.AsyncClient(timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=10.0)) as http:
                 client = ArkClient(base_url, key, gateway=gateway, tasks_path=tasks_path, http=http)
                 async with asyncio.timeout(deadline):
-                    await cancel(graph, store, client, backend, lost_creates, into=outcomes)
+                    await cancel(graph, store, client, backend, lost_creates, into=outcomes,
+                                 forget_unanswered=forget_unanswered)
 
         try:
             asyncio.run(run())
@@ -91,7 +94,8 @@ def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[Shot
 
 
 async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: str,
-                 lost_creates: LostCreates | None = None, into: list[Outcome] | None = None) -> list[Outcome]:
+                 lost_creates: LostCreates | None = None, into: list[Outcome] | None = None,
+                 forget_unanswered: bool = False) -> list[Outcome]:
     """Cancel every queued task of the storyboard; what happened to each open shot, in film order
     (added to `into` as it happens)."""
     outcomes = into if into is not None else []
@@ -99,13 +103,28 @@ async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: st
         task_id = entry.task_id if entry.status == "created" else await _lost_task(client, store, entry,
                                                                                     lost_creates or LostCreates())
         if task_id is None:
-            outcomes.append(Outcome(job.id, None, UNKNOWN, "a create was on its way when its render stopped; the "
-                                                           "service shows no task for it"))
+            outcomes.append(_unanswered(job, key, store, searchable=client.lists, forget=forget_unanswered))
             continue
         if entry.status == "creating":
             store.task_created(key, job.id, task_id)
         outcomes.append(await _cancel_task(client, store, job, key, task_id))
     return outcomes
+
+
+def _unanswered(job: ShotJob, key: str, store: Store, *, searchable: bool, forget: bool) -> Outcome:
+    """A create whose answer never came, and no task found for it."""
+    if searchable:
+        return Outcome(job.id, None, UNKNOWN, "a create was on its way when its render stopped; the service "
+                                              "shows no task for it")
+    if forget:
+        store.create_abandoned(key)
+        return Outcome(job.id, None, FORGOTTEN, "its unanswered create is forgotten: the next film creates the "
+                                                "shot again (if the gateway did make a task for it, that one is "
+                                                "paid for too)")
+    return Outcome(job.id, None, UNKNOWN, "a create was sent and never answered, and this gateway has no task "
+                                          "list to look in: check the gateway's console; if it made no task, "
+                                          "`storyfilm cancel STORY --forget-unanswered` lets the next film "
+                                          "create the shot")
 
 
 async def _lost_task(client: ArkClient, store: Store, entry: Entry, lost_creates: LostCreates) -> str | None:
@@ -156,5 +175,7 @@ def report(outcomes: list[Outcome], notes: list[str] = ()) -> str:
     lines += [f"{o.shot}: task {o.task_id or '?'} {o.detail}" for o in outcomes]
     cancelled = sum(o.result == CANCELLED for o in outcomes)
     running = sum(o.result == RUNNING for o in outcomes)
-    lines.append(f"{cancelled} cancelled, {running} still running (cannot be cancelled)")
+    forgotten = sum(o.result == FORGOTTEN for o in outcomes)
+    lines.append(f"{cancelled} cancelled, {running} still running (cannot be cancelled)"
+                 + (f", {forgotten} unanswered create{'s' * (forgotten != 1)} forgotten" if forgotten else ""))
     return "\n".join(lines)
