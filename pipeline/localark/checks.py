@@ -212,7 +212,7 @@ def _items(content: list[Any]) -> tuple[list[str], list[dict], list[dict], list[
             url = (item.get("video_url") or {}).get("url") if isinstance(item.get("video_url"), dict) else None
             if item.get("role") != "reference_video" or not isinstance(url, str):
                 raise invalid("content", f"content[{n}] video needs role reference_video and a video_url")
-            if not url.startswith(("http://", "https://")):
+            if not url.startswith(("http://", "https://", "asset://")):  # a URL or an asset (ark-api.md §3.1)
                 raise invalid("content", "reference_video must be provided as a web url")
             videos.append(item)
         elif kind == "audio_url":
