@@ -65,3 +65,32 @@ def test_card_text_is_large_and_kept_out_of_the_caption_zone() -> None:
 def test_the_preview_font_draws_cjk() -> None:
     font = text.font_file()
     assert font is not None and "CJK" in font
+
+
+def _drawn(font: str, words: str, tmp_path) -> bytes:
+    """One grey frame with `words` drawn in `font`, as the preview draws prompts (drawtext)."""
+    from storyfilm.mediaio import runner
+
+    (tmp_path / "words.txt").write_text(words, encoding="utf-8")
+    drawn = runner.run(["-f", "lavfi", "-i", "color=black:s=480x120", "-vf",
+                        f"drawtext=fontfile={font}:textfile={tmp_path / 'words.txt'}:fontsize=64:fontcolor=white"
+                        ":x=16:y=24", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"],
+                       what="draw text").stdout
+    assert len(drawn) == 480 * 120
+    return drawn
+
+
+def test_chinese_prompts_are_drawn_with_glyphs_not_tofu(tmp_path) -> None:
+    """Two different Chinese prompts give different pixels in the preview's font; in a font without
+    CJK glyphs (DejaVu Sans, from matplotlib's data) both come out as the same missing-glyph boxes."""
+    import importlib.util
+    from pathlib import Path
+
+    glyphless = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data/fonts/ttf/DejaVuSans.ttf"
+    cat, rain = "小猫打哈欠", "窗外下大雨"
+    tofu_cat, tofu_rain = _drawn(str(glyphless), cat, tmp_path), _drawn(str(glyphless), rain, tmp_path)
+    assert tofu_cat == tofu_rain  # without glyphs, every character is the same box
+    drawn_cat, drawn_rain = _drawn(text.font_file(), cat, tmp_path), _drawn(text.font_file(), rain, tmp_path)
+    differ = sum(a != b for a, b in zip(drawn_cat, drawn_rain))
+    assert differ > 2000, differ  # different characters, different strokes
+    assert drawn_cat != tofu_cat and sum(p > 128 for p in drawn_cat) > 1500  # real strokes, not boxes or nothing
