@@ -524,3 +524,13 @@ def one_shot(path: Path, title: str, shot: str, prompt: str):
     graph = planning.compile_plan(load_storyboard(path))
     job = planning.jobs(graph)[0]
     return graph, job, job.request(None, data_url)
+
+
+def colour_clip(path: Path, colour: str, frames: int = 24, size: tuple[int, int] = (160, 90)) -> Path:
+    """A small H.264 clip of one colour at 24 fps (`frames` long), for tests of the cut."""
+    from storyfilm.mediaio import runner
+
+    runner.run(["-f", "lavfi", "-i", f"color=c={colour}:s={size[0]}x{size[1]}:r=24", "-frames:v", str(frames),
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", "-y", str(path)],
+               what="make a test clip")
+    return path

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from helpers import colour_clip
 from storyfilm.assembly import otio_export
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
 from storyfilm.mediaio import runner
@@ -15,21 +16,14 @@ from storyfilm.mediaio import runner
 W, H = 160, 90
 
 
-def _clip(path: Path, colour: str, frames: int = 24) -> Path:
-    runner.run(["-f", "lavfi", "-i", f"color=c={colour}:s={W}x{H}:r=24", "-frames:v", str(frames), "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", "-y", str(path)],
-               what="make a test clip")
-    return path
-
-
 def test_otio_round_trip_matches_the_film_frame_for_frame(tmp_path: Path) -> None:
     music = tmp_path / "music.wav"
     runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
-    clips = [ClipIn(_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn."),
-             ClipIn(_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
-             ClipIn(_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
+    clips = [ClipIn(colour_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn."),
+             ClipIn(colour_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
+             ClipIn(colour_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
                     trim=Trim(start=0.25)),
-             ClipIn(_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
+             ClipIn(colour_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
     spec = FilmSpec(W, H, review=False, loudness=None, soundtrack=Soundtrack(music))
     build = tmp_path / "build"
     report = assemble(clips, spec, build / "cut.mp4")

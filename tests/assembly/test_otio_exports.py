@@ -10,6 +10,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from helpers import colour_clip
 from storyfilm.assembly import otio_export
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
 from storyfilm.mediaio import runner
@@ -18,13 +19,6 @@ W, H = 160, 90
 FPS = 24
 # <event> <reel> V <C | D nnn> <source in> <source out> <record in> <record out>
 EVENT = re.compile(r"^(\d{3})  (\S+)\s+V\s+(C|D \d{3})\s+(\S+) (\S+) (\S+) (\S+)$")
-
-
-def _clip(path: Path, colour: str, frames: int = 24) -> Path:
-    runner.run(["-f", "lavfi", "-i", f"color=c={colour}:s={W}x{H}:r=24", "-frames:v", str(frames), "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", "-y", str(path)],
-               what="make a test clip")
-    return path
 
 
 def _frames(timecode: str) -> int:
@@ -38,11 +32,11 @@ def cut(tmp_path_factory) -> tuple[Path, int]:
     tmp_path = tmp_path_factory.mktemp("exports")
     music = tmp_path / "music.wav"
     runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
-    clips = [ClipIn(_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn,\nfirst light."),
-             ClipIn(_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
-             ClipIn(_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
+    clips = [ClipIn(colour_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn,\nfirst light."),
+             ClipIn(colour_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
+             ClipIn(colour_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
                     trim=Trim(start=0.25)),
-             ClipIn(_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
+             ClipIn(colour_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
     spec = FilmSpec(W, H, review=False, loudness=None, soundtrack=Soundtrack(music))
     report = assemble(clips, spec, tmp_path / "build" / "cut.mp4")
     out = otio_export.write(tmp_path / "build" / "cut.otio", clips, spec, "cut", {"roll": {"seed": 7}})
