@@ -9,9 +9,10 @@
    keyframe and the frames under the slate are encoded, each piece cached by its key; the rest is
    copied as it lies in the clip's file.
 3. The sound is mixed on its own (ffmpeg_graph.audio_args; shot by shot from cached pieces when
-   shots are only cut together: join_sound.py) and measured (EBU R128) while the pieces encode; the picture is written as one H.264 stream; the mux copies the picture and
-   encodes the sound with the one gain that brings it to the film's loudness (two-pass, linear:
-   no dynamic processing, and no second decode of the clips).
+   shots are only cut together: join_sound.py) and measured (EBU R128) while the pieces encode;
+   the picture is written as one H.264 stream; the mux copies the picture and encodes the sound
+   with the one gain that brings it to the film's loudness (two-pass, linear: no dynamic
+   processing, and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -105,8 +106,13 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
             mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
         else:
             runs += [submit(cache.make, target, args, what=what) for target, (args, what) in shots.jobs.items()]
-        for run in runs:
-            run.result()
+        try:
+            for run in runs:
+                run.result()
+        except BaseException:  # a failed run or Ctrl-C: start none of the runs still queued
+            for run in runs:
+                run.cancel()
+            raise
         if shots is None:
             return sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness)
     return join_sound.gain_of(shots, spec, audio)
