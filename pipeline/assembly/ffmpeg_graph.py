@@ -3,7 +3,8 @@
 - `encode_args`: every clip normalised (pad, never stretch; constant fps; yuv420p; 48 kHz stereo,
   silence where a clip has none), trimmed to its segment, joined by cut / crossfade / fade through
   black, the music ducked under it, the mix normalised, captions and chapters muxed in.
-- `audio_args`: the same sound alone, for a join that copies the picture (smart.py).
+- `audio_args`: the same sound alone, for a join that copies the picture (smart.py); when shots are
+  only cut together, `shot_audio_args` makes it shot by shot instead (join_sound.py).
 - `copy_args`: clips that already match are joined by the concat demuxer with stream copy.
 
 Both write no wall-clock or version metadata, so the same inputs give the same bytes.
@@ -11,6 +12,7 @@ Both write no wall-clock or version metadata, so the same inputs give the same b
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,9 @@ VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p"
          "x264-params": f"keyint=48:min-keyint=24:scenecut=0:{X264_SINGLE}"}
 FILTER_THREADS = ["-filter_complex_threads", "1"]
 AUDIO = {"c:a": "aac", "b:a": "192k", "ar": RATE, "ac": 2}
+# the smart join's sound between its ffmpeg runs: raw float samples, 48 kHz stereo interleaved
+RAW_PCM = {"c:a": "pcm_f32le", "f": "f32le"}
+RAW_PCM_INPUT = ["-f", "f32le", "-ar", str(RATE), "-ch_layout", "stereo"]
 MUX = {"movflags": "+faststart", "fflags": "+bitexact", "flags:v": "+bitexact", "flags:a": "+bitexact"}
 XFADE = {"crossfade": "fade", "fade_black": "custom"}  # storyboard kind → ffmpeg xfade name
 # Fade through black as written: the outgoing shot fades to black over the first half of the
@@ -163,12 +168,26 @@ def _film_audio(segments: list[Segment], sources: list[Source], spec: FilmSpec, 
 
 def audio_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, *,
                audible: bool = True) -> list[str]:
-    """The film's sound alone, as float PCM (WAV, `out`), for a join that copies the picture, and
+    """The film's sound alone, as raw float PCM (RAW_PCM, `out`), for a join that copies the picture, and
     its loudness measured (ebur128's summary on stderr): the muxer applies the gain that brings it
     to the film's loudness and encodes it to AAC, so the sound ends exactly where it should."""
     audio = _film_audio(segments, sources, spec, audible=audible, measure=True)
-    argv = ff.output(audio, str(out), **{"c:a": "pcm_f32le"}, f="wav", fflags="+bitexact").overwrite_output().get_args()
+    argv = ff.output(audio, str(out), **RAW_PCM, fflags="+bitexact").overwrite_output().get_args()
     return [*FILTER_THREADS, *argv]
+
+
+def shot_audio_args(seg: Segment, src: Source, spec: FilmSpec, out: str) -> list[str]:
+    """One segment's sound alone, as raw float PCM (RAW_PCM): the very samples the whole-film graph
+    takes from it, so that shots cut together are these pieces laid end to end. Nothing of the
+    segment's place in the film is in the command: it names the same piece wherever the shot lands."""
+    placeless = dataclasses.replace(seg, index=0, film_start=0)
+    audio = _audio(unique_input(str(src.path), 0), placeless, src, spec)
+    return [*FILTER_THREADS, *ff.output(audio, out, **RAW_PCM, fflags="+bitexact").overwrite_output().get_args()]
+
+
+def measure_args(pcm: Path) -> list[str]:
+    """The EBU R128 meter over raw float PCM: integrated loudness and sample peak on stderr."""
+    return [*RAW_PCM_INPUT, "-i", str(pcm), "-af", "ebur128=peak=sample", "-f", "null", "-"]
 
 
 def encode_args(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,

@@ -8,10 +8,11 @@
 2. The plan (smart_plan.py): transitions' overlaps, the frames before a clip's first usable
    keyframe and the frames under the slate are encoded, each piece cached by its key; the rest is
    copied as it lies in the clip's file.
-3. The sound is mixed on its own (ffmpeg_graph.audio_args) and measured (EBU R128) while the
-   pieces encode; the picture is written as one H.264 stream; the mux copies the picture and
-   encodes the sound with the one gain that brings it to the film's loudness (two-pass, linear:
-   no dynamic processing, and no second decode of the clips).
+3. The sound is mixed on its own (ffmpeg_graph.audio_args; shot by shot from cached pieces when
+   shots are only cut together: join_sound.py) and measured (EBU R128) while the pieces encode;
+   the picture is written as one H.264 stream; the mux copies the picture and encodes the sound
+   with the one gain that brings it to the film's loudness (two-pass, linear: no dynamic
+   processing, and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -26,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyfilm.assembly import slate, smart_graph, smart_plan, sound
+from storyfilm.assembly import join_sound, slate, smart_graph, smart_plan, sound
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, audio_args, moov_reserve
 from storyfilm.assembly.join_cache import OUT, JoinCache
 from storyfilm.assembly.smart_plan import Copy, Encode, Piece
@@ -78,15 +79,8 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     jobs = _jobs(plan, segments, sources, spec, cache, direct)
     todo = {target: job for target, job in jobs.items() if not cache.holds(target)}
     meter = _Progress(sum(frames for _, frames, _ in todo.values()), progress)
-    audio = work / "audio.wav"
-    with ThreadPoolExecutor(WORKERS) as pool:
-        runs = [pool.submit(contextvars.copy_context().run, cache.make, target, args, what=what,
-                            progress=meter.run(str(target))) for target, (args, _, what) in todo.items()]
-        mixing = pool.submit(contextvars.copy_context().run, runner.run,
-                             audio_args(segments, sources, spec, audio), what="mix the sound")
-        for run in runs:
-            run.result()
-        gain = sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness)
+    audio = work / "audio.f32"
+    gain = _make_pieces_and_sound(todo, meter, segments, sources, spec, cache, audio)
     video = work / "film.h264"
     _write_picture(video, plan, segments, sources, spec, cache, direct, reference)
     _mux(video, audio, spec, partial, extras, segments[-1].film_end, gain)
@@ -98,6 +92,30 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     normalised = sum(1 for target in todo if target.parent.parent.name == "normalised")
     return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh,
                   normalised=normalised, gain_db=gain)
+
+
+def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> float | None:
+    """Encode the pieces and make the sound (`audio`) at once; the sound's gain to the film's loudness."""
+    shots = join_sound.plan(segments, sources, spec, cache)
+    with ThreadPoolExecutor(WORKERS) as pool:
+        def submit(fn, *args, **kw):
+            return pool.submit(contextvars.copy_context().run, fn, *args, **kw)
+        runs = [submit(cache.make, target, args, what=what, progress=meter.run(str(target)))
+                for target, (args, _, what) in todo.items()]
+        if shots is None:
+            mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
+        else:
+            runs += [submit(cache.make, target, args, what=what) for target, (args, what) in shots.jobs.items()]
+        try:
+            for run in runs:
+                run.result()
+        except BaseException:  # a failed run or Ctrl-C: start none of the runs still queued
+            for run in runs:
+                run.cancel()
+            raise
+        if shots is None:
+            return sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness)
+    return join_sound.gain_of(shots, spec, audio)
 
 
 def _reference(cache: JoinCache, spec: FilmSpec) -> annexb.VideoSamples:

@@ -14,7 +14,7 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly import slate
-from storyfilm.assembly.ffmpeg_graph import (AUDIO, FADE_BLACK, FILTER_THREADS, MUX, XFADE, Extras,
+from storyfilm.assembly.ffmpeg_graph import (AUDIO, FADE_BLACK, FILTER_THREADS, MUX, RAW_PCM_INPUT, XFADE, Extras,
                                              Source, unique_input, video_part, with_chapters)
 from storyfilm.assembly.smart_plan import Encode
 from storyfilm.assembly.spec import FilmSpec
@@ -64,9 +64,9 @@ def reference_args(spec: FilmSpec, out: str) -> list[str]:
 
 def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, gain_db: float | None = None,
              moov_size: int | None = None) -> list[str]:
-    """The joined H.264 stream (copied) and the mixed sound (encoded to AAC) into the film; captions and
+    """The joined H.264 stream (copied) and the mixed sound (raw float PCM, encoded to AAC) into the film; captions and
     chapters muxed in. With `moov_size` the index goes into reserved space at the head."""
-    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video), "-i", str(audio)]
+    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video), *RAW_PCM_INPUT, "-i", str(audio)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"]
     codecs = ["-c:v", "copy", *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
               "-video_track_timescale", str(spec.fps * 512)]
