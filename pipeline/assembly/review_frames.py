@@ -1,7 +1,7 @@
 """The review's frames, each taken once: a clip's first, middle and last frame (and the frame a
 chained join compares) as thumbnails padded like the film, with their mean Y, U, V.
 
-Taken as cheaply as ffmpeg allows, all in one run: the clip's first frame reads one frame; a later
+Taken as cheaply as ffmpeg allows, a dozen frames per ffmpeg run (memory stays flat): the clip's first frame reads one frame; a later
 frame seeks to the keyframe at or before it and decodes up to it (the local server's clips have a
 keyframe every second); the clip's last frame is the PNG the render stored, when the clip carries
 one. With a cache folder, every frame is kept there under a key of the clip's bytes, the frame
@@ -25,6 +25,7 @@ from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import runner
 
 THUMB_WIDTH = 320
+BATCH = 12  # frames per ffmpeg run: each open decoder holds its reference frames (12: ~150 MB at 720p)
 VERSION = 1  # of how a thumbnail is made: a change here leaves the cached ones behind
 _STAT = re.compile(r"lavfi\.signalstats\.([YUV]AVG)=([\d.]+)")
 
@@ -39,7 +40,7 @@ def thumb_size(spec: FilmSpec) -> tuple[int, int]:
 
 def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]], spec: FilmSpec, work: Path,
          cache: Path | None = None) -> tuple[list[Frames], list[Means]]:
-    """The `wanted` frame numbers of each segment's clip, from the cache or decoded in one run."""
+    """The `wanted` frame numbers of each segment's clip, from the cache or decoded."""
     pngs: list[Frames] = [{} for _ in segments]
     means: list[Means] = [{} for _ in segments]
     keys: list[dict[int, str]] = [{} for _ in segments]
@@ -57,8 +58,9 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
             outputs.append(_thumbnail(video, spec, work / f"{name}.txt").output(
                 str(work / f"{name}_%02d.png"), fps_mode="passthrough"))
             taken.append((seg, name, got))
-    if outputs:
-        runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="take the review frames")
+    for k in range(0, len(outputs), BATCH):
+        runner.run(ff.merge_outputs(*outputs[k:k + BATCH]).overwrite_output().get_args(),
+                   what="take the review frames")
     for seg, name, got in taken:
         _collect(work, seg, name, got, pngs[seg.index], means[seg.index])
         if cache:
@@ -78,33 +80,44 @@ def _digest(clip: Path, spec: FilmSpec) -> str:
 
 
 def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means) -> bool:
+    """A cached frame counts only when its PNG still has the sha256 its sidecar wrote down."""
     png, stats = cache / f"{key}.png", cache / f"{key}.yuv"
     try:
-        values = tuple(float(v) for v in stats.read_text().split())
+        *values, sha = stats.read_text().split()
+        mean = tuple(float(v) for v in values)
+        whole = hashlib.sha256(png.read_bytes()).hexdigest() == sha
     except (OSError, ValueError):
         return False
-    if len(values) != 3 or not png.is_file():
+    if len(mean) != 3 or not whole:
         return False
-    pngs[n], means[n] = png, values
+    pngs[n], means[n] = png, mean
     return True
 
 
 def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) -> bool:
-    """The PNG first, its stats last (written atomically): stats present means the PNG is whole."""
+    """The PNG first, then its stats and sha256 (each written atomically)."""
     if mean is None:
         return False
-    cache.mkdir(parents=True, exist_ok=True)
-    for data, name in ((png.read_bytes(), f"{key}.png"), (" ".join(map(str, mean)).encode(), f"{key}.yuv")):
-        partial = cache / f".{name}.partial"
-        partial.write_bytes(data)
-        os.replace(partial, cache / name)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        data = png.read_bytes()
+        sidecar = " ".join([*map(str, mean), hashlib.sha256(data).hexdigest()]).encode()
+        for data, name in ((data, f"{key}.png"), (sidecar, f"{key}.yuv")):
+            partial = cache / f".{name}.partial"
+            partial.write_bytes(data)
+            os.replace(partial, cache / name)
+    except OSError:  # a cache that cannot be written (full, read-only) only costs the next review time
+        return False
     return True
 
 
 def keep_score(path: Path, score: tuple[float, float]) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(f"{score[0]} {score[1]}")
-    os.replace(partial, path)
+    try:
+        partial.write_text(f"{score[0]} {score[1]}")
+        os.replace(partial, path)
+    except OSError:  # as for the frames: the cache only saves time
+        pass
 
 
 def cached_score(cache: Path | None, a: Path, b: Path) -> tuple[Path | None, tuple[float, ...] | None]:

@@ -53,6 +53,10 @@ def test_the_stored_last_frame_is_taken_and_frames_are_cached_by_content(tmp_pat
     again, means2 = review_frames.take([seg], [Source(clip, FPS, False)], [[0, 47]], spec, _work(tmp_path / "w2"),
                                        cache)
     assert again == pngs and means2 == means and not list((tmp_path / "w2").iterdir())  # nothing decoded
+    whole = pngs[0][0].read_bytes()
+    pngs[0][0].write_bytes(whole[:100])  # a damaged cached frame is taken again, not drawn
+    review_frames.take([seg], [Source(clip, FPS, False)], [[0]], spec, _work(tmp_path / "w4"), cache)
+    assert pngs[0][0].read_bytes() == whole
     _clip(clip, f"testsrc2=s={W}x{H}:r={FPS}", vf="negate")  # new bytes, same name: taken again
     fresh, _ = review_frames.take([seg], [Source(clip, FPS, False)], [[0]], spec, _work(tmp_path / "w3"), cache)
     assert fresh[0][0] != pngs[0][0] and fresh[0][0].read_bytes() != pngs[0][0].read_bytes()
