@@ -1,8 +1,9 @@
 """The review's frames, each taken once: a clip's first, middle and last frame (and the frame a
 chained join compares) as thumbnails padded like the film, with their mean Y, U, V.
 
-Taken as cheaply as ffmpeg allows, a dozen frames per ffmpeg run (memory stays flat): the clip's first frame reads one frame; a later
-frame seeks to the keyframe at or before it and decodes up to it (the local server's clips have a
+Taken as cheaply as ffmpeg allows, a dozen frames per ffmpeg run and two runs at a time (memory
+stays flat whatever the number of shots): the clip's first frame reads one frame; a later frame
+seeks to the keyframe at or before it and decodes up to it (the local server's clips have a
 keyframe every second); the clip's last frame is the PNG the render stored, when the clip carries
 one. With a cache folder, every frame is kept there under a key of the clip's bytes, the frame
 number and the thumbnail size, so the next review (a re-film after one edit) decodes only the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import ffmpeg as ff
@@ -26,6 +28,7 @@ from storyfilm.mediaio import runner
 
 THUMB_WIDTH = 320
 BATCH = 12  # frames per ffmpeg run: each open decoder holds its reference frames (12: ~150 MB at 720p)
+PARALLEL = 2  # ffmpeg runs at once: one per core of a small machine
 VERSION = 1  # of how a thumbnail is made: a change here leaves the cached ones behind
 _STAT = re.compile(r"lavfi\.signalstats\.([YUV]AVG)=([\d.]+)")
 
@@ -58,9 +61,10 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
             outputs.append(_thumbnail(video, spec, work / f"{name}.txt").output(
                 str(work / f"{name}_%02d.png"), fps_mode="passthrough"))
             taken.append((seg, name, got))
-    for k in range(0, len(outputs), BATCH):
-        runner.run(ff.merge_outputs(*outputs[k:k + BATCH]).overwrite_output().get_args(),
-                   what="take the review frames")
+    batches = [ff.merge_outputs(*outputs[k:k + BATCH]).overwrite_output().get_args()
+               for k in range(0, len(outputs), BATCH)]
+    with ThreadPoolExecutor(PARALLEL) as pool:  # list(): the first failure is raised here
+        list(pool.map(lambda args: runner.run(args, what="take the review frames"), batches))
     for seg, name, got in taken:
         _collect(work, seg, name, got, pngs[seg.index], means[seg.index])
         if cache:
