@@ -5,6 +5,7 @@ clips and key are made here the way `film` makes them, so the two can never disa
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -104,7 +105,8 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
 
 
 def film_clips(graph: nx.DiGraph, jobs: list[planning.ShotJob], results: dict[str, ShotResult], settings: Settings):
-    clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
+    clips = [dataclasses.replace(c, last_frame=results[c.shot_id].last_frame)  # the review takes it as is
+             for c in edit.clips(graph, {j.id: results[j.id].video for j in jobs})]
     if settings.uses_local_backend:  # slated at the join, so requests stay exactly what Seedance gets
         clips = slate.slated(clips, {j.id: slate.ShotFacts(n, j.shot.take, j.model.id, j.frames / 24)
                                      for n, j in enumerate(planning.jobs(graph), 1)})

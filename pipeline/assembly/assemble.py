@@ -52,7 +52,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path, *, cache_dir: Path 
                progress=join_progress)
     if join_progress is not None:
         join_progress(1.0)
-    _review(report, segments, sources, spec)
+    _review(report, segments, sources, spec, cache_dir)
     return report
 
 
@@ -164,14 +164,16 @@ def _run_first_that_works(attempts: list[list[str]], partial: Path) -> None:
         raise
 
 
-def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec) -> None:
+def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec,
+            cache_dir: Path | None) -> None:
     """Score the joins and write the sheets into the report; a join is only listed when review is off."""
     if not spec.review:
         report.seams = [Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, None)
                         for a, b in zip(segments, segments[1:])]
         return
     try:
-        result = review.review(segments, sources, spec, report.path)
+        result = review.review(segments, sources, spec, report.path,
+                               cache=cache_dir / "review" if cache_dir else None)
     except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
         report.warnings.append(f"review sheets not written: {exc}")
         return

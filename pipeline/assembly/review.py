@@ -6,8 +6,11 @@
 - warnings when a chained join scores low (continuity broke) or the mean colour drifts along a
   chain of chained shots by more than the spec allows.
 
-Three ffmpeg runs whatever the number of shots: frame extraction (all clips at once), SSIM (all
-joins at once), then both sheets.
+At most three ffmpeg runs whatever the number of shots: taking the frames (review_frames.py: each
+frame once, none when all are cached), scoring the joins (all at once), then drawing both sheets.
+The joins are scored on the thumbnails: a broken join differs in its whole picture, which a 320
+pixel wide frame shows as well as the full one (SSIM below 0.6, PSNR below 20 dB), while the
+encoder's own noise, which a full-size score would also weigh, is averaged away.
 """
 
 from __future__ import annotations
@@ -21,17 +24,16 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.mediaio import runner
+from storyfilm.assembly import review_frames
 from storyfilm.assembly.spec import FilmSpec, Seam
 from storyfilm.assembly.ffmpeg_graph import Source, unique_input
 from storyfilm.assembly.timeline import Segment
 
 FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
          "/usr/share/fonts/TTF/DejaVuSans.ttf", "/System/Library/Fonts/Helvetica.ttc")
-THUMB_WIDTH = 320
 _SSIM_ALL = re.compile(r"All:([\d.]+|inf)")
 _PSNR_AVG = re.compile(r"psnr_avg:([\d.]+|inf)")
 PSNR_CAP = 100.0
-_STAT = re.compile(r"lavfi\.signalstats\.([YUV]AVG)=([\d.]+)")
 
 
 @dataclass
@@ -56,20 +58,17 @@ class _Frames:
         return sorted({self.seam_in, self.first, self.middle, self.last})
 
 
-def thumb_size(spec: FilmSpec) -> tuple[int, int]:
-    width = min(THUMB_WIDTH, spec.width)
-    return width, max(2, round(spec.height * width / spec.width / 2) * 2)
-
-
-def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path) -> Review:
+def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,
+           cache: Path | None = None) -> Review:
+    """`cache`: a folder keeping the frames taken, by the clip's bytes, for the next review."""
     result = Review()
     with tempfile.TemporaryDirectory(prefix="storyfilm-review-") as tmp:
         work = Path(tmp)
         marks = [_Frames(s.start - 1 if s.dropped_repeat else s.start, s.start, s.start + s.frames // 2,
                          s.start + s.frames - 1) for s in segments]
-        pngs, means = _extract(segments, sources, marks, spec, work)
+        pngs, means = review_frames.take(segments, sources, [m.wanted for m in marks], spec, work, cache)
         pairs = [(pngs[i][marks[i].last], pngs[i + 1][marks[i + 1].seam_in]) for i in range(len(segments) - 1)]
-        for (a, b), (score, psnr) in zip(zip(segments, segments[1:]), _similarity(pairs, work)):
+        for (a, b), (score, psnr) in zip(zip(segments, segments[1:]), _similarity(pairs, work, cache)):
             result.seams.append(Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, score, psnr))
             if b.clip.chained and (score < spec.seam_warn_below or psnr < spec.seam_warn_below_db):
                 result.warnings.append(
@@ -78,67 +77,44 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
                     "the shot does not start where the previous one ended")
         result.warnings += _drift_warnings(segments, marks, means, spec)
         sheet = out.with_name(f"{out.stem}.contact.png")
-        _contact_sheet(segments, marks, pngs, spec, sheet, work)
+        drawn = [_contact_sheet(segments, marks, pngs, spec, sheet, work)]
         result.contact_sheet = sheet
         chained = [(i, s) for i, s in enumerate(result.seams) if s.chained]
         strip = out.with_name(f"{out.stem}.seams.png")
         if chained:
-            _seam_strip([(pairs[i], s) for i, s in chained], strip, work)
+            drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], strip, work, 3 * len(segments)))
             result.seam_strip = strip
         else:
             strip.unlink(missing_ok=True)  # from an earlier cut that had chained joins
+        runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
     return result
 
 
-def _extract(segments, sources, marks, spec: FilmSpec, work: Path):
-    """Decode every clip once, keep its review frames as thumbnails (padded like the film) and
-    their mean Y, U, V. Returns ({frame number: png} per segment, {frame number: (y, u, v)})."""
-    tw, th = thumb_size(spec)
+def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) -> list[tuple[float, float]]:
+    """(SSIM, PSNR dB) of each pair of frames: from the cache, or all the others in one ffmpeg run.
+    SSIM alone is lenient on smooth pictures (two unrelated gradients score ~0.9), PSNR is not;
+    identical frames give PSNR inf, reported as PSNR_CAP."""
+    known = [review_frames.cached_score(cache, a, b) for a, b in pairs]
+    todo = [i for i, (_, score) in enumerate(known) if score is None]
     outputs = []
-    for seg, src, mark in zip(segments, sources, marks):
-        video = unique_input(str(src.path), seg.index).video
-        if not src.fps or abs(src.fps - spec.fps) >= 0.01:
-            video = video.filter("fps", spec.fps).filter("tpad", stop=2, stop_mode="clone")
-        pick = "+".join(f"not(n-{n})" for n in mark.wanted)  # no commas: they would split the graph
-        video = (video.filter("select", pick)
-                 .filter("scale", "trunc(iw*sar/2)*2", "ih").filter("setsar", 1)
-                 .filter("scale", tw, th, force_original_aspect_ratio="decrease")
-                 .filter("pad", tw, th, "(ow-iw)/2", "(oh-ih)/2").filter("setsar", 1)
-                 .filter("signalstats").filter("metadata", mode="print", file=str(work / f"stats{seg.index}.txt")))
-        outputs.append(video.output(str(work / f"c{seg.index}_%02d.png"), fps_mode="passthrough"))
-    runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="extract review frames")
-    pngs, means = [], []
-    for seg, mark in zip(segments, marks):
-        pngs.append({n: work / f"c{seg.index}_{k:02d}.png" for k, n in enumerate(mark.wanted, 1)})
-        stats = work / f"stats{seg.index}.txt"
-        text = stats.read_text() if stats.is_file() else ""
-        values = [float(v) for _, v in _STAT.findall(text)]
-        triples = [tuple(values[i:i + 3]) for i in range(0, len(values) - 2, 3)]
-        means.append(dict(zip(mark.wanted, triples)))
-    return pngs, means
-
-
-def _similarity(pairs: list[tuple[Path, Path]], work: Path) -> list[tuple[float, float]]:
-    """(SSIM, PSNR dB) of each pair of frames, all in one ffmpeg run. SSIM alone is lenient on
-    smooth pictures (two unrelated gradients score ~0.9), PSNR is not; identical frames give
-    PSNR inf, reported as PSNR_CAP."""
-    if not pairs:
-        return []
-    outputs = []
-    for i, (a, b) in enumerate(pairs):
+    for i in todo:
+        a, b = pairs[i]
         # distinct inputs even when a one-frame clip makes one PNG both sides of two joins
         left = unique_input(str(a), 2 * i).filter("format", "yuv444p").filter_multi_output("split", 2)
         right = unique_input(str(b), 2 * i + 1).filter("format", "yuv444p").filter_multi_output("split", 2)
         for k, metric in enumerate(("ssim", "psnr")):
             node = ff.filter([left[k], right[k]], metric, stats_file=str(work / f"{metric}{i}.txt"))
             outputs.append(node.output("-", f="null"))
-    runner.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
-    scores = []
-    for i in range(len(pairs)):
+    if outputs:
+        runner.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
+    scores = [score for _, score in known]
+    for i in todo:
         ssim = _SSIM_ALL.search((work / f"ssim{i}.txt").read_text())
         psnr = _PSNR_AVG.search((work / f"psnr{i}.txt").read_text())
-        scores.append((1.0 if not ssim or ssim[1] == "inf" else float(ssim[1]),
-                       PSNR_CAP if not psnr or psnr[1] == "inf" else min(PSNR_CAP, float(psnr[1]))))
+        scores[i] = (1.0 if not ssim or ssim[1] == "inf" else float(ssim[1]),
+                     PSNR_CAP if not psnr or psnr[1] == "inf" else min(PSNR_CAP, float(psnr[1])))
+        if known[i][0] is not None:
+            review_frames.keep_score(known[i][0], scores[i])
     return scores
 
 
@@ -182,7 +158,7 @@ def _stack(streams: list, how: str):
     return streams[0] if len(streams) == 1 else ff.filter(streams, how, inputs=len(streams))
 
 
-def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Path) -> None:
+def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Path):
     rows = []
     for seg, mark in zip(segments, marks):
         cells = []
@@ -193,17 +169,15 @@ def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Pat
                           work, f"s{seg.index}{name}")
             cells.append(cell)
         rows.append(_stack(cells, "hstack"))
-    sheet_stream = _stack(rows, "vstack")
-    runner.run(sheet_stream.output(str(sheet), frames=1, update=1).overwrite_output().get_args(),
-               what="draw the contact sheet")
+    return _stack(rows, "vstack").output(str(sheet), frames=1, update=1)
 
 
-def _seam_strip(joins: list[tuple[tuple[Path, Path], Seam]], strip: Path, work: Path) -> None:
+def _seam_strip(joins: list[tuple[tuple[Path, Path], Seam]], strip: Path, work: Path, tags: int):
+    """`tags`: where its inputs' tags start (the contact sheet, drawn in the same run, has those below)."""
     rows = []
     for k, ((a, b), seam) in enumerate(joins):
-        left = _label(unique_input(str(a), 2 * k), f"{seam.from_shot}  last", work, f"j{k}a")
-        right = _label(unique_input(str(b), 2 * k + 1),
+        left = _label(unique_input(str(a), tags + 2 * k), f"{seam.from_shot}  last", work, f"j{k}a")
+        right = _label(unique_input(str(b), tags + 2 * k + 1),
                        f"{seam.to_shot}  first   SSIM {seam.score:.3f}  {seam.psnr:.1f} dB", work, f"j{k}b")
         rows.append(_stack([left, right], "hstack"))
-    runner.run(_stack(rows, "vstack").output(str(strip), frames=1, update=1).overwrite_output().get_args(),
-               what="draw the seam strip")
+    return _stack(rows, "vstack").output(str(strip), frames=1, update=1)

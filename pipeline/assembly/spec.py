@@ -24,6 +24,9 @@ class ClipIn:
     transition: Transition = Transition()
     caption: str | None = None
     slate: str | None = None  # the preview's slate text (slate.py); never set for a paid render
+    # the clip's last frame as the render stored it (a PNG): the review takes it instead of decoding
+    # the clip's tail. Not part of the film (outside repr and ==, so outside the film's key).
+    last_frame: Path | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
