@@ -152,13 +152,7 @@ def _run_first_that_works(attempts: list[list[str]], partial: Path) -> None:
     """Run the commands in turn until one succeeds; the last one's failure is raised, and the
     partial film removed."""
     try:
-        for n, args in enumerate(attempts, 1):
-            try:
-                runner.run(args, what="assemble the film")
-                return
-            except FfmpegError:
-                if n == len(attempts):
-                    raise
+        runner.run_first(attempts, what="assemble the film")
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -33,7 +33,7 @@ from storyfilm.assembly.join_cache import OUT, JoinCache
 from storyfilm.assembly.smart_plan import Copy, Encode, Piece
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
-from storyfilm.errors import FfmpegError, NotCopyable
+from storyfilm.errors import NotCopyable
 from storyfilm.mediaio import annexb, mp4box, runner
 
 WORKERS = 2  # encodes at once: each is single-threaded, so the bytes do not depend on this
@@ -195,10 +195,4 @@ def _mux(video: Path, audio: Path, spec: FilmSpec, partial: Path, extras: Extras
     reserve = moov_reserve(frames, spec.fps, 0 if extras.srt is None else frames)
     attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, moov_size=reserve),
                 smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain)]
-    for n, args in enumerate(attempts, 1):
-        try:
-            runner.run(args, what="mux the film")
-            return
-        except FfmpegError:
-            if n == len(attempts):
-                raise
+    runner.run_first(attempts, what="mux the film")

@@ -203,3 +203,15 @@ def spill_long_options(args: list[str], folder: Path) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def run_first(attempts: list[list[str]], *, what: str) -> None:
+    """Run each command in turn until one succeeds (a preferred way, then fallbacks); the last
+    one's FfmpegError is raised when none does."""
+    for n, args in enumerate(attempts, 1):
+        try:
+            run(args, what=what)
+            return
+        except FfmpegError:
+            if n == len(attempts):
+                raise
