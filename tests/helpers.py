@@ -534,3 +534,15 @@ def colour_clip(path: Path, colour: str, frames: int = 24, size: tuple[int, int]
                 "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1", "-y", str(path)],
                what="make a test clip")
     return path
+
+
+@contextlib.contextmanager
+def faults_on(server, spec: str):
+    """The local server injects `spec` (localark/faults.py) inside the block, and nothing after it."""
+    from storyfilm.localark.faults import Faults
+
+    server.ark.faults = Faults.parse(spec)
+    try:
+        yield
+    finally:
+        server.ark.faults = Faults.parse("")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import counted, render_story, server_counts
+from helpers import counted, faults_on, render_story, server_counts
 from storyfilm.storyboard.build import pinned_seed
 from helpers import assert_store_whole, chains_story, tasks_by_seed
 
-from storyfilm.localark import faults
 
 # `#n`: only the first n hits, so the run is certain to finish and every kind of fault happens
 SPEC = ("429@create=1#2,drop@create=1#1,5xx=0.2#4,drop@list=0.3#2,drop@get=0.3#1,fail=1#1,"
@@ -27,11 +26,8 @@ def test_faulty_service_gives_the_same_film(tmp_path: Path, ark_server) -> None:
     seeds = {pinned_seed(title, shot): shot for shot in ids}
 
     before = server_counts(ark_server)
-    ark_server.ark.faults = faults.Faults.parse(SPEC)
-    try:
+    with faults_on(ark_server, SPEC):
         faulty = render_story(story, ark_server)
-    finally:
-        ark_server.ark.faults = faults.Faults.parse("")
     seen = counted(before, ark_server)
     assert seen.get("fault:429", 0) == 2 and seen.get("fault:drop", 0) >= 1 and seen.get("fault:truncate", 0) == 2
     made = tasks_by_seed(ark_server, set(seeds))
@@ -53,12 +49,9 @@ def test_a_shot_whose_tasks_keep_failing_stops_after_three(tmp_path: Path, ark_s
 
     story, _ = chains_story(tmp_path / "doomed.yaml", f"Doomed {random.random()}", chains=1, length=1)
     before = server_counts(ark_server)
-    ark_server.ark.faults = faults.Faults.parse("fail=1")
-    try:
+    with faults_on(ark_server, "fail=1"):
         with pytest.raises(StoryfilmError, match=r"shot 'c0s0': 3 tasks in a row did not succeed; the last: task "):
             render_story(story, ark_server)
-    finally:
-        ark_server.ark.faults = faults.Faults.parse("")
     assert counted(before, ark_server)["create"] == 3
 
 
@@ -67,13 +60,10 @@ def test_a_task_past_its_deadline_stops_the_run_and_the_next_run_waits_for_it(tm
 
     story, _ = chains_story(tmp_path / "slow.yaml", f"Slow {random.random()}", chains=1, length=1)
     before = server_counts(ark_server)
-    ark_server.ark.faults = faults.Faults.parse("run=3")
-    try:
+    with faults_on(ark_server, "run=3"):
         with pytest.raises(TaskOverdue, match=r"is still (queued|running) after its deadline; run again"):
             render_story(story, ark_server, task_timeout=0.5)
         again = render_story(story, ark_server)  # picks the same task up: no second create
-    finally:
-        ark_server.ark.faults = faults.Faults.parse("")
     assert counted(before, ark_server)["create"] == 1
     assert "resumed" in again.log
 
@@ -86,11 +76,8 @@ def test_without_last_frame_urls_the_frame_comes_from_the_video(tmp_path: Path, 
 
     story, ids = chains_story(tmp_path / "nolast.yaml", f"No last frame {random.random()}", chains=1, length=2)
     before = server_counts(ark_server)
-    ark_server.ark.faults = faults.Faults.parse("nolast=1")
-    try:
+    with faults_on(ark_server, "nolast=1"):
         outcome = render_story(story, ark_server)
-    finally:
-        ark_server.ark.faults = faults.Faults.parse("")
     assert counted(before, ark_server)["create"] == 2
     one, two = (outcome.results[i] for i in ids)
     import asyncio

@@ -10,11 +10,10 @@ import shutil
 import signal
 from pathlib import Path
 
-from helpers import (IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, film_process,
-                     in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
+from helpers import (IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
+                     film_process, in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
-from storyfilm.localark.faults import Faults
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
@@ -30,16 +29,13 @@ def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_ser
     story, ids = chains_story(tmp_path / "drill" / "film.yaml", title, chains=2, length=3)
     env = {"ARK_API_KEY": "sk-test-slow-drill", "ARK_BASE_URL": ark_server.base_url}
     rng = random.Random()
-    ark_server.ark.faults = Faults.parse(SLOW_CREATES)
-    try:
+    with faults_on(ark_server, SLOW_CREATES):
         where = [kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
                  kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0)),
                  kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
                  kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0))]
         final = film_process(story, env)
         out, err = final.communicate(timeout=180)
-    finally:
-        ark_server.ark.faults = Faults.parse("")
     assert final.returncode == 0, (where, err)
     assert "sk-test-slow-drill" not in out + err
     paid = paid_tasks(ark_server, {pinned_seed(title, shot): shot for shot in ids})
@@ -134,8 +130,7 @@ def interrupted_render(tmp_path: Path, server, sig: int) -> tuple[str, list[str]
     title = f"Interrupted {random.random()}"
     story, ids = chains_story(tmp_path / "stop.yaml", title, chains=2, length=1)
     env = {"ARK_API_KEY": "sk-test-interrupt", "ARK_BASE_URL": server.base_url}
-    server.ark.faults = Faults.parse("run=4")
-    try:
+    with faults_on(server, "run=4"):
         proc = film_process(story, env)
         running: dict[str, str] = {}
         for line in proc.stdout:
@@ -146,8 +141,6 @@ def interrupted_render(tmp_path: Path, server, sig: int) -> tuple[str, list[str]
                 break
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
-    finally:
-        server.ark.faults = Faults.parse("")
     return err, ids, story, {"code": proc.returncode, "running": running}
 
 
