@@ -21,6 +21,7 @@ from pathlib import Path
 import ffmpeg as ff
 
 from storyfilm.assembly.ffmpeg_graph import Source, unique_input
+from storyfilm.assembly.join_cache import content_sha
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
 from storyfilm.errors import FfmpegError
@@ -75,12 +76,10 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
 
 
 def _digest(clip: Path, spec: FilmSpec) -> str:
+    """The key of a clip's thumbnails: its bytes' sha256 (remembered from the join, which hashed it
+    already), the thumbnail size and the fps."""
     tw, th = thumb_size(spec)
-    sha = hashlib.sha256(f"v{VERSION} {tw}x{th} {spec.fps}\n".encode())
-    with open(clip, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+    return hashlib.sha256(f"v{VERSION} {tw}x{th} {spec.fps}\n{content_sha(clip)}".encode()).hexdigest()
 
 
 def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means) -> bool:
