@@ -76,6 +76,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
+        store.share()  # cached or not, the film reads the store's objects: no gc under it
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)

@@ -72,7 +72,7 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         if not dry_run:
             if journal.read_only:
                 raise StoreReadOnly(f"the store {root} is read-only: gc cannot remove anything from it")
-            journal.claim()  # StoreBusy while a render runs
+            journal.exclusive()  # StoreBusy while a render or a film runs
         found.notes += journal.notes
         entries = journal.all_entries()
         links = journal.links()

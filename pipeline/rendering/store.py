@@ -17,17 +17,17 @@ file (`rebuild.py`); its file is opened in `journal_file.py`.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from storyfilm.errors import StoreBusy, StoreReadOnly
+from storyfilm.errors import StoreReadOnly
 from storyfilm.rendering.journal_file import open_journal, write_error
+from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
@@ -102,28 +102,33 @@ class Store:
         self.media = Objects(root)
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
-        self._lock: IO[str] | None = None
+        self.locks = StoreLocks(root)
         if not self.read_only:
             self.sweep_incoming()
 
     def close(self) -> None:
         self._db.close()
-        if self._lock is not None:
-            self._lock.close()
+        self.locks.release()
 
     def claim(self) -> None:
-        """Make this process the only one rendering with this store (the OS drops the claim when the
-        process dies, even by SIGKILL): two renders of one storyboard would create its tasks twice."""
+        """Make this process the only one rendering with this store (see store_locks)."""
+        self._writable_or_stop("shots must render into it")
+        self.locks.claim()
+
+    def share(self) -> None:
+        """Read this store's objects for a film: `gc` waits until the film has ended."""
+        if not self.read_only:
+            self.locks.share()
+
+    def exclusive(self) -> None:
+        """Remove objects (`gc`): no render and no film may use the store meanwhile."""
+        self._writable_or_stop("gc must remove objects from it")
+        self.locks.exclusive()
+
+    def _writable_or_stop(self, why: str) -> None:
         if self.read_only:
-            raise StoreReadOnly(f"the store {self.root} is read-only, and shots must render into it: make it "
+            raise StoreReadOnly(f"the store {self.root} is read-only, and {why}: make it "
                                 "writable (or choose another with --store) and run the same command again")
-        self._lock = (self.root / "render.lock").open("a")
-        try:
-            fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock.close()
-            self._lock = None
-            raise StoreBusy(f"another storyfilm render is using {self.root}; wait for it or stop it") from None
 
     def __enter__(self) -> "Store":
         return self

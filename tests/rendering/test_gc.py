@@ -92,3 +92,28 @@ def _human(size: int) -> str:
     from storyfilm.rendering.gc import human
 
     return human(size)
+
+
+def test_gc_never_removes_a_take_a_cached_film_is_joining(tmp_path: Path, ark_server) -> None:
+    """A fully cached film sends no request and takes no render claim, but it reads the store's
+    objects while it joins them: a gc started meanwhile must stop rather than remove them."""
+    story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    story.write_text(story.read_text().replace("    prompt:", "    take: 2\n    prompt:"))
+    second = render_story(story, ark_server)  # take 2 rendered, and named by the lock file
+    story.write_text(story.read_text().replace("    take: 2\n", ""))
+    first = render_story(story, ark_server)  # take 1, now the one the lock file names
+    story.write_text(story.read_text().replace("    prompt:", "    take: 2\n    prompt:"))
+    objects = _objects(root)
+    answers: list = []
+
+    def gc_meanwhile(event) -> None:  # the cached film is under way: its plan is out
+        if not answers:
+            answers.append(run_cli("gc", str(tmp_path), "--keep-takes", "0"))
+
+    again = render_story(story, ark_server, listener=gc_meanwhile)  # take 2 again: cached, not in the lock
+    assert again.results["pour"].cached and sha256_file(again.output) == sha256_file(second.output)
+    busy = answers[0]
+    assert (busy.returncode, busy.stdout) == (1, ""), busy.stdout
+    assert busy.stderr.strip() == f"a storyfilm film is reading {root}; run gc again when it is done"
+    assert _objects(root) == objects and first.output.is_file()
