@@ -49,9 +49,31 @@ def plan(segments: list[Segment], sources: list[Source], spec: FilmSpec, cache: 
 
 def gain_of(sounds: ShotSounds, spec: FilmSpec, out: Path) -> float | None:
     """Write the film's sound to `out` (raw float PCM) and return the gain to its loudness."""
+    write_film(sounds, out)
+    return sound.gain_db(_measure(out), spec.loudness)
+
+
+def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, out: Path) -> tuple[float | None, bool]:
+    """The gain to the film's loudness, in steps of sound.GAIN_STEP, and whether the film's sound
+    was written to `out` to measure it: the measure is cached under the shots' sounds it was taken
+    over, so a join of the same sounds neither writes nor measures them again."""
+    target = cache.entry("loudness", cache.key(["loudness", *(t.stem for t in sounds.targets)], []), ".txt")
+    written = not cache.holds(target)
+    if written:
+        write_film(sounds, out)
+        cache.put(target, _measure(out).encode())
+    return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP), written
+
+
+def write_film(sounds: ShotSounds, out: Path) -> None:
+    """The film's sound (raw float PCM) to `out`: the shots' pieces laid end to end."""
     with open(out, "wb") as film:
         for target in sounds.targets:
             with open(target, "rb") as piece:
                 shutil.copyfileobj(piece, film, 1 << 20)
-    summary = runner.run(measure_args(out), what="measure the sound").stderr.decode(errors="replace")
-    return sound.gain_db(summary, spec.loudness)
+
+
+def _measure(pcm: Path) -> str:
+    """ebur128's summary of the film's sound (its last lines: the meter's running log is long)."""
+    summary = runner.run(measure_args(pcm), what="measure the sound").stderr.decode(errors="replace")
+    return summary[summary.rfind("Summary:"):]
