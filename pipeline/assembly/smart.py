@@ -121,7 +121,8 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
             mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
             _wait([*runs, mixing])
             return _Sound(sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness), None)
-        _wait([submit(cache.make, target, args, what=what) for target, (args, what) in shots.jobs.items()], runs)
+        _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
+               for targets, args in shots.runs], runs)
         gain, written = join_sound.film_gain(shots, spec, cache, audio)
         pieces = aac_pieces.plan(shots.targets, gain, cache)
         missing = [piece for piece in pieces if not cache.holds(piece.target)]
