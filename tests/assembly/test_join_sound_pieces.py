@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import flip_byte
+
 from storyfilm.assembly import aac_pieces, join_sound, smart, smart_graph, timeline
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
 from storyfilm.assembly.ffmpeg_graph import AUDIO, RAW_PCM_INPUT, Extras, Source
@@ -140,3 +142,14 @@ def smart_join(clips: list[ClipIn], spec: FilmSpec, out: Path, cache: Path) -> s
     work = out.with_suffix(".work")
     work.mkdir()
     return smart.join(_segments(clips, spec), sources, spec, out, Extras(), work, cache_dir=cache)
+
+
+def test_a_damaged_piece_is_encoded_again_and_the_film_is_the_same(clips, one_second_pieces, tmp_path: Path) -> None:
+    spec, cache = FilmSpec(W, H, review=False), tmp_path / "cache"
+    smart_join(clips, spec, tmp_path / "one.mp4", cache)
+    pieces = sorted((cache / "aac").glob("*/*.aac"))
+    flip_byte(pieces[2])
+    pieces[3].write_bytes(pieces[3].read_bytes()[:100])  # cut short, as by a full disk
+    again = smart_join(clips, spec, tmp_path / "two.mp4", cache)
+    assert again.sound_encoded == 2
+    assert (tmp_path / "one.mp4").read_bytes() == (tmp_path / "two.mp4").read_bytes()
