@@ -8,11 +8,13 @@
 2. The plan (smart_plan.py): transitions' overlaps, the frames before a clip's first usable
    keyframe and the frames under the slate are encoded, each piece cached by its key; the rest is
    copied as it lies in the clip's file.
-3. The sound is mixed on its own (ffmpeg_graph.audio_args; shot by shot from cached pieces when
-   shots are only cut together: join_sound.py) and measured (EBU R128) while the pieces encode;
-   the picture is written as one H.264 stream; the mux copies the picture and encodes the sound
-   with the one gain that brings it to the film's loudness (two-pass, linear: no dynamic
-   processing, and no second decode of the clips).
+3. The sound is made on its own. When shots are only cut together, shot by shot from cached
+   pieces of raw PCM (join_sound.py), measured once (EBU R128; the measure cached too), and
+   encoded to AAC in cached pieces with the film's one gain applied, two runs at a time while the
+   picture's pieces encode (aac_pieces.py); the mux copies the picture and the spliced AAC. Else
+   (a transition, music) it is mixed whole (ffmpeg_graph.audio_args) and the mux encodes it with
+   the one gain that brings it to the film's loudness (two-pass, linear: no dynamic processing,
+   and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -121,28 +123,42 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
             mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
             _wait([*runs, mixing])
             return _Sound(sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness), None)
-        _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
-               for targets, args in shots.runs], runs)
-        gain, written = join_sound.film_gain(shots, spec, cache, audio)
-        pieces = aac_pieces.plan(shots.targets, gain, cache)
-        missing = [piece for piece in pieces if not cache.holds(piece.target)]
-        if missing and not written:
-            join_sound.write_film(shots, audio)
-        runs += [submit(cache.make_all, targets, args, what=f"encode the sound of {len(targets)} pieces")
-                 for targets, args in aac_pieces.batches(missing, audio, gain)]
+        try:
+            made = _cut_sound(shots, submit, spec, cache, audio)
+        except BaseException:  # the picture's runs still queued are not started either
+            _cancel(runs)
+            raise
         _wait(runs)
+    return made
+
+
+def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: JoinCache, audio: Path) -> _Sound:
+    """A cut-only film's AAC: its shots' sound decoded, measured, encoded in pieces (`submit`ted runs)."""
+    _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
+           for targets, args in shots.runs])
+    gain, written = join_sound.film_gain(shots, spec, cache, audio)
+    pieces = aac_pieces.plan(shots.targets, gain, cache)
+    missing = [piece for piece in pieces if not cache.holds(piece.target)]
+    if missing and not written:
+        join_sound.write_film(shots, audio)
+    _wait([submit(cache.make_all, targets, args, what=f"encode the sound of {len(targets)} pieces")
+           for targets, args in aac_pieces.batches(missing, audio, gain)])
     return _Sound(gain, pieces, len(missing))
 
 
-def _wait(runs: list, others: list = ()) -> None:
-    """Wait for `runs`; if one fails (or Ctrl-C), start none of these or `others` still queued."""
+def _wait(runs: list) -> None:
+    """Wait for `runs`; if one fails (or Ctrl-C), start none of them still queued."""
     try:
         for run in runs:
             run.result()
     except BaseException:
-        for run in [*runs, *others]:
-            run.cancel()
+        _cancel(runs)
         raise
+
+
+def _cancel(runs: list) -> None:
+    for run in runs:
+        run.cancel()
 
 
 def _reference(cache: JoinCache, spec: FilmSpec) -> annexb.VideoSamples:
