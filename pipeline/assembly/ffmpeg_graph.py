@@ -185,6 +185,17 @@ def shot_audio_args(seg: Segment, src: Source, spec: FilmSpec, out: str) -> list
     return [*FILTER_THREADS, *ff.output(audio, out, **RAW_PCM, fflags="+bitexact").overwrite_output().get_args()]
 
 
+def shots_audio_args(parts: list[tuple[Segment, Source]], spec: FilmSpec, outs: list[str]) -> list[str]:
+    """Several segments' sound in one run, to `outs`: each the very samples of its own
+    `shot_audio_args` (inputs and silences kept apart by their place in the run)."""
+    outputs = []
+    for n, ((seg, src), out) in enumerate(zip(parts, outs, strict=True)):
+        placeless = dataclasses.replace(seg, index=n, film_start=0)
+        audio = _audio(unique_input(str(src.path), n), placeless, src, spec)
+        outputs.append(ff.output(audio, out, **RAW_PCM, fflags="+bitexact"))
+    return [*FILTER_THREADS, *ff.merge_outputs(*outputs).overwrite_output().get_args()]
+
+
 def measure_args(pcm: Path) -> list[str]:
     """The EBU R128 meter over raw float PCM: integrated loudness and sample peak on stderr."""
     return [*RAW_PCM_INPUT, "-i", str(pcm), "-af", "ebur128=peak=sample", "-f", "null", "-"]

@@ -76,3 +76,33 @@ class JoinCache:
         finally:
             partial.unlink(missing_ok=True)
         return target
+
+    def make_all(self, targets: list[Path], args: list[str], *, what: str) -> None:
+        """Run `args` once to make several entries: output i is named `outputs(i)` in `args`."""
+        if all(self.holds(target) for target in targets):
+            return
+        partials = [t.with_name(f".{t.name}.{os.getpid()}.partial") for t in targets]
+        names = {outputs(i): str(p) for i, p in enumerate(partials)}
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            runner.run([names.get(a, a) for a in args], what=what)
+            for target, partial in zip(targets, partials):
+                target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
+                os.replace(partial, target)
+        finally:
+            for partial in partials:
+                partial.unlink(missing_ok=True)
+
+    def put(self, target: Path, data: bytes) -> None:
+        """Keep `data` (a small result, not made by ffmpeg) as an entry."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        partial.write_bytes(data)
+        target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
+        os.replace(partial, target)
+
+
+def outputs(i: int) -> str:
+    """Where a command that makes several entries names its output i, until it runs."""
+    return "{out%d}" % i

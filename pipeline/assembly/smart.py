@@ -8,11 +8,13 @@
 2. The plan (smart_plan.py): transitions' overlaps, the frames before a clip's first usable
    keyframe and the frames under the slate are encoded, each piece cached by its key; the rest is
    copied as it lies in the clip's file.
-3. The sound is mixed on its own (ffmpeg_graph.audio_args; shot by shot from cached pieces when
-   shots are only cut together: join_sound.py) and measured (EBU R128) while the pieces encode;
-   the picture is written as one H.264 stream; the mux copies the picture and encodes the sound
-   with the one gain that brings it to the film's loudness (two-pass, linear: no dynamic
-   processing, and no second decode of the clips).
+3. The sound is made on its own. When shots are only cut together, shot by shot from cached
+   pieces of raw PCM (join_sound.py), measured once (EBU R128; the measure cached too), and
+   encoded to AAC in cached pieces with the film's one gain applied, two runs at a time while the
+   picture's pieces encode (aac_pieces.py); the mux copies the picture and the spliced AAC. Else
+   (a transition, music) it is mixed whole (ffmpeg_graph.audio_args) and the mux encodes it with
+   the one gain that brings it to the film's loudness (two-pass, linear: no dynamic processing,
+   and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -27,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from storyfilm.assembly import join_sound, slate, smart_graph, smart_plan, sound
+from storyfilm.assembly import aac_pieces, join_sound, slate, smart_graph, smart_plan, sound
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, audio_args, moov_reserve
 from storyfilm.assembly.join_cache import OUT, JoinCache
 from storyfilm.assembly.smart_plan import Copy, Encode, Piece
@@ -46,6 +48,8 @@ class Joined:
     reused: int  # film frames taken from the cache
     normalised: int  # clips normalised by this join (not taken from the cache)
     gain_db: float | None  # the one gain that brought the sound to the film's loudness; None: left as it was
+    sound_encoded: int = 0  # pieces of the film's AAC encoded by this join (not taken from the cache)
+    sound_pieces: int = 0  # pieces the film's AAC is made of; 0: encoded whole at the mux
 
 
 class _Progress:
@@ -80,10 +84,14 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     todo = {target: job for target, job in jobs.items() if not cache.holds(target)}
     meter = _Progress(sum(frames for _, frames, _ in todo.values()), progress)
     audio = work / "audio.f32"
-    gain = _make_pieces_and_sound(todo, meter, segments, sources, spec, cache, audio)
+    made = _make_pieces_and_sound(todo, meter, segments, sources, spec, cache, audio)
     video = work / "film.h264"
     _write_picture(video, plan, segments, sources, spec, cache, direct, reference)
-    _mux(video, audio, spec, partial, extras, segments[-1].film_end, gain)
+    spliced = None
+    if made.pieces is not None:
+        audio = work / "film.aac"
+        spliced = aac_pieces.splice(made.pieces, audio), made.pieces[-1].end
+    _mux(video, audio, spec, partial, extras, segments[-1].film_end, made.gain_db, spliced)
     if progress:
         progress(1.0)
     encoded = smart_plan.encoded_frames(plan)
@@ -91,11 +99,20 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
                 in todo)
     normalised = sum(1 for target in todo if target.parent.parent.name == "normalised")
     return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh,
-                  normalised=normalised, gain_db=gain)
+                  normalised=normalised, gain_db=made.gain_db, sound_encoded=made.encoded,
+                  sound_pieces=len(made.pieces or []))
 
 
-def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> float | None:
-    """Encode the pieces and make the sound (`audio`) at once; the sound's gain to the film's loudness."""
+@dataclass(frozen=True)
+class _Sound:
+    gain_db: float | None
+    pieces: list[aac_pieces.Piece] | None  # the film's AAC in pieces; None: `audio` is PCM, encoded at the mux
+    encoded: int = 0  # AAC pieces encoded by this join
+
+
+def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> _Sound:
+    """Encode the picture's pieces and make the sound at once: the film's AAC from cached pieces
+    when its shots are only cut together (join_sound, aac_pieces), else the mix as raw PCM in `audio`."""
     shots = join_sound.plan(segments, sources, spec, cache)
     with ThreadPoolExecutor(WORKERS) as pool:
         def submit(fn, *args, **kw):
@@ -104,18 +121,44 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
                 for target, (args, _, what) in todo.items()]
         if shots is None:
             mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
-        else:
-            runs += [submit(cache.make, target, args, what=what) for target, (args, what) in shots.jobs.items()]
+            _wait([*runs, mixing])
+            return _Sound(sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness), None)
         try:
-            for run in runs:
-                run.result()
-        except BaseException:  # a failed run or Ctrl-C: start none of the runs still queued
-            for run in runs:
-                run.cancel()
+            made = _cut_sound(shots, submit, spec, cache, audio)
+        except BaseException:  # the picture's runs still queued are not started either
+            _cancel(runs)
             raise
-        if shots is None:
-            return sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness)
-    return join_sound.gain_of(shots, spec, audio)
+        _wait(runs)
+    return made
+
+
+def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: JoinCache, audio: Path) -> _Sound:
+    """A cut-only film's AAC: its shots' sound decoded, measured, encoded in pieces (`submit`ted runs)."""
+    _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
+           for targets, args in shots.runs])
+    gain, written = join_sound.film_gain(shots, spec, cache, audio)
+    pieces = aac_pieces.plan(shots.targets, gain, cache)
+    missing = [piece for piece in pieces if not cache.holds(piece.target)]
+    if missing and not written:
+        join_sound.write_film(shots, audio)
+    _wait([submit(cache.make_all, targets, args, what=f"encode the sound of {len(targets)} pieces")
+           for targets, args in aac_pieces.batches(missing, audio, gain)])
+    return _Sound(gain, pieces, len(missing))
+
+
+def _wait(runs: list) -> None:
+    """Wait for `runs`; if one fails (or Ctrl-C), start none of them still queued."""
+    try:
+        for run in runs:
+            run.result()
+    except BaseException:
+        _cancel(runs)
+        raise
+
+
+def _cancel(runs: list) -> None:
+    for run in runs:
+        run.cancel()
 
 
 def _reference(cache: JoinCache, spec: FilmSpec) -> annexb.VideoSamples:
@@ -190,9 +233,10 @@ def _copy_source(piece: Copy, segments, sources, spec, cache, direct, reference)
 
 
 def _mux(video: Path, audio: Path, spec: FilmSpec, partial: Path, extras: Extras, frames: int,
-         gain: float | None) -> None:
+         gain: float | None, spliced: tuple[int, int] | None) -> None:
     """Index in reserved space at the head; with +faststart's second pass should it prove too small."""
     reserve = moov_reserve(frames, spec.fps, 0 if extras.srt is None else frames)
-    attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, moov_size=reserve),
-                smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain)]
+    attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, moov_size=reserve,
+                                     spliced=spliced),
+                smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, spliced=spliced)]
     runner.run_first(attempts, what="mux the film")

@@ -63,15 +63,22 @@ def reference_args(spec: FilmSpec, out: str) -> list[str]:
 
 
 def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, gain_db: float | None = None,
-             moov_size: int | None = None) -> list[str]:
-    """The joined H.264 stream (copied) and the mixed sound (raw float PCM, encoded to AAC) into the film; captions and
-    chapters muxed in. With `moov_size` the index goes into reserved space at the head."""
-    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video), *RAW_PCM_INPUT, "-i", str(audio)]
+             moov_size: int | None = None, spliced: tuple[int, int] | None = None) -> list[str]:
+    """The joined H.264 stream (copied) and the sound into the film; captions and chapters muxed in.
+    The sound is the mixed raw float PCM, encoded to AAC here at `gain_db`; or, with `spliced` =
+    (frames, samples), the film's AAC already made (aac_pieces.py), copied from its ADTS stream.
+    With `moov_size` the index goes into reserved space at the head."""
+    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"]
-    codecs = ["-c:v", "copy", *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
-              "-video_track_timescale", str(spec.fps * 512)]
-    if gain_db is not None:
-        codecs += ["-filter:a", f"volume={gain_db:.2f}dB"]
+    codecs = ["-c:v", "copy", "-video_track_timescale", str(spec.fps * 512)]
+    if spliced:
+        argv += ["-f", "aac", "-i", str(audio)]
+        codecs += ["-c:a", "copy", "-bsf:a", _spliced_timing(*spliced)]
+    else:
+        argv += [*RAW_PCM_INPUT, "-i", str(audio)]
+        codecs += [a for k, v in AUDIO.items() for a in (f"-{k}", str(v))]
+        if gain_db is not None:
+            codecs += ["-filter:a", f"volume={gain_db:.2f}dB"]
     if extras.srt:
         argv += ["-i", str(extras.srt)]
         maps += ["-map", "2:s:0"]
@@ -84,3 +91,10 @@ def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras
     return with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
 
 
+def _spliced_timing(frames: int, samples: int) -> str:
+    """ADTS carries no timing: give the spliced frames a whole-film encode's. The first frame is
+    the priming (its time is negative, so the MP4 gets an edit list that skips it) and the last
+    lasts only as long as the film's sound (the edit list ends there)."""
+    rest = samples - (frames - 2) * 1024
+    return (r"setts=pts=PTS-DURATION:dts=DTS-DURATION"
+            rf":duration=if(eq(N\,{frames - 1})\,DURATION*{rest}/1024\,DURATION)")

@@ -47,9 +47,9 @@ def shots(tmp_path_factory) -> tuple[list[ClipIn], list[Source], list[int]]:
 def _by_shot(clips, sources, lengths, spec, cache: JoinCache, out: Path) -> tuple[float | None, int]:
     segments = timeline.segments(clips, lengths, spec)
     planned = join_sound.plan(segments, sources, spec, cache)
-    for target, (args, what) in planned.jobs.items():
-        cache.make(target, args, what=what)
-    return join_sound.gain_of(planned, spec, out), len(planned.jobs)
+    for targets, args in planned.runs:
+        cache.make_all(targets, args, what="decode the shots' sound")
+    return join_sound.gain_of(planned, spec, out), planned.missing
 
 
 def test_shot_by_shot_sound_is_the_mixing_graphs_to_the_byte(shots, tmp_path: Path) -> None:
