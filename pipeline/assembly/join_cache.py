@@ -68,6 +68,7 @@ class JoinCache:
         if self.holds(target):
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_dead_partials(target)
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         try:
             runner.run([str(partial) if a == OUT else a for a in args], what=what, progress=progress)
@@ -85,6 +86,7 @@ class JoinCache:
         names = {outputs(i): str(p) for i, p in enumerate(partials)}
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
+            _sweep_dead_partials(target)
         try:
             runner.run([names.get(a, a) for a in args], what=what)
             for target, partial in zip(targets, partials):
@@ -97,10 +99,19 @@ class JoinCache:
     def put(self, target: Path, data: bytes) -> None:
         """Keep `data` (a small result, not made by ffmpeg) as an entry."""
         target.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_dead_partials(target)
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         partial.write_bytes(data)
         target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
         os.replace(partial, target)
+
+
+def _sweep_dead_partials(target: Path) -> None:
+    """Remove what a killed join left half-written of `target` (named by its process's pid)."""
+    for partial in target.parent.glob(f".{target.name}.*.partial"):
+        pid = partial.name[len(target.name) + 2:-len(".partial")]
+        if pid.isdigit() and int(pid) != os.getpid() and not runner.process_alive(int(pid)):
+            partial.unlink(missing_ok=True)
 
 
 def outputs(i: int) -> str:

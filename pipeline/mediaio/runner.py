@@ -215,3 +215,14 @@ def run_first(attempts: list[list[str]], *, what: str) -> None:
         except FfmpegError:
             if n == len(attempts):
                 raise
+
+
+def process_alive(pid: int) -> bool:
+    """Is process `pid` still running? (What a killed run left is named by its pid.)"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
+from storyfilm.mediaio.runner import process_alive
 from storyfilm.rendering.journal_file import open_journal, write_error
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
@@ -67,16 +68,6 @@ def story_id(story: Path, root: Path) -> str:
         return resolved.relative_to(root.resolve().parent).as_posix()
     except ValueError:
         return resolved.as_posix()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Store:
@@ -155,7 +146,7 @@ class Store:
         removed = 0
         for file in self.incoming.iterdir():
             pid = file.name.lstrip(".").split("-", 1)[0]
-            if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and _alive(int(pid))):
+            if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and process_alive(int(pid))):
                 continue
             file.unlink(missing_ok=True)
             removed += 1

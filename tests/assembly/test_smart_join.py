@@ -120,3 +120,27 @@ def test_join_progress_rises_to_one(chain, tmp_path: Path) -> None:
     whole: list[float] = []
     assemble(chain, FilmSpec(W, H, review=False, smart_join=False), tmp_path / "whole.mp4", join_progress=whole.append)
     assert whole and 0 < whole[-1] <= 1.0
+
+
+def test_what_a_killed_join_left_half_written_goes_when_the_entry_is_made(chain, tmp_path: Path) -> None:
+    """A join killed by SIGKILL leaves `.NAME.PID.partial` files; the next join that makes the same
+    entry removes them (a live process's stays: it may still be writing)."""
+    import subprocess
+
+    cache = tmp_path / "cache"
+    assemble(chain, FilmSpec(W, H, review=False), tmp_path / "one.mp4", cache_dir=cache)
+    entries = sorted(p for p in cache.rglob("*") if p.is_file() and not p.name.startswith(".")
+                     and not p.name.endswith(".sha256"))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = [e.with_name(f".{e.name}.{dead.pid}.partial") for e in entries]
+    live = entries[0].with_name(f".{entries[0].name}.1.partial")  # pid 1 never ends
+    for partial in [*left, live]:
+        partial.write_bytes(b"\0" * 4096)
+    for entry in entries:  # every entry must be made again: damaged, as after a crash
+        entry.write_bytes(b"damaged")
+    again = assemble(chain, FilmSpec(W, H, review=False), tmp_path / "two.mp4", cache_dir=cache)
+    assert again.frames_encoded > 0
+    assert [p for p in left if p.exists()] == [] and live.exists()
+    assert hashlib.sha256((tmp_path / "one.mp4").read_bytes()).digest() == \
+        hashlib.sha256((tmp_path / "two.mp4").read_bytes()).digest()
