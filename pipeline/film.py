@@ -97,7 +97,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
         # each clip's review frames are taken as it lands, while the other shots still render
         frames = store.root / "joins" / "review"
-        ahead = stack.enter_context(review_ahead.FramesAhead(graph, chosen, edit.film_spec(board, graph), frames))
+        ahead = stack.enter_context(review_ahead.FramesAhead.of_film(graph, chosen, edit.film_spec(board, graph),
+                                                                     frames))
 
         def listen(event) -> None:
             show(event)
@@ -146,7 +147,8 @@ def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotS
     cached = status.state == explain.CACHED and status.key
     entry = store.entry(status.key) if cached else store.last_done(status.shot_id, backend=backend)
     if entry is not None and entry.video_sha:
-        ahead.landed(status.shot_id, store.path(entry.video_sha), store.path(entry.frame_sha) if entry.frame_sha else None)
+        frame = store.path(entry.frame_sha) if entry.frame_sha else None
+        ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,

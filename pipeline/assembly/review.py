@@ -7,7 +7,10 @@
   chain of chained shots by more than the spec allows.
 
 At most three ffmpeg runs whatever the number of shots: taking the frames (review_frames.py: each
-frame once, none when all are cached), scoring the joins (all at once), then drawing both sheets.
+frame once, none when all are cached), scoring the joins (all at once, none when cached), then
+drawing both sheets. In a film run the render took the frames and scored the joins already, as
+each clip landed (review_ahead.py): the review only draws. Each sheet's frames are one input (the
+concat demuxer) and `tile` lays them out: one input per frame cost more than the drawing.
 The joins are scored on the thumbnails: a broken join differs in its whole picture, which a 320
 pixel wide frame shows as well as the full one (SSIM below 0.6, PSNR below 20 dB), while the
 encoder's own noise, which a full-size score would also weigh, is averaged away.
@@ -101,6 +104,12 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
     return result
 
 
+def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:
+    """(SSIM, PSNR dB) of each pair of cached frames, kept in the cache for the review."""
+    with tempfile.TemporaryDirectory(prefix="storyfilm-scores-") as tmp:
+        return _similarity(pairs, Path(tmp), cache)
+
+
 def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) -> list[tuple[float, float]]:
     """(SSIM, PSNR dB) of each pair of frames: from the cache, or all the others in one ffmpeg run
     (the left frames as one input, the right ones as another: one line of scores per pair).
@@ -108,11 +117,11 @@ def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) 
     identical frames give PSNR inf, reported as PSNR_CAP."""
     known = [review_frames.cached_score(cache, a, b) for a, b in pairs]
     todo = [i for i, (_, score) in enumerate(known) if score is None]
-    scores = [score for _, score in known]
+    found = [score for _, score in known]
     if not todo:
-        return scores
-    left = _sequence([pairs[i][0] for i in todo], work, "left").filter("format", "yuv444p").filter_multi_output("split", 2)
-    right = _sequence([pairs[i][1] for i in todo], work, "right").filter("format", "yuv444p").filter_multi_output("split", 2)
+        return found
+    left, right = (_sequence([pairs[i][side] for i in todo], work, name).filter("format", "yuv444p")
+                   .filter_multi_output("split", 2) for side, name in ((0, "left"), (1, "right")))
     outputs = [ff.filter([left[k], right[k]], metric, stats_file=str(work / f"{metric}.txt")).output("-", f="null")
                for k, metric in enumerate(("ssim", "psnr"))]
     runner.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
@@ -120,11 +129,11 @@ def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) 
     psnrs = _per_frame(work / "psnr.txt", _PSNR_AVG)
     for k, i in enumerate(todo):
         ssim, psnr = ssims.get(k + 1), psnrs.get(k + 1)
-        scores[i] = (1.0 if ssim is None or ssim == "inf" else float(ssim),
-                     PSNR_CAP if psnr is None or psnr == "inf" else min(PSNR_CAP, float(psnr)))
+        found[i] = (1.0 if ssim is None or ssim == "inf" else float(ssim),
+                    PSNR_CAP if psnr is None or psnr == "inf" else min(PSNR_CAP, float(psnr)))
         if known[i][0] is not None:
-            review_frames.keep_score(known[i][0], scores[i])
-    return scores
+            review_frames.keep_score(known[i][0], found[i])
+    return found
 
 
 def _per_frame(stats: Path, value: re.Pattern) -> dict[int, str]:

@@ -70,20 +70,26 @@ def page_thumbnails(clips: list[ClipIn], spec: FilmSpec, cache: Path) -> dict[st
 
 class FramesAhead:
     """Takes each clip's review frames as its render lands (`landed`), one clip at a time in a
-    background thread; `wait()` before the join's review, so the two never take the same frame."""
+    background thread, and scores each join as soon as both its clips are in; `wait()` before the
+    join's review, so the two never take the same frame. `film`: the film's clips in order, their
+    paths not yet known (`of_film`)."""
 
-    def __init__(self, graph: nx.DiGraph, chosen: list[str], spec: FilmSpec, cache: Path) -> None:
-        self._graph, self._chosen, self._spec, self._cache = graph, chosen, spec, cache
+    def __init__(self, spec: FilmSpec, cache: Path, film: list[ClipIn]) -> None:
+        self._spec, self._cache, self._film = spec, cache, {c.shot_id: c for c in film}
+        self._order = [c.shot_id for c in film]
+        self._taken: dict[str, tuple[timeline.Segment, review_frames.Frames]] = {}
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-review-frames")
-        self.seconds = 0.0  # spent taking frames, in the background
+        self.seconds = 0.0  # spent taking frames and scoring joins, in the background
         self.clips = 0
 
+    @classmethod
+    def of_film(cls, graph: nx.DiGraph, chosen: list[str], spec: FilmSpec, cache: Path) -> FramesAhead:
+        # the paths only say which shots the film holds (a chain is judged by them); landed() sets them
+        return cls(spec, cache, edit.clips(graph, {n: Path(n) for n in chosen}))
+
     def landed(self, shot_id: str, video: Path, last_frame: Path | None) -> None:
-        # the other shots' paths only say which shots the film holds (a chain is judged by them)
-        videos = {n: Path(n) for n in self._chosen} | {shot_id: video}
-        clip = next((c for c in edit.clips(self._graph, videos) if c.shot_id == shot_id), None)
-        if clip is not None:
-            self.take(dataclasses.replace(clip, last_frame=last_frame))
+        if shot_id in self._film:
+            self.take(dataclasses.replace(self._film[shot_id], path=video, last_frame=last_frame))
 
     def take(self, clip: ClipIn) -> None:
         """Take this clip's frames in the background, after the clips handed in before it."""
@@ -92,12 +98,26 @@ class FramesAhead:
     def _take(self, clip: ClipIn) -> None:
         started = time.perf_counter()
         try:
-            take_frames(clip, self._spec, self._cache)
+            self._taken[clip.shot_id] = take_frames(clip, self._spec, self._cache)
+            self._score_joins(clip.shot_id)
         except (FfmpegError, AssemblyError, OSError):
             pass  # the review takes them again, and reports what is wrong
         finally:
             self.seconds += time.perf_counter() - started
             self.clips += 1
+
+    def _score_joins(self, shot_id: str) -> None:
+        """The joins this clip makes with its neighbours whose frames are in: scored into the cache."""
+        if shot_id not in self._order:
+            return
+        at = self._order.index(shot_id)
+        pairs = []
+        for a, b in ((at - 1, at), (at, at + 1)):
+            if a >= 0 and b < len(self._order) and {self._order[a], self._order[b]} <= self._taken.keys():
+                (seg_a, pngs_a), (seg_b, pngs_b) = self._taken[self._order[a]], self._taken[self._order[b]]
+                pairs.append((pngs_a[review.marks_of(seg_a).last], pngs_b[review.marks_of(seg_b).seam_in]))
+        if pairs:
+            review.scores(pairs, self._cache)
 
     def wait(self) -> None:
         self._pool.shutdown(wait=True)

@@ -54,22 +54,25 @@ def test_a_clip_alone_keeps_the_frames_the_film_keeps(clips) -> None:
 
 def test_the_review_after_frames_taken_ahead_takes_none_and_shows_the_same(clips, tmp_path: Path) -> None:
     spec, cache = FilmSpec(W, H), tmp_path / "cache"
-    for clip in clips:
-        review_ahead.take_frames(clip, spec, cache)
-    ahead = {p.name: p.read_bytes() for p in cache.iterdir()}
+    film = [ClipIn(Path(c.shot_id), c.shot_id, chained=c.chained, trim=c.trim) for c in clips]
+    with review_ahead.FramesAhead(spec, cache, film) as ahead:
+        for clip in (clips[2], clips[0], clips[1]):  # landing out of film order
+            ahead.landed(clip.shot_id, clip.path, clip.last_frame)
+        ahead.wait()
+    taken = {p.name: p.read_bytes() for p in cache.iterdir()}
+    assert ahead.clips == 3 and len([n for n in taken if n.endswith(".score")]) == 2  # both joins scored
     segments, sources, _ = _lay_out(clips, spec)
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     after = review.review(segments, sources, spec, tmp_path / "a" / "film.mp4", cache=cache)
     fresh = review.review(segments, sources, spec, tmp_path / "b" / "film.mp4", cache=None)
-    added = {p.name for p in cache.iterdir()} - set(ahead)
-    assert added and all(name.endswith(".score") for name in added)  # scores only: no frame taken again
-    assert all((cache / name).read_bytes() == data for name, data in ahead.items())
+    # no frame taken and no join scored again: the cache is as the render left it
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == taken
     assert after.seams == fresh.seams and after.warnings == fresh.warnings
     assert _rgb(after.contact_sheet) == _rgb(fresh.contact_sheet)
     assert _rgb(after.seam_strip) == _rgb(fresh.seam_strip)
     # the page's first and last frames are the review's own: nothing more is taken for it
     thumbs = review_ahead.page_thumbnails(clips, spec, cache)
-    assert {p.name for p in cache.iterdir()} == set(ahead) | added
+    assert {p.name for p in cache.iterdir()} == set(taken)
     first, last = thumbs["s1"]
     assert first[:2] == last[:2] == b"\xff\xd8" and first != last  # JPEGs, of two different frames
 
@@ -88,7 +91,7 @@ def test_frames_ahead_never_raises_on_a_damaged_clip(clips, tmp_path: Path) -> N
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(clips[0].path.read_bytes()[:3000])  # a download cut short
     cache = tmp_path / "cache"
-    with review_ahead.FramesAhead(None, [], FilmSpec(W, H), cache) as ahead:
+    with review_ahead.FramesAhead(FilmSpec(W, H), cache, []) as ahead:
         ahead.take(ClipIn(broken, "x"))
         ahead.take(clips[0])  # the next clip is still taken
         ahead.wait()
