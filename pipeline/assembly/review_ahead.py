@@ -54,21 +54,28 @@ def laid_alone(clip: ClipIn, spec: FilmSpec) -> tuple[timeline.Segment, Source]:
 
 def take_frames(clip: ClipIn, spec: FilmSpec, cache: Path) -> tuple[timeline.Segment, review_frames.Frames]:
     """Every frame of the clip the review and the review page show, from the cache or taken into it."""
-    segment, source = laid_alone(clip, spec)
     with tempfile.TemporaryDirectory(prefix="storyfilm-frames-") as tmp:
-        pngs, _ = review_frames.take([segment], [source], [review.wanted(segment)], spec, Path(tmp), cache)
+        return _take(clip, spec, cache, Path(tmp))
+
+
+def _take(clip: ClipIn, spec: FilmSpec, cache: Path, work: Path) -> tuple[timeline.Segment, review_frames.Frames]:
+    segment, source = laid_alone(clip, spec)
+    pngs, _ = review_frames.take([segment], [source], [review.wanted(segment)], spec, work, cache)
     return segment, pngs[0]
 
 
 def page_thumbnails(clips: list[ClipIn], spec: FilmSpec, cache: Path) -> dict[str, tuple[bytes, bytes]]:
-    """(first, last) frame of each shot as JPEG bytes: the review's, taken now only when missing."""
+    """(first, last) frame of each shot as JPEG bytes: the review's, taken now only when missing
+    (and read while they are there, should the cache refuse them: full, read-only)."""
     thumbs = {}
-    for clip in clips:
-        segment, pngs = take_frames(clip, spec, cache)
-        first, last = (review_frames.jpeg(pngs[n]) for n in (0, segment.source_frames - 1))
-        if first is None or last is None:
-            raise FfmpegError(f"no thumbnail of shot {clip.shot_id!r} was written")
-        thumbs[clip.shot_id] = (first.read_bytes(), last.read_bytes())
+    with tempfile.TemporaryDirectory(prefix="storyfilm-page-") as tmp:
+        for k, clip in enumerate(clips):
+            (Path(tmp) / str(k)).mkdir()
+            segment, pngs = _take(clip, spec, cache, Path(tmp) / str(k))
+            first, last = (review_frames.jpeg(pngs[n]) for n in (0, segment.source_frames - 1))
+            if first is None or last is None:
+                raise FfmpegError(f"no thumbnail of shot {clip.shot_id!r} was written")
+            thumbs[clip.shot_id] = (first.read_bytes(), last.read_bytes())
     return thumbs
 
 

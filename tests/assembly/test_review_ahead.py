@@ -102,3 +102,10 @@ def test_frames_ahead_never_raises_on_a_damaged_clip(clips, tmp_path: Path) -> N
 def test_page_frames_are_a_clips_first_and_last(clips) -> None:
     seg, _ = review_ahead.laid_alone(clips[1], FilmSpec(W, H))
     assert review_frames.page_frames(seg) == {0, 23} and seg.start + seg.frames - 1 == 11
+
+
+def test_the_page_gets_its_thumbnails_when_the_cache_refuses_them(clips, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be")  # every write into it fails
+    thumbs = review_ahead.page_thumbnails(clips, FilmSpec(W, H), cache)
+    assert sorted(thumbs) == ["s0", "s1", "s2"] and all(a[:2] == b[:2] == b"\xff\xd8" for a, b in thumbs.values())
