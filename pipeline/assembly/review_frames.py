@@ -195,6 +195,9 @@ def _decoded(seg: Segment, src: Source, numbers: list[int], spec: FilmSpec):
         pick = "+".join(f"not(n-{n})" for n in numbers)  # no commas: they would split the graph
         return [(video.filter("select", pick), numbers)]
     streams = []
+    if {0, 1} <= set(numbers) and seg.source_frames > 2:  # a chained clip's first two: one input, two frames
+        streams.append((_one_frame(seg, src, 0, spec.fps).filter("trim", end_frame=2), [0, 1]))
+        numbers = [n for n in numbers if n > 1]
     for n in numbers:
         stored = seg.clip.last_frame
         if n == seg.source_frames - 1 and stored is not None and Path(stored).is_file():
