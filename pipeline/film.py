@@ -96,9 +96,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             show.note(f"warning: {note}")
 
         # each clip's review frames are taken as it lands, while the other shots still render
-        frames = store.root / "joins" / "review"
+        review_cache = store.root / "joins" / "review"
         ahead = stack.enter_context(review_ahead.FramesAhead.of_film(graph, chosen, edit.film_spec(board, graph),
-                                                                     frames))
+                                                                     review_cache))
 
         def listen(event) -> None:
             show(event)
@@ -130,7 +130,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                               show=show, warnings=warnings, join_cache=store.root / "joins")
         if lock_file is not None:
             outputs.write_review_page(board, graph, jobs, results, statuses, output, lock_file, settings, show.note,
-                                      warnings, frames=frames)
+                                      warnings, frames=review_cache)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
         # what the tasks returned (usage tokens at the model's price), the plan's figure where none came
         spent = sum(statuses[n].cost if results[n].tokens is None else results[n].job.cost_of(results[n].tokens)
