@@ -17,6 +17,7 @@ import networkx as nx
 
 from storyfilm.assembly import assemble
 from storyfilm.assembly import edit
+from storyfilm.assembly import review_ahead
 from storyfilm.planning import explain
 from storyfilm.rendering import lockfile, rebuild
 from storyfilm.rendering.trust import disk_error
@@ -95,10 +96,17 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         for note in store.notes:  # what was found damaged and set aside
             show.note(f"warning: {note}")
 
+        # each clip's review frames are taken as it lands, while the other shots still render
+        review_cache = store.root / "joins" / "review"
+        ahead = stack.enter_context(review_ahead.FramesAhead.of_film(graph, chosen, edit.film_spec(board, graph),
+                                                                     review_cache))
+
         def listen(event) -> None:
             show(event)
             if options.listener:
                 options.listener(event)
+            if event.kind in ("done", "cached") and event.shot in statuses:
+                _landed(ahead, store, statuses[event.shot], backend)
 
         warnings: list[str] = []
         if to_render:
@@ -118,10 +126,12 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
+        ahead.wait()  # the last clip's frames: the review must not take them a second time
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
                               show=show, warnings=warnings, join_cache=store.root / "joins")
         if lock_file is not None:
-            outputs.write_review_page(board, jobs, results, statuses, output, lock_file, settings, show.note, warnings)
+            outputs.write_review_page(board, graph, jobs, results, statuses, output, lock_file, settings, show.note,
+                                      warnings, frames=review_cache)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
         # what the tasks returned (usage tokens at the model's price), the plan's figure where none came
         spent = sum(statuses[n].cost if results[n].tokens is None else results[n].job.cost_of(results[n].tokens)
@@ -131,6 +141,15 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if options.as_json:
             show.record(outputs.film_event(outcome, planned=spend))
     return outcome
+
+
+def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotStatus, backend: str) -> None:
+    """A shot's clip is in the store (rendered now, or cached): hand it to `ahead`."""
+    cached = status.state == explain.CACHED and status.key
+    entry = store.entry(status.key) if cached else store.last_done(status.shot_id, backend=backend)
+    if entry is not None and entry.video_sha:
+        frame = store.path(entry.frame_sha) if entry.frame_sha else None
+        ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,

@@ -5,6 +5,7 @@ each task returned) from the lock file, so they always agree with it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -12,8 +13,8 @@ from typing import IO, TYPE_CHECKING
 import networkx as nx
 
 from storyfilm import planning, storyboard
-from storyfilm.assembly import edit, otio_export, review_page
-from storyfilm.errors import FfmpegError
+from storyfilm.assembly import edit, otio_export, review_ahead, review_page
+from storyfilm.errors import AssemblyError, FfmpegError
 from storyfilm.mediaio import probe
 from storyfilm.planning import explain
 from storyfilm.rendering import lockfile
@@ -82,23 +83,27 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
             "warnings": list(run_.warnings)}
 
 
-def write_review_page(board: storyboard.Storyboard, jobs: list[planning.ShotJob], results: dict[str, ShotResult],
-                       statuses: dict[str, explain.ShotStatus], output: Path, lock_file: Path, settings: Settings,
-                       note, warnings: list[str]) -> None:
-    """build/<name>.html beside the film; the film is made, so a failure here is only a warning."""
+def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
+                      results: dict[str, ShotResult], statuses: dict[str, explain.ShotStatus], output: Path,
+                      lock_file: Path, settings: Settings, note, warnings: list[str], *, frames: Path) -> None:
+    """build/<name>.html beside the film; the film is made, so a failure here is only a warning.
+    `frames`: the review's frame cache, where each shot's first and last frame already are."""
     returned = {s["id"]: s.get("returned") or {} for s in _lock_shots(lock_file)}
     cards = [review_page.ShotCard(
         id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}",
         seconds=returned.get(j.id, {}).get("seconds") or j.frames / 24,
         take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost,
-        why="cached" if results[j.id].cached else statuses[j.id].describe(), video=results[j.id].video,
-        last_frame=results[j.id].last_frame) for j in jobs]
+        why="cached" if results[j.id].cached else statuses[j.id].describe()) for j in jobs]
+    clips = [dataclasses.replace(c, last_frame=results[c.shot_id].last_frame)
+             for c in edit.clips(graph, {j.id: results[j.id].video for j in jobs})]
     page = output.with_suffix(".html")
     try:
+        thumbs = review_ahead.page_thumbnails(clips, edit.film_spec(board, graph), frames)
         lock = json.loads(lock_file.read_text(encoding="utf-8"))
-        review_page.write(page, output, board.title or board.name, cards, lock, preview=settings.uses_local_backend)
+        review_page.write(page, output, board.title or board.name, cards, lock, preview=settings.uses_local_backend,
+                          thumbs=thumbs)
         note(f"review page: {page}")
-    except (FfmpegError, OSError) as exc:
+    except (FfmpegError, AssemblyError, OSError) as exc:
         warnings.append(f"review page not written: {exc}")
 
 

@@ -7,7 +7,10 @@
   chain of chained shots by more than the spec allows.
 
 At most three ffmpeg runs whatever the number of shots: taking the frames (review_frames.py: each
-frame once, none when all are cached), scoring the joins (all at once), then drawing both sheets.
+frame once, none when all are cached), scoring the joins (all at once, none when cached), then
+drawing both sheets. In a film run the render took the frames and scored the joins already, as
+each clip landed (review_ahead.py): the review only draws. Each sheet's frames are one input (the
+concat demuxer) and `tile` lays them out: one input per frame cost more than the drawing.
 The joins are scored on the thumbnails: a broken join differs in its whole picture, which a 320
 pixel wide frame shows as well as the full one (SSIM below 0.6, PSNR below 20 dB), while the
 encoder's own noise, which a full-size score would also weigh, is averaged away.
@@ -26,14 +29,16 @@ import ffmpeg as ff
 from storyfilm.mediaio import runner
 from storyfilm.assembly import review_frames
 from storyfilm.assembly.spec import FilmSpec, Seam
-from storyfilm.assembly.ffmpeg_graph import Source, unique_input
+from storyfilm.assembly.ffmpeg_graph import Source, concat_list
 from storyfilm.assembly.timeline import Segment
 
 FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
          "/usr/share/fonts/TTF/DejaVuSans.ttf", "/System/Library/Fonts/Helvetica.ttc")
 _SSIM_ALL = re.compile(r"All:([\d.]+|inf)")
 _PSNR_AVG = re.compile(r"psnr_avg:([\d.]+|inf)")
+_FRAME_NUMBER = re.compile(r"^n:(\d+)")
 PSNR_CAP = 100.0
+SHEET_COMPRESSION = 1  # zlib level of the sheets: 9 % larger files than the default 6, written in half the time
 
 
 @dataclass
@@ -58,15 +63,24 @@ class _Frames:
         return sorted({self.seam_in, self.first, self.middle, self.last})
 
 
+def marks_of(seg: Segment) -> _Frames:
+    return _Frames(seg.start - 1 if seg.dropped_repeat else seg.start, seg.start, seg.start + seg.frames // 2,
+                   seg.start + seg.frames - 1)
+
+
+def wanted(seg: Segment) -> list[int]:
+    """Every frame of a segment's clip the review and the review page show."""
+    return sorted({*marks_of(seg).wanted, *review_frames.page_frames(seg)})
+
+
 def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path,
            cache: Path | None = None) -> Review:
     """`cache`: a folder keeping the frames taken, by the clip's bytes, for the next review."""
     result = Review()
     with tempfile.TemporaryDirectory(prefix="storyfilm-review-") as tmp:
         work = Path(tmp)
-        marks = [_Frames(s.start - 1 if s.dropped_repeat else s.start, s.start, s.start + s.frames // 2,
-                         s.start + s.frames - 1) for s in segments]
-        pngs, means = review_frames.take(segments, sources, [m.wanted for m in marks], spec, work, cache)
+        marks = [marks_of(s) for s in segments]
+        pngs, means = review_frames.take(segments, sources, [wanted(s) for s in segments], spec, work, cache)
         pairs = [(pngs[i][marks[i].last], pngs[i + 1][marks[i + 1].seam_in]) for i in range(len(segments) - 1)]
         for (a, b), (score, psnr) in zip(zip(segments, segments[1:]), _similarity(pairs, work, cache)):
             result.seams.append(Seam(a.clip.shot_id, b.clip.shot_id, b.clip.chained, score, psnr))
@@ -82,7 +96,7 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
         chained = [(i, s) for i, s in enumerate(result.seams) if s.chained]
         strip = out.with_name(f"{out.stem}.seams.png")
         if chained:
-            drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], strip, work, 3 * len(segments)))
+            drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], strip, work))
             result.seam_strip = strip
         else:
             strip.unlink(missing_ok=True)  # from an earlier cut that had chained joins
@@ -90,32 +104,54 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
     return result
 
 
+def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:
+    """(SSIM, PSNR dB) of each pair of cached frames, kept in the cache for the review."""
+    with tempfile.TemporaryDirectory(prefix="storyfilm-scores-") as tmp:
+        return _similarity(pairs, Path(tmp), cache)
+
+
 def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) -> list[tuple[float, float]]:
-    """(SSIM, PSNR dB) of each pair of frames: from the cache, or all the others in one ffmpeg run.
+    """(SSIM, PSNR dB) of each pair of frames: from the cache, or all the others in one ffmpeg run
+    (the left frames as one input, the right ones as another: one line of scores per pair).
     SSIM alone is lenient on smooth pictures (two unrelated gradients score ~0.9), PSNR is not;
     identical frames give PSNR inf, reported as PSNR_CAP."""
     known = [review_frames.cached_score(cache, a, b) for a, b in pairs]
     todo = [i for i, (_, score) in enumerate(known) if score is None]
-    outputs = []
-    for i in todo:
-        a, b = pairs[i]
-        # distinct inputs even when a one-frame clip makes one PNG both sides of two joins
-        left = unique_input(str(a), 2 * i).filter("format", "yuv444p").filter_multi_output("split", 2)
-        right = unique_input(str(b), 2 * i + 1).filter("format", "yuv444p").filter_multi_output("split", 2)
-        for k, metric in enumerate(("ssim", "psnr")):
-            node = ff.filter([left[k], right[k]], metric, stats_file=str(work / f"{metric}{i}.txt"))
-            outputs.append(node.output("-", f="null"))
-    if outputs:
-        runner.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
-    scores = [score for _, score in known]
-    for i in todo:
-        ssim = _SSIM_ALL.search((work / f"ssim{i}.txt").read_text())
-        psnr = _PSNR_AVG.search((work / f"psnr{i}.txt").read_text())
-        scores[i] = (1.0 if not ssim or ssim[1] == "inf" else float(ssim[1]),
-                     PSNR_CAP if not psnr or psnr[1] == "inf" else min(PSNR_CAP, float(psnr[1])))
+    found = [score for _, score in known]
+    if not todo:
+        return found
+    left, right = (_sequence([pairs[i][side] for i in todo], work, name).filter("format", "yuv444p")
+                   .filter_multi_output("split", 2) for side, name in ((0, "left"), (1, "right")))
+    outputs = [ff.filter([left[k], right[k]], metric, stats_file=str(work / f"{metric}.txt")).output("-", f="null")
+               for k, metric in enumerate(("ssim", "psnr"))]
+    runner.run(ff.merge_outputs(*outputs).get_args(), what="score the joins")
+    ssims = _per_frame(work / "ssim.txt", _SSIM_ALL)
+    psnrs = _per_frame(work / "psnr.txt", _PSNR_AVG)
+    for k, i in enumerate(todo):
+        ssim, psnr = ssims.get(k + 1), psnrs.get(k + 1)
+        found[i] = (1.0 if ssim is None or ssim == "inf" else float(ssim),
+                    PSNR_CAP if psnr is None or psnr == "inf" else min(PSNR_CAP, float(psnr)))
         if known[i][0] is not None:
-            review_frames.keep_score(known[i][0], scores[i])
-    return scores
+            review_frames.keep_score(known[i][0], found[i])
+    return found
+
+
+def _per_frame(stats: Path, value: re.Pattern) -> dict[int, str]:
+    """A metric's stats file: frame number (from 1) → its value."""
+    found = {}
+    for line in stats.read_text().splitlines() if stats.is_file() else []:
+        number, got = _FRAME_NUMBER.search(line), value.search(line)
+        if number and got:
+            found[int(number[1])] = got[1]
+    return found
+
+
+def _sequence(pngs: list[Path], work: Path, name: str):
+    """The PNGs, in order, as the frames of one input (one input whatever their number: opening
+    one input per frame cost more than everything drawn from them)."""
+    listing = work / f"{name}.txt"
+    listing.write_text(concat_list(pngs), encoding="utf-8")
+    return ff.input(str(listing), f="concat", safe=0).video
 
 
 def _drift_warnings(segments, marks, means, spec: FilmSpec) -> list[str]:
@@ -144,40 +180,33 @@ def _font() -> str | None:
     return next((f for f in FONTS if Path(f).is_file()), None)
 
 
-def _label(stream, text: str, work: Path, name: str):
+def _sheet(cells: list[tuple[Path, str]], columns: int, out: Path, work: Path, name: str):
+    """The cells, each labelled, laid left to right and top to bottom in `columns` columns: the
+    frames come as one input, each label is drawn on its own frame only, and `tile` lays them out."""
+    stream = _sequence([png for png, _ in cells], work, name)
     font = _font()
-    if font is None:
-        return stream
-    textfile = work / f"label-{name}.txt"
-    textfile.write_text(text, encoding="utf-8")
-    return stream.filter("drawtext", fontfile=font, textfile=str(textfile), expansion="none", fontsize=14,
-                         fontcolor="white", box=1, boxcolor="black@0.6", boxborderw=4, x=6, y=6)
-
-
-def _stack(streams: list, how: str):
-    return streams[0] if len(streams) == 1 else ff.filter(streams, how, inputs=len(streams))
+    for k, (_, text) in enumerate(cells if font else []):
+        textfile = work / f"label-{name}{k}.txt"
+        textfile.write_text(text, encoding="utf-8")
+        stream = stream.filter("drawtext", fontfile=font, textfile=str(textfile), expansion="none", fontsize=14,
+                               fontcolor="white", box=1, boxcolor="black@0.6", boxborderw=4, x=6, y=6,
+                               enable=f"not(n-{k})")  # no commas: they would split the graph
+    return stream.filter("tile", f"{columns}x{len(cells) // columns}").output(
+        str(out), frames=1, update=1, compression_level=SHEET_COMPRESSION)
 
 
 def _contact_sheet(segments, marks, pngs, spec: FilmSpec, sheet: Path, work: Path):
-    rows = []
+    cells = []
     for seg, mark in zip(segments, marks):
-        cells = []
-        for k, (name, n) in enumerate((("first", mark.first), ("middle", mark.middle), ("last", mark.last))):
+        for name, n in (("first", mark.first), ("middle", mark.middle), ("last", mark.last)):
             at = (seg.film_start + n - seg.start) / spec.fps
-            png = unique_input(str(pngs[seg.index][n]), 3 * seg.index + k)  # a short clip reuses a PNG
-            cell = _label(png, f"{seg.clip.shot_id}  {name}  {at:.2f}s",
-                          work, f"s{seg.index}{name}")
-            cells.append(cell)
-        rows.append(_stack(cells, "hstack"))
-    return _stack(rows, "vstack").output(str(sheet), frames=1, update=1)
+            cells.append((pngs[seg.index][n], f"{seg.clip.shot_id}  {name}  {at:.2f}s"))
+    return _sheet(cells, 3, sheet, work, "contact")
 
 
-def _seam_strip(joins: list[tuple[tuple[Path, Path], Seam]], strip: Path, work: Path, tags: int):
-    """`tags`: where its inputs' tags start (the contact sheet, drawn in the same run, has those below)."""
-    rows = []
-    for k, ((a, b), seam) in enumerate(joins):
-        left = _label(unique_input(str(a), tags + 2 * k), f"{seam.from_shot}  last", work, f"j{k}a")
-        right = _label(unique_input(str(b), tags + 2 * k + 1),
-                       f"{seam.to_shot}  first   SSIM {seam.score:.3f}  {seam.psnr:.1f} dB", work, f"j{k}b")
-        rows.append(_stack([left, right], "hstack"))
-    return _stack(rows, "vstack").output(str(strip), frames=1, update=1)
+def _seam_strip(joins: list[tuple[tuple[Path, Path], Seam]], strip: Path, work: Path):
+    cells = []
+    for (a, b), seam in joins:
+        cells += [(a, f"{seam.from_shot}  last"),
+                  (b, f"{seam.to_shot}  first   SSIM {seam.score:.3f}  {seam.psnr:.1f} dB")]
+    return _sheet(cells, 2, strip, work, "seams")

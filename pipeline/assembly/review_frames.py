@@ -5,9 +5,11 @@ Taken as cheaply as ffmpeg allows, a dozen frames per ffmpeg run and two runs at
 stays flat whatever the number of shots): the clip's first frame reads one frame; a later frame
 seeks to the keyframe at or before it and decodes up to it (the local server's clips have a
 keyframe every second); the clip's last frame is the PNG the render stored, when the clip carries
-one. With a cache folder, every frame is kept there under a key of the clip's bytes, the frame
-number and the thumbnail size, so the next review (a re-film after one edit) decodes only the
-clips that changed.
+one. The frames the review page shows, a clip's first and last, are also written as a JPEG in the
+same run (`jpeg()`): the page takes no frames of its own. With a cache folder, every frame is kept
+there under a key of the clip's bytes, the frame number and the thumbnail size, so the next review
+(a re-film after one edit, or the film's review after the render took its frames as each clip
+landed: review_ahead.py) decodes only the clips that changed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +33,8 @@ from storyfilm.mediaio import runner
 THUMB_WIDTH = 320
 BATCH = 12  # frames per ffmpeg run: each open decoder holds its reference frames (12: ~150 MB at 720p)
 PARALLEL = 2  # ffmpeg runs at once: one per core of a small machine
-VERSION = 1  # of how a thumbnail is made: a change here leaves the cached ones behind
+VERSION = 2  # of how a thumbnail is made: a change here leaves the cached ones behind
+JPEG_QUALITY = 4  # the review page's thumbnails (ffmpeg -q: 2 best .. 31)
 _STAT = re.compile(r"lavfi\.signalstats\.([YUV]AVG)=([\d.]+)")
 
 Frames = dict[int, Path]  # frame number in the clip → thumbnail PNG
@@ -54,15 +58,16 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
         missing = []
         for n in numbers:
             keys[seg.index][n] = f"{digest}-{n}"
-            if cache and _from_cache(cache, keys[seg.index][n], n, pngs[seg.index], means[seg.index]):
+            if cache and _from_cache(cache, keys[seg.index][n], n, pngs[seg.index], means[seg.index],
+                                     with_jpeg=n in page_frames(seg)):
                 continue
             missing.append(n)
         for tag, (video, got) in enumerate(_decoded(seg, src, missing, spec)):
             name = f"c{seg.index}_{tag}"
-            outputs.append(_thumbnail(video, spec, work / f"{name}.txt").output(
-                str(work / f"{name}_%02d.png"), fps_mode="passthrough"))
+            outputs.append(_outputs(_thumbnail(video, spec, work / f"{name}.txt"), work / name,
+                                    jpeg=bool(page_frames(seg).intersection(got))))
             taken.append((seg, name, got))
-    batches = [ff.merge_outputs(*outputs[k:k + BATCH]).overwrite_output().get_args()
+    batches = [ff.merge_outputs(*(o for group in outputs[k:k + BATCH] for o in group)).overwrite_output().get_args()
                for k in range(0, len(outputs), BATCH)]
     with ThreadPoolExecutor(PARALLEL) as pool:  # list(): the first failure is raised here
         list(pool.map(lambda args: runner.run(args, what="take the review frames"), batches))
@@ -75,6 +80,27 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
     return pngs, means
 
 
+def page_frames(seg: Segment) -> set[int]:
+    """The frames of a clip the review page shows: its first and its last (the one handed on)."""
+    return {0, seg.source_frames - 1}
+
+
+def jpeg(png: Path) -> Path | None:
+    """The JPEG taken beside a page frame's thumbnail (None for the others)."""
+    path = png.with_suffix(".jpg")
+    return path if path.is_file() else None
+
+
+def _outputs(thumbnail, stem: Path, *, jpeg: bool) -> list:
+    """The thumbnail as numbered PNGs, and for a frame the page shows, as a JPEG beside its PNG."""
+    if not jpeg:
+        return [thumbnail.output(f"{stem}_%02d.png", fps_mode="passthrough")]
+    # rgb24 first, the PNG's own pixels: else the split would make both outputs agree on the JPEG's 4:2:0
+    both = thumbnail.filter("format", "rgb24").filter_multi_output("split", 2)
+    return [both[0].output(f"{stem}_%02d.png", fps_mode="passthrough"),
+            both[1].output(f"{stem}_%02d.jpg", fps_mode="passthrough", q=JPEG_QUALITY)]
+
+
 def _digest(clip: Path, spec: FilmSpec) -> str:
     """The key of a clip's thumbnails: its bytes' sha256 (remembered from the join, which hashed it
     already), the thumbnail size and the fps."""
@@ -82,31 +108,34 @@ def _digest(clip: Path, spec: FilmSpec) -> str:
     return hashlib.sha256(f"v{VERSION} {tw}x{th} {spec.fps}\n{content_sha(clip)}".encode()).hexdigest()
 
 
-def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means) -> bool:
-    """A cached frame counts only when its PNG still has the sha256 its sidecar wrote down."""
+def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means, *, with_jpeg: bool) -> bool:
+    """A cached frame counts only when its PNG (and JPEG, for a page frame) still has the sha256
+    its sidecar wrote down."""
     png, stats = cache / f"{key}.png", cache / f"{key}.yuv"
     try:
-        *values, sha = stats.read_text().split()
-        mean = tuple(float(v) for v in values)
-        whole = hashlib.sha256(png.read_bytes()).hexdigest() == sha
+        y, u, v, *shas = stats.read_text().split()
+        mean = (float(y), float(u), float(v))
+        files = [png, png.with_suffix(".jpg")][:len(shas)]
+        whole = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files] == shas
     except (OSError, ValueError):
         return False
-    if len(mean) != 3 or not whole:
+    if not whole or len(shas) < (2 if with_jpeg else 1):
         return False
     pngs[n], means[n] = png, mean
     return True
 
 
 def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) -> bool:
-    """The PNG first, then its stats and sha256 (each written atomically)."""
+    """The PNG (and its JPEG) first, then its stats and sha256s (each written atomically, under a
+    name of this thread's: the render's frames and a review may write the same frame at once)."""
     if mean is None:
         return False
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        data = png.read_bytes()
-        sidecar = " ".join([*map(str, mean), hashlib.sha256(data).hexdigest()]).encode()
-        for data, name in ((data, f"{key}.png"), (sidecar, f"{key}.yuv")):
-            partial = cache / f".{name}.partial"
+        files = [(f.read_bytes(), f"{key}{f.suffix}") for f in (png, jpeg(png)) if f is not None]
+        sidecar = " ".join([*map(str, mean), *(hashlib.sha256(data).hexdigest() for data, _ in files)]).encode()
+        for data, name in (*files, (sidecar, f"{key}.yuv")):
+            partial = cache / f".{name}.{threading.get_ident()}.partial"
             partial.write_bytes(data)
             os.replace(partial, cache / name)
     except OSError:  # a cache that cannot be written (full, read-only) only costs the next review time
@@ -115,7 +144,7 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
 
 
 def keep_score(path: Path, score: tuple[float, float]) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
     try:
         partial.write_text(f"{score[0]} {score[1]}")
         os.replace(partial, path)
@@ -166,6 +195,9 @@ def _decoded(seg: Segment, src: Source, numbers: list[int], spec: FilmSpec):
         pick = "+".join(f"not(n-{n})" for n in numbers)  # no commas: they would split the graph
         return [(video.filter("select", pick), numbers)]
     streams = []
+    if {0, 1} <= set(numbers) and seg.source_frames > 2:  # a chained clip's first two: one input, two frames
+        streams.append((_one_frame(seg, src, 0, spec.fps).filter("trim", end_frame=2), [0, 1]))
+        numbers = [n for n in numbers if n > 1]
     for n in numbers:
         stored = seg.clip.last_frame
         if n == seg.source_frames - 1 and stored is not None and Path(stored).is_file():

@@ -1,6 +1,7 @@
 """The review page `build/<name>.html`: one self-contained file beside the film that works
 offline. The film plays in a <video> with chapter markers (the MP4 is referenced relatively);
-every shot has a card with its first and last frame (embedded JPEGs), prompt, model, size,
+every shot has a card with its first and last frame (embedded JPEGs: the review's own thumbnails,
+review_ahead.page_thumbnails), prompt, model, size,
 duration, seed, take, task, tokens and cost planned and actual, why it rendered or was cached,
 and the seam it makes with the shot before; clicking a card seeks the player to the shot.
 
@@ -14,19 +15,12 @@ import html
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ffmpeg as ff
-
 from storyfilm.assembly import review_assets
-from storyfilm.assembly.ffmpeg_graph import unique_input
-from storyfilm.mediaio import runner
 from storyfilm.seedance import models
-
-THUMB = 320
 
 
 @dataclass(frozen=True)
@@ -42,24 +36,10 @@ class ShotCard:
     planned_tokens: int
     planned_cost: float
     why: str  # "cached", or why it rendered
-    video: Path  # the shot's clip, for its first frame
-    last_frame: Path  # the PNG the service returned
 
 
-def thumbnails(cards: list[ShotCard]) -> dict[str, tuple[str, str]]:
-    """(first, last) frame of each shot as JPEG data URLs, in one ffmpeg run."""
-    with tempfile.TemporaryDirectory(prefix="storyfilm-page-") as tmp:
-        work, outputs = Path(tmp), []
-        for i, card in enumerate(cards):
-            for k, source in enumerate((card.video, card.last_frame)):
-                stream = unique_input(str(source), 2 * i + k).video.filter("scale", THUMB, -2)
-                outputs.append(stream.output(str(work / f"{i}-{k}.jpg"), frames=1, q=4))
-        runner.run(ff.merge_outputs(*outputs).overwrite_output().get_args(), what="make the review page's thumbnails")
-        return {c.id: tuple(_data_url(work / f"{i}-{k}.jpg") for k in (0, 1)) for i, c in enumerate(cards)}
-
-
-def _data_url(path: Path) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+def _data_url(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
 
 
 def vtt_chapters(chapters: list[dict[str, Any]]) -> str:
@@ -94,9 +74,11 @@ def page_data(cards: list[ShotCard], lock: dict[str, Any], thumbs: dict[str, tup
 
 
 def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[str, Any], *,
-          preview: bool) -> Path:
-    """Write the page to `out` (replaced atomically); the film is linked relative to it."""
-    data = page_data(cards, lock, thumbnails(cards))
+          preview: bool, thumbs: dict[str, tuple[bytes, bytes]]) -> Path:
+    """Write the page to `out` (replaced atomically); the film is linked relative to it. `thumbs`:
+    each shot's first and last frame, JPEG."""
+    urls = {shot: (_data_url(first), _data_url(last)) for shot, (first, last) in thumbs.items()}
+    data = page_data(cards, lock, urls)
     data |= {"title": title, "preview": preview, "fps": models.FPS}
     video = os.path.relpath(film, out.parent)
     chapters = base64.b64encode(vtt_chapters(lock.get("film", {}).get("chapters", [])).encode()).decode()
