@@ -16,7 +16,8 @@
 * Fixed encoder settings and bitexact flags: the same request and seed give byte-identical files.
 
 Fast enough to preview at the speed of editing (issue 16), chosen by measurement on a 2-core machine:
-a still is decoded, cropped and scaled once and then looped (not once per frame); the clip is
+a still is decoded, cropped, scaled and converted to the encoder's 4:2:0 once and then looped (not
+once per frame), so the camera move and the text work on the encoder's own frames; the clip is
 encoded as the smart join encodes (x264 veryfast crf 18, an IDR frame every second, no scene-cut
 keyframes, no B-frames), so the join copies its frames instead of re-encoding them; and the last
 frame is the encoded clip's final frame decoded in the same ffmpeg run (a loopback decoder), not a
@@ -50,7 +51,8 @@ BED = "sine=frequency=220:sample_rate=48000"
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
 # so previews made by an older renderer are not taken from the cache.
-RENDERER_VERSION = 5  # 4: single-threaded encoding (issue 11); 5: the smart join's encoding, 1 s GOPs (16)
+RENDERER_VERSION = 6  # 4: single-threaded encoding (issue 11); 5: the smart join's encoding, 1 s GOPs (16);
+# 6: pictures moved and lettered in 4:2:0, converted once (16)
 
 
 def font_file() -> str | None:
@@ -118,8 +120,7 @@ def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int
         cw, ch, cx, cy = crop_box(*size, spec.ratio)
         if (cw, ch) != size:
             stream = stream.filter("crop", cw, ch, cx, cy)
-    stream = stream.filter("scale", spec.width, spec.height, flags="lanczos").filter("format", "rgb24")
-    return cards.repeat(stream)
+    return cards.repeat(stream.filter("scale", spec.width, spec.height, flags="lanczos"))
 
 
 def _base(spec: TaskSpec):
@@ -141,12 +142,12 @@ def _picture(spec: TaskSpec, tmpdir: Path):
     # exactly on its first-frame image
     stream = stream.filter("zoompan", **move.zoompan(last, spec.seed), d=1, s=f"{w}x{h}", fps=models.FPS)
     if base is None or spec.last_frame is None:
-        return stream.filter("format", "rgb24")
+        return stream.filter("format", "yuv420p")
     target = _still(spec.last_frame.data, "last_frame", spec, tmpdir, (spec.last_frame.width, spec.last_frame.height))
-    a = stream.filter("format", "gbrp")
-    b = target.filter("format", "gbrp")
-    # frame 0 is all first frame, the final frame all last-frame image
-    return ff.filter([a, b], "blend", all_expr=f"A+(B-A)*min(N/{last},1)").filter("format", "rgb24")
+    # frame 0 is all first frame, the final frame all last-frame image (each plane mixed alike: the
+    # mix is linear, so mixing Y, U and V is mixing R, G and B)
+    return ff.filter([stream.filter("format", "yuv420p"), target], "blend",
+                     all_expr=f"A+(B-A)*min(N/{last},1)").filter("format", "yuv420p")
 
 
 def _watermark(stream, spec: TaskSpec):
