@@ -20,8 +20,7 @@ a still is decoded, cropped, scaled and converted to the encoder's 4:2:0 once an
 once per frame), so the camera move and the text work on the encoder's own frames; the clip is
 encoded as the smart join encodes (x264 veryfast crf 18, an IDR frame every second, no scene-cut
 keyframes, no B-frames), so the join copies its frames instead of re-encoding them; and the last
-frame is the encoded clip's final frame decoded in the same ffmpeg run (a loopback decoder), not a
-second ffmpeg that decodes the clip's last second again.
+frame is decoded from the clip's last GOP only (lastframe.py).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from typing import TYPE_CHECKING
 import ffmpeg as ff
 
 from storyfilm.localark import camera, cards, lastframe
-from storyfilm.mediaio import frames, h264, runner, text
+from storyfilm.mediaio import h264, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
@@ -76,9 +75,9 @@ def crop_box(width: int, height: int, ratio: str) -> tuple[int, int, int, int]:
 
 
 def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
-    """Render the task's video and, if asked, its final frame as PNG, in one ffmpeg run: the
-    encoded final frame decoded back (the exact frame a player shows), or with a watermark the
-    final frame before the mark was drawn."""
+    """Render the task's video and, if asked, its final frame as PNG: the encoded final frame
+    decoded back (the exact frame a player shows), or with a watermark the final frame before the
+    mark was drawn (written by the same ffmpeg run)."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-render-") as tmp:
         tmpdir = Path(tmp)
         stream = _picture(spec, tmpdir).filter("setsar", 1)  # the service's W×H has square pixels
@@ -97,13 +96,9 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
         if clean is not None:
             outputs.append(ff.output(clean, str(last_frame), vframes=1, update=1))
         args = ff.merge_outputs(*outputs).overwrite_output().get_args()
-        decode_back = last_frame is not None and clean is None
-        if decode_back and lastframe.loopback_decoding():
-            args += lastframe.decoded_final_frame_args(spec.frames, last_frame)
-            decode_back = False
         runner.run([*FILTER_THREADS, *args], what="render a preview clip")
-    if decode_back:  # an ffmpeg without loopback decoders: decode the clip's end again
-        frames.extract_last_frame(video, last_frame)
+    if last_frame is not None and clean is None:
+        lastframe.extract(video, spec.frames, last_frame)
 
 
 def _final_frame(stream, count: int):
