@@ -47,8 +47,10 @@ def background(spec: TaskSpec):
     camera moves over it; a gradient drawn anew every frame cost a third of a card's time)."""
     c0, c1 = palette(spec.seed)
     w, h = spec.width, spec.height
-    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}",
-                      f="lavfi").trim(end_frame=1)
+    # d: half a frame's time, so the source makes one frame; an endless one filled the input queue
+    # with eight more (27 MB at 720p, measured) while the clip encoded
+    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}"
+                      f":d={0.5 / models.FPS:.4f}", f="lavfi").trim(end_frame=1)
     cell_w, cell_h = -(-w // 3), -(-h // 3)
     return repeat(stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12"))
 
