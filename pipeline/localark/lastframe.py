@@ -15,6 +15,10 @@ from pathlib import Path
 from storyfilm.mediaio import runner
 from storyfilm.seedance import models
 
+# zlib's fastest level: the PNG is still lossless; at 720p it is a third larger and written in half
+# the time (0.09 s against 0.14 s for the whole run, measured), and a chain waits for it per shot
+PNG_LEVEL = 1
+
 
 def args(video: Path, frames: int, png: Path) -> list[str]:
     """An accurate seek to half a frame before the final frame (so timestamp rounding cannot drop
@@ -22,7 +26,7 @@ def args(video: Path, frames: int, png: Path) -> list[str]:
     is the final frame."""
     at = max(0.0, (frames - 1.5) / models.FPS)
     return ["-threads", "1", "-ss", f"{at:.6f}", "-i", str(video), "-map", "0:v:0", "-frames:v", "1",
-            "-fps_mode", "passthrough", "-y", str(png)]
+            "-fps_mode", "passthrough", "-compression_level", str(PNG_LEVEL), "-y", str(png)]
 
 
 def extract(video: Path, frames: int, png: Path) -> None:
