@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 import networkx as nx
 
 from storyfilm import planning, storyboard
-from storyfilm.assembly import edit, otio_export, review_ahead, review_page
+from storyfilm.assembly import edit, review_ahead, review_page
 from storyfilm.errors import AssemblyError, FfmpegError
 from storyfilm.mediaio import probe
 from storyfilm.planning import explain
@@ -110,6 +110,9 @@ def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: lis
 def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
                results: dict[str, ShotResult], output: Path, lock_file: Path, note, warnings: list[str]) -> None:
     """build/<name>.otio beside the film, for an editor; a failure here is only a warning."""
+    # OpenTimelineIO is loaded here, after the join: 10 MB the film's renders and join do without
+    from storyfilm.assembly import otio_export
+
     clips = edit.clips(graph, {j.id: results[j.id].video for j in jobs})
     entries = {s["id"]: s for s in json.loads(lock_file.read_text(encoding="utf-8"))["shots"]}
     for job in jobs:

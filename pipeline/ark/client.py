@@ -65,6 +65,11 @@ class ArkClient:
     def __repr__(self) -> str:
         return f"ArkClient(base_url={self._base!r}, api_key=***)"
 
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether the service is on a loopback address (the local preview server, `storyfilm serve`)."""
+        return httpx.URL(self._base).host in ("127.0.0.1", "localhost", "::1")
+
     async def __aenter__(self) -> "ArkClient":
         return self
 

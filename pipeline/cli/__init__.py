@@ -20,6 +20,11 @@ from storyfilm.cli import parser as arguments
 from storyfilm.errors import StoryfilmError
 from storyfilm.settings import Settings, redact
 
+# httpx loads its own command-line tool (rich, pygments, click) whenever those happen to be
+# installed: 3 MB and 60 ms at every start, for a tool storyfilm never runs. Marked absent before
+# httpx is first imported, httpx falls back to its stub (`httpx.main` says to install httpx[cli]).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.build()

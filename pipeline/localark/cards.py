@@ -47,15 +47,26 @@ def background(spec: TaskSpec):
     camera moves over it; a gradient drawn anew every frame cost a third of a card's time)."""
     c0, c1 = palette(spec.seed)
     w, h = spec.width, spec.height
-    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}",
-                      f="lavfi").trim(end_frame=1)
+    # d: half a frame's time, so the source makes one frame; an endless one filled the input queue
+    # with eight more (27 MB at 720p, measured) while the clip encoded
+    stream = ff.input(f"gradients=s={w}x{h}:r={models.FPS}:c0={c0}:c1={c1}:seed={spec.seed % 2**31}"
+                      f":d={0.5 / models.FPS:.4f}", f="lavfi").trim(end_frame=1)
     cell_w, cell_h = -(-w // 3), -(-h // 3)
     return repeat(stream.filter("drawgrid", w=cell_w, h=cell_h, t=max(1, h // 360), color="white@0.12"))
 
 
 def repeat(stream):
-    """One picture as an endless stream at the clip's frame rate."""
-    return stream.filter("loop", loop=-1, size=1).filter("setpts", f"N/({models.FPS}*TB)")
+    """One picture, converted once to the clip's pixel format, as an endless stream at the clip's
+    frame rate."""
+    return as_encoded(stream).filter("loop", loop=-1, size=1).filter("setpts", f"N/({models.FPS}*TB)")
+
+
+def as_encoded(stream):
+    """A picture in the encoder's own pixel format (4:2:0, BT.709 limited range, the matrix the clip is
+    tagged with): the camera move, the text and the encoder then work on it as it is, with no RGB frame
+    converted per frame (a third of a clip's time, measured)."""
+    return (stream.filter("format", "rgb24").filter("scale", out_color_matrix="bt709", out_range="tv")
+            .filter("format", "yuv420p"))
 
 
 def card_layout(prompt: str, width: int, height: int) -> tuple[int, list[str]]:

@@ -16,11 +16,11 @@
 * Fixed encoder settings and bitexact flags: the same request and seed give byte-identical files.
 
 Fast enough to preview at the speed of editing (issue 16), chosen by measurement on a 2-core machine:
-a still is decoded, cropped and scaled once and then looped (not once per frame); the clip is
+a still is decoded, cropped, scaled and converted to the encoder's 4:2:0 once and then looped (not
+once per frame), so the camera move and the text work on the encoder's own frames; the clip is
 encoded as the smart join encodes (x264 veryfast crf 18, an IDR frame every second, no scene-cut
 keyframes, no B-frames), so the join copies its frames instead of re-encoding them; and the last
-frame is the encoded clip's final frame decoded in the same ffmpeg run (a loopback decoder), not a
-second ffmpeg that decodes the clip's last second again.
+frame is decoded from the clip's last GOP only (lastframe.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import ffmpeg as ff
 
 from storyfilm.localark import camera, cards, lastframe
-from storyfilm.mediaio import frames, h264, runner, text
+from storyfilm.mediaio import h264, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
@@ -50,7 +50,8 @@ BED = "sine=frequency=220:sample_rate=48000"
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
 # so previews made by an older renderer are not taken from the cache.
-RENDERER_VERSION = 5  # 4: single-threaded encoding (issue 11); 5: the smart join's encoding, 1 s GOPs (16)
+RENDERER_VERSION = 6  # 4: single-threaded encoding (issue 11); 5: the smart join's encoding, 1 s GOPs (16);
+# 6: pictures moved and lettered in 4:2:0, converted once (16)
 
 
 def font_file() -> str | None:
@@ -74,9 +75,9 @@ def crop_box(width: int, height: int, ratio: str) -> tuple[int, int, int, int]:
 
 
 def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
-    """Render the task's video and, if asked, its final frame as PNG, in one ffmpeg run: the
-    encoded final frame decoded back (the exact frame a player shows), or with a watermark the
-    final frame before the mark was drawn."""
+    """Render the task's video and, if asked, its final frame as PNG: the encoded final frame
+    decoded back (the exact frame a player shows), or with a watermark the final frame before the
+    mark was drawn (written by the same ffmpeg run)."""
     with tempfile.TemporaryDirectory(prefix="storyfilm-render-") as tmp:
         tmpdir = Path(tmp)
         stream = _picture(spec, tmpdir).filter("setsar", 1)  # the service's W×H has square pixels
@@ -95,13 +96,9 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
         if clean is not None:
             outputs.append(ff.output(clean, str(last_frame), vframes=1, update=1))
         args = ff.merge_outputs(*outputs).overwrite_output().get_args()
-        decode_back = last_frame is not None and clean is None
-        if decode_back and lastframe.loopback_decoding():
-            args += lastframe.decoded_final_frame_args(spec.frames, last_frame)
-            decode_back = False
         runner.run([*FILTER_THREADS, *args], what="render a preview clip")
-    if decode_back:  # an ffmpeg without loopback decoders: decode the clip's end again
-        frames.extract_last_frame(video, last_frame)
+    if last_frame is not None and clean is None:
+        lastframe.extract(video, spec.frames, last_frame)
 
 
 def _final_frame(stream, count: int):
@@ -118,8 +115,7 @@ def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int
         cw, ch, cx, cy = crop_box(*size, spec.ratio)
         if (cw, ch) != size:
             stream = stream.filter("crop", cw, ch, cx, cy)
-    stream = stream.filter("scale", spec.width, spec.height, flags="lanczos").filter("format", "rgb24")
-    return cards.repeat(stream)
+    return cards.repeat(stream.filter("scale", spec.width, spec.height, flags="lanczos"))
 
 
 def _base(spec: TaskSpec):
@@ -141,12 +137,12 @@ def _picture(spec: TaskSpec, tmpdir: Path):
     # exactly on its first-frame image
     stream = stream.filter("zoompan", **move.zoompan(last, spec.seed), d=1, s=f"{w}x{h}", fps=models.FPS)
     if base is None or spec.last_frame is None:
-        return stream.filter("format", "rgb24")
+        return stream.filter("format", "yuv420p")
     target = _still(spec.last_frame.data, "last_frame", spec, tmpdir, (spec.last_frame.width, spec.last_frame.height))
-    a = stream.filter("format", "gbrp")
-    b = target.filter("format", "gbrp")
-    # frame 0 is all first frame, the final frame all last-frame image
-    return ff.filter([a, b], "blend", all_expr=f"A+(B-A)*min(N/{last},1)").filter("format", "rgb24")
+    # frame 0 is all first frame, the final frame all last-frame image (each plane mixed alike: the
+    # mix is linear, so mixing Y, U and V is mixing R, G and B)
+    return ff.filter([stream.filter("format", "yuv420p"), target], "blend",
+                     all_expr=f"A+(B-A)*min(N/{last},1)").filter("format", "yuv420p")
 
 
 def _watermark(stream, spec: TaskSpec):

@@ -26,6 +26,12 @@ from storyfilm.errors import (ApiRefused, ArkError, ServiceUnreachable, TaskFail
 
 log = logging.getLogger(__name__)
 
+# A service on this machine answers a list in a few milliseconds and has no rate limit to respect:
+# it is looked at up to 20 times a second, so the next shot of a chain starts as soon as its first
+# frame exists (at 0.25 s a finished clip waited 0.125 s on average, per shot of the chain). A remote
+# service keeps the interval it is given (ark-api.md).
+LOOPBACK_INTERVAL = 0.05
+
 
 @dataclass
 class _Watch:
@@ -51,6 +57,8 @@ class Poller:
         self.list_refused: ApiRefused | None = None  # set once the list call is refused: GET per task since
         self._get_answered = False  # a GET per task has found a task: its 404 now means "forgotten"
         self._backoff = RetryPolicy(base_delay=min_interval, max_delay=max_interval, jitter=0.0)
+        if client is not None and client.on_this_machine:
+            self.min_interval = min(min_interval, LOOPBACK_INTERVAL)
         self._watches: dict[str, _Watch] = {}
         self._took: dict[str, float] = {}  # kind → the shortest time a task of that kind took
         self._wakeup = asyncio.Event()

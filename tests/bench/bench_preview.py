@@ -1,7 +1,10 @@
 """The local preview from nothing: the shipped 6-shot `storyboards/ad.yaml` rendered and joined by
 `storyfilm film` (no key: the local server renders the clips) in a fresh folder, against one plain
 ffmpeg encode of a film of the same duration and size (a zoom over the first frame, x264 veryfast),
-and the peak memory of the whole process tree (Python, the local server, every ffmpeg).
+and the peak memory of the whole process tree (Python, the local server, every ffmpeg): the sum of
+the processes' resident sizes (the target's figure), and beside it their proportional sizes (PSS:
+pages shared between processes, such as the ffmpeg binary's code that every ffmpeg maps, counted
+once in all), which is the memory the machine really gives the tree.
 
 Runs alternate, so both sides see the same machine load; the ratio is of the medians.
 """
@@ -25,8 +28,8 @@ STORY = REPO / "storyboards" / "ad.yaml"
 ROUNDS = int(os.environ.get("BENCH_PREVIEW_ROUNDS", "2"))
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (Linux /proc)."""
+def _tree_rss(root: int) -> tuple[int, int]:
+    """Resident bytes of `root` and all its descendants, summed (RSS) and proportional (PSS) (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -39,25 +42,36 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(stat[1]), []).append(pid)
         rss[pid] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, todo = 0, [root]
+    total, pss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        pss += _pss(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return total, pss
 
 
-def _run_watched(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int]:
-    """(wall seconds, peak tree RSS in bytes, exit code), the tree sampled every 20 ms."""
+def _pss(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    line = next((row for row in rollup.splitlines() if row.startswith("Pss:")), None)
+    return int(line.split()[1]) * 1024 if line else 0
+
+
+def _run_watched(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, tuple[int, int], int]:
+    """(wall seconds, peak tree (RSS, PSS) in bytes, exit code), the tree sampled every 20 ms."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = (0, 0)
     done = threading.Event()
 
     def watch() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_rss(proc.pid)
+            peak = (max(peak[0], rss), max(peak[1], pss))
             time.sleep(0.02)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -69,7 +83,7 @@ def _run_watched(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[fl
     return wall, peak, proc.returncode
 
 
-def _preview(work: Path) -> tuple[float, int, Path]:
+def _preview(work: Path) -> tuple[float, tuple[int, int], Path]:
     folder = Path(tempfile.mkdtemp(prefix="preview-", dir=work))
     for name in ("ad.yaml", "ad-orchard.png", "assets"):
         source = STORY.parent / name
@@ -107,4 +121,6 @@ def run() -> list[tuple[str, str, str]]:
              f"{preview:.1f} s", ""),
             ("  ÷ one plain ffmpeg encode of the same duration and size", f"{preview / plain:.2f} "
              f"({plain:.1f} s)", "≤ 1.5"),
-            ("ad.yaml preview: peak memory of the process tree", f"{max(peaks) / 2**20:.0f} MB", "< 250 MB")]
+            ("ad.yaml preview: peak memory of the process tree (sum of RSS)", f"{max(p[0] for p in peaks) / 2**20:.0f} MB",
+             "< 250 MB"),
+            ("  the same, shared pages counted once (sum of PSS)", f"{max(p[1] for p in peaks) / 2**20:.0f} MB", "")]
