@@ -47,7 +47,7 @@ class FilmOptions:
     concurrency: int | None = None  # per model; default: the model's account limit
     rpm: int | None = None
     task_timeout: float = 30 * 60.0  # a task still unfinished this long after its create: stop (resumable)
-    poll_interval: float | None = None  # shortest poll interval; default 0.25 s on this machine, else 1 s
+    poll_interval: float | None = None  # poll interval and retry base; default 1 s, 0.25 s on this machine (polled every 0.05 s)
     base_url: str | None = None  # an explicit service (tests); default: from the settings
     listener: Listener | None = None  # extra event sink (tests, benches)
 
@@ -166,7 +166,7 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
                             retry=RetryPolicy(attempts=1), lost_creates=doubt)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
-            poll = 0.25 if httpx.URL(base_url).host in ("127.0.0.1", "localhost", "::1") else 1.0
+            poll = 0.25 if client.on_this_machine else 1.0
         executor = Executor(client, store, backend=backend, create_client=creator, listener=listen,
                             concurrency=options.concurrency, rpm=options.rpm, poll_interval=poll,
                             task_timeout=options.task_timeout)
