@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,16 +23,28 @@ from storyfilm.mediaio import runner
 OUT = "{out}"  # where a command names its output, until it runs
 
 
-@functools.lru_cache(maxsize=4096)
-def _file_sha(path: str, size: int, mtime_ns: int) -> str:
+# A file written again within one tick of the file system's clock keeps its mtime, so a file that
+# changed this recently is hashed afresh each time it is asked for, never taken from memory.
+RECENT_SECONDS = 2.0
+
+
+def _sha(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)
+def _remembered_sha(path: str, size: int, mtime_ns: int) -> str:
+    return _sha(path)
+
+
 def content_sha(path: Path) -> str:
-    """The sha256 of a file's bytes, remembered while its size and mtime stay the same."""
+    """The sha256 of a file's bytes, remembered while its size and mtime stay the same (for a file
+    that last changed more than RECENT_SECONDS ago)."""
     stat = os.stat(path)
-    return _file_sha(str(path), stat.st_size, stat.st_mtime_ns)
+    if time.time() - stat.st_mtime < RECENT_SECONDS:
+        return _sha(str(path))
+    return _remembered_sha(str(path), stat.st_size, stat.st_mtime_ns)
 
 
 @functools.cache

@@ -144,3 +144,21 @@ def test_what_a_killed_join_left_half_written_goes_when_the_entry_is_made(chain,
     assert [p for p in left if p.exists()] == [] and live.exists()
     assert hashlib.sha256((tmp_path / "one.mp4").read_bytes()).digest() == \
         hashlib.sha256((tmp_path / "two.mp4").read_bytes()).digest()
+
+
+def test_a_file_rewritten_within_one_clock_tick_is_hashed_afresh(tmp_path: Path) -> None:
+    """The join cache remembers a file's sha256 by its size and mtime; a file rewritten within one
+    tick of the file system's clock keeps both, so a recently changed file is never taken from memory
+    (this made a damaged sound piece pass as whole, now and then, in CI)."""
+    import os
+
+    from storyfilm.assembly.join_cache import content_sha
+
+    piece = tmp_path / "piece.f32"
+    piece.write_bytes(b"\1" * 4096)
+    stat = piece.stat()
+    before = content_sha(piece)
+    flip_byte(piece)
+    os.utime(piece, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same tick: the same mtime
+    assert piece.stat().st_size == stat.st_size
+    assert content_sha(piece) == hashlib.sha256(piece.read_bytes()).hexdigest() != before
