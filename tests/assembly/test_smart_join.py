@@ -149,7 +149,7 @@ def test_what_a_killed_join_left_half_written_goes_when_the_entry_is_made(chain,
 def test_a_file_rewritten_within_one_clock_tick_is_hashed_afresh(tmp_path: Path) -> None:
     """The join cache remembers a file's sha256 by its size and mtime; a file rewritten within one
     tick of the file system's clock keeps both, so a recently changed file is never taken from memory
-    (this made a damaged sound piece pass as whole, now and then, in CI)."""
+    (a damaged piece would pass as whole)."""
     import os
 
     from storyfilm.assembly.join_cache import content_sha
