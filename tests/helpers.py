@@ -546,3 +546,19 @@ def faults_on(server, spec: str):
         yield
     finally:
         server.ark.faults = Faults.parse("")
+
+
+def four_shot_cut(folder: Path, caption: str):
+    """The cut the editor exports are tested on, joined into `folder/build/cut.mp4`: a chain, a trim,
+    a crossfade, a fade through black and music (160x90, 24 fps). Returns (clips, spec, report)."""
+    from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
+
+    music = folder / "music.wav"
+    runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
+    clips = [ClipIn(colour_clip(folder / "a.mp4", "red"), "open", caption=caption),
+             ClipIn(colour_clip(folder / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
+             ClipIn(colour_clip(folder / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
+                    trim=Trim(start=0.25)),
+             ClipIn(colour_clip(folder / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
+    spec = FilmSpec(160, 90, review=False, loudness=None, soundtrack=Soundtrack(music))
+    return clips, spec, assemble(clips, spec, folder / "build" / "cut.mp4")

@@ -8,25 +8,13 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from helpers import colour_clip
+from helpers import four_shot_cut
 from storyfilm.assembly import otio_export
-from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
-from storyfilm.mediaio import runner
-
-W, H = 160, 90
 
 
 def test_otio_round_trip_matches_the_film_frame_for_frame(tmp_path: Path) -> None:
-    music = tmp_path / "music.wav"
-    runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
-    clips = [ClipIn(colour_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn."),
-             ClipIn(colour_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
-             ClipIn(colour_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
-                    trim=Trim(start=0.25)),
-             ClipIn(colour_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
-    spec = FilmSpec(W, H, review=False, loudness=None, soundtrack=Soundtrack(music))
+    clips, spec, report = four_shot_cut(tmp_path, "Dawn.")
     build = tmp_path / "build"
-    report = assemble(clips, spec, build / "cut.mp4")
     shots = {"roll": {"seed": 7, "task_id": "cgt-1", "key": "k" * 64, "prompt": "镜头向右摇"}}
     out = otio_export.write(build / "cut.otio", clips, spec, "cut", shots)
 

@@ -10,12 +10,9 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from helpers import colour_clip
+from helpers import four_shot_cut
 from storyfilm.assembly import otio_export
-from storyfilm.assembly.assemble import ClipIn, FilmSpec, Soundtrack, Transition, Trim, assemble
-from storyfilm.mediaio import runner
 
-W, H = 160, 90
 FPS = 24
 # <event> <reel> V <C | D nnn> <source in> <source out> <record in> <record out>
 EVENT = re.compile(r"^(\d{3})  (\S+)\s+V\s+(C|D \d{3})\s+(\S+) (\S+) (\S+) (\S+)$")
@@ -30,15 +27,7 @@ def _frames(timecode: str) -> int:
 def cut(tmp_path_factory) -> tuple[Path, int]:
     """A four-shot film (a chain, a trim, a crossfade, a fade through black, music) and its cut."""
     tmp_path = tmp_path_factory.mktemp("exports")
-    music = tmp_path / "music.wav"
-    runner.run(["-f", "lavfi", "-i", "sine=f=220:r=48000:d=1", "-y", str(music)], what="make music")
-    clips = [ClipIn(colour_clip(tmp_path / "a.mp4", "red"), "open", caption="Dawn,\nfirst light."),
-             ClipIn(colour_clip(tmp_path / "b.mp4", "green"), "roll", chained=True, trim=Trim(end=0.75)),
-             ClipIn(colour_clip(tmp_path / "c.mp4", "blue", 36), "end", transition=Transition("crossfade", 0.25),
-                    trim=Trim(start=0.25)),
-             ClipIn(colour_clip(tmp_path / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
-    spec = FilmSpec(W, H, review=False, loudness=None, soundtrack=Soundtrack(music))
-    report = assemble(clips, spec, tmp_path / "build" / "cut.mp4")
+    clips, spec, report = four_shot_cut(tmp_path, "Dawn,\nfirst light.")
     out = otio_export.write(tmp_path / "build" / "cut.otio", clips, spec, "cut", {"roll": {"seed": 7}})
     return out, report.frames
 
