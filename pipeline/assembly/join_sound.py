@@ -1,7 +1,8 @@
 """The film's sound for a smart join, made shot by shot when nothing mixes two sounds.
 
     plan(segments, sources, spec, cache) -> ShotSounds | None
-    gain_of(shot_sounds, spec, out) -> gain in dB, or None
+    film_gain(shot_sounds, spec, cache, out) -> (gain in dB or None, whether `out` was written)
+    write_film(shot_sounds, out)                       the film's sound as raw PCM
 
 One ffmpeg graph with every clip as an input costs memory and time in proportion to the number of
 shots (200 decoders open at once: ~300 MiB). When the film's sound is only its shots' sound, cut
@@ -58,12 +59,6 @@ def plan(segments: list[Segment], sources: list[Source], spec: FilmSpec, cache: 
              shots_audio_args([part for _, part in batch], spec, [outputs(i) for i in range(len(batch))]))
             for batch in batches]
     return ShotSounds(targets, runs)
-
-
-def gain_of(sounds: ShotSounds, spec: FilmSpec, out: Path) -> float | None:
-    """Write the film's sound to `out` (raw float PCM) and return the gain to its loudness."""
-    write_film(sounds, out)
-    return sound.gain_db(_measure(out), spec.loudness)
 
 
 def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, out: Path) -> tuple[float | None, bool]:

@@ -13,7 +13,7 @@ import pytest
 from helpers import flip_byte
 from storyfilm.assembly import join_sound, smart_graph, sound, timeline
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, Trim, assemble
-from storyfilm.assembly.ffmpeg_graph import Source, audio_args
+from storyfilm.assembly.ffmpeg_graph import Source, audio_args, measure_args
 from storyfilm.assembly.join_cache import JoinCache
 from storyfilm.mediaio import runner
 
@@ -49,7 +49,9 @@ def _by_shot(clips, sources, lengths, spec, cache: JoinCache, out: Path) -> tupl
     planned = join_sound.plan(segments, sources, spec, cache)
     for targets, args in planned.runs:
         cache.make_all(targets, args, what="decode the shots' sound")
-    return join_sound.gain_of(planned, spec, out), planned.missing
+    join_sound.write_film(planned, out)
+    summary = runner.run(measure_args(out), what="measure the sound").stderr.decode(errors="replace")
+    return sound.gain_db(summary, spec.loudness), planned.missing
 
 
 def test_shot_by_shot_sound_is_the_mixing_graphs_to_the_byte(shots, tmp_path: Path) -> None:
