@@ -78,45 +78,48 @@ class JoinCache:
 
     def make(self, target: Path, args: list[str], *, what: str, progress: Callable[[int], None] | None = None) -> Path:
         """Run `args` (output `OUT`) into `target` unless it is held already."""
-        if self.holds(target):
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_dead_partials(target)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        try:
-            runner.run([str(partial) if a == OUT else a for a in args], what=what, progress=progress)
-            target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+        if not self.holds(target):
+            self._run({OUT: target}, args, what=what, progress=progress)
         return target
 
     def make_all(self, targets: list[Path], args: list[str], *, what: str) -> None:
         """Run `args` once to make several entries: output i is named `outputs(i)` in `args`."""
-        if all(self.holds(target) for target in targets):
-            return
-        partials = [t.with_name(f".{t.name}.{os.getpid()}.partial") for t in targets]
-        names = {outputs(i): str(p) for i, p in enumerate(partials)}
-        for target in targets:
+        if not all(self.holds(target) for target in targets):
+            self._run({outputs(i): target for i, target in enumerate(targets)}, args, what=what)
+
+    def _run(self, named: dict[str, Path], args: list[str], *, what: str,
+             progress: Callable[[int], None] | None = None) -> None:
+        """Run `args`, each placeholder in `named` writing beside its target, then keep them all."""
+        partials = {name: _partial(target) for name, target in named.items()}
+        for target in named.values():
             target.parent.mkdir(parents=True, exist_ok=True)
             _sweep_dead_partials(target)
         try:
-            runner.run([names.get(a, a) for a in args], what=what)
-            for target, partial in zip(targets, partials):
-                target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
-                os.replace(partial, target)
+            runner.run([str(partials[a]) if a in partials else a for a in args], what=what, progress=progress)
+            for name, target in named.items():
+                _keep(partials[name], target)
         finally:
-            for partial in partials:
+            for partial in partials.values():
                 partial.unlink(missing_ok=True)
 
     def put(self, target: Path, data: bytes) -> None:
         """Keep `data` (a small result, not made by ffmpeg) as an entry."""
         target.parent.mkdir(parents=True, exist_ok=True)
         _sweep_dead_partials(target)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        partial = _partial(target)
         partial.write_bytes(data)
-        target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
-        os.replace(partial, target)
+        _keep(partial, target)
+
+
+def _partial(target: Path) -> Path:
+    """Where this process writes `target` before it is whole."""
+    return target.with_name(f".{target.name}.{os.getpid()}.partial")
+
+
+def _keep(partial: Path, target: Path) -> None:
+    """A whole entry into place, with the sha256 `holds` checks it by beside it."""
+    target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
+    os.replace(partial, target)
 
 
 def _sweep_dead_partials(target: Path) -> None:
