@@ -68,17 +68,21 @@ def _check_files(clips: list[ClipIn], spec: FilmSpec) -> None:
 
 def _lay_out(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[Segment], list[Source], bool]:
     """The film's segments, its sources, and whether a stream copy can join them."""
+    lengths, sources, copyable = measure(clips, spec)
+    return timeline.segments(clips, lengths, spec), sources, copyable
+
+
+def measure(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[int], list[Source], bool]:
+    """Each clip's length in film frames and its source, and whether a stream copy can join them."""
     lengths = copyable_lengths(clips, spec)
     if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
-        sources = [Source(Path(c.path), float(spec.fps), True) for c in clips]
-        return timeline.segments(clips, lengths, spec), sources, True
+        return lengths, [Source(Path(c.path), float(spec.fps), True) for c in clips], True
     infos = probe.probe_many([Path(c.path) for c in clips])
     for clip, info in zip(clips, infos):
         if not info.width or not info.frames:
             raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
     lengths = [timeline.source_frames(i.frames, i.duration, i.fps, spec.fps) for i in infos]
-    sources = [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)]
-    return timeline.segments(clips, lengths, spec), sources, False
+    return lengths, [Source(Path(c.path), i.fps, i.has_audio) for c, i in zip(clips, infos)], False
 
 
 def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: Path, report: FilmReport, *,

@@ -24,27 +24,18 @@ from pathlib import Path
 
 import networkx as nx
 
-from storyfilm.assembly import edit, review, review_frames, timeline
+from storyfilm.assembly import assemble, edit, review, review_frames, timeline
 from storyfilm.assembly.ffmpeg_graph import Source
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Transition
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio import mp4box, probe
 
 NICE = 10  # the background frames' priority: after the render's own work
 
 
 def laid_alone(clip: ClipIn, spec: FilmSpec) -> tuple[timeline.Segment, Source]:
-    """The segment a clip makes wherever it sits in the film, and its source (as assemble.py
-    probes it: the MP4 boxes when the clip runs at the film's fps, else ffmpeg)."""
-    track = mp4box.video_track(Path(clip.path))
-    if track is not None and track.frames and track.fps and abs(track.fps - spec.fps) <= 0.01:
-        length, source = track.frames, Source(Path(clip.path), float(spec.fps), True)
-    else:
-        info = probe.probe(Path(clip.path))
-        if not info.width or not info.frames:
-            raise AssemblyError(f"shot {clip.shot_id!r}: {clip.path} has no video frames")
-        length = timeline.source_frames(info.frames, info.duration, info.fps, spec.fps)
-        source = Source(Path(clip.path), info.fps, info.has_audio)
+    """The segment a clip makes wherever it sits in the film, and its source (measured as
+    assemble.py measures the film's clips)."""
+    (length,), (source,), _ = assemble.measure([clip], spec)
     # a one-frame cut before a chained clip: the timeline's own rules say what the clip keeps
     lead = [ClipIn(Path(clip.path), "")] if clip.chained else []
     alone = dataclasses.replace(clip, transition=Transition())
