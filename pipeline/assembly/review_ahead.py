@@ -28,6 +28,7 @@ from storyfilm.assembly import assemble, edit, review, review_frames, timeline
 from storyfilm.assembly.ffmpeg_graph import Source
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Transition
 from storyfilm.errors import FfmpegError
+from storyfilm.mediaio import cores
 
 NICE = 10  # the background frames' priority: after the render's own work
 
@@ -109,8 +110,9 @@ class FramesAhead:
     def _take(self, clip: ClipIn) -> None:
         started = time.perf_counter()
         try:
-            self._taken[clip.shot_id] = take_frames(clip, self._spec, self._cache)
-            self._score_joins(clip.shot_id)
+            with cores.MACHINE.background():  # after the local server's renders (mediaio/cores.py)
+                self._taken[clip.shot_id] = take_frames(clip, self._spec, self._cache)
+                self._score_joins(clip.shot_id)
         except (FfmpegError, AssemblyError, OSError):
             pass  # the review takes them again, and reports what is wrong
         finally:

@@ -14,8 +14,6 @@ import os
 import signal
 import sys
 
-import argcomplete
-
 from storyfilm.cli import parser as arguments
 from storyfilm.errors import StoryfilmError
 from storyfilm.settings import Settings, redact
@@ -28,7 +26,10 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 def main(argv: list[str] | None = None) -> int:
     parser = arguments.build()
-    argcomplete.autocomplete(parser)  # answers only when the shell asks for completions (_ARGCOMPLETE set)
+    if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete: 2 MB, loaded only then)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     _logging(args)
     try:

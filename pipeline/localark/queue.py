@@ -22,6 +22,7 @@ from storyfilm.localark import preview
 from storyfilm.localark.checks import TaskSpec
 from storyfilm.localark.faults import Dice
 from storyfilm.localark.tasks import ACTIVE, LocalTask, new_task_id, task_tokens
+from storyfilm.mediaio import cores
 
 DAY = 86400.0
 FAIL_CODES = (("OutputVideoSensitiveContentDetected",
@@ -185,7 +186,7 @@ class TaskQueue:
         folder.mkdir(parents=True, exist_ok=True)
         try:
             async with self._render:
-                await asyncio.to_thread(preview.render_task, task.spec, folder / task.video_name,
+                await asyncio.to_thread(_render_on_a_core, task.spec, folder / task.video_name,
                                         folder / "last_frame.png" if task.spec.return_last_frame else None)
         except StoryfilmError as exc:
             task.error = {"code": "InternalServiceError", "message": str(exc).splitlines()[0][:300]}
@@ -227,3 +228,8 @@ class TaskQueue:
         for job in jobs:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
+
+
+def _render_on_a_core(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
+    with cores.MACHINE.foreground():  # before any background ffmpeg of this process (mediaio/cores.py)
+        preview.render_task(spec, video, last_frame)

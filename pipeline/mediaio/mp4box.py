@@ -82,6 +82,33 @@ def _moov(f: BinaryIO) -> bytes | None:
         pos += size
 
 
+def is_whole(path: Path) -> bool:
+    """Whether the file's top-level boxes tile it exactly: a download cut short leaves its last box
+    (the media data) claiming bytes the file does not have."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            pos = 0
+            while pos < size:
+                f.seek(pos)
+                head = f.read(16)
+                if len(head) < 8:
+                    return False
+                box = struct.unpack_from(">I", head)[0]
+                if box == 0:  # the last box, to the end of the file
+                    return True
+                if box == 1:
+                    if len(head) < 16:
+                        return False
+                    box = struct.unpack_from(">Q", head, 8)[0]
+                if box < 8:
+                    return False
+                pos += box
+    except OSError:
+        return False
+    return pos == size and size > 0
+
+
 def video_track(path: Path) -> VideoTrack | None:
     """The first video track of an MP4/MOV file, or None when the file is not one we can read."""
     info = describe(path)
