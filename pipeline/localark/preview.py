@@ -20,7 +20,10 @@ a still is decoded, cropped, scaled and converted to the encoder's 4:2:0 once an
 once per frame), so the camera move and the text work on the encoder's own frames; the clip is
 encoded as the smart join encodes (x264 veryfast crf 18, an IDR frame every second, no scene-cut
 keyframes, no B-frames), so the join copies its frames instead of re-encoding them; and the last
-frame is decoded from the clip's last GOP only (lastframe.py).
+frame is decoded from the clip's last GOP only (mediaio/frames.py): measured against decoding
+inside the encoding run (a loopback decoder, which decodes every frame beside the encoder), 0.03 s
+of CPU instead of 0.2 s per 4 s clip, and 12 MB less beside each encoder, for 0.05-0.08 s more
+wall time after it.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from typing import TYPE_CHECKING
 
 import ffmpeg as ff
 
-from storyfilm.localark import camera, cards, lastframe
-from storyfilm.mediaio import h264, runner, text
+from storyfilm.localark import camera, cards
+from storyfilm.mediaio import frames, h264, runner, text
 from storyfilm.seedance import models
 
 if TYPE_CHECKING:
@@ -46,6 +49,10 @@ FILTER_THREADS = ["-filter_complex_threads", "1"]
 AUDIO = {"c:a": "aac", "b:a": "96k", "ac": 1, "ar": 48000, "flags:a": "+bitexact"}
 AUDIO_MOV = {"c:a": "pcm_s16le", "ac": 1, "ar": 48000}
 BED = "sine=frequency=220:sample_rate=48000"
+# the returned last frame's zlib level, the fastest: the PNG is still lossless; at 720p it is a third
+# larger and written in half the time (0.09 s against 0.14 s for the whole run, measured), and a
+# chain waits for it per shot
+PNG_LEVEL = 1
 
 
 # Part of the content key of every local preview: bump it when the same request renders differently,
@@ -98,7 +105,7 @@ def render_task(spec: TaskSpec, video: Path, last_frame: Path | None) -> None:
         args = ff.merge_outputs(*outputs).overwrite_output().get_args()
         runner.run([*FILTER_THREADS, *args], what="render a preview clip")
     if last_frame is not None and clean is None:
-        lastframe.extract(video, spec.frames, last_frame)
+        frames.extract_last_frame(video, last_frame, spec.frames, models.FPS, png_level=PNG_LEVEL)
 
 
 def _final_frame(stream, count: int):
