@@ -4,12 +4,14 @@
     run(args, what=..., progress=...)           raises FfmpegError with ffmpeg's last lines; `progress`
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
+    process_alive(pid)                          whether a pid still runs (what killed runs left is named by it)
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
 (`media_seconds` where known, else the size of the input files), so a damaged input that makes
 ffmpeg spin ends in an FfmpegError rather than a hang. Each ffmpeg runs in its own process group
 and is killed with it when its deadline passes or its caller is interrupted (Ctrl-C, SIGTERM,
-a cancelled render: `stopped_on_exit` also reaches runs in worker threads).
+a cancelled render: `stopped_on_exit` also reaches runs in worker threads), and dies with
+storyfilm when storyfilm itself is killed (`_dies_with_us`).
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def stopped_on_exit() -> Iterator[set[subprocess.Popen[bytes]]]:
 def _run(command: list[str], limit: float, what: str,
          progress: Callable[[int], None] | None = None) -> tuple[int, bytes, bytes]:
     log.debug("ffmpeg (%s): %s", what, shlex.join(command))
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen([*_dies_with_us(), *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
     group = _GROUP.get()
     if group is not None:
         group.add(proc)
@@ -148,6 +150,22 @@ def _run(command: list[str], limit: float, what: str,
         if group is not None:
             group.discard(proc)
     return proc.returncode, stdout, stderr
+
+
+@functools.cache
+def _dies_with_us() -> list[str]:
+    """A prefix that makes ffmpeg die with the thread that started it, which waits for it (Linux's
+    parent-death signal, set by util-linux's setpriv, which then runs ffmpeg in its place): a
+    storyfilm killed with SIGKILL, which can stop nothing, leaves no ffmpeg running on to the end of
+    its media (or for ever, on a damaged input). Where there is no setpriv, no prefix."""
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return []
+    try:
+        subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [setpriv, "--pdeathsig", "KILL", "--"]
 
 
 def _communicate_with_progress(proc: subprocess.Popen[bytes], limit: float,
