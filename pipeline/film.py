@@ -157,8 +157,8 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
                   listen: Listener, warnings: list[str]) -> dict[str, ShotResult]:
     base_url, gateway = service
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0), limits=limits) as http:
-        doubt = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.request_timeout, connect=10.0), limits=limits) as http:
+        doubt = LostCreates.from_settings(settings)
         client = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
                            lost_creates=doubt)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)

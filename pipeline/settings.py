@@ -10,6 +10,7 @@ from storyfilm.errors import UsageError
 
 ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 TASKS_PATH = "/contents/generations/tasks"
+REQUEST_TIMEOUT = 60.0  # seconds a request to the video service may wait for its answer
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,9 @@ class Settings:
     gateway: str | None = None  # ARK_GATEWAY: a gateway profile's name (seedance/gateways.py)
     faults: str | None = None  # STORYFILM_FAULTS: the local server's fault spec (localark/faults.py)
     settle: float | None = None  # STORYFILM_SETTLE: seconds a lost create may take to land (None: the default)
+    # STORYFILM_LOST_CREATE_DEADLINE: seconds the whole look for a lost create may take (None: settle + slack)
+    lost_create_deadline: float | None = None
+    request_timeout: float = REQUEST_TIMEOUT  # STORYFILM_REQUEST_TIMEOUT: seconds one request waits for its answer
 
     @property
     def uses_local_backend(self) -> bool:
@@ -40,23 +44,27 @@ class Settings:
             gateway=env.get("ARK_GATEWAY") or None,
             faults=env.get("STORYFILM_FAULTS") or None,
             settle=_seconds(env.get("STORYFILM_SETTLE"), "STORYFILM_SETTLE"),
+            lost_create_deadline=_seconds(env.get("STORYFILM_LOST_CREATE_DEADLINE"), "STORYFILM_LOST_CREATE_DEADLINE"),
+            request_timeout=_seconds(env.get("STORYFILM_REQUEST_TIMEOUT"), "STORYFILM_REQUEST_TIMEOUT",
+                                     positive=True) or REQUEST_TIMEOUT,
         )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
-                f"gateway={self.gateway!r}, faults={self.faults!r}, settle={self.settle!r})")
+                f"gateway={self.gateway!r}, faults={self.faults!r}, settle={self.settle!r}, "
+                f"lost_create_deadline={self.lost_create_deadline!r}, request_timeout={self.request_timeout!r})")
 
 
-def _seconds(value: str | None, name: str) -> float | None:
+def _seconds(value: str | None, name: str, *, positive: bool = False) -> float | None:
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
         seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
-        raise UsageError(f"{name}={value!r}: give a number of seconds, 0 or more")
+    if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
+        raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
     return seconds
 
 

@@ -216,7 +216,7 @@ class ArkClient:
                 await self.retry.pause(attempt)
                 continue
             except httpx.TransportError as exc:
-                detail = f"{method} {url}: sent, but no answer came ({type(exc).__name__})"
+                detail = f"{method} {url}: sent, but no answer came ({self._no_answer(exc)})"
                 if not may_repeat:
                     raise Unanswered(detail) from exc
                 if last:
@@ -232,6 +232,11 @@ class ArkClient:
                 continue
             return self._parse(response, may_repeat)
         raise AssertionError("unreachable")
+
+    def _no_answer(self, exc: httpx.TransportError) -> str:
+        """What became of a sent request: a read timeout says how long the answer was waited for."""
+        waited = self._http.timeout.read if isinstance(exc, httpx.ReadTimeout) else None
+        return type(exc).__name__ + (f" after {waited:g} s" if waited is not None else "")
 
     def _unreachable(self, exc: Exception, last: bool) -> None:
         """Raise when a connection that could not be made is the end: the last try, or a service

@@ -6,7 +6,10 @@ died while the create was on its way). Both look for the task among the service'
 request's `Fingerprint`. Doubt is bounded: a create may still land up to `settle` seconds after
 it was lost, so when none is found the resolver looks again every `look_every` seconds until that
 window has passed, and only then says "surely none" (safe to create). Doubt costs time, never
-money.
+money, and that time is bounded: the whole resolution of one lost create (every list read, its
+retries and the waits between looks) shares one `deadline`, by default the settle window and
+`LOOK_SLACK` seconds for the reads themselves; a service that does not answer the list within it
+gets CreateUnresolved saying how long it was looked for, never a second create.
 
 When more than one task fits, a caller with a journal (creates lost one after the other by runs
 killed in turn are all its own) keeps one (the furthest along, then the oldest) and cancels the
@@ -20,16 +23,24 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TransportFailed
+from storyfilm.errors import (ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TransportFailed,
+                              UsageError)
 from storyfilm.seedance import commands
+
+if TYPE_CHECKING:
+    from storyfilm.settings import Settings
 
 # what a task echoes of its request, whether sent as body fields or as text commands
 ECHOED = ("seed", "resolution", "ratio", "duration", "frames", "generate_audio", "execution_expires_after")
 # a task that ended without a result costs nothing and is of no use: never the one to adopt
 UNPAID_ENDS = frozenset({"failed", "cancelled", "expired"})
+
+# beyond the settle window, the seconds a lost create's resolution may spend on the list reads
+# themselves (a healthy list answers in well under a second; a slow one gets a few retries)
+LOOK_SLACK = 20.0
 
 Lister = Callable[..., Awaitable[TaskList]]
 
@@ -105,6 +116,11 @@ class Lookup:
         return self.found[0].id if self.found else None
 
 
+def seconds(value: float) -> str:
+    """A wait for people: tenths below ten seconds (0.5 s), whole seconds above (32 s)."""
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
 def _keep_order(task: Task) -> tuple[int, int, str]:
     return KEEP_FIRST.get(task.status, 3), task.created_at or 0, task.id
 
@@ -116,15 +132,68 @@ class LostCreates:
     match_slack: float = 120.0  # seconds of clock skew allowed between our clock and the service's
     pages: int = 10
     page_size: int = 100
+    deadline: float | None = None  # seconds for one whole resolution (None: settle + LOOK_SLACK)
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "LostCreates":
+        """STORYFILM_SETTLE and STORYFILM_LOST_CREATE_DEADLINE, where set. A deadline shorter than
+        the settle window could never say "surely none": every lost create would stop the render."""
+        given = {"settle": settings.settle, "deadline": settings.lost_create_deadline}
+        made = cls(**{name: value for name, value in given.items() if value is not None})
+        if made.budget < made.settle:
+            raise UsageError(f"STORYFILM_LOST_CREATE_DEADLINE={made.budget:g} is shorter than the settle window "
+                             f"({made.settle:g} s, STORYFILM_SETTLE): give it at least that")
+        return made
+
+    @property
+    def budget(self) -> float:
+        """Seconds one resolution may take in all, list reads, retries and waits together."""
+        return self.settle + LOOK_SLACK if self.deadline is None else self.deadline
 
     async def resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
                       claimed: Callable[[], Container[str]], *, settled: bool = False, why: str = "",
                       lost_at: float | None = None, waiting: Callable[[], None] = lambda: None) -> Lookup:
         """The task(s) the create made, or an empty Lookup once the window after `lost_at` (default
-        `sent_at`) has passed without one; CreateUnresolved when the list cannot be read. `claimed`:
-        ids already ours. `settled`: the service itself answered (500, 503): one look is enough.
-        Otherwise there are at least two looks, the last at the window's end; `waiting` is told
-        before the first wait."""
+        `sent_at`) has passed without one; CreateUnresolved when the list cannot be read, or not
+        within `budget` seconds. `claimed`: ids already ours. `settled`: the service itself
+        answered (500, 503): one look is enough. Otherwise there are at least two looks, the last
+        at the window's end; `waiting` is told before the first wait."""
+        answered = [0]  # list reads answered, for the message of a look that ran out of time
+
+        def counted(**query: Any) -> Awaitable[TaskList]:
+            return self._counted(list_tasks, answered, **query)
+
+        try:
+            async with asyncio.timeout(self.budget) as limit:
+                return await self._resolve(counted, fingerprint, sent_at, claimed, settled=settled, why=why,
+                                           lost_at=lost_at, waiting=waiting)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise CreateUnresolved(self._overdue(why, answered[0])) from None
+
+    @staticmethod
+    async def _counted(list_tasks: Lister, answered: list[int], **query: Any) -> TaskList:
+        found = await list_tasks(**query)
+        answered[0] += 1
+        return found
+
+    def _overdue(self, why: str, answered: int) -> str:
+        """The message of a resolution that ran out of time: how long, what the list did, what to do."""
+        if answered:
+            listed = (f"the task list answered {answered} time{'s' * (answered != 1)} without it, too slowly to "
+                      "finish looking")
+        else:
+            listed = "the task list did not answer"
+        return (f"create sent but unanswered ({why}); looked for its task on the service for {seconds(self.budget)}, "
+                f"the deadline for that (STORYFILM_LOST_CREATE_DEADLINE), and {listed}. The task may exist and be "
+                "paid for: check the tasks on the service (its task list, or a gateway's console) before creating "
+                "again; `storyfilm film` run again looks for it first and creates it only when the service shows "
+                "none.")
+
+    async def _resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
+                       claimed: Callable[[], Container[str]], *, settled: bool, why: str, lost_at: float | None,
+                       waiting: Callable[[], None]) -> Lookup:
         until = (lost_at if lost_at is not None else sent_at) + self.settle
         found = await self._look(list_tasks, fingerprint, sent_at, claimed(), why)
         if not found and not settled:

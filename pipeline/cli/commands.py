@@ -96,7 +96,7 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
               "task waits there; nothing to cancel")
         return 0
     gateway = gateways.chosen(settings.gateway, board.gateway, str(args.story))
-    settle = LostCreates() if settings.settle is None else LostCreates(settle=settings.settle)
+    settle = LostCreates.from_settings(settings)
     outcomes, notes = cancel.cancel_story(graph, args.store or args.story.parent / ".storyfilm",
                                           gateways.base_url(gateway, settings.base_url), settings.api_key,
                                           gateway=gateway, tasks_path=settings.tasks_path,

@@ -15,7 +15,7 @@ from storyfilm.errors import ApiRefused, CreateUnresolved
 from storyfilm.localark.embedded import LOCAL_KEY
 
 NO_WAIT = RetryPolicy(attempts=4, base_delay=0.0, max_delay=0.0)
-LOST = f"POST {IN_PROCESS_BASE}/contents/generations/tasks: sent, but no answer came (ReadTimeout)"
+LOST = f"POST {IN_PROCESS_BASE}/contents/generations/tasks: sent, but no answer came (ReadTimeout after 5 s)"
 
 
 def connect(http) -> ArkClient:
