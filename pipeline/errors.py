@@ -31,6 +31,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
     │   └── NotCopyable                      (internal) a smart join's pieces would not join by copy
     ├── Interrupted                  exit 130 Ctrl-C or SIGTERM; says what still runs on the service
+    ├── NotStarted                   (internal) a shot that never started: a shot it waits on failed
     └── Refusal                      (local server) an answer refusing a request, as the service would
 """
 
@@ -41,6 +42,11 @@ from dataclasses import dataclass
 
 class StoryfilmError(Exception):
     exit_code = 1
+
+    def __str__(self) -> str:
+        """The message, then what the error also caused, one line each (`add_note`: the shots a
+        failed shot kept from starting), so every place that shows the error shows them too."""
+        return "\n".join([super().__str__(), *getattr(self, "__notes__", ())])
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,17 @@ class Interrupted(StoryfilmError):
     def __init__(self, message: str, running: tuple[str, ...] = ()):
         self.running = running
         super().__init__(message)
+
+
+class NotStarted(StoryfilmError):
+    """A shot that never started because the shot whose last frame it starts from failed
+    (`upstream`), or itself never started; `failed` is the shot that failed."""
+
+    def __init__(self, shot: str, upstream: str, failed: str):
+        self.shot, self.upstream, self.failed = shot, upstream, failed
+        via = "" if upstream == failed else f", which waits on shot {failed!r}"
+        self.reason = f"waits on shot {upstream!r}{via}, which failed"
+        super().__init__(f"not started: {self.reason}")
 
 
 class Refusal(StoryfilmError):

@@ -7,8 +7,9 @@ material now with its last finished render names what changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import networkx as nx
 
@@ -43,8 +44,9 @@ class Reason:
     """Why a shot renders, as fields for programs (`as_dict`) and words for people (`text`). Codes:
     new_shot, prompt_changed, model_changed (before, after), new_take, parameter_changed (names),
     upstream_changed, media_changed, backend_changed, input_changed (names), upstream_renders_first
-    (upstream), files_missing, last_task_ended (status), not_in_store; and for the other states
-    `cached` and `resume` (task_id)."""
+    (upstream), upstream_failed (upstream, failed, status: it was not started because the shot it
+    waits on, through `upstream`, ended that way), files_missing, last_task_ended (status),
+    not_in_store; and for the other states `cached` and `resume` (task_id)."""
 
     code: str
     names: tuple[str, ...] = ()
@@ -53,6 +55,7 @@ class Reason:
     upstream: str | None = None
     status: str | None = None
     task_id: str | None = None
+    failed: str | None = None
 
     @property
     def text(self) -> str:
@@ -71,13 +74,16 @@ class Reason:
             return f"{', '.join(self.names)} changed"
         if self.code == "upstream_renders_first":
             return f"upstream shot {self.upstream!r} renders first"
+        if self.code == "upstream_failed":
+            via = "" if self.failed == self.upstream else f", which waits on shot {self.failed!r}"
+            return f"not started: waits on shot {self.upstream!r}{via}, whose last task {self.status}"
         if self.code == "last_task_ended":
             return f"its last task {self.status}"
         return self.code.replace("_", " ")
 
     def as_dict(self) -> dict[str, Any]:
         fields = {"names": list(self.names) or None, "before": self.before, "after": self.after,
-                  "upstream": self.upstream, "status": self.status, "task_id": self.task_id}
+                  "upstream": self.upstream, "failed": self.failed, "status": self.status, "task_id": self.task_id}
         return {"reason": self.code, **{k: v for k, v in fields.items() if v is not None}, "text": self.text}
 
 
@@ -155,44 +161,86 @@ def _previous(store: History, shot_id: str, backend: str) -> Record | None:
     return last if last is not None else store.last_done(shot_id)
 
 
+class Step(NamedTuple):
+    """One shot of a `walk`: its content key now (None while the shot it starts from has no last
+    frame), the first frame's sha that key holds (a chained shot's), and the journal's entry."""
+
+    shot: str
+    key: str | None
+    first_frame: str | None
+    entry: Record | None
+
+
+def walk(graph: nx.DiGraph, store: History, backend: str, *,
+         frame_of: Callable[[Record], str | None]) -> Iterator[Step]:
+    """Every shot, each after the shot it starts from; `frame_of` says which last frame an entry
+    hands on to the shots that start from it (None: none yet)."""
+    frames: dict[str, str | None] = {}  # shot → sha of the last frame it hands on, when there is one
+    for node in nx.topological_sort(graph):
+        ups = list(graph.predecessors(node))
+        frames[node] = None
+        if ups and frames[ups[0]] is None:
+            yield Step(node, None, None, None)
+            continue
+        first_frame = frames[ups[0]] if ups else None
+        key = graph.nodes[node]["job"].key(first_frame, backend)
+        entry = store.entry(key)
+        frames[node] = frame_of(entry) if entry is not None else None
+        yield Step(node, key, first_frame, entry)
+
+
 def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotStatus]:
     """Every shot of the plan (storyboard order): cached, resume or render, with reasons and cost."""
+    def cached_frame(entry: Record) -> str | None:
+        whole = entry.status == "done" and store.has(entry.video_sha) and store.has(entry.frame_sha)
+        return entry.frame_sha if whole else None
+
     result: dict[str, ShotStatus] = {}
-    frames: dict[str, str | None] = {}  # shot → sha of its last frame, when it is known now
-    for node in nx.topological_sort(graph):
+    for node, key, first_frame, entry in walk(graph, store, backend, frame_of=cached_frame):
         job: ShotJob = graph.nodes[node]["job"]
         ups = list(graph.predecessors(node))
-        upstream = ups[0] if ups else None
-        frames[node] = None
-        if upstream is not None and frames[upstream] is None:
-            old = _previous(store, node, backend)
-            mine = why_changed(_without_frame(old.material_dict() if old else None),
-                               _without_frame(job.key_material(None, backend)), chained=True)
-            why = [Reason("upstream_renders_first", upstream=upstream)]
-            why += [r for r in mine if r.code not in ("new_shot", "not_in_store")]
-            if old is None:
-                why.append(Reason("new_shot"))
-            result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, None)
-            continue
-        key = job.key(frames.get(upstream) if upstream else None, backend)
-        entry = store.entry(key)
-        if entry and entry.status == "done" and store.has(entry.video_sha) and store.has(entry.frame_sha):
-            frames[node] = entry.frame_sha
+        if key is None:
+            result[node] = _waiting(node, job, store, backend, _waits_on(ups[0], result[ups[0]]))
+        elif entry and cached_frame(entry):
             result[node] = ShotStatus(node, CACHED, (), 0.0, key, entry.task_id)
         elif entry and entry.status == "created" and entry.task_id:
             result[node] = ShotStatus(node, RESUME, (Reason("resume", task_id=entry.task_id),), 0.0, key,
                                       entry.task_id)
         else:
-            mat = job.key_material(frames.get(upstream) if upstream else None, backend)
             if entry and entry.status == "done":
                 why = [Reason("files_missing")]
             else:
                 old = _previous(store, node, backend)
-                why = why_changed(old.material_dict() if old else None, mat, chained=upstream is not None)
+                why = why_changed(old.material_dict() if old else None, job.key_material(first_frame, backend),
+                                  chained=bool(ups))
                 if entry and entry.status in ("failed", "expired", "cancelled"):
                     why.append(Reason("last_task_ended", status=entry.status))
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, key)
     return {n: result[n] for n in graph.nodes}
+
+
+def _waiting(node: str, job: ShotJob, store: History, backend: str, waits: Reason) -> ShotStatus:
+    """A chained shot whose upstream has no last frame yet: it renders, and why (its key is not
+    known: what changed is told without the first frame)."""
+    old = _previous(store, node, backend)
+    mine = why_changed(_without_frame(old.material_dict() if old else None),
+                       _without_frame(job.key_material(None, backend)), chained=True)
+    why = [waits, *(r for r in mine if r.code not in ("new_shot", "not_in_store"))]
+    if old is None:
+        why.append(Reason("new_shot"))
+    return ShotStatus(node, RENDER, tuple(why), job.cost, None)
+
+
+def _waits_on(upstream: str, its: ShotStatus) -> Reason:
+    """Why a chained shot cannot have its key yet: its upstream renders first, or its upstream's
+    last task failed (or expired), so the last render could not start it."""
+    ended = [r for r in its.why if r.code == "last_task_ended" and r.status in ("failed", "expired")]
+    behind = [r for r in its.why if r.code == "upstream_failed"]
+    if ended:
+        return Reason("upstream_failed", upstream=upstream, failed=upstream, status=ended[0].status)
+    if behind:
+        return Reason("upstream_failed", upstream=upstream, failed=behind[0].failed, status=behind[0].status)
+    return Reason("upstream_renders_first", upstream=upstream)
 
 
 def _without_frame(mat: dict[str, Any] | None) -> dict[str, Any] | None:

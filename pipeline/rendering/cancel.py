@@ -24,6 +24,7 @@ import networkx as nx
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.errors import ApiRefused, TransportFailed
+from storyfilm.planning import explain
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.store import Entry, Store
 from storyfilm.seedance.gateways import Gateway
@@ -74,23 +75,14 @@ def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, ga
 def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[ShotJob, str, Entry]]:
     """The storyboard's shots whose journal entry is a task created (or being created) and not
     finished: (job, content key, entry). A chained shot's key needs its upstream's last frame, so
-    only shots whose upstream finished can have a task."""
-    frames: dict[str, str] = {}
-    found = []
-    for node in nx.topological_sort(graph):
-        job: ShotJob = graph.nodes[node]["job"]
-        ups = list(graph.predecessors(node))
-        if ups and ups[0] not in frames:
-            continue
-        key = job.key(frames[ups[0]] if ups else None, backend)
-        entry = store.entry(key)
-        if entry is None:
-            continue
-        if entry.status == "done" and entry.frame_sha:
-            frames[node] = entry.frame_sha
-        elif entry.status in ("created", "creating"):
-            found.append((job, key, entry))
-    return found
+    only shots whose upstream finished can have a task (its frame counts even where its files are
+    gone from the store: the task made from it is paid for all the same)."""
+    def finished_frame(entry: Entry) -> str | None:
+        return entry.frame_sha if entry.status == "done" else None
+
+    return [(graph.nodes[step.shot]["job"], step.key, step.entry)
+            for step in explain.walk(graph, store, backend, frame_of=finished_frame)
+            if step.entry is not None and step.entry.status in ("created", "creating")]
 
 
 async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: str,

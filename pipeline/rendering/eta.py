@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 # the local preview server, measured here (2 cores, 480p): 1.6 s for a 2 s shot, 2.5 s for a 5 s one
 LOCAL_PREVIEW_LATENCY = 0.6  # seconds per second of video
-FINISHED = frozenset({"cached", "done", "failed", "cancelled", "expired"})
+FINISHED = frozenset({"cached", "done", "failed", "not_started", "cancelled", "expired"})
 
 
 @dataclass

@@ -21,8 +21,8 @@ import networkx as nx
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
-from storyfilm.errors import (ApiRefused, Interrupted, ResultsGone, ServiceUnreachable, StoryfilmError, TaskFailed,
-                              TaskGone)
+from storyfilm.errors import (ApiRefused, Interrupted, NotStarted, ResultsGone, ServiceUnreachable, StoryfilmError,
+                              TaskFailed, TaskGone)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.creates import Creates
@@ -88,7 +88,12 @@ class Executor:
                 ups = list(graph.predecessors(node))
                 if ups and not frames[ups[0]].done():
                     self.emit(node, "pending", f"waiting for shot {ups[0]!r} (its last frame)")
-                upstream = await frames[ups[0]] if ups else None
+                try:
+                    upstream = await frames[ups[0]] if ups else None
+                except ServiceUnreachable:
+                    raise
+                except Exception as exc:  # the shot it starts from failed (or never started): it never starts
+                    raise NotStarted(node, ups[0], exc.failed if isinstance(exc, NotStarted) else ups[0]) from None
 
                 def frame_ready(path: Path, sha: str) -> None:
                     if not frames[node].done():
@@ -100,7 +105,7 @@ class Executor:
                 done[node].set_exception(exc)
                 if not frames[node].done():
                     frames[node].set_exception(exc)
-                if not isinstance(exc, (asyncio.CancelledError, ServiceUnreachable)):
+                if not isinstance(exc, (asyncio.CancelledError, ServiceUnreachable, NotStarted)):
                     self.emit(node, "failed", str(exc))
                 raise
 
@@ -114,6 +119,11 @@ class Executor:
                     await asyncio.gather(*tasks)
             except asyncio.CancelledError:
                 raise self.interrupted() from None
+            except StoryfilmError as exc:  # told as the shot that failed, whichever follower gave up first
+                failure = frames[exc.failed].exception() if isinstance(exc, NotStarted) else exc
+                if not isinstance(failure, ServiceUnreachable):
+                    self._tell_not_started(graph, nodes, frames, failure)
+                raise failure
             finally:
                 for t in tasks:
                     t.cancel()
@@ -122,6 +132,23 @@ class Executor:
                     if f.done() and not f.cancelled():
                         f.exception()  # mark retrieved: the first failure was raised by gather
         return {n: done[n].result() for n in graph.nodes if n in done}  # storyboard order
+
+    def _tell_not_started(self, graph: nx.DiGraph, nodes: list[str], frames: dict[str, asyncio.Future],
+                          failure: BaseException) -> None:
+        """`failure` stopped the render: each shot that starts from a failed shot's last frame (or
+        from one that never started) is told "not started", in the progress and in the message."""
+        failed: dict[str, str] = {}  # a shot that gave no last frame → the shot whose failure is why
+        for node in nodes:  # upstream first
+            ups = list(graph.predecessors(node))
+            if ups and ups[0] in failed:
+                failed[node] = failed[ups[0]]
+                reason = NotStarted(node, ups[0], failed[node]).reason
+                self.emit(node, "not_started", reason)
+                failure.add_note(f"{node}: not started: {reason}")
+                continue
+            frame = frames[node]
+            if frame.done() and not frame.cancelled() and isinstance(frame.exception(), Exception):
+                failed[node] = node
 
     def _gate(self, job: ShotJob) -> ModelGate:
         model = job.model

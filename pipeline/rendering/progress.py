@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Event:
     """Something happened to a shot. Kinds: pending, cached, waiting, creating, created, resumed,
-    adopted, queued, running, succeeded, downloading, done, retry, warning, failed."""
+    adopted, queued, running, succeeded, downloading, done, retry, warning, failed, not_started (a
+    shot it starts from failed: the detail names it)."""
 
     shot: str
     kind: str
@@ -30,6 +31,9 @@ class Event:
 
 
 Listener = Callable[[Event], None]
+
+# how people read a kind, where its name is not the words (`b: not started: waits on shot 'a', ...`)
+SAID = {"not_started": "not started:"}
 
 
 class PlainProgress:
@@ -43,7 +47,7 @@ class PlainProgress:
         if self._last.get(event.shot) == (event.kind, event.detail):
             return
         self._last[event.shot] = (event.kind, event.detail)
-        self.write(f"  {event.shot}: {event.kind} {event.detail}".rstrip())
+        self.write(f"  {event.shot}: {SAID.get(event.kind, event.kind)} {event.detail}".rstrip())
 
     def note(self, text: str) -> None:
         self.write(text)
@@ -118,7 +122,7 @@ class LiveProgress(PlainProgress):
     """A rich table, one row per shot, redrawn in place; notes and warnings print above it."""
 
     STYLE = {"cached": "green", "done": "bold green", "failed": "bold red", "warning": "yellow", "retry": "yellow",
-             "running": "cyan", "queued": "blue", "downloading": "magenta"}
+             "running": "cyan", "queued": "blue", "downloading": "magenta", "not_started": "red"}
 
     STARTS = frozenset({"creating", "resumed", "adopted", "created", "queued", "running"})
 
@@ -147,9 +151,9 @@ class LiveProgress(PlainProgress):
             table.add_column(column)
         for shot, (kind, detail, since) in self.rows.items():
             style = self.STYLE.get(kind, "")
-            elapsed = "" if kind in ("cached", "done", "failed") else f"{now - since:4.0f} s"
+            elapsed = "" if kind in FINISHED else f"{now - since:4.0f} s"
             # Text, not markup: a note printed with markup off redraws the table too, and a detail may hold [ ]
-            table.add_row(Text(shot), Text(kind, style=style), elapsed, Text(detail))
+            table.add_row(Text(shot), Text(SAID.get(kind, kind).rstrip(":"), style=style), elapsed, Text(detail))
         return table
 
     def _caption(self, now: float) -> str:
@@ -164,8 +168,9 @@ class LiveProgress(PlainProgress):
         return caption
 
     def __call__(self, event: Event) -> None:
-        if event.kind in ("warning", "retry", "failed"):
-            self.console.print(f"[yellow]{event.shot}: {event.kind} {event.detail}[/]")
+        if event.kind in ("warning", "retry", "failed", "not_started"):
+            self.console.print(f"{event.shot}: {SAID.get(event.kind, event.kind)} {event.detail}", style="yellow",
+                               markup=False, highlight=False)
         if event.kind != "warning":
             now = time.monotonic()
             row = self.rows.setdefault(event.shot, ["", "", now])
