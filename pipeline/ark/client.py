@@ -19,7 +19,8 @@ A service never reached (connection refused, no such host, no answer to connect)
 from one that stopped answering: until the first answer comes, a connection that cannot be made
 fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names the host and
 ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
-per attempt (`download_timeout`) whether or not bytes keep coming.
+per attempt (`download_timeout`) whether or not bytes keep coming, and all attempts at one file
+together have `DOWNLOAD_SPAN` times that.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ __all__ = ["ArkClient", "RetryPolicy", "LostCreates", "RETRY_STATUSES"]
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 UNREACHED_TRIES = 3  # connection attempts before a service that never answered is called unreachable
 DOWNLOAD_TIMEOUT = 300.0  # seconds one attempt at downloading a result may take, all told
+DOWNLOAD_SPAN = 2  # all attempts at one download together may take this many attempts' time
 
 
 class ArkClient:
@@ -164,26 +166,32 @@ class ArkClient:
     # -- downloading ---------------------------------------------------------------------
 
     async def download(self, url: str, dest: Path) -> int:
-        """Stream a result file to dest (never sending the API key); a partial file never stays at dest."""
+        """Stream a result file to dest (never sending the API key); a partial file never stays at dest.
+        A trickle of bytes cannot stretch it: each attempt ends after `download_timeout` seconds,
+        all of them together after `DOWNLOAD_SPAN` times that."""
         part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        what, span = f"download of {url.split('?')[0]} failed", DOWNLOAD_SPAN * self.download_timeout
+        ends = time.monotonic() + span
         for attempt in range(self.retry.attempts):
+            last = attempt + 1 == self.retry.attempts
             try:
-                async with asyncio.timeout(self.download_timeout):
+                async with asyncio.timeout(min(self.download_timeout, max(0.0, ends - time.monotonic()))):
                     size = await self._download_once(url, part)
                 os.replace(part, dest)
                 return size
             except TimeoutError:
                 part.unlink(missing_ok=True)
-                exc = TransportFailed(f"not finished after {self.download_timeout:g} s")
-                if attempt + 1 == self.retry.attempts:
-                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}") from None
-                await self.retry.pause(attempt)
+                if ends - time.monotonic() <= 0:
+                    raise TransportFailed(f"{what}: not finished after {span:g} s in all "
+                                          f"({attempt + 1} tr{'ies' if attempt else 'y'})") from None
+                if last:
+                    raise TransportFailed(f"{what}: not finished after {self.download_timeout:g} s") from None
             except (httpx.TransportError, TransportFailed) as exc:
                 part.unlink(missing_ok=True)
                 status = getattr(exc, "status", None)
-                if attempt + 1 == self.retry.attempts or (status is not None and status not in RETRY_STATUSES):
-                    raise TransportFailed(f"download of {url.split('?')[0]} failed: {exc}", status=status) from exc
-                await self.retry.pause(attempt)
+                if last or (status is not None and status not in RETRY_STATUSES):
+                    raise TransportFailed(f"{what}: {exc}", status=status) from exc
+            await self.retry.pause(attempt)
         raise AssertionError("unreachable")
 
     async def _download_once(self, url: str, part: Path) -> int:
