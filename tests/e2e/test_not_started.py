@@ -1,5 +1,6 @@
 """A chained shot behind a failed one is told "not started", never "failed" with the other shot's
-reason: in the progress, the exit message, `plan` and `status`; the exit code stays the failure's."""
+reason: in the progress (plain and JSON), the exit message, `plan` and `status`; the exit code
+stays the failure's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
+
 from helpers import run_cli
+from storyfilm.rendering import progress
 
 CHAIN = """title: doomed chain
 defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}
@@ -49,13 +53,14 @@ def test_shots_behind_a_failed_one_say_they_were_not_started(tmp_path: Path) -> 
                             "text": "not started: waits on shot 'b', which waits on shot 'a', whose last task failed"}
     assert reasons["a"]["reason"] == "new_shot"
 
-
-def test_the_json_progress_says_not_started(tmp_path: Path) -> None:
-    story = tmp_path / "chain.yaml"
-    story.write_text(CHAIN)
-    done = run_cli("film", str(story), "--json", env={"STORYFILM_FAULTS": "fail=1,seed=7"})
-    assert done.returncode == 1
-    events = [json.loads(line) for line in done.stdout.splitlines()]
+    again = run_cli("film", str(story), "--json", env={"STORYFILM_FAULTS": "fail=1,seed=7"})
+    assert again.returncode == 1
+    events = [json.loads(line) for line in again.stdout.splitlines()]
+    schema = progress.events_schema()
+    for event in events:
+        jsonschema.validate(event, schema)
+    planned = {e["shot"]: e["reasons"][0]["reason"] for e in events if e["event"] == "plan"}
+    assert planned == {"a": "new_shot", "b": "upstream_failed", "c": "upstream_failed"}
     ends = {e["shot"]: (e["event"], e["detail"]) for e in events if e["event"] in ("failed", "not_started")}
     assert ends["b"] == ("not_started", "waits on shot 'a', which failed")
     assert ends["c"] == ("not_started", "waits on shot 'b', which waits on shot 'a', which failed")
