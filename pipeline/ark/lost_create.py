@@ -160,8 +160,10 @@ class LostCreates:
         at the window's end; `waiting` is told before the first wait."""
         answered = [0]  # list reads answered, for the message of a look that ran out of time
 
-        def counted(**query: Any) -> Awaitable[TaskList]:
-            return self._counted(list_tasks, answered, **query)
+        async def counted(**query: Any) -> TaskList:
+            found = await list_tasks(**query)
+            answered[0] += 1
+            return found
 
         try:
             async with asyncio.timeout(self.budget) as limit:
@@ -172,12 +174,6 @@ class LostCreates:
                 raise
             raise CreateUnresolved(self._overdue(why, answered[0])) from None
 
-    @staticmethod
-    async def _counted(list_tasks: Lister, answered: list[int], **query: Any) -> TaskList:
-        found = await list_tasks(**query)
-        answered[0] += 1
-        return found
-
     def _overdue(self, why: str, answered: int) -> str:
         """The message of a resolution that ran out of time: how long, what the list did, what to do."""
         if answered:
@@ -185,7 +181,8 @@ class LostCreates:
                       "finish looking")
         else:
             listed = "the task list did not answer"
-        return (f"create sent but unanswered ({why}); looked for its task on the service for {seconds(self.budget)}, "
+        waited = seconds(self.budget)
+        return (f"create sent but unanswered ({why}); looked for its task on the service for {waited}, "
                 f"the deadline for that (STORYFILM_LOST_CREATE_DEADLINE), and {listed}. The task may exist and be "
                 "paid for: check the tasks on the service (its task list, or a gateway's console) before creating "
                 "again; `storyfilm film` run again looks for it first and creates it only when the service shows "
