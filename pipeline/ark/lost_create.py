@@ -229,21 +229,34 @@ class LostCreates:
         return candidates
 
 
-async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...]) -> list[str]:
-    """Cancel the extra tasks of one create that are still queued (unpaid); what became of each,
-    as sentences for the user (the ones already running or done are paid for)."""
+async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...], *,
+                       within: float = LOOK_SLACK) -> list[str]:
+    """Cancel the extra tasks of one create that are still queued (unpaid), each DELETE with all
+    its retries given `within` seconds; what became of each, as sentences for the user (the ones
+    already running or done are paid for)."""
     notes: list[str] = []
     for task in extra:
-        if task.status == "queued":
-            try:
-                await delete(task.id)
-                notes.append(f"task {task.id} was a second task for it: cancelled while queued, "
-                             f"nothing paid; kept task {kept}")
-                continue
-            except (ApiRefused, TransportFailed) as exc:
-                notes.append(f"task {task.id} was a second task for it and could not be cancelled ({exc}); "
-                             f"it is paid for; kept task {kept}")
-                continue
-        notes.append(f"task {task.id} was a second task for it, already {task.status}: it is paid for; "
-                     f"kept task {kept}")
+        if task.status != "queued":
+            notes.append(f"task {task.id} was a second task for it, already {task.status}: it is paid for; "
+                         f"kept task {kept}")
+            continue
+        refused = await _cancel_one(delete, task.id, within)
+        if refused is None:
+            notes.append(f"task {task.id} was a second task for it: cancelled while queued, nothing paid; "
+                         f"kept task {kept}")
+        else:
+            notes.append(f"task {task.id} was a second task for it and could not be cancelled ({refused}); "
+                         f"it is paid for; kept task {kept}")
     return notes
+
+
+async def _cancel_one(delete: Callable[[str], Awaitable[None]], task_id: str, within: float) -> Exception | None:
+    """DELETE one queued task: None when done, else why not."""
+    try:
+        async with asyncio.timeout(within):
+            await delete(task_id)
+    except TimeoutError:
+        return TransportFailed(f"no answer within {seconds(within)}")
+    except (ApiRefused, TransportFailed) as exc:
+        return exc
+    return None

@@ -15,6 +15,8 @@ ENVIRONMENT = """environment:
   ARK_GATEWAY       the service profile: ark (default), volc-proxy or videos-gateway (see serve --profile)
   STORYFILM_FAULTS  faults the local server injects, e.g. 429=0.1,5xx=0.05 (see serve --faults)
   STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
+  STORYFILM_LOST_CREATE_DEADLINE  seconds the whole look for a lost create may take (default: settle + 20)
+  STORYFILM_REQUEST_TIMEOUT  seconds one request to the service waits for its answer (default 60)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
 

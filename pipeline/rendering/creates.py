@@ -149,7 +149,7 @@ class Creates:
                                                lost_at=lost_at, waiting=waiting)
 
     async def _cancel_extra(self, job: ShotJob, kept: str, extra: tuple[Task, ...]) -> None:
-        for note in await cancel_extra(self.client.delete, kept, extra):
+        for note in await cancel_extra(self.client.delete, kept, extra, within=self.lost_creates.budget):
             self.emit(job.id, "warning", note)
 
     def claimed(self) -> set[str]:
