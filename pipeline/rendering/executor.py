@@ -119,7 +119,7 @@ class Executor:
                     await asyncio.gather(*tasks)
             except asyncio.CancelledError:
                 raise self.interrupted() from None
-            except StoryfilmError as exc:  # told as the shot that failed, whichever follower gave up first
+            except Exception as exc:  # told as the shot that failed, whichever follower gave up first
                 failure = frames[exc.failed].exception() if isinstance(exc, NotStarted) else exc
                 if not isinstance(failure, ServiceUnreachable):
                     self._tell_not_started(graph, nodes, frames, failure)
