@@ -29,8 +29,8 @@ _SCE_TAG0, _CPE_TAG0_NO_COMMON_WINDOW = 0b0000000, 0b00100000  # 7 bits; 8 bits 
 _END = 0b111
 # ffmpeg's encoder keeps a channel's scalefactors within 60 of each other (SCALE_MAX_DIFF) and
 # global_gain is one of them, so a global_gain in SAFE keeps every one of them in 0..255; outside
-# it a scalefactor may pass 255 (measured: global_gain 240, a later band's scalefactor 257) and
-# the frame must be decoded to know. Digital silence (every band zero) is written with global_gain 140 and
+# it a scalefactor may pass 255 (measured: 96 steps up, global_gains at most 234, a later band's
+# scalefactor 256) and the frame must be decoded to know. Digital silence (every band zero) is written with global_gain 140 and
 # decodes to silence whatever its global_gain: it is rewritten like any other frame.
 SAFE = range(60, 196)
 

@@ -8,6 +8,7 @@ moves the film's gain (written into the spliced frames, in steps of aac_gain.STE
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from pathlib import Path
 
@@ -167,3 +168,24 @@ def test_a_damaged_piece_is_encoded_again_and_the_film_is_the_same(clips, one_se
     again = smart_join(clips, spec, tmp_path / "two.mp4", cache)
     assert again.sound_encoded == 2
     assert (tmp_path / "one.mp4").read_bytes() == (tmp_path / "two.mp4").read_bytes()
+
+
+def _loudness(film: Path) -> float:
+    """The film's integrated loudness (LUFS), measured on its decoded sound."""
+    summary = runner.run(["-i", str(film), "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"],
+                         what="measure the film's loudness").stderr.decode(errors="replace")
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", summary)[-1])
+
+
+def test_a_new_loudness_encodes_no_piece_and_the_film_lands_within_three_quarters_of_a_lu(
+        clips, one_second_pieces, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = smart_join(clips, FilmSpec(W, H, review=False), tmp_path / "first.mp4", cache)
+    assert abs(_loudness(tmp_path / "first.mp4") - -16.0) <= 0.75
+    # the storyboard asks for a quieter film: the gain moves, written into the cached pieces' frames
+    quieter = FilmSpec(W, H, review=False, loudness=-21.0)
+    again = smart_join(clips, quieter, tmp_path / "quieter.mp4", cache)
+    assert again.gain_db != first.gain_db and again.sound_pieces == 5 and again.sound_encoded == 0
+    assert abs(_loudness(tmp_path / "quieter.mp4") - -21.0) <= 0.75
+    assert smart_join(clips, quieter, tmp_path / "cold.mp4", tmp_path / "cold").sound_encoded == 5
+    assert (tmp_path / "quieter.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
