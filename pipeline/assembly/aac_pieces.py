@@ -14,8 +14,9 @@ priming); `start` and `end` lie on multiples of 1024, so the kept frames of cons
 tile the film's timeline. The first piece keeps its priming frame, which the MP4 edit list skips
 as it does a whole-film encode's (smart_graph.mux_args).
 
-A piece is two mono encodes, left and right, on the same frame grid (same settings); `splice` pairs their frames into stereo frames and applies the film's gain in whole steps
-of mediaio.aac_gain.STEP_DB by rewriting each channel's global_gain (aac_gain.py says why that is
+A piece is two mono encodes, left and right, on the same frame grid (same settings); `splice`
+pairs their frames into stereo frames and applies the film's gain in whole steps of
+mediaio.aac_gain.STEP_DB by rewriting each channel's global_gain (aac_gain.py says why that is
 exact). So a piece's key names only the shot sounds its encode reads (their cache keys and the
 span read from each) and the encoder settings: an edit encodes again the pieces whose samples or
 context changed, and none because it moved the film's gain. Noise substitution (PNS) is off: its
@@ -63,7 +64,7 @@ class Piece:
     end: int
     first: int  # film samples [first, last) its encode reads
     last: int
-    targets: tuple[Path, ...]  # the cached mono ADTS streams of the whole encode (left, right), pre- and post-roll included
+    targets: tuple[Path, ...]  # the cached mono ADTS streams (left, right), pre- and post-roll included
 
 
 def plan(shot_sounds: list[Path], cache: JoinCache) -> list[Piece]:
@@ -118,8 +119,8 @@ def splice(pieces: list[Piece], out: Path, gain_db: float | None) -> int:
         for pair in zip(left[keep_from:keep_to], right[keep_from:keep_to]):
             frame = aac_gain.stereo(*pair, steps)
             if frame is None:
-                raise NotCopyable(f"the sound of film samples {piece.start}-{piece.end} cannot take a gain of "
-                                  f"{gain_db} dB without encoding it again")
+                raise NotCopyable(f"the sound of film samples {piece.start}-{piece.end}: a frame is not the mono AAC "
+                                  f"the splice pairs, or cannot take a gain of {gain_db} dB")
             made.append(frame.data)
             if not frame.sure:
                 unsure.append(frame.data)

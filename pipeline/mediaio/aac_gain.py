@@ -30,25 +30,17 @@ _END = 0b111
 # ffmpeg's encoder keeps a channel's scalefactors within 60 of each other (SCALE_MAX_DIFF) and
 # global_gain is one of them, so a global_gain in SAFE keeps every one of them in 0..255; outside
 # it a scalefactor may pass 255 (measured: 96 steps up, global_gains at most 234, a later band's
-# scalefactor 256) and the frame must be decoded to know. Digital silence (every band zero) is written with global_gain 140 and
-# decodes to silence whatever its global_gain: it is rewritten like any other frame.
+# scalefactor 256) and the frame must be decoded to know. Digital silence (every band zero) is
+# written with global_gain 140 and decodes to silence whatever its global_gain: it is rewritten
+# like any other frame.
 SAFE = range(60, 196)
 
 
 def ics(frame: bytes) -> tuple[int, int] | None:
     """The ICS of a mono ADTS frame (CRC-less, one raw_data_block, an SCE of tag 0, then END) as an
     integer and its length in bits; None when the frame is not that."""
-    if len(frame) <= HEADER or frame[1] & 0x01 == 0 or frame[6] & 0x03 or _channels(frame) != 1:
-        return None
-    bits = int.from_bytes(frame[HEADER:], "big")
-    if bits == 0:
-        return None
-    size = (len(frame) - HEADER) * 8
-    pad = (bits & -bits).bit_length() - 1  # zero bits after END, to the byte
-    length = size - pad - 3 - 7
-    if pad > 7 or length < 8 or (bits >> pad) & 0b111 != _END or bits >> (size - 7) != _SCE_TAG0:
-        return None
-    return bits >> (pad + 3), length  # the top 7 bits (SCE, tag 0) are zero: what is left is the ICS
+    found = _mono(frame)
+    return None if found is None else found[1:]
 
 
 class Stereo(NamedTuple):
@@ -60,35 +52,48 @@ class Stereo(NamedTuple):
 def stereo(left: bytes, right: bytes, steps: int) -> Stereo | None:
     """One stereo ADTS frame whose CPE holds `left`'s ICS then `right`'s, each with `steps` added to
     its global_gain; None if a frame is not a mono frame (`ics`) or a global_gain would leave 0..255."""
-    parts, sure = [], True
-    for frame in (left, right):
-        found = ics(frame)
-        if found is None:
+    found_left, found_right = _mono(left), _mono(right)
+    if found_left is None or found_right is None:
+        return None
+    header, a, a_len = found_left
+    _, b, b_len = found_right
+    sure = True
+    if steps:
+        gain_a, gain_b = (a >> (a_len - 8)) + steps, (b >> (b_len - 8)) + steps
+        if not (0 <= gain_a <= 255 and 0 <= gain_b <= 255):
             return None
-        bits, length = found
-        if steps:
-            gain = (bits >> (length - 8)) + steps
-            if not 0 <= gain <= 255:
-                return None
-            sure = sure and gain in SAFE
-            bits += steps << (length - 8)
-        parts.append((bits, length))
-    (a, a_len), (b, b_len) = parts
+        sure = gain_a in SAFE and gain_b in SAFE
+        a += steps << (a_len - 8)
+        b += steps << (b_len - 8)
     total = 8 + a_len + b_len + 3
     pad = -total % 8
-    body = ((((_CPE_TAG0_NO_COMMON_WINDOW << a_len | a) << b_len | b) << 3 | _END) << pad).to_bytes((total + pad) // 8, "big")
-    return Stereo(_header(left, HEADER + len(body), channels=2) + body, sure)
+    size = (total + pad) // 8
+    body = ((((_CPE_TAG0_NO_COMMON_WINDOW << a_len | a) << b_len | b) << 3 | _END) << pad).to_bytes(size, "big")
+    header = header & ~(_CHANNELS_MASK | _LENGTH_MASK) | 2 << _CHANNELS_AT | (HEADER + size) << _LENGTH_AT
+    return Stereo(header.to_bytes(HEADER, "big") + body, sure)
 
 
-def _channels(frame: bytes) -> int:
-    return (frame[2] & 0x01) << 2 | frame[3] >> 6
+# fields of the 56-bit ADTS header (without CRC), counted from its last bit
+_CHANNELS_AT, _CHANNELS_MASK = 30, 0b111 << 30
+_LENGTH_AT, _LENGTH_MASK = 13, 0x1FFF << 13
+_PROTECTION_ABSENT = 1 << 40
+_RAW_BLOCKS_MASK = 0b11  # raw_data_blocks in the frame, minus one
 
 
-def _header(like: bytes, length: int, *, channels: int) -> bytes:
-    """`like`'s ADTS header with another channel configuration and frame length."""
-    h = bytearray(like[:HEADER])
-    h[2] = (h[2] & 0xFE) | channels >> 2
-    h[3] = (h[3] & 0x3C) | (channels & 0x03) << 6 | (length >> 11) & 0x03
-    h[4] = (length >> 3) & 0xFF
-    h[5] = (h[5] & 0x1F) | (length & 0x07) << 5
-    return bytes(h)
+def _mono(frame: bytes) -> tuple[int, int, int] | None:
+    """(the ADTS header, the ICS, its length in bits) of a mono frame; None when it is not one."""
+    if len(frame) <= HEADER:
+        return None
+    header = int.from_bytes(frame[:HEADER], "big")
+    if (not header & _PROTECTION_ABSENT or header & _RAW_BLOCKS_MASK
+            or (header & _CHANNELS_MASK) >> _CHANNELS_AT != 1):
+        return None
+    bits = int.from_bytes(frame[HEADER:], "big")
+    if bits == 0:
+        return None
+    size = (len(frame) - HEADER) * 8
+    pad = (bits & -bits).bit_length() - 1  # zero bits after END, to the byte
+    length = size - pad - 3 - 7
+    if pad > 7 or length < 8 or (bits >> pad) & 0b111 != _END or bits >> (size - 7) != _SCE_TAG0:
+        return None
+    return header, bits >> (pad + 3), length  # the top 7 bits (SCE, tag 0) are zero: the rest is the ICS
