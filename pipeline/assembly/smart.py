@@ -12,10 +12,9 @@
    pieces of raw PCM (join_sound.py), measured once (EBU R128; the measure cached too), and
    encoded to AAC in cached pieces without the gain, two runs at a time while the picture's pieces
    encode (aac_pieces.py); the film's one gain is written into the spliced AAC frames, and the mux
-   copies the picture and that AAC. Else
-   (a transition, music) it is mixed whole (ffmpeg_graph.audio_args) and the mux encodes it with
-   the one gain that brings it to the film's loudness (two-pass, linear: no dynamic processing,
-   and no second decode of the clips).
+   copies the picture and that AAC. Else (a transition, music) it is mixed whole
+   (ffmpeg_graph.audio_args) and the mux encodes it with the one gain that brings it to the
+   film's loudness (two-pass, linear: no dynamic processing, and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -142,7 +141,7 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     missing = [piece for piece in pieces if not all(map(cache.holds, piece.targets))]
     if missing and not written:
         join_sound.write_film(shots, audio)
-    _wait([submit(cache.make_all, targets, args, what=f"encode the sound of {len(targets) // len(aac_pieces.CHANNELS)} pieces")
+    _wait([submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
            for targets, args in aac_pieces.batches(missing, audio)])
     return _Sound(gain, pieces, len(missing))
 
