@@ -38,7 +38,8 @@ from storyfilm.mediaio import aac_gain, adts, runner
 FRAME = 1024  # samples per AAC frame
 BYTES_PER_SAMPLE = 8  # stereo float
 PRE_ROLL = 8 * FRAME  # measured: after 2 frames the error near a cut was up to 2 dB worse than a whole
-# encode's (the encoder's rate control had not settled); after 8 it matched to within noise
+# encode's (the encoder's rate control had not settled); after 8 it matched to within noise (with
+# the stereo encode then used; the mono encodes below match it at every cut to 0.3 dB)
 POST_ROLL = 2 * FRAME  # the last kept frame's window and the encoder's look-ahead reach into it
 # Measured on the 400 s of 200 x 2 s shots (2 cores shared, load 6-10, so +-1 s): pieces of 10 s,
 # four to a run, 6.3 s wall / 7.5 s CPU; 2 s x 8: 8.0 / 10.2 (more pre-roll, more runs); 40 s x 1:
@@ -54,6 +55,7 @@ CHANNELS = {"left": "c0", "right": "c1"}
 # whatever the pre-roll. The fast coder at -q:a 2 codes each frame from its own samples: a piece's
 # frames after the pre-roll decode as the whole encode's, and it measured 46 kb/s a channel on
 # tones (error -70 dB) and 92 kb/s on tones and noise (-27.8 dB, against -23.0 at 96 kb/s).
+# (ffmpeg made the fast coder its default in 2018: it sounded better than twoloop at higher rates.)
 ENCODER = ["-c:a", str(AUDIO["c:a"]), "-aac_coder", "fast", "-q:a", "2", "-ar", str(AUDIO["ar"]), "-ac", "1",
            "-aac_pns", "0", "-fflags", "+bitexact", "-flags:a", "+bitexact"]  # +bitexact: no FIL naming the encoder
 
