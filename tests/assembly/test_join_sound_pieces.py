@@ -18,7 +18,7 @@ from helpers import flip_byte
 
 from storyfilm.assembly import aac_pieces, join_sound, smart, smart_graph, timeline
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
-from storyfilm.assembly.ffmpeg_graph import AUDIO, RAW_PCM_INPUT, Extras, Source
+from storyfilm.assembly.ffmpeg_graph import RAW_PCM_INPUT, Extras, Source
 from storyfilm.assembly.join_cache import JoinCache
 from storyfilm.mediaio import aac_gain, adts, mp4box, runner
 
