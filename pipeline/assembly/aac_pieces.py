@@ -84,7 +84,7 @@ def plan(shot_sounds: list[Path], cache: JoinCache) -> list[Piece]:
         first, last = max(0, start - PRE_ROLL), min(total, end + POST_ROLL)
         spans = [(shot_sounds[i].stem, max(first, a) - a, min(last, b) - a)
                  for i, (a, b) in enumerate(zip(starts, starts[1:])) if a < last and b > first]
-        key = cache.key(["aac piece", json.dumps([ENCODER, start - first, end - start, spans])], [])
+        key = cache.key(["aac piece", json.dumps([ENCODER, CHANNELS, start - first, end - start, spans])], [])
         targets = tuple(cache.entry("aac", key, f".{channel}.aac") for channel in CHANNELS)
         pieces.append(Piece(start, end, first, last, targets))
     return pieces
