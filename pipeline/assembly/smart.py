@@ -10,11 +10,11 @@
    copied as it lies in the clip's file.
 3. The sound is made on its own. When shots are only cut together, shot by shot from cached
    pieces of raw PCM (join_sound.py), measured once (EBU R128; the measure cached too), and
-   encoded to AAC in cached pieces with the film's one gain applied, two runs at a time while the
-   picture's pieces encode (aac_pieces.py); the mux copies the picture and the spliced AAC. Else
-   (a transition, music) it is mixed whole (ffmpeg_graph.audio_args) and the mux encodes it with
-   the one gain that brings it to the film's loudness (two-pass, linear: no dynamic processing,
-   and no second decode of the clips).
+   encoded to AAC in cached pieces without the gain, two runs at a time while the picture's pieces
+   encode (aac_pieces.py); the film's one gain is written into the spliced AAC frames, and the mux
+   copies the picture and that AAC. Else (a transition, music) it is mixed whole
+   (ffmpeg_graph.audio_args) and the mux encodes it with the one gain that brings it to the
+   film's loudness (two-pass, linear: no dynamic processing, and no second decode of the clips).
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -90,7 +90,7 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     spliced = None
     if made.pieces is not None:
         audio = work / "film.aac"
-        spliced = aac_pieces.splice(made.pieces, audio), made.pieces[-1].end
+        spliced = aac_pieces.splice(made.pieces, audio, made.gain_db), made.pieces[-1].end
     _mux(video, audio, spec, partial, extras, segments[-1].film_end, made.gain_db, spliced)
     if progress:
         progress(1.0)
@@ -137,12 +137,12 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
            for targets, args in shots.runs])
     gain, written = join_sound.film_gain(shots, spec, cache, audio)
-    pieces = aac_pieces.plan(shots.targets, gain, cache)
-    missing = [piece for piece in pieces if not cache.holds(piece.target)]
+    pieces = aac_pieces.plan(shots.targets, cache)
+    missing = [piece for piece in pieces if not all(map(cache.holds, piece.targets))]
     if missing and not written:
         join_sound.write_film(shots, audio)
-    _wait([submit(cache.make_all, targets, args, what=f"encode the sound of {len(targets)} pieces")
-           for targets, args in aac_pieces.batches(missing, audio, gain)])
+    _wait([submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
+           for targets, args in aac_pieces.batches(missing, audio)])
     return _Sound(gain, pieces, len(missing))
 
 

@@ -12,12 +12,14 @@ import re
 import ffmpeg as ff
 
 from storyfilm.assembly.spec import Soundtrack
+from storyfilm.mediaio import aac_gain
 
 RATE = 48_000
 BLOCK = 1024
-# the film's gain in steps of 0.4 dB keeps it within ±0.2 LU of its loudness (EBU R 128's QC
-# tolerance) and keeps it unchanged by most edits, so their sound is re-encoded only where it changed
-GAIN_STEP = 0.4
+# a cut-only film's gain is written into its AAC frames' global_gain (aac_pieces.py), which moves
+# in steps of 2^(1/4): within ±0.75 LU of the film's loudness (EBU R 128's production tolerance is
+# ±1 LU), and no piece of sound is encoded again when an edit moves it
+GAIN_STEP = aac_gain.STEP_DB
 # the music dips under the shots' own sound: fast attack, slow release so speech is not pumped
 DUCK = {"threshold": 0.02, "ratio": 20, "attack": 20, "release": 400, "makeup": 1}
 

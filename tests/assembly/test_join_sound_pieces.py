@@ -2,11 +2,13 @@
 (aac_pieces.py): the pieces join without a click (the decoded film is as close to its source
 sound at every cut as one whole-film encode is), the film's sound is exactly as long as its
 picture, a click lands on the very sample it does in a whole-film encode, the bytes do not
-depend on what was cached, and an edit encodes again only the pieces it touches."""
+depend on what was cached, and an edit encodes again only the pieces it touches, even when it
+moves the film's gain (written into the spliced frames, in steps of aac_gain.STEP_DB)."""
 
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from pathlib import Path
 
@@ -16,9 +18,9 @@ from helpers import flip_byte
 
 from storyfilm.assembly import aac_pieces, join_sound, smart, smart_graph, timeline
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
-from storyfilm.assembly.ffmpeg_graph import AUDIO, RAW_PCM_INPUT, Extras, Source
+from storyfilm.assembly.ffmpeg_graph import RAW_PCM_INPUT, Extras, Source
 from storyfilm.assembly.join_cache import JoinCache
-from storyfilm.mediaio import mp4box, runner
+from storyfilm.mediaio import aac_gain, adts, mp4box, runner
 
 W, H, FPS = 64, 36, 24
 SPF = 48_000 // FPS
@@ -55,18 +57,28 @@ def _decoded(path: Path, *inputs: str, filters: tuple[str, ...] = ()) -> array:
                                  what="decode").stdout)
 
 
-def _source_and_whole(clips: list[ClipIn], spec: FilmSpec, cache: Path, work: Path, gain: float) -> tuple[array, array]:
-    """The film's sound before encoding (gain applied), and one whole-film AAC encode of it."""
+def _steps(gain_db: float) -> int:
+    return round(gain_db / aac_gain.STEP_DB)
+
+
+def _source_and_whole(clips: list[ClipIn], spec: FilmSpec, cache: Path, work: Path, steps: int) -> tuple[array, array]:
+    """The film's sound before encoding (gain applied), and one whole-film AAC encode of it made the
+    way the pieces are (two mono encodes, their frames paired and the gain written in by aac_gain)."""
     sources = [Source(c.path, float(FPS), True) for c in clips]
     segments = _segments(clips, spec)
     pcm = work / "film.f32"
     join_sound.write_film(join_sound.plan(segments, sources, spec, JoinCache(cache)), pcm)
-    whole = work / "whole.mp4"
-    codec = [a for k, v in AUDIO.items() for a in (f"-{k}", str(v))]
-    runner.run([*RAW_PCM_INPUT, "-i", str(pcm), "-af", f"volume={gain:.2f}dB", *codec, "-fflags", "+bitexact", "-flags:a", "+bitexact", "-y",
-                str(whole)], what="encode the film's sound whole")
-    source = _decoded(pcm, *RAW_PCM_INPUT, filters=("-af", f"volume={gain:.2f}dB"))
-    return source, _decoded(whole)
+    argv, channels = [*RAW_PCM_INPUT, "-i", str(pcm)], []
+    for name, channel in aac_pieces.CHANNELS.items():
+        channels.append(work / f"whole.{name}.aac")
+        argv += ["-map", "0:a:0", "-filter:a", f"pan=mono|c0={channel}", *aac_pieces.ENCODER, "-f", "adts", "-y",
+                 str(channels[-1])]
+    runner.run(argv, what="encode the film's sound whole")
+    left, right = (adts.frames(path.read_bytes()) for path in channels)
+    whole = work / "whole.aac"
+    whole.write_bytes(b"".join(aac_gain.stereo(a, b, steps).data for a, b in zip(left, right)))
+    source = _decoded(pcm, *RAW_PCM_INPUT, filters=("-af", f"volume={steps * aac_gain.STEP_DB:.6f}dB"))
+    return source, _decoded(whole)[2 * 1024:2 * 1024 + len(source)]  # its priming frame, and past the end, cut off
 
 
 def _error_db(decoded: array, source: array, at: int, half: int = 1024) -> float:
@@ -87,8 +99,8 @@ def test_pieces_join_without_a_click_at_the_right_length_and_samples(clips, one_
     decoded = _decoded(film)
     segments = _segments(clips, spec)
     assert len(decoded) == segments[-1].film_end * SPF * 2  # the picture's length, not a whole AAC frame more
-    assert report.gain_db is not None and round(report.gain_db / 0.4, 6).is_integer()
-    source, whole = _source_and_whole(clips, spec, tmp_path / "cache", tmp_path, report.gain_db)
+    assert report.gain_db is not None and abs(report.gain_db / aac_gain.STEP_DB - _steps(report.gain_db)) < 0.01
+    source, whole = _source_and_whole(clips, spec, tmp_path / "cache", tmp_path, _steps(report.gain_db))
     assert len(whole) == len(decoded) == len(source)
     for seg in segments[1:]:  # every cut between pieces: each shot's end, on the AAC frame grid
         cut = seg.film_start * SPF // 1024 * 1024
@@ -125,10 +137,13 @@ def test_an_edit_encodes_again_only_the_pieces_it_touches(clips, one_second_piec
     assert again.gain_db == first.gain_db and again.sound_encoded == 2
     fresh = smart_join(edited, spec, tmp_path / "fresh.mp4", tmp_path / "cold")
     assert (tmp_path / "after.mp4").read_bytes() == (tmp_path / "fresh.mp4").read_bytes()
-    # a louder last shot moves the film's loudness: every piece takes the new gain
+    # a louder last shot moves the film's loudness: the gain is written into the frames, so again
+    # only the two pieces the edit touches are encoded, and the film is the one a cold join makes
     louder = [*clips[:-1], ClipIn(_clip(tmp_path / "loud.mp4", 30, 880, 4000, vol=3), "s4", chained=True)]
     moved = smart_join(louder, spec, tmp_path / "moved.mp4", cache)
-    assert moved.gain_db != first.gain_db and moved.sound_encoded == moved.sound_pieces
+    assert moved.gain_db != first.gain_db and moved.sound_encoded == 2
+    assert smart_join(louder, spec, tmp_path / "cold.mp4", tmp_path / "cold2").sound_encoded == 5
+    assert (tmp_path / "moved.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
     assert fresh.sound_pieces == 5
 
 
@@ -147,9 +162,30 @@ def smart_join(clips: list[ClipIn], spec: FilmSpec, out: Path, cache: Path) -> s
 def test_a_damaged_piece_is_encoded_again_and_the_film_is_the_same(clips, one_second_pieces, tmp_path: Path) -> None:
     spec, cache = FilmSpec(W, H, review=False), tmp_path / "cache"
     smart_join(clips, spec, tmp_path / "one.mp4", cache)
-    pieces = sorted((cache / "aac").glob("*/*.aac"))
+    pieces = sorted((cache / "aac").glob("*/*.aac"))  # each piece's left then right channel
     flip_byte(pieces[2])
-    pieces[3].write_bytes(pieces[3].read_bytes()[:100])  # cut short, as by a full disk
+    pieces[5].write_bytes(pieces[5].read_bytes()[:100])  # another piece's, cut short, as by a full disk
     again = smart_join(clips, spec, tmp_path / "two.mp4", cache)
     assert again.sound_encoded == 2
     assert (tmp_path / "one.mp4").read_bytes() == (tmp_path / "two.mp4").read_bytes()
+
+
+def _loudness(film: Path) -> float:
+    """The film's integrated loudness (LUFS), measured on its decoded sound."""
+    summary = runner.run(["-i", str(film), "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"],
+                         what="measure the film's loudness").stderr.decode(errors="replace")
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", summary)[-1])
+
+
+def test_a_new_loudness_encodes_no_piece_and_the_film_lands_within_three_quarters_of_a_lu(
+        clips, one_second_pieces, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = smart_join(clips, FilmSpec(W, H, review=False), tmp_path / "first.mp4", cache)
+    assert abs(_loudness(tmp_path / "first.mp4") - -16.0) <= 0.75
+    # the storyboard asks for a quieter film: the gain moves, written into the cached pieces' frames
+    quieter = FilmSpec(W, H, review=False, loudness=-21.0)
+    again = smart_join(clips, quieter, tmp_path / "quieter.mp4", cache)
+    assert again.gain_db != first.gain_db and again.sound_pieces == 5 and again.sound_encoded == 0
+    assert abs(_loudness(tmp_path / "quieter.mp4") - -21.0) <= 0.75
+    assert smart_join(clips, quieter, tmp_path / "cold.mp4", tmp_path / "cold").sound_encoded == 5
+    assert (tmp_path / "quieter.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
