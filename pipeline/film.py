@@ -126,9 +126,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
-        ahead.wait()  # the last clip's frames: the review must not take them a second time
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              show=show, warnings=warnings, join_cache=store.root / "joins")
+                              show=show, warnings=warnings, join_cache=store.root / "joins", ahead=ahead)
+        ahead.wait()  # an unchanged film is not joined: its review page still needs every clip's frames
         if lock_file is not None:
             outputs.write_review_page(board, graph, jobs, results, statuses, output, lock_file, settings, show.note,
                                       warnings, frames=review_cache)
@@ -209,7 +209,8 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, g
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
-              show: progress.PlainProgress, warnings: list[str], join_cache: Path | None = None) -> Path | None:
+              show: progress.PlainProgress, warnings: list[str], join_cache: Path | None = None,
+              ahead: review_ahead.FramesAhead | None = None) -> Path | None:
     note = show.note
     clips = film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
@@ -223,7 +224,10 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
-        made = assemble.assemble(clips, spec, output, cache_dir=join_cache, join_progress=show.join_progress)
+        # the last clips' review frames are still being taken while the join runs: they are waited
+        # for before the review, which must not take them a second time
+        made = assemble.assemble(clips, spec, output, cache_dir=join_cache, join_progress=show.join_progress,
+                                 before_review=ahead.wait if ahead else None)
         film_sha, report = sha256_file(output), made.summary()
         warnings += made.warnings
     if partial:

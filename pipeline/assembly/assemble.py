@@ -36,10 +36,13 @@ __all__ = ["assemble", "ClipIn", "FilmSpec", "FilmReport", "Seam", "Soundtrack",
 
 
 def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path, *, cache_dir: Path | None = None,
-             join_progress: Callable[[float], None] | None = None) -> FilmReport:
+             join_progress: Callable[[float], None] | None = None,
+             before_review: Callable[[], None] | None = None) -> FilmReport:
     """Write the film to `out` (replaced atomically) with its SRT and review PNGs beside it.
     `cache_dir` keeps the smart join's normalised clips and encoded pieces for the next join (a
-    temporary folder when None); `join_progress` hears the fraction of the join done, 0 to 1."""
+    temporary folder when None); `join_progress` hears the fraction of the join done, 0 to 1;
+    `before_review` is called between the join and the review (frames still being taken into the
+    review's cache in the background, review_ahead, are waited for there, not before the join)."""
     _check_files(clips, spec)
     if join_progress is not None:
         join_progress(0.0)
@@ -52,6 +55,8 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path, *, cache_dir: Path 
                progress=join_progress)
     if join_progress is not None:
         join_progress(1.0)
+    if before_review is not None:
+        before_review()
     _review(report, segments, sources, spec, cache_dir)
     return report
 

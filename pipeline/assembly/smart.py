@@ -36,7 +36,7 @@ from storyfilm.assembly.smart_plan import Copy, Encode, Piece
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
 from storyfilm.errors import NotCopyable
-from storyfilm.mediaio import annexb, mp4box, runner
+from storyfilm.mediaio import adts, annexb, cores, mp4box, runner
 
 WORKERS = 2  # encodes at once: each is single-threaded, so the bytes do not depend on this
 
@@ -87,10 +87,12 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     made = _make_pieces_and_sound(todo, meter, segments, sources, spec, cache, audio)
     video = work / "film.h264"
     _write_picture(video, plan, segments, sources, spec, cache, direct, reference)
-    spliced = None
+    spliced = made.whole
     if made.pieces is not None:
         audio = work / "film.aac"
         spliced = aac_pieces.splice(made.pieces, audio, made.gain_db), made.pieces[-1].end
+    elif made.whole is not None:
+        audio = work / "film.aac"
     _mux(video, audio, spec, partial, extras, segments[-1].film_end, made.gain_db, spliced)
     if progress:
         progress(1.0)
@@ -106,8 +108,9 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
 @dataclass(frozen=True)
 class _Sound:
     gain_db: float | None
-    pieces: list[aac_pieces.Piece] | None  # the film's AAC in pieces; None: `audio` is PCM, encoded at the mux
+    pieces: list[aac_pieces.Piece] | None  # the film's AAC in pieces (a cut-only film), else None
     encoded: int = 0  # AAC pieces encoded by this join
+    whole: tuple[int, int] | None = None  # a mix's AAC encoded whole as `film.aac`: (frames, samples)
 
 
 def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> _Sound:
@@ -116,13 +119,14 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
     shots = join_sound.plan(segments, sources, spec, cache)
     with ThreadPoolExecutor(WORKERS) as pool:
         def submit(fn, *args, **kw):
-            return pool.submit(contextvars.copy_context().run, fn, *args, **kw)
+            return pool.submit(contextvars.copy_context().run, _on_a_core, fn, *args, **kw)
+        # a mix first: its runs go beside the picture's, not after all of them
+        mixing = None if shots is not None else submit(_mixed_sound, segments, sources, spec, audio)
         runs = [submit(cache.make, target, args, what=what, progress=meter.run(str(target)))
                 for target, (args, _, what) in todo.items()]
-        if shots is None:
-            mixing = submit(runner.run, audio_args(segments, sources, spec, audio), what="mix the sound")
-            _wait([*runs, mixing])
-            return _Sound(sound.gain_db(mixing.result().stderr.decode(errors="replace"), spec.loudness), None)
+        if mixing is not None:
+            _wait([mixing, *runs])
+            return mixing.result()
         try:
             made = _cut_sound(shots, submit, spec, cache, audio)
         except BaseException:  # the picture's runs still queued are not started either
@@ -130,6 +134,26 @@ def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cach
             raise
         _wait(runs)
     return made
+
+
+def _mixed_sound(segments, sources, spec: FilmSpec, pcm: Path) -> _Sound:
+    """A film whose sound is mixed (a transition, a soundtrack): mixed and measured in one run, then
+    encoded at its gain in another, `film.aac` beside `pcm`, so the mux only copies it."""
+    measured = runner.run(audio_args(segments, sources, spec, pcm), what="mix the sound")
+    gain = sound.gain_db(measured.stderr.decode(errors="replace"), spec.loudness)
+    aac = pcm.with_name("film.aac")
+    runner.run(smart_graph.sound_args(pcm, aac, gain), what="encode the sound")
+    frames = adts.frames(aac.read_bytes())
+    if not frames:
+        raise NotCopyable("the film's encoded sound is not the AAC stream it should be")
+    return _Sound(gain, None, whole=(len(frames), pcm.stat().st_size // aac_pieces.BYTES_PER_SAMPLE))
+
+
+def _on_a_core(fn, *args, **kw):
+    """A join's run holds a core as the local server's renders do (mediaio/cores.py): review frames
+    still being taken in the background wait for a free one instead of running a third ffmpeg."""
+    with cores.MACHINE.foreground():
+        return fn(*args, **kw)
 
 
 def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: JoinCache, audio: Path) -> _Sound:

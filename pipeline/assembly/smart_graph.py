@@ -105,6 +105,14 @@ def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras
     return with_chapters([*argv, *maps, *codecs, *mux, str(out), "-y"], extras.chapters, out)
 
 
+def sound_args(pcm: Path, aac: Path, gain_db: float | None) -> list[str]:
+    """The mixed raw float PCM encoded to the film's AAC at `gain_db`, as an ADTS stream for the mux
+    to copy (`mux_args(spliced=...)`): the same encoder and settings as encoding it at the mux."""
+    gain = [] if gain_db is None else ["-filter:a", f"volume={gain_db:.2f}dB"]
+    return [*RAW_PCM_INPUT, "-i", str(pcm), *gain, *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
+            "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "adts", str(aac), "-y"]
+
+
 def _spliced_timing(frames: int, samples: int) -> str:
     """ADTS carries no timing: give the spliced frames a whole-film encode's. The first frame is
     the priming (its time is negative, so the MP4 gets an edit list that skips it) and the last

@@ -392,3 +392,17 @@ def test_not_a_video_names_the_file(clips, tmp_path: Path) -> None:
     junk.write_bytes(b"not a video")
     with pytest.raises(FfmpegError, match="junk.mp4"):
         assemble([ClipIn(clips["a"], "a"), ClipIn(junk, "junk")], FilmSpec(W, H), tmp_path / "out.mp4")
+
+
+def test_a_mixed_films_sound_is_encoded_beside_the_picture_and_exactly_as_long(clips, tmp_path: Path) -> None:
+    """A film whose sound is mixed (a crossfade, a soundtrack) has that sound encoded at its gain
+    while the picture's pieces are made, and the mux copies it: the sound decodes to exactly the
+    picture's length, sample for sample, at the film's loudness."""
+    film = tmp_path / "mixed.mp4"
+    report = assemble([ClipIn(clips["tone"], "one"), ClipIn(clips["other"], "two", transition=Transition("crossfade", 0.5))],
+                      FilmSpec(W, H, soundtrack=Soundtrack(clips["music"], volume_db=-6), review=False), film)
+    assert report.join == "smart" and report.loudness_normalised
+    samples = runner.run(["-i", str(film), "-map", "0:a:0", "-f", "f32le", "-ac", "1", "-"], what="decode").stdout
+    assert len(samples) // 4 == report.frames * 48000 // 24 == 36 * 2000
+    text = _stderr(["-i", str(film), "-map", "0:a", "-af", "ebur128", "-f", "null", "-"])
+    assert float(re.findall(r"I:\s+(-?[\d.]+) LUFS", text)[-1]) == pytest.approx(-16, abs=0.5)
