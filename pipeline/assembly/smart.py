@@ -12,9 +12,10 @@
    pieces of raw PCM (join_sound.py), measured once (EBU R128; the measure cached too), and
    encoded to AAC in cached pieces without the gain, two runs at a time while the picture's pieces
    encode (aac_pieces.py); the film's one gain is written into the spliced AAC frames, and the mux
-   copies the picture and that AAC. Else (a transition, music) it is mixed whole
-   (ffmpeg_graph.audio_args) and the mux encodes it with the one gain that brings it to the
-   film's loudness (two-pass, linear: no dynamic processing, and no second decode of the clips).
+   copies the picture and that AAC. Else (a transition, music) it is mixed whole and measured
+   (ffmpeg_graph.audio_args), then encoded with the one gain that brings it to the film's loudness
+   (two-pass, linear: no dynamic processing, and no second decode of the clips), in a job that
+   runs beside the picture's pieces; the mux copies it too.
 
 Every encoded piece must begin with the reference's parameter sets; if one does not (an encoder
 that behaves otherwise), `NotCopyable` tells the caller to encode the whole film instead.
@@ -87,13 +88,13 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     made = _make_pieces_and_sound(todo, meter, segments, sources, spec, cache, audio)
     video = work / "film.h264"
     _write_picture(video, plan, segments, sources, spec, cache, direct, reference)
-    spliced = made.whole
     if made.pieces is not None:
-        audio = work / "film.aac"
-        spliced = aac_pieces.splice(made.pieces, audio, made.gain_db), made.pieces[-1].end
-    elif made.whole is not None:
-        audio = work / "film.aac"
-    _mux(video, audio, spec, partial, extras, segments[-1].film_end, made.gain_db, spliced)
+        aac = work / "film.aac"
+        spliced = aac_pieces.splice(made.pieces, aac, made.gain_db), made.pieces[-1].end
+    else:
+        assert made.whole is not None
+        aac, spliced = made.whole[0], made.whole[1:]
+    _mux(video, aac, spec, partial, extras, segments[-1].film_end, spliced)
     if progress:
         progress(1.0)
     encoded = smart_plan.encoded_frames(plan)
@@ -110,7 +111,7 @@ class _Sound:
     gain_db: float | None
     pieces: list[aac_pieces.Piece] | None  # the film's AAC in pieces (a cut-only film), else None
     encoded: int = 0  # AAC pieces encoded by this join
-    whole: tuple[int, int] | None = None  # a mix's AAC encoded whole as `film.aac`: (frames, samples)
+    whole: tuple[Path, int, int] | None = None  # a mix's AAC encoded whole: (its ADTS stream, frames, samples)
 
 
 def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> _Sound:
@@ -146,7 +147,7 @@ def _mixed_sound(segments, sources, spec: FilmSpec, pcm: Path) -> _Sound:
     frames = adts.frames(aac.read_bytes())
     if not frames:
         raise NotCopyable("the film's encoded sound is not the AAC stream it should be")
-    return _Sound(gain, None, whole=(len(frames), pcm.stat().st_size // aac_pieces.BYTES_PER_SAMPLE))
+    return _Sound(gain, None, whole=(aac, len(frames), pcm.stat().st_size // aac_pieces.BYTES_PER_SAMPLE))
 
 
 def _on_a_core(fn, *args, **kw):
@@ -256,11 +257,10 @@ def _copy_source(piece: Copy, segments, sources, spec, cache, direct, reference)
     return path, table
 
 
-def _mux(video: Path, audio: Path, spec: FilmSpec, partial: Path, extras: Extras, frames: int,
-         gain: float | None, spliced: tuple[int, int] | None) -> None:
+def _mux(video: Path, aac: Path, spec: FilmSpec, partial: Path, extras: Extras, frames: int,
+         spliced: tuple[int, int]) -> None:
     """Index in reserved space at the head; with +faststart's second pass should it prove too small."""
     reserve = moov_reserve(frames, spec.fps, 0 if extras.srt is None else frames)
-    attempts = [smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, moov_size=reserve,
-                                     spliced=spliced),
-                smart_graph.mux_args(video, audio, spec, partial, extras, gain_db=gain, spliced=spliced)]
+    attempts = [smart_graph.mux_args(video, aac, spec, partial, extras, spliced=spliced, moov_size=reserve),
+                smart_graph.mux_args(video, aac, spec, partial, extras, spliced=spliced)]
     runner.run_first(attempts, what="mux the film")

@@ -76,23 +76,15 @@ def reference_args(spec: FilmSpec, out: str) -> list[str]:
     return ff.output(video, out, **opts).overwrite_output().get_args()
 
 
-def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, gain_db: float | None = None,
-             moov_size: int | None = None, spliced: tuple[int, int] | None = None) -> list[str]:
-    """The joined H.264 stream (copied) and the sound into the film; captions and chapters muxed in.
-    The sound is the mixed raw float PCM, encoded to AAC here at `gain_db`; or, with `spliced` =
-    (frames, samples), the film's AAC already made (aac_pieces.py), copied from its ADTS stream.
-    With `moov_size` the index goes into reserved space at the head."""
-    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video)]
+def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras, *, spliced: tuple[int, int],
+             moov_size: int | None = None) -> list[str]:
+    """The joined H.264 stream and the film's AAC (an ADTS stream: spliced from pieces, aac_pieces.py,
+    or encoded whole, `sound_args`), both copied, with `spliced` = (its frames, the film's samples);
+    captions and chapters muxed in. With `moov_size` the index goes into reserved space at the head."""
+    argv = ["-f", "h264", "-framerate", str(spec.fps), "-i", str(video), "-f", "aac", "-i", str(audio)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"]
-    codecs = ["-c:v", "copy", "-video_track_timescale", str(spec.fps * 512)]
-    if spliced:
-        argv += ["-f", "aac", "-i", str(audio)]
-        codecs += ["-c:a", "copy", "-bsf:a", _spliced_timing(*spliced)]
-    else:
-        argv += [*RAW_PCM_INPUT, "-i", str(audio)]
-        codecs += [a for k, v in AUDIO.items() for a in (f"-{k}", str(v))]
-        if gain_db is not None:
-            codecs += ["-filter:a", f"volume={gain_db:.2f}dB"]
+    codecs = ["-c:v", "copy", "-video_track_timescale", str(spec.fps * 512),
+              "-c:a", "copy", "-bsf:a", _spliced_timing(*spliced)]
     if extras.srt:
         argv += ["-i", str(extras.srt)]
         maps += ["-map", "2:s:0"]
@@ -107,7 +99,7 @@ def mux_args(video: Path, audio: Path, spec: FilmSpec, out: Path, extras: Extras
 
 def sound_args(pcm: Path, aac: Path, gain_db: float | None) -> list[str]:
     """The mixed raw float PCM encoded to the film's AAC at `gain_db`, as an ADTS stream for the mux
-    to copy (`mux_args(spliced=...)`): the same encoder and settings as encoding it at the mux."""
+    to copy (`mux_args`)."""
     gain = [] if gain_db is None else ["-filter:a", f"volume={gain_db:.2f}dB"]
     return [*RAW_PCM_INPUT, "-i", str(pcm), *gain, *[a for k, v in AUDIO.items() for a in (f"-{k}", str(v))],
             "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "adts", str(aac), "-y"]
