@@ -4,8 +4,10 @@ A key is the sha256 of the ffmpeg command that makes the file, with every input 
 sha256 of its bytes and the ffmpeg binary by its path and size: the same command on the same bytes
 gives the same file, so a later join (an edited storyboard, a re-film) takes it from here instead of
 encoding it again. Files are written beside their final name and renamed into place, so a join
-killed half-way leaves no half-written entry; each entry has a `.sha256` beside it, and an entry
-whose bytes no longer match (a damaged disk, a hand edit) is made again, never copied into a film.
+killed half-way leaves no half-written entry; each entry has a `.sha256` beside it naming its bytes'
+sha256 and the entry's own name (as `sha256sum` writes it), and an entry whose bytes no longer match
+(a damaged disk, a hand edit, another entry's file and sidecar copied over it) is made again, never
+copied into a film.
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ class JoinCache:
         """Is `target` there with the bytes it was written with? A damaged entry is removed."""
         sidecar = target.with_name(target.name + ".sha256")
         try:
-            if sidecar.read_text().strip() == content_sha(target):
+            if sidecar.read_text() == _sidecar_text(content_sha(target), target):
                 return True
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a sidecar that is not text
             pass
         target.unlink(missing_ok=True)
         sidecar.unlink(missing_ok=True)
@@ -118,8 +120,13 @@ def _partial(target: Path) -> Path:
 
 def _keep(partial: Path, target: Path) -> None:
     """A whole entry into place, with the sha256 `holds` checks it by beside it."""
-    target.with_name(target.name + ".sha256").write_text(content_sha(partial) + "\n")
+    target.with_name(target.name + ".sha256").write_text(_sidecar_text(content_sha(partial), target))
     os.replace(partial, target)
+
+
+def _sidecar_text(sha: str, target: Path) -> str:
+    """The entry's sha256 and its name: a sidecar copied with another entry's bytes names that entry."""
+    return f"{sha}  {target.name}\n"
 
 
 def _sweep_dead_partials(target: Path) -> None:
