@@ -13,7 +13,6 @@ scores in review.py.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,8 +95,7 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")
-    with tempfile.TemporaryDirectory(prefix="storyfilm-assemble-") as tmp:
-        work = Path(tmp)
+    with runner.work_folder("assemble") as work:
         extras = _side_files(work, chapters, cues)
         try:
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,8 +76,7 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
            cache: Path | None = None) -> Review:
     """`cache`: a folder keeping the frames taken, by the clip's bytes, for the next review."""
     result = Review()
-    with tempfile.TemporaryDirectory(prefix="storyfilm-review-") as tmp:
-        work = Path(tmp)
+    with runner.work_folder("review") as work:
         marks = [marks_of(s) for s in segments]
         pngs, means = review_frames.take(segments, sources, [wanted(s) for s in segments], spec, work, cache)
         pairs = [(pngs[i][marks[i].last], pngs[i + 1][marks[i + 1].seam_in]) for i in range(len(segments) - 1)]
@@ -106,8 +104,8 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
 
 def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:
     """(SSIM, PSNR dB) of each pair of cached frames, kept in the cache for the review."""
-    with tempfile.TemporaryDirectory(prefix="storyfilm-scores-") as tmp:
-        return _similarity(pairs, Path(tmp), cache)
+    with runner.work_folder("scores") as work:
+        return _similarity(pairs, work, cache)
 
 
 def _similarity(pairs: list[tuple[Path, Path]], work: Path, cache: Path | None) -> list[tuple[float, float]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from storyfilm.assembly import assemble, edit, review, review_frames, timeline
 from storyfilm.assembly.ffmpeg_graph import Source
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Transition
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio import cores
+from storyfilm.mediaio import cores, runner
 
 NICE = 10  # the background frames' priority: after the render's own work
 
@@ -46,8 +45,8 @@ def laid_alone(clip: ClipIn, spec: FilmSpec) -> tuple[timeline.Segment, Source]:
 
 def take_frames(clip: ClipIn, spec: FilmSpec, cache: Path) -> tuple[timeline.Segment, review_frames.Frames]:
     """Every frame of the clip the review and the review page show, from the cache or taken into it."""
-    with tempfile.TemporaryDirectory(prefix="storyfilm-frames-") as tmp:
-        return _take(clip, spec, cache, Path(tmp))
+    with runner.work_folder("frames") as work:
+        return _take(clip, spec, cache, work)
 
 
 def _take(clip: ClipIn, spec: FilmSpec, cache: Path, work: Path) -> tuple[timeline.Segment, review_frames.Frames]:
@@ -60,10 +59,10 @@ def page_thumbnails(clips: list[ClipIn], spec: FilmSpec, cache: Path) -> dict[st
     """(first, last) frame of each shot as JPEG bytes: the review's, taken now only when missing
     (and read while they are there, should the cache refuse them: full, read-only)."""
     thumbs = {}
-    with tempfile.TemporaryDirectory(prefix="storyfilm-page-") as tmp:
+    with runner.work_folder("page") as tmp:
         for k, clip in enumerate(clips):
-            (Path(tmp) / str(k)).mkdir()
-            segment, pngs = _take(clip, spec, cache, Path(tmp) / str(k))
+            (tmp / str(k)).mkdir()
+            segment, pngs = _take(clip, spec, cache, tmp / str(k))
             first, last = (review_frames.jpeg(pngs[n]) for n in (0, segment.source_frames - 1))
             if first is None or last is None:
                 raise FfmpegError(f"no thumbnail of shot {clip.shot_id!r} was written")

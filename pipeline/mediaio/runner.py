@@ -5,6 +5,7 @@
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
     process_alive(pid)                          whether a pid still runs (what killed runs left is named by it)
+    work_folder(kind)                           a temporary folder named by this pid; a killed process's are removed
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
 (`media_seconds` where known, else the size of the input files), so a damaged input that makes
@@ -79,8 +80,8 @@ def run(args: list[str], *, what: str, timeout: float | None = None, media_secon
     With `progress`, ffmpeg reports on stdout (the output must not be stdout) and `progress` is
     called with the number of frames written so far, from a reader thread, as they come."""
     limit = timeout if timeout is not None else deadline(args, media_seconds)
-    with tempfile.TemporaryDirectory(prefix="storyfilm-ffmpeg-") as tmp:
-        command = argv(spill_long_options(args, Path(tmp)))
+    with work_folder("ffmpeg") as tmp:
+        command = argv(spill_long_options(args, tmp))
         if progress is not None:
             command[1:1] = ["-progress", "pipe:1", "-stats_period", "0.25"]
         returncode, stdout, stderr = _run(command, limit, what, progress)
@@ -244,3 +245,21 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextlib.contextmanager
+def work_folder(kind: str) -> Iterator[Path]:
+    """A temporary folder `storyfilm-<kind>-<pid>-*`, removed when left. A process killed outright
+    (kill -9, the machine's OOM killer) cannot remove its own, and a join's holds the film's raw
+    sound and picture (hundreds of MB for a long film): those of dead processes go here."""
+    prefix = f"storyfilm-{kind}-"
+    _sweep_dead_folders(prefix)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-") as tmp:
+        yield Path(tmp)
+
+
+def _sweep_dead_folders(prefix: str) -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+        pid = folder.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
