@@ -194,6 +194,11 @@ class AssemblyError(StoryfilmError):
     exit_code = 2
 
 
+class FilmNotWritten(StoryfilmError):
+    """The film (or the join's work) could not be written: a full disk, a read-only folder, a file
+    size limit. Nothing of the film is left half-written under its name; the clips are kept."""
+
+
 class FfmpegError(StoryfilmError):
     pass
 

@@ -74,6 +74,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     whole = board.output or Path("build") / f"{board.name}.mp4"
     output = options.output or (whole if not partial else
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
+    assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))

@@ -12,6 +12,7 @@ scores in review.py.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from storyfilm.mediaio import probe, runner
 from storyfilm.mediaio import mp4box
 from storyfilm.assembly import review, smart
 from storyfilm.assembly import timeline
-from storyfilm.errors import FfmpegError, NotCopyable
+from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                      Transition, Trim)
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
@@ -93,21 +94,56 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
                chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]],
                cache_dir: Path | None, progress: Callable[[float], None] | None) -> None:
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
-    with runner.work_folder("assemble") as work:
-        extras = _side_files(work, chapters, cues)
-        try:
+    partial = _writable_partial(out)
+    try:
+        with runner.work_folder("assemble") as work:
+            extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
-        except BaseException:
+            os.replace(partial, out)
+            srt_out = out.with_suffix(".srt")
+            if extras.srt:
+                srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
+            else:
+                srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+    except OSError as exc:  # a full disk, a read-only folder, a file size limit (ulimit -f)
+        raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; free some space or make it "
+                             "writable and run the same command again") from exc
+    finally:
+        with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
             partial.unlink(missing_ok=True)
-            raise
-        os.replace(partial, out)
-        srt_out = out.with_suffix(".srt")
-        if extras.srt:
-            srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
-        else:
-            srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+
+
+def check_output(out: Path) -> None:
+    """Can a film be written at `out`? Asked before anything is rendered, so a wrong `-o` (a folder,
+    a path through a file, a read-only folder) stops the run before it spends, not after."""
+    if out.is_dir():
+        raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise AssemblyError(f"cannot make the folder for the film {out}: {folder} is a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable "
+                             "(or choose another path with -o)")
+
+
+def _writable_partial(out: Path) -> Path:
+    """Where the film is written before it replaces `out`, made now: a folder that cannot hold the
+    film stops the join before it starts, not after."""
+    check_output(out)
+    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial.touch()
+    except OSError as exc:
+        raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; make its folder writable "
+                             "(or choose another path with -o)") from exc
+    return partial
+
+
+def _what(exc: OSError) -> str:
+    return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
 
 
 def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial: Path, extras: Extras,
@@ -115,7 +151,7 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
           progress: Callable[[float], None] | None) -> None:
     frames = report.frames
     if report.fast_path:  # the stream copy keeps the clips' own sound as it is
-        _run_first_that_works(_copy_commands(segments, sources, spec, extras, partial, work, cues), partial)
+        runner.run_first(_copy_commands(segments, sources, spec, extras, partial, work, cues), what="assemble the film")
         report.join, report.frames_copied = "copy", frames
         return
     if spec.smart_join and not spec.burn_captions:  # burned captions change every frame they cover
@@ -153,16 +189,6 @@ def _copy_commands(segments: list[Segment], sources: list[Source], spec: FilmSpe
     clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
     reserve = moov_reserve(timeline.film_frames(segments), spec.fps, cues)
     return [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
-
-
-def _run_first_that_works(attempts: list[list[str]], partial: Path) -> None:
-    """Run the commands in turn until one succeeds; the last one's failure is raised, and the
-    partial film removed."""
-    try:
-        runner.run_first(attempts, what="assemble the film")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec,

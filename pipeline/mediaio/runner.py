@@ -87,6 +87,8 @@ def run(args: list[str], *, what: str, timeout: float | None = None, media_secon
         returncode, stdout, stderr = _run(command, limit, what, progress)
     if returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-6:]
+        if returncode < 0:  # killed by a signal: its last lines say nothing of why
+            tail.append(f"(ffmpeg was killed by {_signal_name(-returncode)})")
         raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
     return subprocess.CompletedProcess(command, returncode, stdout, stderr)
 
@@ -263,3 +265,11 @@ def _sweep_dead_folders(prefix: str) -> None:
         pid = folder.name[len(prefix):].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    return {"SIGXFSZ": "SIGXFSZ: the file size limit, ulimit -f"}.get(name, name)

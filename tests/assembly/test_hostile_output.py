@@ -1,0 +1,83 @@
+"""The film's output handled as a hostile user would: a path that is a folder, a path through a
+file, a read-only folder, a file size limit (a full disk). Each stops with one message naming the
+path, never a traceback, never a half-written film under the film's name, and a wrong `-o`
+stops the CLI before anything is rendered."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import pytest
+
+from helpers import read_only, run_cli
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Trim, assemble
+from storyfilm.errors import AssemblyError, FilmNotWritten
+from storyfilm.mediaio import runner
+
+SPEC = FilmSpec(160, 90, review=False)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> list[ClipIn]:
+    work = tmp_path_factory.mktemp("hostile-output")
+    # a trim: the smart join writes the film's picture to its work folder before the mux
+    return [ClipIn(_moving(work / "a.mp4", 0), "a"), ClipIn(_moving(work / "b.mp4", 100), "b", trim=Trim(0.5))]
+
+
+def _moving(path: Path, first: int) -> Path:
+    """48 frames of a moving test picture (tens of KB: more than the file size limit below)."""
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s=160x90:r=24,trim=start_frame={first},setpts=PTS-STARTPTS",
+                "-frames:v", "48", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1",
+                "-y", str(path)], what="make a test clip")
+    return path
+
+
+def test_a_film_path_that_is_a_folder_is_refused_by_name(clips, tmp_path: Path) -> None:
+    folder = tmp_path / "film.mp4"
+    folder.mkdir()
+    with pytest.raises(AssemblyError, match=f"the film's path {folder} is a folder: name a file"):
+        assemble(clips, SPEC, folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["film.mp4"]
+
+
+def test_a_film_path_through_a_file_is_refused_by_name(clips, tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("a file, not a folder")
+    with pytest.raises(AssemblyError, match=f"{tmp_path / 'notes'} is a file"):
+        assemble(clips, SPEC, tmp_path / "notes" / "film.mp4")
+
+
+def test_a_read_only_folder_stops_before_the_join_and_keeps_the_film_there(clips, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "film.mp4").write_bytes(b"the last good cut")
+    with read_only(build), pytest.raises(FilmNotWritten, match=f"cannot write the film {build / 'film.mp4'}"):
+        assemble(clips, SPEC, build / "film.mp4")
+    assert (build / "film.mp4").read_bytes() == b"the last good cut"
+    assert sorted(p.name for p in build.iterdir()) == ["film.mp4"]
+
+
+def test_a_file_size_limit_met_during_the_join_is_one_message(clips, tmp_path: Path) -> None:
+    film = tmp_path / "film.mp4"
+    assemble(clips, SPEC, film, cache_dir=tmp_path / "cache")  # the pieces cached: no ffmpeg before the mux
+    film.write_bytes(b"the last good cut")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, hard))  # ulimit -f: the film's picture is larger
+    try:
+        with pytest.raises(FilmNotWritten, match=f"cannot write the film {film}: File too large"):
+            assemble(clips, SPEC, film, cache_dir=tmp_path / "cache")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert film.read_bytes() == b"the last good cut"
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_the_cli_refuses_a_folder_as_the_film_before_rendering(tmp_path: Path) -> None:
+    story = tmp_path / "one.yaml"
+    story.write_text("title: one\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+                     "shots:\n  - id: a\n    prompt: a red apple on a table\n")
+    (tmp_path / "out.mp4").mkdir()
+    done = run_cli("film", str(story), "-o", str(tmp_path / "out.mp4"), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"the film's path {tmp_path / 'out.mp4'} is a folder: name a file (-o film.mp4)"
+    assert not (tmp_path / ".storyfilm").exists()  # no store opened: nothing rendered, nothing spent
