@@ -13,10 +13,12 @@ def timestamp(seconds: float) -> str:
 
 
 def srt(cues: list[tuple[float, float, str]]) -> str:
-    """Numbered SubRip cues; blank lines inside a caption would end its cue, so they are dropped."""
+    """Numbered SubRip cues; blank lines inside a caption would end its cue, so they are dropped,
+    and SubRip has no escape for its timing arrow: a caption line that reads as a timing line
+    (`00:00:01,000 --> 00:00:02,000`) would start a cue of its own, so `-->` is written `->`."""
     blocks = []
     for number, (start, end, text) in enumerate(cues, 1):
-        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        lines = [line.strip().replace("-->", "->") for line in text.strip().splitlines() if line.strip()]
         blocks.append(f"{number}\n{timestamp(start)} --> {timestamp(end)}\n" + "\n".join(lines) + "\n")
     return "\n".join(blocks)
 

@@ -42,7 +42,8 @@ def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, sh
     written relative to `relative_to`."""
     fps = spec.fps
     segments = timeline.segments(clips, lengths, spec)
-    cut = otio.schema.Timeline(name=name, global_start_time=_rt(0, fps))
+    # one line: an EDL writes the name as its `TITLE:` line, where a newline would start a bogus event
+    cut = otio.schema.Timeline(name=" ".join(name.split()), global_start_time=_rt(0, fps))
     video = otio.schema.Track(name="Shots", kind=otio.schema.TrackKind.Video)
     for number, (seg, nxt) in enumerate(zip(segments, [*segments[1:], None]), 1):
         # an overlap is split around the cut: half before it from this clip, half after from the next

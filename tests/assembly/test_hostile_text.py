@@ -1,0 +1,40 @@
+"""Text a user writes (a title, captions, prompts) in the side files, handled as a hostile user
+would: a caption that holds a SubRip timing line, a title with a newline, markup, quotes, RTL
+text and emoji. Each file must read back as what was meant, in the reader an editor uses
+(ffmpeg for SubRip, OTIO's adapters for the EDL and FCP XML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+
+from storyfilm.assembly import captions, otio_export
+from storyfilm.assembly.spec import ClipIn, FilmSpec
+from storyfilm.mediaio import runner
+
+TITLE = 'Evil </title><script>alert(1)</script> "q" & <b>\nsecond line * FCM: NON-DROP \u202eرتب 🎬'
+CAPTION = "line one --> two\n\n00:00:01,000 --> 00:00:02,000\n2\n<i>it</i> & ]]> 🍎 عربي"
+
+
+def test_a_caption_holding_a_timing_line_stays_one_cue(tmp_path: Path) -> None:
+    srt = tmp_path / "film.srt"
+    srt.write_text(captions.srt([(0.0, 2.0, CAPTION), (2.0, 4.0, "-->")]), encoding="utf-8")
+    read = runner.run(["-v", "error", "-i", str(srt), "-f", "srt", "-"], what="read the captions").stdout.decode()
+    cues = [block.splitlines() for block in read.strip().split("\n\n")]
+    assert [cue[1] for cue in cues] == ["00:00:00,000 --> 00:00:02,000", "00:00:02,000 --> 00:00:04,000"]
+    assert cues[0][2:] == ["line one -> two", "00:00:01,000 -> 00:00:02,000", "2", "<i>it</i> & ]]> 🍎 عربي"]
+    assert cues[1][2:] == ["->"]
+
+
+def test_a_title_with_a_newline_and_markup_keeps_the_edl_and_xml_readable(tmp_path: Path) -> None:
+    clips = [ClipIn(tmp_path / "a.mp4", "a", caption=CAPTION), ClipIn(tmp_path / "b.mp4", "b")]
+    shots = {"a": {"prompt": "</script> & <img src=x onerror=alert(1)> ]]> <![CDATA[ x \n* FROM CLIP NAME: evil 🍎"}}
+    cut = otio_export.build(clips, [48, 48], FilmSpec(160, 90), TITLE, shots, tmp_path)
+    for suffix, adapter in otio_export.EXPORTS.items():
+        otio_export._write(cut, tmp_path / f"cut{suffix}", adapter)
+    edl = otio.adapters.read_from_file(str(tmp_path / "cut.edl"), rate=24)
+    assert [c.name for c in edl.find_clips()] == ["a", "b"]
+    assert edl.name == " ".join(TITLE.split())
+    xml = otio.adapters.read_from_file(str(tmp_path / "cut.xml"))
+    assert [c.name for c in xml.find_clips()] == ["a", "b"] and xml.name == " ".join(TITLE.split())
