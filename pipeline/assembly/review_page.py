@@ -83,7 +83,7 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
     video = os.path.relpath(film, out.parent)
     chapters = base64.b64encode(vtt_chapters(lock.get("film", {}).get("chapters", [])).encode()).decode()
     fields = {"title": html.escape(title), "css": review_assets.CSS, "video": html.escape(video),
-              "chapters": chapters, "data": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
+              "chapters": chapters, "data": _script_json(data),
               "script": review_assets.JS, "poster": data["shots"][0]["first"] if data["shots"] else ""}
     # one pass, not str.format: CSS and JS are full of braces, and a title may hold a {name}
     page = re.sub(r"\{(" + "|".join(fields) + r")\}", lambda m: fields[m[1]], TEMPLATE)
@@ -91,6 +91,12 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
     partial.write_text(page, encoding="utf-8")
     os.replace(partial, out)
     return out
+
+
+def _script_json(data: dict[str, Any]) -> str:
+    """`data` as JSON that cannot end or change its <script> element: every `<` escaped (`</script>`
+    would end it, and `<!--<script>` would make the parser run on past its end, into the page's code)."""
+    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
 
 
 TEMPLATE = """<!doctype html>

@@ -5,6 +5,7 @@ text and emoji. Each file must read back as what was meant, in the reader an edi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import opentimelineio as otio
@@ -38,3 +39,21 @@ def test_a_title_with_a_newline_and_markup_keeps_the_edl_and_xml_readable(tmp_pa
     assert edl.name == " ".join(TITLE.split())
     xml = otio.adapters.read_from_file(str(tmp_path / "cut.xml"))
     assert [c.name for c in xml.find_clips()] == ["a", "b"] and xml.name == " ".join(TITLE.split())
+
+
+def test_a_prompt_with_markup_cannot_reach_out_of_the_review_pages_data(tmp_path: Path) -> None:
+    from storyfilm.assembly import review_page
+
+    prompt = "<!--<script> a comment opened in the data, then </script><script>alert(1)</script> \u2028 🍎"
+    card = review_page.ShotCard(id="a", prompt=prompt, model="m", size="160x90", seconds=2.0, take=1,
+                                planned_tokens=1, planned_cost=0.1, why="cached")
+    page = review_page.write(tmp_path / "film.html", tmp_path / "film.mp4", TITLE, [card],
+                             {"shots": [{"id": "a"}]}, preview=True, thumbs={"a": (b"\xff\xd8", b"\xff\xd8")})
+    text = page.read_text(encoding="utf-8")
+    start = text.index('<script id="page-data" type="application/json">') + len('<script id="page-data" '
+                                                                                  'type="application/json">')
+    data = text[start:text.index("</script>", start)]
+    # no `<` at all: neither `</script>` nor `<!--` (which would run the element past its end) can appear
+    assert "<" not in data
+    assert json.loads(data)["shots"][0]["prompt"] == prompt and json.loads(data)["title"] == TITLE
+    assert text.count("<script") == 2  # the page's own two: nothing the prompt or title wrote
