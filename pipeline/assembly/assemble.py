@@ -221,7 +221,7 @@ def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
         if i and clip.chained and spec.drop_repeated_frame:
             return None
     described = [mp4box.describe(Path(c.path)) for c in clips]
-    if not all(d and d.video and d.audio for d in described):
+    if not all(d and d.video and d.audio and not d.video.edited for d in described):
         return None
     videos = {(d.video.codec, d.video.avcc, d.video.width, d.video.height, d.video.fps, d.video.square_pixels)
               for d in described}

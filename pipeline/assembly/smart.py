@@ -199,7 +199,7 @@ def _copyable(path: Path, seg: Segment, spec: FilmSpec, avcc: bytes) -> annexb.V
     """The clip's sample table when it can be copied as it is, else None (it is normalised)."""
     described = mp4box.describe(path)
     video = described.video if described else None
-    if not video or video.avcc != avcc or not video.fps or abs(video.fps - spec.fps) > 0.01:
+    if not video or video.edited or video.avcc != avcc or not video.fps or abs(video.fps - spec.fps) > 0.01:
         return None
     if video.frames != seg.source_frames or not video.square_pixels:
         return None

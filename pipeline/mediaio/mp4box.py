@@ -25,6 +25,7 @@ class VideoTrack:
     height: int = 0
     fps: float | None = None  # None unless every sample lasts the same time
     square_pixels: bool = True
+    edited: bool = False  # an edit list hides samples: a player shows fewer frames than `frames`
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def describe(path: Path) -> Mp4 | None:
         for kind, start, end in _children(moov, 8):
             if kind != b"trak":
                 continue
-            track = _track(moov, start, end)
+            track = _track(moov, start, end, _timescale(moov, _find(moov, 8, len(moov), b"mvhd")))
             if isinstance(track, VideoTrack) and video is None:
                 video = track
             elif isinstance(track, AudioTrack) and audio is None:
@@ -139,7 +140,7 @@ def describe(path: Path) -> Mp4 | None:
     return Mp4(video, audio)
 
 
-def _track(moov: bytes, start: int, end: int) -> VideoTrack | AudioTrack | None:
+def _track(moov: bytes, start: int, end: int, movie_timescale: int) -> VideoTrack | AudioTrack | None:
     mdia = _find(moov, start, end, b"mdia")
     hdlr = mdia and _find(moov, *mdia, b"hdlr")
     mdhd = mdia and _find(moov, *mdia, b"mdhd")
@@ -169,14 +170,49 @@ def _track(moov: bytes, start: int, end: int) -> VideoTrack | AudioTrack | None:
     avcc = children.get(b"avcC") if codec in (b"avc1", b"avc3") else None
     pasp = children.get(b"pasp")
     square = not pasp or len(set(struct.unpack_from(">II", moov, pasp[0]))) == 1
+    stts = _find(moov, *stbl, b"stts")
+    edts = _find(moov, start, end, b"edts")
+    elst = edts and _find(moov, *edts, b"elst")
+    shown = _shown_seconds(moov, elst, movie_timescale) if elst else None
+    # hidden: the edit shows less than all but half a frame of what the samples last
+    edited = shown is not None and (not frames or shown < _media_seconds(moov, mdhd, stts) * (1 - 0.5 / frames))
     return VideoTrack(frames, moov[avcc[0]:avcc[1]] if avcc else None, codec.decode("latin-1"), width, height,
-                      _fps(moov, mdhd, _find(moov, *stbl, b"stts")), square)
+                      _fps(moov, mdhd, stts), square, edited)
+
+
+def _media_seconds(moov: bytes, mdhd: tuple[int, int], stts: tuple[int, int] | None) -> float:
+    """How long the track's samples last together (0.0 when that cannot be read)."""
+    timescale = _timescale(moov, mdhd)
+    if not stts or not timescale:
+        return 0.0
+    runs = struct.unpack_from(">I", moov, stts[0] + 4)[0]
+    return sum(count * delta for count, delta in (struct.unpack_from(">II", moov, stts[0] + 8 + 8 * i)
+                                                   for i in range(runs))) / timescale
+
+
+def _shown_seconds(moov: bytes, elst: tuple[int, int], movie_timescale: int) -> float | None:
+    """How long the edit list shows the track for: None when it shows all of it (one edit from
+    the start, or from the composition delay B-frames add, with no length given); 0.0 for any list
+    we do not read (several edits, an empty edit), so the caller lets ffmpeg, which reads them, decide."""
+    version, count = moov[elst[0]], struct.unpack_from(">I", moov, elst[0] + 4)[0]
+    if count != 1 or not movie_timescale:
+        return 0.0
+    duration, media_time = struct.unpack_from(">Qq" if version == 1 else ">Ii", moov, elst[0] + 8)
+    if media_time < 0:
+        return 0.0
+    return duration / movie_timescale if duration else None
+
+
+def _timescale(moov: bytes, header: tuple[int, int] | None) -> int:
+    """The timescale of an mvhd or mdhd box (0 when missing)."""
+    if header is None:
+        return 0
+    return struct.unpack_from(">I", moov, header[0] + (20 if moov[header[0]] == 1 else 12))[0]
 
 
 def _fps(moov: bytes, mdhd: tuple[int, int], stts: tuple[int, int] | None) -> float | None:
     """Frames per second when every sample has the same duration (one stts run)."""
-    version = moov[mdhd[0]]
-    timescale = struct.unpack_from(">I", moov, mdhd[0] + (20 if version == 1 else 12))[0]
+    timescale = _timescale(moov, mdhd)
     if not stts or not timescale:
         return None
     runs = struct.unpack_from(">I", moov, stts[0] + 4)[0]

@@ -44,7 +44,7 @@ _AUDIO = re.compile(r"Stream #\S+.*?: Audio: (\w+)[^,]*, (\d+) Hz, ([^,]+)")
 _SUBTITLE = re.compile(r"Stream #\S+.*?: Subtitle: (\w+)")
 _CHAPTER = re.compile(r"Chapter #\S+: start (-?[\d.]+), end (-?[\d.]+)\n(?:\s+Metadata:\n\s+title\s+: ?(.*))?")
 _FRAMES = re.compile(r"frame=\s*(\d+)")
-_MUXED = re.compile(r"Output stream #(\d+):\d+ \(video\): (\d+) packets muxed")
+_MUXED = re.compile(r"Output stream #(\d+):\d+ \(video\): (?:\d+ frames encoded; )?(\d+) packets muxed")
 _PEAK = re.compile(r"Parsed_volumedetect_(\d+) @ [^\]]*\] max_volume: (-?[\d.]+|-inf) dB")
 
 
@@ -66,9 +66,11 @@ def probe_many(paths: list[Path], *, count_frames: bool = True) -> list[MediaInf
     bounds = sorted(heads.values()) + [len(text)]
     infos = [_parse_head(text[bounds[i]:bounds[i + 1]], path) for i, path in enumerate(paths)]
     if count_frames:
-        from_boxes = {str(p): t.frames for p in paths if (t := mp4box.video_track(p)) and t.frames}
+        tracks = {str(p): mp4box.video_track(p) for p in paths}
+        from_boxes = {p: t.frames for p, t in tracks.items() if t and t.frames and not t.edited}
+        edited = {p for p, t in tracks.items() if t and t.edited}  # only a decoder honours an edit list
         counts = from_boxes | _count_frames([p for p, info in zip(paths, infos)
-                                             if info.width and str(p) not in from_boxes])
+                                             if info.width and str(p) not in from_boxes], edited)
         infos = [replace(info, frames=counts.get(str(p))) if info.width else info for p, info in zip(paths, infos)]
     return infos
 
@@ -111,18 +113,20 @@ def _channels(layout: str) -> int | None:
     return int(m[1]) if m else None
 
 
-def count_frames_args(paths: list[Path]) -> list[str]:
-    """Stream-copy each file's first video stream to a null output of its own, verbosely (the
-    muxer then reports every output's packet count)."""
-    outputs = [a for i in range(len(paths)) for a in ("-map", f"{i}:v:0", "-c", "copy", "-f", "null", "-")]
+def count_frames_args(paths: list[Path], decode: frozenset[int] = frozenset()) -> list[str]:
+    """Stream-copy each file's first video stream (decode it, for the indices in `decode`: a copy
+    keeps the frames an edit list hides) to a null output of its own, verbosely (the muxer then
+    reports every output's packet count)."""
+    outputs = [a for i in range(len(paths))
+               for a in ("-map", f"{i}:v:0", *(() if i in decode else ("-c", "copy")), "-f", "null", "-")]
     return ["-v", "verbose", *input_args(paths), *outputs]
 
 
-def _count_frames(paths: list[Path]) -> dict[str, int]:
-    """Exact video frame counts, by path."""
+def _count_frames(paths: list[Path], edited: set[str] = set()) -> dict[str, int]:
+    """Exact video frame counts, by path (`edited`: paths whose edit list hides frames)."""
     if not paths:
         return {}
-    text = runner.run_unchecked(count_frames_args(paths))
+    text = runner.run_unchecked(count_frames_args(paths, frozenset(i for i, p in enumerate(paths) if str(p) in edited)))
     muxed = {int(m[1]): int(m[2]) for m in _MUXED.finditer(text)}
     if len(paths) == 1 and not muxed:  # older ffmpeg: fall back on the progress line
         frames = _FRAMES.findall(text)
