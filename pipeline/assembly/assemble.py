@@ -13,6 +13,7 @@ scores in review.py.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,9 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
             else:
                 srt_out.unlink(missing_ok=True)  # an earlier cut's captions
     except OSError as exc:  # a full disk, a read-only folder, a file size limit (ulimit -f)
+        if exc.errno == errno.ENOENT:  # removed under the join (by hand: `gc` waits for a film to end)
+            raise FilmNotWritten(f"the film {out} was not made: {_what(exc)}: a file of the join was removed "
+                                 "while it ran; run the same command again") from exc
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; free some space or make it "
                              "writable and run the same command again") from exc
     finally:

@@ -12,6 +12,7 @@ copied into a film.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -56,26 +57,29 @@ def _tool() -> str:
 
 
 class JoinCache:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, spill: Path | None = None) -> None:
+        """`spill`: where entries go when `folder` cannot be written (a read-only store): the
+        entries `folder` holds are still used, the others made there, for this join only."""
         self.folder = folder
+        self.spill = None if spill is None or _writable(folder) else spill
 
     def key(self, args: list[str], inputs: list[Path]) -> str:
         named = {str(p): content_sha(p) for p in inputs}
         return hashlib.sha256(json.dumps([_tool(), [named.get(a, a) for a in args]]).encode()).hexdigest()
 
     def entry(self, kind: str, key: str, suffix: str) -> Path:
-        return self.folder / kind / key[:2] / f"{key}{suffix}"
+        target = self.folder / kind / key[:2] / f"{key}{suffix}"
+        if self.spill is None or _intact(target):
+            return target
+        return self.spill / kind / key[:2] / f"{key}{suffix}"
 
     def holds(self, target: Path) -> bool:
         """Is `target` there with the bytes it was written with? A damaged entry is removed."""
-        sidecar = target.with_name(target.name + ".sha256")
-        try:
-            if sidecar.read_text() == _sidecar_text(content_sha(target), target):
-                return True
-        except (OSError, ValueError):  # ValueError: a sidecar that is not text
-            pass
-        target.unlink(missing_ok=True)
-        sidecar.unlink(missing_ok=True)
+        if _intact(target):
+            return True
+        with contextlib.suppress(OSError):  # a read-only cache keeps it: `entry` then names another place
+            target.unlink(missing_ok=True)
+            target.with_name(target.name + ".sha256").unlink(missing_ok=True)
         return False
 
     def make(self, target: Path, args: list[str], *, what: str, progress: Callable[[int], None] | None = None) -> Path:
@@ -111,6 +115,22 @@ class JoinCache:
         partial = _partial(target)
         partial.write_bytes(data)
         _keep(partial, target)
+
+
+def _intact(target: Path) -> bool:
+    """Is `target` there with the bytes its sidecar names it by?"""
+    try:
+        return target.with_name(target.name + ".sha256").read_text() == _sidecar_text(content_sha(target), target)
+    except (OSError, ValueError):  # ValueError: a sidecar that is not text
+        return False
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def _partial(target: Path) -> Path:

@@ -74,7 +74,7 @@ class _Progress:
 def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial: Path, extras: Extras,
          work: Path, *, cache_dir: Path | None,
          progress: Callable[[float], None] | None = None) -> Joined:
-    cache = JoinCache(cache_dir or work / "cache")
+    cache = JoinCache(cache_dir or work / "cache", spill=work / "cache")
     reference = _reference(cache, spec)
     direct = [_copyable(src.path, seg, spec, reference.avcc) for seg, src in zip(segments, sources)]
     keyframes = [table.keyframes if table else list(range(0, seg.source_frames, spec.fps))

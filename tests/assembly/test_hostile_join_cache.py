@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import read_only
 from storyfilm.assembly import smart_graph
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Trim, assemble
 from storyfilm.mediaio import runner
@@ -70,3 +71,19 @@ def test_a_sidecar_that_is_not_text_costs_only_its_entry(cut, tmp_path: Path) ->
     assert film.read_bytes() == expected
     assert report.frames_encoded > 0  # that piece, and only it, encoded again
     assert report.frames_reused > 0
+
+
+def test_a_read_only_cache_is_used_for_what_it_holds_and_the_rest_made_aside(cut, tmp_path: Path) -> None:
+    clips, spec, expected = cut
+    cache, film = tmp_path / "cache", tmp_path / "film.mp4"
+    assemble(clips, spec, film, cache_dir=cache)
+    damaged = _entries(cache, "pieces")[0]
+    damaged.write_bytes(damaged.read_bytes()[:-100])  # a bad disk: cut short
+    shutil.rmtree(cache / "aac")  # never made: the store was made read-only before
+    held = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()}
+    film.unlink()
+    with read_only(cache):
+        report = assemble(clips, spec, film, cache_dir=cache)
+    assert film.read_bytes() == expected
+    assert report.frames_reused > 0 and report.frames_encoded > 0  # the held pieces used, the damaged one made aside
+    assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == held  # the cache untouched
