@@ -113,7 +113,7 @@ def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means, *, wi
     its sidecar wrote down."""
     png, stats = cache / f"{key}.png", cache / f"{key}.yuv"
     try:
-        y, u, v, *shas = _checked(stats.read_text()).split()
+        y, u, v, *shas = _checked(stats.read_text(), stats.name).split()
         mean = (float(y), float(u), float(v))
         files = [png, png.with_suffix(".jpg")][:len(shas)]
         whole = [hashlib.sha256(f.read_bytes()).hexdigest() for f in files] == shas
@@ -133,7 +133,8 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
     try:
         cache.mkdir(parents=True, exist_ok=True)
         files = [(f.read_bytes(), f"{key}{f.suffix}") for f in (png, jpeg(png)) if f is not None]
-        sidecar = _summed(" ".join([*map(str, mean), *(hashlib.sha256(data).hexdigest() for data, _ in files)])).encode()
+        figures = " ".join([*map(str, mean), *(hashlib.sha256(data).hexdigest() for data, _ in files)])
+        sidecar = _summed(figures, f"{key}.yuv").encode()
         for data, name in (*files, (sidecar, f"{key}.yuv")):
             partial = cache / f".{name}.{threading.get_ident()}.partial"
             partial.write_bytes(data)
@@ -146,7 +147,7 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
 def keep_score(path: Path, score: tuple[float, float]) -> None:
     partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
     try:
-        partial.write_text(_summed(f"{score[0]} {score[1]}"))
+        partial.write_text(_summed(f"{score[0]} {score[1]}", path.name))
         os.replace(partial, path)
     except OSError:  # as for the frames: the cache only saves time
         pass
@@ -159,22 +160,27 @@ def cached_score(cache: Path | None, a: Path, b: Path) -> tuple[Path | None, tup
         return None, None
     path = cache / f"{a.stem}--{b.stem}.score"
     try:
-        values = tuple(float(v) for v in _checked(path.read_text()).split())
+        values = tuple(float(v) for v in _checked(path.read_text(), path.name).split())
     except (OSError, ValueError):
         return path, None
     return path, values if len(values) == 2 else None
 
 
-def _summed(text: str) -> str:
-    """A cached line of figures (a frame's means, a join's scores) with a checksum of its own: a
-    figure changed on disk would otherwise be read as the truth and shown in the review."""
-    return f"{text} {hashlib.sha256(text.encode()).hexdigest()[:16]}"
+def _summed(text: str, name: str) -> str:
+    """A cached line of figures (a frame's means, a join's scores) with a checksum of it and of the
+    file's name: a figure changed on disk, or another frame's file copied over this one, would
+    otherwise be read as the truth and shown in the review."""
+    return f"{text} {_checksum(text, name)}"
 
 
-def _checked(line: str) -> str:
+def _checksum(text: str, name: str) -> str:
+    return hashlib.sha256(f"{name}\n{text}".encode()).hexdigest()[:16]
+
+
+def _checked(line: str, name: str) -> str:
     """The figures of a `_summed` line; ValueError when its checksum does not match (or is missing)."""
     text, _, checksum = line.rpartition(" ")
-    if not text or hashlib.sha256(text.encode()).hexdigest()[:16] != checksum:
+    if not text or _checksum(text, name) != checksum:
         raise ValueError("a damaged cache line")
     return text
 

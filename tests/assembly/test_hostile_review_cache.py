@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import colour_clip
+from storyfilm.assembly import review_frames
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
 
 
@@ -39,3 +40,22 @@ def test_a_changed_figure_in_the_review_cache_is_taken_again(tmp_path: Path, kin
     again = assemble(clips, spec, tmp_path / "film.mp4", cache_dir=cache)
     assert [(s.score, s.psnr) for s in again.seams] == [(s.score, s.psnr) for s in fresh.seams]
     assert again.warnings == fresh.warnings == []
+
+
+def test_another_frames_files_copied_over_a_kept_frame_are_taken_again(tmp_path: Path) -> None:
+    clips = [ClipIn(colour_clip(tmp_path / "a.mp4", "red", 24), "a"),
+             ClipIn(colour_clip(tmp_path / "b.mp4", "blue", 24), "b", chained=True)]
+    spec, cache = FilmSpec(160, 90), tmp_path / "cache"
+    fresh = assemble(clips, spec, tmp_path / "film.mp4", cache_dir=cache)
+    assert fresh.warnings  # red into blue: a chained join that breaks
+    # a careless restore: the red clip's last frame (PNG, JPEG and its figures) over the blue clip's first
+    red = cache / "review" / f"{review_frames._digest(clips[0].path, spec)}-23.yuv"
+    blue = cache / "review" / f"{review_frames._digest(clips[1].path, spec)}-0.yuv"
+    for suffix in (".png", ".jpg", ".yuv"):
+        blue.with_suffix(suffix).write_bytes(red.with_suffix(suffix).read_bytes())
+    for score in (cache / "review").glob("*.score"):
+        score.unlink()
+    (tmp_path / "film.mp4").unlink()
+    again = assemble(clips, spec, tmp_path / "film.mp4", cache_dir=cache)
+    assert [(s.score, s.psnr) for s in again.seams] == [(s.score, s.psnr) for s in fresh.seams]
+    assert again.warnings == fresh.warnings
