@@ -19,6 +19,7 @@ encoder's own noise, which a full-size score would also weigh, is averaged away.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,17 +90,33 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
                     "the shot does not start where the previous one ended")
         result.warnings += _drift_warnings(segments, marks, means, spec)
         sheet = out.with_name(f"{out.stem}.contact.png")
-        drawn = [_contact_sheet(segments, marks, pngs, spec, sheet, work)]
+        drawn = [_contact_sheet(segments, marks, pngs, spec, _partial(sheet), work)]
         result.contact_sheet = sheet
         chained = [(i, s) for i, s in enumerate(result.seams) if s.chained]
         strip = out.with_name(f"{out.stem}.seams.png")
         if chained:
-            drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], strip, work))
+            drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], _partial(strip), work))
             result.seam_strip = strip
         else:
             strip.unlink(missing_ok=True)  # from an earlier cut that had chained joins
-        runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
+        _draw(drawn, [p for p in (sheet, result.seam_strip) if p is not None])
     return result
+
+
+def _partial(sheet: Path) -> Path:
+    return sheet.with_name(f".{sheet.stem}.partial.png")
+
+
+def _draw(drawn: list, sheets: list[Path]) -> None:
+    """Draw the sheets beside their names, then put them in place: a draw that fails or is killed
+    leaves the last sheets whole, never a half-written PNG under a sheet's name."""
+    try:
+        runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
+        for sheet in sheets:
+            os.replace(_partial(sheet), sheet)
+    finally:
+        for sheet in sheets:
+            _partial(sheet).unlink(missing_ok=True)
 
 
 def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:

@@ -81,3 +81,20 @@ def test_the_cli_refuses_a_folder_as_the_film_before_rendering(tmp_path: Path) -
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip() == f"the film's path {tmp_path / 'out.mp4'} is a folder: name a file (-o film.mp4)"
     assert not (tmp_path / ".storyfilm").exists()  # no store opened: nothing rendered, nothing spent
+
+
+def test_review_sheets_that_cannot_be_drawn_leave_the_last_ones_whole(clips, tmp_path: Path) -> None:
+    film = tmp_path / "film.mp4"
+    spec = FilmSpec(160, 90)
+    first = assemble(clips, spec, film)
+    sheet = first.contact_sheet.read_bytes()
+    assert len(sheet) > 65536  # more than the file size limit below: the draw cannot finish
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    try:  # ulimit -f 64 from the review on (a disk that fills as the sheets are drawn)
+        report = assemble(clips, spec, film,
+                          before_review=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (65536, hard)))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert any(w.startswith("review sheets not written") for w in report.warnings)
+    assert first.contact_sheet.read_bytes() == sheet  # the last sheet, whole: not a PNG cut at 64 KB
+    assert not list(tmp_path.glob(".*partial*"))
