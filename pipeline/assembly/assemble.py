@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,14 +137,25 @@ def _writable_partial(out: Path) -> Path:
     """Where the film is written before it replaces `out`, made now: a folder that cannot hold the
     film stops the join before it starts, not after."""
     check_output(out)
-    partial = out.with_name(f".{out.stem}.partial{out.suffix}")
+    # this join's own: two joins into one path at once (two terminals, a watch and a film) would
+    # otherwise write one file together, and one of them rename the other's half-written film into place
+    partial = out.with_name(f".{out.stem}.{os.getpid()}-{threading.get_ident()}.partial{out.suffix}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_dead_partials(out)
         partial.touch()
     except OSError as exc:
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; make its folder writable "
                              "(or choose another path with -o)") from exc
     return partial
+
+
+def _sweep_dead_partials(out: Path) -> None:
+    """Remove what joins killed outright (kill -9) left half-written beside the film."""
+    for partial in out.parent.glob(f".{out.stem}.*.partial{out.suffix}"):
+        pid = partial.name[len(out.stem) + 2:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not runner.process_alive(int(pid)):
+            partial.unlink(missing_ok=True)
 
 
 def _what(exc: OSError) -> str:

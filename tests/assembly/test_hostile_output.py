@@ -6,6 +6,8 @@ stops the CLI before anything is rendered."""
 from __future__ import annotations
 
 import resource
+import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,50 @@ def test_review_sheets_that_cannot_be_drawn_leave_the_last_ones_whole(clips, tmp
     assert any(w.startswith("review sheets not written") for w in report.warnings)
     assert first.contact_sheet.read_bytes() == sheet  # the last sheet, whole: not a PNG cut at 64 KB
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_two_joins_into_one_path_at_once_leave_one_whole_film(clips, tmp_path: Path) -> None:
+    """Two terminals (or a watch and a film) joining two edits into the same path at the same time."""
+    edits = [[clips[0], clips[1]], [clips[1], clips[0]]]
+    spec = FilmSpec(160, 90, review=False, smart_join=False)  # a whole encode: a second or so of writing
+    alone = []
+    for k, edit in enumerate(edits):
+        assemble(edit, spec, tmp_path / f"alone{k}.mp4")
+        alone.append((tmp_path / f"alone{k}.mp4").read_bytes())
+    assert alone[0] != alone[1]
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def join(edit: list[ClipIn]) -> None:
+        try:  # both joins start writing together
+            assemble(edit, spec, tmp_path / "film.mp4", join_progress=lambda f: f == 0.0 and start.wait(30))
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            failures.append(exc)
+    threads = [threading.Thread(target=join, args=(edit,)) for edit in edits]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures
+    assert (tmp_path / "film.mp4").read_bytes() in alone  # one edit's film, whole: never both mixed
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_what_a_killed_join_left_beside_the_film_goes_with_the_next_join(clips, tmp_path: Path) -> None:
+    live = subprocess.Popen(["sleep", "60"])
+    try:  # a join killed outright left its partial film, named by its pid; another join still runs
+        dead = tmp_path / f".film.{_pid_of_ended()}-1.partial.mp4"
+        running = tmp_path / f".film.{live.pid}-1.partial.mp4"
+        dead.write_bytes(b"half a film")
+        running.write_bytes(b"a film still being joined")
+        assemble(clips, FilmSpec(160, 90, review=False), tmp_path / "film.mp4")
+        assert not dead.exists() and running.exists()
+    finally:
+        live.kill()
+        live.wait()
+
+
+def _pid_of_ended() -> int:
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    return ended.pid
