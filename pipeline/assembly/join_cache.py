@@ -17,6 +17,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -134,8 +135,9 @@ def _writable(folder: Path) -> bool:
 
 
 def _partial(target: Path) -> Path:
-    """Where this process writes `target` before it is whole."""
-    return target.with_name(f".{target.name}.{os.getpid()}.partial")
+    """Where this process (and thread: two joins in one process may make the same entry at once)
+    writes `target` before it is whole."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def _keep(partial: Path, target: Path) -> None:
@@ -152,7 +154,7 @@ def _sidecar_text(sha: str, target: Path) -> str:
 def _sweep_dead_partials(target: Path) -> None:
     """Remove what a killed join left half-written of `target` (named by its process's pid)."""
     for partial in target.parent.glob(f".{target.name}.*.partial"):
-        pid = partial.name[len(target.name) + 2:-len(".partial")]
+        pid = partial.name[len(target.name) + 2:-len(".partial")].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not runner.process_alive(int(pid)):
             partial.unlink(missing_ok=True)
 

@@ -5,6 +5,7 @@ it, byte for byte, never a film made of the wrong pieces and never a traceback."
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,27 @@ def test_a_read_only_cache_is_used_for_what_it_holds_and_the_rest_made_aside(cut
     assert film.read_bytes() == expected
     assert report.frames_reused > 0 and report.frames_encoded > 0  # the held pieces used, the damaged one made aside
     assert {p: p.read_bytes() for p in cache.rglob("*") if p.is_file()} == held  # the cache untouched
+
+
+def test_two_joins_in_one_process_making_the_same_entries_at_once(cut, tmp_path: Path) -> None:
+    clips, spec, expected = cut
+    cache = tmp_path / "cache"
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def join(k: int) -> None:
+        try:  # both start together: each makes every entry of the empty cache at the same time
+            assemble(clips, spec, tmp_path / f"film{k}.mp4", cache_dir=cache,
+                     join_progress=lambda f: f == 0.0 and start.wait(30))
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            failures.append(exc)
+    threads = [threading.Thread(target=join, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures
+    assert (tmp_path / "film0.mp4").read_bytes() == (tmp_path / "film1.mp4").read_bytes() == expected
+    assemble(clips, spec, tmp_path / "again.mp4", cache_dir=cache)  # what they kept is whole
+    assert (tmp_path / "again.mp4").read_bytes() == expected
+    assert not list(cache.rglob("*.partial"))
