@@ -15,6 +15,7 @@ import html
 import json
 import os
 import re
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
     urls = {shot: (_data_url(first), _data_url(last)) for shot, (first, last) in thumbs.items()}
     data = page_data(cards, lock, urls)
     data |= {"title": title, "preview": preview, "fps": models.FPS}
-    video = os.path.relpath(film, out.parent)
+    # a URL: a film named `take #2.mp4` is not the page's own fragment, nor `a?.mp4` a query
+    video = urllib.parse.quote(Path(os.path.relpath(film, out.parent)).as_posix())
     chapters = base64.b64encode(vtt_chapters(lock.get("film", {}).get("chapters", [])).encode()).decode()
     fields = {"title": html.escape(title), "css": review_assets.CSS, "video": html.escape(video),
               "chapters": chapters, "data": _script_json(data),

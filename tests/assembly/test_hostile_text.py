@@ -57,3 +57,11 @@ def test_a_prompt_with_markup_cannot_reach_out_of_the_review_pages_data(tmp_path
     assert "<" not in data
     assert json.loads(data)["shots"][0]["prompt"] == prompt and json.loads(data)["title"] == TITLE
     assert text.count("<script") == 2  # the page's own two: nothing the prompt or title wrote
+
+
+def test_the_review_page_links_a_film_whose_name_holds_url_characters(tmp_path: Path) -> None:
+    from storyfilm.assembly import review_page
+
+    page = review_page.write(tmp_path / "page.html", tmp_path / "take #2 ?100%.mp4", "t", [], {"shots": []},
+                             preview=True, thumbs={})
+    assert 'src="take%20%232%20%3F100%25.mp4"' in page.read_text(encoding="utf-8")
