@@ -119,8 +119,9 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
 
 
 def check_output(out: Path) -> None:
-    """Can a film be written at `out`? Asked before anything is rendered, so a wrong `-o` (a folder,
-    a path through a file, a read-only folder) stops the run before it spends, not after."""
+    """Can `out` name a film? Asked before anything is rendered, so a wrong `-o` (a folder, a path
+    through a file) stops the run before it spends, not after. (A read-only folder is met when the
+    film is written: a film that is already there and unchanged needs no writing.)"""
     if out.is_dir():
         raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
     folder = out.parent
@@ -128,9 +129,6 @@ def check_output(out: Path) -> None:
         folder = folder.parent
     if not folder.is_dir():
         raise AssemblyError(f"cannot make the folder for the film {out}: {folder} is a file")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable "
-                             "(or choose another path with -o)")
 
 
 def _writable_partial(out: Path) -> Path:
