@@ -9,11 +9,14 @@ import json
 from pathlib import Path
 
 import opentimelineio as otio
+import pytest
 
+from browser import INSTALL, find_chromium, run_harness
 from storyfilm.assembly import captions, otio_export
 from storyfilm.assembly.spec import ClipIn, FilmSpec
 from storyfilm.mediaio import runner
 
+CHROMIUM = find_chromium()
 TITLE = 'Evil </title><script>alert(1)</script> "q" & <b>\nsecond line * FCM: NON-DROP \u202eرتب 🎬'
 CAPTION = "line one --> two\n\n00:00:01,000 --> 00:00:02,000\n2\n<i>it</i> & ]]> 🍎 عربي"
 
@@ -41,15 +44,21 @@ def test_a_title_with_a_newline_and_markup_keeps_the_edl_and_xml_readable(tmp_pa
     assert [c.name for c in xml.find_clips()] == ["a", "b"] and xml.name == " ".join(TITLE.split())
 
 
-def test_a_prompt_with_markup_cannot_reach_out_of_the_review_pages_data(tmp_path: Path) -> None:
+PROMPT = "<!--<script> a comment opened in the data, then </script><script>alert(1)</script> \u2028 🍎"
+
+
+def _page(folder: Path) -> Path:
     from storyfilm.assembly import review_page
 
-    prompt = "<!--<script> a comment opened in the data, then </script><script>alert(1)</script> \u2028 🍎"
-    card = review_page.ShotCard(id="a", prompt=prompt, model="m", size="160x90", seconds=2.0, take=1,
+    card = review_page.ShotCard(id="a", prompt=PROMPT, model="m", size="160x90", seconds=2.0, take=1,
                                 planned_tokens=1, planned_cost=0.1, why="cached")
-    page = review_page.write(tmp_path / "film.html", tmp_path / "film.mp4", TITLE, [card],
+    return review_page.write(folder / "film.html", folder / "film.mp4", TITLE, [card],
                              {"shots": [{"id": "a"}]}, preview=True, thumbs={"a": (b"\xff\xd8", b"\xff\xd8")})
-    text = page.read_text(encoding="utf-8")
+
+
+def test_a_prompt_with_markup_cannot_reach_out_of_the_review_pages_data(tmp_path: Path) -> None:
+    prompt = PROMPT
+    text = _page(tmp_path).read_text(encoding="utf-8")
     start = text.index('<script id="page-data" type="application/json">') + len('<script id="page-data" '
                                                                                   'type="application/json">')
     data = text[start:text.index("</script>", start)]
@@ -65,3 +74,10 @@ def test_the_review_page_links_a_film_whose_name_holds_url_characters(tmp_path: 
     page = review_page.write(tmp_path / "page.html", tmp_path / "take #2 ?100%.mp4", "t", [], {"shots": []},
                              preview=True, thumbs={})
     assert 'src="take%20%232%20%3F100%25.mp4"' in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=f"no Chromium found; install it with: {INSTALL}")
+def test_the_review_page_with_markup_in_a_prompt_shows_its_card_in_a_browser(tmp_path: Path) -> None:
+    seen = run_harness(CHROMIUM, _page(tmp_path), "return {cards: doc.querySelectorAll('#cards > *').length, "
+                       "text: doc.getElementById('cards').textContent};", tmp_path)
+    assert seen["cards"] == 1 and PROMPT.replace("\u2028", "") in seen["text"].replace("\u2028", "")
