@@ -4,8 +4,7 @@
     run(args, what=..., progress=...)           raises FfmpegError with ffmpeg's last lines; `progress`
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
-    process_alive(pid)                          whether a pid still runs (what killed runs left is named by it)
-    work_folder(kind)                           a temporary folder named by this pid; a killed process's are removed
+    process_alive(pid), work_folder(kind)       (scratch.py) whether a pid runs; a temporary folder named by it
     concatenation(paths, listing) -> url | None  one input reading files end to end, if ffmpeg can
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
@@ -27,12 +26,12 @@ import shlex
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
+from storyfilm.mediaio.scratch import process_alive, work_folder  # noqa: F401 - used through runner too
 
 log = logging.getLogger(__name__)
 
@@ -273,35 +272,6 @@ def run_first(attempts: list[list[str]], *, what: str) -> None:
         except FfmpegError:
             if n == len(attempts):
                 raise
-
-
-def process_alive(pid: int) -> bool:
-    """Is process `pid` still running? (What a killed run left is named by its pid.)"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def work_folder(kind: str) -> Iterator[Path]:
-    """A temporary folder `storyfilm-<kind>-<pid>-*`, removed when left. A process killed outright
-    (kill -9, the machine's OOM killer) cannot remove its own, and a join's holds the film's raw
-    sound and picture (hundreds of MB for a long film): those of dead processes go here."""
-    prefix = f"storyfilm-{kind}-"
-    _sweep_dead_folders(prefix)
-    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-") as tmp:
-        yield Path(tmp)
-
-
-def _sweep_dead_folders(prefix: str) -> None:
-    for folder in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
-        pid = folder.name[len(prefix):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _signal_name(number: int) -> str:
