@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import mp4box, runner
 
 
@@ -32,6 +33,9 @@ def extract_last_frame(video: Path, png: Path, frames: int | None = None, fps: f
     """Decode the video's final frame, losslessly, as PNG (`png_level`: zlib's level, else ffmpeg's default)."""
     if not (frames and fps):
         track = mp4box.video_track(video)
-        if track is not None and track.frames and track.fps:
+        if track is not None and track.frames and track.fps and not track.edited:  # edited: fewer frames shown
             frames, fps = track.frames, track.fps
+    png.unlink(missing_ok=True)
     runner.run(last_frame_args(video, png, frames, fps, png_level=png_level), what="extract the last frame")
+    if not png.is_file():  # a seek past the end writes nothing, and ffmpeg still exits 0
+        raise FfmpegError(f"no last frame could be taken from {video}: it shows fewer frames than expected")
