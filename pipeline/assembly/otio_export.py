@@ -43,7 +43,7 @@ def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, sh
     fps = spec.fps
     segments = timeline.segments(clips, lengths, spec)
     # one line: an EDL writes the name as its `TITLE:` line, where a newline would start a bogus event
-    cut = otio.schema.Timeline(name=" ".join(name.split()), global_start_time=_rt(0, fps))
+    cut = otio.schema.Timeline(name=_one_line(name), global_start_time=_rt(0, fps))
     video = otio.schema.Track(name="Shots", kind=otio.schema.TrackKind.Video)
     for number, (seg, nxt) in enumerate(zip(segments, [*segments[1:], None]), 1):
         # an overlap is split around the cut: half before it from this clip, half after from the next
@@ -74,10 +74,16 @@ def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str,
                                   "dropped_repeated_frame": seg.dropped_repeat}
     if seg.clip.caption:
         # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
-        clip.markers.append(otio.schema.Marker(name=" ".join(seg.clip.caption.split()), marked_range=kept,
+        clip.markers.append(otio.schema.Marker(name=_one_line(seg.clip.caption), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
                                                metadata={"storyfilm": {"caption": seg.clip.caption}}))
     return clip
+
+
+def _one_line(text: str) -> str:
+    """`text` as one line of printable characters: an EDL line ends at a newline, and XML 1.0 has
+    no way to write most control characters (an editor refuses the whole file)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def _music(spec: FilmSpec, frames: int, music_frames: int | None, relative_to: Path) -> otio.schema.Track:
