@@ -124,6 +124,8 @@ def check_output(out: Path) -> None:
     film is written: a film that is already there and unchanged needs no writing.)"""
     if out.is_dir():
         raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
+    if out.suffix.lower() != ".mp4":  # ffmpeg chooses the film's format by its name
+        raise AssemblyError(f"the film's path {out} does not end in .mp4: the film is an MP4 (-o film.mp4)")
     folder = out.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent

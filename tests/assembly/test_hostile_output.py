@@ -74,14 +74,16 @@ def test_a_file_size_limit_met_during_the_join_is_one_message(clips, tmp_path: P
     assert not list(tmp_path.glob(".*partial*"))
 
 
-def test_the_cli_refuses_a_folder_as_the_film_before_rendering(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name, says", [("out.mp4", "is a folder: name a file (-o film.mp4)"),
+                                         ("out", "does not end in .mp4: the film is an MP4 (-o film.mp4)")])
+def test_the_cli_refuses_a_wrong_film_path_before_rendering(tmp_path: Path, name: str, says: str) -> None:
     story = tmp_path / "one.yaml"
     story.write_text("title: one\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
                      "shots:\n  - id: a\n    prompt: a red apple on a table\n")
     (tmp_path / "out.mp4").mkdir()
-    done = run_cli("film", str(story), "-o", str(tmp_path / "out.mp4"), cwd=tmp_path)
+    done = run_cli("film", str(story), "-o", str(tmp_path / name), cwd=tmp_path)
     assert done.returncode == 2, done.stderr
-    assert done.stderr.strip() == f"the film's path {tmp_path / 'out.mp4'} is a folder: name a file (-o film.mp4)"
+    assert done.stderr.strip() == f"the film's path {tmp_path / name} {says}"
     assert not (tmp_path / ".storyfilm").exists()  # no store opened: nothing rendered, nothing spent
 
 
