@@ -107,6 +107,11 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
                 srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
             else:
                 srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+    except FfmpegError as exc:
+        if "No space left on device" not in str(exc):
+            raise
+        raise FilmNotWritten(f"cannot write the film {out}: no space left on its disk (or the temporary "
+                             f"folder's); free some space and run the same command again\n{exc}") from exc
     except OSError as exc:  # a full disk, a read-only folder, a file size limit (ulimit -f)
         if exc.errno == errno.ENOENT:  # removed under the join (by hand: `gc` waits for a film to end)
             raise FilmNotWritten(f"the film {out} was not made: {_what(exc)}: a file of the join was removed "

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import read_only, run_cli
+from helpers import read_only, run_cli, small_disk
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Trim, assemble
 from storyfilm.errors import AssemblyError, FilmNotWritten
 from storyfilm.mediaio import runner
@@ -149,3 +149,14 @@ def _pid_of_ended() -> int:
     ended = subprocess.Popen(["true"])
     ended.wait()
     return ended.pid
+
+
+def test_a_full_disk_met_by_ffmpeg_says_so_and_keeps_the_last_film(clips, tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    with small_disk(disk, "64k"):
+        (disk / "film.mp4").write_bytes(b"the last good cut")
+        with pytest.raises(FilmNotWritten, match=f"cannot write the film {disk / 'film.mp4'}: no space left on its disk"):
+            assemble(clips, FilmSpec(160, 90, review=False), disk / "film.mp4")
+        assert (disk / "film.mp4").read_bytes() == b"the last good cut"
+        assert sorted(p.name for p in disk.iterdir()) == ["film.mp4"]
