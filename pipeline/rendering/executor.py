@@ -68,6 +68,7 @@ class Executor:
         self.warnings: list[str] = []
         self.creates = Creates(client, self.creator, store, self.lost_creates, self.emit) if client else None
         self.paid: dict[str, tuple[str, str]] = {}  # shot → (task id, "running" | "downloading"), not yet stored
+        self.creating: dict[str, str] = {}  # shot → key: its journal row tells a create on its way
 
     def emit(self, shot: str, kind: str, detail: str = "") -> None:
         if kind == "warning":
@@ -161,6 +162,7 @@ class Executor:
         # a shot's own first frame is in its request; a chained shot's comes from upstream
         frame_file, first_frame_sha = upstream if upstream is not None else (None, None)
         key = job.key(first_frame_sha, self.backend)
+        self.creating[job.id] = key
         entry = self.store.entry(key)
         if entry and entry.status == "done":
             if self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
@@ -264,7 +266,9 @@ class Executor:
         yet stored, and the creates on their way. The journal holds all of them for the next run."""
         running = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state == "running"]
         fetched = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state != "running"]
-        sending = list(self.creates.sending) if self.creates else []
+        # creates sent and never answered, read in the journal (a cancelled one has left Creates.sending)
+        sending = [shot for shot, key in self.creating.items()
+                   if shot not in self.paid and getattr(self.store.entry(key), "status", None) == "creating"]
         lines = ["interrupted."]
         if running:
             lines.append("Still running on the service, and paid for: " + ", ".join(running) + ".")

@@ -1,0 +1,44 @@
+"""Ctrl-C while a create is on its way: the service may make (and bill) the task after storyfilm
+stopped, so the message must say so, and the next run must find that task, not pay for another."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import time
+from pathlib import Path
+
+from helpers import chains_story, counted, faults_on, film_process, paid_tasks, render_story, server_counts
+from storyfilm.storyboard.build import pinned_seed
+
+
+def test_ctrl_c_during_a_create_says_it_was_on_its_way_and_the_next_run_adopts_it(tmp_path: Path,
+                                                                                   ark_server) -> None:
+    title = f"Stopped mid-create {random.random()}"
+    story, ids = chains_story(tmp_path / "mid.yaml", title, chains=1, length=1)
+    env = {"ARK_API_KEY": "sk-test-mid-create", "ARK_BASE_URL": ark_server.base_url}
+    with faults_on(ark_server, "slow@create=1,delay=2,run=0.2"):  # the task is made 2 s after it arrives
+        proc = film_process(story, env)
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "creating":
+                break
+        time.sleep(0.5)  # the request has reached the service, whose answer is still to come
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert err.strip().splitlines() == [
+            "interrupted.",
+            "A create was on its way for: c0s0 (the next run looks for its task before creating one).",
+            "Run `storyfilm film` again with the same storyboard to pick them up; nothing is paid twice."]
+        seeds = {pinned_seed(title, "c0s0"): "c0s0"}
+        deadline = time.monotonic() + 30
+        while not paid_tasks(ark_server, seeds) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the service makes the task after its slow answer
+        made = paid_tasks(ark_server, seeds)["c0s0"]
+
+    before = server_counts(ark_server)
+    outcome = render_story(story, ark_server)
+    assert "create" not in counted(before, ark_server)
+    assert outcome.results["c0s0"].task_id == made[0][0]
+    assert [len(tasks) for tasks in paid_tasks(ark_server, seeds).values()] == [1]
