@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
+from storyfilm.rendering.trust import in_the_way
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shots (
@@ -48,6 +49,8 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
     """The journal at `path`; what was wrong with it (and where it went) is added to `notes`."""
     if read_only:
         return _read_only(path, notes)
+    if path.exists() and not path.is_file():
+        raise in_the_way(path, "file (its render journal)")
     try:
         return _open(path)
     except sqlite3.DatabaseError as exc:

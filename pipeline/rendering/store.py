@@ -29,7 +29,7 @@ from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.runner import process_alive
 from storyfilm.rendering.journal_file import open_journal, write_error
 from storyfilm.rendering.store_locks import StoreLocks
-from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
+from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
@@ -83,6 +83,8 @@ class Store:
         try:
             self.objects.mkdir(parents=True, exist_ok=True)
             self.incoming.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
+            raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
             if exc.errno not in READ_ONLY or not self.objects.is_dir():
                 failure = disk_error(exc, root)
