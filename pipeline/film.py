@@ -6,11 +6,14 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
+from collections.abc import Coroutine
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 
 import httpx
 import networkx as nx
@@ -35,6 +38,9 @@ from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
+
+T = TypeVar("T")
+
 
 @dataclass
 class FilmOptions:
@@ -113,8 +119,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             store.claim()
             base_url, key = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
-                results = asyncio.run(_render(graph, chosen, store, backend, (base_url, gateway), key, settings,
-                                              options, listen, warnings))
+                results = asyncio.run(_stopped_by_sigterm(_render(graph, chosen, store, backend, (base_url, gateway),
+                                                                  key, settings, options, listen, warnings)))
             except OSError as exc:  # a full disk or a read-only store met while writing a result
                 failure = disk_error(exc, store.root)
                 if failure is None:
@@ -150,6 +156,29 @@ def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotS
     if entry is not None and entry.video_sha:
         frame = store.path(entry.frame_sha) if entry.frame_sha else None
         ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
+
+
+async def _stopped_by_sigterm(render: Coroutine[Any, Any, T]) -> T:
+    """`render`, cancelled by SIGTERM as by Ctrl-C also where SIGINT is ignored (a script's
+    `storyfilm film … &`): asyncio then installs no Ctrl-C handler for the CLI's SIGTERM to go
+    through, and its KeyboardInterrupt would stop the loop under the render instead of cancelling it."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
+        return await render
+    this, loop, rendered = asyncio.current_task(), asyncio.get_running_loop(), []
+
+    def cancel(signum: int, frame: object) -> None:
+        if rendered:  # too late to cancel: stop as Ctrl-C does outside a render
+            raise KeyboardInterrupt
+        this.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait
+
+    previous = signal.signal(signal.SIGTERM, cancel)
+    try:
+        result = await render
+        rendered.append(True)
+        return result
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,

@@ -4,12 +4,15 @@ stopped, so the message must say so, and the next run must find that task, not p
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from helpers import chains_story, counted, faults_on, film_process, paid_tasks, render_story, server_counts
+from helpers import REPO, chains_story, counted, faults_on, film_process, paid_tasks, render_story, server_counts
 from storyfilm.storyboard.build import pinned_seed
 
 
@@ -42,3 +45,37 @@ def test_ctrl_c_during_a_create_says_it_was_on_its_way_and_the_next_run_adopts_i
     assert "create" not in counted(before, ark_server)
     assert outcome.results["c0s0"].task_id == made[0][0]
     assert [len(tasks) for tasks in paid_tasks(ark_server, seeds).values()] == [1]
+
+
+def test_sigterm_to_a_render_started_in_the_background_stops_cleanly(tmp_path: Path, ark_server) -> None:
+    """A script's `storyfilm film … &` runs with SIGINT ignored, so asyncio installs no Ctrl-C
+    handler; SIGTERM (`kill`, `timeout`, a CI runner) must still stop it as Ctrl-C does: the paid
+    tasks named, no traceback, and the next run picks them up."""
+    title = f"Background {random.random()}"
+    story, ids = chains_story(tmp_path / "bg.yaml", title, chains=2, length=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARK_")}
+    env |= {"ARK_API_KEY": "sk-test-background", "ARK_BASE_URL": ark_server.base_url}
+    with faults_on(ark_server, "run=4"):
+        proc = subprocess.Popen([sys.executable, "-m", "storyfilm", "film", str(story), "--json", "-o",
+                                 str(story.with_suffix(".mp4"))], cwd=REPO, env=env, text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        running: dict[str, str] = {}
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "running":
+                running[event["shot"]] = event["detail"].split()[-1]
+            if len(running) == 2:
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0] == "interrupted." and lines[1].startswith("Still running on the service, and paid for: "), err
+    assert sorted(lines[1].removesuffix(".").split(": ", 1)[1].split(", ")) == sorted(
+        f"{shot} (task {task})" for shot, task in running.items())
+
+    before = server_counts(ark_server)
+    outcome = render_story(story, ark_server)
+    assert "create" not in counted(before, ark_server)
+    assert {shot: outcome.results[shot].task_id for shot in ids} == running
