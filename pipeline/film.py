@@ -101,6 +101,11 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             show.planned(statuses[n])
         for note in store.notes:  # what was found damaged and set aside
             show.note(f"warning: {note}")
+        if store.history_lost and to_render:
+            show.note(f"warning: the render journal {store.root / 'state.sqlite'} is not the one this store "
+                      "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, but "
+                      "a task a stopped render created and had not finished is unknown here: its shot is created, "
+                      "and paid, again")
 
         # each clip's review frames are taken as it lands, while the other shots still render
         review_cache = store.root / "joins" / "review"
@@ -129,6 +134,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             finally:
                 with suppress(OSError):
                     store.sweep_incoming(mine=True)  # the render has ended: its partial downloads go
+            store.rendered()
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]

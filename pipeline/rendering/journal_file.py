@@ -5,8 +5,10 @@ read-only from a store that cannot be written. SQLite's write errors become stor
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
@@ -24,6 +26,10 @@ CREATE TABLE IF NOT EXISTS shots (
     seed        INTEGER,
     tokens      INTEGER,
     updated_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name        TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_shots (
     story       TEXT NOT NULL,
@@ -63,6 +69,32 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
         notes.append(f"the render journal {path} cannot be read ({exc}): set aside as {aside.name}; "
                      "a new one is rebuilt from the lock file and the store")
         return _open(path)
+
+
+def replaced(db: sqlite3.Connection, path: Path) -> bool:
+    """Whether this journal is a new one in place of one that held renders (until a render ends:
+    `history_known`). Each journal has an id, also kept beside it in `state.sqlite.id`: a journal
+    without it (new, emptied, or set aside and made again) while that file names one replaced it."""
+    marker = path.with_name(path.name + ".id")
+    try:
+        before = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        before = None
+    row = db.execute("SELECT value FROM meta WHERE name = 'id'").fetchone()
+    if row is None:
+        row = (uuid.uuid4().hex,)
+        db.execute("INSERT INTO meta (name, value) VALUES ('id', ?)", row)
+    if before is not None and before != row[0]:
+        db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('replaced', ?)", (before,))
+    if before != row[0]:
+        with contextlib.suppress(OSError):  # only a hint: a store that cannot keep it just warns less
+            marker.write_text(row[0] + "\n", encoding="utf-8")
+    return db.execute("SELECT 1 FROM meta WHERE name = 'replaced'").fetchone() is not None
+
+
+def history_known(db: sqlite3.Connection) -> None:
+    """A render has ended with this journal: what the replaced one knew no longer matters."""
+    db.execute("DELETE FROM meta WHERE name = 'replaced'")
 
 
 def _code(exc: sqlite3.Error) -> int:
