@@ -218,10 +218,13 @@ class Executor:
             try:
                 task = await self.client.get(entry.task_id)
                 if task.status == "succeeded" and task.video_url:
-                    result = await self._finish(job, key, task, frame_ready)
-                    self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
-                    return result
-                gone = f"task {task.id} is {task.status}"
+                    result = await self._finish(job, key, task, frame_ready, recorded=entry.video_sha)
+                    if result is not None:
+                        self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
+                        return result
+                    gone = f"task {task.id} made another video than the one recorded (another shot's task?)"
+                else:
+                    gone = f"task {task.id} is {task.status}"
             except ResultsGone as exc:
                 gone = str(exc)
             except ApiRefused as exc:
@@ -282,11 +285,19 @@ class Executor:
         lines.append("Run `storyfilm film` again with the same storyboard to pick them up; nothing is paid twice.")
         return Interrupted("\n".join(lines), tuple(task for task, _ in self.paid.values()))
 
-    async def _finish(self, job: ShotJob, key: str, task: Task,
-                      frame_ready: Callable[[Path, str], None]) -> ShotResult:
+    async def _finish(self, job: ShotJob, key: str, task: Task, frame_ready: Callable[[Path, str], None], *,
+                      recorded: str | None = None) -> ShotResult | None:
+        """The task's results stored and the shot done; `recorded`: the video a finished shot had,
+        fetched again: another one is not this shot's (None is returned, its frame never handed on)."""
         self.emit(job.id, "downloading", f"task {task.id}")
         self.paid[job.id] = (task.id, "downloading")
-        video_sha, frame_sha, seconds = await store_results(self.client, self.store, task, frame_ready)
+        hand_on = frame_ready if recorded is None else lambda path, sha: None
+        video_sha, frame_sha, seconds = await store_results(self.client, self.store, task, hand_on)
+        if recorded is not None:
+            self.paid.pop(job.id, None)
+            if video_sha != recorded:
+                return None
+            frame_ready(self.store.path(frame_sha), frame_sha)
         tokens = task.completion_tokens
         # the seed the task used is recorded; one the model refused is told (also after a resume)
         self.creates.seed_not_honoured(job, key, task)
