@@ -25,6 +25,7 @@ from storyfilm.errors import (ApiRefused, Interrupted, NotStarted, ResultsGone, 
                               TaskFailed, TaskGone)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering import interruption
 from storyfilm.rendering.creates import Creates
 from storyfilm.rendering.gates import ModelGate, remaining_chain
 from storyfilm.rendering.handoff import handoff_image
@@ -265,25 +266,11 @@ class Executor:
         return job.request(first_url, inputs.data_url)
 
     def interrupted(self) -> Interrupted:
-        """What an interrupted render leaves on the service, for the user: the tasks paid for and not
-        yet stored, and the creates on their way. The journal holds all of them for the next run."""
-        running = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state == "running"]
-        fetched = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state != "running"]
-        # creates sent and never answered, read in the journal (a cancelled one has left Creates.sending)
+        """What an interrupted render leaves on the service (`interruption.told`); the creates on
+        their way are read in the journal (a cancelled one has already left Creates.sending)."""
         sending = [shot for shot, key in self.creating.items()
                    if shot not in self.paid and getattr(self.store.entry(key), "status", None) == "creating"]
-        lines = ["interrupted."]
-        if running:
-            lines.append("Still running on the service, and paid for: " + ", ".join(running) + ".")
-        if fetched:
-            lines.append("Finished on the service, not yet downloaded: " + ", ".join(fetched) + ".")
-        if sending:
-            lines.append("A create was on its way for: " + ", ".join(sending) + " (the next run looks for its task "
-                         "before creating one).")
-        if not (running or fetched or sending):
-            lines.append("No task was running on the service.")
-        lines.append("Run `storyfilm film` again with the same storyboard to pick them up; nothing is paid twice.")
-        return Interrupted("\n".join(lines), tuple(task for task, _ in self.paid.values()))
+        return interruption.told(self.paid, sending)
 
     async def _finish(self, job: ShotJob, key: str, task: Task, frame_ready: Callable[[Path, str], None], *,
                       recorded: str | None = None) -> ShotResult | None:
@@ -311,4 +298,3 @@ class Executor:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),
                           frame_sha=frame_sha, task_id=task_id, seed=seed, tokens=tokens, cached=cached,
                           returned=answer)
-
