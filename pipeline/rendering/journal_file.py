@@ -73,28 +73,24 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
 
 def replaced(db: sqlite3.Connection, path: Path) -> bool:
     """Whether this journal is a new one in place of one that held renders (until a render ends:
-    `history_known`). Each journal has an id, also kept beside it in `state.sqlite.id`: a journal
+    `Store.rendered`). Each journal has an id, also kept beside it in `state.sqlite.id`: a journal
     without it (new, emptied, or set aside and made again) while that file names one replaced it."""
     marker = path.with_name(path.name + ".id")
     try:
         before = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
     except (OSError, UnicodeDecodeError):
         before = None
-    row = db.execute("SELECT value FROM meta WHERE name = 'id'").fetchone()
-    if row is None:
-        row = (uuid.uuid4().hex,)
-        db.execute("INSERT INTO meta (name, value) VALUES ('id', ?)", row)
-    if before is not None and before != row[0]:
-        db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('replaced', ?)", (before,))
-    if before != row[0]:
-        with contextlib.suppress(OSError):  # only a hint: a store that cannot keep it just warns less
-            marker.write_text(row[0] + "\n", encoding="utf-8")
-    return db.execute("SELECT 1 FROM meta WHERE name = 'replaced'").fetchone() is not None
-
-
-def history_known(db: sqlite3.Connection) -> None:
-    """A render has ended with this journal: what the replaced one knew no longer matters."""
-    db.execute("DELETE FROM meta WHERE name = 'replaced'")
+    try:  # only a hint: a journal or store that cannot keep it just warns less
+        db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('id', ?)", (uuid.uuid4().hex,))
+        ident = db.execute("SELECT value FROM meta WHERE name = 'id'").fetchone()[0]
+        if before is not None and before != ident:
+            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('replaced', ?)", (before,))
+        if before != ident:
+            with contextlib.suppress(OSError):
+                marker.write_text(ident + "\n", encoding="utf-8")
+        return db.execute("SELECT 1 FROM meta WHERE name = 'replaced'").fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 def _code(exc: sqlite3.Error) -> int:

@@ -27,7 +27,7 @@ from typing import Any
 
 from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.runner import process_alive
-from storyfilm.rendering.journal_file import history_known, open_journal, replaced, write_error
+from storyfilm.rendering.journal_file import open_journal, replaced, write_error
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
 
@@ -109,7 +109,7 @@ class Store:
     def rendered(self) -> None:
         """Every shot of a render is done: a replaced journal (`history_lost`) is this store's again."""
         if self.history_lost:
-            history_known(self._db)
+            self._write("DELETE FROM meta WHERE name = 'replaced'", ())
             self.history_lost = False
 
     def claim(self) -> None:
