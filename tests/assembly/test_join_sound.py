@@ -13,7 +13,7 @@ import pytest
 from helpers import flip_byte
 from storyfilm.assembly import join_sound, smart_graph, sound, timeline
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, Trim, assemble
-from storyfilm.assembly.ffmpeg_graph import Source, audio_args, measure_args
+from storyfilm.assembly.ffmpeg_graph import RAW_PCM_INPUT, Source, audio_args, measure_args
 from storyfilm.assembly.join_cache import JoinCache
 from storyfilm.mediaio import runner
 
@@ -65,6 +65,26 @@ def test_shot_by_shot_sound_is_the_mixing_graphs_to_the_byte(shots, tmp_path: Pa
     assert (tmp_path / "shots.f32").read_bytes() == whole.read_bytes()
     assert whole.stat().st_size == segments[-1].film_end * SPF * 2 * 4  # stereo float: the picture's length
     assert gain is not None and gain == sound.gain_db(summary, spec.loudness)
+
+
+@pytest.mark.parametrize("concatf", [True, False], ids=["read in place", "ffmpeg before 5.0: copied"])
+def test_the_films_sound_is_read_from_the_shots_pieces_as_one_input(shots, tmp_path: Path, monkeypatch,
+                                                                    concatf: bool) -> None:
+    clips, sources, lengths = shots
+    spec, cache = FilmSpec(W, H, review=False), JoinCache(tmp_path / "cache")
+    segments = timeline.segments(clips, lengths, spec)
+    runner.run(audio_args(segments, sources, spec, tmp_path / "whole.f32"), what="mix")
+    planned = join_sound.plan(segments, sources, spec, cache)
+    for targets, args in planned.runs:
+        cache.make_all(targets, args, what="decode the shots' sound")
+    if not concatf:  # an ffmpeg without the concatf protocol, as Debian 11's 4.3
+        monkeypatch.setattr(runner, "_protocols", lambda: frozenset({"file", "pipe"}))
+    film = join_sound.FilmSound(planned, tmp_path)
+    read = tmp_path / "read.f32"
+    runner.run([*RAW_PCM_INPUT, "-i", film.url, "-c:a", "pcm_f32le", "-f", "f32le", str(read)], what="read")
+    assert read.read_bytes() == (tmp_path / "whole.f32").read_bytes()
+    assert (tmp_path / "film.f32").exists() is not concatf  # the film's samples copied only where they must be
+    assert film.seconds == segments[-1].film_end / FPS
 
 
 def test_pieces_are_reused_wherever_the_shot_lands_and_a_damaged_one_is_decoded_again(shots, tmp_path: Path) -> None:

@@ -84,3 +84,23 @@ def test_argv() -> None:
     assert probe.peak_levels_args([a, b]) == [
         "-i", "/m/a.mp4", "-i", "/m/b.mp4", "-filter_complex", "[0:a:0]volumedetect[o0];[1:a:0]volumedetect[o1]",
         "-map", "[o0]", "-f", "null", "-", "-map", "[o1]", "-f", "null", "-"]
+
+
+def test_a_file_read_once_is_not_read_again_until_it_changes(tmp_path: Path, monkeypatch) -> None:
+    """A film run reads each clip when it lands, at the join and for the review page: one ffmpeg
+    read is enough while the file stays as it was; a file written anew is read anew."""
+    clip = tmp_path / "clip.mp4"
+
+    def make(frames: int) -> None:
+        runner.run(["-f", "lavfi", "-i", "testsrc2=s=64x36:r=24", "-frames:v", str(frames), "-c:v", "libx264",
+                    "-y", str(clip)], what="make a clip")
+
+    make(12)
+    reads = []
+    real = runner.run_unchecked
+    monkeypatch.setattr(runner, "run_unchecked", lambda args, **kw: reads.append(args) or real(args, **kw))
+    first = probe.probe(clip)
+    assert probe.probe_many([clip, clip]) == [first, first] and first.frames == 12
+    assert len(reads) == 1
+    make(30)
+    assert probe.probe(clip).frames == 30 and len(reads) == 2
