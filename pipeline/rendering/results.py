@@ -79,8 +79,15 @@ def _whole_mp4(video: Path) -> bool | None:
     download cut short where the server sent no length does not); None: not an MP4 we can read."""
     track = mp4box.video_track(video)
     if track is None:
-        return None
+        # an MP4 whose boxes do not fill the file was cut short, even when its track cannot be read
+        # here (a moov at the end, cut): ffmpeg would still open it and find a picture
+        return False if _opens_as_mp4(video) and not mp4box.is_whole(video) else None
     return bool(track.frames and track.width and track.height) and mp4box.is_whole(video)
+
+
+def _opens_as_mp4(video: Path) -> bool:
+    with video.open("rb") as f:
+        return f.read(8)[4:] == b"ftyp"
 
 
 def clip_seconds(video: Path, info: probe.MediaInfo | None = None) -> float | None:
