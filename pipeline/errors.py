@@ -160,6 +160,10 @@ class CreateUnresolved(TransportFailed):
         super().__init__(message)
 
 
+class ListUnreadable(TransportFailed):
+    """The task list answered 200 without its `items`: never read as "no tasks"."""
+
+
 class NoTaskList(TransportFailed):
     """The gateway's profile has no list call (seedance/gateways.py): nothing was sent."""
 

@@ -43,8 +43,8 @@ from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import (ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TakenWithoutId,
-                              TransportFailed, Unanswered)
+from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
+                              TakenWithoutId, TransportFailed, Unanswered)
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
@@ -174,7 +174,7 @@ class ArkClient:
         try:
             return TaskList.from_json(data if isinstance(data, dict) else {}, self.gateway)
         except ValueError as exc:
-            raise TransportFailed(f"GET {self._tasks}: {exc}") from None
+            raise ListUnreadable(f"GET {self._tasks}: {exc}") from None
 
     async def delete(self, task_id: str) -> None:
         """Cancel a queued task or delete a finished one (ark-api.md §8.2). A retry after a lost
