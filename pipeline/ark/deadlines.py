@@ -33,7 +33,8 @@ def create_overdue(shot: str, deadline: float, tries: list[str], sent: bool) -> 
     head = (f"{shot}: its task was not created within {seconds(deadline)} ({told}), the deadline for one create "
             "(STORYFILM_CREATE_DEADLINE).")
     if not sent:
-        return f"{head} No create reached the service: nothing was created or paid for. Run again later."
+        return (f"{head} The service took none of them (each was refused, or never sent): nothing was created or "
+                "paid for. Run again later.")
     return (f"{head} A create was sent and its answer lost: the task may exist and be paid for. Check the tasks on "
             "the service (its task list, or a gateway's console) before creating it elsewhere; `storyfilm film` run "
             "again looks for it first and creates it only when the service shows none.")

@@ -110,3 +110,21 @@ def test_a_video_cut_by_a_short_content_length_is_not_stored_beside_a_good_frame
     assert isinstance(outcome, TransportFailed) and str(outcome) == "task cgt-1: the downloaded video does not decode"
     assert requests == ["GET /f.png"] + ["GET /v.mp4"] * 3
     assert [p.read_bytes() for p in stored(tmp_path)] == [png]  # the frame, handed on; never the cut video
+
+
+@pytest.mark.parametrize("refusal", [403, 404, 500])
+def test_a_last_frame_that_cannot_be_downloaded_is_taken_from_the_video_not_paid_again(tmp_path: Path,
+                                                                                         refusal: int) -> None:
+    """On main a last-frame URL answering 403/404 raised ResultsGone for the whole task, and the
+    executor created (paid for) the task again although its video was there."""
+    clip = colour_clip(tmp_path / "clip.mp4", "blue").read_bytes()
+
+    def answer(method: str, path: str) -> bytes:
+        return http_reply(200, clip, {"Content-Type": "video/mp4"}) if path == "/v.mp4" else \
+            http_reply(refusal, "<html>no</html>", {"Content-Type": "text/html"})
+
+    outcome, store, handed, requests = results(tmp_path, answer)
+    video_sha, frame_sha, _ = outcome
+    assert video_sha == hashlib.sha256(clip).hexdigest()
+    assert handed == [frame_sha] and store.path(frame_sha).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert requests == ["GET /f.png"] * (2 if refusal == 500 else 1) + ["GET /v.mp4"]
