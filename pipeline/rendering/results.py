@@ -84,7 +84,8 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
                 return clip_seconds(video, info)
         except FfmpegError:
             pass
-    raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
+    raise TransportFailed(f"task {task.id}: the downloaded video does not decode ({VIDEO_TRIES} tries); the task is "
+                          "paid for: run again to download it again (free)")
 
 
 def _whole_mp4(video: Path) -> bool | None:

@@ -20,6 +20,8 @@ from storyfilm.rendering.results import store_results
 from storyfilm.rendering.store import Store
 
 HTML = b"<html><body>Access denied</body></html>"
+NOT_DECODED = ("task cgt-1: the downloaded video does not decode (3 tries); the task is paid for: run again to "
+               "download it again (free)")
 
 
 def results(tmp_path: Path, answer, *, frame: bool = True, timeout: float = 5.0):
@@ -64,7 +66,7 @@ def test_a_last_frame_that_is_no_png_is_taken_from_the_video(tmp_path: Path) -> 
 def test_a_video_that_is_an_html_page_is_never_stored(tmp_path: Path) -> None:
     outcome, _, handed, requests = results(tmp_path, lambda m, p: http_reply(200, HTML, {"Content-Type": "video/mp4"}),
                                            frame=False)
-    assert isinstance(outcome, TransportFailed) and str(outcome) == "task cgt-1: the downloaded video does not decode"
+    assert isinstance(outcome, TransportFailed) and str(outcome) == NOT_DECODED
     assert requests == ["GET /v.mp4"] * 3 and handed == [] and stored(tmp_path) == []
 
 
@@ -79,7 +81,7 @@ def test_a_content_length_that_lies_is_never_stored(tmp_path: Path, declared: st
         assert re.fullmatch(r"download of http://\S+/v\.mp4 failed: peer closed connection without sending complete "
                             r"message body \(received \d+ bytes, expected \d+\)", str(outcome)), str(outcome)
     else:  # the body read stops at the length: the MP4's boxes show it was cut (its moov at the end)
-        assert str(outcome) == "task cgt-1: the downloaded video does not decode"
+        assert str(outcome) == NOT_DECODED
     assert requests == ["GET /v.mp4"] * (2 if declared == "longer" else 3) and stored(tmp_path) == []
 
 
@@ -107,7 +109,7 @@ def test_a_video_cut_by_a_short_content_length_is_not_stored_beside_a_good_frame
         return http_reply(200, clip, {"Content-Type": "video/mp4", "Content-Length": str(len(clip) - 100)})
 
     outcome, store, handed, requests = results(tmp_path, answer)
-    assert isinstance(outcome, TransportFailed) and str(outcome) == "task cgt-1: the downloaded video does not decode"
+    assert isinstance(outcome, TransportFailed) and str(outcome) == NOT_DECODED
     assert requests == ["GET /f.png"] + ["GET /v.mp4"] * 3
     assert [p.read_bytes() for p in stored(tmp_path)] == [png]  # the frame, handed on; never the cut video
 
