@@ -200,11 +200,12 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=httpx.Timeout(settings.request_timeout, connect=10.0), limits=limits) as http:
         doubt = LostCreates.from_settings(settings)
+        deadlines = {"call_deadline": settings.call_deadline, "create_deadline": settings.create_deadline}
         client = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
-                           lost_creates=doubt)
+                           lost_creates=doubt, **deadlines)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
         creator = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
-                            retry=RetryPolicy(attempts=1), lost_creates=doubt)
+                            retry=RetryPolicy(attempts=1), lost_creates=doubt, **deadlines)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if client.on_this_machine else 1.0

@@ -24,6 +24,10 @@ class Settings:
     # STORYFILM_LOST_CREATE_DEADLINE: seconds the whole look for a lost create may take (None: settle + slack)
     lost_create_deadline: float | None = None
     request_timeout: float = REQUEST_TIMEOUT  # STORYFILM_REQUEST_TIMEOUT: seconds one request waits for its answer
+    # STORYFILM_CALL_DEADLINE / STORYFILM_CREATE_DEADLINE: seconds one call (GET, list, DELETE) with all
+    # its retries, and one create with all its tries and looks, may take (None: scaled from request_timeout)
+    call_deadline: float | None = None
+    create_deadline: float | None = None
 
     @property
     def uses_local_backend(self) -> bool:
@@ -47,13 +51,17 @@ class Settings:
             lost_create_deadline=_seconds(env.get("STORYFILM_LOST_CREATE_DEADLINE"), "STORYFILM_LOST_CREATE_DEADLINE"),
             request_timeout=_seconds(env.get("STORYFILM_REQUEST_TIMEOUT"), "STORYFILM_REQUEST_TIMEOUT",
                                      positive=True) or REQUEST_TIMEOUT,
+            call_deadline=_seconds(env.get("STORYFILM_CALL_DEADLINE"), "STORYFILM_CALL_DEADLINE", positive=True),
+            create_deadline=_seconds(env.get("STORYFILM_CREATE_DEADLINE"), "STORYFILM_CREATE_DEADLINE",
+                                     positive=True),
         )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
                 f"gateway={self.gateway!r}, faults={self.faults!r}, settle={self.settle!r}, "
-                f"lost_create_deadline={self.lost_create_deadline!r}, request_timeout={self.request_timeout!r})")
+                f"lost_create_deadline={self.lost_create_deadline!r}, request_timeout={self.request_timeout!r}, "
+                f"call_deadline={self.call_deadline!r}, create_deadline={self.create_deadline!r})")
 
 
 def _seconds(value: str | None, name: str, *, positive: bool = False) -> float | None:

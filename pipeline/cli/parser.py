@@ -17,6 +17,8 @@ ENVIRONMENT = """environment:
   STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
   STORYFILM_LOST_CREATE_DEADLINE  seconds the whole look for a lost create may take (default: settle + 20)
   STORYFILM_REQUEST_TIMEOUT  seconds one request to the service waits for its answer (default 60)
+  STORYFILM_CALL_DEADLINE  seconds one call (a GET, a list, a DELETE), all its retries included, may take (default 150)
+  STORYFILM_CREATE_DEADLINE  seconds one shot's create, every try and look included, may take (default 300)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
 
