@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NoReturn
 
 from storyfilm.cli import commands
 
@@ -20,6 +21,14 @@ ENVIRONMENT = """environment:
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
 
+class _Parser(argparse.ArgumentParser):
+    """A bad command line is one line on stderr, exit 2, like every other bad input (not argparse's
+    usage block): the line names the command and where its options are listed."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     loud = common.add_mutually_exclusive_group()
@@ -27,7 +36,7 @@ def build() -> argparse.ArgumentParser:
                       help="print only results and errors: no progress, notes or summary")
     loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                       help="log each HTTP request (never the key) and ffmpeg command on stderr")
-    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
+    parser = _Parser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
                                      epilog=ENVIRONMENT, parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",

@@ -151,5 +151,15 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         message = "no such storyboard file" if not path.exists() and not path.is_symlink() else exc.message
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
-        raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
+        raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
     return storyboard.parse(text, path, resolve)
+
+
+def _not_utf8(shown: str, data: bytes, at: int) -> Problem:
+    """Where a storyboard stops being UTF-8 text, and what it seems to be instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(shown, 1, 1, "the storyboard is UTF-16 text; save it as UTF-8")
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line = data.count(b"\n", 0, at) + 1
+    col = len(data[line_start:at].decode("utf-8", "replace")) + 1
+    return Problem(shown, line, col, f"the byte 0x{data[at]:02x} is not UTF-8 text; save the storyboard as UTF-8")

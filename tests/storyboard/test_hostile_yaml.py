@@ -1,0 +1,56 @@
+"""Hostile storyboard text: each gives one FILE:LINE:COL message, exit 2, not one request, no file
+written. (Numbers too long to read, keys that YAML reads as numbers or null, control characters,
+text that is not UTF-8, a name far too long.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storyfilm import cli
+
+KEY = "sk-test-hostile-yaml"
+HEAD = "title: Hostile\nshots:\n  - id: one\n    prompt: A paper boat.\n"
+
+
+def _utf8_bad(folder: Path) -> bytes:
+    return (HEAD + "  - id: two\n    prompt: A st\xe9am.\n").encode("latin-1")
+
+
+CASES = {
+    "huge-int": (HEAD + "    duration: 1" + "0" * 400 + "\n",
+                 "5:15: 10000000000000000000… is too large a number (401 characters); storyfilm reads whole "
+                 "numbers of up to 20 digits"),
+    "int-with-5000-digits": (HEAD + "    seed: " + "7" * 5000 + "\n",
+                             "5:11: 77777777777777777777… is too large a number (5000 characters); storyfilm reads "
+                             "whole numbers of up to 20 digits"),
+    "int-key": ("1: 2\n" + HEAD, "1:1: unknown key `1` (allowed: assembly, assets, defaults, gateway, output, shots, "
+                                 "soundtrack, style, title, version)"),
+    "null-key-in-shot": (HEAD + "    ~: x\n", "5:5: unknown key `~` (allowed: "),
+    "control-character": (HEAD.replace("paper boat", "paper\x07boat"),
+                          "4:20: invalid YAML: the control character U+0007 is not allowed in YAML; remove it "
+                          "(inside double quotes it may be written \\u0007)"),
+    "nul-at-end": (HEAD + "\x00", "5:1: invalid YAML: the control character U+0000 is not allowed in YAML; "
+                                  "remove it (inside double quotes it may be written \\u0000)"),
+    "latin-1": (_utf8_bad, "6:17: the byte 0xe9 is not UTF-8 text; save the storyboard as UTF-8"),
+    "utf-16": (lambda folder: HEAD.encode("utf-16"), "1:1: the storyboard is UTF-16 text; save it as UTF-8"),
+    "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_hostile_text_is_one_located_message(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
+    text, expected = CASES[name]
+    story = tmp_path / "story.yaml"
+    data = text(tmp_path) if callable(text) else text.encode("utf-8")
+    story.write_bytes(data)
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    for command in ("validate", "plan", "film"):
+        assert cli.main([command, str(story)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, (command, err)
+    assert sum(ark_server.ark.stats.values()) == before  # not one request
+    assert [p.name for p in tmp_path.iterdir()] == ["story.yaml"] and story.read_bytes() == data
