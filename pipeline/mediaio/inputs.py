@@ -48,10 +48,11 @@ def resolve(source: str, base: Path) -> Media:
         return Media(kind=kind, source=source, url=source, sha256=hashlib.sha256(source.encode()).hexdigest())
     if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
         raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
-    path = (base / source).resolve()
-    kind = KINDS.get(path.suffix.lower())
+    named = base / source
+    path = named.resolve()
+    kind = KINDS.get(named.suffix.lower())  # the name as written: a link's target may be named anything
     if kind is None:
-        raise MediaProblem(f"{source}: unknown media type {path.suffix or '(no extension)'!r} "
+        raise MediaProblem(f"{source}: unknown media type {named.suffix or '(no extension)'!r} "
                            f"(images: png, jpeg, webp, bmp, tiff, gif; video: mp4, mov; audio: wav, mp3)")
     sha, size, (width, height, seconds) = _inspect(path, kind, source)
     return Media(kind=kind, source=source, path=path, sha256=sha, size=size, width=width, height=height,
