@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -153,7 +154,20 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
         raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
-    return storyboard.parse(text, path, resolve)
+    board = storyboard.parse(text, path, resolve)
+    if board.output is not None and board.output.is_dir():  # found now, not by ffmpeg once every shot is paid
+        line, col = _top_level_key(text, "output")
+        raise StoryboardError([Problem(shown, line, col, f"`output` {board.output} is a folder; name the film's "
+                                                         f"file, e.g. {board.output / (path.stem + '.mp4')}")])
+    return board
+
+
+def _top_level_key(text: str, key: str) -> tuple[int, int]:
+    """Line and column of a top-level key's value (the storyboard parsed, so the key is there once)."""
+    found = re.search(rf"^{key}:[ \t]*", text, re.M)
+    if not found:
+        return 1, 1
+    return text.count("\n", 0, found.start()) + 1, found.end() - found.start() + 1
 
 
 def _not_utf8(shown: str, data: bytes, at: int) -> Problem:

@@ -54,3 +54,20 @@ def test_hostile_text_is_one_located_message(name: str, tmp_path: Path, ark_serv
         assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, (command, err)
     assert sum(ark_server.ark.stats.values()) == before  # not one request
     assert [p.name for p in tmp_path.iterdir()] == ["story.yaml"] and story.read_bytes() == data
+
+
+def test_an_output_that_is_a_folder_is_told_before_anything_is_sent(tmp_path: Path, ark_server, monkeypatch,
+                                                                     capsys) -> None:
+    """`output:` naming a folder (as -o does) once failed in ffmpeg, after every shot was paid for."""
+    story = tmp_path / "story.yaml"
+    story.write_text("output: cut.mp4\n" + HEAD, encoding="utf-8")
+    (tmp_path / "cut.mp4").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    assert cli.main(["film", str(story)]) == 2
+    assert capsys.readouterr().err == (f"{story}:1:9: `output` cut.mp4 is a folder; name the film's file, "
+                                       f"e.g. cut.mp4/story.mp4\n")
+    assert sum(ark_server.ark.stats.values()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "story.yaml"]
