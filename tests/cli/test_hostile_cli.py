@@ -45,6 +45,8 @@ CASES = {
                            "ARK_TASKS_PATH='tasks\\n': give a path starting with /, e.g. /contents/generations/tasks"),
     "ffmpeg-missing": (["validate", "{story}"], {"FFMPEG": "/nonexistent/ffmpeg"},
                        "FFMPEG=/nonexistent/ffmpeg is not an executable file"),
+    "faults-garbage-preview": (["film", "{story}"], {"ARK_API_KEY": "", "STORYFILM_FAULTS": "lots"},
+                               "STORYFILM_FAULTS: fault spec: 'lots' is not kind[@op]=value[#times]"),
     "unknown-flag": (["film", "{story}", "--frobnicate"], {},
                      "storyfilm: unrecognized arguments: --frobnicate (see `storyfilm --help`)"),
     "max-cost-not-a-number": (["film", "{story}", "--max-cost", "cheap"], {},
