@@ -71,3 +71,33 @@ def test_an_output_that_is_a_folder_is_told_before_anything_is_sent(tmp_path: Pa
                                        f"e.g. cut.mp4/story.mp4\n")
     assert sum(ark_server.ark.stats.values()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "story.yaml"]
+
+
+LITE = ("title: Refs\ndefaults: {model: doubao-seedance-1-0-lite-i2v-250428, resolution: 480p, frames: 49}\n"
+        "assets:\n  cup: CUP\nshots:\n  - id: one\n    references: [cup]\n    prompt: The cup.\n"
+        "  - id: two\n    cut: true\n    references: [cup]\n    prompt: The cup again.\n")
+CASCADES = {
+    # a name that is no asset was "unknown media type '(no extension)'"
+    "unknown-asset-name": (LITE.replace("references: [cup]\n    prompt: The cup.", "references: [cup, mug]\n"
+                                        "    prompt: The cup."),
+                           "7:23: reference: no asset named 'mug' (assets: cup), and no such file"),
+    # each of these also said the shot "needs an image to start from", or that a trim was past a negative clip
+    "empty-references": (LITE.replace("references: [cup]\n    prompt: The cup.", "references: []\n"
+                                      "    prompt: The cup."), "7:17: `references` needs at least 1 item"),
+    "assets-not-a-mapping": (LITE.replace("assets:\n  cup: CUP\n", "assets: [CUP]\n"),
+                             "3:9: `assets` must be a mapping (got ["),
+    "asset-a-folder": (LITE.replace("cup: CUP", "cup: ASSETS"), "4:8: asset `cup`: "),
+    "negative-frames": (LITE.replace("frames: 49", "frames: -49"),
+                        "2:82: `frames` must be 25 + 4n within 29–289 (got -49; nearest 29)"),
+}
+
+
+@pytest.mark.parametrize("name", CASCADES)
+def test_one_fault_is_told_once_not_with_what_it_breaks(name: str, tmp_path: Path, capsys) -> None:
+    text, expected = CASCADES[name]
+    assets = Path(__file__).parents[2] / "storyboards" / "assets"
+    story = tmp_path / "story.yaml"
+    story.write_text(text.replace("CUP", str(assets / "cup.png")).replace("ASSETS", str(assets)), encoding="utf-8")
+    assert cli.main(["validate", str(story)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, err
