@@ -35,6 +35,10 @@ CASES = {
                                   "remove it (inside double quotes it may be written \\u0000)"),
     "latin-1": (_utf8_bad, "6:17: the byte 0xe9 is not UTF-8 text; save the storyboard as UTF-8"),
     "utf-16": (lambda folder: HEAD.encode("utf-16"), "1:1: the storyboard is UTF-16 text; save it as UTF-8"),
+    "command-5000-digits": (HEAD.replace("A paper boat.", "A paper boat. --dur " + "9" * 5000),
+                            "4:13: `--dur 999999999999999999999999…`: the duration is a whole number of seconds"),
+    "command-underscore": (HEAD.replace("A paper boat.", "A paper boat. --dur 1_0"),
+                           "4:13: `--dur 1_0`: the duration is a whole number of seconds"),
     "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
 }
 
