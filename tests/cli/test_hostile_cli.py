@@ -75,3 +75,11 @@ def test_hostile_command_line(name: str, tmp_path: Path, ark_server, monkeypatch
     assert "s3cret" not in captured.err  # no part of any key
     assert sum(ark_server.ark.stats.values()) == before  # not one request
     assert [p.name for p in tmp_path.iterdir()] == ["two.yaml"]  # no journal, store, film or lock file
+
+
+def test_a_storyboard_named_with_a_line_break_is_still_one_line(tmp_path: Path, capsys) -> None:
+    story = tmp_path / "bad\nname.yaml"
+    story.write_text("title: x\nshots: 1\n", encoding="utf-8")
+    assert cli.main(["validate", str(story)]) == 2
+    shown = str(story).replace("\n", "\\n")
+    assert capsys.readouterr().err == f"{shown}:2:8: `shots` must be a list (got 1)\n"
