@@ -75,7 +75,7 @@ def load(text: str) -> tuple[Any, Positions]:
     except yaml.MarkedYAMLError as exc:
         raise _located(exc) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: it has a position, not a mark
-        raise _bad_character(text, exc) from None
+        raise _bad_character(text, exc, in_bytes=loader_class is not yaml.SafeLoader) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(1, 1, f"invalid YAML: {exc}") from None
     return data, positions
@@ -93,10 +93,15 @@ def _located(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     return YamlSyntaxError(line, col, f"invalid YAML: {problem}")
 
 
-def _bad_character(text: str, exc: yaml.reader.ReaderError) -> YamlSyntaxError:
-    at = min(max(exc.position, 0), len(text))
-    line = text.count("\n", 0, at) + 1
-    col = at - (text.rfind("\n", 0, at) + 1) + 1
+def _bad_character(text: str, exc: yaml.reader.ReaderError, *, in_bytes: bool) -> YamlSyntaxError:
+    """libyaml counts the position in UTF-8 bytes, PyYAML's own reader in characters."""
+    at = max(exc.position, 0)
+    if in_bytes:
+        at = len(text.encode("utf-8", "surrogatepass")[:at].decode("utf-8", "ignore"))
+    at = min(at, len(text))
+    lines = text[:at].splitlines(keepends=True)  # YAML's line breaks (\r too); none of the others comes first
+    ended = bool(lines) and lines[-1] != lines[-1].rstrip("\r\n\x85\u2028\u2029")
+    line, col = (len(lines) + 1, 1) if ended or not lines else (len(lines), len(lines[-1]) + 1)
     code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
     return YamlSyntaxError(line, col, f"invalid YAML: the control character U+{code:04X} is not allowed in YAML; "
                                       f"remove it (inside double quotes it may be written \\u{code:04x})")

@@ -33,6 +33,10 @@ CASES = {
                           "(inside double quotes it may be written \\u0007)"),
     "nul-at-end": (HEAD + "\x00", "5:1: invalid YAML: the control character U+0000 is not allowed in YAML; "
                                   "remove it (inside double quotes it may be written \\u0000)"),
+    "control-after-chinese": (HEAD.replace("A paper boat.", "纸船\x07漂流"),
+                              "4:15: invalid YAML: the control character U+0007 is not allowed"),
+    "control-in-cr-lines": (HEAD.replace("\n", "\r") + "\x07",
+                            "5:1: invalid YAML: the control character U+0007 is not allowed"),
     "latin-1": (_utf8_bad, "6:17: the byte 0xe9 is not UTF-8 text; save the storyboard as UTF-8"),
     "utf-16": (lambda folder: HEAD.encode("utf-16"), "1:1: the storyboard is UTF-16 text; save it as UTF-8"),
     "command-5000-digits": (HEAD.replace("A paper boat.", "A paper boat. --dur " + "9" * 5000),
