@@ -94,7 +94,7 @@ def build() -> argparse.ArgumentParser:
 
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default 8000)")
     serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
@@ -137,6 +137,16 @@ def build() -> argparse.ArgumentParser:
     doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=commands.doctor)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is no port: give 0 to 65535")
+    return port
 
 
 def version() -> str:

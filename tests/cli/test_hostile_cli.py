@@ -83,3 +83,13 @@ def test_a_storyboard_named_with_a_line_break_is_still_one_line(tmp_path: Path, 
     assert cli.main(["validate", str(story)]) == 2
     shown = str(story).replace("\n", "\\n")
     assert capsys.readouterr().err == f"{shown}:2:8: `shots` must be a list (got 1)\n"
+
+
+def test_serve_on_a_port_out_of_range_is_one_line(capsys) -> None:
+    """It was a traceback from the socket's bind()."""
+    try:
+        status = cli.main(["serve", "--port", "99999"])
+    except SystemExit as exit_:
+        status = exit_.code
+    assert (status, capsys.readouterr().err) == (2, "storyfilm serve: argument --port: '99999' is no port: give "
+                                                    "0 to 65535 (see `storyfilm serve --help`)\n")
