@@ -43,6 +43,9 @@ CASES = {
                             "4:13: `--dur 999999999999999999999999…`: the duration is a whole number of seconds"),
     "command-underscore": (HEAD.replace("A paper boat.", "A paper boat. --dur 1_0"),
                            "4:13: `--dur 1_0`: the duration is a whole number of seconds"),
+    # was accepted, and every shot paid for, then the join failed: an MP4 subtitle sample holds 64 KB
+    "caption-300000-long": (HEAD + "    caption: " + "c" * 300000 + "\n",
+                            "5:14: `caption` is 300000 characters long; at most 1000"),
     "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
 }
 
