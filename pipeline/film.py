@@ -10,7 +10,7 @@ import sys
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import httpx
 import networkx as nx
@@ -35,10 +35,6 @@ from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
-
-if TYPE_CHECKING:
-    from storyfilm.localark.embedded import LocalServer
-
 
 @dataclass
 class FilmOptions:
@@ -115,12 +111,10 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         warnings: list[str] = []
         if to_render:
             store.claim()
-            base_url, key, local = _service(stack, settings, options, show, gateway, story.parent / "assets")
+            base_url, key = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
                 results = asyncio.run(_render(graph, chosen, store, backend, (base_url, gateway), key, settings,
                                               options, listen, warnings))
-                if local is not None:
-                    local.stop()  # its shutdown overlaps the join
             except OSError as exc:  # a full disk or a read-only store met while writing a result
                 failure = disk_error(exc, store.root)
                 if failure is None:
@@ -196,10 +190,9 @@ def _schedule(graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.
 
 
 def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, gateway: gateways.Gateway,
-             assets: Path) -> tuple[str, str, LocalServer | None]:
-    """The service's URL, the key to send it, and the embedded local server when it is the service."""
+             assets: Path) -> tuple[str, str]:
     if options.base_url:
-        return options.base_url, settings.api_key or "local-preview", None
+        return options.base_url, settings.api_key or "local-preview"
     if settings.uses_local_backend:
         from storyfilm.localark.embedded import LOCAL_KEY, LocalServer
 
@@ -207,11 +200,11 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, g
         server = stack.enter_context(LocalServer(faults=settings.faults, gateway=gateway,
                                                  assets=assets if assets.is_dir() else None))
         show.note(f"No ARK_API_KEY: local preview render (animatic) on {server.root_url}, nothing is spent.")
-        return server.base_url, LOCAL_KEY, server
+        return server.base_url, LOCAL_KEY
     base_url = gateways.base_url(gateway, settings.base_url)
     via = f" (gateway {gateway.name})" if gateway.name != "ark" else ""
     show.note(f"Rendering with Seedance at {base_url}{via}")
-    return base_url, settings.api_key, None
+    return base_url, settings.api_key
 
 
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],

@@ -1,7 +1,7 @@
 """The film's AAC made from pieces, each encoded once, without the film's gain, and cached.
 
     plan(shot_sounds, cache) -> [Piece]                  the film's sound cut into pieces of whole shots
-    batches(pieces, film_pcm) -> [(targets, command)]    a few pieces per ffmpeg run (film_pcm: a file or URL)
+    batches(pieces, film_pcm) -> [(targets, command)]    a few pieces per ffmpeg run
     splice(pieces, out, gain_db) -> frames               the film's sound as one ADTS stream, gain applied
 
 Independently encoded AAC streams do not join by cutting them: an encoder starts from silence (a
@@ -90,7 +90,7 @@ def plan(shot_sounds: list[Path], cache: JoinCache) -> list[Piece]:
     return pieces
 
 
-def batches(pieces: list[Piece], film_pcm: Path | str) -> list[tuple[list[Path], list[str]]]:
+def batches(pieces: list[Piece], film_pcm: Path) -> list[tuple[list[Path], list[str]]]:
     """The pieces' encodes, PIECES_PER_RUN to a run: (targets, command naming output i `outputs(i)`)."""
     runs = []
     for at in range(0, len(pieces), PIECES_PER_RUN):

@@ -196,9 +196,8 @@ def shots_audio_args(parts: list[tuple[Segment, Source]], spec: FilmSpec, outs: 
     return [*FILTER_THREADS, *ff.merge_outputs(*outputs).overwrite_output().get_args()]
 
 
-def measure_args(pcm: Path | str) -> list[str]:
-    """The EBU R128 meter over raw float PCM (a file or an input URL): integrated loudness and
-    sample peak on stderr."""
+def measure_args(pcm: Path) -> list[str]:
+    """The EBU R128 meter over raw float PCM: integrated loudness and sample peak on stderr."""
     return [*RAW_PCM_INPUT, "-i", str(pcm), "-af", "ebur128=peak=sample", "-f", "null", "-"]
 
 

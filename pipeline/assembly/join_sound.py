@@ -1,8 +1,8 @@
 """The film's sound for a smart join, made shot by shot when nothing mixes two sounds.
 
     plan(segments, sources, spec, cache) -> ShotSounds | None
-    FilmSound(shot_sounds, work).url                  the film's sound as one ffmpeg input (raw PCM)
-    film_gain(shot_sounds, spec, cache, film) -> gain in dB or None
+    film_gain(shot_sounds, spec, cache, out) -> (gain in dB or None, whether `out` was written)
+    write_film(shot_sounds, out)                       the film's sound as raw PCM
 
 One ffmpeg graph with every clip as an input costs memory and time in proportion to the number of
 shots (200 decoders open at once: ~300 MiB). When the film's sound is only its shots' sound, cut
@@ -12,27 +12,23 @@ whole-film graph takes from it (ffmpeg_graph.shot_audio_args) — and cached by 
 the next join (an edit, a re-film) decodes only the shots that changed. The pieces are
 concatenated byte for byte and measured; the film's bytes are the same as the whole graph's.
 The shots to decode are decoded SHOTS_PER_RUN to an ffmpeg run (each output the same samples as
-the shot's own command, by which it is cached). The measure is cached too (film_gain). The film's
-sound is read from the shots' pieces in place (FilmSound): 400 s of it is 150 MB of PCM, and
-copying that into one file took 1.3-3.7 s on a 2-core machine's disk.
+the shot's own command, by which it is cached). The measure is cached too (film_gain).
 """
 
 from __future__ import annotations
 
-import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from storyfilm.assembly import sound
-from storyfilm.assembly.ffmpeg_graph import RATE, Source, measure_args, shot_audio_args, shots_audio_args
+from storyfilm.assembly.ffmpeg_graph import Source, measure_args, shot_audio_args, shots_audio_args
 from storyfilm.assembly.join_cache import OUT, JoinCache, outputs
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
 from storyfilm.mediaio import runner
 
 
-BYTES_PER_SECOND = RATE * 8  # stereo float
 SHOTS_PER_RUN = 8  # shots decoded by one ffmpeg run: 200 runs of one shot cost seconds in starting ffmpeg
 
 
@@ -65,34 +61,16 @@ def plan(segments: list[Segment], sources: list[Source], spec: FilmSpec, cache: 
     return ShotSounds(targets, runs)
 
 
-class FilmSound:
-    """The film's sound (raw float PCM): its shots' pieces end to end, as one ffmpeg input made on
-    first use (`url`): the pieces read in place where ffmpeg can (runner.concatenation), else
-    copied into `work/film.f32`."""
-
-    def __init__(self, sounds: ShotSounds, work: Path) -> None:
-        self.sounds, self.work = sounds, work
-
-    @functools.cached_property
-    def url(self) -> str:
-        joined = runner.concatenation(self.sounds.targets, self.work / "film-sound.txt")
-        if joined is not None:
-            return joined
-        write_film(self.sounds, self.work / "film.f32")
-        return str(self.work / "film.f32")
-
-    @property
-    def seconds(self) -> float:
-        return sum(target.stat().st_size for target in self.sounds.targets) / BYTES_PER_SECOND
-
-
-def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, film: FilmSound) -> float | None:
-    """The gain to the film's loudness, in steps of sound.GAIN_STEP: the measure is cached under
-    the shots' sounds it was taken over, so a join of the same sounds does not measure them again."""
+def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, out: Path) -> tuple[float | None, bool]:
+    """The gain to the film's loudness, in steps of sound.GAIN_STEP, and whether the film's sound
+    was written to `out` to measure it: the measure is cached under the shots' sounds it was taken
+    over, so a join of the same sounds neither writes nor measures them again."""
     target = cache.entry("loudness", cache.key(["loudness", *(t.stem for t in sounds.targets)], []), ".txt")
-    if not cache.holds(target):
-        cache.put(target, _measure(film).encode())
-    return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP)
+    written = not cache.holds(target)
+    if written:
+        write_film(sounds, out)
+        cache.put(target, _measure(out).encode())
+    return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP), written
 
 
 def write_film(sounds: ShotSounds, out: Path) -> None:
@@ -103,8 +81,7 @@ def write_film(sounds: ShotSounds, out: Path) -> None:
                 shutil.copyfileobj(piece, film, 1 << 20)
 
 
-def _measure(film: FilmSound) -> str:
+def _measure(pcm: Path) -> str:
     """ebur128's summary of the film's sound (its last lines: the meter's running log is long)."""
-    summary = runner.run(measure_args(film.url), what="measure the sound",
-                         media_seconds=film.seconds).stderr.decode(errors="replace")
+    summary = runner.run(measure_args(pcm), what="measure the sound").stderr.decode(errors="replace")
     return summary[summary.rfind("Summary:"):]

@@ -161,13 +161,13 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     """A cut-only film's AAC: its shots' sound decoded, measured, encoded in pieces (`submit`ted runs)."""
     _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
            for targets, args in shots.runs])
-    film = join_sound.FilmSound(shots, audio.parent)
-    gain = join_sound.film_gain(shots, spec, cache, film)
+    gain, written = join_sound.film_gain(shots, spec, cache, audio)
     pieces = aac_pieces.plan(shots.targets, cache)
     missing = [piece for piece in pieces if not all(map(cache.holds, piece.targets))]
-    encodes = aac_pieces.batches(missing, film.url) if missing else []
+    if missing and not written:
+        join_sound.write_film(shots, audio)
     _wait([submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
-           for targets, args in encodes])
+           for targets, args in aac_pieces.batches(missing, audio)])
     return _Sound(gain, pieces, len(missing))
 
 

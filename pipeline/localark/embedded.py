@@ -49,14 +49,10 @@ class LocalServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def stop(self) -> None:
-        """Begin to shut down (uvicorn notices within 0.1 s), without waiting: `__exit__` waits."""
         if self._server is not None:
             self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=30)
 
     def _serve(self) -> None:
         try:

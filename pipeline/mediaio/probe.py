@@ -1,9 +1,7 @@
 """What a media file holds, read from what ffmpeg prints.
 
 The imageio-ffmpeg wheel ships ffmpeg but not ffprobe, so the headers come from `ffmpeg -i`; an
-exact frame count comes from the MP4 boxes or, failing that, from a stream-copy pass. What was
-read is remembered for the process, under the file's identity and modification time: a film run
-reads each clip when it lands (the review's frames), again at the join and for the review page.
+exact frame count comes from the MP4 boxes or, failing that, from a stream-copy pass.
 
     probe(path) / probe_many(paths) -> MediaInfo    size, fps, frames, sound, text tracks, chapters
     peak_levels(paths) -> [dBFS]                    each file's loudest audio sample
@@ -11,11 +9,7 @@ reads each clip when it lands (the review's frames), again at the join and for t
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,40 +55,7 @@ def probe(path: Path, *, count_frames: bool = True) -> MediaInfo:
 
 def probe_many(paths: list[Path], *, count_frames: bool = True) -> list[MediaInfo]:
     """Probe several files with one ffmpeg process for the headers and one stream-copy pass for
-    the exact frame counts (process start-up dominates for short clips); files read before (and
-    unchanged since) are not read again."""
-    keys = [_identity(path, count_frames) for path in paths]
-    with _SEEN_LOCK:
-        known = {key: _SEEN[key] for key in keys if key is not None and key in _SEEN}
-    unknown = [path for path, key in zip(paths, keys) if key is None or key not in known]
-    read = dict(zip(map(str, unknown), _probe_many(unknown, count_frames=count_frames)))
-    with _SEEN_LOCK:
-        for path, key in zip(paths, keys):
-            if key is not None and str(path) in read:
-                _SEEN[key] = read[str(path)]
-                _SEEN.move_to_end(key)
-        while len(_SEEN) > _SEEN_MAX:
-            _SEEN.popitem(last=False)
-    return [known[key] if key in known else read[str(path)] for path, key in zip(paths, keys)]
-
-
-_SEEN: OrderedDict[tuple, MediaInfo] = OrderedDict()
-_SEEN_LOCK = threading.Lock()
-_SEEN_MAX = 1024
-
-
-def _identity(path: Path, count_frames: bool) -> tuple | None:
-    """A regular file's identity and modification time (None for anything else: a pipe, a device)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, count_frames
-
-
-def _probe_many(paths: list[Path], *, count_frames: bool) -> list[MediaInfo]:
+    the exact frame counts (process start-up dominates for short clips)."""
     if not paths:
         return []
     text = runner.run_unchecked(input_args(paths))

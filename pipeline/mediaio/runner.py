@@ -5,7 +5,6 @@
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
     process_alive(pid)                          whether a pid still runs (what killed runs left is named by it)
-    concatenation(paths, listing) -> url | None  one input reading files end to end, if ffmpeg can
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
 (`media_seconds` where known, else the size of the input files), so a damaged input that makes
@@ -102,48 +101,12 @@ def deadline(args: list[str], media_seconds: float | None, *, base: float = BASE
     """Seconds a run may take: scaled to the media's duration where known, else to its input files."""
     if media_seconds is not None:
         return base + PER_MEDIA_SECOND * media_seconds
-    size = sum(_input_bytes(value) for option, value in zip(args, args[1:]) if option == "-i")
-    return base + PER_INPUT_MB * size / 1e6
-
-
-def _input_bytes(value: str) -> int:
-    """The size of an input: a file's, or the sum of the files a `concatenation` reads."""
-    parts = [value]
-    if value.startswith(_CONCATF):
-        with contextlib.suppress(OSError):
-            parts = [line.removeprefix("file:") for line in Path(value[len(_CONCATF):]).read_text().splitlines()]
     size = 0
-    for part in parts:
-        with contextlib.suppress(OSError):
-            size += os.stat(part).st_size
-    return size
-
-
-_CONCATF = "concatf:file:"
-
-
-def concatenation(paths: list[Path], listing: Path) -> str | None:
-    """An input URL under which ffmpeg reads `paths` end to end as one stream of bytes (its
-    concatf protocol, the list written to `listing`), so raw media cut in pieces need not be copied
-    into one file first; None when this ffmpeg lacks the protocol (before 5.0) or a path holds a
-    line break (the list's separator)."""
-    names = [str(path.absolute()) for path in paths]
-    if "concatf" not in _protocols() or any("\n" in name or "\r" in name for name in [*names, str(listing)]):
-        return None
-    listing.write_text("".join(f"file:{name}\n" for name in names))
-    return _CONCATF + str(listing.absolute())
-
-
-@functools.cache
-def _protocols() -> frozenset[str]:
-    """The protocols this ffmpeg reads (`ffmpeg -protocols`: the names after the line 'Input:')."""
-    try:
-        listed = subprocess.run(argv(["-protocols"]), capture_output=True, timeout=PROBE_TIMEOUT).stdout.decode(
-            errors="replace")
-    except (OSError, subprocess.SubprocessError):
-        return frozenset()
-    inputs = listed.partition("Input:")[2].partition("Output:")[0]
-    return frozenset(inputs.split())
+    for option, value in zip(args, args[1:]):
+        if option == "-i":
+            with contextlib.suppress(OSError):
+                size += os.stat(value).st_size
+    return base + PER_INPUT_MB * size / 1e6
 
 
 @contextlib.contextmanager
