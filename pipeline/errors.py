@@ -59,7 +59,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        """One line, whatever the file is named (a line break in a name is shown as \\n)."""
+        file = self.file.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{file}:{self.line}:{self.col}: {self.message}"
 
 
 class StoryboardError(StoryfilmError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from storyfilm.errors import UsageError
 
@@ -41,10 +43,11 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        _check_ffmpeg(env.get("FFMPEG"))
         return cls(
-            api_key=env.get("ARK_API_KEY") or None,
-            base_url=(env.get("ARK_BASE_URL") or None),
-            tasks_path=env.get("ARK_TASKS_PATH") or None,
+            api_key=_api_key(env.get("ARK_API_KEY")),
+            base_url=_base_url(env.get("ARK_BASE_URL")),
+            tasks_path=_tasks_path(env.get("ARK_TASKS_PATH")),
             gateway=env.get("ARK_GATEWAY") or None,
             faults=env.get("STORYFILM_FAULTS") or None,
             settle=_seconds(env.get("STORYFILM_SETTLE"), "STORYFILM_SETTLE"),
@@ -74,6 +77,49 @@ def _seconds(value: str | None, name: str, *, positive: bool = False) -> float |
     if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
         raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
     return seconds
+
+
+def _api_key(value: str | None) -> str | None:
+    """The key as an HTTP header carries it: printable ASCII without spaces. Never shown, even in part."""
+    if not value:
+        return None
+    if any(not ("!" <= c <= "~") for c in value):
+        raise UsageError("ARK_API_KEY holds a space, a line break or a non-ASCII character, which no HTTP header "
+                         "carries: set the key alone (a key read from a file: export ARK_API_KEY=\"$(tr -d '[:space:]' "
+                         "< FILE)\")")
+    return value
+
+
+def _base_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    problem = "give an http or https URL, e.g. " + ARK_BASE_URL
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        raise UsageError(f"ARK_BASE_URL={value!r}: {problem}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or _unprintable(value):
+        raise UsageError(f"ARK_BASE_URL={value!r}: {problem}")
+    return value
+
+
+def _tasks_path(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith("/") or _unprintable(value) or any(c in value for c in "?#"):
+        raise UsageError(f"ARK_TASKS_PATH={value!r}: give a path starting with /, e.g. {TASKS_PATH}")
+    return value
+
+
+def _unprintable(text: str) -> bool:
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
+def _check_ffmpeg(value: str | None) -> None:
+    """FFMPEG, when set, names an executable file: told once, before any storyboard media is decoded."""
+    if value and not (Path(value).is_file() and os.access(value, os.X_OK)):
+        raise UsageError(f"FFMPEG={value} is not an executable file")
 
 
 def redact(text: str, secret: str | None) -> str:
