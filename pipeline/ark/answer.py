@@ -37,20 +37,15 @@ class Answer:
         return "" if self.too_big else self.content.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body as JSON ({} when empty); None when it is not JSON (or too big to read). Numbers
-        JSON does not have (NaN, Infinity) count as not JSON."""
+        """The body as JSON ({} when empty); None when it is not JSON (or too big to read)."""
         if self.too_big:
             return None
         if not self.content:
             return {}
         try:
-            return json.loads(self.content, parse_constant=_no_constant)
+            return json.loads(self.content)
         except (ValueError, RecursionError):
             return None
-
-
-def _no_constant(name: str) -> float:
-    raise ValueError(f"{name} is not JSON")
 
 
 async def ask(http: httpx.AsyncClient, request: httpx.Request, within: float) -> Answer:

@@ -180,12 +180,12 @@ class ArkClient:
         """Cancel a queued task or delete a finished one (ark-api.md §8.2). A retry after a lost
         answer that finds the work already done (404, or now cancelled) counts as success."""
         try:
-            await self._call("DELETE", f"{self._tasks}/{task_id}", may_repeat=False)
+            await self._call("DELETE", f"{self._tasks}/{task_id}", may_repeat=False, body_read=False)
             return
         except Unanswered:
             pass
         try:
-            await self._call("DELETE", f"{self._tasks}/{task_id}")
+            await self._call("DELETE", f"{self._tasks}/{task_id}", body_read=False)
         except ApiRefused as exc:
             if exc.status == 404:
                 return
@@ -202,22 +202,24 @@ class ArkClient:
     # -- one request, with the retry policy ----------------------------------------------
 
     async def _call(self, method: str, url: str, *, json: Any = None, params: Any = None,
-                    may_repeat: bool = True) -> Any:
+                    may_repeat: bool = True, body_read: bool = True) -> Any:
         """Send with retries, all within `call_deadline` seconds. With may_repeat=False, an answer
         lost after sending (or a 5xx, which may come after the work was done) raises Unanswered
-        instead of sending again; its caller's deadline holds (a create's)."""
+        instead of sending again; its caller's deadline holds (a create's). With body_read=False
+        (a DELETE), any 2xx is the answer, whatever its body."""
         tries: list[str] = []
         if not may_repeat:
-            return await self._tries(method, url, json, params, may_repeat, tries)
+            return await self._tries(method, url, json, params, may_repeat, tries, body_read)
         try:
             async with asyncio.timeout(self.call_deadline) as limit:
-                return await self._tries(method, url, json, params, may_repeat, tries)
+                return await self._tries(method, url, json, params, may_repeat, tries, body_read)
         except TimeoutError:
             if not limit.expired():
                 raise
             raise TransportFailed(deadlines.call_overdue(f"{method} {url}", self.call_deadline, tries)) from None
 
-    async def _tries(self, method: str, url: str, json: Any, params: Any, may_repeat: bool, tries: list[str]) -> Any:
+    async def _tries(self, method: str, url: str, json: Any, params: Any, may_repeat: bool, tries: list[str],
+                     body_read: bool) -> Any:
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
         within = deadlines.WHOLE_ANSWER * self.request_timeout
         for attempt in range(self.retry.attempts):
@@ -247,7 +249,7 @@ class ArkClient:
             if status in RETRY_STATUSES and not last:
                 await self.retry.pause(attempt, retry_after(answer.headers))
                 continue
-            return self._parse(answer, may_repeat)
+            return {} if answer.is_success and not body_read else self._parse(answer, may_repeat)
         raise AssertionError("unreachable")
 
     def _no_answer(self, exc: Exception, within: float) -> str:

@@ -224,3 +224,11 @@ def test_a_result_url_that_is_no_http_url_fails_clearly(tmp_path: Path, url: str
         with pytest.raises(TransportFailed, match=r"^download of .* failed: "):
             run(service, lambda client: client.download(url, tmp_path / "v.mp4"))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"<html>deleted</html>", b'{"id": 5}'])
+def test_a_delete_answered_2xx_is_done_whatever_its_body(body: bytes) -> None:
+    """On main the body was parsed: one not JSON made the DELETE look lost, sent again, then failed."""
+    with HostileService(lambda m, p: http_reply(200, body)) as service:
+        assert run(service, lambda client: client.delete("cgt-1")) is None
+        assert service.requests == [f"DELETE {TASKS}/cgt-1"]
