@@ -66,7 +66,8 @@ def test_a_file_size_limit_met_during_the_join_is_one_message(clips, tmp_path: P
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (16384, hard))  # ulimit -f: the film's picture is larger
     try:
-        with pytest.raises(FilmNotWritten, match=f"cannot write the film {film}: File too large"):
+        with pytest.raises(FilmNotWritten, match=f"cannot write the film {film}: File too large "
+                                                 r"\(the film's folder, the join cache or the temporary folder "):
             assemble(clips, SPEC, film, cache_dir=tmp_path / "cache")
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
