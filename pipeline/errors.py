@@ -59,7 +59,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        """One line, whatever the file is named (a line break in a name is shown as \\n)."""
+        file = self.file.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{file}:{self.line}:{self.col}: {self.message}"
 
 
 class StoryboardError(StoryfilmError):
@@ -144,12 +146,24 @@ class Unanswered(TransportFailed):
         super().__init__(detail)
 
 
+class TakenWithoutId(Unanswered):
+    """The service took a create (a 2xx answer) but its answer held no task id: the task surely
+    exists, so it is looked for and never created again."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+
+
 class CreateUnresolved(TransportFailed):
     """A create was sent, its answer lost, and the service could not tell whether the task exists."""
 
     def __init__(self, message: str, candidates: tuple[str, ...] = ()):
         self.candidates = candidates
         super().__init__(message)
+
+
+class ListUnreadable(TransportFailed):
+    """The task list answered 200 without its `items`: never read as "no tasks"."""
 
 
 class NoTaskList(TransportFailed):

@@ -6,11 +6,14 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
+from collections.abc import Coroutine
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import networkx as nx
@@ -38,6 +41,8 @@ from storyfilm.status import backend_name, film_clips, film_key
 
 if TYPE_CHECKING:
     from storyfilm.localark.embedded import LocalServer
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -100,6 +105,11 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             show.planned(statuses[n])
         for note in store.notes:  # what was found damaged and set aside
             show.note(f"warning: {note}")
+        if store.history_lost and to_render:
+            show.note(f"warning: the render journal {store.root / 'state.sqlite'} is not the one this store "
+                      "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, but "
+                      "a task a stopped render created and had not finished is unknown here: its shot is created, "
+                      "and paid, again")
 
         # each clip's review frames are taken as it lands, while the other shots still render
         review_cache = store.root / "joins" / "review"
@@ -118,8 +128,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             store.claim()
             base_url, key, local = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
-                results = asyncio.run(_render(graph, chosen, store, backend, (base_url, gateway), key, settings,
-                                              options, listen, warnings))
+                results = asyncio.run(_stopped_by_sigterm(_render(graph, chosen, store, backend, (base_url, gateway),
+                                                                  key, settings, options, listen, warnings)))
                 if local is not None:
                     local.stop()  # its shutdown overlaps the join
             except OSError as exc:  # a full disk or a read-only store met while writing a result
@@ -130,6 +140,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             finally:
                 with suppress(OSError):
                     store.sweep_incoming(mine=True)  # the render has ended: its partial downloads go
+            store.rendered()
         else:  # everything is cached: no server, no request
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
@@ -159,6 +170,29 @@ def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotS
         ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
 
 
+async def _stopped_by_sigterm(render: Coroutine[Any, Any, T]) -> T:
+    """`render`, cancelled by SIGTERM as by Ctrl-C also where SIGINT is ignored (a script's
+    `storyfilm film … &`): asyncio then installs no Ctrl-C handler for the CLI's SIGTERM to go
+    through, and its KeyboardInterrupt would stop the loop under the render instead of cancelling it."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
+        return await render
+    this, loop, rendered = asyncio.current_task(), asyncio.get_running_loop(), []
+
+    def cancel(signum: int, frame: object) -> None:
+        if rendered:  # too late to cancel: stop as Ctrl-C does outside a render
+            raise KeyboardInterrupt
+        this.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait
+
+    previous = signal.signal(signal.SIGTERM, cancel)
+    try:
+        result = await render
+        rendered.append(True)
+        return result
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,
                   service: tuple[str, gateways.Gateway], key: str, settings: Settings, options: FilmOptions,
                   listen: Listener, warnings: list[str]) -> dict[str, ShotResult]:
@@ -166,11 +200,12 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
     limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     async with httpx.AsyncClient(timeout=httpx.Timeout(settings.request_timeout, connect=10.0), limits=limits) as http:
         doubt = LostCreates.from_settings(settings)
+        deadlines = {"call_deadline": settings.call_deadline, "create_deadline": settings.create_deadline}
         client = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
-                           lost_creates=doubt)
+                           lost_creates=doubt, **deadlines)
         # creates are tried once by the client: the executor decides (429 → AIMD, lost answer → adopt)
         creator = ArkClient(base_url, key, gateway=gateway, tasks_path=settings.tasks_path, http=http,
-                            retry=RetryPolicy(attempts=1), lost_creates=doubt)
+                            retry=RetryPolicy(attempts=1), lost_creates=doubt, **deadlines)
         poll = options.poll_interval
         if poll is None:  # a remote service's list API has a rate limit too: look at most once a second
             poll = 0.25 if client.on_this_machine else 1.0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from storyfilm.errors import UsageError
 
@@ -24,6 +26,10 @@ class Settings:
     # STORYFILM_LOST_CREATE_DEADLINE: seconds the whole look for a lost create may take (None: settle + slack)
     lost_create_deadline: float | None = None
     request_timeout: float = REQUEST_TIMEOUT  # STORYFILM_REQUEST_TIMEOUT: seconds one request waits for its answer
+    # STORYFILM_CALL_DEADLINE / STORYFILM_CREATE_DEADLINE: seconds one call (GET, list, DELETE) with all
+    # its retries, and one create with all its tries and looks, may take (None: scaled from request_timeout)
+    call_deadline: float | None = None
+    create_deadline: float | None = None
 
     @property
     def uses_local_backend(self) -> bool:
@@ -37,23 +43,28 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        _check_ffmpeg(env.get("FFMPEG"))
         return cls(
-            api_key=env.get("ARK_API_KEY") or None,
-            base_url=(env.get("ARK_BASE_URL") or None),
-            tasks_path=env.get("ARK_TASKS_PATH") or None,
+            api_key=_api_key(env.get("ARK_API_KEY")),
+            base_url=_base_url(env.get("ARK_BASE_URL")),
+            tasks_path=_tasks_path(env.get("ARK_TASKS_PATH")),
             gateway=env.get("ARK_GATEWAY") or None,
             faults=env.get("STORYFILM_FAULTS") or None,
             settle=_seconds(env.get("STORYFILM_SETTLE"), "STORYFILM_SETTLE"),
             lost_create_deadline=_seconds(env.get("STORYFILM_LOST_CREATE_DEADLINE"), "STORYFILM_LOST_CREATE_DEADLINE"),
             request_timeout=_seconds(env.get("STORYFILM_REQUEST_TIMEOUT"), "STORYFILM_REQUEST_TIMEOUT",
                                      positive=True) or REQUEST_TIMEOUT,
+            call_deadline=_seconds(env.get("STORYFILM_CALL_DEADLINE"), "STORYFILM_CALL_DEADLINE", positive=True),
+            create_deadline=_seconds(env.get("STORYFILM_CREATE_DEADLINE"), "STORYFILM_CREATE_DEADLINE",
+                                     positive=True),
         )
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "unset"
         return (f"Settings(api_key=<{key}>, base_url={self.base_url!r}, tasks_path={self.tasks_path!r}, "
                 f"gateway={self.gateway!r}, faults={self.faults!r}, settle={self.settle!r}, "
-                f"lost_create_deadline={self.lost_create_deadline!r}, request_timeout={self.request_timeout!r})")
+                f"lost_create_deadline={self.lost_create_deadline!r}, request_timeout={self.request_timeout!r}, "
+                f"call_deadline={self.call_deadline!r}, create_deadline={self.create_deadline!r})")
 
 
 def _seconds(value: str | None, name: str, *, positive: bool = False) -> float | None:
@@ -66,6 +77,49 @@ def _seconds(value: str | None, name: str, *, positive: bool = False) -> float |
     if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
         raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
     return seconds
+
+
+def _api_key(value: str | None) -> str | None:
+    """The key as an HTTP header carries it: printable ASCII without spaces. Never shown, even in part."""
+    if not value:
+        return None
+    if any(not ("!" <= c <= "~") for c in value):
+        raise UsageError("ARK_API_KEY holds a space, a line break or a non-ASCII character, which no HTTP header "
+                         "carries: set the key alone (a key read from a file: export ARK_API_KEY=\"$(tr -d '[:space:]' "
+                         "< FILE)\")")
+    return value
+
+
+def _base_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    problem = "give an http or https URL, e.g. " + ARK_BASE_URL
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        raise UsageError(f"ARK_BASE_URL={value!r}: {problem}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or _unprintable(value):
+        raise UsageError(f"ARK_BASE_URL={value!r}: {problem}")
+    return value
+
+
+def _tasks_path(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith("/") or _unprintable(value) or any(c in value for c in "?#"):
+        raise UsageError(f"ARK_TASKS_PATH={value!r}: give a path starting with /, e.g. {TASKS_PATH}")
+    return value
+
+
+def _unprintable(text: str) -> bool:
+    return any(c.isspace() or not c.isprintable() for c in text)
+
+
+def _check_ffmpeg(value: str | None) -> None:
+    """FFMPEG, when set, names an executable file: told once, before any storyboard media is decoded."""
+    if value and not (Path(value).is_file() and os.access(value, os.X_OK)):
+        raise UsageError(f"FFMPEG={value} is not an executable file")
 
 
 def redact(text: str, secret: str | None) -> str:

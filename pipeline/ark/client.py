@@ -20,23 +20,31 @@ from one that stopped answering: until the first answer comes, a connection that
 fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names the host and
 ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
 per attempt (`download_timeout`) whether or not bytes keep coming, and all attempts at one file
-together have `DOWNLOAD_SPAN` times that.
+together have `DOWNLOAD_SPAN` times that; they follow redirects (a result's URL may point at a
+CDN), which API calls never do (the key would go with them).
+
+Every wait ends: an API answer must come whole within twice the request timeout and hold at most
+16 MB (answer.py); a call with all its retries has `call_deadline`, a create with all its tries and
+looks `create_deadline` (deadlines.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from storyfilm.ark import deadlines
+from storyfilm.ark.answer import Answer, ask
+from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
 from storyfilm.ark.lost_create import Fingerprint, LostCreates
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import ApiRefused, NoTaskList, ServiceUnreachable, TransportFailed, Unanswered
+from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
+                              TakenWithoutId, TransportFailed, Unanswered)
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
@@ -45,14 +53,14 @@ __all__ = ["ArkClient", "RetryPolicy", "LostCreates", "RETRY_STATUSES"]
 # raised before a byte of the request reached the service: always safe to send again
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 UNREACHED_TRIES = 3  # connection attempts before a service that never answered is called unreachable
-DOWNLOAD_TIMEOUT = 300.0  # seconds one attempt at downloading a result may take, all told
-DOWNLOAD_SPAN = 2  # all attempts at one download together may take this many attempts' time
+REQUEST_TIMEOUT = 60.0  # seconds one answer is waited for, when the http client given has no read timeout
 
 
 class ArkClient:
     def __init__(self, base_url: str, api_key: str, *, gateway: Gateway = ARK, tasks_path: str | None = None,
                  http: httpx.AsyncClient | None = None, retry: RetryPolicy = RetryPolicy(),
-                 lost_creates: LostCreates = LostCreates(), download_timeout: float = DOWNLOAD_TIMEOUT):
+                 lost_creates: LostCreates = LostCreates(), download_timeout: float = DOWNLOAD_TIMEOUT,
+                 call_deadline: float | None = None, create_deadline: float | None = None):
         self._base = base_url.rstrip("/")
         self.gateway = gateway  # its status words, model names, and whether it offers the list call
         self._tasks = self._base + "/" + (tasks_path or gateway.tasks_path).strip("/")
@@ -60,6 +68,9 @@ class ArkClient:
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
         self._owns_http = http is None
         self.retry, self.lost_creates, self.download_timeout = retry, lost_creates, download_timeout
+        self.request_timeout = self._http.timeout.read or REQUEST_TIMEOUT  # seconds one answer may be waited for
+        self.call_deadline = call_deadline or deadlines.CALL_SPAN * self.request_timeout
+        self.create_deadline = create_deadline or deadlines.CREATE_SPAN * self.request_timeout
         self.reached = False  # an answer came from the service: connection errors are now transient
         self._not_connected = 0  # connections that could not be made before the first answer
         self.known: set[str] = set()  # ids this client created: never mistaken for a lost create
@@ -90,13 +101,25 @@ class ArkClient:
         return self.gateway.lists
 
     async def create(self, body: dict[str, Any]) -> str:
-        """POST a task; returns its id. Never creates a second task for one call."""
-        body = self._named(body)
+        """POST a task; returns its id. Never creates a second task for one call; all its tries
+        and looks end within `create_deadline` seconds (CreateUnresolved: the task may exist)."""
+        body, tries = self._named(body), []
+        try:
+            async with asyncio.timeout(self.create_deadline) as limit:
+                return await self._create(body, tries)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise CreateUnresolved(deadlines.create_overdue("create", self.create_deadline, tries, sent=True)) from None
+
+    async def _create(self, body: dict[str, Any], tries: list[str]) -> str:
         for attempt in range(self.retry.attempts):
             sent_at = time.time()
+            tries.append("sent, no answer yet")
             try:
                 return await self.send_create(body)
             except Unanswered as lost:
+                tries[-1] = lost.detail
                 lost_at = time.time()
                 await self.retry.pause(attempt, lost.retry_after)
                 found = await self.lost_creates.resolve(self.list, Fingerprint.of(body), sent_at, lambda: self.known,
@@ -105,6 +128,8 @@ class ArkClient:
                 if task_id is not None:
                     self.known.add(task_id)
                     return task_id
+                if isinstance(lost, TakenWithoutId):
+                    raise CreateUnresolved(deadlines.taken_without_id(lost.detail, self.lost_creates.settle))
                 if attempt + 1 == self.retry.attempts:
                     raise TransportFailed(f"create failed {self.retry.attempts} times, no task was created "
                                           f"(last: {lost.detail})") from None
@@ -116,8 +141,10 @@ class ArkClient:
         body = self._named(body)
         data = await self._call("POST", self._tasks, json=body, may_repeat=False)
         task_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(task_id, int) and not isinstance(task_id, bool):
+            task_id = str(task_id)  # read leniently: a number is an id too
         if not isinstance(task_id, str) or not task_id:
-            raise Unanswered(f"create answered without a task id: {redact(str(data)[:200], self._key)}", settled=True)
+            raise TakenWithoutId(f"create answered without a task id: {redact(str(data)[:200], self._key)}")
         self.known.add(task_id)
         return task_id
 
@@ -144,7 +171,10 @@ class ArkClient:
                 params.append((name, value))
         params += [("filter.task_ids", t) for t in task_ids or []]
         data = await self._call("GET", self._tasks, params=params)
-        return TaskList.from_json(data if isinstance(data, dict) else {}, self.gateway)
+        try:
+            return TaskList.from_json(data if isinstance(data, dict) else {}, self.gateway)
+        except ValueError as exc:
+            raise ListUnreadable(f"GET {self._tasks}: {exc}") from None
 
     async def delete(self, task_id: str) -> None:
         """Cancel a queued task or delete a finished one (ark-api.md §8.2). A retry after a lost
@@ -166,65 +196,43 @@ class ArkClient:
     # -- downloading ---------------------------------------------------------------------
 
     async def download(self, url: str, dest: Path) -> int:
-        """Stream a result file to dest (never sending the API key); a partial file never stays at dest.
-        A trickle of bytes cannot stretch it: each attempt ends after `download_timeout` seconds,
-        all of them together after `DOWNLOAD_SPAN` times that."""
-        part = dest.with_name(f".{dest.name}.{os.getpid()}.part")
-        what, span = f"download of {url.split('?')[0]} failed", DOWNLOAD_SPAN * self.download_timeout
-        ends = time.monotonic() + span
-        for attempt in range(self.retry.attempts):
-            last = attempt + 1 == self.retry.attempts
-            try:
-                async with asyncio.timeout(min(self.download_timeout, max(0.0, ends - time.monotonic()))):
-                    size = await self._download_once(url, part)
-                os.replace(part, dest)
-                return size
-            except TimeoutError:
-                part.unlink(missing_ok=True)
-                if ends - time.monotonic() <= 0:
-                    raise TransportFailed(f"{what}: not finished after {span:g} s in all "
-                                          f"({attempt + 1} tr{'ies' if attempt else 'y'})") from None
-                if last:
-                    raise TransportFailed(f"{what}: not finished after {self.download_timeout:g} s") from None
-            except (httpx.TransportError, TransportFailed) as exc:
-                part.unlink(missing_ok=True)
-                status = getattr(exc, "status", None)
-                if last or (status is not None and status not in RETRY_STATUSES):
-                    raise TransportFailed(f"{what}: {exc}", status=status) from exc
-            await self.retry.pause(attempt)
-        raise AssertionError("unreachable")
-
-    async def _download_once(self, url: str, part: Path) -> int:
-        async with self._http.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise TransportFailed(f"download answered HTTP {response.status_code}", status=response.status_code)
-            expected = response.headers.get("content-length")
-            size = 0
-            with part.open("wb") as out:
-                async for chunk in response.aiter_raw(1 << 16):
-                    out.write(chunk)
-                    size += len(chunk)
-        if expected is not None and int(expected) != size:
-            raise TransportFailed(f"download truncated: {size} of {expected} bytes")
-        return size
+        """Stream a result file to dest, never sending the API key (download.py)."""
+        return await download(self._http, url, dest, retry=self.retry, timeout=self.download_timeout)
 
     # -- one request, with the retry policy ----------------------------------------------
 
     async def _call(self, method: str, url: str, *, json: Any = None, params: Any = None,
                     may_repeat: bool = True) -> Any:
-        """Send with retries. With may_repeat=False, an answer lost after sending (or a 5xx,
-        which may come after the work was done) raises Unanswered instead of sending again."""
+        """Send with retries, all within `call_deadline` seconds. With may_repeat=False, an answer
+        lost after sending (or a 5xx, which may come after the work was done) raises Unanswered
+        instead of sending again; its caller's deadline holds (a create's)."""
+        tries: list[str] = []
+        if not may_repeat:
+            return await self._tries(method, url, json, params, may_repeat, tries)
+        try:
+            async with asyncio.timeout(self.call_deadline) as limit:
+                return await self._tries(method, url, json, params, may_repeat, tries)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise TransportFailed(deadlines.call_overdue(f"{method} {url}", self.call_deadline, tries)) from None
+
+    async def _tries(self, method: str, url: str, json: Any, params: Any, may_repeat: bool, tries: list[str]) -> Any:
         headers = {"Authorization": f"Bearer {self._key}", "Accept": "application/json"}
+        within = deadlines.WHOLE_ANSWER * self.request_timeout
         for attempt in range(self.retry.attempts):
             last = attempt + 1 == self.retry.attempts
+            request = self._http.build_request(method, url, json=json, params=params, headers=headers)
             try:
-                response = await self._http.request(method, url, json=json, params=params, headers=headers)
+                answer = await ask(self._http, request, within)
             except NOT_SENT as exc:
+                tries.append(f"{type(exc).__name__}, not sent")
                 self._unreachable(exc, last)
                 await self.retry.pause(attempt)
                 continue
-            except httpx.TransportError as exc:
-                detail = f"{method} {url}: sent, but no answer came ({self._no_answer(exc)})"
+            except (httpx.TransportError, TimeoutError) as exc:
+                tries.append(self._no_answer(exc, within))
+                detail = f"{method} {url}: sent, but no answer came ({tries[-1]})"
                 if not may_repeat:
                     raise Unanswered(detail) from exc
                 if last:
@@ -232,17 +240,20 @@ class ArkClient:
                 await self.retry.pause(attempt)
                 continue
             self.reached = True
-            status = response.status_code
+            status = answer.status
+            tries.append(f"HTTP {status}")
             if status >= 500 and not may_repeat:
-                raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(response.headers), status in (500, 503))
+                raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers), status in (500, 503))
             if status in RETRY_STATUSES and not last:
-                await self.retry.pause(attempt, retry_after(response.headers))
+                await self.retry.pause(attempt, retry_after(answer.headers))
                 continue
-            return self._parse(response, may_repeat)
+            return self._parse(answer, may_repeat)
         raise AssertionError("unreachable")
 
-    def _no_answer(self, exc: httpx.TransportError) -> str:
-        """What became of a sent request: a read timeout says how long the answer was waited for."""
+    def _no_answer(self, exc: Exception, within: float) -> str:
+        """What became of a sent request: a timeout says how long the answer was waited for."""
+        if isinstance(exc, TimeoutError):
+            return f"the answer was still not whole after {within:g} s"
         waited = self._http.timeout.read if isinstance(exc, httpx.ReadTimeout) else None
         return type(exc).__name__ + (f" after {waited:g} s" if waited is not None else "")
 
@@ -259,19 +270,22 @@ class ArkClient:
         if last:
             raise TransportFailed(f"cannot reach {self._base}: {reason}") from exc
 
-    def _parse(self, response: httpx.Response, may_repeat: bool) -> Any:
-        try:
-            data = response.json() if response.content else {}
-        except ValueError:
-            data = None
-        if response.is_success:
+    def _parse(self, answer: Answer, may_repeat: bool) -> Any:
+        data = answer.json()
+        if answer.is_success:
             if data is None:
-                detail = f"HTTP {response.status_code} with a body that is not JSON"
-                raise TransportFailed(detail) if may_repeat else Unanswered(detail, settled=True)
+                what = "over 16 MB" if answer.too_big else "not JSON"
+                detail = f"HTTP {answer.status} with a body that is {what}"
+                raise TransportFailed(detail) if may_repeat else TakenWithoutId(detail)
             return data
+        if 300 <= answer.status < 400:
+            where = redact(answer.headers.get("location", "")[:200], self._key) or "nowhere"
+            raise ApiRefused(answer.status, "Redirect", f"the service redirected the request to {where}; storyfilm "
+                             f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})")
         err = data.get("error", data) if isinstance(data, dict) else {}
         if not isinstance(err, dict):
             err = {}
-        message = redact(str(err.get("message") or response.text[:300] or response.reason_phrase), self._key)
-        raise ApiRefused(response.status_code, str(err.get("code") or response.reason_phrase), message,
+        said = answer.text[:300] if data is None else ""  # a body that is not JSON may still say why
+        message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
+        raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
                          str(err.get("param") or ""))

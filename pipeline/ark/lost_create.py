@@ -224,8 +224,8 @@ class LostCreates:
             hint = ("; if it shows none, `storyfilm cancel STORY --forget-unanswered` lets the next film create it"
                     if isinstance(exc, NoTaskList) else "")
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
-                                   f"failed too: {exc}. Check the tasks on the service (its task list, or a "
-                                   f"gateway's console) before creating again{hint}.") from None
+                                   f"failed too: {str(exc).rstrip('.')}. Check the tasks on the service (its task "
+                                   f"list, or a gateway's console) before creating again{hint}.") from None
         return candidates
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -43,14 +44,17 @@ class RetryPolicy:
 
 
 def retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), None without one."""
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), None without one or
+    with one that means nothing (negative, NaN, infinite): the policy's own backoff then applies."""
     value = headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        delta = float(value)
     except ValueError:
         pass
+    else:
+        return delta if math.isfinite(delta) and delta >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

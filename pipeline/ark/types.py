@@ -75,7 +75,7 @@ class Task:
         return cls(
             id=str(data.get("id", "")), model=str(data.get("model", "")), status=status,
             created_at=_int(data.get("created_at")), updated_at=_int(data.get("updated_at")),
-            video_url=content.get("video_url") or None, last_frame_url=content.get("last_frame_url") or None,
+            video_url=_str(content.get("video_url")), last_frame_url=_str(content.get("last_frame_url")),
             error=error, seed=_int(data.get("seed")), resolution=_str(data.get("resolution")), ratio=_str(data.get("ratio")),
             duration=_int(data.get("duration")), frames=_int(data.get("frames")),
             framespersecond=_int(data.get("framespersecond")), service_tier=_str(data.get("service_tier")),
@@ -95,5 +95,14 @@ class TaskList:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], gateway: Gateway = ARK) -> "TaskList":
-        items = tuple(Task.from_json(i, gateway) for i in data.get("items") or [] if isinstance(i, dict))
-        return cls(total=_int(data.get("total")) or len(items), items=items)
+        """ValueError when the answer holds no `items` array (null or absent only beside a `total` of
+        0, as a Go service writes an empty list): a list that cannot be read must never read as "no
+        tasks", which would let a lost create be sent again."""
+        found, total = data.get("items"), _int(data.get("total"))
+        if not isinstance(found, list):
+            if found is not None or total != 0:
+                raise ValueError(f"a task list answer without an `items` array (items: {type(found).__name__}, "
+                                 f"total: {data.get('total')!r})")
+            found = []
+        items = tuple(Task.from_json(i, gateway) for i in found if isinstance(i, dict))
+        return cls(total=total or len(items), items=items)

@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     _logging(args)
     try:
         settings = Settings.from_env()
+        if args.run is not arguments.commands.serve:  # serve reads its own --faults first
+            _check_faults(settings)
     except StoryfilmError as exc:  # a bad environment variable: one line, never a traceback
         print(exc, file=sys.stderr)
         return exc.exit_code
@@ -52,6 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _check_faults(settings: Settings) -> None:
+    """STORYFILM_FAULTS is read by the local server a render starts: a spec it cannot read is told
+    here, before a render takes the store's lock or writes a file."""
+    if settings.faults and settings.uses_local_backend:
+        from storyfilm.errors import FaultSpecError
+        from storyfilm.localark.faults import Faults
+
+        try:
+            Faults.parse(settings.faults)
+        except FaultSpecError as exc:
+            raise FaultSpecError(f"STORYFILM_FAULTS: {exc}") from None
 
 
 def _reader_gone() -> int:

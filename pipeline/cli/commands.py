@@ -4,6 +4,7 @@ status; errors are raised (storyfilm.errors) for `main` to show."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,24 @@ from storyfilm.mediaio import runner
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import views
 from storyfilm.settings import Settings
+
+
+def _check_output(output: Path | None, story: Path) -> None:
+    """-o names an .mp4 file to write: not a folder, not the storyboard (`output:` in a storyboard
+    must end in .mp4 too), so a mistyped -o never costs a render or a file."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"-o {output}: is a folder; give the film's file, e.g. {output / (story.stem + '.mp4')}")
+    if output.suffix.lower() != ".mp4":
+        raise UsageError(f"-o {output}: the film is an .mp4 file; give a path ending in .mp4")
+    if output.exists() and story.exists() and output.resolve() == story.resolve():
+        raise UsageError(f"-o {output}: is the storyboard itself")
+
+
+def _check_store(store: Path | None) -> None:
+    if store is not None and store.exists() and not store.is_dir():
+        raise UsageError(f"--store {store}: is a file, not a folder; give the folder of the media store and journal")
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -34,6 +53,7 @@ def validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def plan(args: argparse.Namespace, settings: Settings) -> int:
+    _check_store(args.store)
     graph = planning.compile_plan(load_storyboard(args.story))
     if args.graph:
         print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
@@ -48,6 +68,7 @@ def plan(args: argparse.Namespace, settings: Settings) -> int:
 def status(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import status as film_status
 
+    _check_store(args.store)
     state = film_status.status(args.story, settings, store=args.store)
     if args.format == "json":
         print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
@@ -66,8 +87,13 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 def film(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import film, outputs
 
-    if args.max_cost is not None and args.max_cost < 0:
-        raise UsageError("--max-cost must be 0 or more")
+    if args.max_cost is not None and not (math.isfinite(args.max_cost) and args.max_cost >= 0):
+        raise UsageError("--max-cost must be 0 or more" if args.max_cost < 0 else
+                         f"--max-cost {args.max_cost}: give an amount of CNY, 0 or more")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more tasks in flight")
+    _check_output(args.output, args.story)
+    _check_store(args.store)
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
     quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter
@@ -89,6 +115,7 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
 
     from storyfilm.seedance import gateways
 
+    _check_store(args.store)
     board = load_storyboard(args.story)
     graph = planning.compile_plan(board)
     if settings.uses_local_backend:
@@ -127,6 +154,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 def verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import verify
 
+    _check_store(args.store)
     print(verify.summary(verify.verify(args.story, args.store)))
     return 0
 
@@ -134,6 +162,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
 def gc(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import gc
 
+    _check_store(args.store)
     found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
     lines = gc.summary(found)
     print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import NoReturn
 
 from storyfilm.cli import commands
 
@@ -17,7 +18,17 @@ ENVIRONMENT = """environment:
   STORYFILM_SETTLE  seconds a create whose answer was lost may take to land before it is sent again (default 12)
   STORYFILM_LOST_CREATE_DEADLINE  seconds the whole look for a lost create may take (default: settle + 20)
   STORYFILM_REQUEST_TIMEOUT  seconds one request to the service waits for its answer (default 60)
+  STORYFILM_CALL_DEADLINE  seconds one call (a GET, a list, a DELETE), all its retries included, may take (default 150)
+  STORYFILM_CREATE_DEADLINE  seconds one shot's create, every try and look included, may take (default 300)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """A bad command line is one line on stderr, exit 2, like every other bad input (not argparse's
+    usage block): the line names the command and where its options are listed."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
 def build() -> argparse.ArgumentParser:
@@ -27,7 +38,7 @@ def build() -> argparse.ArgumentParser:
                       help="print only results and errors: no progress, notes or summary")
     loud.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                       help="log each HTTP request (never the key) and ffmpeg command on stderr")
-    parser = argparse.ArgumentParser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
+    parser = _Parser(prog="storyfilm", description="Turn a YAML storyboard into a film.",
                                      epilog=ENVIRONMENT, parents=[common],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}",
@@ -85,7 +96,7 @@ def build() -> argparse.ArgumentParser:
 
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default 8000)")
     serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
@@ -128,6 +139,16 @@ def build() -> argparse.ArgumentParser:
     doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=commands.doctor)
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is no port: give 0 to 65535")
+    return port
 
 
 def version() -> str:

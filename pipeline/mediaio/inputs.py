@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -48,10 +49,11 @@ def resolve(source: str, base: Path) -> Media:
         return Media(kind=kind, source=source, url=source, sha256=hashlib.sha256(source.encode()).hexdigest())
     if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
         raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
-    path = (base / source).resolve()
-    kind = KINDS.get(path.suffix.lower())
+    named = base / source
+    path = named.resolve()
+    kind = KINDS.get(named.suffix.lower())  # the name as written: a link's target may be named anything
     if kind is None:
-        raise MediaProblem(f"{source}: unknown media type {path.suffix or '(no extension)'!r} "
+        raise MediaProblem(f"{source}: unknown media type {named.suffix or '(no extension)'!r} "
                            f"(images: png, jpeg, webp, bmp, tiff, gif; video: mp4, mov; audio: wav, mp3)")
     sha, size, (width, height, seconds) = _inspect(path, kind, source)
     return Media(kind=kind, source=source, path=path, sha256=sha, size=size, width=width, height=height,
@@ -151,5 +153,28 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         message = "no such storyboard file" if not path.exists() and not path.is_symlink() else exc.message
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
-        raise StoryboardError([Problem(shown, 1, 1, f"cannot read the storyboard: {exc}")]) from None
-    return storyboard.parse(text, path, resolve)
+        raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
+    board = storyboard.parse(text, path, resolve)
+    if board.output is not None and board.output.is_dir():  # found now, not by ffmpeg once every shot is paid
+        line, col = _top_level_key(text, "output")
+        raise StoryboardError([Problem(shown, line, col, f"`output` {board.output} is a folder; name the film's "
+                                                         f"file, e.g. {board.output / (path.stem + '.mp4')}")])
+    return board
+
+
+def _top_level_key(text: str, key: str) -> tuple[int, int]:
+    """Line and column of a top-level key's value (the storyboard parsed, so the key is there once)."""
+    found = re.search(rf"^{key}:[ \t]*", text, re.M)
+    if not found:
+        return 1, 1
+    return text.count("\n", 0, found.start()) + 1, found.end() - found.start() + 1
+
+
+def _not_utf8(shown: str, data: bytes, at: int) -> Problem:
+    """Where a storyboard stops being UTF-8 text, and what it seems to be instead."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem(shown, 1, 1, "the storyboard is UTF-16 text; save it as UTF-8")
+    line_start = data.rfind(b"\n", 0, at) + 1
+    line = data.count(b"\n", 0, at) + 1
+    col = len(data[line_start:at].decode("utf-8", "replace")) + 1
+    return Problem(shown, line, col, f"the byte 0x{data[at]:02x} is not UTF-8 text; save the storyboard as UTF-8")

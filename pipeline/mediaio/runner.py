@@ -85,6 +85,9 @@ def run(args: list[str], *, what: str, timeout: float | None = None, media_secon
         if progress is not None:
             command[1:1] = ["-progress", "pipe:1", "-stats_period", "0.25"]
         returncode, stdout, stderr = _run(command, limit, what, progress)
+    if returncode == -signal.SIGXFSZ:  # it wrote past `ulimit -f`: killed without a word of its own
+        raise FfmpegError(f"ffmpeg failed to {what}: a file it wrote grew past the largest file this process may "
+                          "write (ulimit -f); raise the limit (or free space) and run the same command again")
     if returncode != 0:
         tail = stderr.decode(errors="replace").strip().splitlines()[-6:]
         if returncode < 0:  # killed by a signal: its last lines say nothing of why

@@ -186,6 +186,10 @@ def select(graph: nx.DiGraph, story: Path, *, only: str | None, until: str | Non
         wanted = set(names[:names.index(until) + 1])
     if only is not None:
         wanted &= {only}
-    for shot in list(wanted):
-        wanted |= nx.ancestors(graph, shot)
+    frontier = list(wanted)  # one walk up from all of them: ancestors() per shot is quadratic on a long chain
+    while frontier:
+        for parent in graph.predecessors(frontier.pop()):
+            if parent not in wanted:
+                wanted.add(parent)
+                frontier.append(parent)
     return [n for n in names if n in wanted]

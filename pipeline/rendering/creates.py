@@ -5,21 +5,26 @@ whose answer was lost (in this run, or in one that was killed) is looked for on 
 one lost-create resolver, which keeps looking for the whole settle window before it says "none";
 only then is the task created again. Because a create can land later still, a shot created after
 such doubt is looked at once more when its task has finished: a second task found still queued is
-cancelled (unpaid), and the user is told which task was kept.
+cancelled (unpaid), and the user is told which task was kept. A create the service took (2xx) without
+a task id is never sent again: its task surely exists. One create, every try, pause and look
+included, ends within the creator's `create_deadline` (STORYFILM_CREATE_DEADLINE).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import Fingerprint, LostCreates, Lookup, cancel_extra
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused, ServiceUnreachable, TransportFailed, Unanswered
+from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
+                              Unanswered)
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.gates import ModelGate
 from storyfilm.rendering.store import Store
@@ -40,16 +45,34 @@ class Creates:
 
     async def create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
                      material: dict[str, Any]) -> str:
-        """Send the create (429: AIMD and again; lost answer: look first); the new task's id."""
+        """Send the create (429: AIMD and again; lost answer: look first); the new task's id. All of
+        it within `create_deadline` seconds: then CreateUnresolved when a create may have landed (its
+        intent stays journaled: the next run looks for it), TransportFailed when none reached."""
+        tries: list[str] = []  # what each try came to; "sent" while one is on its way
+        deadline = self.creator.create_deadline
+        try:
+            async with asyncio.timeout(deadline) as limit:
+                return await self._create(job, key, gate, body, material, tries)
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            sent = any(t.startswith(("sent", "lost")) for t in tries)
+            message = deadlines.create_overdue(f"shot {job.id!r}", deadline, tries, sent)
+            raise (CreateUnresolved(message) if sent else TransportFailed(message)) from None
+
+    async def _create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
+                      material: dict[str, Any], tries: list[str]) -> str:
         fingerprint = Fingerprint.of(body).as_dict()
         for attempt in range(CREATE_RETRY.attempts):
             await gate.rate_slot(lambda why: self.emit(job.id, "waiting", why))
             self.store.create_intent(key, job.id, material, fingerprint, job.cost)
             self.emit(job.id, "creating", f"{job.model.name}, {job.tokens:,} tokens")
             self.sending[job.id] = key
+            tries.append("sent, no answer yet")
             try:
                 task_id = await self.creator.send_create(body)
             except ApiRefused as exc:
+                tries[-1] = f"refused: {exc}"
                 self.store.create_abandoned(key)
                 if self._seed_refused(exc, body):
                     body, fingerprint = self._without_seed(job, key, body)
@@ -60,14 +83,20 @@ class Creates:
                 self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
                 continue
             except Unanswered as lost:  # it may have made the task: look before creating again
+                tries[-1] = f"lost: {lost.detail}"
                 lost_at = time.time()
                 self.emit(job.id, "retry", f"create: {lost}")
                 await CREATE_RETRY.pause(attempt, lost.retry_after)
                 found = await self.resolve(job, key, lost.detail, settled=lost.settled, lost_at=lost_at)
                 if found is not None:
                     return found
+                if isinstance(lost, TakenWithoutId):  # the task exists: creating it again could pay twice
+                    raise CreateUnresolved(f"shot {job.id!r}: "
+                                           + deadlines.taken_without_id(lost.detail, self.lost_creates.settle))
+                tries[-1] = f"lost, and not found on the service: {lost.detail}"
                 continue
             except TransportFailed as exc:  # it never reached the service
+                tries[-1] = f"not sent: {exc}"
                 self.store.create_abandoned(key)
                 if isinstance(exc, ServiceUnreachable):
                     raise

@@ -25,6 +25,7 @@ from storyfilm.errors import (ApiRefused, Interrupted, NotStarted, ResultsGone, 
                               TaskFailed, TaskGone)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering import interruption
 from storyfilm.rendering.creates import Creates
 from storyfilm.rendering.gates import ModelGate, remaining_chain
 from storyfilm.rendering.handoff import handoff_image
@@ -68,6 +69,7 @@ class Executor:
         self.warnings: list[str] = []
         self.creates = Creates(client, self.creator, store, self.lost_creates, self.emit) if client else None
         self.paid: dict[str, tuple[str, str]] = {}  # shot → (task id, "running" | "downloading"), not yet stored
+        self.creating: dict[str, str] = {}  # shot → key: its journal row tells a create on its way
 
     def emit(self, shot: str, kind: str, detail: str = "") -> None:
         if kind == "warning":
@@ -161,6 +163,7 @@ class Executor:
         # a shot's own first frame is in its request; a chained shot's comes from upstream
         frame_file, first_frame_sha = upstream if upstream is not None else (None, None)
         key = job.key(first_frame_sha, self.backend)
+        self.creating[job.id] = key
         entry = self.store.entry(key)
         if entry and entry.status == "done":
             if self.store.has(entry.video_sha) and self.store.has(entry.frame_sha):
@@ -216,10 +219,13 @@ class Executor:
             try:
                 task = await self.client.get(entry.task_id)
                 if task.status == "succeeded" and task.video_url:
-                    result = await self._finish(job, key, task, frame_ready)
-                    self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
-                    return result
-                gone = f"task {task.id} is {task.status}"
+                    result = await self._finish(job, key, task, frame_ready, recorded=entry.video_sha)
+                    if result is not None:
+                        self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
+                        return result
+                    gone = f"task {task.id} made another video than the one recorded (another shot's task?)"
+                else:
+                    gone = f"task {task.id} is {task.status}"
             except ResultsGone as exc:
                 gone = str(exc)
             except ApiRefused as exc:
@@ -260,29 +266,25 @@ class Executor:
         return job.request(first_url, inputs.data_url)
 
     def interrupted(self) -> Interrupted:
-        """What an interrupted render leaves on the service, for the user: the tasks paid for and not
-        yet stored, and the creates on their way. The journal holds all of them for the next run."""
-        running = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state == "running"]
-        fetched = [f"{shot} (task {task})" for shot, (task, state) in self.paid.items() if state != "running"]
-        sending = list(self.creates.sending) if self.creates else []
-        lines = ["interrupted."]
-        if running:
-            lines.append("Still running on the service, and paid for: " + ", ".join(running) + ".")
-        if fetched:
-            lines.append("Finished on the service, not yet downloaded: " + ", ".join(fetched) + ".")
-        if sending:
-            lines.append("A create was on its way for: " + ", ".join(sending) + " (the next run looks for its task "
-                         "before creating one).")
-        if not (running or fetched or sending):
-            lines.append("No task was running on the service.")
-        lines.append("Run `storyfilm film` again with the same storyboard to pick them up; nothing is paid twice.")
-        return Interrupted("\n".join(lines), tuple(task for task, _ in self.paid.values()))
+        """What an interrupted render leaves on the service (`interruption.told`); the creates on
+        their way are read in the journal (a cancelled one has already left Creates.sending)."""
+        sending = [shot for shot, key in self.creating.items()
+                   if shot not in self.paid and getattr(self.store.entry(key), "status", None) == "creating"]
+        return interruption.told(self.paid, sending)
 
-    async def _finish(self, job: ShotJob, key: str, task: Task,
-                      frame_ready: Callable[[Path, str], None]) -> ShotResult:
+    async def _finish(self, job: ShotJob, key: str, task: Task, frame_ready: Callable[[Path, str], None], *,
+                      recorded: str | None = None) -> ShotResult | None:
+        """The task's results stored and the shot done; `recorded`: the video a finished shot had,
+        fetched again: another one is not this shot's (None is returned, its frame never handed on)."""
         self.emit(job.id, "downloading", f"task {task.id}")
         self.paid[job.id] = (task.id, "downloading")
-        video_sha, frame_sha, seconds = await store_results(self.client, self.store, task, frame_ready)
+        hand_on = frame_ready if recorded is None else lambda path, sha: None
+        video_sha, frame_sha, seconds = await store_results(self.client, self.store, task, hand_on)
+        if recorded is not None:
+            self.paid.pop(job.id, None)
+            if video_sha != recorded:
+                return None
+            frame_ready(self.store.path(frame_sha), frame_sha)
         tokens = task.completion_tokens
         # the seed the task used is recorded; one the model refused is told (also after a resume)
         self.creates.seed_not_honoured(job, key, task)
@@ -296,4 +298,3 @@ class Executor:
         return ShotResult(job=job, key=key, video=self.store.path(video_sha), last_frame=self.store.path(frame_sha),
                           frame_sha=frame_sha, task_id=task_id, seed=seed, tokens=tokens, cached=cached,
                           returned=answer)
-

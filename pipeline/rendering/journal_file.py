@@ -5,11 +5,14 @@ read-only from a store that cannot be written. SQLite's write errors become stor
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
+from storyfilm.rendering.trust import in_the_way
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS shots (
@@ -23,6 +26,10 @@ CREATE TABLE IF NOT EXISTS shots (
     seed        INTEGER,
     tokens      INTEGER,
     updated_at  REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name        TEXT PRIMARY KEY,
+    value       TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS story_shots (
     story       TEXT NOT NULL,
@@ -48,6 +55,8 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
     """The journal at `path`; what was wrong with it (and where it went) is added to `notes`."""
     if read_only:
         return _read_only(path, notes)
+    if path.exists() and not path.is_file():
+        raise in_the_way(path, "file (its render journal)")
     try:
         return _open(path)
     except sqlite3.DatabaseError as exc:
@@ -60,6 +69,28 @@ def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Co
         notes.append(f"the render journal {path} cannot be read ({exc}): set aside as {aside.name}; "
                      "a new one is rebuilt from the lock file and the store")
         return _open(path)
+
+
+def replaced(db: sqlite3.Connection, path: Path) -> bool:
+    """Whether this journal is a new one in place of one that held renders (until a render ends:
+    `Store.rendered`). Each journal has an id, also kept beside it in `state.sqlite.id`: a journal
+    without it (new, emptied, or set aside and made again) while that file names one replaced it."""
+    marker = path.with_name(path.name + ".id")
+    try:
+        before = marker.read_text(encoding="utf-8").strip() if marker.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        before = None
+    try:  # only a hint: a journal or store that cannot keep it just warns less
+        db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('id', ?)", (uuid.uuid4().hex,))
+        ident = db.execute("SELECT value FROM meta WHERE name = 'id'").fetchone()[0]
+        if before is not None and before != ident:
+            db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('replaced', ?)", (before,))
+        if before != ident:
+            with contextlib.suppress(OSError):
+                marker.write_text(ident + "\n", encoding="utf-8")
+        return db.execute("SELECT 1 FROM meta WHERE name = 'replaced'").fetchone() is not None
+    except sqlite3.Error:
+        return False
 
 
 def _code(exc: sqlite3.Error) -> int:

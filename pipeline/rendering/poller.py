@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import (ApiRefused, ArkError, ServiceUnreachable, TaskFailed, TaskGone, TaskOverdue,
-                              TransportFailed)
+from storyfilm.errors import (ApiRefused, ArkError, ListUnreadable, ServiceUnreachable, TaskFailed, TaskGone,
+                              TaskOverdue, TransportFailed)
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ class Poller:
         self.give_up_after = give_up_after  # seconds without an answer before the wait ends
         self.round_timeout = round_timeout  # a round still unanswered after this long counts as failed
         self.gets_at_once, self.gets_per_second = gets_at_once, gets_per_second
-        self.list_refused: ApiRefused | None = None  # set once the list call is refused: GET per task since
+        # set once the list call is refused (or answers what cannot be read): GET per task since
+        self.list_refused: ApiRefused | ListUnreadable | None = None
         self._get_answered = False  # a GET per task has found a task: its 404 now means "forgotten"
         self._backoff = RetryPolicy(base_delay=min_interval, max_delay=max_interval, jitter=0.0)
         if client is not None and client.on_this_machine:
@@ -137,6 +138,9 @@ class Poller:
                     self._fail_all(self._refused_both(exc))
             except ServiceUnreachable as exc:  # never answered at all: nothing to wait for
                 self._fail_all(exc)
+            except ListUnreadable as exc:  # a list in a shape we cannot read: each task is read alone
+                self.list_refused = exc
+                log.warning("the task list cannot be read (%s); asking for each task instead", exc)
             except ArkError as exc:
                 failures, silent_since = await self._failed(exc, failures, silent_since)
 

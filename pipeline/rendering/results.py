@@ -5,6 +5,7 @@ the task returned (seconds, tokens, seed), which the lock file records beside wh
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from storyfilm.ark.types import Task
 from storyfilm.errors import FfmpegError, ResultsGone, TaskFailed, TransportFailed
 from storyfilm.mediaio import frames, images, mp4box, probe
 from storyfilm.rendering.store import Store
+
+log = logging.getLogger(__name__)
 
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
 
@@ -34,8 +37,7 @@ async def store_results(client: ArkClient, store: Store, task: Task,
     frame_sha = None
     try:
         if task.last_frame_url:  # the frame first: the next shot can start while the video comes
-            await _fetch(client, task.last_frame_url, frame)
-            if images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
+            if await _frame_fetched(client, task, frame) and images.sniff(frame.read_bytes()[:64 * 1024]) is not None:
                 frame_sha = await asyncio.to_thread(store.put, frame)
                 frame_ready(store.path(frame_sha), frame_sha)
         seconds = await _fetch_video(client, task, video, have_frame=frame_sha is not None)
@@ -48,6 +50,17 @@ async def store_results(client: ArkClient, store: Store, task: Task,
     finally:
         video.unlink(missing_ok=True)
         frame.unlink(missing_ok=True)
+
+
+async def _frame_fetched(client: ArkClient, task: Task, frame: Path) -> bool:
+    """The service's last frame at `frame`; False when it cannot be had (gone, refused, never whole):
+    the frame is then taken from the video, free, never by making the task again (paid)."""
+    try:
+        await _fetch(client, task.last_frame_url, frame)
+    except (TransportFailed, ResultsGone) as exc:
+        log.warning("task %s: its last frame could not be downloaded (%s); taking it from the video", task.id, exc)
+        return False
+    return True
 
 
 async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame: bool) -> float | None:
@@ -71,7 +84,8 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
                 return clip_seconds(video, info)
         except FfmpegError:
             pass
-    raise TransportFailed(f"task {task.id}: the downloaded video does not decode")
+    raise TransportFailed(f"task {task.id}: the downloaded video does not decode ({VIDEO_TRIES} tries); the task is "
+                          "paid for: run again to download it again (free)")
 
 
 def _whole_mp4(video: Path) -> bool | None:
@@ -79,8 +93,15 @@ def _whole_mp4(video: Path) -> bool | None:
     download cut short where the server sent no length does not); None: not an MP4 we can read."""
     track = mp4box.video_track(video)
     if track is None:
-        return None
+        # an MP4 whose boxes do not fill the file was cut short, even when its track cannot be read
+        # here (a moov at the end, cut): ffmpeg would still open it and find a picture
+        return False if _opens_as_mp4(video) and not mp4box.is_whole(video) else None
     return bool(track.frames and track.width and track.height) and mp4box.is_whole(video)
+
+
+def _opens_as_mp4(video: Path) -> bool:
+    with video.open("rb") as f:
+        return f.read(8)[4:] == b"ftyp"
 
 
 def clip_seconds(video: Path, info: probe.MediaInfo | None = None) -> float | None:

@@ -27,9 +27,9 @@ from typing import Any
 
 from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.runner import process_alive
-from storyfilm.rendering.journal_file import open_journal, write_error
+from storyfilm.rendering.journal_file import open_journal, replaced, write_error
 from storyfilm.rendering.store_locks import StoreLocks
-from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, sha256_file, writable
+from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
@@ -83,6 +83,8 @@ class Store:
         try:
             self.objects.mkdir(parents=True, exist_ok=True)
             self.incoming.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
+            raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
             if exc.errno not in READ_ONLY or not self.objects.is_dir():
                 failure = disk_error(exc, root)
@@ -93,6 +95,9 @@ class Store:
         self.media = Objects(root)
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
+        # the journal was deleted, emptied or set aside, and with it the tasks a stopped run had
+        # created and not finished: `film` warns before it creates any
+        self.history_lost = not self.read_only and replaced(self._db, root / "state.sqlite")
         self.locks = StoreLocks(root)
         if not self.read_only:
             self.sweep_incoming()
@@ -100,6 +105,12 @@ class Store:
     def close(self) -> None:
         self._db.close()
         self.locks.release()
+
+    def rendered(self) -> None:
+        """Every shot of a render is done: a replaced journal (`history_lost`) is this store's again."""
+        if self.history_lost:
+            self._write("DELETE FROM meta WHERE name = 'replaced'", ())
+            self.history_lost = False
 
     def claim(self) -> None:
         """Make this process the only one rendering with this store (see store_locks)."""

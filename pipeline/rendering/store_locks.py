@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from storyfilm.errors import StoreBusy
+from storyfilm.rendering.trust import in_the_way
 
 
 class StoreLocks:
@@ -42,7 +43,10 @@ class StoreLocks:
     def _take(self, name: str, mode: int, busy: str) -> None:
         if name in self._held:
             return
-        handle = (self.root / name).open("a")
+        try:
+            handle = (self.root / name).open("a")
+        except IsADirectoryError as exc:
+            raise in_the_way(self.root / name, "file (a lock it holds while in use)") from exc
         try:
             fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
         except BlockingIOError:

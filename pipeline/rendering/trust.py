@@ -94,3 +94,12 @@ def disk_error(exc: OSError, root: Path) -> StoreError | None:
         return StoreReadOnly(f"cannot write {where} ({exc.strerror}): make it writable (or choose another store "
                              "with --store) and run the same command again")
     return None
+
+
+def in_the_way(path: Path, needed: str) -> StoreError:
+    """The store error for a path that is not what the store needs there (a file where its folder
+    goes, a folder where its journal goes)."""
+    blocker = next((part for part in (path, *path.parents) if part.exists()), path)
+    found = "a folder" if blocker.is_dir() else "a file"
+    return StoreError(f"{blocker} is {found}, where the store needs a {needed}: move it away (or choose another "
+                      "store with --store) and run the same command again; nothing was spent")

@@ -126,7 +126,8 @@ def read(text: str) -> Read:
             continue
         value = _strict(name, raw)
         if value is None:
-            bad.append(f"`{key} {raw}`: {_EXPECTED[name]}")
+            shown = raw if len(raw) <= 24 else raw[:24] + "…"
+            bad.append(f"`{key} {shown}`: {_EXPECTED[name]}")
         elif name in params and params[name] != value:
             bad.append(f"`{key} {raw}` contradicts an earlier `{key}` in the same prompt")
         else:
@@ -142,6 +143,8 @@ _EXPECTED = {"resolution": f"the resolution is one of {', '.join(RESOLUTIONS)}",
 
 
 def _strict(name: str, raw: str) -> Any:
+    if name in _INTS and not re.fullmatch(r"[-+]?[0-9]{1,18}", raw):  # int() also takes 1_0 and 4300 digits
+        return None
     value = _value(name, raw)
     if name == "resolution":
         return raw.lower() if raw.lower() in RESOLUTIONS else None

@@ -66,6 +66,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.defaults: dict[str, Any] = data.get("defaults", {})
         self.assets: dict[str, Media | None] = {}
+        self.media_lost: set[YamlPath] = set()  # shots whose media were written but are unusable (told already)
         self.warnings: list[Problem] = []
 
     def fault(self, where: YamlPath, message: str, *, key: bool = False) -> None:
@@ -95,7 +96,10 @@ class _Builder:
             shot = self.shot(index, raw, shots, index_of)
             if shot is not None:
                 shots.append(shot)
-                for where, message in capabilities.check(shot):
+                lost = ("shots", index) in self.media_lost or any(
+                    p[:3] in {("shots", index, k) for k in ("first_frame", "last_frame", "references")}
+                    for p in self.salvaged)
+                for where, message in capabilities.check(shot, media_lost=lost):
                     self.fault(where, message)
         continuity.check_edit(shots, self.fault)
         soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
@@ -121,11 +125,22 @@ class _Builder:
     def media(self, source: str, where: YamlPath, *, name_is_asset: bool = True) -> Media | None:
         """Media by asset name, path or URL; None (with the fault reported once) when unusable."""
         if name_is_asset and source in self.assets:
+            if self.assets[source] is None:
+                self.media_lost.add(where[:2])
             return self.assets[source]
+        if name_is_asset and where[0] == "shots" and _looks_like_a_name(source):
+            if ("assets",) in self.salvaged:  # `assets:` itself is at fault (told): its names are unknown
+                self.media_lost.add(where[:2])
+                return None
+            known = ", ".join(sorted(self.assets)) or "none"
+            self.fault(where, f"{_label(where)}: no asset named {source!r} (assets: {known}), and no such file")
+            self.media_lost.add(where[:2])
+            return None
         try:
             return self.resolve(source, self.path.parent)
         except MediaProblem as exc:
             self.fault(where, f"{_label(where)}: {exc.message}")
+            self.media_lost.add(where[:2])
             return None
 
     def shot(self, index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[str, int]) -> Shot | None:
@@ -262,6 +277,11 @@ def _label(where: YamlPath) -> str:
         return f"asset `{where[1]}`"
     names = [p for p in where if isinstance(p, str)]
     return "reference" if names[-1] == "references" else "soundtrack" if names[-1] == "file" else names[-1]
+
+
+def _looks_like_a_name(source: str) -> bool:
+    """An asset's name, not a path or URL: no folder, no extension, no scheme."""
+    return "/" not in source and "\\" not in source and "." not in source and ":" not in source
 
 
 def _transition(raw: str | dict[str, Any]) -> Transition:

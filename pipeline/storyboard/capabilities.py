@@ -15,8 +15,11 @@ ASSET_FAMILIES = ("2.0", "2.5")  # asset:// URIs (ark-api.md §3)
 REFERENCE_SECONDS = {"2.0": 15, "2.5": 30}  # each reference audio lasts 2 s to this, and all of it together
 
 
-def check(shot: Shot) -> list[Fault]:
-    return list(_prompt(shot)) + list(_mode(shot)) + list(_references(shot)) + list(_params(shot)) \
+def check(shot: Shot, *, media_lost: bool = False) -> list[Fault]:
+    """Every fault; `media_lost`: media written for the shot were unusable (and told), so what mode
+    the shot is in is not known and is not judged."""
+    mode = [] if media_lost else list(_mode(shot))
+    return list(_prompt(shot)) + mode + list(_references(shot)) + list(_params(shot)) \
         + list(_images(shot)) + list(_lengths(shot))
 
 

@@ -49,6 +49,8 @@ def check_edit(shots: list[Shot], fault: Fault) -> None:
     """Trims (the one Trim rule, on the clip as planned) and transitions, shot after shot."""
     for before, shot, after in zip([None, *shots], shots, [*shots[1:], None]):
         at = shot.where["shot"]
+        if shot.seconds <= 0:  # its length is at fault, and told where it is written
+            continue
         trim = shot.trim.fault(round(shot.seconds * models.FPS), models.FPS)  # the clip as planned
         if trim is not None:
             fault(at + ("trim",) + ((trim.key,) if trim.key else ()), trim.message)

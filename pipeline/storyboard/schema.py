@@ -140,6 +140,8 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
         return where, f"`{name}` must be {word} {expected} (got {got})"
     if kind == "minLength" and expected == 1:
         return where, f"`{name}` must not be empty"
+    if kind == "maxLength":
+        return where, f"`{name}` is {len(got)} characters long; at most {expected}"
     if kind == "minItems":
         return where, f"`{name}` needs at least {expected} item{'s' if expected != 1 else ''}"
     if kind == "pattern" and name in ("id", "from"):

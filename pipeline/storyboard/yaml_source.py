@@ -24,6 +24,7 @@ Path = tuple[str | int, ...]
 MAX_CHARS = 2 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_VALUES = 100_000
+MAX_DIGITS = 20  # a longer whole number is no seed, duration or size, and Python refuses to read 4300 digits
 INT, FLOAT, BOOL, STR = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "str"))
 _OCTAL_1_1 = re.compile(r"[-+]?0[0-7_]+")
 _OCTAL_1_2 = re.compile(r"[-+]?0o[0-7]+")
@@ -73,6 +74,8 @@ def load(text: str) -> tuple[Any, Positions]:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         raise _located(exc) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: it has a position, not a mark
+        raise _bad_character(text, exc, in_bytes=loader_class is not yaml.SafeLoader) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(1, 1, f"invalid YAML: {exc}") from None
     return data, positions
@@ -88,6 +91,20 @@ def _located(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     elif exc.context:
         problem = f"{problem} ({exc.context})"
     return YamlSyntaxError(line, col, f"invalid YAML: {problem}")
+
+
+def _bad_character(text: str, exc: yaml.reader.ReaderError, *, in_bytes: bool) -> YamlSyntaxError:
+    """libyaml counts the position in UTF-8 bytes, PyYAML's own reader in characters."""
+    at = max(exc.position, 0)
+    if in_bytes:
+        at = len(text.encode("utf-8", "surrogatepass")[:at].decode("utf-8", "ignore"))
+    at = min(at, len(text))
+    lines = text[:at].splitlines(keepends=True)  # YAML's line breaks (\r too); none of the others comes first
+    ended = bool(lines) and lines[-1] != lines[-1].rstrip("\r\n\x85\u2028\u2029")
+    line, col = (len(lines) + 1, 1) if ended or not lines else (len(lines), len(lines[-1]) + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return YamlSyntaxError(line, col, f"invalid YAML: the control character U+{code:04X} is not allowed in YAML; "
+                                      f"remove it (inside double quotes it may be written \\u{code:04x})")
 
 
 def _check_shape(loader_class: type, text: str) -> None:
@@ -139,6 +156,10 @@ def _check_shape(loader_class: type, text: str) -> None:
 def _walk(node: yaml.Node, path: Path, pos: Positions, seen: set[int]) -> None:
     pos.values.setdefault(path, _mark(node))
     if isinstance(node, yaml.ScalarNode):
+        if node.tag == INT and len(node.value.replace("_", "")) > MAX_DIGITS:
+            raise YamlSyntaxError(*_mark(node), f"{node.value[:MAX_DIGITS]}… is too large a number "
+                                                f"({len(node.value)} characters); storyfilm reads whole numbers "
+                                                f"of up to {MAX_DIGITS} digits")
         trap = _trap(node)
         if trap:
             pos.traps.setdefault(path, trap)
@@ -151,6 +172,8 @@ def _walk(node: yaml.Node, path: Path, pos: Positions, seen: set[int]) -> None:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # `<<: *base`: its keys are the anchor's, reported where they are written
+            if isinstance(key_node, yaml.ScalarNode):
+                key_node.tag = STR  # keys are names: `1:` or `~:` is the unknown key "1" or "~", never a number
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             child = path + (key,)
             if key in keys_here:

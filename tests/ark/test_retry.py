@@ -28,7 +28,8 @@ NOW = 1_760_000_000.0
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
-    ("3", 3.0), ("0.25", 0.25), ("0", 0.0), ("-4", 0.0),
+    ("3", 3.0), ("0.25", 0.25), ("0", 0.0),
+    ("-4", None), ("nan", None), ("inf", None),  # meaningless: the policy's backoff, not "at once"
     (email.utils.formatdate(NOW + 7, usegmt=True), 7.0),  # an HTTP date: seconds from now
     (email.utils.formatdate(NOW - 30, usegmt=True), 0.0),  # a date already past: at once
     ("soon", None), ("", None),

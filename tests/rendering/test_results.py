@@ -89,7 +89,8 @@ def test_a_video_that_never_comes_whole_is_not_stored(tmp_path: Path) -> None:
     clip = _service_clip(tmp_path)
     server, store, outcome = _fetch(tmp_path, clip, short=99)
     assert isinstance(outcome, TransportFailed)
-    assert str(outcome) == "task cgt-1: the downloaded video does not decode"
+    assert str(outcome) == ("task cgt-1: the downloaded video does not decode (3 tries); the task is paid for: run "
+                            "again to download it again (free)")
     assert server.gets == 3
     assert not [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
                 and p.stat().st_size > 1000]

@@ -1,0 +1,114 @@
+"""Hostile storyboard text: each gives one FILE:LINE:COL message, exit 2, not one request, no file
+written. (Numbers too long to read, keys that YAML reads as numbers or null, control characters,
+text that is not UTF-8, a name far too long.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from storyfilm import cli
+
+KEY = "sk-test-hostile-yaml"
+HEAD = "title: Hostile\nshots:\n  - id: one\n    prompt: A paper boat.\n"
+
+
+def _utf8_bad(folder: Path) -> bytes:
+    return (HEAD + "  - id: two\n    prompt: A st\xe9am.\n").encode("latin-1")
+
+
+CASES = {
+    "huge-int": (HEAD + "    duration: 1" + "0" * 400 + "\n",
+                 "5:15: 10000000000000000000… is too large a number (401 characters); storyfilm reads whole "
+                 "numbers of up to 20 digits"),
+    "int-with-5000-digits": (HEAD + "    seed: " + "7" * 5000 + "\n",
+                             "5:11: 77777777777777777777… is too large a number (5000 characters); storyfilm reads "
+                             "whole numbers of up to 20 digits"),
+    "int-key": ("1: 2\n" + HEAD, "1:1: unknown key `1` (allowed: assembly, assets, defaults, gateway, output, shots, "
+                                 "soundtrack, style, title, version)"),
+    "null-key-in-shot": (HEAD + "    ~: x\n", "5:5: unknown key `~` (allowed: "),
+    "control-character": (HEAD.replace("paper boat", "paper\x07boat"),
+                          "4:20: invalid YAML: the control character U+0007 is not allowed in YAML; remove it "
+                          "(inside double quotes it may be written \\u0007)"),
+    "nul-at-end": (HEAD + "\x00", "5:1: invalid YAML: the control character U+0000 is not allowed in YAML; "
+                                  "remove it (inside double quotes it may be written \\u0000)"),
+    "control-after-chinese": (HEAD.replace("A paper boat.", "纸船\x07漂流"),
+                              "4:15: invalid YAML: the control character U+0007 is not allowed"),
+    "control-in-cr-lines": (HEAD.replace("\n", "\r") + "\x07",
+                            "5:1: invalid YAML: the control character U+0007 is not allowed"),
+    "latin-1": (_utf8_bad, "6:17: the byte 0xe9 is not UTF-8 text; save the storyboard as UTF-8"),
+    "utf-16": (lambda folder: HEAD.encode("utf-16"), "1:1: the storyboard is UTF-16 text; save it as UTF-8"),
+    "command-5000-digits": (HEAD.replace("A paper boat.", "A paper boat. --dur " + "9" * 5000),
+                            "4:13: `--dur 999999999999999999999999…`: the duration is a whole number of seconds"),
+    "command-underscore": (HEAD.replace("A paper boat.", "A paper boat. --dur 1_0"),
+                           "4:13: `--dur 1_0`: the duration is a whole number of seconds"),
+    # was accepted, and every shot paid for, then the join failed: an MP4 subtitle sample holds 64 KB
+    "caption-300000-long": (HEAD + "    caption: " + "c" * 300000 + "\n",
+                            "5:14: `caption` is 300000 characters long; at most 1000"),
+    "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_hostile_text_is_one_located_message(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
+    text, expected = CASES[name]
+    story = tmp_path / "story.yaml"
+    data = text(tmp_path) if callable(text) else text.encode("utf-8")
+    story.write_bytes(data)
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    for command in ("validate", "plan", "film"):
+        assert cli.main([command, str(story)]) == 2, command
+        err = capsys.readouterr().err
+        assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, (command, err)
+    assert sum(ark_server.ark.stats.values()) == before  # not one request
+    assert [p.name for p in tmp_path.iterdir()] == ["story.yaml"] and story.read_bytes() == data
+
+
+def test_an_output_that_is_a_folder_is_told_before_anything_is_sent(tmp_path: Path, ark_server, monkeypatch,
+                                                                     capsys) -> None:
+    """`output:` naming a folder (as -o does) once failed in ffmpeg, after every shot was paid for."""
+    story = tmp_path / "story.yaml"
+    story.write_text("output: cut.mp4\n" + HEAD, encoding="utf-8")
+    (tmp_path / "cut.mp4").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    assert cli.main(["film", str(story)]) == 2
+    assert capsys.readouterr().err == (f"{story}:1:9: `output` cut.mp4 is a folder; name the film's file, "
+                                       f"e.g. cut.mp4/story.mp4\n")
+    assert sum(ark_server.ark.stats.values()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "story.yaml"]
+
+
+LITE = ("title: Refs\ndefaults: {model: doubao-seedance-1-0-lite-i2v-250428, resolution: 480p, frames: 49}\n"
+        "assets:\n  cup: CUP\nshots:\n  - id: one\n    references: [cup]\n    prompt: The cup.\n"
+        "  - id: two\n    cut: true\n    references: [cup]\n    prompt: The cup again.\n")
+CASCADES = {
+    # a name that is no asset was "unknown media type '(no extension)'"
+    "unknown-asset-name": (LITE.replace("references: [cup]\n    prompt: The cup.", "references: [cup, mug]\n"
+                                        "    prompt: The cup."),
+                           "7:23: reference: no asset named 'mug' (assets: cup), and no such file"),
+    # each of these also said the shot "needs an image to start from", or that a trim was past a negative clip
+    "empty-references": (LITE.replace("references: [cup]\n    prompt: The cup.", "references: []\n"
+                                      "    prompt: The cup."), "7:17: `references` needs at least 1 item"),
+    "assets-not-a-mapping": (LITE.replace("assets:\n  cup: CUP\n", "assets: [CUP]\n"),
+                             "3:9: `assets` must be a mapping (got ["),
+    "asset-a-folder": (LITE.replace("cup: CUP", "cup: ASSETS"), "4:8: asset `cup`: "),
+    "negative-frames": (LITE.replace("frames: 49", "frames: -49"),
+                        "2:82: `frames` must be 25 + 4n within 29–289 (got -49; nearest 29)"),
+}
+
+
+@pytest.mark.parametrize("name", CASCADES)
+def test_one_fault_is_told_once_not_with_what_it_breaks(name: str, tmp_path: Path, capsys) -> None:
+    text, expected = CASCADES[name]
+    assets = Path(__file__).parents[2] / "storyboards" / "assets"
+    story = tmp_path / "story.yaml"
+    story.write_text(text.replace("CUP", str(assets / "cup.png")).replace("ASSETS", str(assets)), encoding="utf-8")
+    assert cli.main(["validate", str(story)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, err
