@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -164,7 +165,10 @@ def _sweep_dead_partials(out: Path) -> None:
 
 
 def _what(exc: OSError) -> str:
-    return f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+    """What failed, and where: a failed write names no file (the film's folder, the join cache or
+    the temporary folder, where the join writes its work)."""
+    where = exc.filename or f"the film's folder, the join cache or the temporary folder {tempfile.gettempdir()}"
+    return f"{exc.strerror or exc} ({where})"
 
 
 def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial: Path, extras: Extras,

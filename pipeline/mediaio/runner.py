@@ -282,4 +282,4 @@ def _signal_name(number: int) -> str:
         name = signal.Signals(number).name
     except ValueError:
         return f"signal {number}"
-    return {"SIGXFSZ": "SIGXFSZ: the file size limit, ulimit -f"}.get(name, name)
+    return name

@@ -23,4 +23,4 @@ def test_an_ffmpeg_run_past_the_file_size_limit_says_so(tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     message = str(failed.value)
     assert message.startswith("ffmpeg failed to encode a test clip:")
-    assert message.endswith("(ffmpeg was killed by SIGXFSZ: the file size limit, ulimit -f)")
+    assert "ulimit -f" in message
