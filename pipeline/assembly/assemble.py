@@ -22,7 +22,7 @@ from pathlib import Path
 
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
-from storyfilm.mediaio import probe, runner
+from storyfilm.mediaio import probe, runner, scratch
 from storyfilm.mediaio import mp4box
 from storyfilm.assembly import review, smart
 from storyfilm.assembly import timeline
@@ -99,7 +99,7 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
     partial = _writable_partial(out)
     try:
-        with runner.work_folder("assemble") as work:
+        with scratch.work_folder("assemble") as work:
             extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
             os.replace(partial, out)
@@ -160,7 +160,7 @@ def _sweep_dead_partials(out: Path) -> None:
     """Remove what joins killed outright (kill -9) left half-written beside the film."""
     for partial in out.parent.glob(f".{out.stem}.*.partial{out.suffix}"):
         pid = partial.name[len(out.stem) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not runner.process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not scratch.process_alive(int(pid)):
             partial.unlink(missing_ok=True)
 
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import runner, scratch
 
 OUT = "{out}"  # where a command names its output, until it runs
 
@@ -155,7 +155,7 @@ def _sweep_dead_partials(target: Path) -> None:
     """Remove what a killed join left half-written of `target` (named by its process's pid)."""
     for partial in target.parent.glob(f".{target.name}.*.partial"):
         pid = partial.name[len(target.name) + 2:-len(".partial")].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not runner.process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not scratch.process_alive(int(pid)):
             partial.unlink(missing_ok=True)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import ffmpeg as ff
 
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import runner, scratch
 from storyfilm.assembly import review_frames
 from storyfilm.assembly.spec import FilmSpec, Seam
 from storyfilm.assembly.ffmpeg_graph import Source, concat_list
@@ -77,7 +77,7 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
            cache: Path | None = None) -> Review:
     """`cache`: a folder keeping the frames taken, by the clip's bytes, for the next review."""
     result = Review()
-    with runner.work_folder("review") as work:
+    with scratch.work_folder("review") as work:
         marks = [marks_of(s) for s in segments]
         pngs, means = review_frames.take(segments, sources, [wanted(s) for s in segments], spec, work, cache)
         pairs = [(pngs[i][marks[i].last], pngs[i + 1][marks[i + 1].seam_in]) for i in range(len(segments) - 1)]
@@ -121,7 +121,7 @@ def _draw(drawn: list, sheets: list[Path]) -> None:
 
 def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:
     """(SSIM, PSNR dB) of each pair of cached frames, kept in the cache for the review."""
-    with runner.work_folder("scores") as work:
+    with scratch.work_folder("scores") as work:
         return _similarity(pairs, work, cache)
 
 

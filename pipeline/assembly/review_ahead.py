@@ -27,7 +27,7 @@ from storyfilm.assembly import assemble, edit, review, review_frames, timeline
 from storyfilm.assembly.ffmpeg_graph import Source
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Transition
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio import cores, runner
+from storyfilm.mediaio import cores, scratch
 
 NICE = 10  # the background frames' priority: after the render's own work
 
@@ -45,7 +45,7 @@ def laid_alone(clip: ClipIn, spec: FilmSpec) -> tuple[timeline.Segment, Source]:
 
 def take_frames(clip: ClipIn, spec: FilmSpec, cache: Path) -> tuple[timeline.Segment, review_frames.Frames]:
     """Every frame of the clip the review and the review page show, from the cache or taken into it."""
-    with runner.work_folder("frames") as work:
+    with scratch.work_folder("frames") as work:
         return _take(clip, spec, cache, work)
 
 
@@ -59,7 +59,7 @@ def page_thumbnails(clips: list[ClipIn], spec: FilmSpec, cache: Path) -> dict[st
     """(first, last) frame of each shot as JPEG bytes: the review's, taken now only when missing
     (and read while they are there, should the cache refuse them: full, read-only)."""
     thumbs = {}
-    with runner.work_folder("page") as tmp:
+    with scratch.work_folder("page") as tmp:
         for k, clip in enumerate(clips):
             (tmp / str(k)).mkdir()
             segment, pngs = _take(clip, spec, cache, tmp / str(k))

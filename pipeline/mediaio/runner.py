@@ -4,7 +4,6 @@
     run(args, what=..., progress=...)           raises FfmpegError with ffmpeg's last lines; `progress`
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
-    process_alive(pid), work_folder(kind)       (scratch.py) whether a pid runs; a temporary folder named by it
     concatenation(paths, listing) -> url | None  one input reading files end to end, if ffmpeg can
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
@@ -31,7 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio.scratch import process_alive, work_folder  # noqa: F401 - used through runner too
+from storyfilm.mediaio.scratch import work_folder
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
-from storyfilm.mediaio.runner import process_alive
+from storyfilm.mediaio.scratch import process_alive
 from storyfilm.rendering.journal_file import open_journal, replaced, write_error
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
