@@ -29,9 +29,7 @@ def _check_output(output: Path | None, story: Path) -> None:
         raise UsageError(f"-o {output}: the film is an .mp4 file; give a path ending in .mp4")
     if output.exists() and story.exists() and output.resolve() == story.resolve():
         raise UsageError(f"-o {output}: is the storyboard itself")
-    folder = output.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # the folders still missing are made when the film is written
+    folder = _existing_ancestor(output.parent)  # the folders still missing are made when the film is written
     if not folder.is_dir():
         raise UsageError(f"-o {output}: {folder} is a file, not a folder")
     try:
@@ -42,8 +40,20 @@ def _check_output(output: Path | None, story: Path) -> None:
 
 
 def _check_store(store: Path | None) -> None:
-    if store is not None and store.exists() and not store.is_dir():
+    if store is None:
+        return
+    if store.exists() and not store.is_dir():
         raise UsageError(f"--store {store}: is a file, not a folder; give the folder of the media store and journal")
+    above = _existing_ancestor(store)
+    if not above.is_dir():
+        raise UsageError(f"--store {store}: {above} is a file, not a folder")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest folder (or file) on the way up from `path` that exists: where it would be made."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
