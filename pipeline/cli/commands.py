@@ -7,7 +7,6 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from storyfilm import planning
@@ -29,14 +28,6 @@ def _check_output(output: Path | None, story: Path) -> None:
         raise UsageError(f"-o {output}: the film is an .mp4 file; give a path ending in .mp4")
     if output.exists() and story.exists() and output.resolve() == story.resolve():
         raise UsageError(f"-o {output}: is the storyboard itself")
-    folder = _existing_ancestor(output.parent)  # the folders still missing are made when the film is written
-    if not folder.is_dir():
-        raise UsageError(f"-o {output}: {folder} is a file, not a folder")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise UsageError(f"-o {output}: cannot write in {folder} ({exc.strerror})") from None
 
 
 def _check_store(store: Path | None) -> None:

@@ -25,8 +25,6 @@ CASES = {
                         "-o {dir}: is a folder; give the film's file, e.g. {dir}/two.mp4"),
     "output-the-storyboard": (["film", "{story}", "-o", "{story}"], {},
                               "-o {story}: the film is an .mp4 file; give a path ending in .mp4"),
-    "output-under-a-file": (["film", "{story}", "-o", "{story}/cut/film.mp4"], {},
-                            "-o {story}/cut/film.mp4: {story} is a file, not a folder"),
     "store-a-file-film": (["film", "{story}", "--store", "{story}"], {},
                           "--store {story}: is a file, not a folder; give the folder of the media store and journal"),
     "store-a-file-plan": (["plan", "{story}", "--store", "{story}"], {},
