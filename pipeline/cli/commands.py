@@ -31,8 +31,20 @@ def _check_output(output: Path | None, story: Path) -> None:
 
 
 def _check_store(store: Path | None) -> None:
-    if store is not None and store.exists() and not store.is_dir():
+    if store is None:
+        return
+    if store.exists() and not store.is_dir():
         raise UsageError(f"--store {store}: is a file, not a folder; give the folder of the media store and journal")
+    above = _existing_ancestor(store)
+    if not above.is_dir():
+        raise UsageError(f"--store {store}: {above} is a file, not a folder")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest folder (or file) on the way up from `path` that exists: where it would be made."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:

@@ -155,11 +155,19 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
     except UnicodeDecodeError as exc:
         raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
     board = storyboard.parse(text, path, resolve)
-    if board.output is not None and board.output.is_dir():  # found now, not by ffmpeg once every shot is paid
-        line, col = _top_level_key(text, "output")
-        raise StoryboardError([Problem(shown, line, col, f"`output` {board.output} is a folder; name the film's "
-                                                         f"file, e.g. {board.output / (path.stem + '.mp4')}")])
+    problem = _output_problem(board.output, path) if board.output is not None else None
+    if problem:  # found now, not by ffmpeg once every shot is paid
+        raise StoryboardError([Problem(shown, *_top_level_key(text, "output"), problem)])
     return board
+
+
+def _output_problem(output: Path, story: Path) -> str | None:
+    if output.is_dir():
+        return f"`output` {output} is a folder; name the film's file, e.g. {output / (story.stem + '.mp4')}"
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return None if folder.is_dir() else f"`output` {output}: {folder} is a file, not a folder"
 
 
 def _top_level_key(text: str, key: str) -> tuple[int, int]:

@@ -32,6 +32,8 @@ CASES = {
     "store-a-file-status": (["status", "{story}", "--store", "{story}"], {},
                             "--store {story}: is a file, not a folder; give the folder of the media store and "
                             "journal"),
+    "store-under-a-file-plan": (["plan", "{story}", "--store", "{story}/store"], {},
+                                "--store {story}/store: {story} is a file, not a folder"),
     "store-a-file-gc": (["gc", "{dir}", "--store", "{story}"], {},
                         "--store {story}: is a file, not a folder; give the folder of the media store and journal"),
     "key-with-newline": (["film", "{story}"], {"ARK_API_KEY": KEY + "\n"}, KEY_MESSAGE),

@@ -112,3 +112,17 @@ def test_one_fault_is_told_once_not_with_what_it_breaks(name: str, tmp_path: Pat
     assert cli.main(["validate", str(story)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{story}:{expected}") and err.count("\n") == 1, err
+
+
+def test_an_output_under_a_file_is_told_before_anything_is_sent(tmp_path: Path, ark_server, monkeypatch,
+                                                                capsys) -> None:
+    story = tmp_path / "story.yaml"
+    story.write_text("output: story.yaml/cut.mp4\n" + HEAD, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    assert cli.main(["film", str(story)]) == 2
+    assert capsys.readouterr().err == f"{story}:1:9: `output` story.yaml/cut.mp4: story.yaml is a file, not a folder\n"
+    assert sum(ark_server.ark.stats.values()) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["story.yaml"]
