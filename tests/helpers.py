@@ -362,6 +362,20 @@ def film_process(story: Path, env: dict[str, str], *extra: str) -> subprocess.Po
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=1)
 
 
+def until_running(proc: subprocess.Popen[str], count: int) -> dict[str, str]:
+    """Read a `film --json` process's events until `count` shots run on the service: shot → task id."""
+    import json
+
+    running: dict[str, str] = {}
+    for line in proc.stdout or ():
+        event = json.loads(line)
+        if event["event"] == "running":
+            running[event["shot"]] = event["detail"].split()[-1]
+        if len(running) == count:
+            break
+    return running
+
+
 def kill_at(proc: subprocess.Popen[str], *, event: str | None = None, after: float = 0.0) -> str:
     """SIGKILL the render `after` seconds after it reports `event` (None: after it starts); what it
     was doing then. A render that finishes first is left alone."""

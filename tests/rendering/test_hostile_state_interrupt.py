@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import REPO, chains_story, counted, faults_on, film_process, paid_tasks, render_story, server_counts
+from helpers import until_running, REPO, chains_story, counted, faults_on, film_process, paid_tasks, render_story, server_counts
 from storyfilm.storyboard.build import pinned_seed
 
 
@@ -59,13 +59,7 @@ def test_sigterm_to_a_render_started_in_the_background_stops_cleanly(tmp_path: P
         proc = subprocess.Popen([sys.executable, "-m", "storyfilm", "film", str(story), "--json", "-o",
                                  str(story.with_suffix(".mp4"))], cwd=REPO, env=env, text=True, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-        running: dict[str, str] = {}
-        for line in proc.stdout:
-            event = json.loads(line)
-            if event["event"] == "running":
-                running[event["shot"]] = event["detail"].split()[-1]
-            if len(running) == 2:
-                break
+        running = until_running(proc, 2)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

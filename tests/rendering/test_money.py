@@ -10,7 +10,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from helpers import (IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
+from helpers import (until_running, IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
                      film_process, in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.lost_create import Fingerprint
@@ -132,13 +132,7 @@ def interrupted_render(tmp_path: Path, server, sig: int) -> tuple[str, list[str]
     env = {"ARK_API_KEY": "sk-test-interrupt", "ARK_BASE_URL": server.base_url}
     with faults_on(server, "run=4"):
         proc = film_process(story, env)
-        running: dict[str, str] = {}
-        for line in proc.stdout:
-            event = json.loads(line)
-            if event["event"] == "running":
-                running[event["shot"]] = event["detail"].split()[-1]
-            if len(running) == 2:
-                break
+        running = until_running(proc, 2)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=60)
     return err, ids, story, {"code": proc.returncode, "running": running}
