@@ -66,7 +66,8 @@ def probe_many(paths: list[Path], *, count_frames: bool = True) -> list[MediaInf
     keys = [_identity(path, count_frames) for path in paths]
     with _SEEN_LOCK:
         known = {key: _SEEN[key] for key in keys if key is not None and key in _SEEN}
-    unknown = [path for path, key in zip(paths, keys) if key is None or key not in known]
+    # each file once, however often it is named
+    unknown = list({str(p): p for p, key in zip(paths, keys) if key is None or key not in known}.values())
     read = dict(zip(map(str, unknown), _probe_many(unknown, count_frames=count_frames)))
     with _SEEN_LOCK:
         for path, key in zip(paths, keys):
