@@ -162,12 +162,17 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     _wait([submit(cache.make_all, targets, args, what=f"decode the sound of {len(targets)} shots")
            for targets, args in shots.runs])
     film = join_sound.FilmSound(shots, audio.parent)
-    gain = join_sound.film_gain(shots, spec, cache, film)
     pieces = aac_pieces.plan(shots.targets, cache)
     missing = [piece for piece in pieces if not all(map(cache.holds, piece.targets))]
     encodes = aac_pieces.batches(missing, film.url) if missing else []
-    _wait([submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
-           for targets, args in encodes])
+    runs = [submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
+            for targets, args in encodes]
+    try:  # the pieces are encoded without the gain, so the meter runs while they encode
+        gain = join_sound.film_gain(shots, spec, cache, film)
+    except BaseException:
+        _cancel(runs)
+        raise
+    _wait(runs)
     return _Sound(gain, pieces, len(missing))
 
 
