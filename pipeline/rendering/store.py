@@ -29,7 +29,8 @@ from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.scratch import process_alive
 from storyfilm.rendering.journal_file import open_journal, replaced, write_error
 from storyfilm.rendering.store_locks import StoreLocks
-from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
+from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_way, made_folder, sha256_file,
+                                      unusable_root, writable)
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
@@ -80,17 +81,17 @@ class Store:
         self.story = story_id(story, root) if story is not None else None
         self.objects = root / "objects"
         self.incoming = root / "incoming"
+        unusable = unusable_root(root)
+        if unusable is not None:
+            raise unusable
         try:
             self.objects.mkdir(parents=True, exist_ok=True)
             self.incoming.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
             raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
-            if exc.errno not in READ_ONLY or not self.objects.is_dir():
-                failure = disk_error(exc, root)
-                if failure is None:
-                    raise
-                raise failure from exc
+            if exc.errno not in READ_ONLY or not self.objects.is_dir():  # a read-only store is served as it is
+                raise made_folder(exc, root) from exc
         self.read_only = not (writable(root) and writable(self.objects))
         self.media = Objects(root)
         self.notes = self.media.notes
