@@ -27,7 +27,7 @@ from typing import Any
 
 from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.scratch import process_alive
-from storyfilm.rendering.journal_file import open_journal, replaced, write_error
+from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_way, made_folder, sha256_file,
                                       unusable_root, writable)
@@ -35,7 +35,7 @@ from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_wa
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
-           "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
+           "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at", "since")
 
 
 @dataclass(frozen=True)
@@ -56,19 +56,14 @@ class Entry:
     cost: float | None
     error: str | None
     task_created_at: float | None
+    since: float | None = None  # when the first create not yet settled was sent: its task is no older
+
+    @property
+    def doubt_since(self) -> float | None:
+        return self.since or self.intent_at
 
     def material_dict(self) -> dict[str, Any] | None:
         return json.loads(self.material) if self.material else None
-
-
-def story_id(story: Path, root: Path) -> str:
-    """How the journal names a storyboard: its path from the folder that holds the store (so a
-    clone or a moved folder keeps its history), else its resolved path."""
-    resolved = story.resolve()
-    try:
-        return resolved.relative_to(root.resolve().parent).as_posix()
-    except ValueError:
-        return resolved.as_posix()
 
 
 class Store:
@@ -261,12 +256,24 @@ class Store:
         """Written before a create request: if the answer is lost, resume looks for the task it made."""
         self._link(key, shot_id)
         self._write(
-            "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at) "
-            "VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
+            "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at, "
+            "since) VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
             "task_id = NULL, material = excluded.material, fingerprint = excluded.fingerprint, "
-            "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at",
+            "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at, "
+            "since = CASE WHEN shots.status IN ('creating', 'refused') THEN COALESCE(shots.since, shots.intent_at, "
+            "excluded.since) ELSE excluded.since END",
             (key, shot_id, json.dumps(material, sort_keys=True), json.dumps(fingerprint, sort_keys=True),
-             time.time(), cost, time.time()))
+             time.time(), cost, time.time(), time.time()))
+
+    def rivals(self, key: str, fingerprint: str, before: float) -> list[Entry]:
+        """Unsettled creates of other keys with this fingerprint (another version of the shot)."""
+        return self._select("status = 'creating' AND fingerprint = ? AND key != ? AND intent_at < ?",
+                            (fingerprint, key, before))
+
+    def intent_unfound(self, key: str) -> None:
+        """A create looked for over its whole settle window and not found: no longer pending."""
+        self._write("UPDATE shots SET status = 'unfound', updated_at = ? WHERE key = ? AND status = 'creating'",
+                    (time.time(), key))
 
     def task_created(self, key: str, shot_id: str, task_id: str) -> None:
         self._link(key, shot_id)
