@@ -28,6 +28,7 @@ from typing import Any
 from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.scratch import process_alive
 from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
+from storyfilm.rendering.made import MadeRecords
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_way, made_folder, sha256_file,
                                       unusable_root, writable)
@@ -89,6 +90,7 @@ class Store:
                 raise made_folder(exc, root) from exc
         self.read_only = not (writable(root) and writable(self.objects))
         self.media = Objects(root)
+        self.made = MadeRecords(root)  # what each key rendered to, kept beside the journal
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
         # the journal was deleted, emptied or set aside, and with it the tasks a stopped run had
@@ -229,6 +231,7 @@ class Store:
         for key in keys:
             self._write("DELETE FROM story_shots WHERE key = ?", (key,))
             self._write("DELETE FROM shots WHERE key = ?", (key,))
+            self.made.forget(key)
 
     def all_entries(self) -> list[Entry]:
         return self._select("1", ())
@@ -297,3 +300,4 @@ class Store:
         self._write("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
                          "error = NULL, updated_at = ? WHERE key = ?",
                          (video_sha, frame_sha, seed, tokens, time.time(), key))
+        self.made.record(key, video_sha, frame_sha)
