@@ -31,6 +31,7 @@ from storyfilm.rendering.store import Entry, Store
 
 # a create the service refused with 429, or whose answer was lost, is sent again after these pauses
 CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
+LIST_WINDOW = 7 * 24 * 3600.0  # the service lists the tasks of the last 7 days (ark-api.md §8.4)
 THROTTLED = RetryPolicy(base_delay=0.5, max_delay=30.0, jitter=0.0)  # new creates pause after a 429
 
 Emit = Callable[[str, str, str], None]
@@ -51,7 +52,11 @@ class Creates:
         intent stays journaled: the next run looks for it), TransportFailed when none reached."""
         tries: list[str] = []  # what each try came to; "sent" while one is on its way
         deadline = self.creator.create_deadline
-        await self.settle_rivals(job, key, json.dumps(Fingerprint.of(body).as_dict(), sort_keys=True))
+        fingerprint = Fingerprint.of(body)
+        await self.settle_rivals(job, key, json.dumps(fingerprint.as_dict(), sort_keys=True))
+        recovered = await self.recover(job, key, fingerprint)
+        if recovered is not None:
+            return recovered
         try:
             async with asyncio.timeout(deadline) as limit:
                 return await self._create(job, key, gate, body, material, tries)
@@ -173,6 +178,33 @@ class Creates:
         late = tuple(t for t in (found.kept, *found.extra) if t is not None)
         if late:
             await self._cancel_extra(job, kept, late)
+
+    async def recover(self, job: ShotJob, key: str, fingerprint: Fingerprint) -> str | None:
+        """The journal was lost: a task a stopped render made for this shot and had not finished is
+        looked for on the service (one list read, over its 7-day window, from the lock file's last
+        write on) before it is paid for again. Exactly one that fits is adopted and told; several
+        (other versions of the shot, whose prompt the service does not echo) are told, none kept."""
+        if not self.store.history_lost or self.store.entry(key) is not None or not self.client.lists:
+            return None
+        since = max(time.time() - LIST_WINDOW, self.store.history_since or 0.0)
+        found = await self.lost_creates.resolve(self.client.list, fingerprint, time.time(), self.claimed,
+                                                settled=True, why="the render journal was lost", since=since,
+                                                clock=self._clock)
+        tasks = sorted(found.found, key=lambda t: t.created_at or 0)
+        if len(tasks) > 1:
+            self.emit(job.id, "warning", f"the render journal was lost, and {len(tasks)} tasks on the service fit this "
+                                         f"shot ({', '.join(t.id for t in tasks)}: other versions of it?): none is "
+                                         f"taken for it, it is created again")
+            return None
+        if not tasks:
+            return None
+        (task,) = tasks
+        self.store.task_created(key, job.id, task.id)
+        made = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(task.created_at or 0))
+        self.emit(job.id, "adopted", f"task {task.id}, found on the service after the journal was lost")
+        self.emit(job.id, "warning", f"the render journal was lost; task {task.id} ({task.status}, made {made}) fits "
+                                     "this shot and is the only one: adopted, not paid again")
+        return task.id
 
     async def settle_rivals(self, job: ShotJob, key: str, fingerprint: str, *, before: float | None = None) -> None:
         """Creates that earlier runs left on their way for other versions of this shot (the same

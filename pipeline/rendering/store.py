@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
-from storyfilm.mediaio.scratch import process_alive
 from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
 from storyfilm.rendering.made import MadeRecords
 from storyfilm.rendering.store_locks import StoreLocks
 from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_way, made_folder, sha256_file,
-                                      unusable_root, writable)
+                                      sweep, unusable_root, writable)
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
@@ -94,8 +93,10 @@ class Store:
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
         # the journal was deleted, emptied or set aside, and with it the tasks a stopped run had
-        # created and not finished: `film` warns before it creates any
+        # created and not finished: each is looked for on the service before its shot is created
+        # (creates.py), among the tasks made since `history_since` (the lock file's last write)
         self.history_lost = not self.read_only and replaced(self._db, root / "state.sqlite")
+        self.history_since: float | None = None
         self.locks = StoreLocks(root)
         if not self.read_only:
             self.sweep_incoming()
@@ -150,16 +151,8 @@ class Store:
         return self.incoming / f"{os.getpid()}-{time.monotonic_ns()}-{name}"
 
     def sweep_incoming(self, *, mine: bool = False) -> int:
-        """Delete what killed runs left half-written in `incoming/` (files of live processes stay;
-        `mine`: this process's too, once its render has ended)."""
-        removed = 0
-        for file in self.incoming.iterdir():
-            pid = file.name.lstrip(".").split("-", 1)[0]
-            if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and process_alive(int(pid))):
-                continue
-            file.unlink(missing_ok=True)
-            removed += 1
-        return removed
+        """Delete what killed runs left half-written in `incoming/` (`trust.sweep`)."""
+        return sweep(self.incoming, mine=mine)
 
     def put(self, file: Path) -> str:
         """Move a finished, verified file into the store; returns its sha256."""

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from storyfilm.errors import StoreError, StoreFull, StorePathUnusable, StoreReadOnly
+from storyfilm.mediaio.scratch import process_alive
 
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -133,3 +134,16 @@ def made_folder(exc: OSError, root: Path) -> StoreError:
         return failure
     where = exc.filename or root
     return StorePathUnusable(f"cannot make the store folder {where} ({exc.strerror}): make it writable, or {CHOOSE}")
+
+
+def sweep(incoming: Path, *, mine: bool = False) -> int:
+    """Delete what killed runs left half-written in `incoming/` (files of live processes stay;
+    `mine`: this process's too, once its render has ended)."""
+    removed = 0
+    for file in incoming.iterdir():
+        pid = file.name.lstrip(".").split("-", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and process_alive(int(pid))):
+            continue
+        file.unlink(missing_ok=True)
+        removed += 1
+    return removed
