@@ -239,13 +239,13 @@ class LostCreates:
     async def _look(self, list_tasks: Lister, fingerprint: Fingerprint, window: Window,
                     claimed: Container[str], why: str) -> list[Task]:
         since, before, clock = window
-        high = time.time() + self.match_slack
         candidates: list[Task] = []
         try:
             for page in range(1, self.pages + 1):
                 found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.model,
                                          service_tier=fingerprint.service_tier)
                 low, cap = self.span(since, clock(), before)  # the list's own answer measured the clock
+                high = time.time() + (clock() or 0.0) + self.match_slack  # a service clock far ahead too
                 candidates += [task for task in found.items
                                if task.id not in claimed and task.status not in UNPAID_ENDS
                                and task.created_at is not None and low <= task.created_at <= high

@@ -213,7 +213,11 @@ class Creates:
         this key's own first create, already sent: tasks made after it may be its own."""
         for rival in self.store.rivals(key, fingerprint, self.started):
             why = f"a create an earlier run sent for another version of shot {rival.shot_id!r}"
-            found = await self._lookup(rival, why, settled=False, before=before)
+            def waiting() -> None:
+                self.emit(job.id, "waiting", f"{why} may still land; looking for its task for up to "
+                                             f"{self.lost_creates.settle:g} s first, so it is never taken for this one")
+
+            found = await self._lookup(rival, why, settled=False, before=before, waiting=waiting)
             if found.kept is None:
                 self.store.intent_unfound(rival.key)
                 continue
