@@ -140,11 +140,16 @@ def _open(path: Path) -> sqlite3.Connection:
             raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
+        # one write transaction: two runs opening one new store at once must not both add a column
+        db.execute("BEGIN IMMEDIATE")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
         have = {row[1] for row in db.execute("PRAGMA table_info(shots)")}
         for name, kind in EXTRA_COLUMNS.items():
             if name not in have:
                 db.execute(f"ALTER TABLE shots ADD COLUMN {name} {kind}")
+        db.execute("COMMIT")
     except BaseException:
         db.close()
         raise
