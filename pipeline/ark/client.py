@@ -114,8 +114,10 @@ class ArkClient:
             raise CreateUnresolved(deadlines.create_overdue("create", self.create_deadline, tries, sent=True)) from None
 
     async def _create(self, body: dict[str, Any], tries: list[str]) -> str:
+        first_sent: float | None = None  # a task any try of this call made is no older than this
         for attempt in range(self.retry.attempts):
             sent_at = time.time()
+            first_sent = sent_at if first_sent is None else first_sent
             tries.append("sent, no answer yet")
             try:
                 return await self.send_create(body)
@@ -125,7 +127,7 @@ class ArkClient:
                 await self.retry.pause(attempt, lost.retry_after)
                 found = await self.lost_creates.resolve(self.list, Fingerprint.of(body), sent_at, lambda: self.known,
                                                         settled=lost.settled, why=lost.detail, lost_at=lost_at,
-                                                        clock=lambda: self.clock_offset)
+                                                        since=first_sent, clock=lambda: self.clock_offset)
                 task_id = found.only(lost.detail)
                 if task_id is not None:
                     self.known.add(task_id)

@@ -56,7 +56,7 @@ class Entry:
     cost: float | None
     error: str | None
     task_created_at: float | None
-    since: float | None = None  # when the first create not yet settled was sent: its task is no older
+    since: float | None = None  # when the first unsettled create of the last hour was sent: its task is no older
 
     @property
     def doubt_since(self) -> float | None:
@@ -256,8 +256,8 @@ class Store:
             "since) VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
             "task_id = NULL, material = excluded.material, fingerprint = excluded.fingerprint, "
             "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at, "
-            "since = CASE WHEN shots.status IN ('creating', 'refused') THEN COALESCE(shots.since, shots.intent_at, "
-            "excluded.since) ELSE excluded.since END",
+            "since = CASE WHEN shots.status IN ('creating', 'refused') AND shots.intent_at > excluded.intent_at - "
+            "3600 THEN COALESCE(shots.since, shots.intent_at, excluded.since) ELSE excluded.since END",
             (key, shot_id, json.dumps(material, sort_keys=True), json.dumps(fingerprint, sort_keys=True),
              time.time(), cost, time.time(), time.time()))
 
