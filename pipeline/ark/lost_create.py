@@ -15,7 +15,9 @@ When more than one task fits, a caller with a journal (creates lost one after th
 killed in turn are all its own) keeps one (the furthest along, then the oldest) and cancels the
 `Lookup.extra` still queued with `cancel_extra` (DELETE on a queued task cancels it unpaid,
 ark-api.md §8.2); a caller without one (`Lookup.only`) cannot tell its task from another
-client's twin and raises CreateUnresolved, as it does when the list cannot be read."""
+client's twin and raises CreateUnresolved, as it does when the list cannot be read. Only tasks
+made since the create was first sent fit (`LostCreates.span`): the prompt is not echoed, so a task
+of an earlier version of the shot, or of another store's copy, must be ruled out by its time."""
 
 from __future__ import annotations
 
@@ -39,10 +41,7 @@ ECHOED = ("seed", "resolution", "ratio", "duration", "frames", "generate_audio",
 # a task that ended without a result costs nothing and is of no use: never the one to adopt
 UNPAID_ENDS = frozenset({"failed", "cancelled", "expired"})
 
-# seconds either side of a moment read on two clocks: created_at and the Date header count whole
-# seconds, and an answer takes its time to arrive
-CLOCK_GRAIN = 2.0
-
+CLOCK_GRAIN = 2.0  # created_at and the Date header count whole seconds, and an answer takes its time
 # beyond the settle window, the seconds a lost create's resolution may spend on the list reads
 # themselves (a healthy list answers in well under a second; a slow one gets a few retries)
 LOOK_SLACK = 20.0

@@ -189,7 +189,7 @@ class Creates:
         since = max(time.time() - LIST_WINDOW, self.store.history_since or 0.0)
         found = await self.lost_creates.resolve(self.client.list, fingerprint, time.time(), self.claimed,
                                                 settled=True, why="the render journal was lost", since=since,
-                                                clock=self._clock)
+                                                clock=self._clock, before=self.started)  # a stopped run's
         tasks = sorted(found.found, key=lambda t: t.created_at or 0)
         if len(tasks) > 1:
             self.emit(job.id, "warning", f"the render journal was lost, and {len(tasks)} tasks on the service fit this "
