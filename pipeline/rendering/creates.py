@@ -20,7 +20,7 @@ from typing import Any
 
 from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.lost_create import CLOCK_GRAIN, Fingerprint, LostCreates, Lookup, cancel_extra
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
@@ -189,7 +189,7 @@ class Creates:
         since = max(time.time() - LIST_WINDOW, self.store.history_since or 0.0)
         found = await self.lost_creates.resolve(self.client.list, fingerprint, time.time(), self.claimed,
                                                 settled=True, why="the render journal was lost", since=since,
-                                                clock=self._clock, before=self.started)  # a stopped run's
+                                                clock=self._clock, before=self.started + 2 * CLOCK_GRAIN)
         tasks = sorted(found.found, key=lambda t: t.created_at or 0)
         if len(tasks) > 1:
             self.emit(job.id, "warning", f"the render journal was lost, and {len(tasks)} tasks on the service fit this "
@@ -211,8 +211,11 @@ class Creates:
         fingerprint: the prompt is not echoed, the seed is the shot's) are settled for their own
         keys first: a task of theirs is recorded as theirs, never taken for this key's. `before`:
         this key's own first create, already sent: tasks made after it may be its own."""
+        if not self.client.lists:  # nothing can be adopted there, so nothing taken for another version
+            return
         for rival in self.store.rivals(key, fingerprint, self.started):
             why = f"a create an earlier run sent for another version of shot {rival.shot_id!r}"
+
             def waiting() -> None:
                 self.emit(job.id, "waiting", f"{why} may still land; looking for its task for up to "
                                              f"{self.lost_creates.settle:g} s first, so it is never taken for this one")
