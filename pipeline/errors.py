@@ -26,6 +26,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   ├── StoreReadOnly                    shots must render, and the store cannot be written
     │   ├── StoreFull                        the disk (or a size limit) refused a write
     │   ├── StoreDamaged                     `verify` found objects missing or damaged
+    │   ├── StorePathUnusable        exit 2  --store names no folder a store can be made in
     │   └── LockFileDamaged          exit 2  the lock file cannot be read; nothing was spent
     ├── AssemblyError                exit 2  the clips and the edit cannot make a film
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
@@ -196,6 +197,13 @@ class StoreFull(StoreError):
 
 class StoreDamaged(StoreError):
     pass
+
+
+class StorePathUnusable(StoreError):
+    """The store's path cannot hold a store (a dangling symlink, a path under /proc or /dev, a
+    folder that cannot be entered): bad input, told before anything is sent."""
+
+    exit_code = 2
 
 
 class LockFileDamaged(StoreError):

@@ -90,6 +90,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         store.share()  # cached or not, the film reads the store's objects: no gc under it
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
+        with suppress(OSError):  # a lost journal's unfinished tasks were made after the last film's lock file
+            store.history_since = lockfile.lock_path(story, preview=settings.uses_local_backend).stat().st_mtime
         statuses = explain.status(graph, store, backend)
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
@@ -107,9 +109,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             show.note(f"warning: {note}")
         if store.history_lost and to_render:
             show.note(f"warning: the render journal {store.root / 'state.sqlite'} is not the one this store "
-                      "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, but "
-                      "a task a stopped render created and had not finished is unknown here: its shot is created, "
-                      "and paid, again")
+                      "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, and "
+                      "a task a stopped render created and had not finished is looked for on the service before "
+                      "its shot is created again")
 
         # each clip's review frames are taken as it lands, while the other shots still render
         review_cache = store.root / "joins" / "review"

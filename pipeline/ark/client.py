@@ -40,7 +40,7 @@ import httpx
 from storyfilm.ark import deadlines
 from storyfilm.ark.answer import Answer, ask
 from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
-from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.ark.lost_create import Fingerprint, LostCreates, clock_offset
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
@@ -74,6 +74,7 @@ class ArkClient:
         self.reached = False  # an answer came from the service: connection errors are now transient
         self._not_connected = 0  # connections that could not be made before the first answer
         self.known: set[str] = set()  # ids this client created: never mistaken for a lost create
+        self.clock_offset: float | None = None  # the service's clock minus ours (its Date header), once answered
 
     def __repr__(self) -> str:
         return f"ArkClient(base_url={self._base!r}, api_key=***)"
@@ -113,8 +114,10 @@ class ArkClient:
             raise CreateUnresolved(deadlines.create_overdue("create", self.create_deadline, tries, sent=True)) from None
 
     async def _create(self, body: dict[str, Any], tries: list[str]) -> str:
+        first_sent: float | None = None  # a task any try of this call made is no older than this
         for attempt in range(self.retry.attempts):
             sent_at = time.time()
+            first_sent = sent_at if first_sent is None else first_sent
             tries.append("sent, no answer yet")
             try:
                 return await self.send_create(body)
@@ -123,7 +126,8 @@ class ArkClient:
                 lost_at = time.time()
                 await self.retry.pause(attempt, lost.retry_after)
                 found = await self.lost_creates.resolve(self.list, Fingerprint.of(body), sent_at, lambda: self.known,
-                                                        settled=lost.settled, why=lost.detail, lost_at=lost_at)
+                                                        settled=lost.settled, why=lost.detail, lost_at=lost_at,
+                                                        since=first_sent, clock=lambda: self.clock_offset)
                 task_id = found.only(lost.detail)
                 if task_id is not None:
                     self.known.add(task_id)
@@ -242,6 +246,8 @@ class ArkClient:
                 await self.retry.pause(attempt)
                 continue
             self.reached = True
+            measured = clock_offset(answer.headers.get("date"), time.time())
+            self.clock_offset = self.clock_offset if measured is None else measured
             status = answer.status
             tries.append(f"HTTP {status}")
             if status >= 500 and not may_repeat:

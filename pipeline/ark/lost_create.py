@@ -15,11 +15,14 @@ When more than one task fits, a caller with a journal (creates lost one after th
 killed in turn are all its own) keeps one (the furthest along, then the oldest) and cancels the
 `Lookup.extra` still queued with `cancel_extra` (DELETE on a queued task cancels it unpaid,
 ark-api.md §8.2); a caller without one (`Lookup.only`) cannot tell its task from another
-client's twin and raises CreateUnresolved, as it does when the list cannot be read."""
+client's twin and raises CreateUnresolved, as it does when the list cannot be read. Only tasks
+made since the create was first sent fit (`LostCreates.span`): the prompt is not echoed, so a task
+of an earlier version of the shot, or of another store's copy, must be ruled out by its time."""
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import time
 from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
@@ -38,11 +41,13 @@ ECHOED = ("seed", "resolution", "ratio", "duration", "frames", "generate_audio",
 # a task that ended without a result costs nothing and is of no use: never the one to adopt
 UNPAID_ENDS = frozenset({"failed", "cancelled", "expired"})
 
+CLOCK_GRAIN = 2.0  # created_at and the Date header count whole seconds, and an answer takes its time
 # beyond the settle window, the seconds a lost create's resolution may spend on the list reads
 # themselves (a healthy list answers in well under a second; a slow one gets a few retries)
 LOOK_SLACK = 20.0
 
 Lister = Callable[..., Awaitable[TaskList]]
+Window = tuple[float, float | None, Callable[[], float | None]]  # since, before, the clock offset
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,17 @@ class Lookup:
         return self.found[0].id if self.found else None
 
 
+def clock_offset(date: str | None, received: float) -> float | None:
+    """The service's clock minus ours, from the `Date` header of an answer received at `received`
+    (None without a readable one): what turns our "the create was sent at t" into its created_at."""
+    if not date:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(date).timestamp() - received
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
 def seconds(value: float) -> str:
     """A wait for people: tenths below ten seconds (0.5 s), whole seconds above (32 s)."""
     return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
@@ -150,14 +166,30 @@ class LostCreates:
         """Seconds one resolution may take in all, list reads, retries and waits together."""
         return self.settle + LOOK_SLACK if self.deadline is None else self.deadline
 
+    def span(self, since: float, offset: float | None, before: float | None = None) -> tuple[float, float]:
+        """The created_at a task made by a create first sent at `since` (our clock) may have, and
+        the one it must be below (`before`: when another create of the same fingerprint was sent;
+        what came after may be that one's). A task made before the create was sent is someone
+        else's: another version of the shot (the prompt is not echoed, the seed is the same), or
+        another store's. With the service's clock `offset` known (its Date header) the bound is
+        the sending moment, to the clock's grain; without it, `match_slack` seconds of skew."""
+        if offset is None:
+            return since - self.match_slack, float("inf")
+        cap = float("inf") if before is None else before + offset - CLOCK_GRAIN
+        return since + offset - CLOCK_GRAIN, cap
+
     async def resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
                       claimed: Callable[[], Container[str]], *, settled: bool = False, why: str = "",
-                      lost_at: float | None = None, waiting: Callable[[], None] = lambda: None) -> Lookup:
+                      lost_at: float | None = None, waiting: Callable[[], None] = lambda: None,
+                      since: float | None = None, clock: Callable[[], float | None] = lambda: None,
+                      before: float | None = None) -> Lookup:
         """The task(s) the create made, or an empty Lookup once the window after `lost_at` (default
         `sent_at`) has passed without one; CreateUnresolved when the list cannot be read, or not
         within `budget` seconds. `claimed`: ids already ours. `settled`: the service itself
         answered (500, 503): one look is enough. Otherwise there are at least two looks, the last
-        at the window's end; `waiting` is told before the first wait."""
+        at the window's end; `waiting` is told before the first wait. Only tasks made in `span`
+        (since `since`, default `sent_at`; `clock`: the service's clock offset, as last measured) fit."""
+        window = (sent_at if since is None else since, before, clock)
         answered = [0]  # list reads answered, for the message of a look that ran out of time
 
         async def counted(**query: Any) -> TaskList:
@@ -167,8 +199,8 @@ class LostCreates:
 
         try:
             async with asyncio.timeout(self.budget) as limit:
-                return await self._resolve(counted, fingerprint, sent_at, claimed, settled=settled, why=why,
-                                           lost_at=lost_at, waiting=waiting)
+                return await self._resolve(counted, fingerprint, sent_at, window, claimed, settled=settled,
+                                           why=why, lost_at=lost_at, waiting=waiting)
         except TimeoutError:
             if not limit.expired():
                 raise
@@ -189,31 +221,34 @@ class LostCreates:
                 "none.")
 
     async def _resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
-                       claimed: Callable[[], Container[str]], *, settled: bool, why: str, lost_at: float | None,
-                       waiting: Callable[[], None]) -> Lookup:
+                       window: Window, claimed: Callable[[], Container[str]], *, settled: bool,
+                       why: str, lost_at: float | None, waiting: Callable[[], None]) -> Lookup:
         until = (lost_at if lost_at is not None else sent_at) + self.settle
-        found = await self._look(list_tasks, fingerprint, sent_at, claimed(), why)
+        found = await self._look(list_tasks, fingerprint, window, claimed(), why)
         if not found and not settled:
             waiting()
         while not found and not settled:
             left = until - time.time()
             await asyncio.sleep(max(0.0, min(self.look_every, left)))
-            found = await self._look(list_tasks, fingerprint, sent_at, claimed(), why)
+            found = await self._look(list_tasks, fingerprint, window, claimed(), why)
             if left <= self.look_every:
                 break
         return Lookup(tuple(found))
 
-    async def _look(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
+    async def _look(self, list_tasks: Lister, fingerprint: Fingerprint, window: Window,
                     claimed: Container[str], why: str) -> list[Task]:
-        low, high = sent_at - self.match_slack, time.time() + self.match_slack
+        since, before, clock = window
         candidates: list[Task] = []
         try:
             for page in range(1, self.pages + 1):
                 found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.model,
                                          service_tier=fingerprint.service_tier)
+                low, cap = self.span(since, clock(), before)  # the list's own answer measured the clock
+                high = time.time() + (clock() or 0.0) + self.match_slack  # a service clock far ahead too
                 candidates += [task for task in found.items
                                if task.id not in claimed and task.status not in UNPAID_ENDS
                                and task.created_at is not None and low <= task.created_at <= high
+                               and task.created_at < cap
                                and fingerprint.matches(task)]
                 oldest = min((t.created_at or 0 for t in found.items), default=0)
                 if len(found.items) < self.page_size or oldest < low:

@@ -20,17 +20,18 @@ from typing import Any
 
 from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.lost_create import CLOCK_GRAIN, Fingerprint, LostCreates, Lookup, cancel_extra
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
                               Unanswered)
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.gates import ModelGate
-from storyfilm.rendering.store import Store
+from storyfilm.rendering.store import Entry, Store
 
 # a create the service refused with 429, or whose answer was lost, is sent again after these pauses
 CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
+LIST_WINDOW = 7 * 24 * 3600.0  # the service lists the tasks of the last 7 days (ark-api.md §8.4)
 THROTTLED = RetryPolicy(base_delay=0.5, max_delay=30.0, jitter=0.0)  # new creates pause after a 429
 
 Emit = Callable[[str, str, str], None]
@@ -42,6 +43,7 @@ class Creates:
         self.doubted: set[str] = set()  # keys created anew after a lost create was not found
         self.sending: dict[str, str] = {}  # shot → key, while its create is on its way
         self.unseeded: set[str] = set()  # keys whose model refused the seed: created without it
+        self.started = time.time()  # creates journaled before it were sent by earlier runs
 
     async def create(self, job: ShotJob, key: str, gate: ModelGate, body: dict[str, Any],
                      material: dict[str, Any]) -> str:
@@ -50,6 +52,11 @@ class Creates:
         intent stays journaled: the next run looks for it), TransportFailed when none reached."""
         tries: list[str] = []  # what each try came to; "sent" while one is on its way
         deadline = self.creator.create_deadline
+        fingerprint = Fingerprint.of(body)
+        await self.settle_rivals(job, key, json.dumps(fingerprint.as_dict(), sort_keys=True))
+        recovered = await self.recover(job, key, fingerprint)
+        if recovered is not None:
+            return recovered
         try:
             async with asyncio.timeout(deadline) as limit:
                 return await self._create(job, key, gate, body, material, tries)
@@ -143,12 +150,13 @@ class Creates:
         entry = self.store.entry(key)
         if entry is None or entry.fingerprint is None:
             return None
+        await self.settle_rivals(job, key, entry.fingerprint, before=entry.doubt_since)
+
         def waiting() -> None:
             self.emit(job.id, "waiting", f"a create sent earlier may still land ({why}); looking for its task "
                       f"for up to {self.lost_creates.settle:g} s before creating it again")
 
-        found = await self._lookup(entry.fingerprint, entry.intent_at, why, settled=settled, lost_at=lost_at,
-                                   waiting=waiting)
+        found = await self._lookup(entry, why, settled=settled, lost_at=lost_at, waiting=waiting)
         if found.kept is None:
             self.doubted.add(key)
             return None
@@ -166,16 +174,73 @@ class Creates:
         entry = self.store.entry(key)
         if entry is None or entry.fingerprint is None:
             return
-        found = await self._lookup(entry.fingerprint, entry.intent_at, "a look for late duplicates", settled=True)
+        found = await self._lookup(entry, "a look for late duplicates", settled=True)
         late = tuple(t for t in (found.kept, *found.extra) if t is not None)
         if late:
             await self._cancel_extra(job, kept, late)
 
-    async def _lookup(self, fingerprint: str, intent_at: float | None, why: str, *, settled: bool,
-                      lost_at: float | None = None, waiting: Callable[[], None] = lambda: None) -> Lookup:
-        return await self.lost_creates.resolve(self.client.list, Fingerprint.from_dict(json.loads(fingerprint)),
-                                               intent_at or time.time(), self.claimed, settled=settled, why=why,
-                                               lost_at=lost_at, waiting=waiting)
+    async def recover(self, job: ShotJob, key: str, fingerprint: Fingerprint) -> str | None:
+        """The journal was lost: a task a stopped render made for this shot and had not finished is
+        looked for on the service (one list read, over its 7-day window, from the lock file's last
+        write on) before it is paid for again. Exactly one that fits is adopted and told; several
+        (other versions of the shot, whose prompt the service does not echo) are told, none kept."""
+        if not self.store.history_lost or self.store.entry(key) is not None or not self.client.lists:
+            return None
+        since = max(time.time() - LIST_WINDOW, self.store.history_since or 0.0)
+        found = await self.lost_creates.resolve(self.client.list, fingerprint, time.time(), self.claimed,
+                                                settled=True, why="the render journal was lost", since=since,
+                                                clock=self._clock, before=self.started + 2 * CLOCK_GRAIN)
+        tasks = sorted(found.found, key=lambda t: t.created_at or 0)
+        if len(tasks) > 1:
+            self.emit(job.id, "warning", f"the render journal was lost, and {len(tasks)} tasks on the service fit this "
+                                         f"shot ({', '.join(t.id for t in tasks)}: other versions of it?): none is "
+                                         f"taken for it, it is created again")
+            return None
+        if not tasks:
+            return None
+        (task,) = tasks
+        self.store.task_created(key, job.id, task.id)
+        made = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(task.created_at or 0))
+        self.emit(job.id, "adopted", f"task {task.id}, found on the service after the journal was lost")
+        self.emit(job.id, "warning", f"the render journal was lost; task {task.id} ({task.status}, made {made}) fits "
+                                     "this shot and is the only one: adopted, not paid again")
+        return task.id
+
+    async def settle_rivals(self, job: ShotJob, key: str, fingerprint: str, *, before: float | None = None) -> None:
+        """Creates that earlier runs left on their way for other versions of this shot (the same
+        fingerprint: the prompt is not echoed, the seed is the shot's) are settled for their own
+        keys first: a task of theirs is recorded as theirs, never taken for this key's. `before`:
+        this key's own first create, already sent: tasks made after it may be its own."""
+        if not self.client.lists:  # nothing can be adopted there, so nothing taken for another version
+            return
+        for rival in self.store.rivals(key, fingerprint, self.started):
+            why = f"a create an earlier run sent for another version of shot {rival.shot_id!r}"
+
+            def waiting() -> None:
+                self.emit(job.id, "waiting", f"{why} may still land; looking for its task for up to "
+                                             f"{self.lost_creates.settle:g} s first, so it is never taken for this one")
+
+            found = await self._lookup(rival, why, settled=False, before=before, waiting=waiting)
+            if found.kept is None:
+                self.store.intent_unfound(rival.key)
+                continue
+            self.store.task_created(rival.key, rival.shot_id, found.kept.id)
+            self.emit(job.id, "warning", f"task {found.kept.id} was created by an earlier run for another version "
+                                         f"of shot {rival.shot_id!r} (key {rival.key[:12]}): kept for that version, "
+                                         "never used for this one")
+            await self._cancel_extra(job, found.kept.id, found.extra)
+
+    async def _lookup(self, entry: Entry, why: str, *, settled: bool, lost_at: float | None = None,
+                      waiting: Callable[[], None] = lambda: None, before: float | None = None) -> Lookup:
+        fingerprint = Fingerprint.from_dict(json.loads(entry.fingerprint or "{}"))
+        return await self.lost_creates.resolve(self.client.list, fingerprint, entry.intent_at or time.time(),
+                                               self.claimed, settled=settled, why=why, lost_at=lost_at,
+                                               waiting=waiting, since=entry.doubt_since, clock=self._clock,
+                                               before=before)
+
+    def _clock(self) -> float | None:
+        """The service's clock minus ours, as last measured by either client."""
+        return self.client.clock_offset if self.client.clock_offset is not None else self.creator.clock_offset
 
     async def _cancel_extra(self, job: ShotJob, kept: str, extra: tuple[Task, ...]) -> None:
         for note in await cancel_extra(self.client.delete, kept, extra, within=self.lost_creates.budget):

@@ -44,11 +44,21 @@ CREATE TABLE IF NOT EXISTS story_shots (
 # to no storyboard until a lock file names them (`rebuild.from_lock`), and are read as before.
 # columns added after the walking skeleton; old journals are migrated in place
 EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
-                 "error": "TEXT", "task_created_at": "REAL"}
+                 "error": "TEXT", "task_created_at": "REAL", "since": "REAL"}
 # primary result codes (sqlite3 exceptions carry them); only a journal that is surely damaged is set
 # aside, never one that a full disk or an I/O error kept from opening
 SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 10, 11, 13, 14, 26
 DAMAGED = {0, SQLITE_CORRUPT, SQLITE_NOTADB}  # 0: our own integrity check failed
+
+
+def story_id(story: Path, root: Path) -> str:
+    """How the journal names a storyboard: its path from the folder that holds the store (so a
+    clone or a moved folder keeps its history), else its resolved path."""
+    resolved = story.resolve()
+    try:
+        return resolved.relative_to(root.resolve().parent).as_posix()
+    except ValueError:
+        return resolved.as_posix()
 
 
 def open_journal(path: Path, *, read_only: bool, notes: list[str]) -> sqlite3.Connection:
@@ -130,11 +140,16 @@ def _open(path: Path) -> sqlite3.Connection:
             raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
-        db.executescript(SCHEMA)
+        # one write transaction: two runs opening one new store at once must not both add a column
+        db.execute("BEGIN IMMEDIATE")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
         have = {row[1] for row in db.execute("PRAGMA table_info(shots)")}
         for name, kind in EXTRA_COLUMNS.items():
             if name not in have:
                 db.execute(f"ALTER TABLE shots ADD COLUMN {name} {kind}")
+        db.execute("COMMIT")
     except BaseException:
         db.close()
         raise

@@ -26,15 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
-from storyfilm.mediaio.scratch import process_alive
-from storyfilm.rendering.journal_file import open_journal, replaced, write_error
+from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
+from storyfilm.rendering.made import MadeRecords
 from storyfilm.rendering.store_locks import StoreLocks
-from storyfilm.rendering.trust import READ_ONLY, Objects, disk_error, in_the_way, sha256_file, writable
+from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_way, made_folder, sha256_file,
+                                      sweep, unusable_root, writable)
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
 
 COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
-           "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at")
+           "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at", "since")
 
 
 @dataclass(frozen=True)
@@ -55,19 +56,14 @@ class Entry:
     cost: float | None
     error: str | None
     task_created_at: float | None
+    since: float | None = None  # when the first unsettled create of the last hour was sent: its task is no older
+
+    @property
+    def doubt_since(self) -> float | None:
+        return self.since or self.intent_at
 
     def material_dict(self) -> dict[str, Any] | None:
         return json.loads(self.material) if self.material else None
-
-
-def story_id(story: Path, root: Path) -> str:
-    """How the journal names a storyboard: its path from the folder that holds the store (so a
-    clone or a moved folder keeps its history), else its resolved path."""
-    resolved = story.resolve()
-    try:
-        return resolved.relative_to(root.resolve().parent).as_posix()
-    except ValueError:
-        return resolved.as_posix()
 
 
 class Store:
@@ -80,24 +76,27 @@ class Store:
         self.story = story_id(story, root) if story is not None else None
         self.objects = root / "objects"
         self.incoming = root / "incoming"
+        unusable = unusable_root(root)
+        if unusable is not None:
+            raise unusable
         try:
             self.objects.mkdir(parents=True, exist_ok=True)
             self.incoming.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
             raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
-            if exc.errno not in READ_ONLY or not self.objects.is_dir():
-                failure = disk_error(exc, root)
-                if failure is None:
-                    raise
-                raise failure from exc
+            if exc.errno not in READ_ONLY or not self.objects.is_dir():  # a read-only store is served as it is
+                raise made_folder(exc, root) from exc
         self.read_only = not (writable(root) and writable(self.objects))
         self.media = Objects(root)
+        self.made = MadeRecords(root)  # what each key rendered to, kept beside the journal
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)
         # the journal was deleted, emptied or set aside, and with it the tasks a stopped run had
-        # created and not finished: `film` warns before it creates any
+        # created and not finished: each is looked for on the service before its shot is created
+        # (creates.py), among the tasks made since `history_since` (the lock file's last write)
         self.history_lost = not self.read_only and replaced(self._db, root / "state.sqlite")
+        self.history_since: float | None = None
         self.locks = StoreLocks(root)
         if not self.read_only:
             self.sweep_incoming()
@@ -152,16 +151,8 @@ class Store:
         return self.incoming / f"{os.getpid()}-{time.monotonic_ns()}-{name}"
 
     def sweep_incoming(self, *, mine: bool = False) -> int:
-        """Delete what killed runs left half-written in `incoming/` (files of live processes stay;
-        `mine`: this process's too, once its render has ended)."""
-        removed = 0
-        for file in self.incoming.iterdir():
-            pid = file.name.lstrip(".").split("-", 1)[0]
-            if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and process_alive(int(pid))):
-                continue
-            file.unlink(missing_ok=True)
-            removed += 1
-        return removed
+        """Delete what killed runs left half-written in `incoming/` (`trust.sweep`)."""
+        return sweep(self.incoming, mine=mine)
 
     def put(self, file: Path) -> str:
         """Move a finished, verified file into the store; returns its sha256."""
@@ -233,6 +224,7 @@ class Store:
         for key in keys:
             self._write("DELETE FROM story_shots WHERE key = ?", (key,))
             self._write("DELETE FROM shots WHERE key = ?", (key,))
+            self.made.forget(key)
 
     def all_entries(self) -> list[Entry]:
         return self._select("1", ())
@@ -260,12 +252,24 @@ class Store:
         """Written before a create request: if the answer is lost, resume looks for the task it made."""
         self._link(key, shot_id)
         self._write(
-            "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at) "
-            "VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
+            "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at, "
+            "since) VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
             "task_id = NULL, material = excluded.material, fingerprint = excluded.fingerprint, "
-            "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at",
+            "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at, "
+            "since = CASE WHEN shots.status IN ('creating', 'refused') AND shots.intent_at > excluded.intent_at - "
+            "3600 THEN COALESCE(shots.since, shots.intent_at, excluded.since) ELSE excluded.since END",
             (key, shot_id, json.dumps(material, sort_keys=True), json.dumps(fingerprint, sort_keys=True),
-             time.time(), cost, time.time()))
+             time.time(), cost, time.time(), time.time()))
+
+    def rivals(self, key: str, fingerprint: str, before: float) -> list[Entry]:
+        """Unsettled creates of other keys with this fingerprint (another version of the shot)."""
+        return self._select("status = 'creating' AND fingerprint = ? AND key != ? AND intent_at < ?",
+                            (fingerprint, key, before))
+
+    def intent_unfound(self, key: str) -> None:
+        """A create looked for over its whole settle window and not found: no longer pending."""
+        self._write("UPDATE shots SET status = 'unfound', updated_at = ? WHERE key = ? AND status = 'creating'",
+                    (time.time(), key))
 
     def task_created(self, key: str, shot_id: str, task_id: str) -> None:
         self._link(key, shot_id)
@@ -289,3 +293,4 @@ class Store:
         self._write("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
                          "error = NULL, updated_at = ? WHERE key = ?",
                          (video_sha, frame_sha, seed, tokens, time.time(), key))
+        self.made.record(key, video_sha, frame_sha)

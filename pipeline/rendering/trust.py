@@ -12,10 +12,14 @@ import os
 import time
 from pathlib import Path
 
-from storyfilm.errors import StoreError, StoreFull, StoreReadOnly
+from storyfilm.errors import StoreError, StoreFull, StorePathUnusable, StoreReadOnly
+from storyfilm.mediaio.scratch import process_alive
 
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+# the kernel's own file systems: no store can be kept there (/dev/shm is a tmpfs for files, and may be)
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+CHOOSE = "choose another store with --store; nothing was spent"
 
 
 def is_sha256(name: str) -> bool:
@@ -103,3 +107,43 @@ def in_the_way(path: Path, needed: str) -> StoreError:
     found = "a folder" if blocker.is_dir() else "a file"
     return StoreError(f"{blocker} is {found}, where the store needs a {needed}: move it away (or choose another "
                       "store with --store) and run the same command again; nothing was spent")
+
+
+def unusable_root(root: Path) -> StorePathUnusable | None:
+    """Why `root` can never hold a store (told before anything is made or sent), else None."""
+    if root.is_symlink() and not root.exists():
+        return StorePathUnusable(f"the store {root} is a symbolic link to {os.readlink(root)}, which does not exist: "
+                                 f"make its target, or {CHOOSE}")
+    real = root.resolve()
+    system = next((top for top in SYSTEM_FOLDERS if real.is_relative_to(top)), None)
+    if system is not None and not real.is_relative_to("/dev/shm"):
+        return StorePathUnusable(f"the store {root} is under {system}, the kernel's own files, where no store can be "
+                                 f"kept: {CHOOSE}")
+    entered = next((part for part in (real, *real.parents) if part.is_dir()), None)
+    if entered is not None and not os.access(entered, os.X_OK):
+        return StorePathUnusable(f"the store {root} cannot be reached: the folder {entered} cannot be entered (no "
+                                 f"x permission): give it that permission, or {CHOOSE}")
+    return None
+
+
+def made_folder(exc: OSError, root: Path) -> StoreError:
+    """The error of a store folder that could not be made (the disk full, no permission, a path
+    the file system refuses)."""
+    failure = disk_error(exc, root)
+    if isinstance(failure, StoreFull):
+        return failure
+    where = exc.filename or root
+    return StorePathUnusable(f"cannot make the store folder {where} ({exc.strerror}): make it writable, or {CHOOSE}")
+
+
+def sweep(incoming: Path, *, mine: bool = False) -> int:
+    """Delete what killed runs left half-written in `incoming/` (files of live processes stay;
+    `mine`: this process's too, once its render has ended)."""
+    removed = 0
+    for file in incoming.iterdir():
+        pid = file.name.lstrip(".").split("-", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() and not mine or int(pid) != os.getpid() and process_alive(int(pid))):
+            continue
+        file.unlink(missing_ok=True)
+        removed += 1
+    return removed

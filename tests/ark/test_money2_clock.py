@@ -1,0 +1,64 @@
+"""A service whose clock is far from ours (an hour ahead or behind: a clock that jumped) still has
+a lost create's task found, never created twice: the service's clock is read from its Date
+header, and the look spans the moment the create was sent on that clock."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+
+import httpx
+import pytest
+
+from helpers import IN_PROCESS_BASE, LandsLate, in_process_ark, text_task
+from storyfilm.ark.client import ArkClient, LostCreates
+
+
+class OtherClock(httpx.AsyncBaseTransport):
+    """The service as seen through a clock `shift` seconds from ours: its Date header and every
+    created_at / updated_at it answers."""
+
+    def __init__(self, inner, shift: float):
+        self.inner, self.shift = inner, shift
+
+    async def handle_async_request(self, request):
+        answer = await self.inner.handle_async_request(request)
+        body = await answer.aread()
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        for task in (data.get("items") or [data]) if isinstance(data, dict) else []:
+            for name in ("created_at", "updated_at"):
+                if isinstance(task, dict) and isinstance(task.get(name), int):
+                    task[name] += int(self.shift)
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "date")}
+        headers["date"] = email.utils.formatdate(time.time() + self.shift, usegmt=True)
+        content = json.dumps(data).encode() if data is not None else body
+        return httpx.Response(answer.status_code, headers=headers, content=content, request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize("shift", [3600.0, -3600.0])
+def test_a_lost_create_is_found_on_a_service_an_hour_off(shift: float) -> None:
+    async def main():
+        late: list[LandsLate] = []
+
+        def wrap(inner):
+            late.append(LandsLate(OtherClock(inner, shift), lose=1))
+            return late[0]
+
+        async with in_process_ark(wrap=wrap) as (ark, http):
+            client = ArkClient(IN_PROCESS_BASE, "sk-test-clock", http=http,
+                               lost_creates=LostCreates(settle=0.3, look_every=0.1))
+            await client.list(page_size=1)  # any answer tells the service's clock
+            task_id = await client.create(text_task(seed=4242))
+            return task_id, late[0].landed, ark.stats["create"]
+
+    task_id, landed, creates = asyncio.run(main())
+    assert landed == [task_id]
+    assert creates == 1
