@@ -167,6 +167,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import verify
 
     _check_store(args.store)
+    load_storyboard(args.story)  # a broken storyboard is told as `validate` tells it, before the store is opened
     print(verify.summary(verify.verify(args.story, args.store)))
     return 0
 
@@ -175,6 +176,9 @@ def gc(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import gc
 
     _check_store(args.store)
+    for path in args.paths:  # a storyboard named must be one (a folder is the whole folder's cache)
+        if not path.is_dir():
+            load_storyboard(path)
     found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
     lines = gc.summary(found)
     print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))

@@ -1,0 +1,111 @@
+"""Second hostile pass on the commands: a storyboard that is not one (broken, an image, a FIFO)
+given to `verify` and `gc` is one located line and exit 2, as `validate` says it, and nothing in
+the store changes; an over-budget film is one short message however many shots it has."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from helpers import make_image
+from storyfilm import cli
+
+BROKEN = "title: Broken\nshots:\n  - id: one\n    prompt: [\n"
+BROKEN_LINE = ("{story}:5:1: invalid YAML: did not find expected node content (parsing a flow node started at "
+               "line 5, column 1)\n")
+KEY = "sk-test-hostile2-budget"
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _run(argv: list[str]) -> int:
+    try:
+        return cli.main(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    """A render cache with one object in it, which nothing here may touch."""
+    objects = tmp_path / ".storyfilm" / "objects"
+    objects.mkdir(parents=True)
+    (objects / ("ab" * 32)).write_bytes(b"an orphan object a folder's gc would remove")
+    return tmp_path / ".storyfilm"
+
+
+def test_verify_reads_the_storyboard_as_validate_does(tmp_path: Path, capsys) -> None:
+    """It exited 0 (`0 objects checked`) on a storyboard `validate` refuses."""
+    story = tmp_path / "broken.yaml"
+    story.write_text(BROKEN, encoding="utf-8")
+    assert _run(["validate", str(story)]) == 2
+    told = capsys.readouterr().err
+    assert told == BROKEN_LINE.format(story=story)
+    assert (_run(["verify", str(story)]), capsys.readouterr()) == (2, ("", told))
+    assert [p.name for p in tmp_path.iterdir()] == ["broken.yaml"]  # no store made
+
+
+def _not_a_storyboard(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A path gc is given as a storyboard, and the line it must answer."""
+    if kind == "image":
+        path = make_image(tmp_path / "poster.png", 32, 32)
+        return path, f"{path}:1:1: this is a PNG image, not a storyboard (YAML text)"
+    if kind == "fifo":
+        path = tmp_path / "pipe.yaml"
+        os.mkfifo(path)
+        return path, f"{path}:1:1: the storyboard is not a regular file (a pipe, socket or device)"
+    if kind == "broken":
+        path = tmp_path / "broken.yaml"
+        path.write_text(BROKEN, encoding="utf-8")
+        return path, BROKEN_LINE.format(story=path).rstrip("\n")
+    path = tmp_path / "gone.yaml"
+    return path, f"{path}:1:1: no such storyboard file"
+
+
+@pytest.mark.parametrize("kind", ["image", "fifo", "broken", "missing"])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_gc_given_what_is_no_storyboard_says_so(tmp_path: Path, store: Path, kind: str, dry_run: bool,
+                                                 capsys) -> None:
+    """An image, a broken storyboard: exit 0 ("no render cache", or a collection); a FIFO: 'no such
+    storyboard or folder', which it is not."""
+    path, line = _not_a_storyboard(tmp_path, kind)
+    before = _files(store)
+    status = _run(["gc", str(path), *(["--dry-run"] if dry_run else [])])
+    assert (status, capsys.readouterr()) == (2, ("", line + "\n"))
+    assert _files(store) == before
+
+
+def _numbered(count: int, long_every: int) -> str:
+    lines = ["title: Many", "defaults:", "  duration: 3", "shots:"]
+    for n in range(count):
+        lines += [f"  - id: s{n:03d}", f"    prompt: Shot {n}."]
+        if n % long_every == long_every - 1:
+            lines.append("    duration: 10")
+    return "\n".join(lines) + "\n"
+
+
+def test_over_budget_names_the_total_the_limit_and_the_costliest_shots(tmp_path: Path, ark_server, monkeypatch,
+                                                                      capsys) -> None:
+    """It listed every shot to render: 400 lines for 400 shots."""
+    story = tmp_path / "many.yaml"
+    story.write_text(_numbered(400, long_every=100), encoding="utf-8")
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    before = sum(ark_server.ark.stats.values())
+    film = tmp_path / "many.mp4"
+    assert _run(["film", str(story), "--max-cost", "1", "-o", str(film)]) == 3
+    upstream = "render: upstream shot '{}' renders first; never rendered  (7.37 CNY)"  # 10 s of 1.0 pro at 720p
+    assert capsys.readouterr().err.splitlines() == [
+        "this render would cost 914.08 CNY, more than --max-cost 1.00; nothing was spent. 400 shots to render; "
+        "the costliest:",
+        *(f"  s{n}99: " + upstream.format(f"s{n}98") for n in range(4)),
+        "  s000: render: never rendered  (2.23 CNY)",  # then storyboard order
+        "  and 395 more shots (882.35 CNY)",
+    ]
+    assert sum(ark_server.ark.stats.values()) == before
+    assert not film.exists() and not (tmp_path / "many.lock.json").exists()
