@@ -154,6 +154,8 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
         raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
+    if "\0" in text and (binary := _binary_kind(data)):  # NUL: a video or sound that happens to be UTF-8
+        raise StoryboardError([Problem(shown, 1, 1, f"this is {binary}, not a storyboard (YAML text)")])
     board = storyboard.parse(text, path, resolve)
     problem = _output_problem(board.output, path) if board.output is not None else None
     if problem:  # found now, not by ffmpeg once every shot is paid
@@ -182,7 +184,28 @@ def _not_utf8(shown: str, data: bytes, at: int) -> Problem:
     """Where a storyboard stops being UTF-8 text, and what it seems to be instead."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Problem(shown, 1, 1, "the storyboard is UTF-16 text; save it as UTF-8")
+    binary = _binary_kind(data)
+    if binary:
+        return Problem(shown, 1, 1, f"this is {binary}, not a storyboard (YAML text)")
     line_start = data.rfind(b"\n", 0, at) + 1
     line = data.count(b"\n", 0, at) + 1
     col = len(data[line_start:at].decode("utf-8", "replace")) + 1
     return Problem(shown, line, col, f"the byte 0x{data[at]:02x} is not UTF-8 text; save the storyboard as UTF-8")
+
+
+_SIGNATURES = ((b"RIFF", 8, b"WAVE", "a WAV sound"), (b"ID3", 0, b"", "an MP3 sound"),
+               (b"\x1f\x8b", 0, b"", "a gzip archive"), (b"PK\x03\x04", 0, b"", "a zip archive"),
+               (b"%PDF", 0, b"", "a PDF document"), (b"\x7fELF", 0, b"", "a program"))
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file given as a storyboard seems to be, when it is a known binary format; None if not."""
+    image = images.sniff(data)
+    if image is not None:
+        return f"a {image.format.upper()} image"
+    if data[4:8] == b"ftyp":
+        return "a video (MP4/MOV)"
+    for head, at, mark, kind in _SIGNATURES:
+        if data.startswith(head) and data[at:at + len(mark)] == mark:
+            return kind
+    return None
