@@ -13,6 +13,7 @@ from storyfilm.errors import UsageError
 ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 TASKS_PATH = "/contents/generations/tasks"
 REQUEST_TIMEOUT = 60.0  # seconds a request to the video service may wait for its answer
+MAX_SECONDS = 86400  # the longest any STORYFILM_* wait may be set to: a day
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ def _seconds(value: str | None, name: str, *, positive: bool = False) -> float |
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
         raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
+    if seconds > MAX_SECONDS:  # every wait has a deadline: 1e300 s is none
+        raise UsageError(f"{name}={value!r}: more than a day; give a number of seconds up to {MAX_SECONDS}")
     return seconds
 
 
@@ -101,12 +104,17 @@ def _base_url(value: str | None) -> str | None:
         raise UsageError(f"ARK_BASE_URL={value!r}: {problem}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or _unprintable(value):
         raise UsageError(f"ARK_BASE_URL={value!r}: {problem}")
+    if parts.username is not None or parts.password is not None:  # never echoed: it may hold a password
+        raise UsageError("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm "
+                         "authenticates with ARK_API_KEY, and would show the URL in its messages")
     return value
 
 
 def _tasks_path(value: str | None) -> str | None:
     if not value:
         return None
+    if value.startswith("/") and not value.strip("/"):
+        raise UsageError(f"ARK_TASKS_PATH={value!r} names no path: give the tasks' path under the base, e.g. {TASKS_PATH}")
     if not value.startswith("/") or _unprintable(value) or any(c in value for c in "?#"):
         raise UsageError(f"ARK_TASKS_PATH={value!r}: give a path starting with /, e.g. {TASKS_PATH}")
     return value
