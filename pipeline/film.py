@@ -35,7 +35,7 @@ from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
 from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
-from storyfilm.mediaio.inputs import load_storyboard
+from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
 from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
 
@@ -102,6 +102,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     output = options.output or (whole if not partial else
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
+    check_not_own_output(board, story, output)
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))

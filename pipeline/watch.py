@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -22,11 +23,12 @@ from typing import IO
 import watchfiles
 
 from storyfilm import film, outputs
-from storyfilm.errors import Interrupted, StoryfilmError
+from storyfilm.errors import Interrupted, StoryboardError, StoryfilmError, UsageError
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.settings import Settings, redact
 
 DEBOUNCE_MS = 300  # a save is often several writes: wait this long for the last one
+QUIET_MAX_S = 10.0  # files that never stop changing are filmed after this long anyway
 
 
 def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
@@ -71,7 +73,9 @@ def film_once(story: Path, settings: Settings, options: film.FilmOptions, report
         raise
     except StoryfilmError as exc:
         report.error(str(exc))
-        report.error(f"not filmed: fix {story.name} and save it again (still watching)")
+        bad_input = isinstance(exc, (StoryboardError, UsageError))
+        fix = f"fix {story.name} and save it again" if bad_input else "the next save films again"
+        report.error(f"not filmed: {fix} (still watching)")
         return False
     if not (options.as_json or report.quiet):
         outputs.summary(outcome, report.out)
@@ -119,8 +123,23 @@ def _next_change(files: set[Path], stamps: dict[Path, tuple[int, int] | None],
         changed = {Path(path).resolve() for _, path in batch}
         changed |= {f for f in files if f in stamps and _stamp(f) != stamps[f]}
         if changed:
+            _until_quiet(files, stop)
             return changed
     return set()
+
+
+def _until_quiet(files: set[Path], stop: threading.Event | None) -> None:
+    """Wait until no watched file has changed for DEBOUNCE_MS (at most QUIET_MAX_S): saves made in
+    quick succession, or a large file still being copied in, make one film of the last state, not
+    a film of a state the user had already left (with a key, a paid one)."""
+    deadline = time.monotonic() + QUIET_MAX_S
+    before = _stamps(files)
+    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        time.sleep(DEBOUNCE_MS / 1000)
+        now = _stamps(files)
+        if now == before:
+            return
+        before = now
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 
 from storyfilm import storyboard
-from storyfilm.errors import MediaProblem, Problem, StoryboardError
+from storyfilm.errors import MediaProblem, Problem, StoryboardError, UsageError
 from storyfilm.mediaio import decode, images
 from storyfilm.seedance import media as limits
 from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, VIDEO, Media
@@ -161,6 +161,21 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
     if problem:  # found now, not by ffmpeg once every shot is paid
         raise StoryboardError([Problem(shown, *_top_level_key(text, "output"), problem)])
     return board
+
+
+def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path) -> None:
+    """A shot's media must not be one of the files this film writes (`<film>.contact.png`, any
+    `<film>.*` beside it): every film would change it, so the shot would render, and be paid for,
+    again on every run, and `--watch` would film for ever."""
+    folder, prefix = output.resolve().parent, output.stem + "."
+    for shot in board.shots:
+        for field, item in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
+                            *(("references", m) for m in shot.references)):
+            path = item.path if item is not None else None
+            if path is not None and path.parent == folder and path.name.startswith(prefix):
+                raise UsageError(f"{story}: shot {shot.id!r} {field}: {item.source} is written by this film (beside "
+                                 f"{output}): each film would change it and render the shot again (with a key, paid "
+                                 "again); use a copy under another name")
 
 
 def _output_problem(output: Path, story: Path) -> str | None:
