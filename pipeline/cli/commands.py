@@ -156,11 +156,27 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--assets {args.assets}: no such folder")
     ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults, gateway=gateway, assets=args.assets,
                    allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
+    _check_listen(args.host, args.port)
     path = gateway.prefix.rstrip("/") + "/" + (settings.tasks_path or gateway.tasks_path).strip("/")
-    print(f"Local {gateway.name} server: tasks at http://{args.host}:{args.port}{path}, base URL "
-          f"http://{args.host}:{args.port}{gateway.prefix} (Ctrl-C to stop)")
+    where = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"  # IPv6 in brackets
+    print(f"Local {gateway.name} server: tasks at http://{where}{path}, base URL http://{where}{gateway.prefix} "
+          "(Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """An address serve cannot listen on (an unknown host, a port in use) is one line, exit 2, not
+    the server's start-up banner, then uvicorn's log and its exit 3."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise UsageError(f"serve: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def verify(args: argparse.Namespace, settings: Settings) -> int:

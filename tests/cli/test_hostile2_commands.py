@@ -109,3 +109,23 @@ def test_over_budget_names_the_total_the_limit_and_the_costliest_shots(tmp_path:
     ]
     assert sum(ark_server.ark.stats.values()) == before
     assert not film.exists() and not (tmp_path / "many.lock.json").exists()
+
+
+def test_serve_on_an_address_it_cannot_listen_on_is_one_line(capsys) -> None:
+    """It printed its banner ("Local ark server: tasks at ..."), then uvicorn's log, and exited 3."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        assert _run(["serve", "--port", str(port)]) == 2
+        assert capsys.readouterr() == ("", f"serve: cannot listen on 127.0.0.1:{port}: Address already in use\n")
+    assert _run(["serve", "--host", "no-such-host.invalid", "--port", "8000"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("serve: cannot listen on no-such-host.invalid:8000: ") and err.count("\n") == 1
+
+
+def test_serve_with_an_empty_api_key_is_refused_not_open_to_any_key(capsys) -> None:
+    """`--api-key "$KEY"` with KEY unset accepted every key, as no --api-key does."""
+    assert _run(["serve", "--api-key", ""]) == 2
+    assert capsys.readouterr().err == ("storyfilm serve: argument --api-key: empty; give the key to accept, or leave "
+                                       "the option out to accept any (see `storyfilm serve --help`)\n")
