@@ -37,12 +37,12 @@ def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
     try:
         board = load_storyboard(story)
     except StoryfilmError:
-        return (before or set()) | {story.resolve()}
+        return (before or set()) | {_real(story)}
     media = [m for s in board.shots for m in (s.first_frame, s.last_frame, *s.references) if m is not None]
-    files = {m.path.resolve() for m in media if m.path is not None}
+    files = {_real(m.path) for m in media if m.path is not None}
     if board.soundtrack is not None:
-        files.add(board.soundtrack.path.resolve())
-    return files | {story.resolve()}
+        files.add(_real(board.soundtrack.path))
+    return files | {_real(story)}
 
 
 class Reporter:
@@ -117,10 +117,10 @@ def _next_change(files: set[Path], stamps: dict[Path, tuple[int, int] | None],
     as they were before the last film: a save made while it filmed, or before the OS watch began,
     is seen by comparing them, twice a second."""
     folders = sorted({f.parent for f in files if f.parent.is_dir()})
-    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: Path(path).resolve() in files
+    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: _real(path) in files
     for batch in watchfiles.watch(*folders, watch_filter=keep, debounce=DEBOUNCE_MS, recursive=False,
                                   stop_event=stop, raise_interrupt=True, rust_timeout=500, yield_on_timeout=True):
-        changed = {Path(path).resolve() for _, path in batch}
+        changed = {_real(path) for _, path in batch}
         changed |= {f for f in files if f in stamps and _stamp(f) != stamps[f]}
         if changed:
             _until_quiet(files, stop)
@@ -157,6 +157,12 @@ def _stamps(files: set[Path]) -> dict[Path, tuple[int, int] | None]:
 def _shown(path: Path, story: Path) -> str:
     """A changed file as the user knows it: beside the storyboard by its name, else its full path."""
     try:
-        return str(path.relative_to(story.resolve().parent))
+        return str(path.relative_to(_real(story).parent))
     except ValueError:
         return str(path)
+
+
+def _real(path: str | Path) -> Path:
+    """The path with its links followed, as far as they go: a loop of links is no error (Path.resolve
+    raises), the read that follows says what is wrong."""
+    return Path(os.path.realpath(path))

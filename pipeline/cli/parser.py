@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -22,6 +24,9 @@ ENVIRONMENT = """environment:
   STORYFILM_CALL_DEADLINE  seconds one call (a GET, a list, a DELETE), all its retries included, may take (default 150)
   STORYFILM_CREATE_DEADLINE  seconds one shot's create, every try and look included, may take (default 300)
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
+
+
+NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
 
 
 class _Parser(argparse.ArgumentParser):
@@ -159,6 +164,13 @@ def _path(text: str) -> Path:
     folder (`gc ""` would collect it, `--store ""` would fill it with the store)."""
     if not text:
         raise argparse.ArgumentTypeError("an empty path; give a file or folder")
+    too_long = any(len(os.fsencode(part)) > NAME_MAX for part in Path(text).parts)
+    try:
+        os.lstat(text)
+    except OSError as exc:  # ENAMETOOLONG escapes pathlib's exists() and is_dir(): told here, once
+        too_long = too_long or exc.errno == errno.ENAMETOOLONG
+    if too_long:  # a folder that does not exist yet hides it from lstat: the parts are measured too
+        raise argparse.ArgumentTypeError(f"{text[:40]}...: a name too long for the file system")
     return Path(text)
 
 

@@ -50,7 +50,7 @@ def resolve(source: str, base: Path) -> Media:
     if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
         raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
     named = base / source
-    path = named.resolve()
+    path = Path(os.path.realpath(named))  # not resolve(): a loop of links is refused by the read, not raised here
     kind = KINDS.get(named.suffix.lower())  # the name as written: a link's target may be named anything
     if kind is None:
         raise MediaProblem(f"{source}: unknown media type {named.suffix or '(no extension)'!r} "
@@ -167,7 +167,7 @@ def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path
     """A shot's media must not be one of the files this film writes (`<film>.contact.png`, any
     `<film>.*` beside it): every film would change it, so the shot would render, and be paid for,
     again on every run, and `--watch` would film for ever."""
-    folder, prefix = output.resolve().parent, output.stem + "."
+    folder, prefix = Path(os.path.realpath(output)).parent, output.stem + "."  # realpath: a link loop is no error
     for shot in board.shots:
         for field, item in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
                             *(("references", m) for m in shot.references)):
@@ -179,6 +179,13 @@ def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path
 
 
 def _output_problem(output: Path, story: Path) -> str | None:
+    try:
+        return _output_folder_problem(output, story)
+    except OSError as exc:  # a name too long, a loop of links: pathlib's is_dir() lets these out
+        return f"`output` {output}: {exc.strerror}"
+
+
+def _output_folder_problem(output: Path, story: Path) -> str | None:
     if output.is_dir():
         return f"`output` {output} is a folder; name the film's file, e.g. {output / (story.stem + '.mp4')}"
     folder = output.parent

@@ -95,3 +95,40 @@ def test_a_storyboard_named_like_an_option_is_explained(command: str, tmp_path: 
     assert err.count("\n") == 1
     assert "; -draft.yaml is a file: write ./-draft.yaml (or put -- before it) (see `storyfilm" in err
     assert _run(["validate", "--", "-draft.yaml"]) == 0
+
+
+LONG = "a" * 300  # over NAME_MAX (255): pathlib's exists() and is_dir() raise ENAMETOOLONG
+
+
+@pytest.mark.parametrize("argv, where", [
+    (["validate", LONG + ".yaml"], "validate: argument story"),
+    (["gc", LONG], "gc: argument STORY|DIR"),
+    (["plan", "{story}", "--store", LONG], "plan: argument --store"),
+    (["film", "{story}", "-o", f"build/{LONG}.mp4"], "film: argument -o/--output"),
+    (["serve", "--assets", LONG], "serve: argument --assets"),
+])
+def test_a_name_too_long_is_one_line_not_a_traceback(argv: list[str], where: str, tmp_path: Path, monkeypatch,
+                                                     capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    story = tmp_path / "two.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    given = [a.format(story=story) for a in argv]
+    shown = next(a for a in given if LONG in a)[:40]
+    assert _run(given) == 2
+    command = where.split(":")[0]
+    assert capsys.readouterr().err == (f"storyfilm {where}: {shown}...: a name too long for the file system "
+                                       f"(see `storyfilm {command} --help`)\n")
+
+
+def test_names_inside_the_storyboard_too_long_or_looping_are_located(tmp_path: Path, capsys) -> None:
+    """Each was a traceback: OSError from is_dir(), RuntimeError from Path.resolve()."""
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    looping, long = tmp_path / "looping.yaml", tmp_path / "long.yaml"
+    looping.write_text("title: Odd\nshots:\n  - id: one\n    prompt: A.\n    first_frame: loop1/still.png\n",
+                       encoding="utf-8")
+    long.write_text(f"title: Odd\noutput: {LONG}.mp4\nshots:\n  - id: one\n    prompt: A.\n", encoding="utf-8")
+    assert _run(["validate", str(looping), str(long)]) == 2
+    assert capsys.readouterr().err == (
+        f"{long}:2:9: `output` {LONG}.mp4: File name too long\n"
+        f"{looping}:5:18: first_frame: cannot read loop1/still.png: Too many levels of symbolic links\n")
