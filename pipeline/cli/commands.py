@@ -16,6 +16,8 @@ from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import views
 from storyfilm.settings import Settings
 
+DOCTOR_SECONDS = 15.0  # `ffmpeg -version` answers in well under a second; a binary that hangs is no ffmpeg
+
 
 def _check_output(output: Path | None, story: Path) -> None:
     """-o names an .mp4 file to write: not a folder, not the storyboard (`output:` in a storyboard
@@ -212,7 +214,14 @@ def schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.errors import FfmpegError
+
     exe = runner.ffmpeg_exe()
-    version = runner.run(["-version"], what="report its version").stdout.decode().splitlines()[0]
-    print(f"ffmpeg: {exe}\n        {version}")
+    lines = runner.run(["-version"], what="report its version", timeout=DOCTOR_SECONDS).stdout.decode(
+        errors="replace").splitlines()
+    if not lines or not lines[0].startswith("ffmpeg version"):  # FFMPEG=/bin/true: runs, and is no ffmpeg
+        printed = repr(lines[0][:80]) if lines else "nothing"
+        problem = UsageError if os.environ.get("FFMPEG") else FfmpegError  # a setting, or a damaged install
+        raise problem(f"{'FFMPEG=' * bool(os.environ.get('FFMPEG'))}{exe} is not ffmpeg: `-version` printed {printed}")
+    print(f"ffmpeg: {exe}\n        {lines[0]}")
     return 0

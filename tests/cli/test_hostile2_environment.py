@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli
 from storyfilm import cli
 
 KEY = "sk-test-s3cret-env2"
@@ -65,3 +66,11 @@ def test_a_day_is_still_taken(monkeypatch, tmp_path: Path, capsys) -> None:
     monkeypatch.setenv("ARK_GATEWAY", "ark")
     assert cli.main(["validate", str(story)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_doctor_tells_an_ffmpeg_that_is_not_one() -> None:
+    """FFMPEG=/bin/true passed the executable check; doctor then failed with an IndexError traceback.
+    (A process of its own: the binary's path is cached for the life of a process.)"""
+    done = run_cli("doctor", env={"FFMPEG": "/bin/true"})
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "FFMPEG=/bin/true is not ffmpeg: `-version` printed nothing\n")
