@@ -129,3 +129,21 @@ def test_serve_with_an_empty_api_key_is_refused_not_open_to_any_key(capsys) -> N
     assert _run(["serve", "--api-key", ""]) == 2
     assert capsys.readouterr().err == ("storyfilm serve: argument --api-key: empty; give the key to accept, or leave "
                                        "the option out to accept any (see `storyfilm serve --help`)\n")
+
+
+def test_gc_of_a_folder_with_no_storyboards_and_no_cache_says_so(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`gc ~/Pictures` said "no render cache ...: nothing to remove" and exited 0; a folder of
+    storyboards never rendered still says that."""
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    make_image(pictures / "poster.png", 32, 32)
+    assert _run(["gc", str(pictures)]) == 2
+    assert capsys.readouterr() == ("", f"{pictures}: no storyboards (.yaml) and no render cache "
+                                       f"({pictures / '.storyfilm'}) here; give the folder of your storyboards, "
+                                       "or storyboards\n")
+    monkeypatch.chdir(pictures)
+    assert _run(["gc"]) == 2  # the default: the current folder
+    capsys.readouterr()
+    (pictures / "film.yaml").write_text(BROKEN, encoding="utf-8")
+    assert _run(["gc", str(pictures)]) == 0
+    assert capsys.readouterr().out == f"no render cache at {pictures / '.storyfilm'}: nothing to remove\n"
