@@ -155,7 +155,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     gateway = gateways.named(args.profile or settings.gateway)
     if args.assets is not None and not args.assets.is_dir():
-        raise UsageError(f"--assets {args.assets}: no such folder")
+        raise UsageError(f"--assets {args.assets}: " + ("is a file, not a folder" if args.assets.exists() else
+                                                         "no such folder"))
     ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults, gateway=gateway, assets=args.assets,
                    allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
     _check_listen(args.host, args.port)

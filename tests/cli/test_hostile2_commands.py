@@ -147,3 +147,11 @@ def test_gc_of_a_folder_with_no_storyboards_and_no_cache_says_so(tmp_path: Path,
     (pictures / "film.yaml").write_text(BROKEN, encoding="utf-8")
     assert _run(["gc", str(pictures)]) == 0
     assert capsys.readouterr().out == f"no render cache at {pictures / '.storyfilm'}: nothing to remove\n"
+
+
+def test_serve_assets_that_is_a_file_is_told_as_a_file(tmp_path: Path, capsys) -> None:
+    """It said "no such folder" of a file that is there."""
+    library = tmp_path / "assets.zip"
+    library.write_bytes(b"PK\x03\x04")
+    assert _run(["serve", "--assets", str(library)]) == 2
+    assert capsys.readouterr().err == f"--assets {library}: is a file, not a folder\n"
