@@ -14,6 +14,7 @@ ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 TASKS_PATH = "/contents/generations/tasks"
 REQUEST_TIMEOUT = 60.0  # seconds a request to the video service may wait for its answer
 MAX_SECONDS = 86400  # the longest any STORYFILM_* wait may be set to: a day
+MIN_SECONDS = 0.1  # the shortest a request's timeout or a deadline may be
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ def _seconds(value: str | None, name: str, *, positive: bool = False) -> float |
         raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
     if seconds > MAX_SECONDS:  # every wait has a deadline: 1e300 s is none
         raise UsageError(f"{name}={value!r}: more than a day; give a number of seconds up to {MAX_SECONDS}")
+    if positive and seconds < MIN_SECONDS:  # 0.001: every create would be sent, then its answer given up on
+        raise UsageError(f"{name}={value!r}: under {MIN_SECONDS} s, no answer could come in time; give a number of "
+                         f"seconds, {MIN_SECONDS} or more")
     return seconds
 
 

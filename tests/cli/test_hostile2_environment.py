@@ -22,6 +22,13 @@ CASES = {
     **{f"{name.lower()}-huge": (["plan", "{story}"], {name: "1e300"}, f"{name}='1e300': {DAY}")
        for name in ("STORYFILM_SETTLE", "STORYFILM_LOST_CREATE_DEADLINE", "STORYFILM_REQUEST_TIMEOUT",
                     "STORYFILM_CALL_DEADLINE", "STORYFILM_CREATE_DEADLINE")},
+    # a create sent and its answer given up on at once: with a key, perhaps paid and never seen
+    "request-timeout-a-millisecond": (["film", "{story}"], {"STORYFILM_REQUEST_TIMEOUT": "0.001"},
+                                      "STORYFILM_REQUEST_TIMEOUT='0.001': under 0.1 s, no answer could come in time; "
+                                      "give a number of seconds, 0.1 or more"),
+    "call-deadline-1e-300": (["plan", "{story}"], {"STORYFILM_CALL_DEADLINE": "1e-300"},
+                             "STORYFILM_CALL_DEADLINE='1e-300': under 0.1 s, no answer could come in time; give a "
+                             "number of seconds, 0.1 or more"),
     "create-deadline-a-year-film": (["film", "{story}"], {"STORYFILM_CREATE_DEADLINE": "31536000"},
                                     f"STORYFILM_CREATE_DEADLINE='31536000': {DAY}"),
     # a gateway typo was told only by `film` and `cancel`; `plan` and `status` said nothing and exited 0
