@@ -118,7 +118,8 @@ def _tasks_path(value: str | None) -> str | None:
     if not value:
         return None
     if value.startswith("/") and not value.strip("/"):
-        raise UsageError(f"ARK_TASKS_PATH={value!r} names no path: give the tasks' path under the base, e.g. {TASKS_PATH}")
+        raise UsageError(f"ARK_TASKS_PATH={value!r} names no path: give the tasks' path under the base, "
+                         f"e.g. {TASKS_PATH}")
     if not value.startswith("/") or _unprintable(value) or any(c in value for c in "?#"):
         raise UsageError(f"ARK_TASKS_PATH={value!r}: give a path starting with /, e.g. {TASKS_PATH}")
     return value

@@ -115,7 +115,8 @@ def build() -> argparse.ArgumentParser:
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default 8000)")
-    serve.add_argument("--api-key", type=_not_empty, help="accept only this bearer token, on /_local/stats too (default: any)")
+    serve.add_argument("--api-key", type=_not_empty,
+                       help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
                             "addresses (the real service cannot reach them, so they are refused by default)")
