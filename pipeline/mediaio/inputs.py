@@ -167,7 +167,7 @@ def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path
     """A shot's media must not be one of the files this film writes (`<film>.contact.png`, any
     `<film>.*` beside it): every film would change it, so the shot would render, and be paid for,
     again on every run, and `--watch` would film for ever."""
-    folder, prefix = Path(os.path.realpath(output)).parent, output.stem + "."  # realpath: a link loop is no error
+    folder, prefix = Path(os.path.realpath(output.parent)), output.stem + "."  # beside the name, wherever it links
     for shot in board.shots:
         for field, item in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
                             *(("references", m) for m in shot.references)):
