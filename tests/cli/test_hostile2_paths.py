@@ -132,3 +132,24 @@ def test_names_inside_the_storyboard_too_long_or_looping_are_located(tmp_path: P
     assert capsys.readouterr().err == (
         f"{long}:2:9: `output` {LONG}.mp4: File name too long\n"
         f"{looping}:5:18: first_frame: cannot read loop1/still.png: Too many levels of symbolic links\n")
+
+
+def test_status_of_a_lock_file_naming_an_impossible_film_path_is_not_a_traceback(tmp_path: Path, ark_server,
+                                                                                 monkeypatch, capsys) -> None:
+    """A lock file edited by hand (or merged badly): its film path a name too long raised OSError."""
+    import json
+
+    monkeypatch.setenv("ARK_API_KEY", "sk-test-hostile2-status")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    story = tmp_path / "two.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    assert _run(["film", str(story), "-o", str(tmp_path / "two.mp4"), "-q"]) == 0
+    lock = tmp_path / "two.lock.json"
+    entry = json.loads(lock.read_text(encoding="utf-8"))
+    entry["film"]["path"] = LONG + ".mp4"
+    lock.write_text(json.dumps(entry), encoding="utf-8")
+    capsys.readouterr()
+    assert _run(["status", str(story)]) == 1
+    assert capsys.readouterr().out == (f"{story}: not up to date; `storyfilm film` would spend 0.00 CNY\n"
+                                       f"  film: {tmp_path / LONG}.mp4 is missing or not the film two.lock.json "
+                                       "records\n")
