@@ -39,6 +39,10 @@ CASES = {
                             "ARK_GATEWAY='Ark': no such gateway profile; there are ark, volc-proxy, videos-gateway"),
     # a password in the base URL reached the "cannot reach the video service ... (now URL)" message
     "base-url-with-password": (["film", "{story}"], {"ARK_BASE_URL": "{userinfo_url}"}, USERINFO),
+    # the tasks path was put after the query: every create came back 404
+    "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?region=cn"},
+                            "ARK_BASE_URL='https://ark.example.com/api/v3?region=cn': a base URL has no ?query or "
+                            "#fragment; give an http or https URL, e.g. https://ark.cn-beijing.volces.com/api/v3"),
     # "/" was taken, and every create came back 404 from the service
     "tasks-path-slash": (["film", "{story}"], {"ARK_TASKS_PATH": "/"},
                          "ARK_TASKS_PATH='/' names no path: give the tasks' path under the base, e.g. "
