@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
 
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
+    if getattr(args, "quiet", False) and getattr(args, "verbose", False):  # `-q COMMAND -v`: one on each side
+        parser.error("-q/--quiet and -v/--verbose: give one or the other")
     _logging(args)
     try:
         settings = Settings.from_env()

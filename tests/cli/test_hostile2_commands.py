@@ -155,3 +155,12 @@ def test_serve_assets_that_is_a_file_is_told_as_a_file(tmp_path: Path, capsys) -
     library.write_bytes(b"PK\x03\x04")
     assert _run(["serve", "--assets", str(library)]) == 2
     assert capsys.readouterr().err == f"--assets {library}: is a file, not a folder\n"
+
+
+def test_quiet_before_the_command_and_verbose_after_it_are_refused(tmp_path: Path, capsys) -> None:
+    """Each was allowed on its own side of the command: both were set, quiet for output, verbose for logs."""
+    story = tmp_path / "broken.yaml"
+    story.write_text(BROKEN, encoding="utf-8")
+    assert _run(["-q", "validate", "-v", str(story)]) == 2
+    assert capsys.readouterr().err == ("storyfilm: -q/--quiet and -v/--verbose: give one or the other "
+                                       "(see `storyfilm --help`)\n")
