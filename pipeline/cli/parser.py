@@ -45,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _dash_file_hint(argv: list[str]) -> str:
     """A file whose name starts with a dash is read as an option: say how to name it."""
-    named = next((a for a in argv if a.startswith("-") and a not in ("-", "--") and Path(a).is_file()), None)
+    named = next((a for a in argv if a.startswith("-") and a not in ("-", "--") and os.path.isfile(a)), None)
     return f"; {named} is a file: write ./{named} (or put -- before it)" if named else ""
 
 

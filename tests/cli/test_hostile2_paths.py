@@ -153,3 +153,9 @@ def test_status_of_a_lock_file_naming_an_impossible_film_path_is_not_a_traceback
     assert capsys.readouterr().out == (f"{story}: not up to date; `storyfilm film` would spend 0.00 CNY\n"
                                        f"  film: {tmp_path / LONG}.mp4 is missing or not the film two.lock.json "
                                        "records\n")
+
+
+def test_an_unknown_option_too_long_for_a_file_name_is_one_line(capsys) -> None:
+    option = "--" + LONG
+    assert _run(["validate", "x.yaml", option]) == 2
+    assert capsys.readouterr().err == f"storyfilm: unrecognized arguments: {option} (see `storyfilm --help`)\n"
