@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from storyfilm.errors import UsageError
@@ -133,7 +132,7 @@ def _unprintable(text: str) -> bool:
 
 def _check_ffmpeg(value: str | None) -> None:
     """FFMPEG, when set, names an executable file: told once, before any storyboard media is decoded."""
-    if value and not (Path(value).is_file() and os.access(value, os.X_OK)):
+    if value and not (os.path.isfile(value) and os.access(value, os.X_OK)):  # isfile: no OSError on a long name
         raise UsageError(f"FFMPEG={value} is not an executable file")
 
 

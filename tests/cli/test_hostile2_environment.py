@@ -39,6 +39,9 @@ CASES = {
                             "ARK_GATEWAY='Ark': no such gateway profile; there are ark, volc-proxy, videos-gateway"),
     # a password in the base URL reached the "cannot reach the video service ... (now URL)" message
     "base-url-with-password": (["film", "{story}"], {"ARK_BASE_URL": "{userinfo_url}"}, USERINFO),
+    # os.stat's ENAMETOOLONG escaped Path.is_file(): a traceback before any command ran
+    "ffmpeg-a-name-too-long": (["validate", "{story}"], {"FFMPEG": "f" * 300}, f"FFMPEG={'f' * 300} is not an "
+                               "executable file"),
     # the tasks path was put after the query: every create came back 404
     "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?region=cn"},
                             "ARK_BASE_URL='https://ark.example.com/api/v3?region=cn': a base URL has no ?query or "
