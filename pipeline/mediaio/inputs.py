@@ -150,7 +150,7 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         data, _ = read_regular(path, STORYBOARD_MAX_BYTES, "the storyboard", "storyboard")
         text = data.decode("utf-8")
     except MediaProblem as exc:
-        message = "no such storyboard file" if not path.exists() and not path.is_symlink() else exc.message
+        message = "no such storyboard file" if _no_such_name(path) else exc.message
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
         raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
@@ -161,6 +161,18 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
     if problem:  # found now, not by ffmpeg once every shot is paid
         raise StoryboardError([Problem(shown, *_top_level_key(text, "output"), problem)])
     return board
+
+
+def _no_such_name(path: Path) -> bool:
+    """Nothing at all by that name (not even a dangling link); False for a name too long, which
+    the read's own message tells better."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path) -> None:

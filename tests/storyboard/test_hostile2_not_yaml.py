@@ -46,3 +46,11 @@ def test_text_that_only_starts_like_a_bitmap_is_still_read_as_yaml(tmp_path: Pat
     with pytest.raises(StoryboardError) as caught:
         load_storyboard(story)
     assert "BM" in str(caught.value) and "not a storyboard" not in str(caught.value)
+
+
+def test_a_storyboard_name_too_long_is_located_not_raised(tmp_path: Path) -> None:
+    """Through the Python API (the CLI refuses such a name first): Path.exists() raised ENAMETOOLONG."""
+    story = tmp_path / ("a" * 300 + ".yaml")
+    with pytest.raises(StoryboardError) as caught:
+        load_storyboard(story)
+    assert str(caught.value) == f"{story}:1:1: cannot read the storyboard: File name too long"
