@@ -142,7 +142,8 @@ def test_status_of_a_lock_file_naming_an_impossible_film_path_is_not_a_traceback
     monkeypatch.setenv("ARK_API_KEY", "sk-test-hostile2-status")
     monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
     story = tmp_path / "two.yaml"
-    story.write_text(STORY, encoding="utf-8")
+    story.write_text("title: One\ndefaults: {duration: 2, resolution: 480p}\nshots:\n  - id: one\n    prompt: A.\n",
+                     encoding="utf-8")
     assert _run(["film", str(story), "-o", str(tmp_path / "two.mp4"), "-q"]) == 0
     lock = tmp_path / "two.lock.json"
     entry = json.loads(lock.read_text(encoding="utf-8"))
