@@ -108,7 +108,8 @@ def _base_url(value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.hostname or _unprintable(value):
         raise UsageError(f"ARK_BASE_URL={value!r}: {problem}")
     if parts.query or parts.fragment or value.endswith(("?", "#")):  # the tasks path goes after it: a 404
-        raise UsageError(f"ARK_BASE_URL={value!r}: a base URL has no ?query or #fragment; {problem}")
+        shown = value.split("?", 1)[0].split("#", 1)[0] + "?…"  # a query may carry a key: never echoed
+        raise UsageError(f"ARK_BASE_URL={shown!r}: a base URL has no ?query or #fragment; {problem}")
     if parts.username is not None or parts.password is not None:  # never echoed: it may hold a password
         raise UsageError("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm "
                          "authenticates with ARK_API_KEY, and would show the URL in its messages")

@@ -43,8 +43,8 @@ CASES = {
     "ffmpeg-a-name-too-long": (["validate", "{story}"], {"FFMPEG": "f" * 300}, f"FFMPEG={'f' * 300} is not an "
                                "executable file"),
     # the tasks path was put after the query: every create came back 404
-    "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?region=cn"},
-                            "ARK_BASE_URL='https://ark.example.com/api/v3?region=cn': a base URL has no ?query or "
+    "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?key=s3cret"},
+                            "ARK_BASE_URL='https://ark.example.com/api/v3?…': a base URL has no ?query or "
                             "#fragment; give an http or https URL, e.g. https://ark.cn-beijing.volces.com/api/v3"),
     # "/" was taken, and every create came back 404 from the service
     "tasks-path-slash": (["film", "{story}"], {"ARK_TASKS_PATH": "/"},
