@@ -35,7 +35,7 @@ from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
 from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
-from storyfilm.mediaio.inputs import load_storyboard
+from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
 from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
 
@@ -72,6 +72,24 @@ class FilmRun:
     preview: bool = False  # the embedded local backend: nothing was paid
 
 
+BUDGET_SHOTS_SHOWN = 5  # the costliest shots an over-budget message names; the rest are counted
+
+
+def over_budget(spend: float, limit: float, to_render: list[explain.ShotStatus]) -> str:
+    """The total, the limit and the few costliest shots to render: one short message, however
+    many shots the storyboard has."""
+    costliest = sorted(to_render, key=lambda s: -s.cost)[:BUDGET_SHOTS_SHOWN]  # stable: storyboard order on ties
+    lines = [f"  {s.shot_id}: {s.describe()}  ({s.cost:.2f} CNY)" for s in costliest]
+    shown = {id(s) for s in costliest}
+    rest = [s for s in to_render if id(s) not in shown]
+    if rest:
+        lines.append(f"  and {len(rest)} more shot{'s' * (len(rest) != 1)} ({sum(s.cost for s in rest):.2f} CNY)")
+    shots = f"{len(to_render)} shot{'s' * (len(to_render) != 1)} to render"
+    heading = "the costliest" if rest else "they are"
+    return (f"this render would cost {spend:.2f} CNY, more than --max-cost {limit:.2f}; nothing was spent. "
+            f"{shots}; {heading}:\n" + "\n".join(lines))
+
+
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
     options = options or FilmOptions()
     out = out or sys.stdout
@@ -84,6 +102,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     output = options.output or (whole if not partial else
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
+    check_not_own_output(board, story, output)
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
@@ -96,9 +115,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
-            lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
-            raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
-                             "nothing was spent.\n" + "\n".join(lines))
+            raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
                                                        schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from storyfilm.errors import UsageError
@@ -13,6 +12,8 @@ from storyfilm.errors import UsageError
 ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 TASKS_PATH = "/contents/generations/tasks"
 REQUEST_TIMEOUT = 60.0  # seconds a request to the video service may wait for its answer
+MAX_SECONDS = 86400  # the longest any STORYFILM_* wait may be set to: a day
+MIN_SECONDS = 0.1  # the shortest a request's timeout or a deadline may be
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ def _seconds(value: str | None, name: str, *, positive: bool = False) -> float |
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0 or (positive and seconds == 0):
         raise UsageError(f"{name}={value!r}: give a number of seconds, {'more than 0' if positive else '0 or more'}")
+    if seconds > MAX_SECONDS:  # every wait has a deadline: 1e300 s is none
+        raise UsageError(f"{name}={value!r}: more than a day; give a number of seconds up to {MAX_SECONDS}")
+    if positive and seconds < MIN_SECONDS:  # 0.001: every create would be sent, then its answer given up on
+        raise UsageError(f"{name}={value!r}: under {MIN_SECONDS} s, no answer could come in time; give a number of "
+                         f"seconds, {MIN_SECONDS} or more")
     return seconds
 
 
@@ -101,12 +107,21 @@ def _base_url(value: str | None) -> str | None:
         raise UsageError(f"ARK_BASE_URL={value!r}: {problem}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or _unprintable(value):
         raise UsageError(f"ARK_BASE_URL={value!r}: {problem}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):  # the tasks path goes after it: a 404
+        shown = value.split("?", 1)[0].split("#", 1)[0] + "?…"  # a query may carry a key: never echoed
+        raise UsageError(f"ARK_BASE_URL={shown!r}: a base URL has no ?query or #fragment; {problem}")
+    if parts.username is not None or parts.password is not None:  # never echoed: it may hold a password
+        raise UsageError("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm "
+                         "authenticates with ARK_API_KEY, and would show the URL in its messages")
     return value
 
 
 def _tasks_path(value: str | None) -> str | None:
     if not value:
         return None
+    if value.startswith("/") and not value.strip("/"):
+        raise UsageError(f"ARK_TASKS_PATH={value!r} names no path: give the tasks' path under the base, "
+                         f"e.g. {TASKS_PATH}")
     if not value.startswith("/") or _unprintable(value) or any(c in value for c in "?#"):
         raise UsageError(f"ARK_TASKS_PATH={value!r}: give a path starting with /, e.g. {TASKS_PATH}")
     return value
@@ -118,7 +133,7 @@ def _unprintable(text: str) -> bool:
 
 def _check_ffmpeg(value: str | None) -> None:
     """FFMPEG, when set, names an executable file: told once, before any storyboard media is decoded."""
-    if value and not (Path(value).is_file() and os.access(value, os.X_OK)):
+    if value and not (os.path.isfile(value) and os.access(value, os.X_OK)):  # isfile: no OSError on a long name
         raise UsageError(f"FFMPEG={value} is not an executable file")
 
 

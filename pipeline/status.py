@@ -94,7 +94,7 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     """Every shot is cached: is the joined film the one a render now would make?"""
     if not film_entry:
         return [f"film: no lock file {lock_file}: the film was never assembled"]
-    if film is None or not film.is_file() or sha256_file(film) != film_entry.get("sha256"):
+    if film is None or _sha256(film) != film_entry.get("sha256"):
         return [f"film: {film} is missing or not the film {lock_file.name} records"]
     whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
     results = asyncio.run(Executor(None, journal, backend=backend_name(settings)).run(graph, set(whole)))
@@ -102,6 +102,15 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
         return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
     return []
+
+
+def _sha256(film: Path) -> str | None:
+    """The film's sha256; None when there is no such file to read (the lock file's path is a name too
+    long, a folder, a FIFO: the film is simply not there)."""
+    try:
+        return sha256_file(film) if film.is_file() else None
+    except OSError:
+        return None
 
 
 def film_clips(graph: nx.DiGraph, jobs: list[planning.ShotJob], results: dict[str, ShotResult], settings: Settings):

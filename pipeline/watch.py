@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -22,11 +23,12 @@ from typing import IO
 import watchfiles
 
 from storyfilm import film, outputs
-from storyfilm.errors import Interrupted, StoryfilmError
+from storyfilm.errors import Interrupted, StoryboardError, StoryfilmError, UsageError
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.settings import Settings, redact
 
 DEBOUNCE_MS = 300  # a save is often several writes: wait this long for the last one
+QUIET_MAX_S = 10.0  # files that never stop changing are filmed after this long anyway
 
 
 def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
@@ -35,12 +37,12 @@ def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
     try:
         board = load_storyboard(story)
     except StoryfilmError:
-        return (before or set()) | {story.resolve()}
+        return (before or set()) | {_real(story)}
     media = [m for s in board.shots for m in (s.first_frame, s.last_frame, *s.references) if m is not None]
-    files = {m.path.resolve() for m in media if m.path is not None}
+    files = {_real(m.path) for m in media if m.path is not None}
     if board.soundtrack is not None:
-        files.add(board.soundtrack.path.resolve())
-    return files | {story.resolve()}
+        files.add(_real(board.soundtrack.path))
+    return files | {_real(story)}
 
 
 class Reporter:
@@ -71,7 +73,9 @@ def film_once(story: Path, settings: Settings, options: film.FilmOptions, report
         raise
     except StoryfilmError as exc:
         report.error(str(exc))
-        report.error(f"not filmed: fix {story.name} and save it again (still watching)")
+        bad_input = isinstance(exc, (StoryboardError, UsageError))
+        fix = f"fix {story.name} and save it again" if bad_input else "the next save films again"
+        report.error(f"not filmed: {fix} (still watching)")
         return False
     if not (options.as_json or report.quiet):
         outputs.summary(outcome, report.out)
@@ -113,14 +117,29 @@ def _next_change(files: set[Path], stamps: dict[Path, tuple[int, int] | None],
     as they were before the last film: a save made while it filmed, or before the OS watch began,
     is seen by comparing them, twice a second."""
     folders = sorted({f.parent for f in files if f.parent.is_dir()})
-    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: Path(path).resolve() in files
+    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: _real(path) in files
     for batch in watchfiles.watch(*folders, watch_filter=keep, debounce=DEBOUNCE_MS, recursive=False,
                                   stop_event=stop, raise_interrupt=True, rust_timeout=500, yield_on_timeout=True):
-        changed = {Path(path).resolve() for _, path in batch}
+        changed = {_real(path) for _, path in batch}
         changed |= {f for f in files if f in stamps and _stamp(f) != stamps[f]}
         if changed:
+            _until_quiet(files, stop)
             return changed
     return set()
+
+
+def _until_quiet(files: set[Path], stop: threading.Event | None) -> None:
+    """Wait until no watched file has changed for DEBOUNCE_MS (at most QUIET_MAX_S): saves made in
+    quick succession, or a large file still being copied in, make one film of the last state, not
+    a film of a state the user had already left (with a key, a paid one)."""
+    deadline = time.monotonic() + QUIET_MAX_S
+    before = _stamps(files)
+    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+        time.sleep(DEBOUNCE_MS / 1000)
+        now = _stamps(files)
+        if now == before:
+            return
+        before = now
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -138,6 +157,12 @@ def _stamps(files: set[Path]) -> dict[Path, tuple[int, int] | None]:
 def _shown(path: Path, story: Path) -> str:
     """A changed file as the user knows it: beside the storyboard by its name, else its full path."""
     try:
-        return str(path.relative_to(story.resolve().parent))
+        return str(path.relative_to(_real(story).parent))
     except ValueError:
         return str(path)
+
+
+def _real(path: str | Path) -> Path:
+    """The path with its links followed, as far as they go: a loop of links is no error (Path.resolve
+    raises), the read that follows says what is wrong."""
+    return Path(os.path.realpath(path))

@@ -31,11 +31,14 @@ def main(argv: list[str] | None = None) -> int:
 
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
+    if getattr(args, "quiet", False) and getattr(args, "verbose", False):  # `-q COMMAND -v`: one on each side
+        parser.error("-q/--quiet and -v/--verbose: give one or the other")
     _logging(args)
     try:
         settings = Settings.from_env()
-        if args.run is not arguments.commands.serve:  # serve reads its own --faults first
+        if args.run is not arguments.commands.serve:  # serve reads its own --faults and --profile first
             _check_faults(settings)
+            _check_gateway(settings)
     except StoryfilmError as exc:  # a bad environment variable: one line, never a traceback
         print(exc, file=sys.stderr)
         return exc.exit_code
@@ -67,6 +70,15 @@ def _check_faults(settings: Settings) -> None:
             Faults.parse(settings.faults)
         except FaultSpecError as exc:
             raise FaultSpecError(f"STORYFILM_FAULTS: {exc}") from None
+
+
+def _check_gateway(settings: Settings) -> None:
+    """ARK_GATEWAY names a profile: a typo is told by every command (`plan` and `status` too, which
+    show what a render would do), not only by the ones that send."""
+    if settings.gateway:
+        from storyfilm.seedance import gateways
+
+        gateways.named(settings.gateway)
 
 
 def _reader_gone() -> int:

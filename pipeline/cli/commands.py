@@ -16,6 +16,8 @@ from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import views
 from storyfilm.settings import Settings
 
+DOCTOR_SECONDS = 15.0  # `ffmpeg -version` answers in well under a second; a binary that hangs is no ffmpeg
+
 
 def _check_output(output: Path | None, story: Path) -> None:
     """-o names an .mp4 file to write: not a folder, not the storyboard (`output:` in a storyboard
@@ -153,20 +155,38 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     gateway = gateways.named(args.profile or settings.gateway)
     if args.assets is not None and not args.assets.is_dir():
-        raise UsageError(f"--assets {args.assets}: no such folder")
+        raise UsageError(f"--assets {args.assets}: " + ("is a file, not a folder" if args.assets.exists() else
+                                                         "no such folder"))
     ark = LocalArk(api_key=args.api_key, faults=args.faults or settings.faults, gateway=gateway, assets=args.assets,
                    allow_local_media=args.allow_local_media, refuse_seed=args.refuse_seed or ())
+    _check_listen(args.host, args.port)
     path = gateway.prefix.rstrip("/") + "/" + (settings.tasks_path or gateway.tasks_path).strip("/")
-    print(f"Local {gateway.name} server: tasks at http://{args.host}:{args.port}{path}, base URL "
-          f"http://{args.host}:{args.port}{gateway.prefix} (Ctrl-C to stop)")
+    where = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"  # IPv6 in brackets
+    print(f"Local {gateway.name} server: tasks at http://{where}{path}, base URL http://{where}{gateway.prefix} "
+          "(Ctrl-C to stop)")
     uvicorn.run(ark.app(settings.tasks_path), host=args.host, port=args.port, log_level="info")
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """An address serve cannot listen on (an unknown host, a port in use) is one line, exit 2, not
+    the server's start-up banner, then uvicorn's log and its exit 3."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise UsageError(f"serve: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def verify(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import verify
 
     _check_store(args.store)
+    load_storyboard(args.story)  # a broken storyboard is told as `validate` tells it, before the store is opened
     print(verify.summary(verify.verify(args.story, args.store)))
     return 0
 
@@ -175,6 +195,9 @@ def gc(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.rendering import gc
 
     _check_store(args.store)
+    for path in args.paths:  # a storyboard named must be one (a folder is the whole folder's cache)
+        if not path.is_dir():
+            load_storyboard(path)
     found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
     lines = gc.summary(found)
     print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))
@@ -192,7 +215,14 @@ def schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm.errors import FfmpegError
+
     exe = runner.ffmpeg_exe()
-    version = runner.run(["-version"], what="report its version").stdout.decode().splitlines()[0]
-    print(f"ffmpeg: {exe}\n        {version}")
+    lines = runner.run(["-version"], what="report its version", timeout=DOCTOR_SECONDS).stdout.decode(
+        errors="replace").splitlines()
+    if not lines or not lines[0].startswith("ffmpeg version"):  # FFMPEG=/bin/true: runs, and is no ffmpeg
+        printed = repr(lines[0][:80]) if lines else "nothing"
+        problem = UsageError if os.environ.get("FFMPEG") else FfmpegError  # a setting, or a damaged install
+        raise problem(f"{'FFMPEG=' * bool(os.environ.get('FFMPEG'))}{exe} is not ffmpeg: `-version` printed {printed}")
+    print(f"ffmpeg: {exe}\n        {lines[0]}")
     return 0

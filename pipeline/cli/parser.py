@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,12 +26,27 @@ ENVIRONMENT = """environment:
   FFMPEG            the ffmpeg binary (default: ffmpeg on PATH, else the imageio-ffmpeg wheel's)"""
 
 
+NAME_MAX = 255  # bytes in one file name on Linux and macOS file systems
+
+
 class _Parser(argparse.ArgumentParser):
     """A bad command line is one line on stderr, exit 2, like every other bad input (not argparse's
     usage block): the line names the command and where its options are listed."""
 
+    given: list[str] = []  # the command line being parsed (every subparser's error sees it)
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        _Parser.given = list(sys.argv[1:] if args is None else args)
+        return super().parse_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+        self.exit(2, f"{self.prog}: {message}{_dash_file_hint(_Parser.given)} (see `{self.prog} --help`)\n")
+
+
+def _dash_file_hint(argv: list[str]) -> str:
+    """A file whose name starts with a dash is read as an option: say how to name it."""
+    named = next((a for a in argv if a.startswith("-") and a not in ("-", "--") and os.path.isfile(a)), None)
+    return f"; {named} is a file: write ./{named} (or put -- before it)" if named else ""
 
 
 def build() -> argparse.ArgumentParser:
@@ -51,44 +69,44 @@ def build() -> argparse.ArgumentParser:
 
     story_help = "the storyboard (a .yaml file)"
     film = command("film", "render a storyboard into build/<name>.mp4")
-    film.add_argument("story", type=Path, help=story_help)
-    film.add_argument("-o", "--output", type=Path, help="the film's path (default build/<story>.mp4)")
+    film.add_argument("story", type=_path, help=story_help)
+    film.add_argument("-o", "--output", type=_path, help="the film's path (default build/<story>.mp4)")
     film.add_argument("--max-cost", type=float, metavar="CNY",
                       help="refuse, before spending anything, when what must render costs more")
     part = film.add_mutually_exclusive_group()
     part.add_argument("--only", metavar="SHOT", help="render only this shot (and the shots it starts from)")
     part.add_argument("--until", metavar="SHOT", help="render the film up to and including this shot")
     film.add_argument("--json", action="store_true", help="machine-readable progress: one JSON event a line")
-    film.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    film.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     film.add_argument("--concurrency", type=int, metavar="N", help="tasks in flight per model (default: its limit)")
     film.add_argument("--watch", action="store_true",
                       help="film again on every save of the storyboard or a media file it names (Ctrl-C stops)")
     film.set_defaults(run=commands.film)
 
     validate = command("validate", "check storyboards; exit 2 with every problem")
-    validate.add_argument("stories", type=Path, nargs="+", metavar="story", help="one or more storyboards")
+    validate.add_argument("stories", type=_path, nargs="+", metavar="story", help="one or more storyboards")
     validate.set_defaults(run=commands.validate)
 
     show = command("plan", "show the shots, their dependencies and their cost")
-    show.add_argument("story", type=Path, help=story_help)
+    show.add_argument("story", type=_path, help=story_help)
     show.add_argument("--format", choices=("table", "json"), default="table",
                       help="a table for people (default) or JSON for programs")
     show.add_argument("--graph", choices=("mermaid", "dot"), help="print the dependency graph instead")
-    show.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    show.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     show.set_defaults(run=commands.plan)
 
     check = command("status", "exit 0 when the film and its lock file are current, 1 (listing what would "
                                "render, why and what it would cost) when not, like make -q")
-    check.add_argument("story", type=Path, help=story_help)
+    check.add_argument("story", type=_path, help=story_help)
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="lines for people (default) or JSON for programs: each shot's state and reasons as fields")
-    check.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    check.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     check.set_defaults(run=commands.status)
 
     stop = command("cancel", "cancel the storyboard's tasks still queued on the service (nothing paid for them); "
                              "say which still run")
-    stop.add_argument("story", type=Path, help=story_help)
-    stop.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    stop.add_argument("story", type=_path, help=story_help)
+    stop.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     stop.add_argument("--forget-unanswered", action="store_true",
                       help="on a gateway without a task list: forget creates that were sent and never answered "
                            "(check the gateway's console first), so the next film creates those shots again")
@@ -97,7 +115,8 @@ def build() -> argparse.ArgumentParser:
     serve = command("serve", "run the local Ark-compatible server")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="the port to listen on (default 8000)")
-    serve.add_argument("--api-key", help="accept only this bearer token, on /_local/stats too (default: any)")
+    serve.add_argument("--api-key", type=_not_empty,
+                       help="accept only this bearer token, on /_local/stats too (default: any)")
     serve.add_argument("--allow-local-media", action="store_true",
                        help="fetch media from, and post callbacks to, private, loopback and link-local "
                             "addresses (the real service cannot reach them, so they are refused by default)")
@@ -111,24 +130,24 @@ def build() -> argparse.ArgumentParser:
                        help="the service to act as: ark (/api/v3/contents/generations/tasks), volc-proxy "
                             "(/volc/v1/contents/generations/tasks, seed 003) or videos-gateway (/v1/videos, "
                             "seed 004) (default: $ARK_GATEWAY, else ark)")
-    serve.add_argument("--assets", type=Path, metavar="DIR",
+    serve.add_argument("--assets", type=_path, metavar="DIR",
                        help="the asset library: asset://NAME reads DIR/NAME, else DIR/NAME.<ext> of the item's kind")
     serve.set_defaults(run=commands.serve)
 
     verify = command("verify", "check every stored clip and frame the storyboard refers to")
-    verify.add_argument("story", type=Path, help=story_help)
-    verify.add_argument("--store", type=Path, help="media store and journal (default .storyfilm beside the story)")
+    verify.add_argument("story", type=_path, help=story_help)
+    verify.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     verify.set_defaults(run=commands.verify)
 
     gc = command("gc", "remove from the render cache the takes no lock file needs, keeping each shot's "
                        "newest takes; says what it frees")
-    gc.add_argument("paths", type=Path, nargs="*", metavar="STORY|DIR", default=[Path(".")],
+    gc.add_argument("paths", type=_path, nargs="*", metavar="STORY|DIR", default=[Path(".")],
                     help="a folder of storyboards (default: the current one), or storyboards in one folder: "
                          "only their old takes go")
     gc.add_argument("--keep-takes", type=int, default=1, metavar="N",
                     help="finished takes to keep per shot besides those a lock file names (default 1: the newest)")
     gc.add_argument("--dry-run", action="store_true", help="list what would be removed; remove nothing")
-    gc.add_argument("--store", type=Path, help="media store and journal (default .storyfilm in the folder)")
+    gc.add_argument("--store", type=_path, help="media store and journal (default .storyfilm in the folder)")
     gc.set_defaults(run=commands.gc)
 
     schema = command("schema", "print the storyboard JSON Schema (for editors and other tools)")
@@ -139,6 +158,28 @@ def build() -> argparse.ArgumentParser:
     doctor = command("doctor", "check that ffmpeg is there and works")
     doctor.set_defaults(run=commands.doctor)
     return parser
+
+
+def _path(text: str) -> Path:
+    """A path as given; an empty one (an unset $STORY) is refused, never read as `.`, the current
+    folder (`gc ""` would collect it, `--store ""` would fill it with the store)."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path; give a file or folder")
+    too_long = any(len(os.fsencode(part)) > NAME_MAX for part in Path(text).parts)
+    try:
+        os.lstat(text)
+    except OSError as exc:  # ENAMETOOLONG escapes pathlib's exists() and is_dir(): told here, once
+        too_long = too_long or exc.errno == errno.ENAMETOOLONG
+    if too_long:  # a folder that does not exist yet hides it from lstat: the parts are measured too
+        raise argparse.ArgumentTypeError(f"{text[:40]}...: a name too long for the file system")
+    return Path(text)
+
+
+def _not_empty(text: str) -> str:
+    """--api-key "$KEY" with KEY unset would accept any key: refused, not read as "no key"."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty; give the key to accept, or leave the option out to accept any")
+    return text
 
 
 def _port(text: str) -> int:

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 
 from storyfilm import storyboard
-from storyfilm.errors import MediaProblem, Problem, StoryboardError
+from storyfilm.errors import MediaProblem, Problem, StoryboardError, UsageError
 from storyfilm.mediaio import decode, images
 from storyfilm.seedance import media as limits
 from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, VIDEO, Media
@@ -50,7 +50,7 @@ def resolve(source: str, base: Path) -> Media:
     if source.startswith(("http://", "ftp://", "data:")) or "://" in source:
         raise MediaProblem(f"{source[:40]!r}: use a local file or an https URL")
     named = base / source
-    path = named.resolve()
+    path = Path(os.path.realpath(named))  # not resolve(): a loop of links is refused by the read, not raised here
     kind = KINDS.get(named.suffix.lower())  # the name as written: a link's target may be named anything
     if kind is None:
         raise MediaProblem(f"{source}: unknown media type {named.suffix or '(no extension)'!r} "
@@ -150,10 +150,12 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
         data, _ = read_regular(path, STORYBOARD_MAX_BYTES, "the storyboard", "storyboard")
         text = data.decode("utf-8")
     except MediaProblem as exc:
-        message = "no such storyboard file" if not path.exists() and not path.is_symlink() else exc.message
+        message = "no such storyboard file" if _no_such_name(path) else exc.message
         raise StoryboardError([Problem(shown, 1, 1, message)]) from None
     except UnicodeDecodeError as exc:
         raise StoryboardError([_not_utf8(shown, data, exc.start)]) from None
+    if "\0" in text and (binary := _binary_kind(data)):  # NUL: a video or sound that happens to be UTF-8
+        raise StoryboardError([Problem(shown, 1, 1, f"this is {binary}, not a storyboard (YAML text)")])
     board = storyboard.parse(text, path, resolve)
     problem = _output_problem(board.output, path) if board.output is not None else None
     if problem:  # found now, not by ffmpeg once every shot is paid
@@ -161,7 +163,41 @@ def load_storyboard(path: str | Path) -> storyboard.Storyboard:
     return board
 
 
+def _no_such_name(path: Path) -> bool:
+    """Nothing at all by that name (not even a dangling link); False for a name too long, which
+    the read's own message tells better."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path) -> None:
+    """A shot's media must not be one of the files this film writes (`<film>.contact.png`, any
+    `<film>.*` beside it): every film would change it, so the shot would render, and be paid for,
+    again on every run, and `--watch` would film for ever."""
+    folder, prefix = Path(os.path.realpath(output.parent)), output.stem + "."  # beside the name, wherever it links
+    for shot in board.shots:
+        for field, item in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
+                            *(("references", m) for m in shot.references)):
+            path = item.path if item is not None else None
+            if path is not None and path.parent == folder and path.name.startswith(prefix):
+                raise UsageError(f"{story}: shot {shot.id!r} {field}: {item.source} is written by this film (beside "
+                                 f"{output}): each film would change it and render the shot again (with a key, paid "
+                                 "again); use a copy under another name")
+
+
 def _output_problem(output: Path, story: Path) -> str | None:
+    try:
+        return _output_folder_problem(output, story)
+    except OSError as exc:  # a name too long, a loop of links: pathlib's is_dir() lets these out
+        return f"`output` {output}: {exc.strerror}"
+
+
+def _output_folder_problem(output: Path, story: Path) -> str | None:
     if output.is_dir():
         return f"`output` {output} is a folder; name the film's file, e.g. {output / (story.stem + '.mp4')}"
     folder = output.parent
@@ -182,7 +218,28 @@ def _not_utf8(shown: str, data: bytes, at: int) -> Problem:
     """Where a storyboard stops being UTF-8 text, and what it seems to be instead."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return Problem(shown, 1, 1, "the storyboard is UTF-16 text; save it as UTF-8")
+    binary = _binary_kind(data)
+    if binary:
+        return Problem(shown, 1, 1, f"this is {binary}, not a storyboard (YAML text)")
     line_start = data.rfind(b"\n", 0, at) + 1
     line = data.count(b"\n", 0, at) + 1
     col = len(data[line_start:at].decode("utf-8", "replace")) + 1
     return Problem(shown, line, col, f"the byte 0x{data[at]:02x} is not UTF-8 text; save the storyboard as UTF-8")
+
+
+_SIGNATURES = ((b"RIFF", 8, b"WAVE", "a WAV sound"), (b"ID3", 0, b"", "an MP3 sound"),
+               (b"\x1f\x8b", 0, b"", "a gzip archive"), (b"PK\x03\x04", 0, b"", "a zip archive"),
+               (b"%PDF", 0, b"", "a PDF document"), (b"\x7fELF", 0, b"", "a program"))
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file given as a storyboard seems to be, when it is a known binary format; None if not."""
+    image = images.sniff(data)
+    if image is not None:
+        return f"a {image.format.upper()} image"
+    if data[4:8] == b"ftyp":
+        return "a video (MP4/MOV)"
+    for head, at, mark, kind in _SIGNATURES:
+        if data.startswith(head) and data[at:at + len(mark)] == mark:
+            return kind
+    return None

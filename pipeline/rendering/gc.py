@@ -66,6 +66,9 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
     root = store or folder / ".storyfilm"
     found = Collection(root, dry_run)
     if not (root / "state.sqlite").is_file():
+        if stories is None and store is None and not any(folder.glob("*.y*ml")):
+            raise UsageError(f"{folder}: no storyboards (.yaml) and no render cache ({root}) here; give the folder "
+                             "of your storyboards, or storyboards")
         found.found_cache = False
         return found
     with Store(root) as journal:

@@ -73,7 +73,7 @@ def load(text: str) -> tuple[Any, Positions]:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _located(exc) from None
+        raise _located(exc, text) from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow: it has a position, not a mark
         raise _bad_character(text, exc, in_bytes=loader_class is not yaml.SafeLoader) from None
     except yaml.YAMLError as exc:
@@ -81,9 +81,11 @@ def load(text: str) -> tuple[Any, Positions]:
     return data, positions
 
 
-def _located(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
+def _located(exc: yaml.MarkedYAMLError, text: str) -> YamlSyntaxError:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    if _indented_with_a_tab(text, line, col):  # YAML's own words ("cannot start any token") do not say it
+        return YamlSyntaxError(line, col, "invalid YAML: a tab indents this line; YAML indents with spaces only")
     problem = exc.problem or "invalid YAML"
     if exc.context and exc.context_mark and exc.context_mark is not mark:
         where = f"line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1}"
@@ -91,6 +93,14 @@ def _located(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     elif exc.context:
         problem = f"{problem} ({exc.context})"
     return YamlSyntaxError(line, col, f"invalid YAML: {problem}")
+
+
+def _indented_with_a_tab(text: str, line: int, col: int) -> bool:
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return False
+    indent = lines[line - 1][:len(lines[line - 1]) - len(lines[line - 1].lstrip(" \t"))]
+    return "\t" in indent and col <= len(indent) + 1
 
 
 def _bad_character(text: str, exc: yaml.reader.ReaderError, *, in_bytes: bool) -> YamlSyntaxError:

@@ -1,0 +1,90 @@
+"""Second hostile pass on the environment: a value every command must refuse, in one line naming
+the variable, exit 2, before a request is sent or a file written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import run_cli
+from storyfilm import cli
+
+KEY = "sk-test-s3cret-env2"
+STORY = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
+DAY = "more than a day; give a number of seconds up to 86400"
+USERINFO = ("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm authenticates with "
+            "ARK_API_KEY, and would show the URL in its messages")
+
+# (command line, environment, the one line expected; {story} and {url} filled in)
+CASES = {
+    # 1e300 s is no deadline: a silent service would hold the render for ever
+    **{f"{name.lower()}-huge": (["plan", "{story}"], {name: "1e300"}, f"{name}='1e300': {DAY}")
+       for name in ("STORYFILM_SETTLE", "STORYFILM_LOST_CREATE_DEADLINE", "STORYFILM_REQUEST_TIMEOUT",
+                    "STORYFILM_CALL_DEADLINE", "STORYFILM_CREATE_DEADLINE")},
+    # a create sent and its answer given up on at once: with a key, perhaps paid and never seen
+    "request-timeout-a-millisecond": (["film", "{story}"], {"STORYFILM_REQUEST_TIMEOUT": "0.001"},
+                                      "STORYFILM_REQUEST_TIMEOUT='0.001': under 0.1 s, no answer could come in time; "
+                                      "give a number of seconds, 0.1 or more"),
+    "call-deadline-1e-300": (["plan", "{story}"], {"STORYFILM_CALL_DEADLINE": "1e-300"},
+                             "STORYFILM_CALL_DEADLINE='1e-300': under 0.1 s, no answer could come in time; give a "
+                             "number of seconds, 0.1 or more"),
+    "create-deadline-a-year-film": (["film", "{story}"], {"STORYFILM_CREATE_DEADLINE": "31536000"},
+                                    f"STORYFILM_CREATE_DEADLINE='31536000': {DAY}"),
+    # a gateway typo was told only by `film` and `cancel`; `plan` and `status` said nothing and exited 0
+    "gateway-typo-plan": (["plan", "{story}"], {"ARK_GATEWAY": "volc_proxy"},
+                          "ARK_GATEWAY='volc_proxy': no such gateway profile; there are ark, volc-proxy, "
+                          "videos-gateway"),
+    "gateway-typo-status": (["status", "{story}"], {"ARK_GATEWAY": "Ark"},
+                            "ARK_GATEWAY='Ark': no such gateway profile; there are ark, volc-proxy, videos-gateway"),
+    # a password in the base URL reached the "cannot reach the video service ... (now URL)" message
+    "base-url-with-password": (["film", "{story}"], {"ARK_BASE_URL": "{userinfo_url}"}, USERINFO),
+    # os.stat's ENAMETOOLONG escaped Path.is_file(): a traceback before any command ran
+    "ffmpeg-a-name-too-long": (["validate", "{story}"], {"FFMPEG": "f" * 300}, f"FFMPEG={'f' * 300} is not an "
+                               "executable file"),
+    # the tasks path was put after the query: every create came back 404
+    "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?key=s3cret"},
+                            "ARK_BASE_URL='https://ark.example.com/api/v3?…': a base URL has no ?query or "
+                            "#fragment; give an http or https URL, e.g. https://ark.cn-beijing.volces.com/api/v3"),
+    # "/" was taken, and every create came back 404 from the service
+    "tasks-path-slash": (["film", "{story}"], {"ARK_TASKS_PATH": "/"},
+                         "ARK_TASKS_PATH='/' names no path: give the tasks' path under the base, e.g. "
+                         "/contents/generations/tasks"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_hostile_environment(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
+    argv, env, expected = CASES[name]
+    story = tmp_path / "two.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a film that went ahead would land in build/ here
+    monkeypatch.setenv("ARK_API_KEY", KEY)
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    userinfo_url = ark_server.base_url.replace("://", "://storyfilm:pa55word@")
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value.format(userinfo_url=userinfo_url))
+    before = sum(ark_server.ark.stats.values())
+    status = cli.main([arg.format(story=story) for arg in argv])
+    captured = capsys.readouterr()
+    assert (status, captured.out, captured.err) == (2, "", expected + "\n")
+    assert "s3cret" not in captured.err and "pa55word" not in captured.err
+    assert sum(ark_server.ark.stats.values()) == before  # not one request
+    assert [p.name for p in tmp_path.iterdir()] == ["two.yaml"]  # no journal, store, film or lock file
+
+
+def test_a_day_is_still_taken(monkeypatch, tmp_path: Path, capsys) -> None:
+    story = tmp_path / "two.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    monkeypatch.setenv("STORYFILM_CREATE_DEADLINE", "86400")
+    monkeypatch.setenv("ARK_GATEWAY", "ark")
+    assert cli.main(["validate", str(story)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_doctor_tells_an_ffmpeg_that_is_not_one() -> None:
+    """FFMPEG=/bin/true passed the executable check; doctor then failed with an IndexError traceback.
+    (A process of its own: the binary's path is cached for the life of a process.)"""
+    done = run_cli("doctor", env={"FFMPEG": "/bin/true"})
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "FFMPEG=/bin/true is not ffmpeg: `-version` printed nothing\n")
