@@ -16,7 +16,6 @@ import contextlib
 import errno
 import os
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -98,16 +97,12 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
                cache_dir: Path | None, progress: Callable[[float], None] | None) -> None:
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
     partial = _writable_partial(out)
+    srt_partial = scratch.partial_beside(out.with_suffix(".srt"))
     try:
         with scratch.work_folder("assemble") as work:
             extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
-            os.replace(partial, out)
-            srt_out = out.with_suffix(".srt")
-            if extras.srt:
-                srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
-            else:
-                srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+            _put_in_place(partial, out, extras, srt_partial)
     except FfmpegError as exc:
         if "No space left on device" not in str(exc):
             raise
@@ -122,6 +117,21 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
     finally:
         with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
             partial.unlink(missing_ok=True)
+            srt_partial.unlink(missing_ok=True)
+
+
+def _put_in_place(partial: Path, out: Path, extras: Extras, srt_partial: Path) -> None:
+    """The film and its captions into place, each whole: the captions are written beside theirs
+    first, so a write that fails (a full disk) leaves the last film and its captions, and a kill
+    leaves either pair, never a whole film beside captions cut short."""
+    srt_out = out.with_suffix(".srt")
+    if extras.srt:
+        srt_partial.write_bytes(extras.srt.read_bytes())
+    os.replace(partial, out)
+    if extras.srt:
+        os.replace(srt_partial, srt_out)
+    else:
+        srt_out.unlink(missing_ok=True)  # an earlier cut's captions
 
 
 def check_output(out: Path) -> None:
@@ -145,23 +155,15 @@ def _writable_partial(out: Path) -> Path:
     check_output(out)
     # this join's own: two joins into one path at once (two terminals, a watch and a film) would
     # otherwise write one file together, and one of them rename the other's half-written film into place
-    partial = out.with_name(f".{out.stem}.{os.getpid()}-{threading.get_ident()}.partial{out.suffix}")
+    partial = scratch.partial_beside(out, keep_suffix=True)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_dead_partials(out)
+        scratch.sweep_dead_partials(out.parent)
         partial.touch()
     except OSError as exc:
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; make its folder writable "
                              "(or choose another path with -o)") from exc
     return partial
-
-
-def _sweep_dead_partials(out: Path) -> None:
-    """Remove what joins killed outright (kill -9) left half-written beside the film."""
-    for partial in out.parent.glob(f".{out.stem}.*.partial{out.suffix}"):
-        pid = partial.name[len(out.stem) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not scratch.process_alive(int(pid)):
-            partial.unlink(missing_ok=True)
 
 
 def _what(exc: OSError) -> str:
