@@ -21,7 +21,7 @@ import opentimelineio as otio
 
 from storyfilm.assembly import timeline
 from storyfilm.assembly.spec import ClipIn, FilmSpec
-from storyfilm.mediaio import probe
+from storyfilm.mediaio import probe, scratch
 
 EXPORTS = {".xml": "fcp_xml", ".edl": "cmx_3600"}  # suffix beside the .otio: OTIO adapter
 TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
@@ -120,7 +120,7 @@ def write(out: Path, clips: list[ClipIn], spec: FilmSpec, name: str, shots: dict
 
 
 def _write(cut: otio.schema.Timeline, path: Path, adapter: str) -> None:
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    partial = scratch.partial_beside(path, keep_suffix=True)
     try:
         otio.adapters.write_to_file(cut, str(partial), adapter_name=adapter)
     except (OSError, otio.exceptions.OTIOError, ValueError, AttributeError, KeyError, TypeError) as exc:

@@ -104,7 +104,8 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
 
 
 def _partial(sheet: Path) -> Path:
-    return sheet.with_name(f".{sheet.stem}.partial.png")
+    """This process's own: two films made to one path at once each draw their own sheets."""
+    return scratch.partial_beside(sheet, keep_suffix=True)
 
 
 def _draw(drawn: list, sheets: list[Path]) -> None:
