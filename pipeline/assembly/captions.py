@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# A caption is plain text, but a subtitle decoder (ffmpeg's, for the film's own subtitle stream and
+# for burned captions; a player's, for the .srt) reads `<word>` as an HTML tag and drops it
+# ("Press <Enter>" shows "Press"), `{\...}` as an ASS override and `\N`, `\n`, `\h` as ASS escapes.
+# SubRip has no escape for them: an invisible WORD JOINER after the `<`, `{` or `\` stops each being
+# read so, and the caption shows as written.
+WORD_JOINER = "\u2060"
+_MARKUP = re.compile(r"<(?=[^\W\d_]|/)|\{(?=\\)|\\(?=[Nnh])")
+
 
 def timestamp(seconds: float) -> str:
     """SubRip time, HH:MM:SS,mmm."""
@@ -18,9 +28,14 @@ def srt(cues: list[tuple[float, float, str]]) -> str:
     (`00:00:01,000 --> 00:00:02,000`) would start a cue of its own, so `-->` is written `->`."""
     blocks = []
     for number, (start, end, text) in enumerate(cues, 1):
-        lines = [line.strip().replace("-->", "->") for line in text.strip().splitlines() if line.strip()]
+        lines = [plain(line.strip().replace("-->", "->")) for line in text.strip().splitlines() if line.strip()]
         blocks.append(f"{number}\n{timestamp(start)} --> {timestamp(end)}\n" + "\n".join(lines) + "\n")
     return "\n".join(blocks)
+
+
+def plain(line: str) -> str:
+    """A caption line that no subtitle decoder reads markup in."""
+    return _MARKUP.sub(lambda m: m[0] + WORD_JOINER, line)
 
 
 # libass lays SubRip out on a 288-line script canvas scaled to the picture, so sizes are in
