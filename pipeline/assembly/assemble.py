@@ -96,13 +96,14 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
                chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]],
                cache_dir: Path | None, progress: Callable[[float], None] | None) -> None:
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
-    partial = _writable_partial(out)
+    film = _film_file(out)
+    partial = _writable_partial(out, film)
     srt_partial = scratch.partial_beside(out.with_suffix(".srt"))
     try:
         with scratch.work_folder("assemble") as work:
             extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
-            _put_in_place(partial, out, extras, srt_partial)
+            _put_in_place(partial, film, extras, srt_partial, out.with_suffix(".srt"))
     except FfmpegError as exc:
         if "No space left on device" not in str(exc):
             raise
@@ -115,19 +116,24 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; free some space or make it "
                              "writable and run the same command again") from exc
     finally:
-        with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
-            partial.unlink(missing_ok=True)
-            srt_partial.unlink(missing_ok=True)
+        for left in (partial, srt_partial):
+            with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
+                left.unlink(missing_ok=True)
 
 
-def _put_in_place(partial: Path, out: Path, extras: Extras, srt_partial: Path) -> None:
+def _film_file(out: Path) -> Path:
+    """Where the film's bytes go: through a symlink, to the file it names (renaming over the link
+    would leave that file, in a shared folder say, holding the last cut while the link held the new)."""
+    return Path(os.path.realpath(out)) if out.is_symlink() else out
+
+
+def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, srt_out: Path) -> None:
     """The film and its captions into place, each whole: the captions are written beside theirs
     first, so a write that fails (a full disk) leaves the last film and its captions, and a kill
     leaves either pair, never a whole film beside captions cut short."""
-    srt_out = out.with_suffix(".srt")
     if extras.srt:
         srt_partial.write_bytes(extras.srt.read_bytes())
-    os.replace(partial, out)
+    os.replace(partial, film)
     if extras.srt:
         os.replace(srt_partial, srt_out)
     else:
@@ -149,16 +155,18 @@ def check_output(out: Path) -> None:
         raise AssemblyError(f"cannot make the folder for the film {out}: {folder} is a file")
 
 
-def _writable_partial(out: Path) -> Path:
-    """Where the film is written before it replaces `out`, made now: a folder that cannot hold the
-    film stops the join before it starts, not after."""
+def _writable_partial(out: Path, film: Path) -> Path:
+    """Where the film is written before it replaces `film` (`out`, or the file a link at `out`
+    names), made now: a folder that cannot hold the film stops the join before it starts, not after."""
     check_output(out)
     # this join's own: two joins into one path at once (two terminals, a watch and a film) would
-    # otherwise write one file together, and one of them rename the other's half-written film into place
-    partial = scratch.partial_beside(out, keep_suffix=True)
+    # otherwise write one file together, and one of them rename the other's half-written film into
+    # place; named .mp4 whatever the link's file is called (ffmpeg chooses the format by the name)
+    partial = scratch.partial_beside(film.with_suffix(out.suffix), keep_suffix=True)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        scratch.sweep_dead_partials(out.parent)
+        for folder in {out.parent, film.parent}:
+            folder.mkdir(parents=True, exist_ok=True)
+            scratch.sweep_dead_partials(folder)
         partial.touch()
     except OSError as exc:
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; make its folder writable "

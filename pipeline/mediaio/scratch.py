@@ -50,7 +50,7 @@ def _sweep_dead_folders(prefix: str) -> None:
 
 # `.name.<pid>-<thread>.partial`, or `.stem.<pid>-<thread>.partial.suffix` for a file whose writer
 # (ffmpeg) chooses its format by the name's suffix
-_PARTIAL = re.compile(r"^\..+\.(\d+)-\d+\.partial(\.[^.]+)?$")
+_PARTIAL = re.compile(r"^\..+\.(\d+)(?:-\d+)?\.partial(\.[^.]+)?$")  # (an older version: no thread)
 
 
 def partial_beside(target: Path, *, keep_suffix: bool = False) -> Path:
