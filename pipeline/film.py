@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import httpx
 import networkx as nx
 
-from storyfilm.assembly import assemble
+from storyfilm.assembly import assemble, film_lock
 from storyfilm.assembly import edit
 from storyfilm.assembly import review_ahead
 from storyfilm.planning import explain
@@ -88,6 +88,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
         store.share()  # cached or not, the film reads the store's objects: no gc under it
+        stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)

@@ -1,13 +1,19 @@
 """The film's path handled as a hostile user would give it: a symlink to a film elsewhere (a shared
-folder), a link to a file not made yet. The film is written through the link, never over it."""
+folder), a link to a file not made yet: the film is written through the link, never over it. And a
+second film to the same path while one is being made: refused before it renders."""
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
-from helpers import colour_clip
+import pytest
+
+from helpers import colour_clip, one_shot, read_only, run_cli
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
+from storyfilm.assembly.film_lock import output_lock
+from storyfilm.errors import FilmBusy
 
 SPEC = FilmSpec(160, 90, review=False)
 
@@ -34,3 +40,31 @@ def test_a_link_to_a_film_not_made_yet_makes_it(tmp_path: Path) -> None:
     link.symlink_to(tmp_path / "later" / "film.mp4")
     assemble([ClipIn(a, "a")], SPEC, link)
     assert link.is_symlink() and (tmp_path / "later" / "film.mp4").stat().st_size > 1000
+
+
+def test_a_second_film_to_the_same_path_at_once_is_refused_before_it_renders(tmp_path: Path) -> None:
+    """Two films made to one -o at once (two terminals, a watch and a film) would each put some of
+    the files in place: a film beside another film's captions and timeline. The second is refused."""
+    story = tmp_path / "story.yaml"
+    one_shot(story, "Busy", "only", "An apple on a table")
+    film = tmp_path / "build" / "film.mp4"
+    with output_lock(film):  # another storyfilm making that film now
+        busy = run_cli("film", str(story), "-o", str(film), cwd=tmp_path)
+        assert busy.returncode == 1 and "Traceback" not in busy.stderr
+        assert busy.stderr.strip().splitlines()[-1] == (
+            f"another storyfilm (pid {os.getpid()}) is making the film {film} now; wait for it to end, or "
+            "choose another path with -o")
+        assert not (tmp_path / ".storyfilm" / "objects").exists() or not any((tmp_path / ".storyfilm" / "objects").iterdir())
+        with pytest.raises(FilmBusy):  # in this process too
+            with output_lock(film):
+                pass
+    done = run_cli("film", str(story), "-o", str(film), cwd=tmp_path)  # the lock went with its holder
+    assert done.returncode == 0, done.stderr
+    assert film.is_file() and sorted(p.name for p in film.parent.iterdir() if p.name.startswith(".")) == [".film.mp4.lock"]
+
+
+def test_a_folder_where_no_lock_can_be_made_is_left_to_the_write(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    build.mkdir()
+    with read_only(build), output_lock(build / "film.mp4"):
+        assert not (build / ".film.mp4.lock").exists()
