@@ -88,7 +88,6 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     with ExitStack() as stack:
         store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
         store.share()  # cached or not, the film reads the store's objects: no gc under it
-        stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
         statuses = explain.status(graph, store, backend)
@@ -98,6 +97,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             lines = [f"  {n}: {statuses[n].describe()}  ({statuses[n].cost:.2f} CNY)" for n in to_render]
             raise OverBudget(f"this render would cost {spend:.2f} CNY, more than --max-cost {options.max_cost:.2f}; "
                              "nothing was spent.\n" + "\n".join(lines))
+        stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
                                                        schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
