@@ -238,6 +238,9 @@ def _review(report: FilmReport, segments: list[Segment], sources: list[Source], 
                                cache=cache_dir / "review" if cache_dir else None)
     except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
         report.warnings.append(f"review sheets not written: {exc}")
+        for sheet in review.sheets(report.path):  # an earlier cut's would show another film
+            with contextlib.suppress(OSError):
+                sheet.unlink(missing_ok=True)
         return
     report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
     report.warnings += result.warnings
