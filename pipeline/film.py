@@ -262,7 +262,8 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     preview = settings.uses_local_backend
     previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})
-    if film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256"):
+    if (film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256")
+            and assemble.side_files_present(output, clips, film_entry)):
         note(f"{output}: unchanged (film key {key[:12]})")
         film_sha, report = film_entry["sha256"], {k: v for k, v in film_entry.items() if k not in ("key", "sha256")}
         warnings += report.get("warnings", [])

@@ -140,6 +140,15 @@ def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, 
         srt_out.unlink(missing_ok=True)  # an earlier cut's captions
 
 
+def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
+    """Are the captions and review sheets of a film made of `clips` (`report`: its lock-file
+    record) beside it? An unchanged film missing one (removed, or not written) is made again."""
+    contact, strip = review.sheets(out)
+    wanted = [contact, *([strip] if any(s.get("chained") for s in report.get("seams", [])) else []),
+              *([out.with_suffix(".srt")] if any(c.caption for c in clips) else [])]
+    return all(path.is_file() for path in wanted)
+
+
 def check_output(out: Path) -> None:
     """Can `out` name a film? Asked before anything is rendered, so a wrong `-o` (a folder, a path
     through a file) stops the run before it spends, not after. (A read-only folder is met when the

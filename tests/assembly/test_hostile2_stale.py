@@ -77,3 +77,23 @@ def test_review_sheets_that_cannot_be_drawn_leave_none_of_the_last_cut(tmp_path:
     second = assemble([ClipIn(blue, "b"), ClipIn(red, "a", chained=True)], FilmSpec(160, 90), film)
     assert any(w.startswith("review sheets not written") for w in second.warnings)
     assert not sheet.exists() and not film.with_name("film.seams.png").exists()
+
+
+def test_an_unchanged_film_whose_captions_or_sheets_are_gone_is_made_again_with_them(tmp_path: Path) -> None:
+    story = tmp_path / "stale.yaml"
+    story.write_text(STORY.format(shots="  - {id: a, prompt: An apple., caption: Hello}\n"
+                                        "  - {id: b, prompt: The apple rolls.}\n"), encoding="utf-8")
+    assert _film(story, full=False).returncode == 0
+    build = tmp_path / "build"
+    def made_now() -> dict[str, bytes]:  # (the page says which shots rendered this time: not compared)
+        return {p.name: p.read_bytes() for p in build.iterdir() if p.suffix != ".html" and not p.name.startswith(".")}
+
+    made = made_now()
+    assert {"film.srt", "film.contact.png", "film.seams.png"} <= set(made)
+    for name in ("film.srt", "film.contact.png", "film.seams.png"):
+        (build / name).unlink()
+    again = _film(story, full=False)
+    assert again.returncode == 0 and "film.mp4: unchanged" not in again.stdout + again.stderr
+    assert made_now() == made
+    third = _film(story, full=False)
+    assert "film.mp4: unchanged" in third.stdout + third.stderr
