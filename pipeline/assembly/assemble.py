@@ -145,7 +145,7 @@ def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
     record) beside it? An unchanged film missing one (removed, or not written) is made again."""
     contact, strip = review.sheets(out)
     wanted = [contact, *([strip] if any(s.get("chained") for s in report.get("seams", [])) else []),
-              *([out.with_suffix(".srt")] if any(c.caption for c in clips) else [])]
+              *([out.with_suffix(".srt")] if any(captions.lines(c.caption) for c in clips) else [])]
     return all(path.is_file() for path in wanted)
 
 

@@ -22,14 +22,20 @@ def timestamp(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d},{ms:03d}"
 
 
+def lines(caption: str | None) -> list[str]:
+    """The lines a caption shows: blank ones dropped (a blank line would end its cue) and NULs
+    (after one, ffmpeg's SubRip reader reads no more captions: every later one was lost)."""
+    text = (caption or "").replace("\0", "")
+    return [plain(line.strip().replace("-->", "->")) for line in text.strip().splitlines() if line.strip()]
+
+
 def srt(cues: list[tuple[float, float, str]]) -> str:
     """Numbered SubRip cues; blank lines inside a caption would end its cue, so they are dropped,
     and SubRip has no escape for its timing arrow: a caption line that reads as a timing line
     (`00:00:01,000 --> 00:00:02,000`) would start a cue of its own, so `-->` is written `->`."""
     blocks = []
     for number, (start, end, text) in enumerate(cues, 1):
-        lines = [plain(line.strip().replace("-->", "->")) for line in text.strip().splitlines() if line.strip()]
-        blocks.append(f"{number}\n{timestamp(start)} --> {timestamp(end)}\n" + "\n".join(lines) + "\n")
+        blocks.append(f"{number}\n{timestamp(start)} --> {timestamp(end)}\n" + "\n".join(lines(text)) + "\n")
     return "\n".join(blocks)
 
 

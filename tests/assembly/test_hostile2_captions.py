@@ -34,3 +34,15 @@ def test_a_caption_that_looks_like_markup_is_shown_as_written(tmp_path: Path) ->
     assert [t.replace(WORD_JOINER, "") for t in _subtitle_texts(film)] == CAPTIONS
     srt = film.with_suffix(".srt").read_text(encoding="utf-8").replace(WORD_JOINER, "")
     assert all(f"\n{c}\n" in srt for c in CAPTIONS)
+
+
+def test_a_blank_caption_is_none_and_a_nul_loses_no_later_caption(tmp_path: Path) -> None:
+    """A NUL in a caption (YAML's "\\0") made ffmpeg's SubRip reader stop: that caption and every
+    later one were missing from the film. A caption of blank lines showed an empty cue."""
+    texts = ["  \n\n ", "before\0after", "the last one"]
+    clips = [ClipIn(colour_clip(tmp_path / f"{n}.mp4", "gray", 24), n, caption=c) for n, c in zip("abc", texts)]
+    film = tmp_path / "film.mp4"
+    assemble(clips, FilmSpec(160, 90, review=False), film)
+    assert _subtitle_texts(film) == ["beforeafter", "the last one"]
+    assert film.with_suffix(".srt").read_text(encoding="utf-8") == (
+        "1\n00:00:01,000 --> 00:00:02,000\nbeforeafter\n\n2\n00:00:02,000 --> 00:00:03,000\nthe last one\n")
