@@ -1,6 +1,6 @@
 """Film assembly: probe the clips, lay them on the timeline, make the film, then write the review
 sheets beside it. The film is made the cheapest way that is exact: a stream copy of whole clips
-when nothing changes them; else a smart join (smart.py: copy what can be copied, encode only the
+when nothing changes them (copy_join.py: the picture copied, the shots' sound encoded once); else a smart join (smart.py: copy what can be copied, encode only the
 pieces that change, cache them); a whole encode only for burned captions or when asked.
 
     assemble(clips, spec, out, cache_dir=None, join_progress=None) -> FilmReport
@@ -22,13 +22,12 @@ from pathlib import Path
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
 from storyfilm.mediaio import probe, runner, scratch
-from storyfilm.mediaio import mp4box
-from storyfilm.assembly import review, smart
+from storyfilm.assembly import copy_join, review, smart
 from storyfilm.assembly import timeline
 from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                      Transition, Trim)
-from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+from storyfilm.assembly.ffmpeg_graph import Extras, Source, encode_args
 from storyfilm.assembly.timeline import Segment
 
 SILENCE_DB = -90.0
@@ -81,7 +80,7 @@ def _lay_out(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[Segment], list[S
 
 def measure(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[int], list[Source], bool]:
     """Each clip's length in film frames and its source, and whether a stream copy can join them."""
-    lengths = copyable_lengths(clips, spec)
+    lengths = copy_join.copyable_lengths(clips, spec)
     if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
         return lengths, [Source(Path(c.path), float(spec.fps), True) for c in clips], True
     infos = probe.probe_many([Path(c.path) for c in clips])
@@ -194,8 +193,10 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
           work: Path, report: FilmReport, cues: int, cache_dir: Path | None,
           progress: Callable[[float], None] | None) -> None:
     frames = report.frames
-    if report.fast_path:  # the stream copy keeps the clips' own sound as it is
-        runner.run_first(_copy_commands(segments, sources, spec, extras, partial, work, cues), what="assemble the film")
+    if report.fast_path:  # the picture copied; the clips' own sound as it is (not normalised)
+        sound = copy_join.sound(segments, sources, spec, work, cache_dir)
+        runner.run_first(copy_join.commands(segments, sources, spec, extras, partial, work, cues, sound),
+                         what="assemble the film")
         report.join, report.frames_copied = "copy", frames
         return
     if spec.smart_join and not spec.burn_captions:  # burned captions change every frame they cover
@@ -225,16 +226,6 @@ def _side_files(work: Path, chapters: list[tuple[str, float, float]], cues: list
     return extras
 
 
-def _copy_commands(segments: list[Segment], sources: list[Source], spec: FilmSpec, extras: Extras, partial: Path,
-                   work: Path, cues: int) -> list[list[str]]:
-    """The stream-copy join with its index in reserved space, then with +faststart should the
-    reserve prove too small."""
-    clip_list = work / "clips.txt"
-    clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
-    reserve = moov_reserve(timeline.film_frames(segments), spec.fps, cues)
-    return [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
-
-
 def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec,
             cache_dir: Path | None) -> None:
     """Score the joins and write the sheets into the report; a join is only listed when review is off."""
@@ -253,36 +244,6 @@ def _review(report: FilmReport, segments: list[Segment], sources: list[Source], 
         return
     report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
     report.warnings += result.warnings
-
-
-def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
-    """The clips' frame counts when they can be joined by stream copy, else None. That is exact
-    only when every clip is used whole and entered by a cut (no repeated frame to drop), at the
-    film's size and rate, with one H.264 8-bit 4:2:0 configuration and one AAC 48 kHz stereo
-    configuration, and nothing is mixed or drawn over the picture."""
-    if spec.soundtrack or spec.burn_captions or any(c.slate for c in clips):
-        return None
-    for i, clip in enumerate(clips):
-        if clip.trim != Trim() or (i and clip.transition.kind != "cut"):
-            return None
-        if i and clip.chained and spec.drop_repeated_frame:
-            return None
-    described = [mp4box.describe(Path(c.path)) for c in clips]
-    if not all(d and d.video and d.audio and not d.video.edited for d in described):
-        return None
-    videos = {(d.video.codec, d.video.avcc, d.video.width, d.video.height, d.video.fps, d.video.square_pixels)
-              for d in described}
-    audios = {(d.audio.codec, d.audio.config, d.audio.rate, d.audio.channels) for d in described}
-    if len(videos) != 1 or len(audios) != 1:
-        return None
-    (codec, avcc, width, height, fps, square), (acodec, aconfig, rate, channels) = videos.pop(), audios.pop()
-    if codec != "avc1" or not avcc or not mp4box.avc_is_yuv420p(avcc) or not square:
-        return None
-    if (width, height) != (spec.width, spec.height) or not fps or abs(fps - spec.fps) > 0.01:
-        return None
-    if acodec != "mp4a" or not aconfig or (rate, channels) != (48_000, 2):
-        return None
-    return [d.video.frames for d in described]
 
 
 def _audible(sources: list[Source], spec: FilmSpec) -> bool:
