@@ -1,7 +1,8 @@
 """Film assembly: probe the clips, lay them on the timeline, make the film, then write the review
 sheets beside it. The film is made the cheapest way that is exact: a stream copy of whole clips
-when nothing changes them (copy_join.py: the picture copied, the shots' sound encoded once); else a smart join (smart.py: copy what can be copied, encode only the
-pieces that change, cache them); a whole encode only for burned captions or when asked.
+when nothing changes them (copy_join.py: the picture copied, the shots' sound encoded once);
+else a smart join (smart.py: copy what can be copied, encode only the pieces that change, cache
+them); a whole encode only for burned captions or when asked.
 
     assemble(clips, spec, out, cache_dir=None, join_progress=None) -> FilmReport
 

@@ -68,4 +68,5 @@ def commands(segments: list[Segment], sources: list[Source], spec: FilmSpec, ext
     clip_list = work / "clips.txt"
     clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
     reserve = moov_reserve(timeline.film_frames(segments), spec.fps, cues)
-    return [copy_args(clip_list, sound, partial, extras, moov_size=reserve), copy_args(clip_list, sound, partial, extras)]
+    return [copy_args(clip_list, sound, partial, extras, moov_size=reserve),
+            copy_args(clip_list, sound, partial, extras)]

@@ -135,7 +135,8 @@ def _writable(folder: Path) -> bool:
 
 def _keep(partial: Path, target: Path) -> None:
     """A whole entry into place, with the sha256 `holds` checks it by beside it."""
-    scratch.replace_with(target.with_name(target.name + ".sha256"), _sidecar_text(content_sha(partial), target).encode())
+    sidecar = target.with_name(target.name + ".sha256")
+    scratch.replace_with(sidecar, _sidecar_text(content_sha(partial), target).encode())
     os.replace(partial, target)
 
 

@@ -66,7 +66,7 @@ def partial_beside(target: Path, *, keep_suffix: bool = False) -> Path:
 def sweep_dead_partials(folder: Path) -> None:
     """Remove the partial files (`partial_beside`) in `folder` of processes no longer running."""
     try:
-        names = [entry.name for entry in os.scandir(folder) if entry.name.endswith(".partial") or ".partial." in entry.name]
+        names = [entry.name for entry in os.scandir(folder) if ".partial" in entry.name]
     except OSError:
         return
     for name in names:

@@ -54,13 +54,15 @@ def test_a_second_film_to_the_same_path_at_once_is_refused_before_it_renders(tmp
         assert busy.stderr.strip().splitlines()[-1] == (
             f"another storyfilm (pid {os.getpid()}) is making the film {film} now; wait for it to end, or "
             "choose another path with -o")
-        assert not (tmp_path / ".storyfilm" / "objects").exists() or not any((tmp_path / ".storyfilm" / "objects").iterdir())
+        objects = tmp_path / ".storyfilm" / "objects"
+        assert not objects.exists() or not any(objects.iterdir())  # nothing rendered
         with pytest.raises(FilmBusy):  # in this process too
             with output_lock(film):
                 pass
     done = run_cli("film", str(story), "-o", str(film), cwd=tmp_path)  # the lock went with its holder
     assert done.returncode == 0, done.stderr
-    assert film.is_file() and sorted(p.name for p in film.parent.iterdir() if p.name.startswith(".")) == [".film.mp4.lock"]
+    hidden = sorted(p.name for p in film.parent.iterdir() if p.name.startswith("."))
+    assert film.is_file() and hidden == [".film.mp4.lock"]
 
 
 def test_a_folder_where_no_lock_can_be_made_is_left_to_the_write(tmp_path: Path) -> None:
