@@ -46,3 +46,11 @@ def test_a_blank_caption_is_none_and_a_nul_loses_no_later_caption(tmp_path: Path
     assert _subtitle_texts(film) == ["beforeafter", "the last one"]
     assert film.with_suffix(".srt").read_text(encoding="utf-8") == (
         "1\n00:00:01,000 --> 00:00:02,000\nbeforeafter\n\n2\n00:00:02,000 --> 00:00:03,000\nthe last one\n")
+
+
+def test_a_blank_caption_is_no_marker_in_the_timeline(tmp_path: Path) -> None:
+    from storyfilm.assembly import otio_export
+
+    clips = [ClipIn(tmp_path / "a.mp4", "a", caption=" \n "), ClipIn(tmp_path / "b.mp4", "b", caption="Hi")]
+    cut = otio_export.build(clips, [24, 24], FilmSpec(160, 90), "Blank", {}, tmp_path)
+    assert [[m.name for m in c.markers] for c in cut.find_clips()] == [[], ["Hi"]]
