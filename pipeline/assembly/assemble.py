@@ -151,8 +151,9 @@ def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
 
 def check_output(out: Path) -> None:
     """Can `out` name a film? Asked before anything is rendered, so a wrong `-o` (a folder, a path
-    through a file) stops the run before it spends, not after. (A read-only folder is met when the
-    film is written: a film that is already there and unchanged needs no writing.)"""
+    through a file, a read-only folder with no film in it yet) stops the run before it spends, not
+    after. (A read-only folder that holds the film is met when the film is written: an unchanged
+    film needs no writing.)"""
     if out.is_dir():
         raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
     if out.suffix.lower() != ".mp4":  # ffmpeg chooses the film's format by its name
@@ -162,6 +163,9 @@ def check_output(out: Path) -> None:
         folder = folder.parent
     if not folder.is_dir():
         raise AssemblyError(f"cannot make the folder for the film {out}: {folder} is a file")
+    if not out.exists() and not os.access(folder, os.W_OK | os.X_OK):  # (a read-only mount refuses root too)
+        raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable (or choose "
+                             "another path with -o)")
 
 
 def _writable_partial(out: Path, film: Path) -> Path:

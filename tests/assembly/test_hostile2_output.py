@@ -70,3 +70,19 @@ def test_a_folder_where_no_lock_can_be_made_is_left_to_the_write(tmp_path: Path)
     build.mkdir()
     with read_only(build), output_lock(build / "film.mp4"):
         assert not (build / ".film.mp4.lock").exists()
+
+
+def test_a_read_only_folder_with_no_film_in_it_stops_before_anything_renders(tmp_path: Path) -> None:
+    """The film could only fail there after its shots were paid for (the clips kept, but the
+    money spent for a film that cannot be written): it stops first. A folder that holds the film
+    is still met at the write (an unchanged film needs none: test_hostile_output.py)."""
+    story = tmp_path / "story.yaml"
+    one_shot(story, "Read-only", "only", "An apple on a table")
+    build = tmp_path / "build"
+    build.mkdir()
+    with read_only(build):
+        done = run_cli("film", str(story), "-o", str(build / "film.mp4"), cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (f"cannot write the film {build / 'film.mp4'}: {build} is read-only; make it "
+                                   "writable (or choose another path with -o)")
+    assert not (tmp_path / ".storyfilm").exists() and list(build.iterdir()) == []
