@@ -221,6 +221,10 @@ class FilmNotWritten(StoryfilmError):
     size limit. Nothing of the film is left half-written under its name; the clips are kept."""
 
 
+class FilmBusy(FilmNotWritten):
+    """Another process is making a film to the same path now: nothing was rendered or written."""
+
+
 class FfmpegError(StoryfilmError):
     pass
 

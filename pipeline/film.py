@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import httpx
 import networkx as nx
 
-from storyfilm.assembly import assemble
+from storyfilm.assembly import assemble, film_lock
 from storyfilm.assembly import edit
 from storyfilm.assembly import review_ahead
 from storyfilm.planning import explain
@@ -116,6 +116,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
             raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
+        stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
                                                        schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
@@ -280,7 +281,8 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     preview = settings.uses_local_backend
     previous = None if partial else lockfile.read(story, preview=preview)
     film_entry = (previous or {}).get("film", {})
-    if film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256"):
+    if (film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256")
+            and assemble.side_files_present(output, clips, film_entry)):
         note(f"{output}: unchanged (film key {key[:12]})")
         film_sha, report = film_entry["sha256"], {k: v for k, v in film_entry.items() if k not in ("key", "sha256")}
         warnings += report.get("warnings", [])

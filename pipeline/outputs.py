@@ -5,6 +5,7 @@ each task returned) from the lock file, so they always agree with it."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -105,6 +106,7 @@ def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: lis
         note(f"review page: {page}")
     except (FfmpegError, AssemblyError, OSError) as exc:
         warnings.append(f"review page not written: {exc}")
+        _remove_stale([page])
 
 
 def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
@@ -123,6 +125,15 @@ def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planni
         note(f"timeline for an editor: {cut}")
     except (FfmpegError, OSError) as exc:
         warnings.append(f"timeline not written: {exc}")
+        _remove_stale([cut, *(cut.with_suffix(suffix) for suffix in otio_export.EXPORTS)])
+
+
+def _remove_stale(files: list[Path]) -> None:
+    """What an earlier cut left under these names describes another film (its shots, its cut
+    points): gone, when this film's could not be written (or only some of them)."""
+    for path in files:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
 
 
 def _lock_shots(lock_file: Path) -> list[dict]:

@@ -1,7 +1,8 @@
 """Film assembly: probe the clips, lay them on the timeline, make the film, then write the review
 sheets beside it. The film is made the cheapest way that is exact: a stream copy of whole clips
-when nothing changes them; else a smart join (smart.py: copy what can be copied, encode only the
-pieces that change, cache them); a whole encode only for burned captions or when asked.
+when nothing changes them (copy_join.py: the picture copied, the shots' sound encoded once);
+else a smart join (smart.py: copy what can be copied, encode only the pieces that change, cache
+them); a whole encode only for burned captions or when asked.
 
     assemble(clips, spec, out, cache_dir=None, join_progress=None) -> FilmReport
 
@@ -16,20 +17,18 @@ import contextlib
 import errno
 import os
 import tempfile
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
 from storyfilm.mediaio import probe, runner, scratch
-from storyfilm.mediaio import mp4box
-from storyfilm.assembly import review, smart
+from storyfilm.assembly import copy_join, review, smart
 from storyfilm.assembly import timeline
 from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                      Transition, Trim)
-from storyfilm.assembly.ffmpeg_graph import Extras, Source, concat_list, copy_args, encode_args, moov_reserve
+from storyfilm.assembly.ffmpeg_graph import Extras, Source, encode_args
 from storyfilm.assembly.timeline import Segment
 
 SILENCE_DB = -90.0
@@ -82,7 +81,7 @@ def _lay_out(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[Segment], list[S
 
 def measure(clips: list[ClipIn], spec: FilmSpec) -> tuple[list[int], list[Source], bool]:
     """Each clip's length in film frames and its source, and whether a stream copy can join them."""
-    lengths = copyable_lengths(clips, spec)
+    lengths = copy_join.copyable_lengths(clips, spec)
     if lengths is not None:  # read from the MP4 boxes: no ffmpeg run before the join itself
         return lengths, [Source(Path(c.path), float(spec.fps), True) for c in clips], True
     infos = probe.probe_many([Path(c.path) for c in clips])
@@ -97,17 +96,14 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
                chapters: list[tuple[str, float, float]], cues: list[tuple[float, float, str]],
                cache_dir: Path | None, progress: Callable[[float], None] | None) -> None:
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
-    partial = _writable_partial(out)
+    film = _film_file(out)
+    partial = _writable_partial(out, film)
+    srt_partial = scratch.partial_beside(out.with_suffix(".srt"))
     try:
         with scratch.work_folder("assemble") as work:
             extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
-            os.replace(partial, out)
-            srt_out = out.with_suffix(".srt")
-            if extras.srt:
-                srt_out.write_text(extras.srt.read_text(encoding="utf-8"), encoding="utf-8")
-            else:
-                srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+            _put_in_place(partial, film, extras, srt_partial, out.with_suffix(".srt"))
     except FfmpegError as exc:
         if "No space left on device" not in str(exc):
             raise
@@ -120,14 +116,44 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; free some space or make it "
                              "writable and run the same command again") from exc
     finally:
-        with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
-            partial.unlink(missing_ok=True)
+        for left in (partial, srt_partial):
+            with contextlib.suppress(OSError):  # a read-only folder refuses this too: the error above says why
+                left.unlink(missing_ok=True)
+
+
+def _film_file(out: Path) -> Path:
+    """Where the film's bytes go: through a symlink, to the file it names (renaming over the link
+    would leave that file, in a shared folder say, holding the last cut while the link held the new)."""
+    return Path(os.path.realpath(out)) if out.is_symlink() else out
+
+
+def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, srt_out: Path) -> None:
+    """The film and its captions into place, each whole: the captions are written beside theirs
+    first, so a write that fails (a full disk) leaves the last film and its captions, and a kill
+    leaves either pair, never a whole film beside captions cut short."""
+    if extras.srt:
+        srt_partial.write_bytes(extras.srt.read_bytes())
+    os.replace(partial, film)
+    if extras.srt:
+        os.replace(srt_partial, srt_out)
+    else:
+        srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+
+
+def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
+    """Are the captions and review sheets of a film made of `clips` (`report`: its lock-file
+    record) beside it? An unchanged film missing one (removed, or not written) is made again."""
+    contact, strip = review.sheets(out)
+    wanted = [contact, *([strip] if any(s.get("chained") for s in report.get("seams", [])) else []),
+              *([out.with_suffix(".srt")] if any(captions.lines(c.caption) for c in clips) else [])]
+    return all(path.is_file() for path in wanted)
 
 
 def check_output(out: Path) -> None:
     """Can `out` name a film? Asked before anything is rendered, so a wrong `-o` (a folder, a path
-    through a file) stops the run before it spends, not after. (A read-only folder is met when the
-    film is written: a film that is already there and unchanged needs no writing.)"""
+    through a file, a read-only folder with no film in it yet) stops the run before it spends, not
+    after. (A read-only folder that holds the film is met when the film is written: an unchanged
+    film needs no writing.)"""
     if out.is_dir():
         raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
     if out.suffix.lower() != ".mp4":  # ffmpeg chooses the film's format by its name
@@ -137,31 +163,28 @@ def check_output(out: Path) -> None:
         folder = folder.parent
     if not folder.is_dir():
         raise AssemblyError(f"cannot make the folder for the film {out}: {folder} is a file")
+    if not out.exists() and not os.access(folder, os.W_OK | os.X_OK):  # (a read-only mount refuses root too)
+        raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable (or choose "
+                             "another path with -o)")
 
 
-def _writable_partial(out: Path) -> Path:
-    """Where the film is written before it replaces `out`, made now: a folder that cannot hold the
-    film stops the join before it starts, not after."""
+def _writable_partial(out: Path, film: Path) -> Path:
+    """Where the film is written before it replaces `film` (`out`, or the file a link at `out`
+    names), made now: a folder that cannot hold the film stops the join before it starts, not after."""
     check_output(out)
     # this join's own: two joins into one path at once (two terminals, a watch and a film) would
-    # otherwise write one file together, and one of them rename the other's half-written film into place
-    partial = out.with_name(f".{out.stem}.{os.getpid()}-{threading.get_ident()}.partial{out.suffix}")
+    # otherwise write one file together, and one of them rename the other's half-written film into
+    # place; named .mp4 whatever the link's file is called (ffmpeg chooses the format by the name)
+    partial = scratch.partial_beside(film.with_suffix(out.suffix), keep_suffix=True)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_dead_partials(out)
+        for folder in {out.parent, film.parent}:
+            folder.mkdir(parents=True, exist_ok=True)
+            scratch.sweep_dead_partials(folder)
         partial.touch()
     except OSError as exc:
         raise FilmNotWritten(f"cannot write the film {out}: {_what(exc)}; make its folder writable "
                              "(or choose another path with -o)") from exc
     return partial
-
-
-def _sweep_dead_partials(out: Path) -> None:
-    """Remove what joins killed outright (kill -9) left half-written beside the film."""
-    for partial in out.parent.glob(f".{out.stem}.*.partial{out.suffix}"):
-        pid = partial.name[len(out.stem) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not scratch.process_alive(int(pid)):
-            partial.unlink(missing_ok=True)
 
 
 def _what(exc: OSError) -> str:
@@ -175,8 +198,10 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
           work: Path, report: FilmReport, cues: int, cache_dir: Path | None,
           progress: Callable[[float], None] | None) -> None:
     frames = report.frames
-    if report.fast_path:  # the stream copy keeps the clips' own sound as it is
-        runner.run_first(_copy_commands(segments, sources, spec, extras, partial, work, cues), what="assemble the film")
+    if report.fast_path:  # the picture copied; the clips' own sound as it is (not normalised)
+        sound = copy_join.sound(segments, sources, spec, work, cache_dir)
+        runner.run_first(copy_join.commands(segments, sources, spec, extras, partial, work, cues, sound),
+                         what="assemble the film")
         report.join, report.frames_copied = "copy", frames
         return
     if spec.smart_join and not spec.burn_captions:  # burned captions change every frame they cover
@@ -206,16 +231,6 @@ def _side_files(work: Path, chapters: list[tuple[str, float, float]], cues: list
     return extras
 
 
-def _copy_commands(segments: list[Segment], sources: list[Source], spec: FilmSpec, extras: Extras, partial: Path,
-                   work: Path, cues: int) -> list[list[str]]:
-    """The stream-copy join with its index in reserved space, then with +faststart should the
-    reserve prove too small."""
-    clip_list = work / "clips.txt"
-    clip_list.write_text(concat_list([s.path for s in sources]), encoding="utf-8")
-    reserve = moov_reserve(timeline.film_frames(segments), spec.fps, cues)
-    return [copy_args(clip_list, partial, extras, moov_size=reserve), copy_args(clip_list, partial, extras)]
-
-
 def _review(report: FilmReport, segments: list[Segment], sources: list[Source], spec: FilmSpec,
             cache_dir: Path | None) -> None:
     """Score the joins and write the sheets into the report; a join is only listed when review is off."""
@@ -228,39 +243,12 @@ def _review(report: FilmReport, segments: list[Segment], sources: list[Source], 
                                cache=cache_dir / "review" if cache_dir else None)
     except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
         report.warnings.append(f"review sheets not written: {exc}")
+        for sheet in review.sheets(report.path):  # an earlier cut's would show another film
+            with contextlib.suppress(OSError):
+                sheet.unlink(missing_ok=True)
         return
     report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
     report.warnings += result.warnings
-
-
-def copyable_lengths(clips: list[ClipIn], spec: FilmSpec) -> list[int] | None:
-    """The clips' frame counts when they can be joined by stream copy, else None. That is exact
-    only when every clip is used whole and entered by a cut (no repeated frame to drop), at the
-    film's size and rate, with one H.264 8-bit 4:2:0 configuration and one AAC 48 kHz stereo
-    configuration, and nothing is mixed or drawn over the picture."""
-    if spec.soundtrack or spec.burn_captions or any(c.slate for c in clips):
-        return None
-    for i, clip in enumerate(clips):
-        if clip.trim != Trim() or (i and clip.transition.kind != "cut"):
-            return None
-        if i and clip.chained and spec.drop_repeated_frame:
-            return None
-    described = [mp4box.describe(Path(c.path)) for c in clips]
-    if not all(d and d.video and d.audio and not d.video.edited for d in described):
-        return None
-    videos = {(d.video.codec, d.video.avcc, d.video.width, d.video.height, d.video.fps, d.video.square_pixels)
-              for d in described}
-    audios = {(d.audio.codec, d.audio.config, d.audio.rate, d.audio.channels) for d in described}
-    if len(videos) != 1 or len(audios) != 1:
-        return None
-    (codec, avcc, width, height, fps, square), (acodec, aconfig, rate, channels) = videos.pop(), audios.pop()
-    if codec != "avc1" or not avcc or not mp4box.avc_is_yuv420p(avcc) or not square:
-        return None
-    if (width, height) != (spec.width, spec.height) or not fps or abs(fps - spec.fps) > 0.01:
-        return None
-    if acodec != "mp4a" or not aconfig or (rate, channels) != (48_000, 2):
-        return None
-    return [d.video.frames for d in described]
 
 
 def _audible(sources: list[Source], spec: FilmSpec) -> bool:

@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -97,10 +96,10 @@ class JoinCache:
     def _run(self, named: dict[str, Path], args: list[str], *, what: str,
              progress: Callable[[int], None] | None = None) -> None:
         """Run `args`, each placeholder in `named` writing beside its target, then keep them all."""
-        partials = {name: _partial(target) for name, target in named.items()}
+        partials = {name: scratch.partial_beside(target) for name, target in named.items()}
         for target in named.values():
             target.parent.mkdir(parents=True, exist_ok=True)
-            _sweep_dead_partials(target)
+            scratch.sweep_dead_partials(target.parent)
         try:
             runner.run([str(partials[a]) if a in partials else a for a in args], what=what, progress=progress)
             for name, target in named.items():
@@ -112,8 +111,8 @@ class JoinCache:
     def put(self, target: Path, data: bytes) -> None:
         """Keep `data` (a small result, not made by ffmpeg) as an entry."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_dead_partials(target)
-        partial = _partial(target)
+        scratch.sweep_dead_partials(target.parent)
+        partial = scratch.partial_beside(target)
         partial.write_bytes(data)
         _keep(partial, target)
 
@@ -134,29 +133,16 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-def _partial(target: Path) -> Path:
-    """Where this process (and thread: two joins in one process may make the same entry at once)
-    writes `target` before it is whole."""
-    return target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.partial")
-
-
 def _keep(partial: Path, target: Path) -> None:
     """A whole entry into place, with the sha256 `holds` checks it by beside it."""
-    target.with_name(target.name + ".sha256").write_text(_sidecar_text(content_sha(partial), target))
+    sidecar = target.with_name(target.name + ".sha256")
+    scratch.replace_with(sidecar, _sidecar_text(content_sha(partial), target).encode())
     os.replace(partial, target)
 
 
 def _sidecar_text(sha: str, target: Path) -> str:
     """The entry's sha256 and its name: a sidecar copied with another entry's bytes names that entry."""
     return f"{sha}  {target.name}\n"
-
-
-def _sweep_dead_partials(target: Path) -> None:
-    """Remove what a killed join left half-written of `target` (named by its process's pid)."""
-    for partial in target.parent.glob(f".{target.name}.*.partial"):
-        pid = partial.name[len(target.name) + 2:-len(".partial")].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not scratch.process_alive(int(pid)):
-            partial.unlink(missing_ok=True)
 
 
 def outputs(i: int) -> str:

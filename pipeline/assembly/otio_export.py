@@ -19,9 +19,9 @@ from typing import Any
 
 import opentimelineio as otio
 
-from storyfilm.assembly import timeline
+from storyfilm.assembly import captions, timeline
 from storyfilm.assembly.spec import ClipIn, FilmSpec
-from storyfilm.mediaio import probe
+from storyfilm.mediaio import probe, scratch
 
 EXPORTS = {".xml": "fcp_xml", ".edl": "cmx_3600"}  # suffix beside the .otio: OTIO adapter
 TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
@@ -72,7 +72,7 @@ def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str,
                                   "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
                                   "model": entry.get("model"), "chained": seg.clip.chained,
                                   "dropped_repeated_frame": seg.dropped_repeat}
-    if seg.clip.caption:
+    if captions.lines(seg.clip.caption):  # a caption of blank lines is none, as in the film
         # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
         clip.markers.append(otio.schema.Marker(name=_one_line(seg.clip.caption), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
@@ -120,7 +120,7 @@ def write(out: Path, clips: list[ClipIn], spec: FilmSpec, name: str, shots: dict
 
 
 def _write(cut: otio.schema.Timeline, path: Path, adapter: str) -> None:
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    partial = scratch.partial_beside(path, keep_suffix=True)
     try:
         otio.adapters.write_to_file(cut, str(partial), adapter_name=adapter)
     except (OSError, otio.exceptions.OTIOError, ValueError, AttributeError, KeyError, TypeError) as exc:

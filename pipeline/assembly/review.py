@@ -18,6 +18,7 @@ encoder's own noise, which a full-size score would also weigh, is averaged away.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -89,11 +90,10 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
                     f"(warn below {spec.seam_warn_below} or {spec.seam_warn_below_db} dB): "
                     "the shot does not start where the previous one ended")
         result.warnings += _drift_warnings(segments, marks, means, spec)
-        sheet = out.with_name(f"{out.stem}.contact.png")
+        sheet, strip = sheets(out)
         drawn = [_contact_sheet(segments, marks, pngs, spec, _partial(sheet), work)]
         result.contact_sheet = sheet
         chained = [(i, s) for i, s in enumerate(result.seams) if s.chained]
-        strip = out.with_name(f"{out.stem}.seams.png")
         if chained:
             drawn.append(_seam_strip([(pairs[i], s) for i, s in chained], _partial(strip), work))
             result.seam_strip = strip
@@ -103,20 +103,27 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
     return result
 
 
+def sheets(film: Path) -> tuple[Path, Path]:
+    """The film's contact sheet and seam strip, beside it."""
+    return film.with_name(f"{film.stem}.contact.png"), film.with_name(f"{film.stem}.seams.png")
+
+
 def _partial(sheet: Path) -> Path:
-    return sheet.with_name(f".{sheet.stem}.partial.png")
+    """This process's own: two films made to one path at once each draw their own sheets."""
+    return scratch.partial_beside(sheet, keep_suffix=True)
 
 
-def _draw(drawn: list, sheets: list[Path]) -> None:
+def _draw(drawn: list, names: list[Path]) -> None:
     """Draw the sheets beside their names, then put them in place: a draw that fails or is killed
-    leaves the last sheets whole, never a half-written PNG under a sheet's name."""
+    never leaves a half-written PNG under a sheet's name."""
     try:
         runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
-        for sheet in sheets:
+        for sheet in names:
             os.replace(_partial(sheet), sheet)
     finally:
-        for sheet in sheets:
-            _partial(sheet).unlink(missing_ok=True)
+        for sheet in names:
+            with contextlib.suppress(OSError):  # a clean-up must not hide why the draw failed
+                _partial(sheet).unlink(missing_ok=True)
 
 
 def scores(pairs: list[tuple[Path, Path]], cache: Path) -> list[tuple[float, float]]:

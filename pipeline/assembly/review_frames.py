@@ -15,9 +15,7 @@ landed: review_ahead.py) decodes only the clips that changed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from storyfilm.assembly.join_cache import content_sha
 from storyfilm.assembly.spec import FilmSpec
 from storyfilm.assembly.timeline import Segment
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import runner, scratch
 
 THUMB_WIDTH = 320
 BATCH = 12  # frames per ffmpeg run: each open decoder holds its reference frames (12: ~150 MB at 720p)
@@ -53,6 +51,8 @@ def take(segments: list[Segment], sources: list[Source], wanted: list[list[int]]
     means: list[Means] = [{} for _ in segments]
     keys: list[dict[int, str]] = [{} for _ in segments]
     outputs, taken = [], []
+    if cache:
+        scratch.sweep_dead_partials(cache)  # what a review killed mid-write left there
     for seg, src, numbers in zip(segments, sources, wanted):
         digest = _digest(src.path, spec) if cache else ""
         missing = []
@@ -127,7 +127,8 @@ def _from_cache(cache: Path, key: str, n: int, pngs: Frames, means: Means, *, wi
 
 def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) -> bool:
     """The PNG (and its JPEG) first, then its stats and sha256s (each written atomically, under a
-    name of this thread's: the render's frames and a review may write the same frame at once)."""
+    name of this process's and thread's: the render's frames and a review, or two films in two
+    terminals, may write the same frame at once)."""
     if mean is None:
         return False
     try:
@@ -136,19 +137,15 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
         figures = " ".join([*map(str, mean), *(hashlib.sha256(data).hexdigest() for data, _ in files)])
         sidecar = _summed(figures, f"{key}.yuv").encode()
         for data, name in (*files, (sidecar, f"{key}.yuv")):
-            partial = cache / f".{name}.{threading.get_ident()}.partial"
-            partial.write_bytes(data)
-            os.replace(partial, cache / name)
+            scratch.replace_with(cache / name, data)
     except OSError:  # a cache that cannot be written (full, read-only) only costs the next review time
         return False
     return True
 
 
 def keep_score(path: Path, score: tuple[float, float]) -> None:
-    partial = path.with_name(f".{path.name}.{threading.get_ident()}.partial")
     try:
-        partial.write_text(_summed(f"{score[0]} {score[1]}", path.name))
-        os.replace(partial, path)
+        scratch.replace_with(path, _summed(f"{score[0]} {score[1]}", path.name).encode())
     except OSError:  # as for the frames: the cache only saves time
         pass
 

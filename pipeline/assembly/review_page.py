@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.assembly import review_assets
+from storyfilm.mediaio import scratch
 from storyfilm.seedance import models
 
 
@@ -89,9 +90,7 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
               "script": review_assets.JS, "poster": data["shots"][0]["first"] if data["shots"] else ""}
     # one pass, not str.format: CSS and JS are full of braces, and a title may hold a {name}
     page = re.sub(r"\{(" + "|".join(fields) + r")\}", lambda m: fields[m[1]], TEMPLATE)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, out)
+    scratch.replace_with(out, page.encode("utf-8"))
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storyfilm.assembly import captions
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec
 
 
@@ -93,6 +94,7 @@ def chapters(segments: list[Segment], fps: int) -> list[tuple[str, float, float]
 
 
 def cues(segments: list[Segment], fps: int) -> list[tuple[float, float, str]]:
-    """(start s, end s, text) for every captioned shot, on screen as long as its chapter."""
+    """(start s, end s, text) for every captioned shot (a caption that shows nothing is none),
+    on screen as long as its chapter."""
     return [(start, end, seg.clip.caption)
-            for seg, (_, start, end) in zip(segments, chapters(segments, fps)) if seg.clip.caption]
+            for seg, (_, start, end) in zip(segments, chapters(segments, fps)) if captions.lines(seg.clip.caption)]

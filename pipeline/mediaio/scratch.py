@@ -2,14 +2,19 @@
 
     process_alive(pid)      whether a pid still runs (what killed runs left is named by it)
     work_folder(kind)       a temporary folder named by this pid; those of dead processes are removed
+    partial_beside(target)  where this process and thread write a file before renaming it into place
+    sweep_dead_partials(folder)  remove what killed processes left half-written there
+    replace_with(target, data)   write a file beside its name and rename it into place
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,3 +46,43 @@ def _sweep_dead_folders(prefix: str) -> None:
         pid = folder.name[len(prefix):].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+# `.name.<pid>-<thread>.partial`, or `.stem.<pid>-<thread>.partial.suffix` for a file whose writer
+# (ffmpeg) chooses its format by the name's suffix
+_PARTIAL = re.compile(r"^\..+\.(\d+)(?:-\d+)?\.partial(\.[^.]+)?$")  # (an older version: no thread)
+
+
+def partial_beside(target: Path, *, keep_suffix: bool = False) -> Path:
+    """Where this process and thread write `target` before it is whole: two processes (two films to
+    one -o, a render's frames and a review) each write their own, and the one renamed last wins
+    whole; a process killed outright leaves its own, which `sweep_dead_partials` finds by its pid."""
+    tag = f"{os.getpid()}-{threading.get_ident()}"
+    if keep_suffix:
+        return target.with_name(f".{target.stem}.{tag}.partial{target.suffix}")
+    return target.with_name(f".{target.name}.{tag}.partial")
+
+
+def sweep_dead_partials(folder: Path) -> None:
+    """Remove the partial files (`partial_beside`) in `folder` of processes no longer running."""
+    try:
+        names = [entry.name for entry in os.scandir(folder) if ".partial" in entry.name]
+    except OSError:
+        return
+    for name in names:
+        match = _PARTIAL.match(name)
+        if match and int(match[1]) != os.getpid() and not process_alive(int(match[1])):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink(missing_ok=True)
+
+
+def replace_with(target: Path, data: bytes) -> None:
+    """`target` holds `data`, whole: written beside it and renamed into place (a kill mid-write
+    leaves the old file, never a cut one)."""
+    partial = partial_beside(target)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)

@@ -105,9 +105,11 @@ def _opens_as_mp4(video: Path) -> bool:
 
 
 def clip_seconds(video: Path, info: probe.MediaInfo | None = None) -> float | None:
-    """How long a clip's picture lasts: its frames ÷ fps from the MP4 boxes (no decoding), else the
-    container's duration (which an audio track may stretch)."""
+    """How long a clip's picture lasts as a player shows it: its frames ÷ fps from the MP4 boxes (no
+    decoding), else the container's duration (which an audio track may stretch)."""
     track = mp4box.video_track(video)
+    if track is not None and track.edited:
+        return _shown_seconds(video, track)
     if track is not None and track.frames and track.fps:
         return track.frames / track.fps
     try:
@@ -117,6 +119,16 @@ def clip_seconds(video: Path, info: probe.MediaInfo | None = None) -> float | No
     if track is not None and track.frames and info.fps:  # frames of differing lengths: ffmpeg's rate
         return track.frames / info.fps
     return info.duration or None
+
+
+def _shown_seconds(video: Path, track: mp4box.VideoTrack) -> float | None:
+    """A clip whose edit list hides frames (the boxes count them all): the frames a decoder shows ÷ fps."""
+    try:
+        info = probe.probe(video)  # decodes an edited track to count what it shows
+    except FfmpegError:
+        return None
+    fps = track.fps or info.fps
+    return info.frames / fps if info.frames and fps else info.duration or None
 
 
 async def _fetch(client: ArkClient, url: str, dest: Path) -> None:

@@ -352,11 +352,11 @@ def test_fast_path_stream_copies_matching_clips(tmp_path: Path) -> None:
 
 
 def test_fast_path_falls_back_on_faststart_when_the_reserve_is_short(clips, tmp_path, monkeypatch) -> None:
-    from storyfilm.assembly import assemble as assembly
+    from storyfilm.assembly import copy_join
 
     uniform = [_clip(tmp_path / f"v{i}.mp4", f"testsrc2=s={W}x{H}:r=24", audio="sine=r=48000", stereo48k=True)
                for i in range(2)]
-    monkeypatch.setattr(assembly, "moov_reserve", lambda *args: 256)  # far too small for the index
+    monkeypatch.setattr(copy_join, "moov_reserve", lambda *args: 256)  # far too small for the index
     report = assemble([ClipIn(p, p.stem) for p in uniform], FilmSpec(W, H, review=False), tmp_path / "f.mp4")
     assert report.fast_path and probe.probe(report.path).frames == 48 and faststart(report.path)
 

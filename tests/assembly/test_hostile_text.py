@@ -25,7 +25,8 @@ def test_a_caption_holding_a_timing_line_stays_one_cue(tmp_path: Path) -> None:
     srt = tmp_path / "film.srt"
     srt.write_text(captions.srt([(0.0, 2.0, CAPTION), (2.0, 4.0, "-->")]), encoding="utf-8")
     read = runner.run(["-v", "error", "-i", str(srt), "-f", "srt", "-"], what="read the captions").stdout.decode()
-    cues = [block.splitlines() for block in read.strip().split("\n\n")]
+    # (the word joiner that keeps `<i>` from being read as markup is invisible: test_hostile2_captions.py)
+    cues = [block.replace(captions.WORD_JOINER, "").splitlines() for block in read.strip().split("\n\n")]
     assert [cue[1] for cue in cues] == ["00:00:00,000 --> 00:00:02,000", "00:00:02,000 --> 00:00:04,000"]
     assert cues[0][2:] == ["line one -> two", "00:00:01,000 -> 00:00:02,000", "2", "<i>it</i> & ]]> 🍎 عربي\x01"]
     assert cues[1][2:] == ["->"]

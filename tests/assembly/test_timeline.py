@@ -90,17 +90,20 @@ def test_bad_specs_are_one_clear_error(make, message: str) -> None:
 
 
 def test_copy_join_argv() -> None:
-    args = copy_args(Path("/w/clips.txt"), Path("/o/.f.partial.mp4"), Extras(Path("/w/ch.txt"), Path("/w/c.srt")))
-    assert args == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", "-i", "/w/c.srt",
+    sound = ["-f", "f32le", "-ar", "48000", "-ch_layout", "stereo", "-i", "/w/sound.f32"]
+    aac = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
+    args = copy_args(Path("/w/clips.txt"), "/w/sound.f32", Path("/o/.f.partial.mp4"),
+                     Extras(Path("/w/ch.txt"), Path("/w/c.srt")))
+    assert args == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", *sound, "-i", "/w/c.srt",
                     "-f", "ffmetadata", "-i", "/w/ch.txt",
-                    "-map", "0:v:0", "-map", "0:a:0", "-map", "1:s:0", "-c", "copy",
+                    "-map", "0:v:0", "-map", "1:a:0", "-map", "2:s:0", "-c:v", "copy", *aac,
                     "-c:s", "mov_text", "-metadata:s:s:0", "language=und",
                     "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
-                    "-map_metadata", "2", "-map_chapters", "2", "/o/.f.partial.mp4", "-y"]
+                    "-map_metadata", "3", "-map_chapters", "3", "/o/.f.partial.mp4", "-y"]
     assert concat_list([Path("/a/it's.mp4")]) == "file '/a/it'\\''s.mp4'\n"
-    reserved = copy_args(Path("/w/clips.txt"), Path("/o/f.mp4"), Extras(), moov_size=70_000)
-    assert reserved == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", "-map", "0:v:0", "-map", "0:a:0",
-                        "-c", "copy", "-moov_size", "70000", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+    reserved = copy_args(Path("/w/clips.txt"), "/w/sound.f32", Path("/o/f.mp4"), Extras(), moov_size=70_000)
+    assert reserved == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", *sound, "-map", "0:v:0", "-map", "1:a:0",
+                        "-c:v", "copy", *aac, "-moov_size", "70000", "-fflags", "+bitexact", "-flags:v", "+bitexact",
                         "-flags:a", "+bitexact", "-map_metadata", "-1", "/o/f.mp4", "-y"]
     # 40 s: 960 frames and 1875 AAC packets, plus a packet a second of margin for partial packets
     assert moov_reserve(960, 24, 0) == 65_536 + 48 * (960 + 1875 + 40 + 1)
