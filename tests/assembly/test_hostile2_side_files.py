@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from helpers import colour_clip, io_watch
-from storyfilm.assembly import review_frames
 from storyfilm.assembly.assemble import ClipIn, FilmSpec, assemble
 from storyfilm.mediaio import scratch
 
