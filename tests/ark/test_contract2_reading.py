@@ -1,0 +1,71 @@
+"""Reading the service leniently (ark-api.md: "[I]: lenient when reading"): numbers written as
+floats, errors written as plain strings, a task's error without a code. Each over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+
+from helpers import HostileService, http_reply
+from storyfilm.ark.client import ArkClient
+from storyfilm.ark.lost_create import LostCreates
+from storyfilm.ark.retry import RetryPolicy
+from storyfilm.ark.types import Task
+
+KEY = "sk-contract-0123456789"
+MODEL = "doubao-seedance-1-0-pro-250528"
+BODY = {"model": MODEL, "content": [{"type": "text", "text": "a red ball"}], "seed": 7}
+CREATE = "POST /api/v3/contents/generations/tasks"
+QUICK = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, jitter=0.0)
+
+
+def run(service: HostileService, call, *, request_timeout: float = 5.0, **options):
+    """`call(client)` against the service, with quick retries and a short settle window."""
+    async def main():
+        async with httpx.AsyncClient(timeout=httpx.Timeout(request_timeout, connect=2.0)) as http:
+            client = ArkClient(service.base_url, KEY, http=http, retry=QUICK,
+                               lost_creates=LostCreates(settle=0.3, look_every=0.1), **options)
+            return await asyncio.wait_for(call(client), 20)
+    return asyncio.run(main())
+
+
+def lost_then_listed(created_at):
+    """A create whose answer never comes; a list that shows its task, `created_at` as `created_at(now)`."""
+    def answer(method: str, path: str):
+        if method == "POST":
+            return None
+        task = {"id": "cgt-20260101000000-float", "model": MODEL, "status": "queued", "seed": 7,
+                "created_at": created_at(time.time())}
+        return http_reply(200, json.dumps({"total": 1, "items": [task]}))
+    return answer
+
+
+@pytest.mark.parametrize("written", [float, lambda now: now + 0.25, lambda now: float(int(now))],
+                         ids=["float", "fraction", "whole-float"])
+def test_a_lost_create_whose_task_lists_its_time_as_a_float_is_adopted_not_paid_twice(written) -> None:
+    """§7.1 `created_at` is an integer [C]; a float for it (a gateway, a JSON encoder) is still the time
+    the task was made. Read as "no time", the lost create's task was never a candidate: created again."""
+    with HostileService(lost_then_listed(written)) as service:
+        found = run(service, lambda client: client.create(BODY), request_timeout=0.3,
+                    create_deadline=15)
+        assert (found, service.count(CREATE)) == ("cgt-20260101000000-float", 1)
+
+
+def test_counts_written_as_whole_floats_read_as_integers() -> None:
+    task = Task.from_json({"id": "cgt-1", "status": "succeeded", "created_at": 1760246356.0, "duration": 5.0,
+                           "seed": 8961.0, "frames": 121.0, "usage": {"completion_tokens": 103818.0,
+                                                                      "total_tokens": 103818.0}})
+    assert (task.created_at, task.duration, task.seed, task.frames, task.completion_tokens) == \
+           (1760246356, 5, 8961, 121, 103818)
+    assert Task.from_json({"id": "x", "status": "queued", "seed": 7.5, "duration": float("nan")}).seed is None
+
+
+def test_a_task_error_without_a_code_or_as_a_string_reads_plainly() -> None:
+    no_code = Task.from_json({"id": "a", "status": "failed", "error": {"message": "the output may be sensitive"}})
+    assert (no_code.error.code, no_code.error.message) == ("", "the output may be sensitive")
+    plain = Task.from_json({"id": "b", "status": "failed", "error": "render failed"})
+    assert (plain.error.code, plain.error.message) == ("", "render failed")
