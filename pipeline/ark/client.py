@@ -189,7 +189,8 @@ class ArkClient:
         except ApiRefused as exc:
             if exc.status == 404:
                 return
-            if exc.status == 400 and (await self.get(task_id)).status == "cancelled":
+            # refusing to cancel a cancelled task: 400 here, some other 4xx elsewhere (§8.2 names none)
+            if 400 <= exc.status < 500 and exc.status != 401 and (await self.get(task_id)).status == "cancelled":
                 return
             raise
 
@@ -285,9 +286,9 @@ class ArkClient:
             raise ApiRefused(answer.status, "Redirect", f"the service redirected the request to {where}; storyfilm "
                              f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})")
         err = data.get("error", data) if isinstance(data, dict) else {}
-        if not isinstance(err, dict):
-            err = {}
         said = answer.text[:300] if data is None else ""  # a body that is not JSON may still say why
+        if not isinstance(err, dict):  # a gateway's {"error": "why"}
+            said, err = (err[:300] if isinstance(err, str) else said), {}
         message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
         raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
                          str(err.get("param") or ""))

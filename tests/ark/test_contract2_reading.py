@@ -15,6 +15,7 @@ from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
+from storyfilm.errors import ApiRefused
 
 KEY = "sk-contract-0123456789"
 MODEL = "doubao-seedance-1-0-pro-250528"
@@ -69,3 +70,31 @@ def test_a_task_error_without_a_code_or_as_a_string_reads_plainly() -> None:
     assert (no_code.error.code, no_code.error.message) == ("", "the output may be sensitive")
     plain = Task.from_json({"id": "b", "status": "failed", "error": "render failed"})
     assert (plain.error.code, plain.error.message) == ("", "render failed")
+
+
+def test_an_error_written_as_a_plain_string_is_the_message() -> None:
+    """§10.1's error is an object; a gateway's `{"error": "..."}` still says why."""
+    answer = http_reply(400, '{"error": "model doubao-x not found"}')
+    with HostileService(lambda m, p: answer) as service:
+        with pytest.raises(ApiRefused) as caught:
+            run(service, lambda client: client.get("cgt-1"))
+    assert str(caught.value) == "Ark refused the request (HTTP 400 X): model doubao-x not found"
+
+
+@pytest.mark.parametrize("status", [400, 403, 409])
+def test_a_delete_whose_answer_was_lost_and_whose_retry_is_refused_is_done_when_the_task_is_cancelled(status) -> None:
+    """§8.2: DELETE on a cancelled task is refused, with a 4xx the doc does not name ([?]: 400 or
+    403 are likely). After a first DELETE lost its answer, that refusal means the work was done."""
+    deletes = []
+
+    def answer(method: str, path: str):
+        if method == "DELETE":
+            deletes.append(path)
+            if len(deletes) == 1:
+                return None
+            return http_reply(status, '{"error": {"code": "OperationDenied", "message": "the task is cancelled"}}')
+        return http_reply(200, '{"id": "cgt-1", "status": "cancelled"}')
+
+    with HostileService(answer) as service:
+        assert run(service, lambda client: client.delete("cgt-1"), request_timeout=0.3) is None
+        assert service.count("DELETE /api/v3/contents/generations/tasks/cgt-1") == 2
