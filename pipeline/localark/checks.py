@@ -93,6 +93,9 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
         raise invalid("content", "a text-to-video task needs a text prompt")
     params = check_params(model, mode, body, from_text)
     first, last, refs = await _images(imgs, content, allow_local)
+    if not model.heic and any(i is not None and i.format == "heic" for i in (first, last, *refs)):
+        raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image is not valid: {model.id} does not read "
+                      "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
     audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
                               allow_local=allow_local) if audios else None
     ratio, (width, height) = _shape(model, params, first, refs)
