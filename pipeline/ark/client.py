@@ -291,4 +291,4 @@ class ArkClient:
             said, err = (err[:300] if isinstance(err, str) else said), {}
         message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
         raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
-                         str(err.get("param") or ""))
+                         str(err.get("param") or ""), retry_after(answer.headers))

@@ -98,3 +98,20 @@ def test_a_delete_whose_answer_was_lost_and_whose_retry_is_refused_is_done_when_
     with HostileService(answer) as service:
         assert run(service, lambda client: client.delete("cgt-1"), request_timeout=0.3) is None
         assert service.count("DELETE /api/v3/contents/generations/tasks/cgt-1") == 2
+
+
+def test_a_429_refusal_carries_the_wait_the_service_asked_for() -> None:
+    """storyfilm's decisions: the client honours Retry-After. A client that tries once (the render's
+    creator) hands the 429 to its caller: the wait the service asked for must go with it."""
+    answer = http_reply(429, '{"error": {"code": "ModelAccountRpmRateLimitExceeded", "message": "RPM"}}',
+                        {"Retry-After": "42"})
+
+    async def once(client: ArkClient):
+        client.retry = RetryPolicy(attempts=1)
+        return await client.send_create(BODY)
+
+    with HostileService(lambda m, p: answer) as service:
+        with pytest.raises(ApiRefused) as caught:
+            run(service, once)
+    assert (caught.value.status, caught.value.code, caught.value.retry_after) == \
+           (429, "ModelAccountRpmRateLimitExceeded", 42.0)
