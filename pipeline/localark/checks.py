@@ -98,7 +98,7 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
                       "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
     audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
                               allow_local=allow_local) if audios else None
-    ratio, (width, height) = _shape(model, params, first, refs)
+    ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs)
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
                     reference_videos=len(videos), endpoint=endpoint)
@@ -152,6 +152,12 @@ def _shape(model: models.Model, params: dict[str, Any], first: Image | None,
     if first is None or not first.width:
         raise invalid("ratio", "keep_ratio needs a first-frame image")
     return ratio, keep_ratio_size(model, resolution, first.width, first.height)
+
+
+def _default_ratio(mode: str) -> str | None:
+    """The ratio a task without one gets (ark-api.md §2): 16:9 for 1.0 lite's reference images; else
+    None, resolved by `_shape` (adaptive from the first image, 16:9 for text)."""
+    return "16:9" if mode == models.REFERENCE_IMAGES else None
 
 
 REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")

@@ -82,3 +82,16 @@ async def test_a_heic_first_frame_is_read_only_by_the_models_that_read_heic(mode
             error_of(answer, 400, "InvalidImageURL.InvalidFormat", "content",
                      f"The image is not valid: {model} does not read heic or heif images (Seedance 1.5 pro and 2.x do).")
             assert ark.tasks == {}
+
+
+@pytest.mark.anyio
+async def test_reference_images_without_a_ratio_are_rendered_16_9_not_the_images_shape(tmp_path: Path) -> None:
+    """§2 `ratio` default: "reference-image (1.0L): `16:9`" (adaptive is not even allowed there, §5.4)."""
+    square = base64.b64encode(make_image(tmp_path / "square.png", 600, 600).read_bytes()).decode()
+    body = {"model": "doubao-seedance-1-0-lite-i2v-250428", "resolution": "480p",
+            "content": [{"type": "text", "text": "x"}, {"type": "image_url", "role": "reference_image",
+                                                        "image_url": {"url": "data:image/png;base64," + square}}]}
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        answer = await http.post(TASKS, json=body)
+        task = (await http.get(f"{TASKS}/{answer.json()['id']}")).json()
+        assert (task["ratio"], ark.tasks[task["id"]].spec.width, ark.tasks[task["id"]].spec.height) == ("16:9", 864, 480)
