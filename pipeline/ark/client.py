@@ -7,7 +7,7 @@ sockets.
 Failures come in three kinds (storyfilm/errors.py): ApiRefused (the service answered 4xx, or 5xx
 after every retry), TaskFailed (the task ended failed / expired / cancelled), TransportFailed
 (no usable answer). Idempotent calls are retried by the one `RetryPolicy` (retry.py) on connection
-errors, 429, 500, 502, 503 and 504.
+errors, 408, 429, 500, 502, 503 and 504.
 
 A create whose outcome is unknown (sent, then no answer, a 5xx, or a broken answer) is never
 blindly sent again, since it could pay for a second task: `send_create` raises Unanswered, and
@@ -245,7 +245,7 @@ class ArkClient:
             self.reached = True
             status = answer.status
             tries.append(f"HTTP {status}")
-            if status >= 500 and not may_repeat:
+            if (status >= 500 or status == 408) and not may_repeat:  # a gateway's 408 may follow the work
                 raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers), status in (500, 503))
             if status in RETRY_STATUSES and not last:
                 await self.retry.pause(attempt, retry_after(answer.headers))

@@ -115,3 +115,29 @@ def test_a_429_refusal_carries_the_wait_the_service_asked_for() -> None:
             run(service, once)
     assert (caught.value.status, caught.value.code, caught.value.retry_after) == \
            (429, "ModelAccountRpmRateLimitExceeded", 42.0)
+
+
+def test_a_408_is_transient_a_get_is_sent_again_and_a_create_looked_for_before_it_is() -> None:
+    """§10.4: 408 is retried by the official SDK (a front end that did not get the request whole in
+    time). A GET is simply sent again; a create is looked for first (a gateway's 408 may come after
+    the work), then sent again once the list shows no task."""
+    seen: list[str] = []
+
+    def answer(method: str, path: str) -> bytes:
+        seen.append(method + (" list" if method == "GET" and path.endswith("/tasks") else ""))
+        if seen.count(method) == 1 and method != "GET":
+            return http_reply(408, '{"error": {"code": "RequestTimeout", "message": "too slow"}}')
+        if method == "POST":
+            return http_reply(200, '{"id": "cgt-20260101000000-again"}')
+        if path.endswith("/tasks"):
+            return http_reply(200, '{"total": 0, "items": []}')
+        return http_reply(200, '{"id": "cgt-1", "status": "running"}')
+
+    with HostileService(answer) as service:
+        assert run(service, lambda client: client.create(BODY)) == "cgt-20260101000000-again"
+        assert seen[0] == "POST" and seen[-1] == "POST" and "GET list" in seen[1:-1] and seen.count("POST") == 2
+    seen.clear()
+    timeouts = iter([http_reply(408, "{}"), http_reply(200, '{"id": "cgt-1", "status": "running"}')])
+    with HostileService(lambda m, p: next(timeouts)) as service:
+        assert run(service, lambda client: client.get("cgt-1")).status == "running"
+        assert service.count("GET /api/v3/contents/generations/tasks/cgt-1") == 2
