@@ -17,6 +17,8 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
   (uniform).
 * `delay` (seconds of a slow answer, default 2), `retry_after` (seconds sent in the Retry-After
   header of an injected 429; none by default), `seed` (makes the dice repeatable).
+* `lag`: seconds a new task stays unseen by GET (404) and the list after its create was answered,
+  as a service whose reads lag its writes would show it (ark-api.md §7.3 leaves this open).
 * `@op` limits a fault to one operation (create, get, list, delete, download); `#n` to its first
   n hits. `drop@create=1#1` loses the answer of the first create only.
 
@@ -68,6 +70,7 @@ class Faults:
     delay: float = 2.0
     retry_after: float | None = None
     seed: int | None = None
+    lag: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | None) -> "Faults":
@@ -91,14 +94,14 @@ class Faults:
                 raise FaultSpecError(f"fault spec: {item!r}: only {', '.join(KINDS)} take @op or #times")
             elif kind in ("queue", "run"):
                 extra[kind] = _span(item, value)
-            elif kind in ("delay", "retry_after"):
+            elif kind in ("delay", "retry_after", "lag"):
                 extra[kind] = _number(item, value)
                 if extra[kind] < 0:  # type: ignore[operator]
                     raise FaultSpecError(f"fault spec: {item!r}: seconds are never negative")
             elif kind == "seed":
                 extra["seed"] = int(_number(item, value))
             else:
-                known = ", ".join((*KINDS, "queue", "run", "delay", "retry_after", "seed"))
+                known = ", ".join((*KINDS, "queue", "run", "delay", "retry_after", "lag", "seed"))
                 raise FaultSpecError(f"fault spec: {item!r}: unknown fault {kind!r} (one of {known})")
         return cls(rules=tuple(rules), **extra)  # type: ignore[arg-type]
 

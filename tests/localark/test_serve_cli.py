@@ -27,4 +27,4 @@ def test_serve_refuses_a_bad_fault_spec() -> None:
                           capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", "fault spec: 'bogus=1': unknown fault 'bogus' (one of "
                                                            "429, 5xx, drop, slow, fail, nolast, truncate, queue, run, "
-                                                           "delay, retry_after, seed)\n")
+                                                           "delay, retry_after, lag, seed)\n")
