@@ -277,8 +277,7 @@ class ArkClient:
         data = answer.json()
         if answer.is_success:
             if data is None:
-                what = "over 16 MB" if answer.too_big else "not JSON"
-                detail = f"HTTP {answer.status} with a body that is {what}"
+                detail = f"HTTP {answer.status} with a body {answer.unreadable}"
                 raise TransportFailed(detail) if may_repeat else TakenWithoutId(detail)
             return data
         if 300 <= answer.status < 400:

@@ -15,7 +15,7 @@ from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
-from storyfilm.errors import ApiRefused
+from storyfilm.errors import ApiRefused, CreateUnresolved, TransportFailed
 
 KEY = "sk-contract-0123456789"
 MODEL = "doubao-seedance-1-0-pro-250528"
@@ -141,3 +141,21 @@ def test_a_408_is_transient_a_get_is_sent_again_and_a_create_looked_for_before_i
     with HostileService(lambda m, p: next(timeouts)) as service:
         assert run(service, lambda client: client.get("cgt-1")).status == "running"
         assert service.count("GET /api/v3/contents/generations/tasks/cgt-1") == 2
+
+
+DAMAGED_GZIP = {"Content-Encoding": "gzip"}
+
+
+def test_an_answer_in_a_damaged_encoding_is_unreadable_not_a_traceback() -> None:
+    """The client accepts gzip answers; a damaged one raised httpx.DecodingError, which is no
+    TransportError: out of every handler, a traceback, and for a create no lost-create look."""
+    garbage = b"\x1f\x8b\x08\x00" + b"\xff" * 64
+    with HostileService(lambda m, p: http_reply(200, garbage, DAMAGED_GZIP)) as service:
+        with pytest.raises(TransportFailed, match=r"^HTTP 200 with a body in a damaged gzip encoding$"):
+            run(service, lambda client: client.get("cgt-1"))
+    answers = iter([http_reply(200, garbage, DAMAGED_GZIP), http_reply(200, '{"total": 0, "items": []}')])
+    with HostileService(lambda m, p: next(answers, http_reply(200, '{"total": 0, "items": []}'))) as service:
+        with pytest.raises(CreateUnresolved, match=r"^the service took the create but answered without a task id "
+                                                   r"\(HTTP 200 with a body in a damaged gzip encoding\)"):
+            run(service, lambda client: client.create(BODY))
+        assert service.count(CREATE) == 1
