@@ -12,6 +12,8 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
 * `fail`: probability per task of ending `failed` with a service error code.
 * `nolast`: probability per task of succeeding without `content.last_frame_url`, as models and
   services that return no last frame do (ark-api.md §12.3).
+* `noseed`: probability per task of rendering with a seed of its own, not the one asked for (and
+  reporting that seed), as a model that takes the field but not the seed would (ark-api.md §12.6).
 * `truncate`: probability per file download of a body cut short of its Content-Length.
 * `queue`, `run`: seconds a task waits in the queue / runs at least; a value or a range `a-b`
   (uniform).
@@ -38,7 +40,8 @@ from storyfilm.errors import FaultSpecError
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
 REQUEST_KINDS = ("429", "5xx", "drop", "slow")
-KINDS = (*REQUEST_KINDS, "fail", "nolast", "truncate")
+TASK_KINDS = ("fail", "nolast", "noseed")  # rolled once per task
+KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate")
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
 
@@ -57,7 +60,7 @@ class Rule:
             return op == self.op
         if kind == "truncate":
             return op == "download"
-        if kind in ("fail", "nolast"):
+        if kind in TASK_KINDS:
             return op == "task"
         return op in API_OPS
 

@@ -38,3 +38,13 @@ def test_the_lag_is_seconds_never_negative() -> None:
     assert Faults.parse("lag=1.5").lag == 1.5 and Faults.parse("").lag == 0.0
     with pytest.raises(FaultSpecError, match=r"seconds are never negative"):
         Faults.parse("lag=-1")
+
+
+@pytest.mark.anyio
+async def test_the_noseed_fault_renders_and_reports_a_seed_of_its_own() -> None:
+    """§12.6: whether 2.x honours `seed` is contradictory; a model may take the field and not the seed."""
+    async with ark_in_process(faults="noseed=1#1,queue=60") as (ark, http):
+        ignored = (await http.post(TASKS, json=text_task(seed=5))).json()["id"]
+        honoured = (await http.post(TASKS, json=text_task(seed=5))).json()["id"]
+        seeds = [(await http.get(f"{TASKS}/{t}")).json()["seed"] for t in (ignored, honoured)]
+        assert seeds[0] != 5 and seeds[1] == 5 and ark.tasks[ignored].spec.seed == seeds[0]
