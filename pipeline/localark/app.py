@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from storyfilm.errors import Refusal
 from storyfilm.localark import assets, checks, fetch, files
-from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
+from storyfilm.localark.answers import error_body, invalid, no_such_route, not_found, refusal_body, request_id
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
 from storyfilm.localark.faults import Dice, Faults
@@ -152,8 +152,8 @@ class LocalArk:
                 return {"GET": "get", "DELETE": "delete"}.get(method)
             return None
 
-        return FaultGate(Starlette(routes=routes, lifespan=lifespan), operation=operation,
-                         dice=lambda: self._dice, stats=self.stats)
+        app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: no_such_route, 405: no_such_route})
+        return FaultGate(app, operation=operation, dice=lambda: self._dice, stats=self.stats)
 
     async def _answer(self, request: Request, handler: Callable[[], Awaitable[tuple[int, Any]]]) -> Response:
         rid = request_id()

@@ -38,3 +38,19 @@ async def test_every_listed_field_as_null_is_not_given() -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
         answer = await http.post(TASKS, json=text_task(**nulls))
         assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("method", "path", "status", "code", "message"), [
+    ("GET", "/contents/generations/task", 404, "NotFound",
+     "The path of the request GET /api/v3/contents/generations/task is not found."),
+    ("PUT", TASKS, 405, "MethodNotAllowed", f"The request PUT /api/v3{TASKS} is not allowed."),
+])
+async def test_a_path_or_method_the_api_lacks_answers_in_the_services_shape(method, path, status, code, message):
+    """§13: every answer carries X-Request-Id, every error the §10.1 body, whatever was asked."""
+    async with ark_in_process() as (ark, http):
+        answer = await http.request(method, path)
+        assert answer.status_code == status and answer.headers["X-Request-Id"].startswith("02")
+        assert answer.json() == {"error": {"code": code, "param": "", "type": "NotFound" if status == 404 else
+                                           "MethodNotAllowed", "message": f"{message} Request id: "
+                                                                          f"{answer.headers['X-Request-Id']}"}}
