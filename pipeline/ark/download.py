@@ -2,9 +2,9 @@
 
 The API key is never sent: result URLs are signed. Redirects are followed (a result may be served
 from a CDN), at most `MAX_REDIRECTS`. The file is asked for unencoded and an encoding sent anyway is
-undone: a gzipped video saved as it came would never decode. A partial file never stays at the destination. A trickle of
-bytes cannot stretch a download: each attempt ends after `timeout` seconds whether or not bytes keep
-coming, and all attempts at one file together after `DOWNLOAD_SPAN` times that.
+undone: a gzipped video saved as it came would never decode. A partial file never stays at the
+destination. A trickle of bytes cannot stretch a download: each attempt ends after `timeout` seconds
+whether or not bytes keep coming, and all attempts at one file together after `DOWNLOAD_SPAN` times that.
 """
 
 from __future__ import annotations
