@@ -87,6 +87,8 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
         return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)
+    if not model.reads_assets and any(_url(item).startswith("asset://") for item in (*imgs, *videos, *audios)):
+        raise invalid("content", f"asset:// URIs are read by Seedance 2.0 and 2.5 only, not {model.id}")
     prompt, from_text = commands.decode(" ".join(texts))
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
@@ -112,6 +114,13 @@ def _model(model_id: Any, endpoints: dict[str, str]) -> models.Model:
         raise Refusal(404, "InvalidEndpointOrModel.NotFound",
                       f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
     return model
+
+
+def _url(item: dict) -> str:
+    """The URL a media item names ("" when it names none)."""
+    media = item.get(item.get("type"))
+    url = media.get("url") if isinstance(media, dict) else None
+    return url if isinstance(url, str) else ""
 
 
 def _place(item: dict, content: list[Any]) -> str:

@@ -90,6 +90,11 @@ class Model:
     def accepts(self, param: str) -> bool:
         return param in self.params
 
+    @property
+    def reads_assets(self) -> bool:
+        """asset:// URIs (the service's asset library): Seedance 2.0 and 2.5 only (ark-api.md §3.1)."""
+        return self.family in ("2.0", "2.5")
+
     def price_per_million(self, resolution: str, *, audio: bool = False, video_input: bool = False,
                           flex: bool = False) -> float:
         kind = "video_input" if video_input else ("audio" if audio else "silent")

@@ -95,3 +95,18 @@ async def test_reference_images_without_a_ratio_are_rendered_16_9_not_the_images
         answer = await http.post(TASKS, json=body)
         task = (await http.get(f"{TASKS}/{answer.json()['id']}")).json()
         assert (task["ratio"], ark.tasks[task["id"]].spec.width, ark.tasks[task["id"]].spec.height) == ("16:9", 864, 480)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("model", "taken"), [(PRO, False), (V15, False), (V20, True)])
+async def test_asset_uris_are_read_for_seedance_2_only(tmp_path: Path, model: str, taken: bool) -> None:
+    """§3.1: "`asset://` URIs: only for Seedance 2.0/2.5 (asset library)"."""
+    make_image(tmp_path / "apple.png", 640, 360)
+    body = {"model": model, "content": [{"type": "text", "text": "x"}, image("asset://apple")]}
+    async with ark_in_process(faults=PARKED, assets=tmp_path) as (ark, http):
+        answer = await http.post(TASKS, json=body)
+        if taken:
+            assert answer.status_code == 200, answer.text
+        else:
+            error_of(answer, 400, "InvalidParameter", "content", "The parameter `content` specified in the request "
+                     f"is not valid: asset:// URIs are read by Seedance 2.0 and 2.5 only, not {model}.")
