@@ -4,11 +4,12 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
 
     429=0.1,5xx=0.05,drop=0.02,slow=0.1,fail=0.1,truncate=0.1,queue=0.2-0.5,run=1.0
 
-* `429`, `5xx`, `drop`, `slow`: probability per API request (create, get, list, delete).
+* `429`, `5xx`, `drop`, `crash`, `slow`: probability per API request (create, get, list, delete).
   `429` answers the service's rate-limit error; `5xx` one of 500/502/503/504 with the service's
   error body, before the request takes effect; `drop` lets the request take effect, then closes
-  the connection without a body (the answer is lost: for a create, the task exists); `slow`
-  answers after `delay` seconds.
+  the connection without a body (the answer is lost: for a create, the task exists); `crash` lets
+  the request take effect, then answers 500 `InternalServiceError` (a service that failed after
+  its work was done); `slow` answers after `delay` seconds.
 * `fail`: probability per task of ending `failed` with a service error code.
 * `nolast`: probability per task of succeeding without `content.last_frame_url`, as models and
   services that return no last frame do (ark-api.md §12.3).
@@ -39,7 +40,7 @@ from storyfilm.errors import FaultSpecError
 
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
-REQUEST_KINDS = ("429", "5xx", "drop", "slow")
+REQUEST_KINDS = ("429", "5xx", "drop", "crash", "slow")
 TASK_KINDS = ("fail", "nolast", "noseed")  # rolled once per task
 KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate")
 

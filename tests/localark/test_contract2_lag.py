@@ -48,3 +48,16 @@ async def test_the_noseed_fault_renders_and_reports_a_seed_of_its_own() -> None:
         honoured = (await http.post(TASKS, json=text_task(seed=5))).json()["id"]
         seeds = [(await http.get(f"{TASKS}/{t}")).json()["seed"] for t in (ignored, honoured)]
         assert seeds[0] != 5 and seeds[1] == 5 and ark.tasks[ignored].spec.seed == seeds[0]
+
+
+@pytest.mark.anyio
+async def test_the_crash_fault_does_the_work_then_answers_500() -> None:
+    """The 5xx fault answers before the request takes effect; `crash` after: a create makes its task
+    and says 500 InternalServiceError (§10.2), a DELETE cancels and says 500."""
+    async with ark_in_process(faults="crash=1#2,queue=60") as (ark, http):
+        created = await http.post(TASKS, json=text_task())
+        assert (created.status_code, created.json()["error"]["code"]) == (500, "InternalServiceError")
+        (task_id,) = ark.tasks
+        deleted = await http.delete(f"{TASKS}/{task_id}")
+        assert deleted.status_code == 500 and ark.tasks[task_id].status == "cancelled"
+        assert ark.stats["fault:crash"] == 2 and (await http.get(f"{TASKS}/{task_id}")).status_code == 200
