@@ -110,8 +110,9 @@ class ArkError(StoryfilmError):
 
 
 class ApiRefused(ArkError):
-    def __init__(self, status: int, code: str, message: str, param: str = ""):
+    def __init__(self, status: int, code: str, message: str, param: str = "", retry_after: float | None = None):
         self.status, self.code, self.param = status, code, param
+        self.retry_after = retry_after  # seconds the service asked to wait (Retry-After), on a 429 or 5xx
         super().__init__(f"Ark refused the request (HTTP {status} {code}): {message}")
 
 

@@ -27,6 +27,7 @@ class Answer:
     headers: httpx.Headers
     content: bytes
     too_big: bool = False  # cut at MAX_ANSWER bytes: its body is not read
+    damaged: str = ""  # the content encoding its body could not be decoded from: its body is not read
 
     @property
     def is_success(self) -> bool:
@@ -34,11 +35,18 @@ class Answer:
 
     @property
     def text(self) -> str:
-        return "" if self.too_big else self.content.decode("utf-8", errors="replace")
+        return "" if self.too_big or self.damaged else self.content.decode("utf-8", errors="replace")
+
+    @property
+    def unreadable(self) -> str:
+        """Why the body is not JSON, in words ("a body that is over 16 MB")."""
+        if self.damaged:
+            return f"in a damaged {self.damaged} encoding"
+        return "that is over 16 MB" if self.too_big else "that is not JSON"
 
     def json(self) -> Any:
-        """The body as JSON ({} when empty); None when it is not JSON (or too big to read)."""
-        if self.too_big:
+        """The body as JSON ({} when empty); None when it is not JSON (or too big, or damaged)."""
+        if self.too_big or self.damaged:
             return None
         if not self.content:
             return {}
@@ -52,13 +60,15 @@ async def ask(http: httpx.AsyncClient, request: httpx.Request, within: float) ->
     """Send `request` and read its whole answer within `within` seconds (TimeoutError otherwise)."""
     async with asyncio.timeout(within if math.isfinite(within) else None):
         response = await http.send(request, stream=True)
+        body, too_big, damaged = bytearray(), False, ""
         try:
-            body, too_big = bytearray(), False
             async for chunk in response.aiter_bytes():
                 body += chunk
                 if len(body) > MAX_ANSWER:
                     too_big = True
                     break
+        except httpx.DecodingError:  # a gzip answer cut or mangled: as unreadable as a body that is not JSON
+            damaged = response.headers.get("content-encoding", "content")[:40]
         finally:
             await response.aclose()
-    return Answer(response.status_code, response.reason_phrase, response.headers, bytes(body), too_big)
+    return Answer(response.status_code, response.reason_phrase, response.headers, bytes(body), too_big, damaged)

@@ -7,7 +7,7 @@ sockets.
 Failures come in three kinds (storyfilm/errors.py): ApiRefused (the service answered 4xx, or 5xx
 after every retry), TaskFailed (the task ended failed / expired / cancelled), TransportFailed
 (no usable answer). Idempotent calls are retried by the one `RetryPolicy` (retry.py) on connection
-errors, 429, 500, 502, 503 and 504.
+errors, 408, 429, 500, 502, 503 and 504.
 
 A create whose outcome is unknown (sent, then no answer, a 5xx, or a broken answer) is never
 blindly sent again, since it could pay for a second task: `send_create` raises Unanswered, and
@@ -193,7 +193,8 @@ class ArkClient:
         except ApiRefused as exc:
             if exc.status == 404:
                 return
-            if exc.status == 400 and (await self.get(task_id)).status == "cancelled":
+            # refusing to cancel a cancelled task: 400 here, some other 4xx elsewhere (§8.2 names none)
+            if 400 <= exc.status < 500 and exc.status != 401 and (await self.get(task_id)).status == "cancelled":
                 return
             raise
 
@@ -250,7 +251,7 @@ class ArkClient:
             self.clock_offset = self.clock_offset if measured is None else measured
             status = answer.status
             tries.append(f"HTTP {status}")
-            if status >= 500 and not may_repeat:
+            if (status >= 500 or status == 408) and not may_repeat:  # a gateway's 408 may follow the work
                 raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers), status in (500, 503))
             if status in RETRY_STATUSES and not last:
                 await self.retry.pause(attempt, retry_after(answer.headers))
@@ -282,8 +283,7 @@ class ArkClient:
         data = answer.json()
         if answer.is_success:
             if data is None:
-                what = "over 16 MB" if answer.too_big else "not JSON"
-                detail = f"HTTP {answer.status} with a body that is {what}"
+                detail = f"HTTP {answer.status} with a body {answer.unreadable}"
                 raise TransportFailed(detail) if may_repeat else TakenWithoutId(detail)
             return data
         if 300 <= answer.status < 400:
@@ -291,9 +291,9 @@ class ArkClient:
             raise ApiRefused(answer.status, "Redirect", f"the service redirected the request to {where}; storyfilm "
                              f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})")
         err = data.get("error", data) if isinstance(data, dict) else {}
-        if not isinstance(err, dict):
-            err = {}
         said = answer.text[:300] if data is None else ""  # a body that is not JSON may still say why
+        if not isinstance(err, dict):  # a gateway's {"error": "why"}
+            said, err = (err[:300] if isinstance(err, str) else said), {}
         message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
         raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
-                         str(err.get("param") or ""))
+                         str(err.get("param") or ""), retry_after(answer.headers))

@@ -1,9 +1,10 @@
 """Downloading a task's result file (its video, its last frame) to disk.
 
 The API key is never sent: result URLs are signed. Redirects are followed (a result may be served
-from a CDN), at most `MAX_REDIRECTS`. A partial file never stays at the destination. A trickle of
-bytes cannot stretch a download: each attempt ends after `timeout` seconds whether or not bytes keep
-coming, and all attempts at one file together after `DOWNLOAD_SPAN` times that.
+from a CDN), at most `MAX_REDIRECTS`. The file is asked for unencoded and an encoding sent anyway is
+undone: a gzipped video saved as it came would never decode. A partial file never stays at the
+destination. A trickle of bytes cannot stretch a download: each attempt ends after `timeout` seconds
+whether or not bytes keep coming, and all attempts at one file together after `DOWNLOAD_SPAN` times that.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from storyfilm.errors import TransportFailed
 DOWNLOAD_TIMEOUT = 300.0  # seconds one attempt at downloading a result may take, all told
 DOWNLOAD_SPAN = 2  # all attempts at one download together may take this many attempts' time
 MAX_REDIRECTS = 20  # httpx's own limit, which the shared client keeps
+# a CDN may gzip what the client accepts gzipped: a result is asked for as it is stored
+AS_IT_IS = {"Accept-Encoding": "identity"}
 
 
 async def download(http: httpx.AsyncClient, url: str, dest: Path, *, retry: RetryPolicy,
@@ -59,15 +62,22 @@ async def download(http: httpx.AsyncClient, url: str, dest: Path, *, retry: Retr
 
 
 async def _download_once(http: httpx.AsyncClient, url: str, part: Path) -> int:
-    async with http.stream("GET", url, follow_redirects=True) as response:
+    """One try: the file's own bytes (asked for unencoded; an encoding sent anyway is undone, and
+    Content-Length checked against the bytes as they came)."""
+    async with http.stream("GET", url, follow_redirects=True, headers=AS_IT_IS) as response:
         if response.status_code != 200:
             raise TransportFailed(f"download answered HTTP {response.status_code}", status=response.status_code)
         expected = response.headers.get("content-length")
         size = 0
         with part.open("wb") as out:
-            async for chunk in response.aiter_raw(1 << 16):
-                out.write(chunk)
-                size += len(chunk)
-    if expected is not None and int(expected) != size:
-        raise TransportFailed(f"download truncated: {size} of {expected} bytes")
+            try:
+                async for chunk in response.aiter_bytes(1 << 16):
+                    out.write(chunk)
+                    size += len(chunk)
+            except httpx.DecodingError:
+                encoding = response.headers.get("content-encoding", "")[:40]
+                raise TransportFailed(f"the file came in a damaged {encoding} encoding") from None
+        came = response.num_bytes_downloaded
+    if expected is not None and expected.strip().isdigit() and int(expected) != came:
+        raise TransportFailed(f"download truncated: {came} of {expected} bytes")
     return size

@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 408: the request did not arrive whole in time (a front end's answer to a slow upload): nothing was
+# done; the official SDK retries it too (ark-api.md §10.4)
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +14,25 @@ KNOWN: frozenset[str] = TERMINAL | {"queued", "running"}
 
 
 def _int(value: Any) -> int | None:
+    """A whole number, also written as a float (5.0); None for anything else (7.5, "7", true)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _time(value: Any) -> int | None:
+    """A unix time in seconds, also written as a float with a fraction (a lost create's task is
+    found by it: read as "no time", it would be created again and paid twice)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    return _int(value)
+
+
+def _error(value: Any) -> "TaskError | None":
+    """The task's error: an object with code and message (§7.1), or a gateway's plain string."""
+    if isinstance(value, dict):
+        return TaskError(str(value.get("code") or ""), str(value.get("message") or ""))
+    return TaskError("", value) if isinstance(value, str) and value else None
 
 
 def _bool(value: Any) -> bool | None:
@@ -70,11 +89,10 @@ class Task:
         if not content.get("video_url") and isinstance(data.get("video_url"), str):  # a flatter gateway answer
             content = {**content, "video_url": data["video_url"]}
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        err = data.get("error") or data.get("failure_reason")
-        error = TaskError(str(err.get("code", "")), str(err.get("message", ""))) if isinstance(err, dict) else None
+        error = _error(data.get("error") or data.get("failure_reason"))
         return cls(
             id=str(data.get("id", "")), model=str(data.get("model", "")), status=status,
-            created_at=_int(data.get("created_at")), updated_at=_int(data.get("updated_at")),
+            created_at=_time(data.get("created_at")), updated_at=_time(data.get("updated_at")),
             video_url=_str(content.get("video_url")), last_frame_url=_str(content.get("last_frame_url")),
             error=error, seed=_int(data.get("seed")), resolution=_str(data.get("resolution")), ratio=_str(data.get("ratio")),
             duration=_int(data.get("duration")), frames=_int(data.get("frames")),

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import logging
 import tempfile
+import time
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -26,7 +27,7 @@ from starlette.routing import Route
 
 from storyfilm.errors import Refusal
 from storyfilm.localark import assets, checks, fetch, files
-from storyfilm.localark.answers import error_body, invalid, not_found, refusal_body, request_id
+from storyfilm.localark.answers import error_body, invalid, no_such_route, not_found, refusal_body, request_id
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
 from storyfilm.localark.faults import Dice, Faults
@@ -151,8 +152,8 @@ class LocalArk:
                 return {"GET": "get", "DELETE": "delete"}.get(method)
             return None
 
-        return FaultGate(Starlette(routes=routes, lifespan=lifespan), operation=operation,
-                         dice=lambda: self._dice, stats=self.stats)
+        app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: no_such_route, 405: no_such_route})
+        return FaultGate(app, operation=operation, dice=lambda: self._dice, stats=self.stats)
 
     async def _answer(self, request: Request, handler: Callable[[], Awaitable[tuple[int, Any]]]) -> Response:
         rid = request_id()
@@ -246,8 +247,8 @@ class LocalArk:
                 raise invalid("filter.service_tier", "must be default or flex")
             ids = set(q.getlist("filter.task_ids"))
             model = q.get("filter.model")
-            found = [t for t in self.tasks.values()
-                     if (not ids or t.id in ids) and (not status or t.status == status)
+            found = [t for t in self.tasks.values() if self._visible(t)
+                     and (not ids or t.id in ids) and (not status or t.status == status)
                      and (not model or model in (t.model, t.spec.endpoint)) and (not tier or t.spec.service_tier == tier)]
             found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
             base = str(request.base_url).rstrip("/")
@@ -283,9 +284,12 @@ class LocalArk:
 
     def _find(self, task_id: str) -> LocalTask:
         task = self.tasks.get(task_id)
-        if task is None:
+        if task is None or not self._visible(task):
             raise not_found(task_id)
         return task
+
+    def _visible(self, task: LocalTask) -> bool:  # reads see it yet (the `lag` fault)
+        return time.monotonic() - task.admitted >= self.faults.lag
 
 
 def _page(value: str | None, name: str, default: int) -> int:

@@ -87,15 +87,20 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     if any(isinstance(i, dict) and i.get("type") == "draft_task" for i in content):
         return dataclasses.replace(_from_draft(model, body, content, drafts), endpoint=endpoint)
     texts, imgs, videos, audios = _items(content)
+    if not model.reads_assets and any(_url(item).startswith("asset://") for item in (*imgs, *videos, *audios)):
+        raise invalid("content", f"asset:// URIs are read by Seedance 2.0 and 2.5 only, not {model.id}")
     prompt, from_text = commands.decode(" ".join(texts))
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
     params = check_params(model, mode, body, from_text)
     first, last, refs = await _images(imgs, content, allow_local)
+    if not model.heic and any(i is not None and i.format == "heic" for i in (first, last, *refs)):
+        raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image is not valid: {model.id} does not read "
+                      "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
     audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
                               allow_local=allow_local) if audios else None
-    ratio, (width, height) = _shape(model, params, first, refs)
+    ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs)
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
                     reference_videos=len(videos), endpoint=endpoint)
@@ -109,6 +114,13 @@ def _model(model_id: Any, endpoints: dict[str, str]) -> models.Model:
         raise Refusal(404, "InvalidEndpointOrModel.NotFound",
                       f"The model or endpoint {model_id} does not exist or you do not have access to it.", "model")
     return model
+
+
+def _url(item: dict) -> str:
+    """The URL a media item names ("" when it names none)."""
+    media = item.get(item.get("type"))
+    url = media.get("url") if isinstance(media, dict) else None
+    return url if isinstance(url, str) else ""
 
 
 def _place(item: dict, content: list[Any]) -> str:
@@ -149,6 +161,12 @@ def _shape(model: models.Model, params: dict[str, Any], first: Image | None,
     if first is None or not first.width:
         raise invalid("ratio", "keep_ratio needs a first-frame image")
     return ratio, keep_ratio_size(model, resolution, first.width, first.height)
+
+
+def _default_ratio(mode: str) -> str | None:
+    """The ratio a task without one gets (ark-api.md §2): 16:9 for 1.0 lite's reference images; else
+    None, resolved by `_shape` (adaptive from the first image, 16:9 for text)."""
+    return "16:9" if mode == models.REFERENCE_IMAGES else None
 
 
 REUSED_FROM_DRAFT = ("seed", "ratio", "duration", "frames", "camera_fixed", "generate_audio")

@@ -56,6 +56,13 @@ class FaultGate:
             body = error_body(status, "InternalServiceError",
                               "The service encountered an unexpected internal error. Please retry later.", rid)
             return await JSONResponse(body, status, headers={"X-Request-Id": rid})(scope, receive, send)
+        if dice.hit("crash", op):  # the work is done, then the service fails to say so
+            self.stats["fault:crash"] += 1
+            await self.app(scope, receive, _swallowed)
+            rid = request_id()
+            body = error_body(500, "InternalServiceError",
+                              "The service encountered an unexpected internal error. Please retry later.", rid)
+            return await JSONResponse(body, 500, headers={"X-Request-Id": rid})(scope, receive, send)
         drop = dice.hit("drop", op)
         truncate = op == "download" and dice.hit("truncate", op)
         if dice.hit("slow", op):  # the request has arrived whole; the answer takes its time
@@ -83,6 +90,10 @@ async def _buffered(receive: Any) -> Any:
     async def replay() -> dict[str, Any]:
         return messages.pop(0) if messages else await receive()
     return replay
+
+
+async def _swallowed(message: dict[str, Any]) -> None:
+    """The app's own answer, never sent."""
 
 
 def _headers_only(send: Any) -> Any:

@@ -4,19 +4,24 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
 
     429=0.1,5xx=0.05,drop=0.02,slow=0.1,fail=0.1,truncate=0.1,queue=0.2-0.5,run=1.0
 
-* `429`, `5xx`, `drop`, `slow`: probability per API request (create, get, list, delete).
+* `429`, `5xx`, `drop`, `crash`, `slow`: probability per API request (create, get, list, delete).
   `429` answers the service's rate-limit error; `5xx` one of 500/502/503/504 with the service's
   error body, before the request takes effect; `drop` lets the request take effect, then closes
-  the connection without a body (the answer is lost: for a create, the task exists); `slow`
-  answers after `delay` seconds.
+  the connection without a body (the answer is lost: for a create, the task exists); `crash` lets
+  the request take effect, then answers 500 `InternalServiceError` (a service that failed after
+  its work was done); `slow` answers after `delay` seconds.
 * `fail`: probability per task of ending `failed` with a service error code.
 * `nolast`: probability per task of succeeding without `content.last_frame_url`, as models and
   services that return no last frame do (ark-api.md §12.3).
+* `noseed`: probability per task of rendering with a seed of its own, not the one asked for (and
+  reporting that seed), as a model that takes the field but not the seed would (ark-api.md §12.6).
 * `truncate`: probability per file download of a body cut short of its Content-Length.
 * `queue`, `run`: seconds a task waits in the queue / runs at least; a value or a range `a-b`
   (uniform).
 * `delay` (seconds of a slow answer, default 2), `retry_after` (seconds sent in the Retry-After
   header of an injected 429; none by default), `seed` (makes the dice repeatable).
+* `lag`: seconds a new task stays unseen by GET (404) and the list after its create was answered,
+  as a service whose reads lag its writes would show it (ark-api.md §7.3 leaves this open).
 * `@op` limits a fault to one operation (create, get, list, delete, download); `#n` to its first
   n hits. `drop@create=1#1` loses the answer of the first create only.
 
@@ -35,8 +40,9 @@ from storyfilm.errors import FaultSpecError
 
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
-REQUEST_KINDS = ("429", "5xx", "drop", "slow")
-KINDS = (*REQUEST_KINDS, "fail", "nolast", "truncate")
+REQUEST_KINDS = ("429", "5xx", "drop", "crash", "slow")
+TASK_KINDS = ("fail", "nolast", "noseed")  # rolled once per task
+KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate")
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
 
@@ -55,7 +61,7 @@ class Rule:
             return op == self.op
         if kind == "truncate":
             return op == "download"
-        if kind in ("fail", "nolast"):
+        if kind in TASK_KINDS:
             return op == "task"
         return op in API_OPS
 
@@ -68,6 +74,7 @@ class Faults:
     delay: float = 2.0
     retry_after: float | None = None
     seed: int | None = None
+    lag: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | None) -> "Faults":
@@ -91,14 +98,14 @@ class Faults:
                 raise FaultSpecError(f"fault spec: {item!r}: only {', '.join(KINDS)} take @op or #times")
             elif kind in ("queue", "run"):
                 extra[kind] = _span(item, value)
-            elif kind in ("delay", "retry_after"):
+            elif kind in ("delay", "retry_after", "lag"):
                 extra[kind] = _number(item, value)
                 if extra[kind] < 0:  # type: ignore[operator]
                     raise FaultSpecError(f"fault spec: {item!r}: seconds are never negative")
             elif kind == "seed":
                 extra["seed"] = int(_number(item, value))
             else:
-                known = ", ".join((*KINDS, "queue", "run", "delay", "retry_after", "seed"))
+                known = ", ".join((*KINDS, "queue", "run", "delay", "retry_after", "lag", "seed"))
                 raise FaultSpecError(f"fault spec: {item!r}: unknown fault {kind!r} (one of {known})")
         return cls(rules=tuple(rules), **extra)  # type: ignore[arg-type]
 

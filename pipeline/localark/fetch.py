@@ -31,6 +31,9 @@ from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_B
 
 DEADLINE = 30.0  # seconds for one download, all told
 RESOLVE_DEADLINE = 5.0
+# what `data:<kind>/<format>;base64,` may name, lower-case only (ark-api.md §3.1, §3.3)
+DATA_FORMATS = {"image": ("jpeg", "jpg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"),
+                "audio": ("wav", "mp3")}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Image:
     data: bytes
     width: int
     height: int
+    format: str = "png"  # as its header says: png, jpeg, webp, gif, bmp, tiff, heic
 
 
 async def fetch(url: object, kind: str, limit: int, *, where: str = "content", allow_local: bool = False) -> bytes:
@@ -50,6 +54,10 @@ async def fetch(url: object, kind: str, limit: int, *, where: str = "content", a
         header, _, payload = url.partition(",")
         if not header.endswith(";base64") or not header[5:].startswith(f"{kind}/"):
             raise _bad(kind, f"the {kind} data URL must look like data:{kind}/<format>;base64,...")
+        written = header[len(f"data:{kind}/"):-len(";base64")]
+        if written not in DATA_FORMATS[kind]:
+            raise _bad(kind, f"the {kind} data URL names the format {written[:20]!r}; it must be one of "
+                             f"{', '.join(DATA_FORMATS[kind])}, in lower case")
         try:
             data = base64.b64decode(payload, validate=True)
         except binascii.Error:
@@ -117,7 +125,20 @@ async def download(url: str, kind: str, limit: int) -> bytes:
 
 
 async def fetch_audio(url: object, *, where: str = "content", allow_local: bool = False) -> bytes:
-    return await fetch(url, "audio", AUDIO_MAX_BYTES, where=where, allow_local=allow_local)
+    """Reference audio: wav or mp3 only (ark-api.md §3.3), whatever its URL or data URL says."""
+    data = await fetch(url, "audio", AUDIO_MAX_BYTES, where=where, allow_local=allow_local)
+    if audio_format(data) is None:
+        raise invalid("content", f"{where}: the audio is not wav or mp3")
+    return data
+
+
+def audio_format(data: bytes) -> str | None:
+    """wav (a RIFF WAVE file) or mp3 (an ID3 tag, or an MPEG audio frame header), else None."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE6 in (0xE2, 0xE4, 0xE6)):
+        return "mp3"  # frame sync, then layer III, II or I (the 0 layer bits are reserved)
+    return None
 
 
 async def fetch_image(url: object, *, where: str = "content", allow_local: bool = False) -> Image:
@@ -132,7 +153,7 @@ async def fetch_image(url: object, *, where: str = "content", allow_local: bool 
         if not IMAGE_ASPECT[0] <= info.width / info.height <= IMAGE_ASPECT[1]:
             raise invalid("content", f"image aspect ratio (width/height) must be within "
                                      f"[{IMAGE_ASPECT[0]}, {IMAGE_ASPECT[1]}]")
-    return Image(data, info.width, info.height)
+    return Image(data, info.width, info.height, info.format)
 
 
 def _too_big(kind: str, limit: int) -> Refusal:

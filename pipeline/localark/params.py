@@ -148,6 +148,8 @@ def check_params(model: models.Model, mode: str, body: dict[str, Any], commands:
     service would refuse."""
     given = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
     for name, value in given.items():
+        if name not in _ALL_PARAMS:
+            raise invalid(name, "is not a parameter of the video generation API (ark-api.md §2)")
         if name in _ALL_PARAMS and not model.accepts(name) and not (name == "service_tier" and value == "default"):
             raise invalid(name, f"is not supported by {model.id}")
     values = _read(model, mode, {**_weak(model, mode, body, commands), **given})

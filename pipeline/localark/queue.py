@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import math
+import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -110,6 +112,8 @@ class TaskQueue:
                           headers={"Retry-After": str(wait)})
         self._check_quota(spec, now)
         window.append(now)
+        if self.dice().hit("noseed", "task"):  # the field taken, the seed not: another one used and reported
+            spec = dataclasses.replace(spec, seed=secrets.randbelow(2**31))
         task = LocalTask(id=new_task_id(now), spec=spec, created_at=int(now), updated_at=int(now), base=base)
         self.tasks[task.id] = task
         self.notify(task)

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ class LocalTask:
     files: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # the unguessable file folder
     order: int = field(default_factory=lambda: next(_order))
     no_last_frame: bool = False  # the `nolast` fault: succeed without content.last_frame_url
+    admitted: float = field(default_factory=time.monotonic)  # when the create was taken (the `lag` fault)
 
     @property
     def model(self) -> str:

@@ -75,6 +75,8 @@ class Model:
     prices: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     flex_discount: float = 0.5
     fps: tuple[int, ...] = (FPS,)
+    # heic/heif images: "1.5 pro 新增" (DOC-1.5), "2.0 系列及以上" (DOC-2026-08); never 1.0 (ark-api.md §3.3)
+    heic: bool = True
     # how parameters travel: "body" fields, or "text" commands appended to the prompt (ark-api.md §4)
     parameter_style: str = "body"
     note: str = ""
@@ -87,6 +89,11 @@ class Model:
 
     def accepts(self, param: str) -> bool:
         return param in self.params
+
+    @property
+    def reads_assets(self) -> bool:
+        """asset:// URIs (the service's asset library): Seedance 2.0 and 2.5 only (ark-api.md §3.1)."""
+        return self.family in ("2.0", "2.5")
 
     def price_per_million(self, resolution: str, *, audio: bool = False, video_input: bool = False,
                           flex: bool = False) -> float:
@@ -106,22 +113,22 @@ MODELS: dict[str, Model] = {m.id: m for m in [
        modes=frozenset({TEXT}) | _I2V, resolutions=("480p", "720p", "1080p"), default_resolution="1080p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
        t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
-       prices={("*", "*"): 15.00}),
+       heic=False, prices={("*", "*"): 15.00}),
     Model(id="doubao-seedance-1-0-pro-fast-251015", name="Seedance 1.0 pro fast", family="1.0",
        modes=frozenset({TEXT, FIRST_FRAME}), resolutions=("480p", "720p", "1080p"), default_resolution="1080p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
        t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
-       prices={("*", "*"): 4.20}),
+       heic=False, prices={("*", "*"): 4.20}),
     Model(id="doubao-seedance-1-0-lite-t2v-250428", name="Seedance 1.0 lite t2v", family="1.0",
        modes=frozenset({TEXT}), resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
        t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
-       rpm=300, concurrency=5, prices={("*", "*"): 10.00}),
+       rpm=300, concurrency=5, heic=False, prices={("*", "*"): 10.00}),
     Model(id="doubao-seedance-1-0-lite-i2v-250428", name="Seedance 1.0 lite i2v", family="1.0",
        modes=_I2V | {REFERENCE_IMAGES}, resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_1_0, duration_range=(2, 12), default_duration=5, model_chooses_duration=False, frames=True,
        t2v_adaptive=False, params=_PARAMS_1_0, generates_audio=False, flex=True,
-       max_reference_images=4, rpm=300, concurrency=5, prices={("*", "*"): 10.00},
+       max_reference_images=4, rpm=300, concurrency=5, heic=False, prices={("*", "*"): 10.00},
        note="1080p and adaptive ratio are not available in reference-image mode"),
     Model(id="doubao-seedance-1-5-pro-251215", name="Seedance 1.5 pro", family="1.5",
        modes=frozenset({TEXT}) | _I2V, resolutions=("480p", "720p", "1080p"), default_resolution="720p",

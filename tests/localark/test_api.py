@@ -117,7 +117,7 @@ BAD = [
     ({"model": PRO, "content": [_img("data:image/png;base64,!!")]}, 400, "InvalidImageURL.InvalidFormat", "content",
      "The image is not valid: the image base64 is not valid."),
     ({"model": PRO, "content": [_img("")]}, 400, "InvalidImageURL.EmptyURL", "content", "The image URL is empty."),
-    ({"model": PRO, "content": [_img("asset://a-1")]}, 400, "InvalidParameter", "content",
+    ({"model": V20, "content": [_img("asset://a-1")]}, 400, "InvalidParameter", "content",
      invalid("content", "asset:// URIs name the service's asset library, which this local server lacks "
                         "(start it with --assets DIR)")),
 ]
