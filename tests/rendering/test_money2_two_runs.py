@@ -40,7 +40,8 @@ def test_two_films_of_one_storyboard_at_once_pay_each_shot_once(tmp_path: Path, 
     story, ids = chains_story(tmp_path / "film.yaml", title, chains=2, length=1)
     env = {"ARK_API_KEY": "sk-test-two-runs", "ARK_BASE_URL": ark_server.base_url}
     with faults_on(ark_server, "run=1"):
-        runs = [film_process(story, env), film_process(story, env)]
+        # two paths for the film: two films to one path are stopped before the store (test_hostile2_output.py)
+        runs = [film_process(story, env), film_process(story, env, "-o", str(tmp_path / "other.mp4"))]
         ended = [(run.communicate(timeout=120)[1], run.wait()) for run in runs]
     busy = f"another storyfilm render is using {tmp_path / '.storyfilm'}; wait for it or stop it\n"
     assert sorted(code for _, code in ended) == [0, 1], ended
