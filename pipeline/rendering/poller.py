@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 # service keeps the interval it is given (ark-api.md).
 LOOPBACK_INTERVAL = 0.05
 
+# ark-api.md leaves open what a read says of a task created a moment ago: a service whose reads lag
+# its writes answers 404 (and lists nothing) for a while. A task this young that is not found is
+# looked for again, never read as forgotten: that reading would create it again, and pay twice.
+UNSEEN_GRACE = 30.0
+
 
 @dataclass
 class _Watch:
@@ -211,6 +216,8 @@ class Poller:
                 if watch is None or watch.future.done():
                     continue
                 if isinstance(answer, ApiRefused) and answer.status == 404:
+                    if self._not_visible_yet(task_id, watch, now):
+                        continue
                     not_found = answer
                     if self._get_answered:
                         watch.future.set_exception(TaskGone(task_id, "expired", answer.code,
@@ -224,6 +231,17 @@ class Poller:
             if isinstance(not_found, ApiRefused) and not self._get_answered:
                 raise not_found
             await asyncio.sleep(max(0.0, len(chunk) / self.gets_per_second - (time.monotonic() - began)))
+
+    @staticmethod
+    def _not_visible_yet(task_id: str, watch: _Watch, now: float) -> bool:
+        """A 404 for a task created under UNSEEN_GRACE seconds ago: not shown yet (still looked at,
+        deadline and all)."""
+        watch.polled = now
+        if now > watch.deadline:
+            watch.future.set_exception(TaskOverdue(
+                f"task {task_id} was not seen by the service before its deadline; run again to keep waiting"))
+            return True
+        return now - watch.started < UNSEEN_GRACE
 
     def _update(self, task: Task, watch: _Watch, now: float) -> None:
         if task.status != watch.last_status:
@@ -249,7 +267,9 @@ class Poller:
             task = await self.client.get(task_id)
         except ApiRefused as exc:
             if exc.status == 404:
-                watch.future.set_exception(TaskGone(task_id, "expired", exc.code, "the service no longer knows it"))
+                if not self._not_visible_yet(task_id, watch, time.monotonic()):
+                    watch.future.set_exception(TaskGone(task_id, "expired", exc.code,
+                                                        "the service no longer knows it"))
                 return
             raise
         self._update(task, watch, time.monotonic())
