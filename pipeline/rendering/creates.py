@@ -86,7 +86,7 @@ class Creates:
                     continue
                 if exc.status != 429:
                     raise
-                gate.throttled(pause=THROTTLED.delay(attempt))
+                gate.throttled(pause=THROTTLED.delay(attempt, exc.retry_after))  # the service's Retry-After wins
                 self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")
                 continue
             except Unanswered as lost:  # it may have made the task: look before creating again
@@ -207,13 +207,13 @@ class Creates:
         return task.id
 
     async def settle_rivals(self, job: ShotJob, key: str, fingerprint: str, *, before: float | None = None) -> None:
-        """Creates that earlier runs left on their way for other versions of this shot (the same
-        fingerprint: the prompt is not echoed, the seed is the shot's) are settled for their own
-        keys first: a task of theirs is recorded as theirs, never taken for this key's. `before`:
+        """Creates that earlier runs left on their way for other versions of this shot (its id, or
+        the same fingerprint) are settled for their own keys first: a task of theirs is recorded as
+        theirs (and the user told it was paid for), never taken for this key's. `before`:
         this key's own first create, already sent: tasks made after it may be its own."""
         if not self.client.lists:  # nothing can be adopted there, so nothing taken for another version
             return
-        for rival in self.store.rivals(key, fingerprint, self.started):
+        for rival in self.store.rivals(key, job.id, fingerprint, self.started):
             why = f"a create an earlier run sent for another version of shot {rival.shot_id!r}"
 
             def waiting() -> None:
