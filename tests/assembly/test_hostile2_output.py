@@ -86,3 +86,15 @@ def test_a_read_only_folder_with_no_film_in_it_stops_before_anything_renders(tmp
     assert done.stderr.strip() == (f"cannot write the film {build / 'film.mp4'}: {build} is read-only; make it "
                                    "writable (or choose another path with -o)")
     assert not (tmp_path / ".storyfilm").exists() and list(build.iterdir()) == []
+
+
+def test_a_film_path_in_a_folder_that_cannot_hold_files_stops_before_anything_renders(tmp_path: Path) -> None:
+    """/proc lets root pass any permission check and still refuses every new file: the film
+    could only fail there after its shots were paid for."""
+    story = tmp_path / "story.yaml"
+    one_shot(story, "Nowhere", "only", "An apple on a table")
+    done = run_cli("film", str(story), "-o", "/proc/film.mp4", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == (
+        "the film's path /proc/film.mp4 is in /proc, which cannot hold files (No such file or directory): "
+        "choose another path with -o")
+    assert not (tmp_path / ".storyfilm").exists()
