@@ -528,16 +528,17 @@ def small_disk(folder: Path, size: str):
 
 def one_shot(path: Path, title: str, shot: str, prompt: str):
     """A one-shot 1.0 pro storyboard (480p, 2 s) written to `path`: its plan graph, the shot's job
-    and the create body a render would send for it."""
+    and the create body a render would send for it (to a service with a task list: marked)."""
     from storyfilm import planning
     from storyfilm.mediaio.inputs import data_url, load_storyboard
+    from storyfilm.seedance import request_mark
 
     path.write_text(f"title: {title}\n"
                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
                     f"shots:\n  - id: {shot}\n    prompt: {prompt}\n")
     graph = planning.compile_plan(load_storyboard(path))
     job = planning.jobs(graph)[0]
-    return graph, job, job.request(None, data_url)
+    return graph, job, request_mark.marked(job.request(None, data_url))
 
 
 def colour_clip(path: Path, colour: str, frames: int = 24, size: tuple[int, int] = (160, 90)) -> Path:

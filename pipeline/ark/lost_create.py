@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TransportFailed,
                               UsageError)
-from storyfilm.seedance import commands
+from storyfilm.seedance import commands, request_mark
 
 if TYPE_CHECKING:
     from storyfilm.settings import Settings
@@ -58,6 +58,7 @@ class Fingerprint:
     model: str
     service_tier: str | None
     echoes: tuple[tuple[str, Any], ...]
+    marked: bool = False  # its execution_expires_after is the request's own mark (seedance/request_mark.py)
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> "Fingerprint":
@@ -65,15 +66,16 @@ class Fingerprint:
                         if isinstance(i, dict) and i.get("type") == "text")
         _, from_text = commands.decode(text)
         merged = {**from_text, **{k: v for k, v in body.items() if v is not None}}
-        return cls._made(str(merged.get("model") or ""), merged.get("service_tier") or "default", merged)
+        return cls._made(str(merged.get("model") or ""), merged.get("service_tier") or "default", merged,
+                         request_mark.carries_mark(body))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Fingerprint":
         """From the journal (`as_dict`); intents written before the tier was kept match any tier."""
-        return cls._made(str(data.get("model") or ""), data.get("service_tier"), data)
+        return cls._made(str(data.get("model") or ""), data.get("service_tier"), data, data.get("marked") is True)
 
     @classmethod
-    def _made(cls, model: str, tier: str | None, values: dict[str, Any]) -> "Fingerprint":
+    def _made(cls, model: str, tier: str | None, values: dict[str, Any], marked: bool = False) -> "Fingerprint":
         wanted = {k: values[k] for k in ECHOED if values.get(k) is not None}
         if wanted.get("seed") == -1:
             del wanted["seed"]
@@ -81,14 +83,23 @@ class Fingerprint:
             del wanted["ratio"]
         if wanted.get("duration") == -1 or "frames" in wanted:
             wanted.pop("duration", None)
-        return cls(model, tier, tuple(sorted(wanted.items())))
+        return cls(model, tier, tuple(sorted(wanted.items())), marked and request_mark.FIELD in wanted)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "service_tier": self.service_tier, **dict(self.echoes)}
+        return {"model": self.model, "service_tier": self.service_tier, **dict(self.echoes),
+                **({"marked": True} if self.marked else {})}
 
-    def matches(self, task: Task) -> bool:
-        """A value the task does not echo cannot rule it out; one it echoes differently does."""
-        return all(getattr(task, name) is None or getattr(task, name) == value for name, value in self.echoes)
+    def matches(self, task: Task, *, seed: bool = True) -> bool:
+        """A value the task does not echo cannot rule it out; one it echoes differently does
+        (the seed too, unless `seed` is False)."""
+        return all(getattr(task, name) is None or getattr(task, name) == value for name, value in self.echoes
+                   if seed or name != "seed")
+
+    @property
+    def seed_may_differ(self) -> bool:
+        """A model may use a seed of its own and report that one (ark-api.md §7.1: "seed actually
+        used"); a marked request's task is still known by its mark, the seed aside."""
+        return self.marked and any(name == "seed" for name, _ in self.echoes)
 
 
 # the order in which tasks that fit one lost create are kept: the one furthest along
@@ -249,7 +260,7 @@ class LostCreates:
                                if task.id not in claimed and task.status not in UNPAID_ENDS
                                and task.created_at is not None and low <= task.created_at <= high
                                and task.created_at < cap
-                               and fingerprint.matches(task)]
+                               and fingerprint.matches(task, seed=False)]
                 oldest = min((t.created_at or 0 for t in found.items), default=0)
                 if len(found.items) < self.page_size or oldest < low:
                     break
@@ -261,7 +272,10 @@ class LostCreates:
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
                                    f"failed too: {str(exc).rstrip('.')}. Check the tasks on the service (its task "
                                    f"list, or a gateway's console) before creating again{hint}.") from None
-        return candidates
+        # the task that echoes our seed is ours; one that echoes another is, only by its mark, where the
+        # model chose a seed of its own
+        exact = [task for task in candidates if fingerprint.matches(task)]
+        return exact if exact or not fingerprint.seed_may_differ else candidates
 
 
 async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...], *,

@@ -261,10 +261,11 @@ class Store:
             (key, shot_id, json.dumps(material, sort_keys=True), json.dumps(fingerprint, sort_keys=True),
              time.time(), cost, time.time(), time.time()))
 
-    def rivals(self, key: str, fingerprint: str, before: float) -> list[Entry]:
-        """Unsettled creates of other keys with this fingerprint (another version of the shot)."""
-        return self._select("status = 'creating' AND fingerprint = ? AND key != ? AND intent_at < ?",
-                            (fingerprint, key, before))
+    def rivals(self, key: str, shot_id: str, fingerprint: str, before: float) -> list[Entry]:
+        """Unsettled creates of other keys for this shot, or with this fingerprint (another version
+        of the shot, maybe renamed)."""
+        return self._select("status = 'creating' AND (shot_id = ? OR fingerprint = ?) AND key != ? AND intent_at < ?",
+                            (shot_id, fingerprint, key, before))
 
     def intent_unfound(self, key: str) -> None:
         """A create looked for over its whole settle window and not found: no longer pending."""
