@@ -38,6 +38,12 @@ LOOPBACK_INTERVAL = 0.05
 UNSEEN_GRACE = 30.0
 
 
+def _names_the_task(exc: ApiRefused) -> bool:
+    """A 404 that may be of a task not shown yet: the documented `NotFound.<Parameter>` (§10), or
+    one without a code (a gateway's own shape). A bare `NotFound` is a route the service lacks."""
+    return exc.code.startswith("NotFound.") or not exc.code
+
+
 @dataclass
 class _Watch:
     future: asyncio.Future[Task]
@@ -216,7 +222,7 @@ class Poller:
                 if watch is None or watch.future.done():
                     continue
                 if isinstance(answer, ApiRefused) and answer.status == 404:
-                    if self._not_visible_yet(task_id, watch, now):
+                    if _names_the_task(answer) and self._not_visible_yet(task_id, watch, now):
                         continue
                     not_found = answer
                     if self._get_answered:
@@ -267,7 +273,7 @@ class Poller:
             task = await self.client.get(task_id)
         except ApiRefused as exc:
             if exc.status == 404:
-                if not self._not_visible_yet(task_id, watch, time.monotonic()):
+                if not (_names_the_task(exc) and self._not_visible_yet(task_id, watch, time.monotonic())):
                     watch.future.set_exception(TaskGone(task_id, "expired", exc.code,
                                                         "the service no longer knows it"))
                 return
