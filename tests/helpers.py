@@ -658,3 +658,23 @@ def http_reply(status: int, body: bytes | str = b"", headers: dict[str, str] | N
               **(headers or {})}
     head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items() if v is not None)
     return head.encode() + b"\r\n" + body
+
+
+def assert_refused_up_front(argv: list[str], folder: Path, server: LocalServer, capsys, expected: str,
+                            secrets: tuple[str, ...] = ()) -> None:
+    """`storyfilm ARGV` (in this process) refused as bad input: exit 2, `expected` as the one line on
+    stderr and nothing on stdout, no secret shown, not one request to `server`, and nothing written
+    in `folder` beside what it held."""
+    from storyfilm import cli
+
+    held = sorted(p.name for p in folder.iterdir())
+    before = sum(server.ark.stats.values())
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:  # argparse's errors leave through SystemExit, as a process exit
+        status = exit_.code
+    captured = capsys.readouterr()
+    assert (status, captured.out, captured.err) == (2, "", expected + "\n")
+    assert not [s for s in secrets if s in captured.err]
+    assert sum(server.ark.stats.values()) == before  # not one request
+    assert sorted(p.name for p in folder.iterdir()) == held  # no journal, store, film or lock file
