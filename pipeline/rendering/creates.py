@@ -136,15 +136,16 @@ class Creates:
         return body, Fingerprint.of(body).as_dict()
 
     def seed_not_honoured(self, job: ShotJob, key: str, task: Task) -> None:
-        """A finished task that did not use the pinned seed: its model refused it, in this run (told
-        when the create was sent again) or in one that was killed during that create (told here)."""
+        """A finished task that did not use the pinned seed: its model refused it in a run killed
+        during that create (a refusal in this run is told when the create is sent again), or took
+        the field and chose a seed of its own (ark-api.md §7.1 reports the seed actually used)."""
         pinned = job.shot.seed
         if key in self.unseeded or pinned is None or task.seed is None or task.seed == pinned:
             return
         if "seed" in job.params():
-            self.emit(job.id, "warning", f"task {task.id} used the seed {task.seed}, not the pinned {pinned} (an "
-                                         f"earlier run created it without the seed {job.model.name} refused): the "
-                                         f"seed was not honoured and this shot is not reproducible")
+            self.emit(job.id, "warning", f"task {task.id} used the seed {task.seed}, not the pinned {pinned}: "
+                                         f"{job.model.name} did not honour it (refused in an earlier run, or chose "
+                                         "its own), so this shot is not reproducible")
 
     async def resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False,
                       lost_at: float | None = None) -> str | None:

@@ -28,7 +28,11 @@ def test_lost_creates_on_a_model_that_ignores_the_seed_adopt_their_own_tasks(tmp
     for shot in ids:
         task = ark_server.ark.tasks[film.results[shot].task_id]
         assert prompt_of(ark_server, task.id).startswith(f"Chain {shot[1]}, shot 0")
-        assert task.spec.seed != pinned_seed(title, shot)  # the seed sent was not the one used
+        pinned = pinned_seed(title, shot)
+        assert task.spec.seed != pinned  # the seed sent was not the one used, and the user is told
+        assert (f"{shot}: task {task.id} used the seed {task.spec.seed}, not the pinned {pinned}: Seedance 1.0 pro "
+                "did not honour it (refused in an earlier run, or chose its own), so this shot is not reproducible"
+                ) in film.warnings
 
 
 def test_the_mark_is_the_requests_own_and_a_chosen_value_is_kept() -> None:
