@@ -114,8 +114,8 @@ def test_a_render_killed_during_the_seedless_retry_records_the_seed_used_and_sti
     assert (lock["task_id"], lock["seed"], lock["seed_honoured"], lock["returned"]["seed"]) == (
         task.id, task.spec.seed, False, task.spec.seed)
     assert event["warnings"] == [
-        f"fox: task {task.id} used the seed {task.spec.seed}, not the pinned {pinned} (an earlier run created it "
-        f"without the seed Seedance 2.0 fast refused): the seed was not honoured and this shot is not reproducible"]
+        f"fox: task {task.id} used the seed {task.spec.seed}, not the pinned {pinned}: Seedance 2.0 fast did not "
+        "honour it (refused in an earlier run, or chose its own), so this shot is not reproducible"]
     assert event["per_shot"][0]["seed_honoured"] is False
 
 
