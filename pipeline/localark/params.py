@@ -19,7 +19,6 @@ from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 
 SEED_MAX = 2**32 - 1
-DEFAULT_EXPIRY = 172800
 KEEP_RATIO = "keep_ratio"
 RATIOS = (*models.RATIOS, "adaptive", KEEP_RATIO)
 REFERENCE_MODES = (models.REFERENCE_IMAGES, models.MULTIMODAL)
@@ -122,7 +121,7 @@ RULES: tuple[Rule, ...] = (
     Rule("service_tier", str, _fixed("default"), _one_of("default", "flex"), lambda m: "must be default or flex",
          constraints=(Constraint(lambda r: r["service_tier"] == "flex" and (not r.model.flex or bool(r["draft"])),
                                  lambda r: f"flex is not available for {'draft tasks' if r['draft'] else r.model.id}"),)),
-    Rule("execution_expires_after", int, _fixed(DEFAULT_EXPIRY), _within(3600, 259200),
+    Rule("execution_expires_after", int, _fixed(models.DEFAULT_EXPIRY), _within(3600, 259200),
          lambda m: "must be within [3600, 259200]"),
     Rule("generate_audio", bool, _fixed(True), unless=lambda m, given: not m.generates_audio),
     Rule("priority", int, _fixed(0), _within(0, 9), lambda m: "must be within [0, 9]", constraints=(

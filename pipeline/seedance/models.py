@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
 FPS = 24
+DEFAULT_EXPIRY = 172800  # execution_expires_after when a create does not set it: 48 h (ark-api.md §2)
 
 # Modes (mutually exclusive within one request, ark-api.md §3.2)
 TEXT = "text"

@@ -17,8 +17,9 @@ import hashlib
 import json
 from typing import Any
 
+from storyfilm.seedance.models import DEFAULT_EXPIRY
+
 FIELD = "execution_expires_after"
-DEFAULT_EXPIRY = 172800  # ark-api.md §2: the service's default, 48 h
 SPAN = 3600  # marks are DEFAULT_EXPIRY - SPAN + 1 .. DEFAULT_EXPIRY
 
 
