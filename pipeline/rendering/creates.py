@@ -194,7 +194,7 @@ class Creates:
         found = await self.lost_creates.resolve(self.client.list, fingerprint, time.time(), self.claimed,
                                                 settled=True, why="the render journal was lost", since=since,
                                                 clock=self._clock, before=self.started + 2 * CLOCK_GRAIN)
-        tasks = sorted(found.found, key=lambda t: t.created_at or 0)
+        tasks = sorted(found.found, key=lambda t: (t.created_at or 0, t.id))  # oldest first; one order on ties
         if len(tasks) > 1:
             self.emit(job.id, "warning", f"the render journal was lost, and {len(tasks)} tasks on the service fit this "
                                          f"shot ({', '.join(t.id for t in tasks)}: other versions of it?): none is "

@@ -94,5 +94,6 @@ def test_a_lost_journal_with_two_fitting_tasks_takes_neither(tmp_path: Path, ark
     assert counted(before, ark_server)["create"] == 1
     assert outcome.results["s"].task_id not in tasks
     assert ark_server.ark.tasks[outcome.results["s"].task_id].spec.prompt.startswith("A boat ")
-    assert (f"s: the render journal was lost, and 2 tasks on the service fit this shot ({tasks[0]}, {tasks[1]}: "
+    told = sorted(tasks, key=lambda t: (ark_server.ark.tasks[t].created_at, t))  # oldest first (a second's grain)
+    assert (f"s: the render journal was lost, and 2 tasks on the service fit this shot ({told[0]}, {told[1]}: "
             "other versions of it?): none is taken for it, it is created again") in outcome.warnings
