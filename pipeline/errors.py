@@ -8,7 +8,8 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   └── MediaProblem                     a media reference the service would not take
     ├── UsageError                   exit 2  a command line that names no such shot, a bad spec
     │   ├── UnknownShot                      --only / --until names no shot
-    │   └── FaultSpecError                   `serve --faults` cannot be parsed
+    │   ├── FaultSpecError                   `serve --faults` cannot be parsed
+    │   └── FfmpegUnusable                   the ffmpeg binary is none, too old, or cannot encode a frame
     ├── OverBudget                   exit 3  what must render costs more than --max-cost
     ├── ArkError                     exit 1  the video-generation service
     │   ├── ApiRefused                       it answered 4xx/5xx with an error body
@@ -99,6 +100,11 @@ class UnknownShot(UsageError):
 
 class FaultSpecError(UsageError, ValueError):
     pass
+
+
+class FfmpegUnusable(UsageError):
+    """The ffmpeg binary runs and is not one storyfilm can use (mediaio/binary.py): told before
+    anything is spent. No FfmpegError, so no caller reads it as a media file that failed to decode."""
 
 
 class OverBudget(StoryfilmError):

@@ -36,6 +36,7 @@ from storyfilm.seedance import gateways
 from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
+from storyfilm.mediaio.runner import ffmpeg_exe
 from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
 
@@ -93,6 +94,7 @@ def over_budget(spend: float, limit: float, to_render: list[explain.ShotStatus])
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
     options = options or FilmOptions()
     out = out or sys.stdout
+    ffmpeg_exe()  # a binary that is no usable ffmpeg stops here, before a media file is judged or a shot paid
     board = load_storyboard(story)
     gateway = gateways.chosen(settings.gateway, board.gateway, str(story))
     graph = planning.compile_plan(board)

@@ -16,9 +16,6 @@ from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import views
 from storyfilm.settings import Settings
 
-DOCTOR_SECONDS = 15.0  # `ffmpeg -version` answers in well under a second; a binary that hangs is no ffmpeg
-
-
 def _check_output(output: Path | None, story: Path) -> None:
     """-o names an .mp4 file to write: not a folder, not the storyboard (`output:` in a storyboard
     must end in .mp4 too), so a mistyped -o never costs a render or a file."""
@@ -154,6 +151,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm.seedance import gateways
 
     gateway = gateways.named(args.profile or settings.gateway)
+    runner.ffmpeg_exe()  # every preview is rendered with it: a binary that cannot is told before listening
     if args.assets is not None and not args.assets.is_dir():
         raise UsageError(f"--assets {args.assets}: " + ("is a file, not a folder" if args.assets.exists() else
                                                          "no such folder"))
@@ -215,14 +213,8 @@ def schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from storyfilm.errors import FfmpegError
+    from storyfilm.mediaio import binary
 
-    exe = runner.ffmpeg_exe()
-    lines = runner.run(["-version"], what="report its version", timeout=DOCTOR_SECONDS).stdout.decode(
-        errors="replace").splitlines()
-    if not lines or not lines[0].startswith("ffmpeg version"):  # FFMPEG=/bin/true: runs, and is no ffmpeg
-        printed = repr(lines[0][:80]) if lines else "nothing"
-        problem = UsageError if os.environ.get("FFMPEG") else FfmpegError  # a setting, or a damaged install
-        raise problem(f"{'FFMPEG=' * bool(os.environ.get('FFMPEG'))}{exe} is not ffmpeg: `-version` printed {printed}")
-    print(f"ffmpeg: {exe}\n        {lines[0]}")
+    ffmpeg = binary.checked()  # no ffmpeg, too old, or cannot encode: FfmpegUnusable, one line
+    print(f"ffmpeg: {ffmpeg.path}\n        {ffmpeg.version}")
     return 0

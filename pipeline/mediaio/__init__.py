@@ -1,7 +1,8 @@
 """Media on disk, through the ffmpeg binary or by reading headers; nothing here knows a storyboard's
 meaning or a film's edit.
 
-    runner   find the ffmpeg binary (FFMPEG, PATH, the imageio-ffmpeg wheel) and run it
+    binary   find the ffmpeg binary (FFMPEG, PATH, the imageio-ffmpeg wheel); check it once, by a trial
+    runner   run it, within deadlines
     probe    what a file holds (size, fps, exact frame count, sound, chapters) and how loud it is
     frames   a video's last frame as PNG
     mp4box   frame counts and codec setup read straight from MP4 boxes, without ffmpeg

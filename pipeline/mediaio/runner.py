@@ -1,6 +1,6 @@
 """The ffmpeg binary: find it, and run it with option values of any length, within a deadline.
 
-    ffmpeg_exe() -> str                         FFMPEG, else ffmpeg on PATH, else imageio-ffmpeg's
+    ffmpeg_exe() -> str                         FFMPEG, else ffmpeg on PATH, else imageio-ffmpeg's (checked)
     run(args, what=..., progress=...)           raises FfmpegError with ffmpeg's last lines; `progress`
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from storyfilm.errors import FfmpegError
+from storyfilm.mediaio import binary
 from storyfilm.mediaio.scratch import work_folder
 
 log = logging.getLogger(__name__)
@@ -46,22 +47,9 @@ _GROUP: contextvars.ContextVar[set[subprocess.Popen[bytes]] | None] = contextvar
     "storyfilm_ffmpeg_runs", default=None)
 
 
-@functools.cache
 def ffmpeg_exe() -> str:
-    """FFMPEG from the environment, else ffmpeg on PATH, else the imageio-ffmpeg wheel's binary."""
-    explicit = os.environ.get("FFMPEG")
-    if explicit:
-        if not (Path(explicit).is_file() and os.access(explicit, os.X_OK)):
-            raise FfmpegError(f"FFMPEG={explicit} is not an executable file")
-        return explicit
-    on_path = shutil.which("ffmpeg")
-    if on_path:
-        return on_path
-    try:
-        import imageio_ffmpeg
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise FfmpegError("no ffmpeg: set FFMPEG, put ffmpeg on PATH or pip install imageio-ffmpeg") from exc
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    """The ffmpeg binary, checked once per process (mediaio/binary.py)."""
+    return binary.checked().path
 
 
 def argv(args: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ import imageio_ffmpeg
 import pytest
 
 from storyfilm.errors import FfmpegError
-from storyfilm.mediaio import probe, runner
+from storyfilm.mediaio import binary, probe, runner
 
 WHEEL = imageio_ffmpeg.get_ffmpeg_exe()
 
@@ -19,9 +19,9 @@ WHEEL = imageio_ffmpeg.get_ffmpeg_exe()
 def fresh_lookup(monkeypatch):
     """ffmpeg_exe() looks again (it caches its answer) and forgets what the test set up."""
     monkeypatch.delenv("FFMPEG", raising=False)
-    runner.ffmpeg_exe.cache_clear()
+    binary.checked.cache_clear()
     yield monkeypatch
-    runner.ffmpeg_exe.cache_clear()
+    binary.checked.cache_clear()
 
 
 def test_ffmpeg_from_the_environment_first(fresh_lookup, tmp_path: Path) -> None:
