@@ -13,6 +13,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     ├── OverBudget                   exit 3  what must render costs more than --max-cost
     ├── ArkError                     exit 1  the video-generation service
     │   ├── ApiRefused                       it answered 4xx/5xx with an error body
+    │   │   └── WrongTasksPath       exit 2  a create's 404 naming nothing: no tasks API at that URL
     │   ├── TaskFailed                       a task reached failed / expired / cancelled
     │   │   └── TaskGone                     the service no longer knows the task
     │   ├── TaskOverdue                      a task is still running past its deadline
@@ -120,6 +121,27 @@ class ApiRefused(ArkError):
         self.status, self.code, self.param = status, code, param
         self.retry_after = retry_after  # seconds the service asked to wait (Retry-After), on a 429 or 5xx
         super().__init__(f"Ark refused the request (HTTP {status} {code}): {message}")
+
+
+class WrongTasksPath(ApiRefused):
+    """A create answered 404 without naming a model or resource that is missing: the tasks' URL
+    (ARK_BASE_URL, then ARK_TASKS_PATH) is wrong, for every shot alike. Nothing was created."""
+
+    exit_code = 2
+
+    @classmethod
+    def when_so(cls, refused: ApiRefused, tasks_url: str) -> ApiRefused:
+        """`refused` as a WrongTasksPath when it says the path is wrong, else itself. A missing model
+        is named by its code (InvalidEndpointOrModel.NotFound, ModelNotOpen, NotFound.Parameter);
+        a path no route has, by "NotFound" alone or by a body that is not the service's (a proxy's)."""
+        if refused.status != 404 or "." in refused.code or refused.code == "ModelNotOpen":
+            return refused
+        wrong = cls(refused.status, refused.code, "", refused.param)
+        ArkError.__init__(wrong, f"the service has no tasks API at {tasks_url} (a create was answered HTTP 404 "
+                          f"{refused.code}): check ARK_BASE_URL and ARK_TASKS_PATH, whose join is that URL (Ark's: "
+                          "https://ark.cn-beijing.volces.com/api/v3 and /contents/generations/tasks); nothing was "
+                          "created")
+        return wrong
 
 
 class TaskFailed(ArkError):

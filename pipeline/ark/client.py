@@ -1,13 +1,12 @@
 """Async client for the Ark video-generation tasks API (ark-api.md).
 
 The client holds the policy (auth, retries, deadlines); the injected httpx.AsyncClient only moves
-bytes, so tests can run it against the local server in-process (httpx.ASGITransport) or over real
-sockets.
+bytes (tests run it in-process, httpx.ASGITransport, or over real sockets).
 
 Failures come in three kinds (storyfilm/errors.py): ApiRefused (the service answered 4xx, or 5xx
 after every retry), TaskFailed (the task ended failed / expired / cancelled), TransportFailed
-(no usable answer). Idempotent calls are retried by the one `RetryPolicy` (retry.py) on connection
-errors, 408, 429, 500, 502, 503 and 504.
+(no usable answer); a create's 404 naming no model is WrongTasksPath. Idempotent calls are retried
+by the one `RetryPolicy` (retry.py) on connection errors, 408, 429, 500, 502, 503 and 504.
 
 A create whose outcome is unknown (sent, then no answer, a 5xx, or a broken answer) is never
 blindly sent again, since it could pay for a second task: `send_create` raises Unanswered, and
@@ -21,11 +20,8 @@ fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names t
 ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
 per attempt (`download_timeout`) whether or not bytes keep coming, and all attempts at one file
 together have `DOWNLOAD_SPAN` times that; they follow redirects (a result's URL may point at a
-CDN), which API calls never do (the key would go with them).
-
-Every wait ends: an API answer must come whole within twice the request timeout and hold at most
-16 MB (answer.py); a call with all its retries has `call_deadline`, a create with all its tries and
-looks `create_deadline` (deadlines.py).
+CDN), which API calls never do (the key would go with them). Every wait ends: an API answer must come whole within twice the request timeout, at most 16 MB
+(answer.py); a call with its retries has `call_deadline`, a create `create_deadline` (deadlines.py).
 """
 
 from __future__ import annotations
@@ -44,7 +40,7 @@ from storyfilm.ark.lost_create import Fingerprint, LostCreates, clock_offset
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
-                              TakenWithoutId, TransportFailed, Unanswered)
+                              TakenWithoutId, TransportFailed, Unanswered, WrongTasksPath)
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
@@ -143,7 +139,10 @@ class ArkClient:
         """POST a task once (429 and unsent requests aside); Unanswered when it may have taken
         effect without its id reaching us: the caller must resolve it before creating again."""
         body = self._named(body)
-        data = await self._call("POST", self._tasks, json=body, may_repeat=False)
+        try:
+            data = await self._call("POST", self._tasks, json=body, may_repeat=False)
+        except ApiRefused as exc:  # a 404 naming no model: the tasks' URL is wrong, for every shot
+            raise WrongTasksPath.when_so(exc, self._tasks) from None
         task_id = data.get("id") if isinstance(data, dict) else None
         if isinstance(task_id, int) and not isinstance(task_id, bool):
             task_id = str(task_id)  # read leniently: a number is an id too

@@ -22,7 +22,7 @@ from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, Interrupted, NotStarted, ResultsGone, ServiceUnreachable, StoryfilmError,
-                              TaskFailed, TaskGone)
+                              TaskFailed, TaskGone, WrongTasksPath)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering import interruption
@@ -36,6 +36,7 @@ from storyfilm.rendering.store import Entry, Store
 
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
+WHOLE_RUN = (ServiceUnreachable, WrongTasksPath)  # the settings' fault, not a shot's: told once, as the run's end
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class Executor:
                     self.emit(node, "pending", f"waiting for shot {ups[0]!r} (its last frame)")
                 try:
                     upstream = await frames[ups[0]] if ups else None
-                except ServiceUnreachable:
+                except WHOLE_RUN:
                     raise
                 except Exception as exc:  # the shot it starts from failed (or never started): it never starts
                     raise NotStarted(node, ups[0], exc.failed if isinstance(exc, NotStarted) else ups[0]) from None
@@ -107,7 +108,7 @@ class Executor:
                 done[node].set_exception(exc)
                 if not frames[node].done():
                     frames[node].set_exception(exc)
-                if not isinstance(exc, (asyncio.CancelledError, ServiceUnreachable, NotStarted)):
+                if not isinstance(exc, (asyncio.CancelledError, *WHOLE_RUN, NotStarted)):
                     self.emit(node, "failed", str(exc))
                 raise
 
@@ -123,7 +124,7 @@ class Executor:
                 raise self.interrupted() from None
             except Exception as exc:  # told as the shot that failed, whichever follower gave up first
                 failure = frames[exc.failed].exception() if isinstance(exc, NotStarted) else exc
-                if not isinstance(failure, ServiceUnreachable):
+                if not isinstance(failure, WHOLE_RUN):
                     self._tell_not_started(graph, nodes, frames, failure)
                 raise failure
             finally:
