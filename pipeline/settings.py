@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import math
+import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from storyfilm.errors import UsageError
 
 ARK_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
+ARK_API_PATH = "/api/v3"  # on Ark's own hosts (ark.<region>.volces.com, BytePlus: ark.<region>.bytepluses.com)
+_ARK_HOST = re.compile(r"ark\.[a-z0-9-]+\.(volces|bytepluses)\.com", re.IGNORECASE)
 TASKS_PATH = "/contents/generations/tasks"
 REQUEST_TIMEOUT = 60.0  # seconds a request to the video service may wait for its answer
 MAX_SECONDS = 86400  # the longest any STORYFILM_* wait may be set to: a day
@@ -113,6 +116,9 @@ def _base_url(value: str | None) -> str | None:
     if parts.username is not None or parts.password is not None:  # never echoed: it may hold a password
         raise UsageError("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm "
                          "authenticates with ARK_API_KEY, and would show the URL in its messages")
+    if _ARK_HOST.fullmatch(parts.hostname) and parts.path.rstrip("/") != ARK_API_PATH:  # every create: a 404
+        raise UsageError(f"ARK_BASE_URL={value!r}: Ark's tasks API is under {ARK_API_PATH} on {parts.hostname}; "
+                         f"give {parts.scheme}://{parts.netloc}{ARK_API_PATH}")
     return value
 
 

@@ -46,6 +46,15 @@ CASES = {
     "base-url-with-query": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.example.com/api/v3?key=s3cret"},
                             "ARK_BASE_URL='https://ark.example.com/api/v3?…': a base URL has no ?query or "
                             "#fragment; give an http or https URL, e.g. https://ark.cn-beijing.volces.com/api/v3"),
+    # Ark's host without /api/v3 (or with the tasks path too) was taken: every create came back 404
+    "ark-host-without-api-v3": (["film", "{story}"], {"ARK_BASE_URL": "https://ark.cn-beijing.volces.com"},
+                                "ARK_BASE_URL='https://ark.cn-beijing.volces.com': Ark's tasks API is under /api/v3 on "
+                                "ark.cn-beijing.volces.com; give https://ark.cn-beijing.volces.com/api/v3"),
+    "ark-host-with-the-tasks-path": (["plan", "{story}"], {"ARK_BASE_URL": "https://ark.ap-southeast.bytepluses.com"
+                                                                           "/api/v3/contents/generations/tasks"},
+                                     "ARK_BASE_URL='https://ark.ap-southeast.bytepluses.com/api/v3/contents/generations/"
+                                     "tasks': Ark's tasks API is under /api/v3 on ark.ap-southeast.bytepluses.com; give "
+                                     "https://ark.ap-southeast.bytepluses.com/api/v3"),
     # "/" was taken, and every create came back 404 from the service
     "tasks-path-slash": (["film", "{story}"], {"ARK_TASKS_PATH": "/"},
                          "ARK_TASKS_PATH='/' names no path: give the tasks' path under the base, e.g. "
