@@ -5,11 +5,13 @@
     partial_beside(target)  where this process and thread write a file before renaming it into place
     sweep_dead_partials(folder)  remove what killed processes left half-written there
     replace_with(target, data)   write a file beside its name and rename it into place
+    move_into_place(file, target)  rename a finished file into place, durably, across file systems too
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -86,3 +88,29 @@ def replace_with(target: Path, data: bytes) -> None:
     finally:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+
+
+def move_into_place(file: Path, target: Path) -> None:
+    """`file`, whole and on disk (fsync), renamed to `target`. Where the two are on different file
+    systems (a store whose objects/ is another disk: rename fails with EXDEV), it is copied beside
+    `target`, synced, renamed into place, and only then removed: a kill at any point leaves either
+    the file still to move or the whole target, never a cut one under the target's name."""
+    with file.open("rb") as f:
+        os.fsync(f.fileno())
+    try:
+        os.replace(file, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    partial = partial_beside(target)
+    try:
+        with file.open("rb") as source, partial.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(partial, target)
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+    file.unlink()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
+from storyfilm.mediaio.scratch import move_into_place, sweep_dead_partials
 from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
 from storyfilm.rendering.made import MadeRecords
 from storyfilm.rendering.store_locks import StoreLocks
@@ -151,7 +152,9 @@ class Store:
         return self.incoming / f"{os.getpid()}-{time.monotonic_ns()}-{name}"
 
     def sweep_incoming(self, *, mine: bool = False) -> int:
-        """Delete what killed runs left half-written in `incoming/` (`trust.sweep`)."""
+        """Delete what killed runs left half-written in `incoming/` (`trust.sweep`), and the copies they
+        left in `objects/` when it is another disk (`move_into_place`)."""
+        sweep_dead_partials(self.objects)
         return sweep(self.incoming, mine=mine)
 
     def put(self, file: Path) -> str:
@@ -161,9 +164,7 @@ class Store:
             if self.has(sha):  # a damaged copy was set aside by has(): this one replaces it
                 file.unlink()
             else:
-                with file.open("rb") as f:
-                    os.fsync(f.fileno())
-                os.replace(file, self.path(sha))
+                move_into_place(file, self.path(sha))  # objects/ may be another disk than incoming/
         except OSError as exc:
             failure = disk_error(exc, self.root)
             if failure is None:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from storyfilm.errors import StoreError, StoreFull, StorePathUnusable, StoreReadOnly
-from storyfilm.mediaio.scratch import process_alive
+from storyfilm.mediaio.scratch import move_into_place, process_alive
 
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
@@ -75,7 +75,7 @@ class Objects:
         target = self.quarantine / f"{sha}.{time.strftime('%Y%m%dT%H%M%S')}"
         try:
             self.quarantine.mkdir(exist_ok=True)
-            os.replace(self.path(sha), target)
+            move_into_place(self.path(sha), target)  # objects/ may be another disk than quarantine/
         except OSError as exc:
             self.notes.append(f"object {sha[:12]} is damaged ({why}) and could not be set aside: {exc.strerror}")
             return None
