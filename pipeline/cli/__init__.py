@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoryfilmError as exc:
         print(redact(str(exc), settings.api_key), file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a disk or permission fault no layer foresaw: where and what, never a traceback
+        print(redact(_os_error(exc), settings.api_key), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
@@ -79,6 +83,16 @@ def _check_gateway(settings: Settings) -> None:
         from storyfilm.seedance import gateways
 
         gateways.named(settings.gateway)
+
+
+def _os_error(exc: OSError) -> str:
+    """One line: the path (both, for a rename) and what the system said, e.g.
+    `build/x.mp4: No space left on device (ENOSPC)`."""
+    paths = " -> ".join(os.fsdecode(p) for p in (exc.filename, exc.filename2) if p is not None)
+    code = errno.errorcode.get(exc.errno or 0)
+    said = f"{exc.strerror or exc}" + (f" ({code})" if code else "")
+    where = paths.replace("\n", "\\n").replace("\r", "\\r")  # one line, whatever a name holds
+    return f"{where}: {said}" if where else f"stopped: {said}"
 
 
 def _reader_gone() -> int:
