@@ -18,15 +18,11 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 import httpx
 import networkx as nx
 
-from storyfilm.assembly import assemble, film_lock
-from storyfilm.assembly import edit
-from storyfilm.assembly import review_ahead
+from storyfilm import outputs, planning, storyboard
+from storyfilm.assembly import assemble, edit, film_lock, review_ahead
 from storyfilm.planning import explain
-from storyfilm.rendering import lockfile, rebuild
+from storyfilm.rendering import eta, lockfile, progress, rebuild
 from storyfilm.rendering.trust import disk_error
-from storyfilm import planning
-from storyfilm.rendering import eta, progress
-from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import OverBudget
@@ -37,7 +33,6 @@ from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
 from storyfilm.mediaio.runner import ffmpeg_exe
-from storyfilm import outputs
 from storyfilm.status import backend_name, film_clips, film_key
 
 if TYPE_CHECKING:
@@ -116,6 +111,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         statuses = explain.status(graph, store, backend)
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
+        if to_render and not partial:  # the lock file is written last: a folder that cannot take it stops us now
+            lockfile.check_writable(story, preview=settings.uses_local_backend)
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
             raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
         stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time

@@ -168,18 +168,14 @@ def check_output(out: Path) -> None:
 
 
 def _check_holds_files(folder: Path, out: Path) -> None:
-    """A file made and removed in `folder` at once: what a permission check cannot tell (root may
-    write anywhere by its bits, yet not under /proc or /sys, nor on a read-only mount)."""
-    try:
-        handle, probe_file = tempfile.mkstemp(dir=folder, prefix=".storyfilm-probe-")
-    except OSError as exc:
-        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable (or "
-                                 "choose another path with -o)") from None
-        raise AssemblyError(f"the film's path {out} is in {folder}, which cannot hold files "
-                            f"({exc.strerror or exc}): choose another path with -o") from None
-    os.close(handle)
-    os.unlink(probe_file)
+    exc = scratch.cannot_hold_files(folder)
+    if exc is None:
+        return
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        raise FilmNotWritten(f"cannot write the film {out}: {folder} is read-only; make it writable (or "
+                             "choose another path with -o)")
+    raise AssemblyError(f"the film's path {out} is in {folder}, which cannot hold files "
+                        f"({exc.strerror or exc}): choose another path with -o")
 
 
 def _writable_partial(out: Path, film: Path) -> Path:

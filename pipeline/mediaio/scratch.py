@@ -6,6 +6,7 @@
     sweep_dead_partials(folder)  remove what killed processes left half-written there
     replace_with(target, data)   write a file beside its name and rename it into place
     move_into_place(file, target)  rename a finished file into place, durably, across file systems too
+    cannot_hold_files(folder) -> OSError | None  why a new file cannot be made there (probed, not guessed)
 """
 
 from __future__ import annotations
@@ -114,3 +115,18 @@ def move_into_place(file: Path, target: Path) -> None:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
     file.unlink()
+
+
+def cannot_hold_files(folder: Path) -> OSError | None:
+    """Why a new file cannot be made in `folder`, None when it can: a file made and removed at once.
+    Asked before anything is spent, of where a run will write last (the film, the lock file): a
+    permission check cannot tell (root may write anywhere by its bits, yet not under /proc or /sys,
+    nor on a read-only mount)."""
+    try:
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".storyfilm-probe-")
+    except OSError as exc:
+        return exc
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None

@@ -12,17 +12,31 @@ import os
 from pathlib import Path
 from typing import Any
 
-from storyfilm.errors import LockFileDamaged
+from storyfilm.errors import LockFileDamaged, StoreReadOnly
+from storyfilm.mediaio.scratch import cannot_hold_files
 from storyfilm.rendering.executor import ShotResult
 from storyfilm.rendering.results import clip_seconds
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.seedance import models
-from storyfilm.rendering.trust import disk_error, is_sha256
+from storyfilm.rendering.trust import READ_ONLY, disk_error, is_sha256
 
 
 def lock_path(story: Path, *, preview: bool) -> Path:
     """`ad.lock.json` for real renders (commit it); `ad.preview.lock.json` for local previews."""
     return story.with_name(f"{story.stem}{'.preview' if preview else ''}.lock.json")
+
+
+def check_writable(story: Path, *, preview: bool) -> None:
+    """The lock file is written after the render: a folder that cannot take it (a read-only
+    checkout or mount) is told now, before a shot is rendered or paid, not after."""
+    path = lock_path(story, preview=preview)
+    exc = cannot_hold_files(path.parent)
+    if exc is None:
+        return
+    why = "is read-only" if exc.errno in READ_ONLY else f"cannot hold files ({exc.strerror or exc})"
+    raise StoreReadOnly(f"cannot write the lock file {path}: its folder {path.parent} {why}; it is kept beside the "
+                        "storyboard: make that folder writable (or film a copy of the storyboard in one that is) "
+                        "and run the same command again; nothing was spent")
 
 
 def shot_entry(job: ShotJob, result: ShotResult, previous: dict[str, Any] | None = None) -> dict[str, Any]:
