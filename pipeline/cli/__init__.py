@@ -26,6 +26,8 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        _in_utf8()
     parser = arguments.build()
     if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete: 2 MB, loaded only then)
         import argcomplete
@@ -61,6 +63,19 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _in_utf8() -> None:
+    """Run again in Python's UTF-8 mode where this one is not in it (PYTHONUTF8=0, a locale whose
+    encoding is not UTF-8): storyboards are UTF-8, and a Chinese file name or prompt read from one
+    could not be opened, passed to ffmpeg, listed or printed in ASCII. (Under LC_ALL=C, or with
+    LANG unset, Python is in UTF-8 mode already.) The arguments go again as the bytes they came as."""
+    if sys.flags.utf8_mode or sys.getfilesystemencoding().lower().replace("-", "") == "utf8":
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-X", "utf8", "-m", "storyfilm", *sys.argv[1:]],
+              {**os.environ, "PYTHONUTF8": "1"})
 
 
 def _check_faults(settings: Settings) -> None:
