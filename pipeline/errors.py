@@ -30,6 +30,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   ├── StoreDamaged                     `verify` found objects missing or damaged
     │   ├── StorePathUnusable        exit 2  --store names no folder a store can be made in
     │   └── LockFileDamaged          exit 2  the lock file cannot be read; nothing was spent
+    ├── MediaChanged                 exit 1  a media file changed between its check and its sending
     ├── AssemblyError                exit 2  the clips and the edit cannot make a film
     ├── FfmpegError                  exit 1  ffmpeg exited non-zero, timed out, or is missing
     │   └── NotCopyable                      (internal) a smart join's pieces would not join by copy
@@ -237,6 +238,11 @@ class StorePathUnusable(StoreError):
 
 class LockFileDamaged(StoreError):
     exit_code = 2
+
+
+class MediaChanged(StoryfilmError):
+    """A storyboard's media file is not what was checked (and keyed) when the storyboard was read:
+    it was not sent in its changed form; a new run checks it as it is now."""
 
 
 class AssemblyError(StoryfilmError):

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 
 from storyfilm import storyboard
-from storyfilm.errors import MediaProblem, Problem, StoryboardError, UsageError
+from storyfilm.errors import MediaChanged, MediaProblem, Problem, StoryboardError, UsageError
 from storyfilm.mediaio import decode, images
 from storyfilm.seedance import media as limits
 from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, VIDEO, Media
@@ -130,15 +130,32 @@ def _image_header(data: bytes, shown: str) -> tuple[int, int]:
 
 
 def data_url(item: Media) -> str:
-    """What goes in the request: the URL as given, or the file as a base64 data URL."""
+    """What goes in the request: the URL as given, or the file as a base64 data URL, read again now
+    and sent only if it still holds the bytes checked and keyed when the storyboard was read
+    (MediaChanged: an edit saved during the render waits for the next run's checks and key)."""
     if item.url:
         return item.url
     assert item.path is not None
-    data = item.path.read_bytes()
+    data = _as_checked(item)
     if item.kind == IMAGE:
         return image_data_url(data)
     mime = f"{item.kind}/{item.path.suffix.lstrip('.').lower().replace('jpg', 'jpeg')}"
     return f"data:{mime};base64," + base64.b64encode(data).decode()
+
+
+def _as_checked(item: Media) -> bytes:
+    assert item.path is not None
+    again = "run the same command again to check it and send it as it is now"
+    try:
+        data, _ = read_regular(item.path, limits.max_bytes(item.kind), item.source, item.kind)
+    except MediaProblem as exc:
+        raise MediaChanged(f"{item.source} changed after it was checked ({exc.message}): it was not sent; "
+                           f"{again}") from None
+    if len(data) != item.size or hashlib.sha256(data).hexdigest() != item.sha256:
+        raise MediaChanged(f"{item.source} ({item.path}) changed after it was checked (now {len(data):,} bytes, "
+                           f"sha256 {hashlib.sha256(data).hexdigest()[:12]}; checked: {item.size:,} bytes, "
+                           f"{item.sha256[:12]}): it was not sent; {again}")
+    return data
 
 
 def load_storyboard(path: str | Path) -> storyboard.Storyboard:
