@@ -28,7 +28,6 @@ from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, 
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.gates import ModelGate
 from storyfilm.rendering.store import Entry, Store
-from storyfilm.seedance import request_mark
 
 # a create the service refused with 429, or whose answer was lost, is sent again after these pauses
 CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
@@ -53,8 +52,7 @@ class Creates:
         intent stays journaled: the next run looks for it), TransportFailed when none reached."""
         tries: list[str] = []  # what each try came to; "sent" while one is on its way
         deadline = self.creator.create_deadline
-        if self.client.lists and job.model.accepts(request_mark.FIELD):  # where a lost create is looked for
-            body = request_mark.marked(body)
+        body = self.creator.marked(body)  # as it is sent: its fingerprint holds the mark
         fingerprint = Fingerprint.of(body)
         await self.settle_rivals(job, key, json.dumps(fingerprint.as_dict(), sort_keys=True))
         recovered = await self.recover(job, key, fingerprint)
