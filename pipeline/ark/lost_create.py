@@ -177,6 +177,13 @@ class LostCreates:
         """Seconds one resolution may take in all, list reads, retries and waits together."""
         return self.settle + LOOK_SLACK if self.deadline is None else self.deadline
 
+    @staticmethod
+    def lost_by(sent_at: float, create_deadline: float) -> float:
+        """When a create sent at `sent_at` by a run that stopped before its answer came is taken as
+        lost: its sender would have given up on it `create_deadline` seconds after sending, and
+        not later than now. The settle window runs from then."""
+        return min(time.time(), sent_at + create_deadline)
+
     def span(self, since: float, offset: float | None, before: float | None = None) -> tuple[float, float]:
         """The created_at a task made by a create first sent at `since` (our clock) may have, and
         the one it must be below (`before`: when another create of the same fingerprint was sent;
