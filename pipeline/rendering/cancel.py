@@ -105,7 +105,7 @@ async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: st
         if entry.status == "creating":
             store.task_created(key, job.id, task_id)
         outcomes.append(await _cancel_task(client, store, job, key, task_id,
-                                           entry.task_created_at or entry.intent_at))
+                                           entry.created_at or entry.sent_at))
     return outcomes
 
 
@@ -128,7 +128,7 @@ def _unanswered(job: ShotJob, key: str, store: Store, *, searchable: bool, forge
 async def _lost_task(client: ArkClient, store: Store, entry: Entry, lost_creates: LostCreates) -> str | None:
     if entry.fingerprint is None or not client.lists:  # a gateway without the list call: it cannot be found
         return None
-    sent_at = entry.intent_at or time.time()  # a create sent moments ago may not be listed yet: the settle window
+    sent_at = entry.sent_at or time.time()  # a create sent moments ago may not be listed yet: the settle window
     found = await lost_creates.resolve(client.list, Fingerprint.from_dict(json.loads(entry.fingerprint)), sent_at,
                                        store.claimed_task_ids, why="storyfilm cancel", since=entry.doubt_since,
                                        lost_at=lost_creates.lost_by(sent_at, client.create_deadline))

@@ -237,7 +237,7 @@ class Creates:
         """`lost_at`: when this run lost the create's answer; a create a stopped run sent is taken
         as lost when its sender would have given up on it (`LostCreates.lost_by`), or now."""
         fingerprint = Fingerprint.from_dict(json.loads(entry.fingerprint or "{}"))
-        sent_at = entry.intent_at or time.time()
+        sent_at = entry.sent_at or time.time()
         if lost_at is None:
             lost_at = self.lost_creates.lost_by(sent_at, self.creator.create_deadline)
         return await self.lost_creates.resolve(self.client.list, fingerprint, sent_at,

@@ -181,7 +181,7 @@ class Executor:
             task_id = await self._paid_for(job, key, entry)
             if task_id is not None:
                 gate.occupy()
-                age = time.time() - (entry.task_created_at or entry.intent_at or time.time()) if entry else 0.0
+                age = time.time() - (entry.created_at or entry.sent_at or time.time()) if entry else 0.0
             else:
                 if attempts >= self.max_attempts:
                     raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "

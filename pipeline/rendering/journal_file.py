@@ -44,7 +44,9 @@ CREATE TABLE IF NOT EXISTS story_shots (
 # to no storyboard until a lock file names them (`rebuild.from_lock`), and are read as before.
 # columns added after the walking skeleton; old journals are migrated in place
 EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
-                 "error": "TEXT", "task_created_at": "REAL", "since": "REAL"}
+                 "error": "TEXT", "task_created_at": "REAL", "since": "REAL",
+                 # the boot clock beside intent_at and task_created_at, and its boot (rendering/boot_clock.py)
+                 "intent_boot": "REAL", "created_boot": "REAL", "boot_id": "TEXT"}
 # primary result codes (sqlite3 exceptions carry them); only a journal that is surely damaged is set
 # aside, never one that a full disk or an I/O error kept from opening
 SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = \
