@@ -40,7 +40,8 @@ import httpx
 from storyfilm.ark import deadlines
 from storyfilm.ark.answer import Answer, ask
 from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
-from storyfilm.ark.lost_create import Fingerprint, LostCreates, clock_offset
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates, clock_offset
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,

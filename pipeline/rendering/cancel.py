@@ -25,7 +25,8 @@ import httpx
 import networkx as nx
 
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import ApiRefused, TransportFailed
 from storyfilm.planning import explain
 from storyfilm.planning.jobs import ShotJob

@@ -20,7 +20,8 @@ from typing import Any
 
 from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import CLOCK_GRAIN, Fingerprint, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import CLOCK_GRAIN, LostCreates, Lookup, cancel_extra
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,

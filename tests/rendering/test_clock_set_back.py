@@ -15,7 +15,7 @@ import pytest
 
 from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.lost_create import Fingerprint
+from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering import boot_clock
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store
