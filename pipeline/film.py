@@ -181,9 +181,10 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
 
 def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotStatus, backend: str) -> None:
-    """A shot's clip is in the store (rendered now, or cached): hand it to `ahead`."""
-    cached = status.state == explain.CACHED and status.key
-    entry = store.entry(status.key) if cached else store.last_done(status.shot_id, backend=backend)
+    """A shot's clip is in the store (rendered now, or cached): hand it to `ahead`. Its key's entry
+    when known (a shot that took another's render has none of its own), else its last render."""
+    keyed = store.entry(status.key) if status.key else None
+    entry = keyed if keyed is not None and keyed.status == "done" else store.last_done(status.shot_id, backend=backend)
     if entry is not None and entry.video_sha:
         frame = store.path(entry.frame_sha) if entry.frame_sha else None
         ahead.landed(status.shot_id, store.path(entry.video_sha), frame)

@@ -36,11 +36,13 @@ import httpx
 from storyfilm.ark import deadlines
 from storyfilm.ark.answer import Answer, ask
 from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
-from storyfilm.ark.lost_create import Fingerprint, LostCreates, clock_offset
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates, clock_offset
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
                               TakenWithoutId, TransportFailed, Unanswered, WrongTasksPath)
+from storyfilm.seedance import request_mark
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
@@ -100,7 +102,7 @@ class ArkClient:
     async def create(self, body: dict[str, Any]) -> str:
         """POST a task; returns its id. Never creates a second task for one call; all its tries
         and looks end within `create_deadline` seconds (CreateUnresolved: the task may exist)."""
-        body, tries = self._named(body), []
+        body, tries = self._named(self.marked(body)), []
         try:
             async with asyncio.timeout(self.create_deadline) as limit:
                 return await self._create(body, tries)
@@ -138,7 +140,7 @@ class ArkClient:
     async def send_create(self, body: dict[str, Any]) -> str:
         """POST a task once (429 and unsent requests aside); Unanswered when it may have taken
         effect without its id reaching us: the caller must resolve it before creating again."""
-        body = self._named(body)
+        body = self._named(self.marked(body))
         try:
             data = await self._call("POST", self._tasks, json=body, may_repeat=False)
         except ApiRefused as exc:  # a 404 naming no model: the tasks' URL is wrong, for every shot
@@ -150,6 +152,11 @@ class ArkClient:
             raise TakenWithoutId(f"create answered without a task id: {redact(str(data)[:200], self._key)}")
         self.known.add(task_id)
         return task_id
+
+    def marked(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Every create to a service with a task list (where a lost create is looked for) carries
+        its mark (seedance/request_mark.py); marking a marked body changes nothing."""
+        return request_mark.marked(body) if self.lists else body
 
     def _named(self, body: dict[str, Any]) -> dict[str, Any]:
         """The body with the model named as the gateway names it (seed 004: doubao-seedance-2-0)."""

@@ -28,16 +28,14 @@ from collections.abc import Awaitable, Callable, Container
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, NoTaskList, ServiceUnreachable, TransportFailed,
                               UsageError)
-from storyfilm.seedance import commands, request_mark
 
 if TYPE_CHECKING:
     from storyfilm.settings import Settings
 
-# what a task echoes of its request, whether sent as body fields or as text commands
-ECHOED = ("seed", "resolution", "ratio", "duration", "frames", "generate_audio", "execution_expires_after")
 # a task that ended without a result costs nothing and is of no use: never the one to adopt
 UNPAID_ENDS = frozenset({"failed", "cancelled", "expired"})
 
@@ -48,58 +46,6 @@ LOOK_SLACK = 20.0
 
 Lister = Callable[..., Awaitable[TaskList]]
 Window = tuple[float, float | None, Callable[[], float | None]]  # since, before, the clock offset
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """What identifies our task among the service's tasks: model (or endpoint id), service tier
-    (None: any), and the request values a task echoes back, left out where the service chooses."""
-
-    model: str
-    service_tier: str | None
-    echoes: tuple[tuple[str, Any], ...]
-    marked: bool = False  # its execution_expires_after is the request's own mark (seedance/request_mark.py)
-
-    @classmethod
-    def of(cls, body: dict[str, Any]) -> "Fingerprint":
-        text = " ".join(str(i.get("text") or "") for i in body.get("content") or []
-                        if isinstance(i, dict) and i.get("type") == "text")
-        _, from_text = commands.decode(text)
-        merged = {**from_text, **{k: v for k, v in body.items() if v is not None}}
-        return cls._made(str(merged.get("model") or ""), merged.get("service_tier") or "default", merged,
-                         request_mark.carries_mark(body))
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Fingerprint":
-        """From the journal (`as_dict`); intents written before the tier was kept match any tier."""
-        return cls._made(str(data.get("model") or ""), data.get("service_tier"), data, data.get("marked") is True)
-
-    @classmethod
-    def _made(cls, model: str, tier: str | None, values: dict[str, Any], marked: bool = False) -> "Fingerprint":
-        wanted = {k: values[k] for k in ECHOED if values.get(k) is not None}
-        if wanted.get("seed") == -1:
-            del wanted["seed"]
-        if wanted.get("ratio") in ("adaptive", "keep_ratio"):
-            del wanted["ratio"]
-        if wanted.get("duration") == -1 or "frames" in wanted:
-            wanted.pop("duration", None)
-        return cls(model, tier, tuple(sorted(wanted.items())), marked and request_mark.FIELD in wanted)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"model": self.model, "service_tier": self.service_tier, **dict(self.echoes),
-                **({"marked": True} if self.marked else {})}
-
-    def matches(self, task: Task, *, seed: bool = True) -> bool:
-        """A value the task does not echo cannot rule it out; one it echoes differently does
-        (the seed too, unless `seed` is False)."""
-        return all(getattr(task, name) is None or getattr(task, name) == value for name, value in self.echoes
-                   if seed or name != "seed")
-
-    @property
-    def seed_may_differ(self) -> bool:
-        """A model may use a seed of its own and report that one (ark-api.md §7.1: "seed actually
-        used"); a marked request's task is still known by its mark, the seed aside."""
-        return self.marked and any(name == "seed" for name, _ in self.echoes)
 
 
 # the order in which tasks that fit one lost create are kept: the one furthest along
@@ -176,6 +122,13 @@ class LostCreates:
     def budget(self) -> float:
         """Seconds one resolution may take in all, list reads, retries and waits together."""
         return self.settle + LOOK_SLACK if self.deadline is None else self.deadline
+
+    @staticmethod
+    def lost_by(sent_at: float, create_deadline: float) -> float:
+        """When a create sent at `sent_at` by a run that stopped before its answer came is taken as
+        lost: its sender would have given up on it `create_deadline` seconds after sending, and
+        not later than now. The settle window runs from then."""
+        return min(time.time(), sent_at + create_deadline)
 
     def span(self, since: float, offset: float | None, before: float | None = None) -> tuple[float, float]:
         """The created_at a task made by a create first sent at `since` (our clock) may have, and

@@ -20,12 +20,17 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+MILLISECONDS_FROM = 10**11  # seconds since 1970 reach this in the year 5138; milliseconds passed it in 1973
+
+
 def _time(value: Any) -> int | None:
-    """A unix time in seconds, also written as a float with a fraction (a lost create's task is
-    found by it: read as "no time", it would be created again and paid twice)."""
+    """A unix time in seconds, also written as a float with a fraction, or in milliseconds (§7.1
+    says seconds; a gateway may send Java's milliseconds). A lost create's task is found by it:
+    read as "no time", or 1000 times too late, it would be created again and paid twice."""
     if isinstance(value, float) and math.isfinite(value):
-        return int(value)
-    return _int(value)
+        value = int(value)
+    seconds = _int(value)
+    return seconds // 1000 if seconds is not None and seconds > MILLISECONDS_FROM else seconds
 
 
 def _error(value: Any) -> "TaskError | None":

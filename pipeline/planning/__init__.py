@@ -7,6 +7,6 @@
     views    the plan as text: table, JSON, Mermaid, Graphviz dot
 """
 
-from storyfilm.planning.jobs import ShotJob, compile_plan, critical_path, jobs, select, total_cost
+from storyfilm.planning.jobs import ShotJob, compile_plan, critical_path, jobs, same_render, select, total_cost
 
-__all__ = ["ShotJob", "compile_plan", "critical_path", "jobs", "select", "total_cost"]
+__all__ = ["ShotJob", "compile_plan", "critical_path", "jobs", "same_render", "select", "total_cost"]

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 import networkx as nx
 
-from storyfilm.planning.jobs import ShotJob
+from storyfilm.planning.jobs import ShotJob, same_render
 
 
 class Record(Protocol):
@@ -46,7 +46,8 @@ class Reason:
     upstream_changed, media_changed, backend_changed, input_changed (names), upstream_renders_first
     (upstream), upstream_failed (upstream, failed, status: it was not started because the shot it
     waits on, through `upstream`, ended that way), files_missing, last_task_ended (status),
-    not_in_store; and for the other states `cached` and `resume` (task_id)."""
+    not_in_store, same_render (upstream: the earlier shot whose render it takes, free); and for
+    the other states `cached` and `resume` (task_id)."""
 
     code: str
     names: tuple[str, ...] = ()
@@ -74,6 +75,8 @@ class Reason:
             return f"{', '.join(self.names)} changed"
         if self.code == "upstream_renders_first":
             return f"upstream shot {self.upstream!r} renders first"
+        if self.code == "same_render":
+            return f"the same render as shot {self.upstream!r}: made and paid once"
         if self.code == "upstream_failed":
             via = "" if self.failed == self.upstream else f", which waits on shot {self.failed!r}"
             return f"not started: waits on shot {self.upstream!r}{via}, whose last task {self.status}"
@@ -196,6 +199,8 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
         return entry.frame_sha if whole else None
 
     result: dict[str, ShotStatus] = {}
+    twins = same_render(graph)
+    rendered: dict[str, str] = {}  # key → the first shot this run renders it for
     for node, key, first_frame, entry in walk(graph, store, backend, frame_of=cached_frame):
         job: ShotJob = graph.nodes[node]["job"]
         ups = list(graph.predecessors(node))
@@ -216,6 +221,9 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
                 if entry and entry.status in ("failed", "expired", "cancelled"):
                     why.append(Reason("last_task_ended", status=entry.status))
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, key)
+        twin = twins.get(node) or (rendered.setdefault(key, node) if key is not None else node)
+        if result[node].state == RENDER and twin != node:
+            result[node] = ShotStatus(node, RENDER, (Reason("same_render", upstream=twin),), 0.0, key)
     return {n: result[n] for n in graph.nodes}
 
 

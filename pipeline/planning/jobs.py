@@ -159,8 +159,26 @@ def jobs(graph: nx.DiGraph) -> list[ShotJob]:
     return [graph.nodes[n]["job"] for n in graph.nodes]
 
 
+def same_render(graph: nx.DiGraph) -> dict[str, str]:
+    """Shots that render exactly as an earlier shot (their content keys will be equal: the same
+    request, and the same first frame or an upstream that is itself such a twin) → that shot. A
+    render makes them once and pays once (rendering/executor.py)."""
+    first: dict[str, str] = {}  # a render's identity → the first shot that makes it
+    twins: dict[str, str] = {}
+    for node in graph.nodes:  # storyboard order: a shot starts only from an earlier one
+        ups = list(graph.predecessors(node))
+        upstream = twins.get(ups[0], ups[0]) if ups else None
+        identity = json.dumps([graph.nodes[node]["job"].key_material(None, ""), upstream], sort_keys=True)
+        twins_with = first.setdefault(identity, node)
+        if twins_with != node:
+            twins[node] = twins_with
+    return twins
+
+
 def total_cost(graph: nx.DiGraph) -> float:
-    return sum(job.cost for job in jobs(graph))
+    """What rendering every shot costs, a shot that renders as an earlier one counted once."""
+    twins = same_render(graph)
+    return sum(job.cost for job in jobs(graph) if job.id not in twins)
 
 
 def critical_path(graph: nx.DiGraph) -> list[str]:

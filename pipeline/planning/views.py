@@ -40,7 +40,7 @@ def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) ->
             row.update(state=status.state, reasons=status.structured(), will_spend=round(status.cost, 4))
     critical = planning.critical_path(graph)
     total = {"shots": len(shots), "seconds": sum(r["seconds"] for r in shots),
-             "tokens": sum(r["tokens"] for r in shots), "cost": round(planning.total_cost(graph), 4), "currency": "CNY"}
+             "tokens": _tokens(graph), "cost": round(planning.total_cost(graph), 4), "currency": "CNY"}
     if statuses is not None:
         total["will_spend"] = round(_spend(statuses), 4)
     data = {"title": graph.graph.get("title"), "shots": shots, "total": total, "critical_path": critical}
@@ -69,7 +69,7 @@ def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -
                       *([statuses[row["shot"]].describe()] if statuses is not None else [])])
     jobs = planning.jobs(graph)
     table.append(["total", "", f"{len(jobs)} shots", "", f"{sum(j.shot.seconds for j in jobs):g}", "",
-                  f"{sum(j.tokens for j in jobs):,}", f"{planning.total_cost(graph):.2f} CNY", *([""] * len(this_run))])
+                  f"{_tokens(graph):,}", f"{planning.total_cost(graph):.2f} CNY", *([""] * len(this_run))])
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
@@ -99,6 +99,12 @@ def as_dot(graph: nx.DiGraph) -> str:
         lines.append(f'  {json.dumps(u)} -> {json.dumps(v)} [label="last frame"];')
     lines.append("}")
     return "\n".join(lines)
+
+
+def _tokens(graph: nx.DiGraph) -> int:
+    """Tokens billed for the whole plan: a shot that renders as an earlier one is made once."""
+    twins = planning.same_render(graph)
+    return sum(job.tokens for job in planning.jobs(graph) if job.id not in twins)
 
 
 def _spend(statuses: dict[str, ShotStatus]) -> float:

@@ -4,8 +4,10 @@ running task cannot be cancelled and will be paid for.
 
 The tasks are the ones the render journal knows for this storyboard's shots: created and not
 finished, found by the same content keys a render uses. A cancelled task is journaled `cancelled`,
-so the next `film` creates the shot again (and `plan` prices it) instead of adopting it. A create
-whose answer was lost (a render killed while creating) is looked for once on the service first;
+so the next `film` creates the shot again (and `plan` prices it) instead of adopting it. A task
+created moments ago that the service does not show yet is looked at again, as the poller does,
+before it is written off. A create whose answer was lost (a render killed while creating) is looked
+for on the service first, over the settle window, as a render would;
 where it cannot be looked for (a gateway without the list call), `forget_unanswered` (after the user
 checked the gateway's console) drops its intent, so the next `film` creates the shot again.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +25,19 @@ import httpx
 import networkx as nx
 
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import ApiRefused, TransportFailed
 from storyfilm.planning import explain
 from storyfilm.planning.jobs import ShotJob
+from storyfilm.rendering.poller import unseen_yet
 from storyfilm.rendering.store import Entry, Store
 from storyfilm.seedance.gateways import Gateway
 
 CANCELLED, RUNNING, FINISHED, ENDED, UNKNOWN, FORGOTTEN = "cancelled", "running", "finished", "ended", "unknown", "forgotten"
 DEADLINE = 90.0  # seconds for the whole cancel: a silent service gets a clear message, never a hang
 REQUEST_TIMEOUT = 15.0  # seconds a request may take to answer (the client retries a few times)
+LOOK_AGAIN = 1.0  # seconds between looks at a task created moments ago that the service does not show yet
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,8 @@ async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: st
             continue
         if entry.status == "creating":
             store.task_created(key, job.id, task_id)
-        outcomes.append(await _cancel_task(client, store, job, key, task_id))
+        outcomes.append(await _cancel_task(client, store, job, key, task_id,
+                                           entry.created_at or entry.sent_at))
     return outcomes
 
 
@@ -122,15 +129,29 @@ def _unanswered(job: ShotJob, key: str, store: Store, *, searchable: bool, forge
 async def _lost_task(client: ArkClient, store: Store, entry: Entry, lost_creates: LostCreates) -> str | None:
     if entry.fingerprint is None or not client.lists:  # a gateway without the list call: it cannot be found
         return None
-    found = await lost_creates.resolve(client.list, Fingerprint.from_dict(json.loads(entry.fingerprint)),
-                                       entry.intent_at or time.time(), store.claimed_task_ids, settled=True,
-                                       why="storyfilm cancel")
+    sent_at = entry.sent_at or time.time()  # a create sent moments ago may not be listed yet: the settle window
+    found = await lost_creates.resolve(client.list, Fingerprint.from_dict(json.loads(entry.fingerprint)), sent_at,
+                                       store.claimed_task_ids, why="storyfilm cancel", since=entry.doubt_since,
+                                       lost_at=lost_creates.lost_by(sent_at, client.create_deadline))
     return found.kept.id if found.kept is not None else None
 
 
-async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, task_id: str) -> Outcome:
+async def _status(client: ArkClient, task_id: str, created_at: float | None) -> str:
+    """The task's status. A task created moments ago that the service does not show yet (a 404
+    within the poller's grace, `unseen_yet`) is looked at again until it shows or the grace ends."""
+    while True:
+        try:
+            return (await client.get(task_id)).status
+        except ApiRefused as exc:
+            if not unseen_yet(exc, time.time() - created_at if created_at is not None else math.inf):
+                raise
+        await asyncio.sleep(LOOK_AGAIN)
+
+
+async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, task_id: str,
+                       created_at: float | None) -> Outcome:
     try:
-        status = (await client.get(task_id)).status
+        status = await _status(client, task_id, created_at)
         if status == "queued":
             try:
                 await client.delete(task_id)

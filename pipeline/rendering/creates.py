@@ -20,7 +20,8 @@ from typing import Any
 
 from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import CLOCK_GRAIN, Fingerprint, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import CLOCK_GRAIN, LostCreates, Lookup, cancel_extra
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
@@ -28,7 +29,6 @@ from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, 
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering.gates import ModelGate
 from storyfilm.rendering.store import Entry, Store
-from storyfilm.seedance import request_mark
 
 # a create the service refused with 429, or whose answer was lost, is sent again after these pauses
 CREATE_RETRY = RetryPolicy(attempts=8, base_delay=0.25, max_delay=8.0, jitter=0.0)
@@ -53,8 +53,7 @@ class Creates:
         intent stays journaled: the next run looks for it), TransportFailed when none reached."""
         tries: list[str] = []  # what each try came to; "sent" while one is on its way
         deadline = self.creator.create_deadline
-        if self.client.lists and job.model.accepts(request_mark.FIELD):  # where a lost create is looked for
-            body = request_mark.marked(body)
+        body = self.creator.marked(body)  # as it is sent: its fingerprint holds the mark
         fingerprint = Fingerprint.of(body)
         await self.settle_rivals(job, key, json.dumps(fingerprint.as_dict(), sort_keys=True))
         recovered = await self.recover(job, key, fingerprint)
@@ -236,8 +235,13 @@ class Creates:
 
     async def _lookup(self, entry: Entry, why: str, *, settled: bool, lost_at: float | None = None,
                       waiting: Callable[[], None] = lambda: None, before: float | None = None) -> Lookup:
+        """`lost_at`: when this run lost the create's answer; a create a stopped run sent is taken
+        as lost when its sender would have given up on it (`LostCreates.lost_by`), or now."""
         fingerprint = Fingerprint.from_dict(json.loads(entry.fingerprint or "{}"))
-        return await self.lost_creates.resolve(self.client.list, fingerprint, entry.intent_at or time.time(),
+        sent_at = entry.sent_at or time.time()
+        if lost_at is None:
+            lost_at = self.lost_creates.lost_by(sent_at, self.creator.create_deadline)
+        return await self.lost_creates.resolve(self.client.list, fingerprint, sent_at,
                                                self.claimed, settled=settled, why=why, lost_at=lost_at,
                                                waiting=waiting, since=entry.doubt_since, clock=self._clock,
                                                before=before)

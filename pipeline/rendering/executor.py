@@ -33,6 +33,7 @@ from storyfilm.rendering.poller import Poller
 from storyfilm.rendering.progress import Event, Listener
 from storyfilm.rendering.results import returned, store_results
 from storyfilm.rendering.store import Entry, Store
+from storyfilm.rendering.twins import SameRenders
 
 TASK_TIMEOUT = 30 * 60.0
 MAX_ATTEMPTS = 3  # creates per shot per run (a failed or expired task is made again)
@@ -71,6 +72,7 @@ class Executor:
         self.creates = Creates(client, self.creator, store, self.lost_creates, self.emit) if client else None
         self.paid: dict[str, tuple[str, str]] = {}  # shot → (task id, "running" | "downloading"), not yet stored
         self.creating: dict[str, str] = {}  # shot → key: its journal row tells a create on its way
+        self.same = SameRenders(self.emit)  # shots with one key: rendered once
 
     def emit(self, shot: str, kind: str, detail: str = "") -> None:
         if kind == "warning":
@@ -82,6 +84,7 @@ class Executor:
         nodes = [n for n in nx.topological_sort(graph) if only is None or n in only]
         loop = asyncio.get_running_loop()
         done: dict[str, asyncio.Future[ShotResult]] = {n: loop.create_future() for n in nodes}
+        self.same.done = done
         # a shot's last frame is handed on as soon as it is stored, before its video is fetched
         frames: dict[str, asyncio.Future[tuple[Path, str]]] = {n: loop.create_future() for n in nodes}
         priority = remaining_chain(graph, lambda n: graph.nodes[n]["job"].frames)
@@ -138,20 +141,14 @@ class Executor:
 
     def _tell_not_started(self, graph: nx.DiGraph, nodes: list[str], frames: dict[str, asyncio.Future],
                           failure: BaseException) -> None:
-        """`failure` stopped the render: each shot that starts from a failed shot's last frame (or
-        from one that never started) is told "not started", in the progress and in the message."""
-        failed: dict[str, str] = {}  # a shot that gave no last frame → the shot whose failure is why
-        for node in nodes:  # upstream first
-            ups = list(graph.predecessors(node))
-            if ups and ups[0] in failed:
-                failed[node] = failed[ups[0]]
-                reason = NotStarted(node, ups[0], failed[node]).reason
-                self.emit(node, "not_started", reason)
-                failure.add_note(f"{node}: not started: {reason}")
-                continue
-            frame = frames[node]
-            if frame.done() and not frame.cancelled() and isinstance(frame.exception(), Exception):
-                failed[node] = node
+        """`failure` stopped the render: each shot that waits on a failed shot (its last frame, or
+        its render) is told "not started", in the progress and in the message."""
+        def waits_on(node: str) -> str | None:
+            return self.same.twins.get(node) or next(iter(graph.predecessors(node)), None)
+
+        for told in interruption.not_started(nodes, waits_on, frames):
+            self.emit(told.shot, "not_started", told.reason)
+            failure.add_note(f"{told.shot}: not started: {told.reason}")
 
     def _gate(self, job: ShotJob) -> ModelGate:
         model = job.model
@@ -164,6 +161,9 @@ class Executor:
         # a shot's own first frame is in its request; a chained shot's comes from upstream
         frame_file, first_frame_sha = upstream if upstream is not None else (None, None)
         key = job.key(first_frame_sha, self.backend)
+        first = self.same.first_of(key, job.id)
+        if first is not None:
+            return await self.same.take(job, first, frame_ready)
         self.creating[job.id] = key
         entry = self.store.entry(key)
         if entry and entry.status == "done":
@@ -182,7 +182,7 @@ class Executor:
             task_id = await self._paid_for(job, key, entry)
             if task_id is not None:
                 gate.occupy()
-                age = time.time() - (entry.task_created_at or entry.intent_at or time.time()) if entry else 0.0
+                age = time.time() - (entry.created_at or entry.sent_at or time.time()) if entry else 0.0
             else:
                 if attempts >= self.max_attempts:
                     raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "

@@ -44,10 +44,14 @@ CREATE TABLE IF NOT EXISTS story_shots (
 # to no storyboard until a lock file names them (`rebuild.from_lock`), and are read as before.
 # columns added after the walking skeleton; old journals are migrated in place
 EXTRA_COLUMNS = {"material": "TEXT", "fingerprint": "TEXT", "intent_at": "REAL", "cost": "REAL",
-                 "error": "TEXT", "task_created_at": "REAL", "since": "REAL"}
+                 "error": "TEXT", "task_created_at": "REAL", "since": "REAL",
+                 # the boot clock beside intent_at and task_created_at, and its boot (rendering/boot_clock.py)
+                 "intent_boot": "REAL", "created_boot": "REAL", "boot_id": "TEXT"}
 # primary result codes (sqlite3 exceptions carry them); only a journal that is surely damaged is set
 # aside, never one that a full disk or an I/O error kept from opening
-SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 8, 10, 11, 13, 14, 26
+SQLITE_BUSY, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = \
+    5, 8, 10, 11, 13, 14, 26
+BUSY_TIMEOUT = 30.0  # seconds a run waits for another that holds the journal
 DAMAGED = {0, SQLITE_CORRUPT, SQLITE_NOTADB}  # 0: our own integrity check failed
 
 
@@ -133,12 +137,12 @@ def set_aside(path: Path) -> Path:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
+    db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
     try:
         check = db.execute("PRAGMA quick_check(1)").fetchone()
         if check is None or check[0] != "ok":
             raise sqlite3.DatabaseError(f"integrity check: {check[0] if check else 'no answer'}")
-        db.execute("PRAGMA journal_mode=WAL")
+        _write_ahead(db)
         db.execute("PRAGMA synchronous=FULL")
         # one write transaction: two runs opening one new store at once must not both add a column
         db.execute("BEGIN IMMEDIATE")
@@ -154,6 +158,20 @@ def _open(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """WAL mode. Switching a new journal meets another run switching it at once with "locked"
+    without waiting (SQLite's busy handler does not cover it): tried again, within BUSY_TIMEOUT."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if _code(exc) != SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def _read_only(path: Path, notes: list[str]) -> sqlite3.Connection:

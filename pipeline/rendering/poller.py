@@ -44,6 +44,12 @@ def _names_the_task(exc: ApiRefused) -> bool:
     return exc.code.startswith("NotFound.") or not exc.code
 
 
+def unseen_yet(exc: ApiRefused, age: float) -> bool:
+    """A 404 for a task created `age` seconds ago (under UNSEEN_GRACE): the service may not show
+    it yet, so it is looked at again, never written off (the poller, `storyfilm cancel`)."""
+    return exc.status == 404 and _names_the_task(exc) and age < UNSEEN_GRACE
+
+
 @dataclass
 class _Watch:
     future: asyncio.Future[Task]
@@ -222,7 +228,7 @@ class Poller:
                 if watch is None or watch.future.done():
                     continue
                 if isinstance(answer, ApiRefused) and answer.status == 404:
-                    if _names_the_task(answer) and self._not_visible_yet(task_id, watch, now):
+                    if self._not_visible_yet(task_id, watch, now, answer):
                         continue
                     not_found = answer
                     if self._get_answered:
@@ -239,15 +245,17 @@ class Poller:
             await asyncio.sleep(max(0.0, len(chunk) / self.gets_per_second - (time.monotonic() - began)))
 
     @staticmethod
-    def _not_visible_yet(task_id: str, watch: _Watch, now: float) -> bool:
+    def _not_visible_yet(task_id: str, watch: _Watch, now: float, exc: ApiRefused) -> bool:
         """A 404 for a task created under UNSEEN_GRACE seconds ago: not shown yet (still looked at,
         deadline and all)."""
+        if not _names_the_task(exc):
+            return False
         watch.polled = now
         if now > watch.deadline:
             watch.future.set_exception(TaskOverdue(
                 f"task {task_id} was not seen by the service before its deadline; run again to keep waiting"))
             return True
-        return now - watch.started < UNSEEN_GRACE
+        return unseen_yet(exc, now - watch.started)
 
     def _update(self, task: Task, watch: _Watch, now: float) -> None:
         if task.status != watch.last_status:
@@ -273,7 +281,7 @@ class Poller:
             task = await self.client.get(task_id)
         except ApiRefused as exc:
             if exc.status == 404:
-                if not (_names_the_task(exc) and self._not_visible_yet(task_id, watch, time.monotonic())):
+                if not self._not_visible_yet(task_id, watch, time.monotonic(), exc):
                     watch.future.set_exception(TaskGone(task_id, "expired", exc.code,
                                                         "the service no longer knows it"))
                 return

@@ -21,12 +21,13 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import StoreReadOnly
 from storyfilm.mediaio.scratch import move_into_place, sweep_dead_partials
+from storyfilm.rendering.boot_clock import reading
+from storyfilm.rendering.journal_entry import COLUMNS, Entry
 from storyfilm.rendering.journal_file import open_journal, replaced, story_id, write_error
 from storyfilm.rendering.made import MadeRecords
 from storyfilm.rendering.store_locks import StoreLocks
@@ -34,38 +35,6 @@ from storyfilm.rendering.trust import (READ_ONLY, Objects, disk_error, in_the_wa
                                       sweep, unusable_root, writable)
 
 __all__ = ["Entry", "Store", "sha256_file", "story_id"]
-
-COLUMNS = ("key", "shot_id", "task_id", "status", "attempts", "video_sha", "frame_sha", "seed", "tokens",
-           "updated_at", "material", "fingerprint", "intent_at", "cost", "error", "task_created_at", "since")
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    shot_id: str
-    task_id: str | None
-    status: str  # creating | created | done | failed | expired | cancelled
-    attempts: int
-    video_sha: str | None
-    frame_sha: str | None
-    seed: int | None
-    tokens: int | None
-    updated_at: float
-    material: str | None  # JSON of what the key hashes
-    fingerprint: str | None  # JSON: what identifies our task in a list of the service's tasks
-    intent_at: float | None  # when the last create was about to be sent (unix time)
-    cost: float | None
-    error: str | None
-    task_created_at: float | None
-    since: float | None = None  # when the first unsettled create of the last hour was sent: its task is no older
-
-    @property
-    def doubt_since(self) -> float | None:
-        return self.since or self.intent_at
-
-    def material_dict(self) -> dict[str, Any] | None:
-        return json.loads(self.material) if self.material else None
-
 
 class Store:
     """`read_only`: the store cannot be written (a read-only mount, no permission): what it holds is
@@ -252,15 +221,18 @@ class Store:
                       cost: float) -> None:
         """Written before a create request: if the answer is lost, resume looks for the task it made."""
         self._link(key, shot_id)
+        now, boot, boot_id = reading()
         self._write(
             "INSERT INTO shots (key, shot_id, status, attempts, material, fingerprint, intent_at, cost, updated_at, "
-            "since) VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = 'creating', "
+            "since, intent_boot, boot_id) VALUES (?, ?, 'creating', 0, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO "
+            "UPDATE SET status = 'creating', "
             "task_id = NULL, material = excluded.material, fingerprint = excluded.fingerprint, "
             "intent_at = excluded.intent_at, cost = excluded.cost, error = NULL, updated_at = excluded.updated_at, "
             "since = CASE WHEN shots.status IN ('creating', 'refused') AND shots.intent_at > excluded.intent_at - "
-            "3600 THEN COALESCE(shots.since, shots.intent_at, excluded.since) ELSE excluded.since END",
+            "3600 THEN COALESCE(shots.since, shots.intent_at, excluded.since) ELSE excluded.since END, "
+            "intent_boot = excluded.intent_boot, created_boot = NULL, boot_id = excluded.boot_id",
             (key, shot_id, json.dumps(material, sort_keys=True), json.dumps(fingerprint, sort_keys=True),
-             time.time(), cost, time.time(), time.time()))
+             now, cost, now, now, boot, boot_id))
 
     def rivals(self, key: str, shot_id: str, fingerprint: str, before: float) -> list[Entry]:
         """Unsettled creates of other keys for this shot, or with this fingerprint (another version
@@ -275,12 +247,16 @@ class Store:
 
     def task_created(self, key: str, shot_id: str, task_id: str) -> None:
         self._link(key, shot_id)
-        now = time.time()
+        now, boot, boot_id = reading()
+        # an intent_boot of another boot tells nothing in this one
         self._write(
-            "INSERT INTO shots (key, shot_id, task_id, status, attempts, task_created_at, updated_at) "
-            "VALUES (?, ?, ?, 'created', 1, ?, ?) ON CONFLICT(key) DO UPDATE SET task_id = excluded.task_id, "
-            "status = 'created', attempts = attempts + 1, task_created_at = excluded.task_created_at, "
-            "updated_at = excluded.updated_at", (key, shot_id, task_id, now, now))
+            "INSERT INTO shots (key, shot_id, task_id, status, attempts, task_created_at, updated_at, created_boot, "
+            "boot_id) VALUES (?, ?, ?, 'created', 1, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+            "task_id = excluded.task_id, status = 'created', attempts = attempts + 1, "
+            "task_created_at = excluded.task_created_at, updated_at = excluded.updated_at, "
+            "created_boot = excluded.created_boot, intent_boot = CASE WHEN shots.boot_id IS excluded.boot_id "
+            "THEN shots.intent_boot END, boot_id = excluded.boot_id",
+            (key, shot_id, task_id, now, now, boot, boot_id))
 
     def create_abandoned(self, key: str) -> None:
         """The create was refused: nothing was made, so no intent is pending."""

@@ -17,7 +17,7 @@ import hashlib
 import json
 from typing import Any
 
-from storyfilm.seedance.models import DEFAULT_EXPIRY
+from storyfilm.seedance.models import DEFAULT_EXPIRY, lookup
 
 FIELD = "execution_expires_after"
 SPAN = 3600  # marks are DEFAULT_EXPIRY - SPAN + 1 .. DEFAULT_EXPIRY
@@ -31,8 +31,12 @@ def mark_of(body: dict[str, Any]) -> int:
 
 
 def marked(body: dict[str, Any]) -> dict[str, Any]:
-    """`body` with its mark, unless it sets the field already (then it stays as written)."""
-    return body if body.get(FIELD) is not None else {**body, FIELD: mark_of(body)}
+    """`body` with its mark, unless it sets the field already (then it stays as written) or its
+    model is one known to take no such field."""
+    model = lookup(str(body.get("model") or ""))
+    if body.get(FIELD) is not None or (model is not None and not model.accepts(FIELD)):
+        return body
+    return {**body, FIELD: mark_of(body)}
 
 
 def carries_mark(body: dict[str, Any]) -> bool:

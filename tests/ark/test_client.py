@@ -104,6 +104,20 @@ def test_a_slow_create_that_lands_late_is_found_on_the_second_look(server, ark) 
     assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1 and ark.stats["list"] == 2
 
 
+def test_a_lost_create_whose_model_used_its_own_seed_is_found_by_its_mark(server, ark) -> None:
+    """The client alone (no render around it) marks its create too: the task echoes another seed
+    than the one sent, and only the mark tells it is this create's, so it is not created again."""
+    from storyfilm.seedance import request_mark
+
+    ark.faults = "noseed=1,drop@create=1#1,queue=60"
+    body = text_task(seed=8080)
+    before = set(ark.tasks)
+    task_id = run(_with_client(server, lambda c: c.create(body), lost_creates=LostCreates(settle=0.5)))
+    assert set(ark.tasks) - before == {task_id} and ark.stats["create"] == 1
+    task = ark.tasks[task_id].spec
+    assert task.seed != 8080 and task.execution_expires_after == request_mark.mark_of(body)
+
+
 def test_a_5xx_create_is_checked_then_sent_again(server, ark) -> None:
     ark.faults = "5xx@create=1#1,queue=60"  # the first create fails before taking effect
     before = set(ark.tasks)

@@ -11,7 +11,8 @@ import pytest
 
 from helpers import IN_PROCESS_BASE, in_process_ark, text_task
 from storyfilm.ark.client import ArkClient
-from storyfilm.ark.lost_create import Fingerprint, LostCreates
+from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import CreateUnresolved, UsageError
 from storyfilm.localark.embedded import LOCAL_KEY
 from storyfilm.settings import Settings

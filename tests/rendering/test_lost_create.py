@@ -11,7 +11,7 @@ from pathlib import Path
 from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
 from storyfilm import planning
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.lost_create import Fingerprint
+from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.mediaio.inputs import data_url, load_storyboard
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store

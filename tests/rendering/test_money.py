@@ -13,7 +13,7 @@ from pathlib import Path
 from helpers import (until_running, IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
                      film_process, in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.lost_create import Fingerprint
+from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed

@@ -132,7 +132,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
 
     from storyfilm import planning
     from storyfilm.ark.client import ArkClient
-    from storyfilm.ark.lost_create import Fingerprint
+    from storyfilm.ark.fingerprint import Fingerprint
 
     story = tmp_path / "seedless.yaml"
     story.write_text(f"title: Seedless {random.random()}\n"
