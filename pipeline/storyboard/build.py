@@ -120,7 +120,7 @@ class _Builder:
             self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
             return None
         return Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
-                          music.get("fade_out", 0.0), music.get("loop", True))
+                          music.get("fade_out", 0.0), music.get("loop", True), media.sha256)
 
     def media(self, source: str, where: YamlPath, *, name_is_asset: bool = True) -> Media | None:
         """Media by asset name, path or URL; None (with the fault reported once) when unusable."""

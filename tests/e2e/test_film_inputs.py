@@ -1,0 +1,42 @@
+"""The film and the inputs it is made of, beyond the shots: its music, its path, its lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import decoded_seconds, run_cli
+from storyfilm.mediaio import runner
+
+ONE_SHOT = ("title: Music\n"
+            "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+            "soundtrack: {file: music.wav}\n"
+            "shots:\n  - {id: lamp, prompt: A lamp on a desk.}\n")
+
+
+def _music(path: Path, hertz: int, seconds: float = 1.0) -> Path:
+    runner.run(["-f", "lavfi", "-i", f"sine=f={hertz}:r=48000:d={seconds}", "-y", str(path)], what="make music")
+    return path
+
+
+def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_server) -> None:
+    """The soundtrack's bytes are part of the film's key: a new track saved over music.wav makes
+    `status` call the film stale, and the next film joins it (the shot stays cached)."""
+    env = {"ARK_API_KEY": "sk-music-0123456789", "ARK_BASE_URL": ark_server.base_url}
+    _music(tmp_path / "music.wav", 220)
+    story = tmp_path / "music.yaml"
+    story.write_text(ONE_SHOT)
+    film = tmp_path / "music.mp4"
+    assert run_cli("film", "-q", str(story), "-o", str(film), env=env).returncode == 0
+    old_film = film.read_bytes()
+
+    _music(tmp_path / "music.wav", 880, seconds=0.5)
+    stale = run_cli("status", str(story), env=env)
+    assert stale.returncode == 1 and "  film: the edit changed" in stale.stdout, stale.stdout
+    creates = ark_server.ark.stats["create"]
+    again = run_cli("film", str(story), "-o", str(film), env=env)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" not in again.stdout and f"joining 1 clips into {film}" in again.stdout
+    assert ark_server.ark.stats["create"] == creates  # the shot is cached
+    assert film.read_bytes() != old_film
+    assert decoded_seconds(film) > 1.9  # the new, shorter music, looped to the film's length
+    assert run_cli("status", str(story), env=env).returncode == 0
