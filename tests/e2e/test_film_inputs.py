@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import decoded_seconds, run_cli
+from helpers import assert_refused_up_front, decoded_seconds, run_cli
+from storyfilm import cli
 from storyfilm.mediaio import runner
 
 ONE_SHOT = ("title: Music\n"
@@ -25,7 +26,7 @@ def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_serv
     _music(tmp_path / "music.wav", 220)
     story = tmp_path / "music.yaml"
     story.write_text(ONE_SHOT)
-    film = tmp_path / "music.mp4"
+    film = tmp_path / "build" / "music.mp4"
     assert run_cli("film", "-q", str(story), "-o", str(film), env=env).returncode == 0
     old_film = film.read_bytes()
 
@@ -40,3 +41,21 @@ def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_serv
     assert film.read_bytes() != old_film
     assert decoded_seconds(film) > 1.9  # the new, shorter music, looped to the film's length
     assert run_cli("status", str(story), env=env).returncode == 0
+
+
+def test_music_linked_to_the_film_itself_is_refused_up_front(tmp_path: Path, ark_server, monkeypatch,
+                                                             capsys) -> None:
+    """music.wav a link to the film (whose sound decodes as audio): each film would be the next
+    one's music, never the same twice. Refused before anything is sent or written."""
+    monkeypatch.setenv("ARK_API_KEY", "sk-music-0123456789")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    story = tmp_path / "loop.yaml"
+    story.write_text(ONE_SHOT.replace("soundtrack: {file: music.wav}\n", ""))
+    film = tmp_path / "build" / "loop.mp4"
+    assert cli.main(["film", "-q", str(story), "-o", str(film)]) == 0
+    story.write_text(ONE_SHOT)
+    (tmp_path / "music.wav").symlink_to(film)
+    capsys.readouterr()
+    assert_refused_up_front(["film", str(story), "-o", str(film)], tmp_path, ark_server, capsys,
+                            f"{story}: soundtrack: {film} is written by this film (beside {film}): each film would "
+                            "change its music and be joined again; use a copy under another name")
