@@ -117,6 +117,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
             raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
         stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
+        if to_render:  # one render to a store at a time; a busy one is told before anything is shown
+            store.claim()
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
                                                        schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
@@ -145,7 +147,6 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
         warnings: list[str] = []
         if to_render:
-            store.claim()
             base_url, key, local = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
                 results = asyncio.run(_stopped_by_sigterm(_render(graph, chosen, store, backend, (base_url, gateway),
