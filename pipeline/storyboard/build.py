@@ -101,9 +101,9 @@ class _Builder:
                     for p in self.salvaged)
                 for where, message in capabilities.check(shot, media_lost=lost):
                     self.fault(where, message)
-        continuity.check_edit(shots, self.fault)
-        soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         assembly = Assembly(**data.get("assembly", {}))
+        continuity.check_edit(shots, self.fault, seamless_joins=assembly.seamless_joins)
+        soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
                           soundtrack=soundtrack, assembly=assembly, warnings=tuple(self.warnings),

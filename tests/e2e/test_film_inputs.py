@@ -6,7 +6,7 @@ from pathlib import Path
 
 from helpers import assert_refused_up_front, decoded_seconds, run_cli
 from storyfilm import cli
-from storyfilm.mediaio import runner
+from storyfilm.mediaio import probe, runner
 
 ONE_SHOT = ("title: Music\n"
             "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
@@ -59,3 +59,30 @@ def test_music_linked_to_the_film_itself_is_refused_up_front(tmp_path: Path, ark
     assert_refused_up_front(["film", str(story), "-o", str(film)], tmp_path, ark_server, capsys,
                             f"{story}: soundtrack: {film} is written by this film (beside {film}): each film would "
                             "change its music and be joined again; use a copy under another name")
+
+
+CHAINED_CROSSFADE = ("title: Chained crossfade\n"
+                     "defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, duration: 2}\n"
+                     "shots:\n  - {id: a, prompt: A kite rises.}\n"
+                     "  - id: b\n    prompt: The kite turns.\n    trim: {out: 0.5}\n"
+                     "    transition: {type: crossfade, duration: %s}\n")
+
+
+def test_a_chained_shot_is_checked_on_the_frames_the_join_keeps(tmp_path: Path, ark_server) -> None:
+    """b keeps 12 frames, and the join leaves out the first (it repeats a's last): a 12-frame
+    crossfade passed validation, was paid for, then failed the join; an 11-frame one films."""
+    env = {"ARK_API_KEY": "sk-chain-0123456789", "ARK_BASE_URL": ark_server.base_url}
+    story = tmp_path / "kite.yaml"
+    story.write_text(CHAINED_CROSSFADE % "0.49")
+    creates = ark_server.ark.stats["create"]
+    refused = run_cli("film", str(story), env=env)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (f"{story}:8:17: a 0.49 s crossfade needs both shots longer than that (the shorter is "
+                              "0.458 s, its first frame left out at the join: it repeats the last frame of 'a')\n")
+    assert ark_server.ark.stats["create"] == creates
+
+    story.write_text(CHAINED_CROSSFADE % "0.45")
+    film = tmp_path / "kite.mp4"
+    made = run_cli("film", "-q", str(story), "-o", str(film), env=env)
+    assert made.returncode == 0, made.stderr
+    assert probe.probe(film).frames == 49 + 11 - 11  # a, then b's 11 frames, all of them in the crossfade
