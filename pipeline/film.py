@@ -6,6 +6,7 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -29,7 +30,7 @@ from storyfilm.rendering import eta, progress
 from storyfilm import storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
-from storyfilm.errors import OverBudget
+from storyfilm.errors import OverBudget, UsageError
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
@@ -103,9 +104,13 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
     check_not_own_output(board, story, output)
+    store_root = options.store or story.parent / ".storyfilm"
+    if Path(os.path.realpath(output)).is_relative_to(os.path.realpath(store_root)):  # a link into it too
+        raise UsageError(f"the film's path {output} is inside the render store {store_root}, which holds only what "
+                         "storyfilm keeps there (gc and verify tidy it); choose a path outside it (-o, or `output:`)")
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
-        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
+        store = stack.enter_context(Store(store_root, story=story))
         store.share()  # cached or not, the film reads the store's objects: no gc under it
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))

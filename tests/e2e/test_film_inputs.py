@@ -86,3 +86,26 @@ def test_a_chained_shot_is_checked_on_the_frames_the_join_keeps(tmp_path: Path, 
     made = run_cli("film", "-q", str(story), "-o", str(film), env=env)
     assert made.returncode == 0, made.stderr
     assert probe.probe(film).frames == 49 + 11 - 11  # a, then b's 11 frames, all of them in the crossfade
+
+
+def test_a_film_path_inside_the_render_store_is_refused_up_front(tmp_path: Path, ark_server, monkeypatch,
+                                                                 capsys) -> None:
+    """-o .storyfilm/film.mp4 (or a film.mp4 that links there) put the film and its side files among
+    the store's objects and joins, where gc and verify tidy: refused before anything is made."""
+    monkeypatch.setenv("ARK_API_KEY", "sk-store-0123456789")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    story = tmp_path / "lamp.yaml"
+    story.write_text(ONE_SHOT.replace("soundtrack: {file: music.wav}\n", ""))
+    store = tmp_path / ".storyfilm"
+    inside = store / "lamp.mp4"
+    why = "which holds only what storyfilm keeps there (gc and verify tidy it); choose a path outside it (-o, or `output:`)"
+    assert_refused_up_front(["film", str(story), "-o", str(inside)], tmp_path, ark_server, capsys,
+                            f"the film's path {inside} is inside the render store {store}, {why}")
+    assert cli.main(["film", "-q", str(story), "-o", str(tmp_path / "lamp.mp4")]) == 0  # the store is made
+    (tmp_path / "linked.mp4").symlink_to(store / "objects" / "lamp.mp4")
+    capsys.readouterr()
+    assert_refused_up_front(["film", str(story), "-o", str(tmp_path / "linked.mp4")], tmp_path, ark_server, capsys,
+                            f"the film's path {tmp_path / 'linked.mp4'} is inside the render store {store}, {why}")
+    assert_refused_up_front(["film", str(story), "-o", str(tmp_path / "lamp.mp4"), "--store", str(tmp_path)],
+                            tmp_path, ark_server, capsys,
+                            f"the film's path {tmp_path / 'lamp.mp4'} is inside the render store {tmp_path}, {why}")
