@@ -6,6 +6,7 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -25,7 +26,7 @@ from storyfilm.rendering import eta, lockfile, progress, rebuild
 from storyfilm.rendering.trust import disk_error
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
-from storyfilm.errors import OverBudget
+from storyfilm.errors import OverBudget, UsageError
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
@@ -100,9 +101,13 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
     check_not_own_output(board, story, output)
+    store_root = options.store or story.parent / ".storyfilm"
+    if Path(os.path.realpath(output)).is_relative_to(os.path.realpath(store_root)):  # a link into it too
+        raise UsageError(f"the film's path {output} is inside the render store {store_root}, which holds only what "
+                         "storyfilm keeps there (gc and verify tidy it); choose a path outside it (-o, or `output:`)")
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
-        store = stack.enter_context(Store(options.store or story.parent / ".storyfilm", story=story))
+        store = stack.enter_context(Store(store_root, story=story))
         store.share()  # cached or not, the film reads the store's objects: no gc under it
         # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
         rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
@@ -116,6 +121,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         if options.max_cost is not None and spend > options.max_cost + 1e-9:
             raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
         stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
+        if to_render:  # one render to a store at a time; a busy one is told before anything is shown
+            store.claim()
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
                                                        schedule=_schedule(graph, chosen, statuses, settings, options)))
         show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
@@ -144,7 +151,6 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
         warnings: list[str] = []
         if to_render:
-            store.claim()
             base_url, key, local = _service(stack, settings, options, show, gateway, story.parent / "assets")
             try:
                 results = asyncio.run(_stopped_by_sigterm(_render(graph, chosen, store, backend, (base_url, gateway),

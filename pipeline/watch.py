@@ -23,12 +23,14 @@ from typing import IO
 import watchfiles
 
 from storyfilm import film, outputs
-from storyfilm.errors import Interrupted, StoryboardError, StoryfilmError, UsageError
+from storyfilm.errors import FilmBusy, Interrupted, StoreBusy, StoryboardError, StoryfilmError, UsageError
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.settings import Settings, redact
 
 DEBOUNCE_MS = 300  # a save is often several writes: wait this long for the last one
 QUIET_MAX_S = 10.0  # files that never stop changing are filmed after this long anyway
+BUSY_POLL_S = 0.5  # how often a film waiting for another storyfilm (on its path or store) tries again
+BUSY_MAX_S = 3600.0  # ... and for how long, before it waits for the next save instead
 
 
 def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
@@ -65,22 +67,40 @@ class Reporter:
             self.progress.close()
 
 
-def film_once(story: Path, settings: Settings, options: film.FilmOptions, report: Reporter) -> bool:
-    """One film, its summary and its path; an error is shown (never raised). True when made."""
-    try:
-        outcome = film.run(story, settings, options, out=report.progress)
-    except Interrupted:
-        raise
-    except StoryfilmError as exc:
-        report.error(str(exc))
-        bad_input = isinstance(exc, (StoryboardError, UsageError))
-        fix = f"fix {story.name} and save it again" if bad_input else "the next save films again"
-        report.error(f"not filmed: {fix} (still watching)")
-        return False
+def film_once(story: Path, settings: Settings, options: film.FilmOptions, report: Reporter,
+              stop: threading.Event | None = None) -> bool:
+    """One film, its summary and its path; an error is shown (never raised). True when made. While
+    another storyfilm makes this film or renders with its store (a `film` in another terminal), it
+    says so and waits for it to end (a busy film stops before it shows or renders anything)."""
+    deadline, waiting = time.monotonic() + BUSY_MAX_S, False
+    while True:
+        try:
+            outcome = film.run(story, settings, options, out=report.progress)
+            break
+        except (FilmBusy, StoreBusy) as exc:
+            if time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+                if not waiting:
+                    report.say(f"waiting: {exc}")
+                    waiting = True
+                (stop.wait if stop is not None else time.sleep)(BUSY_POLL_S)
+                continue
+            return _not_filmed(story, exc, report)
+        except Interrupted:
+            raise
+        except StoryfilmError as exc:
+            return _not_filmed(story, exc, report)
     if not (options.as_json or report.quiet):
         outputs.summary(outcome, report.out)
     report.say(f"film: {outcome.output}")
     return True
+
+
+def _not_filmed(story: Path, exc: StoryfilmError, report: Reporter) -> bool:
+    report.error(str(exc))
+    bad_input = isinstance(exc, (StoryboardError, UsageError))
+    fix = f"fix {story.name} and save it again" if bad_input else "the next save films again"
+    report.error(f"not filmed: {fix} (still watching)")
+    return False
 
 
 def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: bool = False,
@@ -91,7 +111,7 @@ def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: 
     try:
         files = watched_files(story)
         stamps = _stamps(files)
-        film_once(story, settings, options, report)
+        film_once(story, settings, options, report, stop)
         while stop is None or not stop.is_set():
             files = watched_files(story, files)
             report.say(f"watching {len(files)} file{'s' * (len(files) != 1)} for changes (Ctrl-C to stop)")
@@ -100,7 +120,7 @@ def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: 
                 continue
             stamps = _stamps(files)
             report.say("changed: " + ", ".join(sorted(_shown(p, story) for p in changed)))
-            film_once(story, settings, options, report)
+            film_once(story, settings, options, report, stop)
     except (KeyboardInterrupt, Interrupted) as exc:
         if isinstance(exc, Interrupted):
             report.error(str(exc))

@@ -21,9 +21,10 @@ def output_lock(out: Path) -> Iterator[None]:
     refused before it renders, where each would otherwise put some of the files in place and
     leave a film beside another film's captions and timeline. A folder where the lock cannot be
     made (read-only) is left to the write: an unchanged film needs none."""
-    lock = out.with_name(f".{out.name}.lock")
+    real = Path(os.path.realpath(out))  # a film path that is a link writes the film it names: one lock for both
+    lock = real.with_name(f".{real.name}.lock")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        lock.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock, "a+", encoding="utf-8")
     except OSError:
         yield

@@ -163,7 +163,9 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
            for targets, args in shots.runs])
     film = join_sound.FilmSound(shots, audio.parent)
     pieces = aac_pieces.plan(shots.targets, cache)
-    missing = [piece for piece in pieces if not all(map(cache.holds, piece.targets))]
+    # identical pieces (the same shots' sound on the same frame grid: a long take of like shots) are
+    # one entry, encoded once: two outputs of one run writing it met in one partial file
+    missing = list({piece.targets: piece for piece in pieces if not all(map(cache.holds, piece.targets))}.values())
     encodes = aac_pieces.batches(missing, film.url) if missing else []
     runs = [submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
             for targets, args in encodes]

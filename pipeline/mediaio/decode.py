@@ -27,7 +27,7 @@ _CODE = re.compile(r"code:? -?\d+ \(([^)]+)\)")
 
 def decoded_seconds(path: Path, kind: str, shown: str) -> float:
     """Seconds of `kind` decoded from `path` (0 for an image); MediaProblem naming `shown` when
-    it does not decode, holds no such stream, or takes longer than TIMEOUT."""
+    it does not decode, holds no such stream (or audio without a sample), or takes longer than TIMEOUT."""
     stream = {IMAGE: "0:v:0", AUDIO: "0:a:0"}.get(kind, "0:v:0")
     limit = ["-frames:v", "1"] if kind == IMAGE else [] if kind == AUDIO else ["-t", str(VIDEO_SECONDS)]
     args = ["-v", "error", "-xerror", "-threads", "1", "-max_pixels", str(MAX_PIXELS), "-i", str(path),
@@ -37,7 +37,10 @@ def decoded_seconds(path: Path, kind: str, shown: str) -> float:
     except FfmpegError as exc:
         raise MediaProblem(f"{shown} does not decode as {_a(kind)} ({_reason(str(exc), kind)})") from None
     times = _DECODED.findall(out)
-    return int(times[-1]) / 1e6 if times and kind != IMAGE else 0.0
+    seconds = int(times[-1]) / 1e6 if times and kind != IMAGE else 0.0
+    if kind == AUDIO and not seconds:  # a WAV header and no samples: the mix would wait for them for ever
+        raise MediaProblem(f"{shown} holds no sound (0 samples)")
+    return seconds
 
 
 def _reason(text: str, kind: str) -> str:

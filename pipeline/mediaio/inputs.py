@@ -193,18 +193,25 @@ def _no_such_name(path: Path) -> bool:
 
 
 def check_not_own_output(board: storyboard.Storyboard, story: Path, output: Path) -> None:
-    """A shot's media must not be one of the files this film writes (`<film>.contact.png`, any
-    `<film>.*` beside it): every film would change it, so the shot would render, and be paid for,
-    again on every run, and `--watch` would film for ever."""
+    """A shot's media and the soundtrack must not be one of the files this film writes (the film,
+    `<film>.contact.png`, any `<film>.*` beside it), by name or through a link: every film would
+    change it, so the shot would render, and be paid for, again on every run (the film be joined
+    again), and `--watch` would film for ever."""
     folder, prefix = Path(os.path.realpath(output.parent)), output.stem + "."  # beside the name, wherever it links
+
+    def written_by_film(path: Path | None) -> bool:
+        return path is not None and path.parent == folder and path.name.startswith(prefix)
+
     for shot in board.shots:
         for field, item in (("first_frame", shot.first_frame), ("last_frame", shot.last_frame),
                             *(("references", m) for m in shot.references)):
-            path = item.path if item is not None else None
-            if path is not None and path.parent == folder and path.name.startswith(prefix):
+            if item is not None and written_by_film(item.path):
                 raise UsageError(f"{story}: shot {shot.id!r} {field}: {item.source} is written by this film (beside "
                                  f"{output}): each film would change it and render the shot again (with a key, paid "
                                  "again); use a copy under another name")
+    if board.soundtrack is not None and written_by_film(board.soundtrack.path):
+        raise UsageError(f"{story}: soundtrack: {board.soundtrack.path} is written by this film (beside {output}): "
+                         "each film would change its music and be joined again; use a copy under another name")
 
 
 def _output_problem(output: Path, story: Path) -> str | None:

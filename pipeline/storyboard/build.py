@@ -101,9 +101,9 @@ class _Builder:
                     for p in self.salvaged)
                 for where, message in capabilities.check(shot, media_lost=lost):
                     self.fault(where, message)
-        continuity.check_edit(shots, self.fault)
-        soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         assembly = Assembly(**data.get("assembly", {}))
+        continuity.check_edit(shots, self.fault, seamless_joins=assembly.seamless_joins)
+        soundtrack = self.soundtrack(data["soundtrack"]) if "soundtrack" in data else None
         output = Path(data["output"]) if "output" in data else None
         return Storyboard(path=self.path, title=data["title"], shots=tuple(shots), output=output,
                           soundtrack=soundtrack, assembly=assembly, warnings=tuple(self.warnings),
@@ -120,7 +120,7 @@ class _Builder:
             self.fault(("soundtrack", "file"), "the soundtrack must be a file beside the storyboard, not a URL")
             return None
         return Soundtrack(media.path, music.get("volume_db", 0.0), music.get("fade_in", 0.0),
-                          music.get("fade_out", 0.0), music.get("loop", True))
+                          music.get("fade_out", 0.0), music.get("loop", True), media.sha256)
 
     def media(self, source: str, where: YamlPath, *, name_is_asset: bool = True) -> Media | None:
         """Media by asset name, path or URL; None (with the fault reported once) when unusable."""

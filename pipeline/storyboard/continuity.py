@@ -45,8 +45,12 @@ def source(index: int, raw: dict[str, Any], earlier: list[Shot], index_of: dict[
     return earlier[-1].id if earlier else None
 
 
-def check_edit(shots: list[Shot], fault: Fault) -> None:
-    """Trims (the one Trim rule, on the clip as planned) and transitions, shot after shot."""
+def check_edit(shots: list[Shot], fault: Fault, *, seamless_joins: bool = True) -> None:
+    """Trims (the one Trim rule, on the clip as planned) and transitions, shot after shot, on what
+    the join keeps: with seamless joins, a shot that continues from the shot before loses its first
+    frame (it repeats that shot's last) unless trimmed away already."""
+    dropped = {shot.id: seamless_joins and before is not None and shot.continues_from == before.id
+               and round(shot.trim.start * models.FPS) == 0 for before, shot in zip([None, *shots], shots)}
     for before, shot, after in zip([None, *shots], shots, [*shots[1:], None]):
         at = shot.where["shot"]
         if shot.seconds <= 0:  # its length is at fault, and told where it is written
@@ -55,22 +59,45 @@ def check_edit(shots: list[Shot], fault: Fault) -> None:
         if trim is not None:
             fault(at + ("trim",) + ((trim.key,) if trim.key else ()), trim.message)
             continue
+        if dropped[shot.id] and _kept(shot, True) <= 0:
+            fault(at + ("trim", "out"), f"trim `out` ({shot.trim.end:g}) keeps only the shot's first frame, which "
+                                        f"repeats the last frame of {before.id!r} and is left out at the join; keep "
+                                        "at least two frames")
+            continue
         if shot.transition.kind == "cut":
             continue
         if before is None:
             fault(at + ("transition",), "the first shot has no shot before it to transition from")
             continue
-        shortest = min(_kept(before), _kept(shot))
+        shorter = min((before, shot), key=lambda s: _kept(s, dropped[s.id]))
+        shortest = _kept(shorter, dropped[shorter.id])
         if shot.transition.duration >= shortest:
             fault(at + ("transition",), f"a {shot.transition.duration:g} s {shot.transition.kind} needs "
-                                             f"both shots longer than that (the shorter is {shortest:g} s)")
+                                        f"both shots longer than that (the shorter is {_seconds(shortest)} s"
+                                        f"{_drop_note(shorter, dropped[shorter.id])})")
         elif after is not None and after.transition.kind != "cut" \
-                and shot.transition.duration + after.transition.duration >= _kept(shot):
+                and shot.transition.duration + after.transition.duration >= _kept(shot, dropped[shot.id]):
             fault(after.where["shot"] + ("transition",),
                        f"the {shot.transition.duration:g} s {shot.transition.kind} into shot {shot.id!r} and "
                        f"the {after.transition.duration:g} s {after.transition.kind} out of it overlap: "
-                       f"the shot keeps {_kept(shot):g} s")
+                       f"the shot keeps {_seconds(_kept(shot, dropped[shot.id]))} s{_drop_note(shot, dropped[shot.id])}")
 
 
-def _kept(shot: Shot) -> float:
-    return shot.trim.kept(shot.seconds)
+def _kept(shot: Shot, first_frame_dropped: bool) -> float:
+    """Seconds of the shot the join keeps. The clip the service returns has a frame more than
+    planned (24·d + 1): it makes up for a first frame left out, unless a trim's `out` cuts it off."""
+    kept = shot.trim.kept(shot.seconds)
+    if first_frame_dropped and shot.trim.end is not None:
+        kept = min(kept, (round(shot.trim.end * models.FPS) - 1) / models.FPS)
+    return kept
+
+
+def _drop_note(shot: Shot, first_frame_dropped: bool) -> str:
+    """Why a shot keeps a frame less than its trim says, when it does."""
+    if _kept(shot, first_frame_dropped) < shot.trim.kept(shot.seconds):
+        return f", its first frame left out at the join: it repeats the last frame of {shot.continues_from!r}"
+    return ""
+
+
+def _seconds(value: float) -> str:
+    return f"{round(value, 3):g}"

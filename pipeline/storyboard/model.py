@@ -77,6 +77,7 @@ class Soundtrack:
     fade_in: float = 0.0
     fade_out: float = 0.0
     loop: bool = True  # loop a short track to the film's length; else pad it with silence
+    sha256: str = ""  # the file's content: new music under the same name is another film (its key)
 
 
 @dataclass(frozen=True)

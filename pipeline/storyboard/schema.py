@@ -46,16 +46,28 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def problems(data: Any, pos: yaml_source.Positions) -> list[Fault]:
-    """Every schema fault, once; none inside a value already found at fault."""
+    """Every schema fault, once; none inside a value already found at fault. A non-finite number
+    where the schema takes a number is told as such; inside a value of another kind (`style:
+    [.nan]`), the value's own fault is told, and the meaning pass never reads it."""
     unusual = {f.path: f for f in _unusual_values(data, (), pos)}
-    found = dict(unusual)
+    found: dict[yaml_source.Path, Fault] = {}
     for error in _validator().iter_errors(data):
         for err in _leaves(error):
             path, where, message = _describe(err, pos)
-            if any(path[:len(p)] == p for p in found) or any(p[:len(path)] == path for p in unusual):
-                continue  # inside a value told already, or misread because of a value told already
+            if any(path[:len(p)] == p for p in found):
+                continue  # inside a value told already
+            inside = [p for p in unusual if p[:len(path)] == path]
+            if inside and err.validator not in _KIND_FAULTS and not isinstance(err.instance, list):
+                continue  # misread because of the number inside (`.inf` fails `maximum`): its own fault says so
+            for p in inside:  # in a value of the wrong kind, a list, or under a key no storyboard has
+                del unusual[p]
             found[path] = Fault(path, where, pos.hinted(path, message))
+    found |= {p: f for p, f in unusual.items() if not any(p[:len(q)] == q for q in found)}
     return sorted(found.values(), key=lambda f: (f.where, f.message))
+
+
+# faults a value has whatever numbers are inside it (no storyboard value is a list of numbers)
+_KIND_FAULTS = ("type", "additionalProperties", "propertyNames")
 
 
 def _unusual_values(value: Any, path: yaml_source.Path, pos: yaml_source.Positions) -> list[Fault]:

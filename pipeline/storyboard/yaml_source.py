@@ -12,6 +12,7 @@ laughs"): each at its line, in time and memory that do not grow with the expansi
 
 from __future__ import annotations
 
+import decimal
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,8 @@ MAX_DIGITS = 20  # a longer whole number is no seed, duration or size, and Pytho
 INT, FLOAT, BOOL, STR = (f"tag:yaml.org,2002:{t}" for t in ("int", "float", "bool", "str"))
 _OCTAL_1_1 = re.compile(r"[-+]?0[0-7_]+")
 _OCTAL_1_2 = re.compile(r"[-+]?0o[0-7]+")
+# YAML 1.2's exponent forms 1.1 reads as text: 1.1 wants a point in the number and a sign in the exponent
+_EXPONENT_1_2 = re.compile(r"(?P<number>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))[eE](?P<exponent>[-+]?[0-9]+)")
 
 
 @dataclass
@@ -210,6 +213,14 @@ def _trap(node: yaml.ScalarNode) -> str:
         return f"YAML 1.1 reads {raw} as an octal number: drop the leading 0, or quote it, \"{raw}\""
     if tag == STR and _OCTAL_1_2.fullmatch(raw):
         return f"YAML 1.1 reads {raw} as text: write the number in decimal, or quote it if text is meant"
+    exponent = _EXPONENT_1_2.fullmatch(raw) if tag == STR else None
+    if exponent:
+        number, power = exponent["number"], exponent["exponent"]
+        written = f"{number if '.' in number else number + '.0'}e{power if power[0] in '+-' else '+' + power}"
+        plain = format(decimal.Decimal(raw), "f")
+        plain = plain.rstrip("0").rstrip(".") if "." in plain else plain
+        also = f", or plain {plain}" if len(plain) <= 12 else ""
+        return f"YAML 1.1 reads {raw} as text: write {written}{also}"
     return ""
 
 

@@ -98,3 +98,21 @@ def test_a_film_path_in_a_folder_that_cannot_hold_files_stops_before_anything_re
         "the film's path /proc/film.mp4 is in /proc, which cannot hold files (No such file or directory): "
         "choose another path with -o")
     assert not (tmp_path / ".storyfilm").exists()
+
+
+def test_a_film_through_a_link_is_refused_while_another_makes_the_film_it_names(tmp_path: Path) -> None:
+    """The lock sat beside the link: a film to `shared/cut.mp4` and one to `film.mp4 -> shared/cut.mp4`
+    made at once each held its own, and both wrote the one film. The lock is beside the film now."""
+    story = tmp_path / "story.yaml"
+    one_shot(story, "Shared", "only", "An apple on a table")
+    shared = tmp_path / "shared" / "cut.mp4"
+    shared.parent.mkdir()
+    link = tmp_path / "film.mp4"
+    link.symlink_to(shared)
+    with output_lock(shared):  # another storyfilm making the film the link names, now
+        busy = run_cli("film", str(story), "-o", str(link), cwd=tmp_path)
+        assert busy.returncode == 1 and busy.stderr.strip().splitlines()[-1] == (
+            f"another storyfilm (pid {os.getpid()}) is making the film {link} now; wait for it to end, or "
+            "choose another path with -o")
+    assert not shared.exists()
+    assert sorted(p.name for p in shared.parent.iterdir()) == [".cut.mp4.lock"]  # beside the film, not the link

@@ -189,3 +189,17 @@ def test_a_new_loudness_encodes_no_piece_and_the_film_lands_within_three_quarter
     assert abs(_loudness(tmp_path / "quieter.mp4") - -21.0) <= 0.75
     assert smart_join(clips, quieter, tmp_path / "cold.mp4", tmp_path / "cold").sound_encoded == 5
     assert (tmp_path / "quieter.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
+
+
+def test_a_long_take_of_like_shots_encodes_each_identical_piece_once(tmp_path: Path) -> None:
+    """60 chained shots of one clip (a long take on a service that renders alike): from the third
+    piece on, every few pieces hold the same sound on the same frame grid, and two of them in one
+    encode run wrote one partial file, so the film (200 shots of a single scene) was not made."""
+    clip = _clip(tmp_path / "take.mp4", 49, 440, 100)
+    clips = [ClipIn(clip, "s0"), *(ClipIn(clip, f"s{n}", chained=True) for n in range(1, 60))]
+    spec = FilmSpec(W, H, review=False)
+    joined = smart_join(clips, spec, tmp_path / "take-film.mp4", tmp_path / "cache")
+    frames = 49 + 59 * 48
+    assert (joined.copied + joined.encoded + joined.reused) == frames
+    assert joined.sound_pieces == 12 and joined.sound_encoded == 5  # the distinct pieces, each once
+    assert len(_decoded(tmp_path / "take-film.mp4")) == frames * SPF * 2  # stereo: as long as the picture

@@ -10,7 +10,9 @@ import threading
 import time
 from pathlib import Path
 
-from helpers import counted, make_image, server_counts
+import pytest
+
+from helpers import counted, faults_on, film_process, make_image, server_counts, until_running
 from storyfilm import cli, film, watch
 from storyfilm.settings import Settings
 
@@ -102,3 +104,39 @@ def test_a_frame_the_film_writes_is_refused_before_anything_is_sent(tmp_path: Pa
     story.write_text(story.read_text(encoding="utf-8").replace("self.contact.png", "still.png"), encoding="utf-8")
     assert cli.main(["film", str(story), "-o", str(film_path), "-q"]) == 0  # a copy under another name is fine
     assert cli.main(["film", str(story), "-o", str(tmp_path / "other.mp4"), "-q"]) == 0  # as is another film's sheet
+
+
+@pytest.mark.parametrize("other_path", [False, True], ids=["same-film", "same-store"])
+def test_a_watch_started_while_another_film_runs_waits_for_it(tmp_path: Path, ark_server, other_path: bool) -> None:
+    """`film` in one terminal, `film --watch` of the same storyboard in another: the watch said the
+    film (or the store) was busy and filmed nothing until the next save; now it says it waits,
+    then films once the other has ended, every shot paid once (by the other)."""
+    story = tmp_path / "busy.yaml"
+    story.write_text(STORY.format(dusk="dusk"), encoding="utf-8")
+    env = {"ARK_API_KEY": "sk-test-busy-watch", "ARK_BASE_URL": ark_server.base_url}
+    film_path = tmp_path / "busy.mp4"
+    before = server_counts(ark_server)
+    out, err, stop = Lines(), Lines(), threading.Event()
+    with faults_on(ark_server, "run=2"):
+        other = film_process(story, env, *(["-o", str(tmp_path / "other.mp4")] if other_path else []))
+        until_running(other, 1)  # it holds the film's path and the store now
+        options = film.FilmOptions(base_url=ark_server.base_url, output=film_path, poll_interval=0.05)
+        runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
+                                  kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
+        runner.start()
+        try:
+            out.until("waiting: ", 1, timeout=20)
+            busy = (f"another storyfilm render is using {tmp_path / '.storyfilm'}" if other_path else
+                    f"another storyfilm (pid {other.pid}) is making the film {film_path} now")
+            assert busy in out.text
+            assert other.wait(timeout=60) == 0, other.stderr.read() if other.stderr else ""
+            out.until("film: ", 1)
+            assert err.text == "" and out.count("waiting: ") == 1, out.text
+        finally:
+            stop.set()
+            runner.join(timeout=60)
+            other.stdout.close()
+            other.stderr.close()
+    assert not runner.is_alive()
+    assert film_path.is_file()
+    assert counted(before, ark_server).get("create") == 2  # the other film paid for both; the watch's were cached

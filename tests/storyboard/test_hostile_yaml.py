@@ -47,6 +47,15 @@ CASES = {
     "caption-300000-long": (HEAD + "    caption: " + "c" * 300000 + "\n",
                             "5:14: `caption` is 300000 characters long; at most 1000"),
     "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
+    # these were tracebacks: the schema's fault was left untold for the `.nan` inside, and the meaning
+    # pass read the list or mapping as the text or number it should have been
+    "nan-in-a-list": ("style: [.nan]\n" + HEAD, "1:8: `style` must be a string (got [NaN])"),
+    "inf-in-a-mapping": (HEAD + "    caption: {a: .inf}\n", "5:14: `caption` must be a string (got {\"a\": Infinity})"),
+    "nan-in-a-trim-list": (HEAD + "    trim: [.nan]\n", "5:11: `trim` must be a mapping (got [NaN])"),
+    "nan-in-a-list-under-a-typo": ("assembly: {loudnes: [.nan]}\n" + HEAD, "1:12: unknown key `loudnes` (did you "
+                                                                           "mean `loudness`?)"),
+    "inf-in-a-list-of-references": (HEAD + "    references: [.inf]\n",
+                                    "5:18: item 1 of `references` must be a string (got Infinity)"),
 }
 
 
@@ -126,3 +135,53 @@ def test_an_output_under_a_file_is_told_before_anything_is_sent(tmp_path: Path, 
     assert capsys.readouterr().err == f"{story}:1:9: `output` story.yaml/cut.mp4: story.yaml is a file, not a folder\n"
     assert sum(ark_server.ark.stats.values()) == before
     assert [p.name for p in tmp_path.iterdir()] == ["story.yaml"]
+
+
+def _paths(value, path=()):
+    yield path
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _paths(item, path + (key,))
+
+
+def test_non_finite_numbers_anywhere_are_located_faults_never_tracebacks(tmp_path: Path) -> None:
+    """`.nan`, `.inf` and lists or mappings holding them in place of every value of a storyboard
+    that uses every part of the language: a StoryboardError each time (82 were tracebacks)."""
+    import copy
+    import math
+
+    import yaml
+
+    from helpers import make_image
+    from storyfilm.errors import StoryboardError
+    from storyfilm.mediaio import runner
+    from storyfilm.mediaio.inputs import load_storyboard
+
+    make_image(tmp_path / "frame.png", 640, 360)
+    runner.run(["-f", "lavfi", "-i", "sine=d=1", str(tmp_path / "music.wav")], what="make music")
+    nan, inf = math.nan, math.inf
+    story_data = {
+        "title": "T", "style": "s", "version": 1, "output": "out/f.mp4", "assets": {"pic": "frame.png"},
+        "soundtrack": {"file": "music.wav", "volume_db": -3, "fade_in": 0.5, "fade_out": 0.5, "loop": True},
+        "assembly": {"seamless_joins": True, "burn_captions": False, "loudness": -16},
+        "defaults": {"model": "doubao-seedance-1-0-lite-i2v-250428", "resolution": "480p", "duration": 3, "seed": 5},
+        "shots": [{"id": "a", "prompt": "A.", "first_frame": "pic", "caption": "c", "take": 1},
+                  {"id": "b", "prompt": "B.", "trim": {"in": 0.5, "out": 2},
+                   "transition": {"type": "crossfade", "duration": 0.5}},
+                  {"id": "c", "prompt": "C.", "cut": True, "transition": "fade_black", "references": ["pic"]}]}
+    story = tmp_path / "story.yaml"
+    story.write_text(yaml.safe_dump(story_data), encoding="utf-8")
+    assert len(load_storyboard(story).shots) == 3  # every value below is read when it is a good one
+    tried = 0
+    for path in list(_paths(story_data))[1:]:
+        for value in (nan, -inf, [nan], {"a": inf}, [1, nan], {"x": [nan]}):
+            changed = copy.deepcopy(story_data)
+            parent = changed
+            for step in path[:-1]:
+                parent = parent[step]
+            parent[path[-1]] = value
+            story.write_text(yaml.safe_dump(changed), encoding="utf-8")
+            with pytest.raises(StoryboardError):
+                load_storyboard(story)
+            tried += 1
+    assert tried > 200
