@@ -245,6 +245,40 @@ class LandsLate(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class OtherTimes(httpx.AsyncBaseTransport):
+    """The service answering every task's created_at / updated_at as `times` makes it (a clock
+    `date_shift` seconds from ours also moves its Date header): a service whose clock or units
+    differ from ours."""
+
+    def __init__(self, inner, times, *, date_shift: float | None = None):
+        self.inner, self.times, self.date_shift = inner, times, date_shift
+
+    async def handle_async_request(self, request):
+        import email.utils
+        import json
+        import time
+
+        answer = await self.inner.handle_async_request(request)
+        body = await answer.aread()
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        for task in (data.get("items") or [data]) if isinstance(data, dict) else []:
+            for name in ("created_at", "updated_at"):
+                if isinstance(task, dict) and isinstance(task.get(name), int):
+                    task[name] = self.times(task[name])
+        dropped = ("content-length", "date") if self.date_shift is not None else ("content-length",)
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in dropped}
+        if self.date_shift is not None:
+            headers["date"] = email.utils.formatdate(time.time() + self.date_shift, usegmt=True)
+        content = json.dumps(data).encode() if data is not None else body
+        return httpx.Response(answer.status_code, headers=headers, content=content, request=request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 async def until_done(client, task_id: str, *, timeout: float = 120.0):
     """Wait for one task the way a render does (the poller): the Task, or TaskFailed."""
     from storyfilm.rendering.poller import Poller

@@ -5,37 +5,11 @@ found by its time and never created twice."""
 from __future__ import annotations
 
 import asyncio
-import json
 
-import httpx
 
-from helpers import IN_PROCESS_BASE, LandsLate, in_process_ark, text_task
+from helpers import IN_PROCESS_BASE, LandsLate, OtherTimes, in_process_ark, text_task
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.types import Task
-
-
-class Milliseconds(httpx.AsyncBaseTransport):
-    """The service with every created_at / updated_at it answers in milliseconds."""
-
-    def __init__(self, inner):
-        self.inner = inner
-
-    async def handle_async_request(self, request):
-        answer = await self.inner.handle_async_request(request)
-        body = await answer.aread()
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return httpx.Response(answer.status_code, headers=answer.headers, content=body, request=request)
-        for task in (data.get("items") or [data]) if isinstance(data, dict) else []:
-            for name in ("created_at", "updated_at"):
-                if isinstance(task, dict) and isinstance(task.get(name), int):
-                    task[name] = task[name] * 1000 + 250
-        headers = {k: v for k, v in answer.headers.items() if k.lower() != "content-length"}
-        return httpx.Response(answer.status_code, headers=headers, content=json.dumps(data).encode(), request=request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 def test_a_lost_create_on_a_service_writing_milliseconds_is_found() -> None:
@@ -43,7 +17,7 @@ def test_a_lost_create_on_a_service_writing_milliseconds_is_found() -> None:
         late: list[LandsLate] = []
 
         def wrap(inner):
-            late.append(LandsLate(Milliseconds(inner), lose=1))
+            late.append(LandsLate(OtherTimes(inner, lambda t: t * 1000 + 250), lose=1))
             return late[0]
 
         async with in_process_ark(wrap=wrap) as (ark, http):

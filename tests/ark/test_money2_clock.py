@@ -5,42 +5,11 @@ header, and the look spans the moment the create was sent on that clock."""
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
-import time
 
-import httpx
 import pytest
 
-from helpers import IN_PROCESS_BASE, LandsLate, in_process_ark, text_task
+from helpers import IN_PROCESS_BASE, LandsLate, OtherTimes, in_process_ark, text_task
 from storyfilm.ark.client import ArkClient, LostCreates
-
-
-class OtherClock(httpx.AsyncBaseTransport):
-    """The service as seen through a clock `shift` seconds from ours: its Date header and every
-    created_at / updated_at it answers."""
-
-    def __init__(self, inner, shift: float):
-        self.inner, self.shift = inner, shift
-
-    async def handle_async_request(self, request):
-        answer = await self.inner.handle_async_request(request)
-        body = await answer.aread()
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        for task in (data.get("items") or [data]) if isinstance(data, dict) else []:
-            for name in ("created_at", "updated_at"):
-                if isinstance(task, dict) and isinstance(task.get(name), int):
-                    task[name] += int(self.shift)
-        headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "date")}
-        headers["date"] = email.utils.formatdate(time.time() + self.shift, usegmt=True)
-        content = json.dumps(data).encode() if data is not None else body
-        return httpx.Response(answer.status_code, headers=headers, content=content, request=request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @pytest.mark.parametrize("shift", [3600.0, -3600.0])
@@ -49,7 +18,7 @@ def test_a_lost_create_is_found_on_a_service_an_hour_off(shift: float) -> None:
         late: list[LandsLate] = []
 
         def wrap(inner):
-            late.append(LandsLate(OtherClock(inner, shift), lose=1))
+            late.append(LandsLate(OtherTimes(inner, lambda t: t + int(shift), date_shift=shift), lose=1))
             return late[0]
 
         async with in_process_ark(wrap=wrap) as (ark, http):
