@@ -153,13 +153,10 @@ async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, 
     try:
         status = await _status(client, task_id, created_at)
         if status == "queued":
-            try:
-                await client.delete(task_id)
-                status = CANCELLED
-            except ApiRefused as exc:  # it started between the look and the DELETE
-                if exc.status != 400:
-                    raise
-                status = (await client.get(task_id)).status
+            status, refused = await _cancel_queued(client, task_id)
+            if status == "queued":
+                return Outcome(job.id, task_id, RUNNING, f"queued, but the service did not cancel it ({refused}): "
+                                                         "it will run and be paid for; the next film picks it up")
     except ApiRefused as exc:
         if exc.status != 404:
             raise
@@ -176,6 +173,28 @@ async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, 
         return Outcome(job.id, task_id, FINISHED, "finished (paid for); the next film downloads it")
     store.task_failed(key, status, f"task {task_id} {status}")
     return Outcome(job.id, task_id, ENDED, f"already {status}, not paid for; the next film renders the shot again")
+
+
+async def _cancel_queued(client: ArkClient, task_id: str) -> tuple[str, str]:
+    """DELETE a queued task, then look at it: CANCELLED only when the service shows it cancelled or
+    no longer knows it. A gateway without DELETE (404, 405, 501: neither seed documents one), or one
+    that answers it and does nothing, leaves the task queued: it runs and is paid for, so it must
+    never be journaled cancelled (the next film would create the shot again and pay twice). With
+    the status, what the DELETE answered."""
+    answered = "DELETE answered, yet it is still queued"
+    try:
+        await client.delete(task_id)
+    except ApiRefused as exc:  # 400: it started between the look and the DELETE
+        if exc.status not in (400, 404, 405, 501):
+            raise
+        answered = f"DELETE answered HTTP {exc.status}" + (": this gateway may offer no cancel" if exc.status != 400 else "")
+    try:
+        status = (await client.get(task_id)).status
+    except ApiRefused as exc:
+        if exc.status != 404:
+            raise
+        return CANCELLED, answered  # deleted: it will never run
+    return status, answered
 
 
 def report(outcomes: list[Outcome], notes: list[str] = ()) -> str:

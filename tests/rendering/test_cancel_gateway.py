@@ -1,13 +1,20 @@
 """A create sent to a gateway without a task list whose answer is lost (seed 004's `/v1/videos`):
 storyfilm cannot tell whether the task exists, so it never sends the create again by itself; every
 film stops and says how to go on. `cancel --forget-unanswered` (after the user checked the
-gateway's console) is the way out: the next film creates the shot and makes the film."""
+gateway's console) is the way out: the next film creates the shot and makes the film. A gateway
+that offers no DELETE leaves a queued task queued: `cancel` says so and journals nothing, so the next
+film picks that task up instead of paying for a second one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import run_cli
+import pytest
+from starlette.responses import JSONResponse
+
+from helpers import film_process, kill_at, run_cli
+from storyfilm.localark import embedded
+from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY
 
@@ -46,3 +53,44 @@ def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders
         assert gateway.ark.stats["create"] == 2 and (tmp_path / "lost.mp4").is_file()
         for proc in (stopped, listed, forgot, made):
             assert "sk-gateway-secret-1" not in proc.stdout + proc.stderr
+
+
+class _NoCancel(LocalArk):
+    """A gateway that offers no DELETE (neither seed documents one): its own 404 or 405 for it."""
+
+    refusal = 404
+
+    def app(self, *args, **kwargs):
+        served = super().app(*args, **kwargs)
+
+        async def app(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] == "DELETE":
+                self.stats["delete"] += 1
+                await JSONResponse({"error": "route not found"}, status_code=self.refusal)(scope, receive, send)
+                return
+            await served(scope, receive, send)
+        return app
+
+
+@pytest.mark.parametrize("refusal", [404, 405])
+def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
+    # a 404 to the DELETE read as "the service no longer knows the task": journaled expired, so the
+    # next film created the shot again while the first task ran on, and both were paid for
+    monkeypatch.setattr(_NoCancel, "refusal", refusal)
+    monkeypatch.setattr(embedded, "LocalArk", _NoCancel)
+    story = tmp_path / "queued.yaml"
+    story.write_text(STORY)
+    with embedded.LocalServer(gateway=VIDEOS_GATEWAY, faults="queue=6") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
+        kill_at(film_process(story, env), event="queued")
+
+        listed = run_cli("cancel", str(story), env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert f"queued, but the service did not cancel it (DELETE answered HTTP {refusal}" in listed.stdout
+        assert listed.stdout.strip().endswith("0 cancelled, 1 still running (cannot be cancelled)")
+
+        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env)
+        assert made.returncode == 0, made.stderr
+        assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
+        assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
