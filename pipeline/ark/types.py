@@ -110,6 +110,17 @@ class Task:
             raw=data,
         )
 
+    @classmethod
+    def asked(cls, task_id: str, data: dict[str, Any], gateway: Gateway = ARK) -> "Task":
+        """The answer to GET for `task_id`: one without an id (a gateway's) is of that task; ValueError
+        when it names another, whose status and video must never be taken for this task's."""
+        answered = data.get("id")
+        if answered is None or answered == "":
+            return cls.from_json({**data, "id": task_id}, gateway)
+        if str(answered) != task_id:
+            raise ValueError(f"the answer is of task {str(answered)[:100]}, not {task_id}: not taken as its answer")
+        return cls.from_json(data, gateway)
+
 
 @dataclass(frozen=True)
 class TaskList:
