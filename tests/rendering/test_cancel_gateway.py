@@ -94,3 +94,19 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
         assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
+
+
+def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
+    # they said only "never rendered" and what `film` would spend, while every film stopped
+    story = tmp_path / "lost.yaml"
+    story.write_text(STORY)
+    with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
+        assert run_cli("film", str(story), env=env).returncode == 1
+        told = ("a create was sent and never answered: `film` looks for its task first (a gateway without a task "
+                "list stops until `storyfilm cancel STORY --forget-unanswered`)")
+        for command in ("status", "plan"):
+            shown = run_cli(command, str(story), env=env)
+            assert told in shown.stdout, shown.stdout + shown.stderr
+        assert gateway.ark.stats["create"] == 1
+
