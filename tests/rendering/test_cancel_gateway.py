@@ -3,10 +3,13 @@ storyfilm cannot tell whether the task exists, so it never sends the create agai
 film stops and says how to go on. `cancel --forget-unanswered` (after the user checked the
 gateway's console) is the way out: the next film creates the shot and makes the film. A gateway
 that offers no DELETE leaves a queued task queued: `cancel` says so and journals nothing, so the next
-film picks that task up instead of paying for a second one."""
+film picks that task up instead of paying for a second one. A chained shot whose create was lost
+while its upstream's video was still coming is found by `cancel` too, so it can be forgotten."""
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ from helpers import film_process, kill_at, run_cli
 from storyfilm.localark import embedded
 from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
-from storyfilm.seedance.gateways import VIDEOS_GATEWAY
+from storyfilm.seedance.gateways import VIDEOS_GATEWAY, VOLC_PROXY
 
 STORY = """\
 title: lost
@@ -110,3 +113,48 @@ def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
             assert told in shown.stdout, shown.stdout + shown.stderr
         assert gateway.ark.stats["create"] == 1
 
+
+CHAIN = """\
+title: chain
+gateway: volc-proxy
+defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
+shots:
+  - id: a
+    prompt: A cat stretches on a sunny windowsill.
+  - id: b
+    prompt: The cat jumps down.
+"""
+
+
+def _killed_creating(proc, shot: str) -> None:
+    """SIGKILL the `film --json` render the moment it starts to create `shot`'s task."""
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "creating" and event.get("shot") == shot:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+
+
+def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downloads(tmp_path: Path) -> None:
+    # a's last frame is handed on before its video is fetched: killed while b's create was on its way,
+    # a is left created (not finished) and b creating. Each film then stopped on b's unanswered create
+    # before a's video came, and cancel, which found shots only past finished upstreams, never saw b:
+    # `--forget-unanswered` could not forget it, and no film could ever be made again
+    story = tmp_path / "chain.yaml"
+    story.write_text(CHAIN)
+    with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
+        _killed_creating(film_process(story, env), "b")
+        stopped = run_cli("film", str(story), env=env)
+        assert stopped.returncode == 1 and "--forget-unanswered" in stopped.stderr, stopped.stderr
+
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        assert forgot.returncode == 0, forgot.stderr
+        assert "b: task ? its unanswered create is forgotten" in forgot.stdout, forgot.stdout
+
+        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env)
+        assert made.returncode == 0, made.stderr
+        assert (tmp_path / "chain.mp4").is_file()
+        # a once; b's forgotten create (if it landed: the user was told so) and the one that made it
+        assert gateway.ark.stats["create"] <= 3
