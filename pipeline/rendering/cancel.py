@@ -201,7 +201,8 @@ async def _cancel_queued(client: ArkClient, task_id: str) -> tuple[str, str]:
     except ApiRefused as exc:  # 400: it started between the look and the DELETE
         if exc.status not in (400, 404, 405, 501):
             raise
-        answered = f"DELETE answered HTTP {exc.status}" + (": this gateway may offer no cancel" if exc.status != 400 else "")
+        answered = f"DELETE answered HTTP {exc.status}"
+        answered += ": this gateway may offer no cancel" if exc.status != 400 else ""
     try:
         status = (await client.get(task_id)).status
     except ApiRefused as exc:
