@@ -166,8 +166,12 @@ class ArkClient:
         return {**body, "model": self.gateway.model_name(model)}
 
     async def get(self, task_id: str) -> Task:
+        """The task (Task.asked: an answer naming another task is no usable answer, TransportFailed)."""
         data = await self._call("GET", f"{self._tasks}/{task_id}")
-        return Task.from_json(data if isinstance(data, dict) else {}, self.gateway)
+        try:
+            return Task.asked(task_id, data if isinstance(data, dict) else {}, self.gateway)
+        except ValueError as exc:
+            raise TransportFailed(f"GET {self._tasks}/{task_id}: {redact(str(exc), self._key)}") from None
 
     async def list(self, *, page_num: int | None = None, page_size: int | None = None, status: str | None = None,
                    model: str | None = None, service_tier: str | None = None,

@@ -219,12 +219,15 @@ class LostCreates:
                     break
         except ServiceUnreachable:
             raise
+        except NoTaskList as exc:
+            raise CreateUnresolved(f"create sent but unanswered ({why}), and {exc}: its task cannot be looked for, "
+                                   "so the create is not sent again (the task may exist and be paid for). Check the "
+                                   "gateway's console; if it shows no task for it, `storyfilm cancel STORY "
+                                   "--forget-unanswered` lets the next film create it.") from None
         except (ApiRefused, TransportFailed) as exc:
-            hint = ("; if it shows none, `storyfilm cancel STORY --forget-unanswered` lets the next film create it"
-                    if isinstance(exc, NoTaskList) else "")
             raise CreateUnresolved(f"create sent but unanswered ({why}); looking for the task with list "
                                    f"failed too: {str(exc).rstrip('.')}. Check the tasks on the service (its task "
-                                   f"list, or a gateway's console) before creating again{hint}.") from None
+                                   f"list, or a gateway's console) before creating again.") from None
         # the task that echoes our seed is ours; one that echoes another is, only by its mark, where the
         # model chose a seed of its own
         exact = [task for task in candidates if fingerprint.matches(task)]

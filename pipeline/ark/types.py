@@ -79,6 +79,7 @@ class Task:
     safety_identifier: str | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    unknown_status: str | None = None  # the service's status word when it is none we know (read as queued)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -89,14 +90,16 @@ class Task:
     def from_json(cls, data: dict[str, Any], gateway: Gateway = ARK) -> "Task":
         """`gateway`: whose status words to read ("submitted" → queued); an unknown status is read
         as queued: keep polling (every wait has its deadline)."""
-        status = gateway.status(data.get("status")) or "queued"
+        word = data.get("status")
+        status = gateway.status(word)
+        unknown = None if status else "(none)" if word is None else str(word)[:40]
         content = data.get("content") if isinstance(data.get("content"), dict) else {}
         if not content.get("video_url") and isinstance(data.get("video_url"), str):  # a flatter gateway answer
             content = {**content, "video_url": data["video_url"]}
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         error = _error(data.get("error") or data.get("failure_reason"))
         return cls(
-            id=str(data.get("id", "")), model=str(data.get("model", "")), status=status,
+            id=str(data.get("id", "")), model=str(data.get("model", "")), status=status or "queued",
             created_at=_time(data.get("created_at")), updated_at=_time(data.get("updated_at")),
             video_url=_str(content.get("video_url")), last_frame_url=_str(content.get("last_frame_url")),
             error=error, seed=_int(data.get("seed")), resolution=_str(data.get("resolution")), ratio=_str(data.get("ratio")),
@@ -107,8 +110,19 @@ class Task:
             draft_task_id=_str(data.get("draft_task_id")), priority=_int(data.get("priority")),
             safety_identifier=_str(data.get("safety_identifier")),
             completion_tokens=_int(usage.get("completion_tokens")), total_tokens=_int(usage.get("total_tokens")),
-            raw=data,
+            unknown_status=unknown, raw=data,
         )
+
+    @classmethod
+    def asked(cls, task_id: str, data: dict[str, Any], gateway: Gateway = ARK) -> "Task":
+        """The answer to GET for `task_id`: one without an id (a gateway's) is of that task; ValueError
+        when it names another, whose status and video must never be taken for this task's."""
+        answered = data.get("id")
+        if answered is None or answered == "":
+            return cls.from_json({**data, "id": task_id}, gateway)
+        if str(answered) != task_id:
+            raise ValueError(f"the answer is of task {str(answered)[:100]}, not {task_id}: not taken as its answer")
+        return cls.from_json(data, gateway)
 
 
 @dataclass(frozen=True)

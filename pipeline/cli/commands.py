@@ -139,7 +139,7 @@ def cancel(args: argparse.Namespace, settings: Settings) -> int:
                                           gateways.base_url(gateway, settings.base_url), settings.api_key,
                                           gateway=gateway, tasks_path=settings.tasks_path,
                                           backend=film_status.backend_name(settings), lost_creates=settle,
-                                          forget_unanswered=args.forget_unanswered)
+                                          forget_unanswered=args.forget_unanswered, story=args.story)
     print(cancel.report(outcomes, notes))
     return 0
 

@@ -46,7 +46,8 @@ class Reason:
     upstream_changed, media_changed, backend_changed, input_changed (names), upstream_renders_first
     (upstream), upstream_failed (upstream, failed, status: it was not started because the shot it
     waits on, through `upstream`, ended that way), files_missing, last_task_ended (status),
-    not_in_store, same_render (upstream: the earlier shot whose render it takes, free); and for
+    not_in_store, same_render (upstream: the earlier shot whose render it takes, free),
+    create_unanswered (a create of an earlier run whose answer never came: its task may exist); and for
     the other states `cached` and `resume` (task_id)."""
 
     code: str
@@ -64,7 +65,10 @@ class Reason:
                  "upstream_changed": "upstream frame changed", "media_changed": "first-frame image changed",
                  "backend_changed": "rendered by another backend before", "not_in_store": "not in the store",
                  "files_missing": "its files are missing from the store", "inputs_changed": "inputs changed",
-                 "cached": "cached", "resume": "task created by an earlier run"}
+                 "cached": "cached", "resume": "task created by an earlier run",
+                 "create_unanswered": "a create was sent and never answered: `film` looks for its task first (a "
+                                      "gateway without a task list stops until `storyfilm cancel STORY "
+                                      "--forget-unanswered`)"}
         if self.code in fixed:
             return fixed[self.code]
         if self.code == "model_changed":
@@ -220,6 +224,8 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
                                   chained=bool(ups))
                 if entry and entry.status in ("failed", "expired", "cancelled"):
                     why.append(Reason("last_task_ended", status=entry.status))
+                if entry and entry.status == "creating":
+                    why.append(Reason("create_unanswered"))
             result[node] = ShotStatus(node, RENDER, tuple(why), job.cost, key)
         twin = twins.get(node) or (rendered.setdefault(key, node) if key is not None else node)
         if result[node].state == RENDER and twin != node:

@@ -50,15 +50,17 @@ class Outcome:
 
 def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, gateway: Gateway,
                  tasks_path: str | None, backend: str, lost_creates: LostCreates | None = None,
-                 deadline: float = DEADLINE, forget_unanswered: bool = False) -> tuple[list[Outcome], list[str]]:
+                 deadline: float = DEADLINE, forget_unanswered: bool = False,
+                 story: Path | None = None) -> tuple[list[Outcome], list[str]]:
     """`cancel` with the store at `folder` (claimed: a render still running must be stopped first)
     and the service at `base_url`: what happened, and what was found wrong with the store (a
     damaged journal is set aside: its tasks are not known). A storyboard never rendered has nothing
-    to cancel."""
+    to cancel. `story`: the storyboard, whose links find the tasks of chained shots whose upstream
+    is not finished."""
     if not (folder / "state.sqlite").is_file():
         return [], []
     outcomes: list[Outcome] = []
-    with Store(folder) as store:
+    with Store(folder, story=story) as store:
         store.claim()
 
         async def run() -> None:
@@ -80,15 +82,27 @@ def cancel_story(graph: nx.DiGraph, folder: Path, base_url: str, key: str, *, ga
 
 def open_shots(graph: nx.DiGraph, store: Store, backend: str) -> list[tuple[ShotJob, str, Entry]]:
     """The storyboard's shots whose journal entry is a task created (or being created) and not
-    finished: (job, content key, entry). A chained shot's key needs its upstream's last frame, so
-    only shots whose upstream finished can have a task (its frame counts even where its files are
-    gone from the store: the task made from it is paid for all the same)."""
+    finished: (job, content key, entry), in film order. A chained shot's key needs its upstream's
+    last frame (its frame counts even where its files are gone from the store: the task made from it
+    is paid for all the same). A frame is handed on before its shot is done, so a chained shot may
+    have a task while its upstream's is not finished: those are found by the storyboard's links
+    (a store opened for it). Else a render that stopped on such a shot's unanswered create, on a
+    gateway without a task list, could be gone on by no `cancel --forget-unanswered`."""
     def finished_frame(entry: Entry) -> str | None:
         return entry.frame_sha if entry.status == "done" else None
 
-    return [(graph.nodes[step.shot]["job"], step.key, step.entry)
-            for step in explain.walk(graph, store, backend, frame_of=finished_frame)
-            if step.entry is not None and step.entry.status in ("created", "creating")]
+    steps = list(explain.walk(graph, store, backend, frame_of=finished_frame))
+    found = [(graph.nodes[step.shot]["job"], step.key, step.entry) for step in steps
+             if step.entry is not None and step.entry.status in ("created", "creating")]
+    unreached = {step.shot for step in steps if step.key is None}
+    if unreached and store.story is not None:
+        links = store.links()
+        found += [(graph.nodes[entry.shot_id]["job"], entry.key, entry) for entry in store.all_entries()
+                  if entry.shot_id in unreached and entry.status in ("created", "creating")
+                  and (store.story, entry.shot_id) in links.get(entry.key, ())
+                  and (entry.material_dict() or {}).get("backend") == backend]
+    order = list(graph.nodes)
+    return sorted(found, key=lambda shot: order.index(shot[0].id))
 
 
 async def cancel(graph: nx.DiGraph, store: Store, client: ArkClient, backend: str,
@@ -153,13 +167,10 @@ async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, 
     try:
         status = await _status(client, task_id, created_at)
         if status == "queued":
-            try:
-                await client.delete(task_id)
-                status = CANCELLED
-            except ApiRefused as exc:  # it started between the look and the DELETE
-                if exc.status != 400:
-                    raise
-                status = (await client.get(task_id)).status
+            status, refused = await _cancel_queued(client, task_id)
+            if status == "queued":
+                return Outcome(job.id, task_id, RUNNING, f"queued, but the service did not cancel it ({refused}): "
+                                                         "it will run and be paid for; the next film picks it up")
     except ApiRefused as exc:
         if exc.status != 404:
             raise
@@ -176,6 +187,29 @@ async def _cancel_task(client: ArkClient, store: Store, job: ShotJob, key: str, 
         return Outcome(job.id, task_id, FINISHED, "finished (paid for); the next film downloads it")
     store.task_failed(key, status, f"task {task_id} {status}")
     return Outcome(job.id, task_id, ENDED, f"already {status}, not paid for; the next film renders the shot again")
+
+
+async def _cancel_queued(client: ArkClient, task_id: str) -> tuple[str, str]:
+    """DELETE a queued task, then look at it: CANCELLED only when the service shows it cancelled or
+    no longer knows it. A gateway without DELETE (404, 405, 501: neither seed documents one), or one
+    that answers it and does nothing, leaves the task queued: it runs and is paid for, so it must
+    never be journaled cancelled (the next film would create the shot again and pay twice). With
+    the status, what the DELETE answered."""
+    answered = "DELETE answered, yet it is still queued"
+    try:
+        await client.delete(task_id)
+    except ApiRefused as exc:  # 400: it started between the look and the DELETE
+        if exc.status not in (400, 404, 405, 501):
+            raise
+        answered = f"DELETE answered HTTP {exc.status}"
+        answered += ": this gateway may offer no cancel" if exc.status != 400 else ""
+    try:
+        status = (await client.get(task_id)).status
+    except ApiRefused as exc:
+        if exc.status != 404:
+            raise
+        return CANCELLED, answered  # deleted: it will never run
+    return status, answered
 
 
 def report(outcomes: list[Outcome], notes: list[str] = ()) -> str:

@@ -31,7 +31,7 @@ from storyfilm.rendering.gates import ModelGate, remaining_chain
 from storyfilm.rendering.handoff import handoff_image
 from storyfilm.rendering.poller import Poller
 from storyfilm.rendering.progress import Event, Listener
-from storyfilm.rendering.results import returned, store_results
+from storyfilm.rendering.results import gone_too_soon, returned, store_results
 from storyfilm.rendering.store import Entry, Store
 from storyfilm.rendering.twins import SameRenders
 
@@ -190,6 +190,7 @@ class Executor:
                 task_id = await self._admitted_create(job, key, gate, priority, frame_file, first_frame_sha)
                 attempts, age = attempts + 1, 0.0
             self.paid[job.id] = (task_id, "running")
+            created = time.time() - max(0.0, age)  # on our clock: how long its result URLs have been there, at most
             try:
                 task = await self.poller.wait(task_id, timeout=self.task_timeout, age=max(0.0, age), kind=kind,
                                               on_status=lambda t: self.emit(job.id, t.status, f"task {t.id}"))
@@ -207,6 +208,9 @@ class Executor:
             try:
                 return await self._finish(job, key, task, frame_ready)
             except ResultsGone as exc:
+                young = gone_too_soon(exc, job.id, task.id, created=created)
+                if young is not None:
+                    raise young from None
                 self.store.task_failed(key, "expired", str(exc))
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
                 entry, last_error = None, str(exc)

@@ -73,6 +73,7 @@ class Poller:
         self.gets_at_once, self.gets_per_second = gets_at_once, gets_per_second
         # set once the list call is refused (or answers what cannot be read): GET per task since
         self.list_refused: ApiRefused | ListUnreadable | None = None
+        self._unknown_words: set[str] = set()  # status words not known, each told once
         self._get_answered = False  # a GET per task has found a task: its 404 now means "forgotten"
         self._backoff = RetryPolicy(base_delay=min_interval, max_delay=max_interval, jitter=0.0)
         if client is not None and client.on_this_machine:
@@ -258,6 +259,11 @@ class Poller:
         return unseen_yet(exc, now - watch.started)
 
     def _update(self, task: Task, watch: _Watch, now: float) -> None:
+        unknown = task.unknown_status
+        if unknown is not None and unknown not in self._unknown_words:  # told once: not success, nor the end
+            self._unknown_words.add(unknown)
+            log.warning("task %s: the service says status %r, a word storyfilm does not know: read as still queued "
+                        "until its deadline", task.id, unknown)
         if task.status != watch.last_status:
             watch.last_status = task.status
             watch.on_status(task)
@@ -272,8 +278,9 @@ class Poller:
                 watch.future.set_exception(TaskFailed(task.id, task.status, err.code if err else "",
                                                       err.message if err else ""))
         elif now > watch.deadline:
+            said = f" (the service says status {unknown!r}, a word storyfilm does not know)" if unknown else ""
             watch.future.set_exception(TaskOverdue(
-                f"task {task.id} is still {task.status} after its deadline; run again to keep waiting"))
+                f"task {task.id} is still {task.status} after its deadline{said}; run again to keep waiting"))
 
     async def _missing(self, task_id: str, watch: _Watch) -> None:
         """A task absent from the list: ask for it alone; a 404 means the service forgot it."""

@@ -6,19 +6,37 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
-from storyfilm.errors import FfmpegError, ResultsGone, TaskFailed, TransportFailed
+from storyfilm.errors import FfmpegError, ResultsGone, StoryfilmError, TaskFailed, TransportFailed
 from storyfilm.mediaio import frames, images, mp4box, probe
 from storyfilm.rendering.store import Store
 
 log = logging.getLogger(__name__)
 
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
+RESULTS_LAST = 24 * 3600.0  # seconds a task's result URLs answer (ark-api.md: media URLs last 24 h)
+
+
+def gone_too_soon(exc: ResultsGone, shot: str, task_id: str, created: float) -> StoryfilmError | None:
+    """A result URL that no longer answers (403, 404, 410) for a task created under RESULTS_LAST
+    seconds ago has not expired: something else refuses it (a gateway whose files need a key, a
+    network's proxy). Making the task again would fail alike and pay each time; the error that
+    stops the shot instead (its task stays journaled: the next run downloads it), or None when
+    the task is old enough for its results to be gone."""
+    age = time.time() - created
+    if age >= RESULTS_LAST:
+        return None
+    ago = f"{age / 60:.0f} min ago" if age >= 60 else "under a minute ago"
+    return StoryfilmError(f"shot {shot!r}: task {task_id} succeeded, but {exc}, and it was created only "
+                          f"{ago}: its results should be there, so it is not created again (it "
+                          "is paid for). Check the network, or whether the service's result URLs need more than "
+                          "a plain GET; `storyfilm film` run again downloads it.")
 
 
 def returned(task: Task, seconds: float | None) -> dict[str, Any]:

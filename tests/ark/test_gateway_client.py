@@ -85,7 +85,12 @@ def test_a_lost_create_on_a_gateway_without_list_is_not_sent_again() -> None:
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1,queue=60") as gateway:
         message = asyncio.run(create(gateway.base_url))
         assert gateway.ark.stats["create"] == 1 and len(gateway.ark.tasks) == 1  # landed once, never sent again
-    assert "gateway videos-gateway offers no task list" in message
+    # it said "looking for the task with list failed too", as if a list had been asked and had failed
+    assert message == ("create sent but unanswered (POST {base}/v1/videos: sent, but no answer came "
+                       "(RemoteProtocolError)), and gateway videos-gateway offers no task list: its task cannot be "
+                       "looked for, so the create is not sent again (the task may exist and be paid for). Check the "
+                       "gateway's console; if it shows no task for it, `storyfilm cancel STORY --forget-unanswered` "
+                       "lets the next film create it.").format(base=gateway.base_url)
 
 
 def test_status_words_are_read_leniently() -> None:

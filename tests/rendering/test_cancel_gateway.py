@@ -1,15 +1,25 @@
 """A create sent to a gateway without a task list whose answer is lost (seed 004's `/v1/videos`):
 storyfilm cannot tell whether the task exists, so it never sends the create again by itself; every
 film stops and says how to go on. `cancel --forget-unanswered` (after the user checked the
-gateway's console) is the way out: the next film creates the shot and makes the film."""
+gateway's console) is the way out: the next film creates the shot and makes the film. A gateway
+that offers no DELETE leaves a queued task queued: `cancel` says so and journals nothing, so the next
+film picks that task up instead of paying for a second one. A chained shot whose create was lost
+while its upstream's video was still coming is found by `cancel` too, so it can be forgotten."""
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 
-from helpers import run_cli
+import pytest
+from starlette.responses import JSONResponse
+
+from helpers import film_process, kill_at, run_cli
+from storyfilm.localark import embedded
+from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
-from storyfilm.seedance.gateways import VIDEOS_GATEWAY
+from storyfilm.seedance.gateways import VIDEOS_GATEWAY, VOLC_PROXY
 
 STORY = """\
 title: lost
@@ -46,3 +56,105 @@ def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders
         assert gateway.ark.stats["create"] == 2 and (tmp_path / "lost.mp4").is_file()
         for proc in (stopped, listed, forgot, made):
             assert "sk-gateway-secret-1" not in proc.stdout + proc.stderr
+
+
+class _NoCancel(LocalArk):
+    """A gateway that offers no DELETE (neither seed documents one): its own 404 or 405 for it."""
+
+    refusal = 404
+
+    def app(self, *args, **kwargs):
+        served = super().app(*args, **kwargs)
+
+        async def app(scope, receive, send):
+            if scope["type"] == "http" and scope["method"] == "DELETE":
+                self.stats["delete"] += 1
+                await JSONResponse({"error": "route not found"}, status_code=self.refusal)(scope, receive, send)
+                return
+            await served(scope, receive, send)
+        return app
+
+
+@pytest.mark.parametrize("refusal", [404, 405])
+def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
+    # a 404 to the DELETE read as "the service no longer knows the task": journaled expired, so the
+    # next film created the shot again while the first task ran on, and both were paid for
+    monkeypatch.setattr(_NoCancel, "refusal", refusal)
+    monkeypatch.setattr(embedded, "LocalArk", _NoCancel)
+    story = tmp_path / "queued.yaml"
+    story.write_text(STORY)
+    with embedded.LocalServer(gateway=VIDEOS_GATEWAY, faults="queue=6") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
+        kill_at(film_process(story, env), event="queued")
+
+        listed = run_cli("cancel", str(story), env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert f"queued, but the service did not cancel it (DELETE answered HTTP {refusal}" in listed.stdout
+        assert listed.stdout.strip().endswith("0 cancelled, 1 still running (cannot be cancelled)")
+
+        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env)
+        assert made.returncode == 0, made.stderr
+        assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
+        assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
+
+
+def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
+    # they said only "never rendered" and what `film` would spend, while every film stopped
+    story = tmp_path / "lost.yaml"
+    story.write_text(STORY)
+    with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
+        assert run_cli("film", str(story), env=env).returncode == 1
+        told = ("a create was sent and never answered: `film` looks for its task first (a gateway without a task "
+                "list stops until `storyfilm cancel STORY --forget-unanswered`)")
+        for command in ("status", "plan"):
+            shown = run_cli(command, str(story), env=env)
+            assert told in shown.stdout, shown.stdout + shown.stderr
+        assert gateway.ark.stats["create"] == 1
+
+
+CHAIN = """\
+title: chain
+gateway: volc-proxy
+defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
+shots:
+  - id: a
+    prompt: A cat stretches on a sunny windowsill.
+  - id: b
+    prompt: The cat jumps down.
+"""
+
+
+def _killed_creating(proc, shot: str) -> None:
+    """SIGKILL the `film --json` render the moment it starts to create `shot`'s task."""
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "creating" and event.get("shot") == shot:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+
+
+def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downloads(tmp_path: Path) -> None:
+    # a's last frame is handed on before its video is fetched: killed while b's create was on its way,
+    # a is left created (not finished) and b creating. Each film then stopped on b's unanswered create
+    # before a's video came, and cancel, which found shots only past finished upstreams, never saw b:
+    # `--forget-unanswered` could not forget it, and no film could ever be made again
+    story = tmp_path / "chain.yaml"
+    story.write_text(CHAIN)
+    with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
+        env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
+        _killed_creating(film_process(story, env), "b")
+        stopped = run_cli("film", str(story), env=env)
+        assert stopped.returncode == 1 and "--forget-unanswered" in stopped.stderr, stopped.stderr
+
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        assert forgot.returncode == 0, forgot.stderr
+        assert "b: task ? its unanswered create is forgotten" in forgot.stdout, forgot.stdout
+
+        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env)
+        assert made.returncode == 0, made.stderr
+        assert (tmp_path / "chain.mp4").is_file()
+        # a once; b's forgotten create (if it landed: the user was told so) and the one that made it
+        assert gateway.ark.stats["create"] <= 3
