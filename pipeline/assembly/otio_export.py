@@ -20,10 +20,10 @@ from typing import Any
 import opentimelineio as otio
 
 from storyfilm.assembly import captions, timeline
+from storyfilm.assembly.side_files import EXPORTS
 from storyfilm.assembly.spec import ClipIn, FilmSpec
 from storyfilm.mediaio import probe, scratch
 
-EXPORTS = {".xml": "fcp_xml", ".edl": "cmx_3600"}  # suffix beside the .otio: OTIO adapter
 TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
 
 

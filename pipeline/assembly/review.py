@@ -29,6 +29,7 @@ import ffmpeg as ff
 
 from storyfilm.mediaio import runner, scratch
 from storyfilm.assembly import review_frames
+from storyfilm.assembly.side_files import sheets
 from storyfilm.assembly.spec import FilmSpec, Seam
 from storyfilm.assembly.ffmpeg_graph import Source, concat_list
 from storyfilm.assembly.timeline import Segment
@@ -101,11 +102,6 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
             strip.unlink(missing_ok=True)  # from an earlier cut that had chained joins
         _draw(drawn, [p for p in (sheet, result.seam_strip) if p is not None])
     return result
-
-
-def sheets(film: Path) -> tuple[Path, Path]:
-    """The film's contact sheet and seam strip, beside it."""
-    return film.with_name(f"{film.stem}.contact.png"), film.with_name(f"{film.stem}.seams.png")
 
 
 def _partial(sheet: Path) -> Path:
