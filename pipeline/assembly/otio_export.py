@@ -68,16 +68,22 @@ def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str,
     media = otio.schema.ExternalReference(target_url=_url(seg.clip.path, relative_to),
                                           available_range=_range(0, seg.source_frames, fps))
     clip = otio.schema.Clip(name=seg.clip.shot_id, media_reference=media, source_range=kept)
-    clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": entry.get("prompt"),
-                                  "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
-                                  "model": entry.get("model"), "chained": seg.clip.chained,
-                                  "dropped_repeated_frame": seg.dropped_repeat}
+    clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": _whole(entry.get("prompt")),
+                                  "seed": entry.get("seed"), "task_id": _whole(entry.get("task_id")),
+                                  "key": entry.get("key"), "model": _whole(entry.get("model")),
+                                  "chained": seg.clip.chained, "dropped_repeated_frame": seg.dropped_repeat}
     if captions.lines(seg.clip.caption):  # a caption of blank lines is none, as in the film
         # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
         clip.markers.append(otio.schema.Marker(name=_one_line(seg.clip.caption), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
-                                               metadata={"storyfilm": {"caption": seg.clip.caption}}))
+                                               metadata={"storyfilm": {"caption": _whole(seg.clip.caption)}}))
     return clip
+
+
+def _whole(text: Any) -> Any:
+    """`text` with each NUL shown as ␀ (U+2400): OTIO's writer ends a string at its first NUL, and
+    lost the rest of a prompt (YAML's "\\0") without a word."""
+    return text.replace("\0", "\u2400") if isinstance(text, str) else text
 
 
 def _one_line(text: str) -> str:
