@@ -136,9 +136,9 @@ def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, 
     if extras.srt:
         srt_partial.write_bytes(extras.srt.read_bytes())
     side_files.remove(side_files.all_of(out))
-    os.replace(partial, film)
+    scratch.move_into_place(partial, film)
     if extras.srt:
-        os.replace(srt_partial, side_files.captions(out))
+        scratch.move_into_place(srt_partial, side_files.captions(out))
 
 
 def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:

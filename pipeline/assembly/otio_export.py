@@ -133,4 +133,7 @@ def _write(cut: otio.schema.Timeline, path: Path, adapter: str) -> None:
         # an adapter plug-in's refusal is a file not written (a warning for the caller), not a crash
         partial.unlink(missing_ok=True)
         raise OSError(f"cannot write {path.name} ({adapter}): {exc}") from exc
-    os.replace(partial, path)
+    try:
+        scratch.move_into_place(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

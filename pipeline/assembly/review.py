@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,7 +114,7 @@ def _draw(drawn: list, names: list[Path]) -> None:
     try:
         runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
         for sheet in names:
-            os.replace(_partial(sheet), sheet)
+            scratch.move_into_place(_partial(sheet), sheet)
     finally:
         for sheet in names:
             with contextlib.suppress(OSError):  # a clean-up must not hide why the draw failed

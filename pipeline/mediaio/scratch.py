@@ -80,12 +80,12 @@ def sweep_dead_partials(folder: Path) -> None:
 
 
 def replace_with(target: Path, data: bytes) -> None:
-    """`target` holds `data`, whole: written beside it and renamed into place (a kill mid-write
-    leaves the old file, never a cut one)."""
+    """`target` holds `data`, whole: written beside it, on disk (fsync) and renamed into place (a
+    kill mid-write leaves the old file, never a cut one; a power cut, never an empty one)."""
     partial = partial_beside(target)
     try:
         partial.write_bytes(data)
-        os.replace(partial, target)
+        move_into_place(partial, target)
     finally:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ the new film's, and nothing half-written, also when the film itself is unchanged
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -114,3 +115,35 @@ def test_an_unchanged_film_after_a_killed_run_leaves_nothing_half_written(tmp_pa
     assert again.returncode == 0, again.stderr
     assert "unchanged" in again.stdout
     _assert_whole_and_of_this_film(story)
+
+
+def test_every_file_put_beside_the_film_is_on_disk_before_its_rename(tmp_path: Path, ark_server, monkeypatch) -> None:
+    """The film, its captions, sheets, page and timeline were renamed into place straight from the
+    page cache: after a power cut the rename may be on disk and the bytes not (an empty page or
+    timeline, a film of zeros, beside a lock file that was synced). Each is now synced first."""
+    from storyfilm import film
+    from storyfilm.settings import Settings
+
+    synced: set[tuple[int, int]] = set()
+    renamed: dict[str, bool] = {}
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        synced.add((info.st_dev, info.st_ino))
+        real_fsync(fd)
+
+    def replace(src, dst, **kwargs) -> None:
+        if Path(dst).parent.name == "build":
+            info = os.stat(src)
+            renamed[Path(dst).name] = (info.st_dev, info.st_ino) in synced
+        real_replace(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    story = tmp_path / "story.yaml"
+    story.write_text(STORY.format(dusk="dusk over the harbour"), encoding="utf-8")
+    options = film.FilmOptions(base_url=ark_server.base_url, output=tmp_path / "build" / "film.mp4", poll_interval=0.05)
+    film.run(story, Settings(), options, out=io.StringIO())
+    assert sorted(renamed) == sorted(["film.mp4", *SIDE_FILES])
+    assert [name for name, was_synced in renamed.items() if not was_synced] == []
