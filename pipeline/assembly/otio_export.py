@@ -14,6 +14,7 @@ is a dissolve (CMX 3600 has no fade-through-black event); the soundtrack is only
 from __future__ import annotations
 
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +105,10 @@ def _music(spec: FilmSpec, frames: int, music_frames: int | None, relative_to: P
 
 
 def _url(path: Path, relative_to: Path) -> str:
+    """A URL (an editor reads FCP XML's pathurl as one): a file named `take #2 %41.m4a` is not
+    `take ` with a fragment, nor `take #2 A.m4a`."""
     try:
-        return Path(os.path.relpath(Path(path).resolve(), relative_to.resolve())).as_posix()
+        return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), relative_to.resolve())).as_posix())
     except ValueError:  # another drive
         return Path(path).resolve().as_uri()
 

@@ -1,15 +1,19 @@
 """Third hostile pass on the text a storyboard carries into the side files: a NUL (YAML's "\\0")
-in a prompt or caption, and the other characters that end or bend a line or a string."""
+in a prompt or caption, and the other characters that end or bend a line, a string or a URL."""
 
 from __future__ import annotations
 
 import json
+import urllib.parse
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import opentimelineio as otio
 
+from helpers import colour_clip
 from storyfilm.assembly import otio_export
-from storyfilm.assembly.spec import ClipIn, FilmSpec
+from storyfilm.assembly.spec import ClipIn, FilmSpec, Soundtrack
+from storyfilm.mediaio import runner
 
 PROMPT = "dusk\0 after the NUL: </script> \u200f\u202e 🎬 \x07 \r\n" + "x" * 10_000
 CAPTION = "before\0after"
@@ -31,3 +35,27 @@ def test_a_nul_in_a_prompt_or_caption_loses_nothing_after_it_in_the_timeline(tmp
     assert clip.metadata["storyfilm"]["prompt"] == shown
     assert clip.markers[0].metadata["storyfilm"]["caption"] == "before\u2400after"
     assert clip.markers[0].name == "before after"
+
+
+def test_media_named_with_url_characters_is_found_from_the_editors_exports(tmp_path: Path) -> None:
+    """The media paths were written as bare relative paths where an editor reads a URL: FCP XML's
+    pathurl for music named `mus & ic #1 %41 ü.wav` pointed at `mus & ic ` (the rest a fragment),
+    and the adapter named the file so; `%41` would be read as `A`."""
+    music = tmp_path / "mus & ic #1 %41 ü.wav"
+    runner.run(["-f", "lavfi", "-i", "sine=d=1", "-y", str(music)], what="make music")
+    store = tmp_path / "store #2"
+    store.mkdir()
+    clip = colour_clip(store / "a 100%.mp4", "red", 24)
+    spec = FilmSpec(160, 90, review=False, soundtrack=Soundtrack(music))
+    (tmp_path / "build").mkdir()
+    out = otio_export.write(tmp_path / "build" / "cut.otio", [ClipIn(clip, "a")], spec, "Urls", {})
+
+    def found(url: str) -> Path:
+        parsed = urllib.parse.urlparse(url)
+        assert not (parsed.fragment or parsed.query or parsed.scheme), url
+        return (out.parent / urllib.parse.unquote(parsed.path)).resolve()
+
+    urls = [e.text for e in ET.parse(out.with_suffix(".xml")).iter("pathurl")]
+    assert sorted(map(found, urls)) == sorted([clip.resolve(), music.resolve()])
+    cut = otio.adapters.read_from_file(str(out))
+    assert [found(c.media_reference.target_url) for c in cut.find_clips()] == [clip.resolve(), music.resolve()]
