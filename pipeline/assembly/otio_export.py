@@ -66,8 +66,7 @@ def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, sh
 
 def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str, Any], relative_to: Path,
           fps: int) -> otio.schema.Clip:
-    media = otio.schema.ExternalReference(target_url=_url(seg.clip.path, relative_to),
-                                          available_range=_range(0, seg.source_frames, fps))
+    media = _media(Path(seg.clip.path), relative_to, _range(0, seg.source_frames, fps))
     clip = otio.schema.Clip(name=seg.clip.shot_id, media_reference=media, source_range=kept)
     clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": _whole(entry.get("prompt")),
                                   "seed": entry.get("seed"), "task_id": _whole(entry.get("task_id")),
@@ -96,12 +95,19 @@ def _one_line(text: str) -> str:
 def _music(spec: FilmSpec, frames: int, music_frames: int | None, relative_to: Path) -> otio.schema.Track:
     track = otio.schema.Track(name="Soundtrack", kind=otio.schema.TrackKind.Audio)
     # an editor's importer (FCP XML) needs the file's own length; the film uses at most `frames` of it
-    media = otio.schema.ExternalReference(target_url=_url(Path(spec.soundtrack.path), relative_to),
-                                          available_range=_range(0, max(frames, music_frames or 0), spec.fps))
+    media = _media(Path(spec.soundtrack.path), relative_to, _range(0, max(frames, music_frames or 0), spec.fps))
     music = otio.schema.Clip(name="soundtrack", media_reference=media, source_range=_range(0, frames, spec.fps))
     music.metadata["storyfilm"] = {"volume_db": getattr(spec.soundtrack, "volume_db", None)}
     track.append(music)
     return track
+
+
+def _media(path: Path, relative_to: Path, available: otio.opentime.TimeRange) -> otio.schema.ExternalReference:
+    """The file, by its URL; named as it is (FCP XML's adapter would name it by the URL's last part,
+    `mus%20%26%20ic.wav` for `mus & ic.wav`)."""
+    media = otio.schema.ExternalReference(target_url=_url(path, relative_to), available_range=available)
+    media.name = _one_line(path.name)
+    return media
 
 
 def _url(path: Path, relative_to: Path) -> str:

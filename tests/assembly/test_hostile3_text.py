@@ -55,7 +55,8 @@ def test_media_named_with_url_characters_is_found_from_the_editors_exports(tmp_p
         assert not (parsed.fragment or parsed.query or parsed.scheme), url
         return (out.parent / urllib.parse.unquote(parsed.path)).resolve()
 
-    urls = [e.text for e in ET.parse(out.with_suffix(".xml")).iter("pathurl")]
-    assert sorted(map(found, urls)) == sorted([clip.resolve(), music.resolve()])
+    xml = ET.parse(out.with_suffix(".xml"))
+    assert sorted(map(found, (e.text for e in xml.iter("pathurl")))) == sorted([clip.resolve(), music.resolve()])
+    assert {f.findtext("name") for f in xml.iter("file") if f.find("pathurl") is not None} == {clip.name, music.name}
     cut = otio.adapters.read_from_file(str(out))
     assert [found(c.media_reference.target_url) for c in cut.find_clips()] == [clip.resolve(), music.resolve()]
