@@ -60,3 +60,22 @@ def test_media_named_with_url_characters_is_found_from_the_editors_exports(tmp_p
     assert {f.findtext("name") for f in xml.iter("file") if f.find("pathurl") is not None} == {clip.name, music.name}
     cut = otio.adapters.read_from_file(str(out))
     assert [found(c.media_reference.target_url) for c in cut.find_clips()] == [clip.resolve(), music.resolve()]
+
+
+def test_control_characters_in_a_title_or_prompt_keep_the_review_page_valid_html(tmp_path: Path) -> None:
+    """HTML allows no control characters but tab, newline and CR: the title went into <title> and
+    <h1> as written (a NUL there is dropped by the parser without a trace), and the page's JSON left
+    DEL and the C1 controls raw."""
+    from storyfilm.assembly import review_page
+
+    title, prompt = "T\0i\x07t\x7fle\x85!", "p\x7fq\x9fr\0s"
+    card = review_page.ShotCard(id="a", prompt=prompt, model="m", size="160x90", seconds=2.0, take=1,
+                                planned_tokens=1, planned_cost=0.1, why="cached")
+    page = review_page.write(tmp_path / "film.html", tmp_path / "film.mp4", title, [card], {"shots": [{"id": "a"}]},
+                             preview=True, thumbs={"a": (b"\xff\xd8", b"\xff\xd8")})
+    text = page.read_text(encoding="utf-8")
+    assert [c for c in text if (ord(c) < 32 and c not in "\t\n\r") or 0x7f <= ord(c) <= 0x9f] == []
+    assert "<h1>T\u2400i\u2407t\u2421le\ufffd!</h1>" in text  # each control shown by its picture
+    start = text.index('type="application/json">') + len('type="application/json">')
+    data = json.loads(text[start:text.index("</script>", start)])
+    assert (data["title"], data["shots"][0]["prompt"]) == (title, prompt)  # the data keeps them exactly
