@@ -5,7 +5,6 @@ each task returned) from the lock file, so they always agree with it."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import IO, TYPE_CHECKING
 import networkx as nx
 
 from storyfilm import planning, storyboard
-from storyfilm.assembly import edit, review_ahead, review_page
+from storyfilm.assembly import edit, review_ahead, review_page, side_files
 from storyfilm.errors import AssemblyError, FfmpegError
 from storyfilm.mediaio import probe
 from storyfilm.planning import explain
@@ -62,10 +61,9 @@ def cost_of(run_: FilmRun, record: dict, which: str) -> float:
 def film_event(run_: FilmRun, *, planned: float) -> dict:
     """The last `--json` line: the film and what making it took (render/progress_events.schema.json)."""
     info = probe.probe(run_.output, count_frames=False)
-    review = {"srt": run_.output.with_suffix(".srt"), "page": run_.output.with_suffix(".html"),
-              "timeline": run_.output.with_suffix(".otio"),
-              "contact_sheet": run_.output.with_name(f"{run_.output.stem}.contact.png"),
-              "seam_strip": run_.output.with_name(f"{run_.output.stem}.seams.png")}
+    contact_sheet, seam_strip = side_files.sheets(run_.output)
+    review = {"srt": side_files.captions(run_.output), "page": side_files.page(run_.output),
+              "timeline": side_files.cut(run_.output)[0], "contact_sheet": contact_sheet, "seam_strip": seam_strip}
     cached = sum(1 for r in run_.results.values() if r.cached)
     records = shot_records(run_)
     rendered = [r for r in records if not run_.results[r["id"]].cached]
@@ -97,7 +95,7 @@ def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: lis
         why="cached" if results[j.id].cached else statuses[j.id].describe()) for j in jobs]
     clips = [dataclasses.replace(c, last_frame=results[c.shot_id].last_frame)
              for c in edit.clips(graph, {j.id: results[j.id].video for j in jobs})]
-    page = output.with_suffix(".html")
+    page = side_files.page(output)
     try:
         thumbs = review_ahead.page_thumbnails(clips, edit.film_spec(board, graph), frames)
         lock = json.loads(lock_file.read_text(encoding="utf-8"))
@@ -106,7 +104,7 @@ def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: lis
         note(f"review page: {page}")
     except (FfmpegError, AssemblyError, OSError) as exc:
         warnings.append(f"review page not written: {exc}")
-        _remove_stale([page])
+        side_files.remove([page])
 
 
 def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
@@ -119,21 +117,13 @@ def write_cut(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planni
     entries = {s["id"]: s for s in json.loads(lock_file.read_text(encoding="utf-8"))["shots"]}
     for job in jobs:
         entries.setdefault(job.id, {})["prompt"] = job.shot.prompt
-    cut = output.with_suffix(".otio")
+    cut = side_files.cut(output)
     try:
-        otio_export.write(cut, clips, edit.film_spec(board, graph), board.title or board.name, entries)
-        note(f"timeline for an editor: {cut}")
+        otio_export.write(cut[0], clips, edit.film_spec(board, graph), board.title or board.name, entries)
+        note(f"timeline for an editor: {cut[0]}")
     except (FfmpegError, OSError) as exc:
         warnings.append(f"timeline not written: {exc}")
-        _remove_stale([cut, *(cut.with_suffix(suffix) for suffix in otio_export.EXPORTS)])
-
-
-def _remove_stale(files: list[Path]) -> None:
-    """What an earlier cut left under these names describes another film (its shots, its cut
-    points): gone, when this film's could not be written (or only some of them)."""
-    for path in files:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
+        side_files.remove(cut)  # an earlier cut's, or only some of this one's: they would disagree
 
 
 def _lock_shots(lock_file: Path) -> list[dict]:

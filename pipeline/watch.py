@@ -39,12 +39,19 @@ def watched_files(story: Path, before: set[Path] | None = None) -> set[Path]:
     try:
         board = load_storyboard(story)
     except StoryfilmError:
-        return (before or set()) | {_real(story)}
+        return (before or set()) | _names(story)
     media = [m for s in board.shots for m in (s.first_frame, s.last_frame, *s.references) if m is not None]
-    files = {_real(m.path) for m in media if m.path is not None}
+    files = {name for m in media if m.path is not None for name in _names(m.path)}
     if board.soundtrack is not None:
-        files.add(_real(board.soundtrack.path))
-    return files | {_real(story)}
+        files |= _names(board.soundtrack.path)
+    return files | _names(story)
+
+
+def _names(path: Path) -> set[Path]:
+    """The file as named (absolute) and as its links lead: a save edits the file a link names, and
+    `ln -sf other.yaml story.yaml` points the link at another file, a change the file it named
+    before never shows."""
+    return {Path(os.path.abspath(path)), _real(path)}
 
 
 class Reporter:
@@ -114,7 +121,8 @@ def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: 
         film_once(story, settings, options, report, stop)
         while stop is None or not stop.is_set():
             files = watched_files(story, files)
-            report.say(f"watching {len(files)} file{'s' * (len(files) != 1)} for changes (Ctrl-C to stop)")
+            count = len({_real(f) for f in files})  # a link and the file it names are one file
+            report.say(f"watching {count} file{'s' * (count != 1)} for changes (Ctrl-C to stop)")
             changed = _next_change(files, stamps, stop)
             if not changed:
                 continue
@@ -137,10 +145,10 @@ def _next_change(files: set[Path], stamps: dict[Path, tuple[int, int] | None],
     as they were before the last film: a save made while it filmed, or before the OS watch began,
     is seen by comparing them, twice a second."""
     folders = sorted({f.parent for f in files if f.parent.is_dir()})
-    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: _real(path) in files
+    keep: Callable[[watchfiles.Change, str], bool] = lambda change, path: bool(_names(Path(path)) & files)
     for batch in watchfiles.watch(*folders, watch_filter=keep, debounce=DEBOUNCE_MS, recursive=False,
                                   stop_event=stop, raise_interrupt=True, rust_timeout=500, yield_on_timeout=True):
-        changed = {_real(path) for _, path in batch}
+        changed = {_real(path) for _, path in batch}  # a link's change is the file it names now
         changed |= {f for f in files if f in stamps and _stamp(f) != stamps[f]}
         if changed:
             _until_quiet(files, stop)

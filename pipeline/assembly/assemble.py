@@ -23,7 +23,7 @@ from pathlib import Path
 from storyfilm.assembly import chapters as chapter_file
 from storyfilm.assembly import captions
 from storyfilm.mediaio import probe, runner, scratch
-from storyfilm.assembly import copy_join, review, smart
+from storyfilm.assembly import copy_join, review, side_files, smart
 from storyfilm.assembly import timeline
 from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
@@ -52,7 +52,7 @@ def assemble(clips: list[ClipIn], spec: FilmSpec, out: Path, *, cache_dir: Path 
     chapters, cues = timeline.chapters(segments, spec.fps), timeline.cues(segments, spec.fps)
     frames = timeline.film_frames(segments)
     report = FilmReport(path=out, duration=frames / spec.fps, frames=frames, fast_path=fast,
-                        srt=out.with_suffix(".srt") if cues else None, chapters=chapters)
+                        srt=side_files.captions(out) if cues else None, chapters=chapters)
     _make_film(segments, sources, spec, out, report, chapters=chapters, cues=cues, cache_dir=cache_dir,
                progress=join_progress)
     if join_progress is not None:
@@ -98,12 +98,12 @@ def _make_film(segments: list[Segment], sources: list[Source], spec: FilmSpec, o
     """Write the film to `out` and its captions beside it; say in `report` how it was joined."""
     film = _film_file(out)
     partial = _writable_partial(out, film)
-    srt_partial = scratch.partial_beside(out.with_suffix(".srt"))
+    srt_partial = scratch.partial_beside(side_files.captions(out))
     try:
         with scratch.work_folder("assemble") as work:
             extras = _side_files(work, chapters, cues)
             _join(segments, sources, spec, partial, extras, work, report, len(cues), cache_dir, progress)
-            _put_in_place(partial, film, extras, srt_partial, out.with_suffix(".srt"))
+            _put_in_place(partial, film, extras, srt_partial, out)
     except FfmpegError as exc:
         if "No space left on device" not in str(exc):
             raise
@@ -127,25 +127,26 @@ def _film_file(out: Path) -> Path:
     return Path(os.path.realpath(out)) if out.is_symlink() else out
 
 
-def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, srt_out: Path) -> None:
+def _put_in_place(partial: Path, film: Path, extras: Extras, srt_partial: Path, out: Path) -> None:
     """The film and its captions into place, each whole: the captions are written beside theirs
-    first, so a write that fails (a full disk) leaves the last film and its captions, and a kill
-    leaves either pair, never a whole film beside captions cut short."""
+    first, so a write that fails (a full disk) leaves the last film and its captions. Then the
+    last film's side files go, and the film replaces it: a kill at any moment leaves the last film
+    with its side files, or the new one with none (not yet) or with its own, never a film beside
+    another film's captions, sheets, page or timeline."""
     if extras.srt:
         srt_partial.write_bytes(extras.srt.read_bytes())
-    os.replace(partial, film)
+    side_files.remove(side_files.all_of(out))
+    scratch.move_into_place(partial, film)
     if extras.srt:
-        os.replace(srt_partial, srt_out)
-    else:
-        srt_out.unlink(missing_ok=True)  # an earlier cut's captions
+        scratch.move_into_place(srt_partial, side_files.captions(out))
 
 
 def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
     """Are the captions and review sheets of a film made of `clips` (`report`: its lock-file
     record) beside it? An unchanged film missing one (removed, or not written) is made again."""
-    contact, strip = review.sheets(out)
+    contact, strip = side_files.sheets(out)
     wanted = [contact, *([strip] if any(s.get("chained") for s in report.get("seams", [])) else []),
-              *([out.with_suffix(".srt")] if any(captions.lines(c.caption) for c in clips) else [])]
+              *([side_files.captions(out)] if any(captions.lines(c.caption) for c in clips) else [])]
     return all(path.is_file() for path in wanted)
 
 
@@ -253,9 +254,7 @@ def _review(report: FilmReport, segments: list[Segment], sources: list[Source], 
                                cache=cache_dir / "review" if cache_dir else None)
     except FfmpegError as exc:  # the film is made; missing review sheets must not undo it
         report.warnings.append(f"review sheets not written: {exc}")
-        for sheet in review.sheets(report.path):  # an earlier cut's would show another film
-            with contextlib.suppress(OSError):
-                sheet.unlink(missing_ok=True)
+        side_files.remove(list(side_files.sheets(report.path)))  # an earlier cut's would show another film
         return
     report.seams, report.contact_sheet, report.seam_strip = result.seams, result.contact_sheet, result.seam_strip
     report.warnings += result.warnings

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from storyfilm.errors import FilmBusy
+from storyfilm.mediaio import scratch
 
 
 @contextlib.contextmanager
@@ -40,4 +41,8 @@ def output_lock(out: Path) -> Iterator[None]:
         handle.truncate(0)
         handle.write(str(os.getpid()))
         handle.flush()
+        # no other storyfilm makes this film now: what a killed one left half-written beside it (a
+        # page, a timeline) goes, also when this film is unchanged and nothing is joined
+        for folder in {out.parent, real.parent}:
+            scratch.sweep_dead_partials(folder)
         yield  # the OS drops the lock when the process ends, even by kill -9

@@ -136,7 +136,7 @@ def _writable(folder: Path) -> bool:
 def _keep(partial: Path, target: Path) -> None:
     """A whole entry into place, with the sha256 `holds` checks it by beside it."""
     sidecar = target.with_name(target.name + ".sha256")
-    scratch.replace_with(sidecar, _sidecar_text(content_sha(partial), target).encode())
+    scratch.replace_with(sidecar, _sidecar_text(content_sha(partial), target).encode(), durable=False)
     os.replace(partial, target)
 
 

@@ -14,16 +14,17 @@ is a dissolve (CMX 3600 has no fade-through-black event); the soundtrack is only
 from __future__ import annotations
 
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 
 from storyfilm.assembly import captions, timeline
+from storyfilm.assembly.side_files import EXPORTS
 from storyfilm.assembly.spec import ClipIn, FilmSpec
 from storyfilm.mediaio import probe, scratch
 
-EXPORTS = {".xml": "fcp_xml", ".edl": "cmx_3600"}  # suffix beside the .otio: OTIO adapter
 TRANSITION = {"crossfade": otio.schema.TransitionTypes.SMPTE_Dissolve, "fade_black": "FadeThroughBlack"}
 
 
@@ -65,19 +66,24 @@ def build(clips: list[ClipIn], lengths: list[int], spec: FilmSpec, name: str, sh
 
 def _clip(seg: timeline.Segment, kept: otio.opentime.TimeRange, entry: dict[str, Any], relative_to: Path,
           fps: int) -> otio.schema.Clip:
-    media = otio.schema.ExternalReference(target_url=_url(seg.clip.path, relative_to),
-                                          available_range=_range(0, seg.source_frames, fps))
+    media = _media(Path(seg.clip.path), relative_to, _range(0, seg.source_frames, fps))
     clip = otio.schema.Clip(name=seg.clip.shot_id, media_reference=media, source_range=kept)
-    clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": entry.get("prompt"),
-                                  "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
-                                  "model": entry.get("model"), "chained": seg.clip.chained,
-                                  "dropped_repeated_frame": seg.dropped_repeat}
+    clip.metadata["storyfilm"] = {"shot": seg.clip.shot_id, "prompt": _whole(entry.get("prompt")),
+                                  "seed": entry.get("seed"), "task_id": _whole(entry.get("task_id")),
+                                  "key": entry.get("key"), "model": _whole(entry.get("model")),
+                                  "chained": seg.clip.chained, "dropped_repeated_frame": seg.dropped_repeat}
     if captions.lines(seg.clip.caption):  # a caption of blank lines is none, as in the film
         # one line: an EDL writes the name as one `* LOC:` comment line (the caption stays whole below)
         clip.markers.append(otio.schema.Marker(name=_one_line(seg.clip.caption), marked_range=kept,
                                                color=otio.schema.MarkerColor.YELLOW,
-                                               metadata={"storyfilm": {"caption": seg.clip.caption}}))
+                                               metadata={"storyfilm": {"caption": _whole(seg.clip.caption)}}))
     return clip
+
+
+def _whole(text: Any) -> Any:
+    """`text` with each NUL shown as ␀ (U+2400): OTIO's writer ends a string at its first NUL, and
+    lost the rest of a prompt (YAML's "\\0") without a word."""
+    return text.replace("\0", "\u2400") if isinstance(text, str) else text
 
 
 def _one_line(text: str) -> str:
@@ -89,17 +95,26 @@ def _one_line(text: str) -> str:
 def _music(spec: FilmSpec, frames: int, music_frames: int | None, relative_to: Path) -> otio.schema.Track:
     track = otio.schema.Track(name="Soundtrack", kind=otio.schema.TrackKind.Audio)
     # an editor's importer (FCP XML) needs the file's own length; the film uses at most `frames` of it
-    media = otio.schema.ExternalReference(target_url=_url(Path(spec.soundtrack.path), relative_to),
-                                          available_range=_range(0, max(frames, music_frames or 0), spec.fps))
+    media = _media(Path(spec.soundtrack.path), relative_to, _range(0, max(frames, music_frames or 0), spec.fps))
     music = otio.schema.Clip(name="soundtrack", media_reference=media, source_range=_range(0, frames, spec.fps))
     music.metadata["storyfilm"] = {"volume_db": getattr(spec.soundtrack, "volume_db", None)}
     track.append(music)
     return track
 
 
+def _media(path: Path, relative_to: Path, available: otio.opentime.TimeRange) -> otio.schema.ExternalReference:
+    """The file, by its URL; named as it is (FCP XML's adapter would name it by the URL's last part,
+    `mus%20%26%20ic.wav` for `mus & ic.wav`)."""
+    media = otio.schema.ExternalReference(target_url=_url(path, relative_to), available_range=available)
+    media.name = _one_line(path.name)
+    return media
+
+
 def _url(path: Path, relative_to: Path) -> str:
+    """A URL (an editor reads FCP XML's pathurl as one): a file named `take #2 %41.m4a` is not
+    `take ` with a fragment, nor `take #2 A.m4a`."""
     try:
-        return Path(os.path.relpath(Path(path).resolve(), relative_to.resolve())).as_posix()
+        return urllib.parse.quote(Path(os.path.relpath(Path(path).resolve(), relative_to.resolve())).as_posix())
     except ValueError:  # another drive
         return Path(path).resolve().as_uri()
 
@@ -127,4 +142,7 @@ def _write(cut: otio.schema.Timeline, path: Path, adapter: str) -> None:
         # an adapter plug-in's refusal is a file not written (a warning for the caller), not a crash
         partial.unlink(missing_ok=True)
         raise OSError(f"cannot write {path.name} ({adapter}): {exc}") from exc
-    os.replace(partial, path)
+    try:
+        scratch.move_into_place(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

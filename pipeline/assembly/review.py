@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ import ffmpeg as ff
 
 from storyfilm.mediaio import runner, scratch
 from storyfilm.assembly import review_frames
+from storyfilm.assembly.side_files import sheets
 from storyfilm.assembly.spec import FilmSpec, Seam
 from storyfilm.assembly.ffmpeg_graph import Source, concat_list
 from storyfilm.assembly.timeline import Segment
@@ -103,11 +103,6 @@ def review(segments: list[Segment], sources: list[Source], spec: FilmSpec, out: 
     return result
 
 
-def sheets(film: Path) -> tuple[Path, Path]:
-    """The film's contact sheet and seam strip, beside it."""
-    return film.with_name(f"{film.stem}.contact.png"), film.with_name(f"{film.stem}.seams.png")
-
-
 def _partial(sheet: Path) -> Path:
     """This process's own: two films made to one path at once each draw their own sheets."""
     return scratch.partial_beside(sheet, keep_suffix=True)
@@ -119,7 +114,7 @@ def _draw(drawn: list, names: list[Path]) -> None:
     try:
         runner.run(ff.merge_outputs(*drawn).overwrite_output().get_args(), what="draw the review sheets")
         for sheet in names:
-            os.replace(_partial(sheet), sheet)
+            scratch.move_into_place(_partial(sheet), sheet)
     finally:
         for sheet in names:
             with contextlib.suppress(OSError):  # a clean-up must not hide why the draw failed

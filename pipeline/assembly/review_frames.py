@@ -137,7 +137,7 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
         figures = " ".join([*map(str, mean), *(hashlib.sha256(data).hexdigest() for data, _ in files)])
         sidecar = _summed(figures, f"{key}.yuv").encode()
         for data, name in (*files, (sidecar, f"{key}.yuv")):
-            scratch.replace_with(cache / name, data)
+            scratch.replace_with(cache / name, data, durable=False)  # the sidecar's sha256s find a torn one
     except OSError:  # a cache that cannot be written (full, read-only) only costs the next review time
         return False
     return True
@@ -145,7 +145,7 @@ def _to_cache(cache: Path, key: str, png: Path, mean: tuple[float, ...] | None) 
 
 def keep_score(path: Path, score: tuple[float, float]) -> None:
     try:
-        scratch.replace_with(path, _summed(f"{score[0]} {score[1]}", path.name).encode())
+        scratch.replace_with(path, _summed(f"{score[0]} {score[1]}", path.name).encode(), durable=False)
     except OSError:  # as for the frames: the cache only saves time
         pass
 

@@ -85,7 +85,7 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
     # a URL: a film named `take #2.mp4` is not the page's own fragment, nor `a?.mp4` a query
     video = urllib.parse.quote(Path(os.path.relpath(film, out.parent)).as_posix())
     chapters = base64.b64encode(vtt_chapters(lock.get("film", {}).get("chapters", [])).encode()).decode()
-    fields = {"title": html.escape(title), "css": review_assets.CSS, "video": html.escape(video),
+    fields = {"title": html.escape(_visible(title)), "css": review_assets.CSS, "video": html.escape(video),
               "chapters": chapters, "data": _script_json(data),
               "script": review_assets.JS, "poster": data["shots"][0]["first"] if data["shots"] else ""}
     # one pass, not str.format: CSS and JS are full of braces, and a title may hold a {name}
@@ -96,8 +96,21 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
 
 def _script_json(data: dict[str, Any]) -> str:
     """`data` as JSON that cannot end or change its <script> element: every `<` escaped (`</script>`
-    would end it, and `<!--<script>` would make the parser run on past its end, into the page's code)."""
-    return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    would end it, and `<!--<script>` would make the parser run on past its end, into the page's code),
+    and the control characters JSON leaves raw (DEL, C1), which HTML does not allow in a page."""
+    text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+_RAW_CONTROLS = re.compile("[\x7f-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """`text` for the page's markup, its control characters shown by their pictures (NUL as ␀, BEL
+    as ␇, DEL as ␡, C1 as �): HTML allows none of them, and a parser drops a NUL without a trace."""
+    return _CONTROLS.sub(lambda m: chr(0x2400 + ord(m[0])) if m[0] < " " else "\u2421" if m[0] == "\x7f"
+                         else "\ufffd", text)
 
 
 TEMPLATE = """<!doctype html>

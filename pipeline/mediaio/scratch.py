@@ -4,7 +4,7 @@
     work_folder(kind)       a temporary folder named by this pid; those of dead processes are removed
     partial_beside(target)  where this process and thread write a file before renaming it into place
     sweep_dead_partials(folder)  remove what killed processes left half-written there
-    replace_with(target, data)   write a file beside its name and rename it into place
+    replace_with(target, data)   write a file beside its name, sync it and rename it into place
     move_into_place(file, target)  rename a finished file into place, durably, across file systems too
     cannot_hold_files(folder) -> OSError | None  why a new file cannot be made there (probed, not guessed)
 """
@@ -79,13 +79,17 @@ def sweep_dead_partials(folder: Path) -> None:
                 (folder / name).unlink(missing_ok=True)
 
 
-def replace_with(target: Path, data: bytes) -> None:
-    """`target` holds `data`, whole: written beside it and renamed into place (a kill mid-write
-    leaves the old file, never a cut one)."""
+def replace_with(target: Path, data: bytes, *, durable: bool = True) -> None:
+    """`target` holds `data`, whole: written beside it, on disk (fsync) and renamed into place (a
+    kill mid-write leaves the old file, never a cut one; a power cut, never an empty one).
+    `durable=False` skips the fsync: for a cache entry whose checksum finds it torn anyway."""
     partial = partial_beside(target)
     try:
         partial.write_bytes(data)
-        os.replace(partial, target)
+        if durable:
+            move_into_place(partial, target)
+        else:
+            os.replace(partial, target)
     finally:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)

@@ -140,3 +140,32 @@ def test_a_watch_started_while_another_film_runs_waits_for_it(tmp_path: Path, ar
     assert not runner.is_alive()
     assert film_path.is_file()
     assert counted(before, ark_server).get("create") == 2  # the other film paid for both; the watch's were cached
+
+
+def test_a_storyboard_link_pointed_at_another_file_is_filmed_again(tmp_path: Path, ark_server) -> None:
+    """`story.yaml` a link to `v1.yaml`, then pointed at `v2.yaml` (`ln -sf`, or a tool that renames
+    a new link over it): the watch watched only the file the link named at first, which did not
+    change, so the new storyboard was never filmed."""
+    (tmp_path / "v1.yaml").write_text(STORY.format(dusk="dusk one"), encoding="utf-8")
+    (tmp_path / "v2.yaml").write_text(STORY.format(dusk="dusk two"), encoding="utf-8")
+    story = tmp_path / "story.yaml"
+    story.symlink_to("v1.yaml")
+    options = film.FilmOptions(base_url=ark_server.base_url, output=tmp_path / "story.mp4", poll_interval=0.05)
+    out, err, stop = Lines(), Lines(), threading.Event()
+    runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
+                              kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
+    before = server_counts(ark_server)
+    runner.start()
+    try:
+        out.until("watching 1 file ", 1)
+        first = (tmp_path / "story.mp4").read_bytes()
+        (tmp_path / "new-link").symlink_to("v2.yaml")
+        (tmp_path / "new-link").replace(story)  # atomically, as `ln -sf` does it
+        out.until("film: ", 2, timeout=30)
+        assert (tmp_path / "story.mp4").read_bytes() != first
+        assert counted(before, ark_server).get("create") == 3  # dawn, dusk one, then dusk two alone
+        assert err.text == ""
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
