@@ -15,7 +15,6 @@ import os
 import signal
 import sys
 
-from storyfilm.cli import parser as arguments
 from storyfilm.errors import StoryfilmError
 from storyfilm.settings import Settings, redact
 
@@ -26,8 +25,18 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:  # while starting (loading the commands, parsing): nothing ran yet
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     if argv is None:
         _in_utf8()
+    from storyfilm.cli import parser as arguments  # the commands and all they load: a Ctrl-C in it is main's
+
     parser = arguments.build()
     if "_ARGCOMPLETE" in os.environ:  # the shell asks for completions (argcomplete: 2 MB, loaded only then)
         import argcomplete

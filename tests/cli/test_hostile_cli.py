@@ -88,3 +88,30 @@ def test_serve_on_a_port_out_of_range_is_one_line(capsys) -> None:
         status = exit_.code
     assert (status, capsys.readouterr().err) == (2, "storyfilm serve: argument --port: '99999' is no port: give "
                                                     "0 to 65535 (see `storyfilm serve --help`)\n")
+
+
+INTERRUPTED_WHILE_LOADING = """
+import os, signal, sys
+
+class InterruptOnLoad:  # Ctrl-C arriving while the commands load, as a user's can in the first second
+    def find_spec(self, name, path=None, target=None):
+        if name == "storyfilm.planning":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, InterruptOnLoad())
+from storyfilm.cli import main
+sys.argv = ["storyfilm", "validate", sys.argv[1]]
+raise SystemExit(main())
+"""
+
+
+def test_ctrl_c_while_the_commands_load_is_one_line_and_130(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    story = tmp_path / "two.yaml"
+    story.write_text(STORY)
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_LOADING, str(story)],
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr, done.stdout) == (130, "interrupted\n", "")
