@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any
 
@@ -165,13 +166,17 @@ class ArkClient:
             return body
         return {**body, "model": self.gateway.model_name(model)}
 
+    def _task(self, task_id: str) -> str:
+        """The task's URL: an id is one path segment, whatever it holds (a gateway's own ids)."""
+        return f"{self._tasks}/{quote(task_id, safe='')}"
+
     async def get(self, task_id: str) -> Task:
         """The task (Task.asked: an answer naming another task is no usable answer, TransportFailed)."""
-        data = await self._call("GET", f"{self._tasks}/{task_id}")
+        data = await self._call("GET", self._task(task_id))
         try:
             return Task.asked(task_id, data if isinstance(data, dict) else {}, self.gateway)
         except ValueError as exc:
-            raise TransportFailed(f"GET {self._tasks}/{task_id}: {redact(str(exc), self._key)}") from None
+            raise TransportFailed(f"GET {self._task(task_id)}: {redact(str(exc), self._key)}") from None
 
     async def list(self, *, page_num: int | None = None, page_size: int | None = None, status: str | None = None,
                    model: str | None = None, service_tier: str | None = None,
@@ -194,12 +199,12 @@ class ArkClient:
         """Cancel a queued task or delete a finished one (ark-api.md §8.2). A retry after a lost
         answer that finds the work already done (404, or now cancelled) counts as success."""
         try:
-            await self._call("DELETE", f"{self._tasks}/{task_id}", may_repeat=False, body_read=False)
+            await self._call("DELETE", self._task(task_id), may_repeat=False, body_read=False)
             return
         except Unanswered:
             pass
         try:
-            await self._call("DELETE", f"{self._tasks}/{task_id}", body_read=False)
+            await self._call("DELETE", self._task(task_id), body_read=False)
         except ApiRefused as exc:
             if exc.status == 404:
                 return

@@ -62,3 +62,17 @@ def test_an_unknown_status_word_is_never_success_and_is_named(answer: dict, said
     told = [r.getMessage() for r in caplog.records if "does not know" in r.getMessage()]
     assert told == [f"task cgt-1: the service says status {said}, a word storyfilm does not know: read as still "
                     "queued until its deadline"]
+
+
+def test_a_task_id_is_one_path_segment_whatever_it_holds() -> None:
+    """Ids come from the service (a gateway's own, seed 004): one holding '/', '?' or '#' must
+    still name its task, never another path, a query or a fragment."""
+    with _served({"status": "completed", "video_url": VIDEO}) as service:
+        async def get():
+            base = service.base_url.removesuffix("/api/v3")
+            async with ArkClient(base, "k", gateway=VIDEOS_GATEWAY) as client:
+                return await client.get("../v/1?x=2#y")
+
+        task = asyncio.run(get())
+        assert service.requests == ["GET /v1/videos/..%2Fv%2F1%3Fx%3D2%23y"]
+    assert task.id == "../v/1?x=2#y"
