@@ -118,10 +118,11 @@ class ArkError(StoryfilmError):
 
 
 class ApiRefused(ArkError):
-    def __init__(self, status: int, code: str, message: str, param: str = "", retry_after: float | None = None):
+    def __init__(self, status: int, code: str, message: str, param: str = "", retry_after: float | None = None,
+                 service: str = "Ark"):
         self.status, self.code, self.param = status, code, param
         self.retry_after = retry_after  # seconds the service asked to wait (Retry-After), on a 429 or 5xx
-        super().__init__(f"Ark refused the request (HTTP {status} {code}): {message}")
+        super().__init__(f"{service} refused the request (HTTP {status} {code}): {message}")
 
 
 class WrongTasksPath(ApiRefused):

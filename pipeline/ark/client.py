@@ -304,11 +304,12 @@ class ArkClient:
         if 300 <= answer.status < 400:
             where = redact(answer.headers.get("location", "")[:200], self._key) or "nowhere"
             raise ApiRefused(answer.status, "Redirect", f"the service redirected the request to {where}; storyfilm "
-                             f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})")
+                             f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})",
+                             service=self.gateway.service)
         err = data.get("error", data) if isinstance(data, dict) else {}
         said = answer.text[:300] if data is None else ""  # a body that is not JSON may still say why
         if not isinstance(err, dict):  # a gateway's {"error": "why"}
             said, err = (err[:300] if isinstance(err, str) else said), {}
         message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
         raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
-                         str(err.get("param") or ""), retry_after(answer.headers))
+                         str(err.get("param") or ""), retry_after(answer.headers), self.gateway.service)

@@ -46,6 +46,11 @@ class Gateway:
         """The tasks path from the host: prefix + tasks_path."""
         return "/" + "/".join(p.strip("/") for p in (self.prefix, self.tasks_path) if p.strip("/"))
 
+    @property
+    def service(self) -> str:
+        """How messages name the service storyfilm talks to."""
+        return "Ark" if self.name == "ark" else f"the gateway {self.name}"
+
     def status(self, word: object) -> str | None:
         """A status word as ours; None for a word nobody documented (read as still queued)."""
         if not isinstance(word, str):

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import HostileService, http_reply
 from storyfilm.ark.client import ArkClient
-from storyfilm.errors import TaskOverdue, TransportFailed
+from storyfilm.errors import ApiRefused, TaskOverdue, TransportFailed
 from storyfilm.rendering.poller import Poller
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY
 
@@ -76,3 +76,17 @@ def test_a_task_id_is_one_path_segment_whatever_it_holds() -> None:
         task = asyncio.run(get())
         assert service.requests == ["GET /v1/videos/..%2Fv%2F1%3Fx%3D2%23y"]
     assert task.id == "../v/1?x=2#y"
+
+
+def test_a_gateways_refusal_is_told_as_the_gateways() -> None:
+    answer = http_reply(400, '{"error": {"code": "InvalidParameter", "message": "duration must be 4-12"}}')
+    with HostileService(lambda method, path: answer) as service:
+        async def get():
+            base = service.base_url.removesuffix("/api/v3")
+            async with ArkClient(base, "k", gateway=VIDEOS_GATEWAY) as client:
+                return await client.get("cgt-1")
+
+        with pytest.raises(ApiRefused) as refused:
+            asyncio.run(get())
+    assert str(refused.value) == ("the gateway videos-gateway refused the request (HTTP 400 InvalidParameter): "
+                                  "duration must be 4-12")
