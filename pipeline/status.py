@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -71,9 +72,16 @@ class FilmStatus:
         return not self.stale
 
 
-def status(story: Path, settings: Settings, store: Path | None = None) -> FilmStatus:
-    """Like `make -q`: every shot cached, the lock file there, and the film it names present, with
-    the sha256 and film key (shots and edit) a render now would give. Nothing is rendered or sent."""
+def film_path(board: storyboard.Storyboard, output: Path | None = None) -> Path:
+    """Where `storyfilm film` writes the whole film: -o, else the storyboard's `output:`, else
+    build/<name>.mp4 (relative ones from the current folder)."""
+    return output or board.output or Path("build") / f"{board.name}.mp4"
+
+
+def status(story: Path, settings: Settings, store: Path | None = None, output: Path | None = None) -> FilmStatus:
+    """Like `make -q`: every shot cached, the lock file there, and the film it names present at the
+    path `film` (with the same -o) writes, with the sha256 and film key (shots and edit) a render now
+    would give. Nothing is rendered or sent."""
     board = load_storyboard(story)
     graph = planning.compile_plan(board)
     preview = settings.uses_local_backend
@@ -86,6 +94,9 @@ def status(story: Path, settings: Settings, store: Path | None = None) -> FilmSt
         film = story.parent / film_entry["path"] if film_entry.get("path") else None
         if not stale:
             stale += _film_staleness(board, graph, journal, settings, film, film_entry, lock_file)
+        if not stale and not _same_file(film, film_path(board, output)):
+            stale.append(f"film: `storyfilm film` writes {film_path(board, output)}, not the film {lock_file.name} "
+                         f"records ({film}): it would be joined there")
     return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()))
 
 
@@ -102,6 +113,10 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
         return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
     return []
+
+
+def _same_file(recorded: Path | None, wanted: Path) -> bool:
+    return recorded is not None and os.path.realpath(recorded) == os.path.realpath(wanted)
 
 
 def _sha256(film: Path) -> str | None:

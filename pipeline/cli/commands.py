@@ -80,7 +80,8 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import status as film_status
 
     _check_store(args.store)
-    state = film_status.status(args.story, settings, store=args.store)
+    _check_output(args.output, args.story)
+    state = film_status.status(args.story, settings, store=args.store, output=args.output)
     if args.format == "json":
         print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
                                 state.stale))
