@@ -2,8 +2,9 @@
 
 What stays: every clip and frame a lock file names (the lock files in the folder, and beside every
 storyboard the journal knows), each shot's newest `keep_takes` finished takes, whatever belongs to
-a storyboard outside the collection, and tasks still in flight. The rest of the finished takes go:
-their journal rows first, then their objects (a run killed between the two leaves only objects no
+a storyboard outside the collection, tasks still in flight, and the files of renders the store
+made (made/) that its journal no longer knows (a replaced journal). The rest of the finished takes
+go: their records and journal rows first, then their objects (a run killed between the two leaves only objects no
 row names, which the next gc removes). It holds the store's render lock, so it never runs beside
 a render; a journal row it cannot read is kept, never guessed at.
 """
@@ -115,6 +116,13 @@ def _files_to_remove(journal: Store, entries: list[Entry], drop: list[Entry], lo
     dropped = {e.key for e in drop}
     needed = {sha for e in entries if e.key not in dropped for sha in (e.video_sha, e.frame_sha)}
     needed |= locked_shas(locked)
+    known = {e.key for e in entries}
+    lost = {key: made for key, made in journal.made.all().items() if key not in known}
+    if lost:  # rows a new or emptied journal lost: a lock file the journal no longer knows may name them
+        needed |= {sha for made in lost.values() for sha in made}
+        notes.append(f"{_count(lost, 'render')} this store made {'is' if len(lost) == 1 else 'are'} not in its journal "
+                     "(a new or emptied one): kept, with their files, until a film of their storyboard puts them "
+                     "back in it")
     doomed = {sha for e in drop for sha in (e.video_sha, e.frame_sha) if _is_sha(sha) and sha not in needed}
     aside = sorted(p.name for p in journal.root.glob("state.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm")))
     if whole_folder and not aside:

@@ -117,3 +117,26 @@ def test_gc_never_removes_a_take_a_cached_film_is_joining(tmp_path: Path, ark_se
     assert (busy.returncode, busy.stdout) == (1, ""), busy.stdout
     assert busy.stderr.strip() == f"a storyfilm film is reading {root}; run gc again when it is done"
     assert _objects(root) == objects and first.output.is_file()
+
+
+def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_names(tmp_path: Path, ark_server) -> None:
+    """Two folders' storyboards share one store; its journal is lost and a new one knows only the
+    first folder's storyboard. The second's paid clips are named by no row and by no lock file gc
+    can find, but the store's own records (made/) say it made them: gc keeps them."""
+    store, red, blue = tmp_path / "store", tmp_path / "red" / "red.yaml", tmp_path / "blue" / "blue.yaml"
+    for story, title in ((red, "Red"), (blue, "Blue")):
+        story.parent.mkdir()
+        one_shot(story, title, "pour", f"{title} milk pours into a glass.")
+    render_story(red, ark_server, store=store)
+    render_story(blue, ark_server, store=store)
+    objects = _objects(store)
+    (store / "state.sqlite").unlink()
+    assert run_cli("plan", str(red), "--store", str(store)).returncode == 0  # a new journal: red's rows only
+
+    done = run_cli("gc", str(red.parent), "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    assert "warning: 1 render this store made is not in its journal (a new or emptied one): kept" in done.stdout
+    assert _objects(store) == objects
+    before = server_counts(ark_server)
+    again = render_story(blue, ark_server, store=store)
+    assert counted(before, ark_server) == {} and again.results["pour"].cached
