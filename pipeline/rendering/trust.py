@@ -36,7 +36,8 @@ def sha256_file(path: Path) -> str:
 
 class Objects:
     """The files under `objects/`, each checked against its name once per process (again if the
-    file changes: its inode, size or mtime); `notes` says what was set aside and why."""
+    file changes: its inode, size or mtime); `notes` says what was set aside and why. A symbolic
+    link there is no object of the store's, whatever it points to."""
 
     def __init__(self, root: Path):
         self.objects, self.quarantine = root / "objects", root / "quarantine"
@@ -54,6 +55,9 @@ class Objects:
         try:
             stat = path.stat()
         except FileNotFoundError:
+            return False
+        if path.is_symlink():  # its bytes live elsewhere, where they may change or go: not the store's
+            self.set_aside(sha, f"it is a symbolic link to {os.readlink(path)}, not a file the store wrote")
             return False
         seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._checked.get(sha) == seen:

@@ -4,6 +4,7 @@ to, hashed in full; a damaged one is set aside (quarantine/), and the report say
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,12 @@ class Report:
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)  # "shot video abc123..." lines
     damaged: list[str] = field(default_factory=list)
+    strays: list[str] = field(default_factory=list)  # what objects/ holds that is no file of the store's
     cost: float = 0.0  # what rendering the affected shots again would cost, from the lock files
 
     def lines(self) -> list[str]:
         bad = [f"damaged: {line}" for line in self.damaged] + [f"missing: {line}" for line in self.missing]
-        return bad + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
+        return bad + [f"stray: {line}" for line in self.strays] + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
                       f"{self.checked - len(bad)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
 
 
@@ -68,11 +70,26 @@ def verify(story: Path, store_root: Path | None = None) -> Report:
             else:
                 report.damaged.append(f"{what} {sha[:12]}")
             report.cost += cost
+        report.strays = _strays(store.objects)
         report.seconds = time.perf_counter() - started
         notes = list(store.notes)
-    if report.missing or report.damaged:
-        raise StoreDamaged("\n".join([*report.lines(), *notes, _remedy(story, report)]))
+    if report.missing or report.damaged or report.strays:
+        remedy = [_remedy(story, report)] if report.missing or report.damaged else []
+        raise StoreDamaged("\n".join([*report.lines(), *notes, *remedy]))
     return report
+
+
+def _strays(objects: Path) -> list[str]:
+    """What objects/ holds besides the store's files (each a regular file named by its sha256): a
+    symbolic link (its bytes live elsewhere, where they may change), a folder, a pipe."""
+    found = []
+    for path in sorted(objects.iterdir()) if objects.is_dir() else ():
+        if path.is_symlink():
+            found.append(f"{path} is a symbolic link to {os.readlink(path)}, not a file the store wrote: remove it")
+        elif not path.is_file():
+            found.append(f"{path} is {'a folder' if path.is_dir() else 'not a regular file'}, not a file the store "
+                         "wrote: remove it")
+    return found
 
 
 def _remedy(story: Path, report: Report) -> str:

@@ -242,3 +242,32 @@ def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, a
     assert proc.returncode == 0, proc.stderr
     assert counted(before, ark_server)["create"] == 2
     assert sha256_file(tmp_path / "trust.mp4") == clean["film"]
+
+
+def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not_serve_them(
+        copy, clean, ark_server, tmp_path: Path) -> None:
+    """A link in objects/ holds no bytes of the store's: what it points to may change or go. One
+    named by a shot (to a copy with the right bytes) is set aside like a damaged object, and the
+    film fetches the clip again from its task, for nothing; one no shot names is told as stray."""
+    video = clean["shots"]["one"]["video_sha256"]
+    elsewhere = tmp_path / "elsewhere.mp4"
+    shutil.copy(obj(copy, video), elsewhere)
+    obj(copy, video).unlink()
+    obj(copy, video).symlink_to(elsewhere)
+    stray = obj(copy, "cd" * 32)
+    stray.symlink_to("/etc/hostname")
+
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    [aside] = quarantined(copy)
+    assert lines[:2] == [f"damaged: shot 'one' video {video[:12]}",
+                         f"stray: {stray} is a symbolic link to /etc/hostname, not a file the store wrote: remove it"]
+    assert lines[3] == (f"object {video[:12]} is damaged (it is a symbolic link to {elsewhere}, not a file the store "
+                        f"wrote): set aside as {aside}; it is fetched or rendered again")
+
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert "create" not in counted(before, ark_server)  # fetched again from its task
+    assert sha256_file(outcome.output) == clean["film"]
+    assert obj(copy, video).is_file() and not obj(copy, video).is_symlink()
