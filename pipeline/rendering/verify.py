@@ -24,12 +24,14 @@ class Report:
     missing: list[str] = field(default_factory=list)  # "shot video abc123..." lines
     damaged: list[str] = field(default_factory=list)
     strays: list[str] = field(default_factory=list)  # what objects/ holds that is no file of the store's
+    disagree: list[str] = field(default_factory=list)  # a shot whose lock file, journal and made/ differ
     cost: float = 0.0  # what rendering the affected shots again would cost, from the lock files
 
     def lines(self) -> list[str]:
         bad = [f"damaged: {line}" for line in self.damaged] + [f"missing: {line}" for line in self.missing]
-        return bad + [f"stray: {line}" for line in self.strays] + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
-                      f"{self.checked - len(bad)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
+        bad += [f"stray: {line}" for line in self.strays] + [f"disagree: {line}" for line in self.disagree]
+        return bad + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
+                      f"{self.checked - len(self.damaged) - len(self.missing)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
 
 
 def references(story: Path, store: Store) -> dict[str, tuple[str, float]]:
@@ -71,12 +73,40 @@ def verify(story: Path, store_root: Path | None = None) -> Report:
                 report.damaged.append(f"{what} {sha[:12]}")
             report.cost += cost
         report.strays = _strays(store.objects)
+        report.disagree = _disagreements(story, store)
         report.seconds = time.perf_counter() - started
         notes = list(store.notes)
-    if report.missing or report.damaged or report.strays:
+    if report.missing or report.damaged or report.strays or report.disagree:
         remedy = [_remedy(story, report)] if report.missing or report.damaged else []
         raise StoreDamaged("\n".join([*report.lines(), *notes, *remedy]))
     return report
+
+
+def _disagreements(story: Path, store: Store) -> list[str]:
+    """Shots whose clip and frame the lock file, the journal and the store's own record (made/)
+    name differently (one was edited, or swapped between shots): which one the next film uses."""
+    found = []
+    for preview in (False, True):
+        for shot in (lockfile.read(story, preview=preview) or {}).get("shots", []):
+            key = shot.get("key")
+            entry = store.entry(key) if isinstance(key, str) else None
+            said = {"the lock file": (shot.get("video_sha256"), shot.get("last_frame_sha256")),
+                    "the journal": (entry.video_sha, entry.frame_sha) if entry and entry.status == "done" else None,
+                    "the store's record": store.made.recorded(key) if isinstance(key, str) else None}
+            said = {who: shas for who, shas in said.items() if shas is not None}
+            if len(set(said.values())) > 1:
+                used = "the journal" if "the journal" in said else "the store's record"
+                found.append(f"shot {shot.get('id')!r} (key {key[:12]}): " + ", ".join(
+                    f"{who} names video {v[:12] if isinstance(v, str) else v} and last frame "
+                    f"{f[:12] if isinstance(f, str) else f}" for who, (v, f) in said.items())
+                    + "; " + _which_wins(said, used, store.made.folder / key))
+    return found
+
+
+def _which_wins(said: dict[str, tuple], used: str, record: Path) -> str:
+    if said["the lock file"] != said[used]:
+        return f"the next film uses {used}'s and writes the lock file again, nothing paid"
+    return f"the next film uses {used}'s; {record} names another clip (edited?): remove it if the journal is right"
 
 
 def _strays(objects: Path) -> list[str]:

@@ -271,3 +271,39 @@ def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not
     assert "create" not in counted(before, ark_server)  # fetched again from its task
     assert sha256_file(outcome.output) == clean["film"]
     assert obj(copy, video).is_file() and not obj(copy, video).is_symlink()
+
+
+@pytest.mark.parametrize("edited", ["lock file", "store's record"])
+def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, clean, ark_server, edited) -> None:
+    """The two shots' videos swapped in the lock file, or one shot's record (made/) naming the
+    other's clip: every object is whole, but which clip is a shot's is in doubt. verify says so."""
+    one, two = clean["shots"]["one"], clean["shots"]["two"]
+    lock_file = copy.with_name("trust.preview.lock.json")
+    if edited == "lock file":
+        lock = json.loads(lock_file.read_text())
+        lock["shots"][0]["video_sha256"], lock["shots"][1]["video_sha256"] = two["video_sha256"], one["video_sha256"]
+        lock_file.write_text(json.dumps(lock, indent=2))
+    else:
+        (copy.parent / ".storyfilm" / "made" / one["key"]).write_text(
+            f"{two['video_sha256']} {two['last_frame_sha256']}\n")
+
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    said = [line for line in proc.stderr.splitlines() if line.startswith("disagree: ")]
+    v1, f1, v2 = one["video_sha256"][:12], one["last_frame_sha256"][:12], two["video_sha256"][:12]
+    if edited == "lock file":
+        assert said[0] == (f"disagree: shot 'one' (key {one['key'][:12]}): the lock file names video {v2} and last "
+                           f"frame {f1}, the journal names video {v1} and last frame {f1}, the store's record names "
+                           f"video {v1} and last frame {f1}; the next film uses the journal's and writes the lock "
+                           "file again, nothing paid")
+        assert len(said) == 2
+        before = server_counts(ark_server)
+        render_story(copy, ark_server)
+        assert counted(before, ark_server) == {}
+        assert run_cli("verify", str(copy)).returncode == 0
+    else:
+        assert said == [f"disagree: shot 'one' (key {one['key'][:12]}): the lock file names video {v1} and last "
+                        f"frame {f1}, the journal names video {v1} and last frame {f1}, the store's record names "
+                        f"video {v2} and last frame {two['last_frame_sha256'][:12]}; the next film uses the "
+                        f"journal's; {copy.parent / '.storyfilm' / 'made' / one['key']} names another clip (edited?): "
+                        "remove it if the journal is right"]
