@@ -41,6 +41,7 @@ class Collection:
     dry_run: bool
     removed: list[Take] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)  # sha256 of every object removed
+    unnamed: list[str] = field(default_factory=list)  # of them, those no removed take names (no row names them)
     freed: int = 0  # bytes
     kept: int = 0  # finished takes kept
     locked: int = 0  # of them, named by a lock file
@@ -87,6 +88,7 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         found.removed = [_take(e, links) for e in drop]
         doomed = _files_to_remove(journal, entries, drop, locked, whole_folder=stories is None, notes=found.notes)
         found.objects = sorted(doomed)
+        found.unnamed = sorted(doomed - {sha for e in drop for sha in (e.video_sha, e.frame_sha)})
         found.freed = sum(_size(journal.path(sha)) for sha in doomed)
         if not dry_run:
             journal.forget([e.key for e in drop])
@@ -242,6 +244,8 @@ def summary(found: Collection) -> list[str]:
         owner = ", ".join(take.stories) or "(no storyboard recorded)"
         lines.append(f"  {verb} {owner} {take.shot_id}: take {take.key[:12]}  {take.cost:.2f} CNY"
                      + ("  (preview)" if take.preview else ""))
+    for sha in found.unnamed:
+        lines.append(f"  {verb} {found.store / 'objects' / sha}  (no journal row names it)")
     paid = f"{found.paid:.2f} CNY of it paid" if found.paid else "nothing of it paid: local previews"
     size = human(found.freed) + (f" ({found.freed:,} bytes)" if found.freed >= 1024 else "")
     lines.append(f"{found.store}: {verb} {_count(found.removed, 'take')} and {_count(found.objects, 'file')}, "

@@ -140,3 +140,26 @@ def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_nam
     before = server_counts(ark_server)
     again = render_story(blue, ark_server, store=store)
     assert counted(before, ark_server) == {} and again.results["pour"].cached
+
+
+def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_server) -> None:
+    """An old take and a file no journal row names (what a gc killed after the rows went leaves):
+    the dry run names both, and gc removes those files and no others."""
+    story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    render_story(story, ark_server)
+    story.write_text(story.read_text().replace("    prompt:", "    take: 2\n    prompt:"))
+    render_story(story, ark_server)
+    with Store(root) as store:
+        left = store.put(_file(store.scratch("left"), "a file a killed gc left"))
+    rows, objects = {r[0]: r[2:] for r in _rows(root)}, _objects(root)
+
+    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    takes = re.findall(r"would remove ad\.yaml pour: take (\w{12})", dry.stdout)
+    files = re.findall(r"would remove \S+/objects/(\w{64})  \(no journal row names it\)", dry.stdout)
+    assert len(takes) == 1 and files == [left], dry.stdout
+    listed = {sha for key, shas in rows.items() if key.startswith(takes[0]) for sha in shas} | set(files)
+
+    assert run_cli("gc", str(tmp_path)).returncode == 0
+    assert set(objects) - set(_objects(root)) == listed
