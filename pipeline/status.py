@@ -66,6 +66,7 @@ class FilmStatus:
     film: Path | None
     stale: list[str]
     cost: float  # what rendering it now would spend
+    upper_bound: bool = False  # `cost` is the most it may spend: a shot's model chooses its length
 
     @property
     def current(self) -> bool:
@@ -89,7 +90,8 @@ def status(story: Path, settings: Settings, store: Path | None = None, output: P
     backend = backend_name(settings)
     with _existing_store(story, store, settings) as journal:
         statuses = explain.status(graph, journal, backend)
-        stale = [f"{n}: {s.describe()}  ({s.cost:.2f} CNY)" for n, s in statuses.items() if s.state != explain.CACHED]
+        stale = [f"{n}: {s.describe()}  ({_at_most(graph, n)}{s.cost:.2f} CNY)" for n, s in statuses.items()
+                 if s.state != explain.CACHED]
         film_entry = (lockfile.read(story, preview=preview) or {}).get("film", {})
         film = story.parent / film_entry["path"] if film_entry.get("path") else None
         if not stale:
@@ -97,7 +99,8 @@ def status(story: Path, settings: Settings, store: Path | None = None, output: P
         if not stale and not _same_file(film, film_path(board, output)):
             stale.append(f"film: `storyfilm film` writes {film_path(board, output)}, not the film {lock_file.name} "
                          f"records ({film}): it would be joined there")
-    return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()))
+    bound = any(s.cost and graph.nodes[n]["job"].cost_is_upper_bound for n, s in statuses.items())
+    return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()), bound)
 
 
 def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: Store, settings: Settings,
@@ -113,6 +116,10 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
         return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
     return []
+
+
+def _at_most(graph: nx.DiGraph, shot: str) -> str:
+    return "up to " if graph.nodes[shot]["job"].cost_is_upper_bound else ""
 
 
 def _same_file(recorded: Path | None, wanted: Path) -> bool:

@@ -84,13 +84,14 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     state = film_status.status(args.story, settings, store=args.store, output=args.output)
     if args.format == "json":
         print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
-                                state.stale))
+                                state.stale, upper_bound=state.upper_bound))
         return 0 if state.current else 1
     if state.current:
         if not getattr(args, "quiet", False):
             print(f"{args.story}: up to date ({state.film}, {state.lock_file})")
         return 0
-    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY")
+    bound = " at most (a shot's length is known only once it is rendered)" if state.upper_bound else ""
+    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY{bound}")
     for line in state.stale:
         print(f"  {line}")
     return 1

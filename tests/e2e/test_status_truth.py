@@ -103,3 +103,36 @@ def test_status_is_0_exactly_when_the_next_film_renders_and_rewrites_nothing(
         elif round(said["cost"], 4) != film["actual_cost"]:
             wrong.append(f"{what}: status said {said['cost']:.4f} CNY, film spent {film['actual_cost']:.4f} CNY")
     assert wrong == [], "\n".join(wrong)
+
+
+FREE = """\
+title: Free
+defaults: {model: doubao-seedance-1-5-pro-251215, resolution: 480p, generate_audio: false}
+shots:
+  - id: free
+    duration: -1
+    prompt: A cat sleeps on a windowsill.
+"""
+
+
+def test_a_cost_the_model_decides_is_said_as_at_most(tmp_path: Path, ark_server, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`duration: -1`: the model chooses the length, so status's and plan's figure is the most the
+    film may spend (the local server chooses 5 s of the 12 planned); they say so."""
+    monkeypatch.setenv("ARK_API_KEY", "sk-status-truth-0123")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    story = tmp_path / "free.yaml"
+    story.write_text(FREE)
+    assert cli.main(["status", str(story), "-o", str(tmp_path / "free.mp4")]) == 1
+    said = capsys.readouterr().out.splitlines()
+    assert said[0].endswith(" CNY at most (a shot's length is known only once it is rendered)"), said
+    assert said[1].startswith("  free: render: never rendered  (up to "), said
+    assert cli.main(["status", str(story), "--format", "json"]) == 1
+    bound = json.loads(capsys.readouterr().out)
+    assert bound["cost_is_upper_bound"] is True
+    assert cli.main(["plan", str(story)]) == 0
+    assert f"this run: 1 of 1 shots render, at most {bound['cost']:.2f} CNY" in capsys.readouterr().out
+
+    assert cli.main(["film", str(story), "--json", "-o", str(tmp_path / "free.mp4")]) == 0
+    spent = json.loads(capsys.readouterr().out.splitlines()[-1])["actual_cost"]
+    assert 0 < spent < bound["cost"]
