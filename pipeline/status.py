@@ -92,10 +92,11 @@ def status(story: Path, settings: Settings, store: Path | None = None, output: P
         statuses = explain.status(graph, journal, backend)
         stale = [f"{n}: {s.describe()}  ({_at_most(graph, n)}{s.cost:.2f} CNY)" for n, s in statuses.items()
                  if s.state != explain.CACHED]
-        film_entry = (lockfile.read(story, preview=preview) or {}).get("film", {})
+        lock = lockfile.read(story, preview=preview) or {}
+        film_entry = lock.get("film", {})
         film = story.parent / film_entry["path"] if film_entry.get("path") else None
         if not stale:
-            stale += _film_staleness(board, graph, journal, settings, film, film_entry, lock_file)
+            stale += _film_staleness(board, graph, journal, settings, film, lock, lock_file)
         if not stale and not _same_file(film, film_path(board, output)):
             stale.append(f"film: `storyfilm film` writes {film_path(board, output)}, not the film {lock_file.name} "
                          f"records ({film}): it would be joined there")
@@ -104,8 +105,9 @@ def status(story: Path, settings: Settings, store: Path | None = None, output: P
 
 
 def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: Store, settings: Settings,
-                    film: Path | None, film_entry: dict, lock_file: Path) -> list[str]:
+                    film: Path | None, lock: dict, lock_file: Path) -> list[str]:
     """Every shot is cached: is the joined film the one a render now would make?"""
+    film_entry, lock_shots = lock.get("film", {}), lock.get("shots", [])
     if not film_entry:
         return [f"film: no lock file {lock_file}: the film was never assembled"]
     if film is None or _sha256(film) != film_entry.get("sha256"):
@@ -113,9 +115,14 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
     results = asyncio.run(Executor(None, journal, backend=backend_name(settings)).run(graph, set(whole)))
     jobs = [graph.nodes[n]["job"] for n in whole]
-    if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) != film_entry.get("key"):
-        return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
-    return []
+    if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) == film_entry.get("key"):
+        return []
+    joined = {shot.get("id"): shot.get("key") for shot in lock_shots}
+    newer = [j.id for j in jobs if j.id in joined and joined[j.id] != results[j.id].key]
+    if newer:
+        return [f"film: it holds another render of {', '.join(newer)} than `film` would join now (one made since "
+                "with --only or --until, or an earlier take): it would be joined again"]
+    return ["film: the edit changed (order, trims, transitions, captions or music): it would be joined again"]
 
 
 def _at_most(graph: nx.DiGraph, shot: str) -> str:

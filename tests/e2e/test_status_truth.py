@@ -85,12 +85,13 @@ def test_status_is_0_exactly_when_the_next_film_renders_and_rewrites_nothing(
     assert cli.main(["film", "-q", str(story)]) == 0
     capsys.readouterr()
 
-    wrong = []
+    wrong, stale = [], {}
     for what, edit, creates in EDITS:
         story.write_text(edit(story.read_text(), tmp_path))
         capsys.readouterr()
         answer = cli.main(["status", str(story), "--format", "json"])
         said = json.loads(capsys.readouterr().out)
+        stale[what] = said["stale"]
         before, sent = _written(tmp_path, story), ark_server.ark.stats["create"]
         assert cli.main(["film", str(story), "--json"]) == 0
         film = json.loads(capsys.readouterr().out.splitlines()[-1])
@@ -103,6 +104,11 @@ def test_status_is_0_exactly_when_the_next_film_renders_and_rewrites_nothing(
         elif round(said["cost"], 4) != film["actual_cost"]:
             wrong.append(f"{what}: status said {said['cost']:.4f} CNY, film spent {film['actual_cost']:.4f} CNY")
     assert wrong == [], "\n".join(wrong)
+    assert stale["--only rendered a shot"] == [
+        "film: it holds another render of c than `film` would join now (one made since with --only or --until, or an "
+        "earlier take): it would be joined again"]
+    assert stale["film path"] == [f"film: `storyfilm film` writes out/pond-2.mp4, not the film pond.lock.json records "
+                                  f"({tmp_path / 'out' / 'pond.mp4'}): it would be joined there"]
 
 
 FREE = """\
