@@ -142,6 +142,39 @@ def _sha256(film: Path) -> str | None:
         return None
 
 
+def keys_in_use(stories: list[Path], journal: Store, settings: Settings) -> tuple[set[str], list[str]]:
+    """The content keys these storyboards, as they are now, would film from `journal` (on any
+    backend it rendered with), for `gc` to keep; and a note for each that cannot be read."""
+    from storyfilm.errors import StoryfilmError
+
+    keys: set[str] = set()
+    notes = []
+    backends = {backend_name(settings), backend_name(Settings())} | _backends(journal)
+    for story in stories:
+        try:
+            graph = planning.compile_plan(load_storyboard(story))
+        except StoryfilmError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            notes.append(f"{story} cannot be read ({first}): only what its lock file names is kept for it")
+            continue
+        for backend in backends:
+            keys |= {s.key for s in explain.status(graph, journal, backend).values() if s.key}
+    return keys, notes
+
+
+def _backends(journal: Store) -> set[str]:
+    """Every backend the store rendered with (a key holds its backend: another service's is another key)."""
+    found = set()
+    for entry in journal.finished():
+        try:
+            backend = (entry.material_dict() or {}).get("backend")
+        except (ValueError, AttributeError):  # a damaged row's material
+            continue
+        if isinstance(backend, str):
+            found.add(backend)
+    return found
+
+
 def film_clips(graph: nx.DiGraph, jobs: list[planning.ShotJob], results: dict[str, ShotResult], settings: Settings):
     clips = [dataclasses.replace(c, last_frame=results[c.shot_id].last_frame)  # the review takes it as is
              for c in edit.clips(graph, {j.id: results[j.id].video for j in jobs})]

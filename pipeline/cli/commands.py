@@ -198,7 +198,12 @@ def gc(args: argparse.Namespace, settings: Settings) -> int:
     for path in args.paths:  # a storyboard named must be one (a folder is the whole folder's cache)
         if not path.is_dir():
             load_storyboard(path)
-    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
+    from storyfilm import status as film_status
+
+    def in_use(stories, journal):  # what each storyboard as it is now would film: never removed
+        return film_status.keys_in_use(stories, journal, settings)
+
+    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run, wanted=in_use)
     lines = gc.summary(found)
     print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))
     return 0

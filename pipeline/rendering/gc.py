@@ -12,6 +12,7 @@ a render; a journal row it cannot read is kept, never guessed at.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,9 +60,11 @@ class Collection:
         return sum(t.cost for t in self.removed if not t.preview)
 
 
-def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1, dry_run: bool = False) -> Collection:
+def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1, dry_run: bool = False,
+            wanted: Callable[[list[Path], Store], tuple[set[str], list[str]]] | None = None) -> Collection:
     """Remove (or, `dry_run`, only list) the takes no lock file needs from the store beside `paths`
-    (one folder, or storyboards in one folder)."""
+    (one folder, or storyboards in one folder). `wanted(storyboards, journal)`: the keys the
+    storyboards as they are now would film from the store (and notes): those takes stay too."""
     if keep_takes < 0:
         raise UsageError("--keep-takes must be 0 or more")
     folder, stories = _scope(paths)
@@ -83,6 +86,10 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         links = journal.links()
         locked = _locked(folder, root, links)
         in_scope = _in_scope(folder, root, stories)
+        if wanted is not None:
+            keys, notes = wanted(_storyboards(stories, links, root, in_scope), journal)
+            found.notes += notes
+            locked |= {key: {} for key in keys if key not in locked}
         keep, drop = _choose(entries, links, locked, in_scope, keep_takes)
         found.kept, found.locked = len(keep), sum(e.key in locked for e in keep)
         found.removed = [_take(e, links) for e in drop]
@@ -148,6 +155,14 @@ def _scope(paths: list[Path]) -> tuple[Path, set[Path] | None]:
     if len(folders) > 1:
         raise UsageError("gc: the storyboards are in different folders; collect each folder's cache on its own")
     return paths[0].parent, {p.resolve() for p in paths}
+
+
+def _storyboards(stories: set[Path] | None, links, root: Path, in_scope) -> list[Path]:
+    """The storyboards collected: those named, else those of the folder the journal knows."""
+    if stories is not None:
+        return sorted(stories)
+    known = {story for pairs in links.values() for story, _ in pairs if in_scope(story)}
+    return sorted(path for path in (_story_path(story, root) for story in known) if path.is_file())
 
 
 def _story_path(name: str, root: Path) -> Path:
@@ -251,7 +266,8 @@ def summary(found: Collection) -> list[str]:
     lines.append(f"{found.store}: {verb} {_count(found.removed, 'take')} and {_count(found.objects, 'file')}, "
                  f"{'would free' if found.dry_run else 'freed'} {size}; the removed takes cost {found.cost:.2f} CNY "
                  "to render" + (f" ({paid})" if found.removed else "")
-                 + f"; kept {_count(range(found.kept), 'take')} ({found.locked} named by lock files)")
+                 + f"; kept {_count(range(found.kept), 'take')} ({found.locked} named by lock files or needed by the "
+                 "storyboards as they are now)")
     if found.join_files:
         lines.append(f"{found.store / 'joins'}: {verb} the join cache, {_count(range(found.join_files), 'file')}, "
                      f"{human(found.join_bytes)} (the next film re-encodes the pieces it needs, at no cost)")

@@ -42,7 +42,7 @@ def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(
     assert done.returncode == 0, done.stderr
     assert re.search(rf"removed 1 take and {len(gone)} files, freed .* \({freed:,} bytes\); the removed takes cost "
                      rf"{old.job.cost:.2f} CNY to render", done.stdout), done.stdout
-    assert "kept 1 take (1 named by lock files)" in done.stdout
+    assert "kept 1 take (1 named by lock files or needed by the storyboards as they are now)" in done.stdout
     assert set(_objects(root)) == set(objects) - gone
     assert [r[0] for r in _rows(root)] == [new.key]
 
@@ -163,3 +163,23 @@ def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_ser
 
     assert run_cli("gc", str(tmp_path)).returncode == 0
     assert set(objects) - set(_objects(root)) == listed
+
+
+def test_gc_keeps_the_take_the_storyboard_on_disk_needs_though_its_lock_names_a_newer_one(tmp_path: Path,
+                                                                                            ark_server) -> None:
+    """A prompt tried and then taken back (git checkout): the lock file names the tried take, the
+    storyboard the first one. gc keeps both, and the next film pays nothing."""
+    story = tmp_path / "ad.yaml"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    first = render_story(story, ark_server)
+    kept = story.read_text()
+    story.write_text(kept.replace("Milk pours", "Tea pours"))
+    render_story(story, ark_server)
+    story.write_text(kept)
+
+    done = run_cli("gc", str(tmp_path), "--keep-takes", "0")
+    assert done.returncode == 0, done.stderr
+    assert "removed 0 takes" in done.stdout and "kept 2 takes (2 named by lock files or needed" in done.stdout
+    before = server_counts(ark_server)
+    again = render_story(story, ark_server)
+    assert counted(before, ark_server) == {} and again.results["pour"].key == first.results["pour"].key
