@@ -16,7 +16,7 @@ from pathlib import Path
 import networkx as nx
 
 from storyfilm import planning, storyboard
-from storyfilm.assembly import edit, slate
+from storyfilm.assembly import assemble, edit, slate
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import explain
 from storyfilm.rendering import lockfile, rebuild
@@ -115,7 +115,10 @@ def _film_staleness(board: storyboard.Storyboard, graph: nx.DiGraph, journal: St
     whole = list(graph.nodes)  # storyboard order, the order `film` joins them in
     results = asyncio.run(Executor(None, journal, backend=backend_name(settings)).run(graph, set(whole)))
     jobs = [graph.nodes[n]["job"] for n in whole]
-    if film_key(board, graph, jobs, results, film_clips(graph, jobs, results, settings)) == film_entry.get("key"):
+    clips = film_clips(graph, jobs, results, settings)
+    if film_key(board, graph, jobs, results, clips) == film_entry.get("key"):
+        if not assemble.side_files_present(film, clips, film_entry):  # as `film` asks before it joins again
+            return [f"film: the captions or review sheets beside {film} are missing: it would be joined again"]
         return []
     joined = {shot.get("id"): shot.get("key") for shot in lock_shots}
     newer = [j.id for j in jobs if j.id in joined and joined[j.id] != results[j.id].key]

@@ -58,6 +58,7 @@ EDITS = [  # (what changes, how, creates the next film sends)
     ("soundtrack content", lambda story, folder: (_music(folder / "music.m4a", 220), story)[1], 0),
     ("transition", _in_c("transition: crossfade"), 0),
     ("caption", _in_c("caption: Look"), 0),
+    ("contact sheet deleted", lambda story, folder: ((folder / "out" / "pond.contact.png").unlink(), story)[1], 0),
     ("film path", lambda story, folder: story.replace("out/pond.mp4", "out/pond-2.mp4"), 0),
     ("shot removed", lambda story, folder: story[:story.index("  - id: c\n")], 0),  # c is the last shot
     ("shot put first", lambda story, folder: story.replace("shots:\n", "shots:\n" + C_SHOT), 0),  # c as first made
