@@ -79,7 +79,10 @@ class Objects:
         target = self.quarantine / f"{sha}.{time.strftime('%Y%m%dT%H%M%S')}"
         try:
             self.quarantine.mkdir(exist_ok=True)
-            move_into_place(self.path(sha), target)  # objects/ may be another disk than quarantine/
+            if self.path(sha).is_dir() and not self.path(sha).is_symlink():  # a folder in its place: no bytes to copy
+                os.replace(self.path(sha), target)
+            else:
+                move_into_place(self.path(sha), target)  # objects/ may be another disk than quarantine/
         except OSError as exc:
             self.notes.append(f"object {sha[:12]} is damaged ({why}) and could not be set aside: {exc.strerror}")
             return None

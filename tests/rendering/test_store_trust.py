@@ -307,3 +307,23 @@ def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, c
                         f"video {v2} and last frame {two['last_frame_sha256'][:12]}; the next film uses the "
                         f"journal's; {copy.parent / '.storyfilm' / 'made' / one['key']} names another clip (edited?): "
                         "remove it if the journal is right"]
+
+
+def test_a_folder_in_place_of_an_object_is_set_aside_and_the_film_fetches_the_clip_again(copy, clean,
+                                                                                       ark_server) -> None:
+    """A folder named like a shot's clip: verify names it, and the film moves it aside and fetches
+    the clip again from its task (it failed before: the folder could not be set aside, and the
+    fetched clip could not be put in its place)."""
+    video = clean["shots"]["one"]["video_sha256"]
+    obj(copy, video).unlink()
+    obj(copy, video).mkdir()
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    assert f"stray: {obj(copy, video)} is a folder, not a file the store wrote: remove it" in proc.stderr.splitlines()
+
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert "create" not in counted(before, ark_server)
+    assert sha256_file(outcome.output) == clean["film"]
+    assert sha256_file(obj(copy, video)) == video
+    assert run_cli("verify", str(copy)).returncode == 0
