@@ -34,7 +34,7 @@ from storyfilm.settings import Settings
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
 from storyfilm.mediaio.runner import ffmpeg_exe
-from storyfilm.status import backend_name, film_clips, film_key
+from storyfilm.status import backend_name, film_clips, film_key, film_path
 
 if TYPE_CHECKING:
     from storyfilm.localark.embedded import LocalServer
@@ -96,7 +96,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     graph = planning.compile_plan(board)
     chosen = planning.select(graph, story, only=options.only, until=options.until)
     partial = len(chosen) < len(graph)
-    whole = board.output or Path("build") / f"{board.name}.mp4"
+    whole = film_path(board)
     output = options.output or (whole if not partial else
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
     assemble.check_output(output)  # a wrong -o stops here, before anything is rendered

@@ -51,6 +51,13 @@ def differences(record: dict) -> list[str]:
     return found
 
 
+def film_cost(run_: FilmRun, records: list[dict], which: str) -> float:
+    """The film's cost, planned or returned: shots of one content key are one render, paid once
+    (as `plan` prices them), so each key counts once."""
+    once = {record.get("key") or record["id"]: record for record in reversed(records)}
+    return sum(cost_of(run_, record, which) for record in once.values())
+
+
 def cost_of(run_: FilmRun, record: dict, which: str) -> float:
     """A shot's cost, planned or from the tokens its task returned, unrounded (sums are rounded once)."""
     job = run_.results[record["id"]].job
@@ -72,8 +79,8 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
             "shots": len(run_.results), "cached": cached, "rendered": len(run_.results) - cached,
             "planned_cost": round(float(planned), 4),
             "actual_cost": round(sum(cost_of(run_, r, "returned") for r in rendered), 4), "currency": "CNY",
-            "film_cost": {"planned": round(sum(cost_of(run_, r, "planned") for r in records), 4),
-                          "returned": round(sum(cost_of(run_, r, "returned") for r in records), 4)},
+            "film_cost": {"planned": round(film_cost(run_, records, "planned"), 4),
+                          "returned": round(film_cost(run_, records, "returned"), 4)},
             "per_shot": [{"shot": r["id"], "cached": run_.results[r["id"]].cached, "planned": r.get("planned"),
                           "returned": r.get("returned"), "seed_honoured": r.get("seed_honoured"),
                           "differences": differences(r)} for r in records],
@@ -153,8 +160,7 @@ def summary(run_: FilmRun, out: IO[str]) -> None:
               f"{cost:.2f} CNY  {record.get('tokens') or 0:>8,} tokens  {how}", file=out)
         for line in differences(record):
             print(f"  {'':<16} {line}", file=out)
-    planned = sum(cost_of(run_, r, "planned") for r in records)
-    actual = sum(cost_of(run_, r, "returned") for r in records)
+    planned, actual = film_cost(run_, records, "planned"), film_cost(run_, records, "returned")
     change = f" ({actual - planned:+.2f} CNY)" if abs(actual - planned) >= 0.005 else ""
     print(f"  {'film':<16} planned {planned:.2f} CNY, returned {actual:.2f} CNY{change}", file=out)
     for warning in run_.warnings:

@@ -80,16 +80,18 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     from storyfilm import status as film_status
 
     _check_store(args.store)
-    state = film_status.status(args.story, settings, store=args.store)
+    _check_output(args.output, args.story)
+    state = film_status.status(args.story, settings, store=args.store, output=args.output)
     if args.format == "json":
         print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
-                                state.stale))
+                                state.stale, upper_bound=state.upper_bound))
         return 0 if state.current else 1
     if state.current:
         if not getattr(args, "quiet", False):
             print(f"{args.story}: up to date ({state.film}, {state.lock_file})")
         return 0
-    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY")
+    bound = " at most (a shot's length is known only once it is rendered)" if state.upper_bound else ""
+    print(f"{args.story}: not up to date; `storyfilm film` would spend {state.cost:.2f} CNY{bound}")
     for line in state.stale:
         print(f"  {line}")
     return 1
@@ -196,7 +198,12 @@ def gc(args: argparse.Namespace, settings: Settings) -> int:
     for path in args.paths:  # a storyboard named must be one (a folder is the whole folder's cache)
         if not path.is_dir():
             load_storyboard(path)
-    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run)
+    from storyfilm import status as film_status
+
+    def in_use(stories, journal):  # what each storyboard as it is now would film: never removed
+        return film_status.keys_in_use(stories, journal, settings)
+
+    found = gc.collect(args.paths, store=args.store, keep_takes=args.keep_takes, dry_run=args.dry_run, wanted=in_use)
     lines = gc.summary(found)
     print("\n".join(lines if not getattr(args, "quiet", False) else lines[-1:]))
     return 0

@@ -100,6 +100,8 @@ def build() -> argparse.ArgumentParser:
     check.add_argument("story", type=_path, help=story_help)
     check.add_argument("--format", choices=("text", "json"), default="text",
                        help="lines for people (default) or JSON for programs: each shot's state and reasons as fields")
+    check.add_argument("-o", "--output", type=_path,
+                       help="the film's path, as given to `film -o` (default: the storyboard's output)")
     check.add_argument("--store", type=_path, help="media store and journal (default .storyfilm beside the story)")
     check.set_defaults(run=commands.status)
 

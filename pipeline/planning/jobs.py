@@ -63,6 +63,13 @@ class ShotJob:
         return max(MIN_INPUT_VIDEO_SECONDS, min(seconds, total))
 
     @property
+    def cost_is_upper_bound(self) -> bool:
+        """The model chooses the clip's length (`duration: -1`), or a reference video's length is
+        unknown: `cost` is the most it may cost."""
+        chooses = self.shot.frames is None and self.shot.duration == -1
+        return chooses or any(m.kind == media.VIDEO and not m.seconds for m in self.shot.references)
+
+    @property
     def tokens(self) -> int:
         """Billed tokens: the output's frames, plus the input video's at the output's size (§11.1)."""
         input_frames = round(self.input_video_seconds * models.FPS)

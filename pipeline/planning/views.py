@@ -48,12 +48,13 @@ def as_json(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) ->
 
 
 def status_json(story: object, current: bool, film: object, lock: object, cost: float,
-                statuses: dict[str, ShotStatus], stale: list[str]) -> str:
+                statuses: dict[str, ShotStatus], stale: list[str], *, upper_bound: bool = False) -> str:
     """`storyfilm status --format json`: is the film current, and each shot's state and reasons as fields."""
     shots = [{"shot": n, "state": s.state, "reasons": s.structured(), "cost": round(s.cost, 4)}
              for n, s in statuses.items()]
     return json.dumps({"story": str(story), "current": current, "film": str(film) if film else None,
-                       "lock": str(lock), "cost": round(cost, 4), "currency": "CNY", "shots": shots,
+                       "lock": str(lock), "cost": round(cost, 4), "cost_is_upper_bound": upper_bound,
+                       "currency": "CNY", "shots": shots,
                        "stale": stale}, indent=2, ensure_ascii=False)
 
 
@@ -75,8 +76,9 @@ def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"critical path: {' → '.join(planning.critical_path(graph))}")
     if statuses is not None:
+        bound = any(s.cost and graph.nodes[n]["job"].cost_is_upper_bound for n, s in statuses.items())
         lines.append(f"this run: {sum(s.state != CACHED for s in statuses.values())} of {len(statuses)} shots "
-                     f"render, {_spend(statuses):.2f} CNY")
+                     f"render, {'at most ' if bound else ''}{_spend(statuses):.2f} CNY")
     return "\n".join(lines)
 
 

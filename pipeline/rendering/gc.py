@@ -2,8 +2,9 @@
 
 What stays: every clip and frame a lock file names (the lock files in the folder, and beside every
 storyboard the journal knows), each shot's newest `keep_takes` finished takes, whatever belongs to
-a storyboard outside the collection, and tasks still in flight. The rest of the finished takes go:
-their journal rows first, then their objects (a run killed between the two leaves only objects no
+a storyboard outside the collection, tasks still in flight, and the files of renders the store
+made (made/) that its journal no longer knows (a replaced journal). The rest of the finished takes
+go: their records and journal rows first, then their objects (a run killed between the two leaves only objects no
 row names, which the next gc removes). It holds the store's render lock, so it never runs beside
 a render; a journal row it cannot read is kept, never guessed at.
 """
@@ -11,6 +12,7 @@ a render; a journal row it cannot read is kept, never guessed at.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,7 @@ class Collection:
     dry_run: bool
     removed: list[Take] = field(default_factory=list)
     objects: list[str] = field(default_factory=list)  # sha256 of every object removed
+    unnamed: list[str] = field(default_factory=list)  # of them, those no removed take names (no row names them)
     freed: int = 0  # bytes
     kept: int = 0  # finished takes kept
     locked: int = 0  # of them, named by a lock file
@@ -57,9 +60,11 @@ class Collection:
         return sum(t.cost for t in self.removed if not t.preview)
 
 
-def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1, dry_run: bool = False) -> Collection:
+def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1, dry_run: bool = False,
+            wanted: Callable[[list[Path], Store], tuple[set[str], list[str]]] | None = None) -> Collection:
     """Remove (or, `dry_run`, only list) the takes no lock file needs from the store beside `paths`
-    (one folder, or storyboards in one folder)."""
+    (one folder, or storyboards in one folder). `wanted(storyboards, journal)`: the keys the
+    storyboards as they are now would film from the store (and notes): those takes stay too."""
     if keep_takes < 0:
         raise UsageError("--keep-takes must be 0 or more")
     folder, stories = _scope(paths)
@@ -81,11 +86,16 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
         links = journal.links()
         locked = _locked(folder, root, links)
         in_scope = _in_scope(folder, root, stories)
+        if wanted is not None:
+            keys, notes = wanted(_storyboards(stories, links, root, in_scope), journal)
+            found.notes += notes
+            locked |= {key: {} for key in keys if key not in locked}
         keep, drop = _choose(entries, links, locked, in_scope, keep_takes)
         found.kept, found.locked = len(keep), sum(e.key in locked for e in keep)
         found.removed = [_take(e, links) for e in drop]
         doomed = _files_to_remove(journal, entries, drop, locked, whole_folder=stories is None, notes=found.notes)
         found.objects = sorted(doomed)
+        found.unnamed = sorted(doomed - {sha for e in drop for sha in (e.video_sha, e.frame_sha)})
         found.freed = sum(_size(journal.path(sha)) for sha in doomed)
         if not dry_run:
             journal.forget([e.key for e in drop])
@@ -115,6 +125,13 @@ def _files_to_remove(journal: Store, entries: list[Entry], drop: list[Entry], lo
     dropped = {e.key for e in drop}
     needed = {sha for e in entries if e.key not in dropped for sha in (e.video_sha, e.frame_sha)}
     needed |= locked_shas(locked)
+    known = {e.key for e in entries}
+    lost = {key: made for key, made in journal.made.all().items() if key not in known}
+    if lost:  # rows a new or emptied journal lost: a lock file the journal no longer knows may name them
+        needed |= {sha for made in lost.values() for sha in made}
+        notes.append(f"{_count(lost, 'render')} this store made {'is' if len(lost) == 1 else 'are'} not in its journal "
+                     "(a new or emptied one): kept, with their files, until a film of their storyboard puts them "
+                     "back in it")
     doomed = {sha for e in drop for sha in (e.video_sha, e.frame_sha) if _is_sha(sha) and sha not in needed}
     aside = sorted(p.name for p in journal.root.glob("state.sqlite.damaged-*") if not p.name.endswith(("-wal", "-shm")))
     if whole_folder and not aside:
@@ -138,6 +155,14 @@ def _scope(paths: list[Path]) -> tuple[Path, set[Path] | None]:
     if len(folders) > 1:
         raise UsageError("gc: the storyboards are in different folders; collect each folder's cache on its own")
     return paths[0].parent, {p.resolve() for p in paths}
+
+
+def _storyboards(stories: set[Path] | None, links, root: Path, in_scope) -> list[Path]:
+    """The storyboards collected: those named, else those of the folder the journal knows."""
+    if stories is not None:
+        return sorted(stories)
+    known = {story for pairs in links.values() for story, _ in pairs if in_scope(story)}
+    return sorted(path for path in (_story_path(story, root) for story in known) if path.is_file())
 
 
 def _story_path(name: str, root: Path) -> Path:
@@ -234,12 +259,15 @@ def summary(found: Collection) -> list[str]:
         owner = ", ".join(take.stories) or "(no storyboard recorded)"
         lines.append(f"  {verb} {owner} {take.shot_id}: take {take.key[:12]}  {take.cost:.2f} CNY"
                      + ("  (preview)" if take.preview else ""))
+    for sha in found.unnamed:
+        lines.append(f"  {verb} {found.store / 'objects' / sha}  (no journal row names it)")
     paid = f"{found.paid:.2f} CNY of it paid" if found.paid else "nothing of it paid: local previews"
     size = human(found.freed) + (f" ({found.freed:,} bytes)" if found.freed >= 1024 else "")
     lines.append(f"{found.store}: {verb} {_count(found.removed, 'take')} and {_count(found.objects, 'file')}, "
                  f"{'would free' if found.dry_run else 'freed'} {size}; the removed takes cost {found.cost:.2f} CNY "
                  "to render" + (f" ({paid})" if found.removed else "")
-                 + f"; kept {_count(range(found.kept), 'take')} ({found.locked} named by lock files)")
+                 + f"; kept {_count(range(found.kept), 'take')} ({found.locked} named by lock files or needed by the "
+                 "storyboards as they are now)")
     if found.join_files:
         lines.append(f"{found.store / 'joins'}: {verb} the join cache, {_count(range(found.join_files), 'file')}, "
                      f"{human(found.join_bytes)} (the next film re-encodes the pieces it needs, at no cost)")

@@ -118,10 +118,13 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
         "shots": entries(jobs, results, previous),
     }
     path = lock_path(story, preview=preview)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if _holds(path, text):  # an unchanged film leaves its lock file as it was, its time too (make, git)
+        return path
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("w", encoding="utf-8") as f:
-            f.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())  # the rename must never publish a file whose bytes are not on disk
         os.replace(partial, path)
@@ -133,6 +136,13 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
             raise
         raise failure from exc
     return path
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return path.is_file() and path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def read(story: Path, *, preview: bool) -> dict[str, Any] | None:

@@ -39,6 +39,14 @@ class MadeRecords:
             return None
         return (video, frame) if is_sha256(video) and is_sha256(frame) else None
 
+    def all(self) -> dict[str, tuple[str, str]]:
+        """Every record: key → (video sha256, frame sha256)."""
+        try:
+            keys = [p.name for p in self.folder.iterdir() if is_sha256(p.name)]
+        except OSError:
+            return {}
+        return {key: made for key in keys if (made := self.recorded(key)) is not None}
+
     def forget(self, key: str) -> None:
         if is_sha256(key):
             with contextlib.suppress(OSError):

@@ -191,10 +191,10 @@ class Store:
 
     def forget(self, keys: list[str]) -> None:
         """Drop journal rows (and their links) whose media `gc` removed."""
-        for key in keys:
+        for key in keys:  # its record first: a record without a row is a lost journal's, and gc keeps its files
+            self.made.forget(key)
             self._write("DELETE FROM story_shots WHERE key = ?", (key,))
             self._write("DELETE FROM shots WHERE key = ?", (key,))
-            self.made.forget(key)
 
     def all_entries(self) -> list[Entry]:
         return self._select("1", ())

@@ -36,7 +36,8 @@ def sha256_file(path: Path) -> str:
 
 class Objects:
     """The files under `objects/`, each checked against its name once per process (again if the
-    file changes: its inode, size or mtime); `notes` says what was set aside and why."""
+    file changes: its inode, size or mtime); `notes` says what was set aside and why. A symbolic
+    link there is no object of the store's, whatever it points to."""
 
     def __init__(self, root: Path):
         self.objects, self.quarantine = root / "objects", root / "quarantine"
@@ -54,6 +55,9 @@ class Objects:
         try:
             stat = path.stat()
         except FileNotFoundError:
+            return False
+        if path.is_symlink():  # its bytes live elsewhere, where they may change or go: not the store's
+            self.set_aside(sha, f"it is a symbolic link to {os.readlink(path)}, not a file the store wrote")
             return False
         seen = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         if self._checked.get(sha) == seen:
@@ -75,7 +79,10 @@ class Objects:
         target = self.quarantine / f"{sha}.{time.strftime('%Y%m%dT%H%M%S')}"
         try:
             self.quarantine.mkdir(exist_ok=True)
-            move_into_place(self.path(sha), target)  # objects/ may be another disk than quarantine/
+            if self.path(sha).is_dir() and not self.path(sha).is_symlink():  # a folder in its place: no bytes to copy
+                os.replace(self.path(sha), target)
+            else:
+                move_into_place(self.path(sha), target)  # objects/ may be another disk than quarantine/
         except OSError as exc:
             self.notes.append(f"object {sha[:12]} is damaged ({why}) and could not be set aside: {exc.strerror}")
             return None

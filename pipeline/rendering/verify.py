@@ -4,6 +4,7 @@ to, hashed in full; a damaged one is set aside (quarantine/), and the report say
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +23,15 @@ class Report:
     seconds: float = 0.0
     missing: list[str] = field(default_factory=list)  # "shot video abc123..." lines
     damaged: list[str] = field(default_factory=list)
+    strays: list[str] = field(default_factory=list)  # what objects/ holds that is no file of the store's
+    disagree: list[str] = field(default_factory=list)  # a shot whose lock file, journal and made/ differ
     cost: float = 0.0  # what rendering the affected shots again would cost, from the lock files
 
     def lines(self) -> list[str]:
         bad = [f"damaged: {line}" for line in self.damaged] + [f"missing: {line}" for line in self.missing]
+        bad += [f"stray: {line}" for line in self.strays] + [f"disagree: {line}" for line in self.disagree]
         return bad + [f"{self.checked} objects checked ({self.megabytes:.1f} MB in {self.seconds:.2f} s): "
-                      f"{self.checked - len(bad)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
+                      f"{self.checked - len(self.damaged) - len(self.missing)} whole, {len(self.damaged)} damaged, {len(self.missing)} missing"]
 
 
 def references(story: Path, store: Store) -> dict[str, tuple[str, float]]:
@@ -68,11 +72,54 @@ def verify(story: Path, store_root: Path | None = None) -> Report:
             else:
                 report.damaged.append(f"{what} {sha[:12]}")
             report.cost += cost
+        report.strays = _strays(store.objects)
+        report.disagree = _disagreements(story, store)
         report.seconds = time.perf_counter() - started
         notes = list(store.notes)
-    if report.missing or report.damaged:
-        raise StoreDamaged("\n".join([*report.lines(), *notes, _remedy(story, report)]))
+    if report.missing or report.damaged or report.strays or report.disagree:
+        remedy = [_remedy(story, report)] if report.missing or report.damaged else []
+        raise StoreDamaged("\n".join([*report.lines(), *notes, *remedy]))
     return report
+
+
+def _disagreements(story: Path, store: Store) -> list[str]:
+    """Shots whose clip and frame the lock file, the journal and the store's own record (made/)
+    name differently (one was edited, or swapped between shots): which one the next film uses."""
+    found = []
+    for preview in (False, True):
+        for shot in (lockfile.read(story, preview=preview) or {}).get("shots", []):
+            key = shot.get("key")
+            entry = store.entry(key) if isinstance(key, str) else None
+            said = {"the lock file": (shot.get("video_sha256"), shot.get("last_frame_sha256")),
+                    "the journal": (entry.video_sha, entry.frame_sha) if entry and entry.status == "done" else None,
+                    "the store's record": store.made.recorded(key) if isinstance(key, str) else None}
+            said = {who: shas for who, shas in said.items() if shas is not None}
+            if len(set(said.values())) > 1:
+                used = "the journal" if "the journal" in said else "the store's record"
+                found.append(f"shot {shot.get('id')!r} (key {key[:12]}): " + ", ".join(
+                    f"{who} names video {v[:12] if isinstance(v, str) else v} and last frame "
+                    f"{f[:12] if isinstance(f, str) else f}" for who, (v, f) in said.items())
+                    + "; " + _which_wins(said, used, store.made.folder / key))
+    return found
+
+
+def _which_wins(said: dict[str, tuple], used: str, record: Path) -> str:
+    if said["the lock file"] != said[used]:
+        return f"the next film uses {used}'s and writes the lock file again, nothing paid"
+    return f"the next film uses {used}'s; {record} names another clip (edited?): remove it if the journal is right"
+
+
+def _strays(objects: Path) -> list[str]:
+    """What objects/ holds besides the store's files (each a regular file named by its sha256): a
+    symbolic link (its bytes live elsewhere, where they may change), a folder, a pipe."""
+    found = []
+    for path in sorted(objects.iterdir()) if objects.is_dir() else ():
+        if path.is_symlink():
+            found.append(f"{path} is a symbolic link to {os.readlink(path)}, not a file the store wrote: remove it")
+        elif not path.is_file():
+            found.append(f"{path} is {'a folder' if path.is_dir() else 'not a regular file'}, not a file the store "
+                         "wrote: remove it")
+    return found
 
 
 def _remedy(story: Path, report: Report) -> str:

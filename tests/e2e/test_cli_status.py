@@ -27,26 +27,29 @@ def test_status_is_0_when_current_and_1_with_what_and_why_when_not(tmp_path: Pat
                    env=env).returncode == 0
     assert ark_server.ark.stats["create"] - creates == 1
 
-    current = run_cli("status", str(story), "--store", str(store), env=env)
+    film = ("-o", str(tmp_path / "coffee.mp4"))  # the film `film -o` wrote: status asks about the same path
+    current = run_cli("status", str(story), "--store", str(store), *film, env=env)
     assert (current.returncode, current.stderr) == (0, ""), current.stdout
     assert current.stdout.startswith(f"{story}: up to date")
-    assert run_cli("status", str(story), env=env).returncode == 1  # the default store holds nothing
+    assert run_cli("status", str(story), *film, env=env).returncode == 1  # the default store holds nothing
+    elsewhere = run_cli("status", str(story), "--store", str(store), env=env)  # `film` alone writes build/coffee.mp4
+    assert elsewhere.returncode == 1 and "  film: `storyfilm film` writes build/coffee.mp4, not" in elsewhere.stdout
     planned = json.loads(run_cli("plan", str(story), "--format", "json", "--store", str(store), env=env).stdout)
     assert [(s["shot"], s["state"], s["will_spend"]) for s in planned["shots"]] == [("pour", "cached", 0.0)]
 
     story.write_text(STORY.replace("{prompt}", "Coffee pours into a white cup.\n    caption: Hot"), encoding="utf-8")
-    captioned = run_cli("status", str(story), "--store", str(store), env=env)
+    captioned = run_cli("status", str(story), "--store", str(store), *film, env=env)
     assert captioned.returncode == 1 and "  film: the edit changed" in captioned.stdout
 
     story.write_text(STORY.replace("{prompt}", "Tea pours into a white cup."), encoding="utf-8")
-    changed = run_cli("status", str(story), "--store", str(store), env=env)
+    changed = run_cli("status", str(story), "--store", str(store), *film, env=env)
     assert changed.returncode == 1
     assert "  pour: render: prompt changed" in changed.stdout and "would spend" in changed.stdout
     assert ark_server.ark.stats["create"] - creates == 1  # status and plan never send anything
 
     story.write_text(STORY.replace("{prompt}", "Coffee pours into a white cup."), encoding="utf-8")
     (tmp_path / "coffee.mp4").unlink()
-    missing = run_cli("status", str(story), "--store", str(store), env=env)
+    missing = run_cli("status", str(story), "--store", str(store), *film, env=env)
     assert missing.returncode == 1 and "coffee.mp4 is missing" in missing.stdout
 
 
@@ -55,6 +58,6 @@ def test_a_preview_film_just_made_is_current(tmp_path: Path) -> None:
     story = tmp_path / "coffee.yaml"
     story.write_text(STORY.replace("{prompt}", "Coffee pours into a white cup."), encoding="utf-8")
     assert run_cli("film", "-q", str(story), "-o", str(tmp_path / "coffee.mp4")).returncode == 0
-    current = run_cli("status", str(story))
+    current = run_cli("status", str(story), "-o", str(tmp_path / "coffee.mp4"))
     assert (current.returncode, current.stderr) == (0, ""), current.stdout
     assert "coffee.preview.lock.json" in current.stdout

@@ -31,7 +31,7 @@ def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_serv
     old_film = film.read_bytes()
 
     _music(tmp_path / "music.wav", 880, seconds=0.5)
-    stale = run_cli("status", str(story), env=env)
+    stale = run_cli("status", str(story), "-o", str(film), env=env)
     assert stale.returncode == 1 and "  film: the edit changed" in stale.stdout, stale.stdout
     creates = ark_server.ark.stats["create"]
     again = run_cli("film", str(story), "-o", str(film), env=env)
@@ -40,7 +40,7 @@ def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_serv
     assert ark_server.ark.stats["create"] == creates  # the shot is cached
     assert film.read_bytes() != old_film
     assert decoded_seconds(film) > 1.9  # the new, shorter music, looped to the film's length
-    assert run_cli("status", str(story), env=env).returncode == 0
+    assert run_cli("status", str(story), "-o", str(film), env=env).returncode == 0
 
 
 def test_music_linked_to_the_film_itself_is_refused_up_front(tmp_path: Path, ark_server, monkeypatch,

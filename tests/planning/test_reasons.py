@@ -38,7 +38,7 @@ def test_reasons_are_fields_in_status_plan_and_film_json(tmp_path: Path, ark_ser
         {"event": "plan", "shot": "pour", "state": "render", "reasons": [SEED], "cost": answer["cost"]}]
     assert [e["fraction"] for e in events if e["event"] == "join"][-1] == 1.0
 
-    current = run_cli("status", str(story), "--format", "json", env=env)
+    current = run_cli("status", str(story), "--format", "json", "-o", str(film), env=env)
     assert current.returncode == 0
     assert json.loads(current.stdout)["shots"][0]["reasons"] == [{"reason": "cached", "text": "cached"}]
     assert KEY not in stale.stdout + rendered.stdout + current.stdout

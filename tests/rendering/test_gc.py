@@ -42,7 +42,7 @@ def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(
     assert done.returncode == 0, done.stderr
     assert re.search(rf"removed 1 take and {len(gone)} files, freed .* \({freed:,} bytes\); the removed takes cost "
                      rf"{old.job.cost:.2f} CNY to render", done.stdout), done.stdout
-    assert "kept 1 take (1 named by lock files)" in done.stdout
+    assert "kept 1 take (1 named by lock files or needed by the storyboards as they are now)" in done.stdout
     assert set(_objects(root)) == set(objects) - gone
     assert [r[0] for r in _rows(root)] == [new.key]
 
@@ -117,3 +117,69 @@ def test_gc_never_removes_a_take_a_cached_film_is_joining(tmp_path: Path, ark_se
     assert (busy.returncode, busy.stdout) == (1, ""), busy.stdout
     assert busy.stderr.strip() == f"a storyfilm film is reading {root}; run gc again when it is done"
     assert _objects(root) == objects and first.output.is_file()
+
+
+def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_names(tmp_path: Path, ark_server) -> None:
+    """Two folders' storyboards share one store; its journal is lost and a new one knows only the
+    first folder's storyboard. The second's paid clips are named by no row and by no lock file gc
+    can find, but the store's own records (made/) say it made them: gc keeps them."""
+    store, red, blue = tmp_path / "store", tmp_path / "red" / "red.yaml", tmp_path / "blue" / "blue.yaml"
+    for story, title in ((red, "Red"), (blue, "Blue")):
+        story.parent.mkdir()
+        one_shot(story, title, "pour", f"{title} milk pours into a glass.")
+    render_story(red, ark_server, store=store)
+    render_story(blue, ark_server, store=store)
+    objects = _objects(store)
+    (store / "state.sqlite").unlink()
+    assert run_cli("plan", str(red), "--store", str(store)).returncode == 0  # a new journal: red's rows only
+
+    done = run_cli("gc", str(red.parent), "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    assert "warning: 1 render this store made is not in its journal (a new or emptied one): kept" in done.stdout
+    assert _objects(store) == objects
+    before = server_counts(ark_server)
+    again = render_story(blue, ark_server, store=store)
+    assert counted(before, ark_server) == {} and again.results["pour"].cached
+
+
+def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_server) -> None:
+    """An old take and a file no journal row names (what a gc killed after the rows went leaves):
+    the dry run names both, and gc removes those files and no others."""
+    story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    render_story(story, ark_server)
+    story.write_text(story.read_text().replace("    prompt:", "    take: 2\n    prompt:"))
+    render_story(story, ark_server)
+    with Store(root) as store:
+        left = store.put(_file(store.scratch("left"), "a file a killed gc left"))
+    rows, objects = {r[0]: r[2:] for r in _rows(root)}, _objects(root)
+
+    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    takes = re.findall(r"would remove ad\.yaml pour: take (\w{12})", dry.stdout)
+    files = re.findall(r"would remove \S+/objects/(\w{64})  \(no journal row names it\)", dry.stdout)
+    assert len(takes) == 1 and files == [left], dry.stdout
+    listed = {sha for key, shas in rows.items() if key.startswith(takes[0]) for sha in shas} | set(files)
+
+    assert run_cli("gc", str(tmp_path)).returncode == 0
+    assert set(objects) - set(_objects(root)) == listed
+
+
+def test_gc_keeps_the_take_the_storyboard_on_disk_needs_though_its_lock_names_a_newer_one(tmp_path: Path,
+                                                                                            ark_server) -> None:
+    """A prompt tried and then taken back (git checkout): the lock file names the tried take, the
+    storyboard the first one. gc keeps both, and the next film pays nothing."""
+    story = tmp_path / "ad.yaml"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    first = render_story(story, ark_server)
+    kept = story.read_text()
+    story.write_text(kept.replace("Milk pours", "Tea pours"))
+    render_story(story, ark_server)
+    story.write_text(kept)
+
+    done = run_cli("gc", str(tmp_path), "--keep-takes", "0")
+    assert done.returncode == 0, done.stderr
+    assert "removed 0 takes" in done.stdout and "kept 2 takes (2 named by lock files or needed" in done.stdout
+    before = server_counts(ark_server)
+    again = render_story(story, ark_server)
+    assert counted(before, ark_server) == {} and again.results["pour"].key == first.results["pour"].key

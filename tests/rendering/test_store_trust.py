@@ -242,3 +242,88 @@ def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, a
     assert proc.returncode == 0, proc.stderr
     assert counted(before, ark_server)["create"] == 2
     assert sha256_file(tmp_path / "trust.mp4") == clean["film"]
+
+
+def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not_serve_them(
+        copy, clean, ark_server, tmp_path: Path) -> None:
+    """A link in objects/ holds no bytes of the store's: what it points to may change or go. One
+    named by a shot (to a copy with the right bytes) is set aside like a damaged object, and the
+    film fetches the clip again from its task, for nothing; one no shot names is told as stray."""
+    video = clean["shots"]["one"]["video_sha256"]
+    elsewhere = tmp_path / "elsewhere.mp4"
+    shutil.copy(obj(copy, video), elsewhere)
+    obj(copy, video).unlink()
+    obj(copy, video).symlink_to(elsewhere)
+    stray = obj(copy, "cd" * 32)
+    stray.symlink_to("/etc/hostname")
+
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    [aside] = quarantined(copy)
+    assert lines[:2] == [f"damaged: shot 'one' video {video[:12]}",
+                         f"stray: {stray} is a symbolic link to /etc/hostname, not a file the store wrote: remove it"]
+    assert lines[3] == (f"object {video[:12]} is damaged (it is a symbolic link to {elsewhere}, not a file the store "
+                        f"wrote): set aside as {aside}; it is fetched or rendered again")
+
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert "create" not in counted(before, ark_server)  # fetched again from its task
+    assert sha256_file(outcome.output) == clean["film"]
+    assert obj(copy, video).is_file() and not obj(copy, video).is_symlink()
+
+
+@pytest.mark.parametrize("edited", ["lock file", "store's record"])
+def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, clean, ark_server, edited) -> None:
+    """The two shots' videos swapped in the lock file, or one shot's record (made/) naming the
+    other's clip: every object is whole, but which clip is a shot's is in doubt. verify says so."""
+    one, two = clean["shots"]["one"], clean["shots"]["two"]
+    lock_file = copy.with_name("trust.preview.lock.json")
+    if edited == "lock file":
+        lock = json.loads(lock_file.read_text())
+        lock["shots"][0]["video_sha256"], lock["shots"][1]["video_sha256"] = two["video_sha256"], one["video_sha256"]
+        lock_file.write_text(json.dumps(lock, indent=2))
+    else:
+        (copy.parent / ".storyfilm" / "made" / one["key"]).write_text(
+            f"{two['video_sha256']} {two['last_frame_sha256']}\n")
+
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    said = [line for line in proc.stderr.splitlines() if line.startswith("disagree: ")]
+    v1, f1, v2 = one["video_sha256"][:12], one["last_frame_sha256"][:12], two["video_sha256"][:12]
+    if edited == "lock file":
+        assert said[0] == (f"disagree: shot 'one' (key {one['key'][:12]}): the lock file names video {v2} and last "
+                           f"frame {f1}, the journal names video {v1} and last frame {f1}, the store's record names "
+                           f"video {v1} and last frame {f1}; the next film uses the journal's and writes the lock "
+                           "file again, nothing paid")
+        assert len(said) == 2
+        before = server_counts(ark_server)
+        render_story(copy, ark_server)
+        assert counted(before, ark_server) == {}
+        assert run_cli("verify", str(copy)).returncode == 0
+    else:
+        assert said == [f"disagree: shot 'one' (key {one['key'][:12]}): the lock file names video {v1} and last "
+                        f"frame {f1}, the journal names video {v1} and last frame {f1}, the store's record names "
+                        f"video {v2} and last frame {two['last_frame_sha256'][:12]}; the next film uses the "
+                        f"journal's; {copy.parent / '.storyfilm' / 'made' / one['key']} names another clip (edited?): "
+                        "remove it if the journal is right"]
+
+
+def test_a_folder_in_place_of_an_object_is_set_aside_and_the_film_fetches_the_clip_again(copy, clean,
+                                                                                       ark_server) -> None:
+    """A folder named like a shot's clip: verify names it, and the film moves it aside and fetches
+    the clip again from its task (it failed before: the folder could not be set aside, and the
+    fetched clip could not be put in its place)."""
+    video = clean["shots"]["one"]["video_sha256"]
+    obj(copy, video).unlink()
+    obj(copy, video).mkdir()
+    proc = run_cli("verify", str(copy))
+    assert proc.returncode == 1
+    assert f"stray: {obj(copy, video)} is a folder, not a file the store wrote: remove it" in proc.stderr.splitlines()
+
+    before = server_counts(ark_server)
+    outcome = render_story(copy, ark_server)
+    assert "create" not in counted(before, ark_server)
+    assert sha256_file(outcome.output) == clean["film"]
+    assert sha256_file(obj(copy, video)) == video
+    assert run_cli("verify", str(copy)).returncode == 0
