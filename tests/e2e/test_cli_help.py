@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 from helpers import REPO, run_cli
-from storyfilm import cli
+from storyfilm.cli import parser as arguments
 
 STORY = ("title: One\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: \"16:9\", "
          "duration: 2}\nshots:\n  - id: boat\n    prompt: A paper boat drifts on a pond.\n")
@@ -37,7 +37,7 @@ def test_version_reads_the_package_metadata() -> None:
 
 
 def test_every_argument_of_every_command_has_help() -> None:
-    missing = [f"{where}: {action.dest}" for where, action in _actions(cli.arguments.build())
+    missing = [f"{where}: {action.dest}" for where, action in _actions(arguments.build())
                if not action.help or action.help == argparse.SUPPRESS]
     assert missing == []
 
