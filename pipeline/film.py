@@ -6,7 +6,6 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import threading
@@ -26,7 +25,7 @@ from storyfilm.rendering import eta, lockfile, progress, rebuild
 from storyfilm.rendering.trust import disk_error
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
-from storyfilm.errors import OverBudget, UsageError
+from storyfilm.errors import OverBudget
 from storyfilm.rendering.executor import Executor, ShotResult
 from storyfilm.rendering.progress import Listener
 from storyfilm.seedance import gateways
@@ -99,12 +98,9 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     whole = film_path(board)
     output = options.output or (whole if not partial else
                                 whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
-    assemble.check_output(output)  # a wrong -o stops here, before anything is rendered
-    check_not_own_output(board, story, output)
     store_root = options.store or story.parent / ".storyfilm"
-    if Path(os.path.realpath(output)).is_relative_to(os.path.realpath(store_root)):  # a link into it too
-        raise UsageError(f"the film's path {output} is inside the render store {store_root}, which holds only what "
-                         "storyfilm keeps there (gc and verify tidy it); choose a path outside it (-o, or `output:`)")
+    assemble.check_output(output, store_root)  # a wrong -o stops here, before anything is rendered
+    check_not_own_output(board, story, output)
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
         store = stack.enter_context(Store(store_root, story=story))

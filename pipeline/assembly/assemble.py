@@ -25,7 +25,7 @@ from storyfilm.assembly import captions
 from storyfilm.mediaio import probe, runner, scratch
 from storyfilm.assembly import copy_join, review, side_files, smart
 from storyfilm.assembly import timeline
-from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable
+from storyfilm.errors import FfmpegError, FilmNotWritten, NotCopyable, UsageError
 from storyfilm.assembly.spec import (AssemblyError, ClipIn, FilmReport, FilmSpec, Seam, Soundtrack,  # noqa: F401
                                      Transition, Trim)
 from storyfilm.assembly.ffmpeg_graph import Extras, Source, encode_args
@@ -150,11 +150,14 @@ def side_files_present(out: Path, clips: list[ClipIn], report: dict) -> bool:
     return all(path.is_file() for path in wanted)
 
 
-def check_output(out: Path) -> None:
+def check_output(out: Path, store: Path | None = None) -> None:
     """Can `out` name a film? Asked before anything is rendered, so a wrong `-o` (a folder, a path
-    through a file, a read-only folder with no film in it yet) stops the run before it spends, not
-    after. (A read-only folder that holds the film is met when the film is written: an unchanged
-    film needs no writing.)"""
+    through a file or into the render `store`, a read-only folder with no film in it yet) stops the
+    run before it spends, not after. (A read-only folder that holds the film is met when the film is
+    written: an unchanged film needs no writing.)"""
+    if store is not None and Path(os.path.realpath(out)).is_relative_to(os.path.realpath(store)):  # a link too
+        raise UsageError(f"the film's path {out} is inside the render store {store}, which holds only what "
+                         "storyfilm keeps there (gc and verify tidy it); choose a path outside it (-o, or `output:`)")
     if out.is_dir():
         raise AssemblyError(f"the film's path {out} is a folder: name a file (-o film.mp4)")
     if out.suffix.lower() != ".mp4":  # ffmpeg chooses the film's format by its name
