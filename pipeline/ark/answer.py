@@ -55,6 +55,17 @@ class Answer:
         except (ValueError, RecursionError):
             return None
 
+    def refusal(self) -> tuple[str, str, str]:
+        """A refused request's (code, message, param) as the service wrote them: §10.1's error
+        object, a bare one, a gateway's {"error": "why"}, or a body that is not JSON at all."""
+        data = self.json()
+        err = data.get("error", data) if isinstance(data, dict) else {}
+        said = self.text[:300] if data is None else ""  # a body that is not JSON may still say why
+        if not isinstance(err, dict):
+            said, err = (err[:300] if isinstance(err, str) else said), {}
+        message = str(err.get("message") or said or self.reason or f"HTTP {self.status}")
+        return str(err.get("code") or self.reason), message, str(err.get("param") or "")
+
 
 async def ask(http: httpx.AsyncClient, request: httpx.Request, within: float) -> Answer:
     """Send `request` and read its whole answer within `within` seconds (TimeoutError otherwise)."""

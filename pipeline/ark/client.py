@@ -20,17 +20,20 @@ fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names t
 ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
 per attempt (`download_timeout`) whether or not bytes keep coming, and all attempts at one file
 together have `DOWNLOAD_SPAN` times that; they follow redirects (a result's URL may point at a
-CDN), which API calls never do (the key would go with them). Every wait ends: an API answer must come whole within twice the request timeout, at most 16 MB
-(answer.py); a call with its retries has `call_deadline`, a create `create_deadline` (deadlines.py).
+CDN), which API calls never do (the key would go with them).
+
+Every wait ends: an API answer must come whole within twice the request timeout and hold at most
+16 MB (answer.py, which also reads a refusal's code and message); a call with all its retries has
+`call_deadline`, a create with all its tries and looks `create_deadline` (deadlines.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from urllib.parse import quote
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -295,8 +298,8 @@ class ArkClient:
             raise TransportFailed(f"cannot reach {self._base}: {reason}") from exc
 
     def _parse(self, answer: Answer, may_repeat: bool) -> Any:
-        data = answer.json()
         if answer.is_success:
+            data = answer.json()
             if data is None:
                 detail = f"HTTP {answer.status} with a body {answer.unreadable}"
                 raise TransportFailed(detail) if may_repeat else TakenWithoutId(detail)
@@ -306,10 +309,6 @@ class ArkClient:
             raise ApiRefused(answer.status, "Redirect", f"the service redirected the request to {where}; storyfilm "
                              f"follows no redirect with the API key: check ARK_BASE_URL (now {self._base})",
                              service=self.gateway.service)
-        err = data.get("error", data) if isinstance(data, dict) else {}
-        said = answer.text[:300] if data is None else ""  # a body that is not JSON may still say why
-        if not isinstance(err, dict):  # a gateway's {"error": "why"}
-            said, err = (err[:300] if isinstance(err, str) else said), {}
-        message = redact(str(err.get("message") or said or answer.reason or f"HTTP {answer.status}"), self._key)
-        raise ApiRefused(answer.status, str(err.get("code") or answer.reason), message,
-                         str(err.get("param") or ""), retry_after(answer.headers), self.gateway.service)
+        code, message, param = answer.refusal()
+        raise ApiRefused(answer.status, code, redact(message, self._key), param, retry_after(answer.headers),
+                         self.gateway.service)
