@@ -1,4 +1,4 @@
-"""`storyfilm film`: storyboard → plan → (budget check) → render → join → lock file.
+"""`storyfilm film`: preflight (storyboard, plan, film path, budget) → render → join → lock file.
 
 The CLI only parses flags and shows errors; this module holds the orchestration, so tests call it directly.
 """
@@ -6,39 +6,32 @@ The CLI only parses flags and shows errors; this module holds the orchestration,
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-import threading
-from collections.abc import Coroutine
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING
 
 import httpx
 import networkx as nx
 
-from storyfilm import outputs, planning, storyboard
+from storyfilm import outputs, planning, preflight, storyboard
+from storyfilm.ark.client import ArkClient, RetryPolicy
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.assembly import assemble, edit, film_lock, review_ahead
 from storyfilm.planning import explain
 from storyfilm.rendering import eta, lockfile, progress, rebuild
-from storyfilm.rendering.trust import disk_error
-from storyfilm.ark.client import ArkClient, RetryPolicy
-from storyfilm.ark.lost_create import LostCreates
-from storyfilm.errors import OverBudget
 from storyfilm.rendering.executor import Executor, ShotResult
+from storyfilm.rendering.interruption import stopped_by_sigterm
 from storyfilm.rendering.progress import Listener
+from storyfilm.rendering.store import Store, sha256_file
+from storyfilm.rendering.trust import disk_error
 from storyfilm.seedance import gateways
 from storyfilm.settings import Settings
-from storyfilm.rendering.store import Store, sha256_file
-from storyfilm.mediaio.inputs import check_not_own_output, load_storyboard
-from storyfilm.mediaio.runner import ffmpeg_exe
-from storyfilm.status import backend_name, film_clips, film_key, film_path
+from storyfilm.status import backend_name, film_clips, film_key
 
 if TYPE_CHECKING:
     from storyfilm.localark.embedded import LocalServer
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -68,70 +61,27 @@ class FilmRun:
     preview: bool = False  # the embedded local backend: nothing was paid
 
 
-BUDGET_SHOTS_SHOWN = 5  # the costliest shots an over-budget message names; the rest are counted
-
-
-def over_budget(spend: float, limit: float, to_render: list[explain.ShotStatus]) -> str:
-    """The total, the limit and the few costliest shots to render: one short message, however
-    many shots the storyboard has."""
-    costliest = sorted(to_render, key=lambda s: -s.cost)[:BUDGET_SHOTS_SHOWN]  # stable: storyboard order on ties
-    lines = [f"  {s.shot_id}: {s.describe()}  ({s.cost:.2f} CNY)" for s in costliest]
-    shown = {id(s) for s in costliest}
-    rest = [s for s in to_render if id(s) not in shown]
-    if rest:
-        lines.append(f"  and {len(rest)} more shot{'s' * (len(rest) != 1)} ({sum(s.cost for s in rest):.2f} CNY)")
-    shots = f"{len(to_render)} shot{'s' * (len(to_render) != 1)} to render"
-    heading = "the costliest" if rest else "they are"
-    return (f"this render would cost {spend:.2f} CNY, more than --max-cost {limit:.2f}; nothing was spent. "
-            f"{shots}; {heading}:\n" + "\n".join(lines))
-
-
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
     options = options or FilmOptions()
     out = out or sys.stdout
-    ffmpeg_exe()  # a binary that is no usable ffmpeg stops here, before a media file is judged or a shot paid
-    board = load_storyboard(story)
-    gateway = gateways.chosen(settings.gateway, board.gateway, str(story))
-    graph = planning.compile_plan(board)
-    chosen = planning.select(graph, story, only=options.only, until=options.until)
-    partial = len(chosen) < len(graph)
-    whole = film_path(board)
-    output = options.output or (whole if not partial else
-                                whole.with_name(f"{whole.stem}.{options.only or 'until-' + str(options.until)}.mp4"))
-    store_root = options.store or story.parent / ".storyfilm"
-    assemble.check_output(output, store_root)  # a wrong -o stops here, before anything is rendered
-    check_not_own_output(board, story, output)
+    target = preflight.check_inputs(story, settings, output=options.output, store=options.store,
+                                    only=options.only, until=options.until)
+    board, graph, chosen, output, partial = target.board, target.graph, target.chosen, target.output, target.partial
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:
-        store = stack.enter_context(Store(store_root, story=story))
-        store.share()  # cached or not, the film reads the store's objects: no gc under it
-        # a lost journal costs nothing: the lock file names every finished shot (a damaged one stops here)
-        rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
-        with suppress(OSError):  # a lost journal's unfinished tasks were made after the last film's lock file
-            store.history_since = lockfile.lock_path(story, preview=settings.uses_local_backend).stat().st_mtime
+        store = _open_store(stack, story, target.store_root, settings)
         statuses = explain.status(graph, store, backend)
         spend = sum(statuses[n].cost for n in chosen)
         to_render = [n for n in chosen if statuses[n].state != explain.CACHED]
-        if to_render and not partial:  # the lock file is written last: a folder that cannot take it stops us now
-            lockfile.check_writable(story, preview=settings.uses_local_backend)
-        if options.max_cost is not None and spend > options.max_cost + 1e-9:
-            raise OverBudget(over_budget(spend, options.max_cost, [statuses[n] for n in to_render]))
+        preflight.check_spending(story, settings, target, [statuses[n] for n in to_render], spend=spend,
+                                 max_cost=options.max_cost)
         stack.enter_context(film_lock.output_lock(output))  # one film to a path at a time
         if to_render:  # one render to a store at a time; a busy one is told before anything is shown
             store.claim()
-        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out,
-                                                       schedule=_schedule(graph, chosen, statuses, settings, options)))
-        show.note(f"{len(chosen)} shots: {len(chosen) - len(to_render)} cached, {len(to_render)} to render"
-                  f" ({spend:.2f} CNY)")
-        for n in chosen:
-            show.planned(statuses[n])
-        for note in store.notes:  # what was found damaged and set aside
-            show.note(f"warning: {note}")
-        if store.history_lost and to_render:
-            show.note(f"warning: the render journal {store.root / 'state.sqlite'} is not the one this store "
-                      "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, and "
-                      "a task a stopped render created and had not finished is looked for on the service before "
-                      "its shot is created again")
+        local = settings.uses_local_backend and options.base_url is None
+        schedule = eta.Schedule.of_plan(graph, chosen, statuses, local=local)
+        show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out, schedule=schedule))
+        _show_plan(show, store, [statuses[n] for n in chosen], rendering=len(to_render), spend=spend)
 
         # each clip's review frames are taken as it lands, while the other shots still render
         review_cache = store.root / "joins" / "review"
@@ -147,12 +97,13 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
 
         warnings: list[str] = []
         if to_render:
-            base_url, key, local = _service(stack, settings, options, show, gateway, story.parent / "assets")
+            base_url, key, server = _service(stack, settings, options, show, target.gateway, story.parent / "assets")
             try:
-                results = asyncio.run(_stopped_by_sigterm(_render(graph, chosen, store, backend, (base_url, gateway),
-                                                                  key, settings, options, listen, warnings)))
-                if local is not None:
-                    local.stop()  # its shutdown overlaps the join
+                results = asyncio.run(stopped_by_sigterm(_render(graph, chosen, store, backend,
+                                                                 (base_url, target.gateway), key, settings, options,
+                                                                 listen, warnings)))
+                if server is not None:
+                    server.stop()  # its shutdown overlaps the join
             except OSError as exc:  # a full disk or a read-only store met while writing a result
                 failure = disk_error(exc, store.root)
                 if failure is None:
@@ -175,11 +126,37 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         # what the tasks returned (usage tokens at the model's price), the plan's figure where none came
         spent = sum(statuses[n].cost if results[n].tokens is None else results[n].job.cost_of(results[n].tokens)
                     for n in chosen if not results[n].cached)
-        preview = settings.uses_local_backend and options.base_url is None
-        outcome = FilmRun(output, lock_file, results, statuses, spent, warnings, preview)
+        outcome = FilmRun(output, lock_file, results, statuses, spent, warnings, preview=local)
         if options.as_json:
             show.record(outputs.film_event(outcome, planned=spend))
     return outcome
+
+
+def _open_store(stack: ExitStack, story: Path, root: Path, settings: Settings) -> Store:
+    """The store, shared (cached or not, the film reads its objects: no gc under it), its journal
+    rebuilt from the lock file: a lost journal costs nothing, the lock file names every finished
+    shot (a damaged lock file stops the film here)."""
+    store = stack.enter_context(Store(root, story=story))
+    store.share()
+    rebuild.from_lock(store, lockfile.read(story, preview=settings.uses_local_backend))
+    with suppress(OSError):  # a lost journal's unfinished tasks were made after the last film's lock file
+        store.history_since = lockfile.lock_path(story, preview=settings.uses_local_backend).stat().st_mtime
+    return store
+
+
+def _show_plan(show: progress.PlainProgress, store: Store, chosen: list[explain.ShotStatus], *, rendering: int,
+               spend: float) -> None:
+    """What will render and what it costs, each shot's plan, and what the store found damaged."""
+    show.note(f"{len(chosen)} shots: {len(chosen) - rendering} cached, {rendering} to render ({spend:.2f} CNY)")
+    for status in chosen:
+        show.planned(status)
+    for note in store.notes:  # what was found damaged and set aside
+        show.note(f"warning: {note}")
+    if store.history_lost and rendering:
+        show.note(f"warning: the render journal {store.root / 'state.sqlite'} is not the one this store "
+                  "rendered with (deleted, emptied or damaged): the shots its lock file names cost nothing, and "
+                  "a task a stopped render created and had not finished is looked for on the service before "
+                  "its shot is created again")
 
 
 def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotStatus, backend: str) -> None:
@@ -190,29 +167,6 @@ def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotS
     if entry is not None and entry.video_sha:
         frame = store.path(entry.frame_sha) if entry.frame_sha else None
         ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
-
-
-async def _stopped_by_sigterm(render: Coroutine[Any, Any, T]) -> T:
-    """`render`, cancelled by SIGTERM as by Ctrl-C also where SIGINT is ignored (a script's
-    `storyfilm film … &`): asyncio then installs no Ctrl-C handler for the CLI's SIGTERM to go
-    through, and its KeyboardInterrupt would stop the loop under the render instead of cancelling it."""
-    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
-        return await render
-    this, loop, rendered = asyncio.current_task(), asyncio.get_running_loop(), []
-
-    def cancel(signum: int, frame: object) -> None:
-        if rendered:  # too late to cancel: stop as Ctrl-C does outside a render
-            raise KeyboardInterrupt
-        this.cancel()
-        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait
-
-    previous = signal.signal(signal.SIGTERM, cancel)
-    try:
-        result = await render
-        rendered.append(True)
-        return result
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,
@@ -238,19 +192,6 @@ async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: s
             return await executor.run(graph, set(chosen))
         finally:
             warnings += executor.warnings
-
-
-def _schedule(graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.ShotStatus], settings: Settings,
-              options: FilmOptions) -> eta.Schedule:
-    """Each shot's expected time (the model's typical latency, or the local server's) and what it
-    starts from: the live table's ETA."""
-    local = settings.uses_local_backend and options.base_url is None
-    expected = {}
-    for n in chosen:
-        job = graph.nodes[n]["job"]
-        per_second = eta.LOCAL_PREVIEW_LATENCY if local else job.model.typical_latency
-        expected[n] = 0.0 if statuses[n].state == explain.CACHED else per_second * job.frames / 24
-    return eta.Schedule(expected, {n: [u for u in graph.predecessors(n) if u in expected] for n in chosen})
 
 
 def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, gateway: gateways.Gateway,

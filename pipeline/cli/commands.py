@@ -4,7 +4,6 @@ status; errors are raised (storyfilm.errors) for `main` to show."""
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from pathlib import Path
@@ -15,35 +14,6 @@ from storyfilm.mediaio import runner
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.planning import views
 from storyfilm.settings import Settings
-
-def _check_output(output: Path | None, story: Path) -> None:
-    """-o names an .mp4 file to write: not a folder, not the storyboard (`output:` in a storyboard
-    must end in .mp4 too), so a mistyped -o never costs a render or a file."""
-    if output is None:
-        return
-    if output.is_dir():
-        raise UsageError(f"-o {output}: is a folder; give the film's file, e.g. {output / (story.stem + '.mp4')}")
-    if output.suffix.lower() != ".mp4":
-        raise UsageError(f"-o {output}: the film is an .mp4 file; give a path ending in .mp4")
-    if output.exists() and story.exists() and output.resolve() == story.resolve():
-        raise UsageError(f"-o {output}: is the storyboard itself")
-
-
-def _check_store(store: Path | None) -> None:
-    if store is None:
-        return
-    if store.exists() and not store.is_dir():
-        raise UsageError(f"--store {store}: is a file, not a folder; give the folder of the media store and journal")
-    above = _existing_ancestor(store)
-    if not above.is_dir():
-        raise UsageError(f"--store {store}: {above} is a file, not a folder")
-
-
-def _existing_ancestor(path: Path) -> Path:
-    """The nearest folder (or file) on the way up from `path` that exists: where it would be made."""
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,7 +34,9 @@ def validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def plan(args: argparse.Namespace, settings: Settings) -> int:
-    _check_store(args.store)
+    from storyfilm import preflight
+
+    preflight.check_store_option(args.store)
     graph = planning.compile_plan(load_storyboard(args.story))
     if args.graph:
         print(views.as_mermaid(graph) if args.graph == "mermaid" else views.as_dot(graph))
@@ -77,10 +49,11 @@ def plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def status(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import preflight
     from storyfilm import status as film_status
 
-    _check_store(args.store)
-    _check_output(args.output, args.story)
+    preflight.check_store_option(args.store)
+    preflight.check_output_option(args.output, args.story)
     state = film_status.status(args.story, settings, store=args.store, output=args.output)
     if args.format == "json":
         print(views.status_json(args.story, state.current, state.film, state.lock_file, state.cost, state.statuses,
@@ -98,15 +71,10 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def film(args: argparse.Namespace, settings: Settings) -> int:
-    from storyfilm import film, outputs
+    from storyfilm import film, outputs, preflight
 
-    if args.max_cost is not None and not (math.isfinite(args.max_cost) and args.max_cost >= 0):
-        raise UsageError("--max-cost must be 0 or more" if args.max_cost < 0 else
-                         f"--max-cost {args.max_cost}: give an amount of CNY, 0 or more")
-    if args.concurrency is not None and args.concurrency < 1:
-        raise UsageError(f"--concurrency {args.concurrency}: give 1 or more tasks in flight")
-    _check_output(args.output, args.story)
-    _check_store(args.store)
+    preflight.check_film_options(story=args.story, output=args.output, store=args.store, max_cost=args.max_cost,
+                                 concurrency=args.concurrency)
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
     quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter
@@ -122,13 +90,14 @@ def film(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cancel(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import preflight
     from storyfilm import status as film_status
     from storyfilm.ark.lost_create import LostCreates
     from storyfilm.rendering import cancel
 
     from storyfilm.seedance import gateways
 
-    _check_store(args.store)
+    preflight.check_store_option(args.store)
     board = load_storyboard(args.story)
     graph = planning.compile_plan(board)
     if settings.uses_local_backend:
@@ -183,18 +152,20 @@ def _check_listen(host: str, port: int) -> None:
 
 
 def verify(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import preflight
     from storyfilm.rendering import verify
 
-    _check_store(args.store)
+    preflight.check_store_option(args.store)
     load_storyboard(args.story)  # a broken storyboard is told as `validate` tells it, before the store is opened
     print(verify.summary(verify.verify(args.story, args.store)))
     return 0
 
 
 def gc(args: argparse.Namespace, settings: Settings) -> int:
+    from storyfilm import preflight
     from storyfilm.rendering import gc
 
-    _check_store(args.store)
+    preflight.check_store_option(args.store)
     for path in args.paths:  # a storyboard named must be one (a folder is the whole folder's cache)
         if not path.is_dir():
             load_storyboard(path)

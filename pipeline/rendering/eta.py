@@ -8,6 +8,12 @@ a guess until the first shot finishes; then it is measured."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from storyfilm.planning import explain
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # the local preview server, measured here (2 cores, 480p): 1.6 s for a 2 s shot, 2.5 s for a 5 s one
 LOCAL_PREVIEW_LATENCY = 0.6  # seconds per second of video
@@ -21,6 +27,18 @@ class Schedule:
     expected: dict[str, float]
     after: dict[str, list[str]] = field(default_factory=dict)
     measured: dict[str, float] = field(default_factory=dict)  # finished shots: (actual seconds)
+
+    @classmethod
+    def of_plan(cls, graph: nx.DiGraph, chosen: list[str], statuses: dict[str, explain.ShotStatus], *,
+                local: bool) -> Schedule:
+        """Each chosen shot's expected time (the model's typical latency, or the `local` preview
+        server's; none for a cached one) and the chosen shots it starts from."""
+        expected = {}
+        for n in chosen:
+            job = graph.nodes[n]["job"]
+            per_second = LOCAL_PREVIEW_LATENCY if local else job.model.typical_latency
+            expected[n] = 0.0 if statuses[n].state == explain.CACHED else per_second * job.frames / 24
+        return cls(expected, {n: [u for u in graph.predecessors(n) if u in expected] for n in chosen})
 
     def pace(self) -> float:
         """Actual over expected time of the shots finished in this run (1 until one has)."""

@@ -1,14 +1,42 @@
-"""What a stopped render tells the user: when interrupted (Ctrl-C, SIGTERM), the tasks it leaves
-on the service, paid for, and the creates on their way (the journal holds all of them for the next
-run); when a shot failed, the shots that never started because they wait on it."""
+"""How a render stops and what it tells the user: SIGTERM cancels it as Ctrl-C does; when
+interrupted, the tasks it leaves on the service, paid for, and the creates on their way (the journal
+holds all of them for the next run); when a shot failed, the shots that never started because they
+wait on it."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
-from typing import Any
+import signal
+import threading
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeVar
 
 from storyfilm.errors import Interrupted, NotStarted
+
+T = TypeVar("T")
+
+
+async def stopped_by_sigterm(render: Coroutine[Any, Any, T]) -> T:
+    """`render`, cancelled by SIGTERM as by Ctrl-C also where SIGINT is ignored (a script's
+    `storyfilm film … &`): asyncio then installs no Ctrl-C handler for the CLI's SIGTERM to go
+    through, and its KeyboardInterrupt would stop the loop under the render instead of cancelling it."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
+        return await render
+    this, loop, rendered = asyncio.current_task(), asyncio.get_running_loop(), []
+
+    def cancel(signum: int, frame: object) -> None:
+        if rendered:  # too late to cancel: stop as Ctrl-C does outside a render
+            raise KeyboardInterrupt
+        this.cancel()
+        loop.call_soon_threadsafe(lambda: None)  # wake the loop from its wait
+
+    previous = signal.signal(signal.SIGTERM, cancel)
+    try:
+        result = await render
+        rendered.append(True)
+        return result
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def not_started(shots: list[str], waits_on: Callable[[str], str | None],
