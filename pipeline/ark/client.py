@@ -15,8 +15,8 @@ the task, creates anew only when the service surely has none, and raises CreateU
 that cannot be told.
 
 A service never reached (connection refused, no such host, no answer to connect) is told apart
-from one that stopped answering: until the first answer comes, a connection that cannot be made
-fails after `UNREACHED_TRIES` quick tries with ServiceUnreachable, which names the host and
+from one that stopped answering (reach.py): until the first answer comes, a connection that cannot
+be made fails after a few quick tries with ServiceUnreachable, which names the host and
 ARK_BASE_URL; after that, connection errors are retried by the policy. Downloads have a deadline
 per attempt (`download_timeout`) whether or not bytes keep coming, and all attempts at one file
 together have `DOWNLOAD_SPAN` times that; they follow redirects (a result's URL may point at a
@@ -42,19 +42,17 @@ from storyfilm.ark.answer import Answer, ask
 from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
 from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.lost_create import LostCreates, clock_offset
+from storyfilm.ark.reach import NOT_SENT, Reach, no_answer
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
-from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, ServiceUnreachable,
-                              TakenWithoutId, TransportFailed, Unanswered, WrongTasksPath)
+from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, TakenWithoutId,
+                              TransportFailed, Unanswered, WrongTasksPath)
 from storyfilm.seedance import request_mark
 from storyfilm.seedance.gateways import ARK, Gateway
 from storyfilm.settings import redact
 
 __all__ = ["ArkClient", "RetryPolicy", "LostCreates", "RETRY_STATUSES"]
 
-# raised before a byte of the request reached the service: always safe to send again
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-UNREACHED_TRIES = 3  # connection attempts before a service that never answered is called unreachable
 REQUEST_TIMEOUT = 60.0  # seconds one answer is waited for, when the http client given has no read timeout
 
 
@@ -73,8 +71,7 @@ class ArkClient:
         self.request_timeout = self._http.timeout.read or REQUEST_TIMEOUT  # seconds one answer may be waited for
         self.call_deadline = call_deadline or deadlines.CALL_SPAN * self.request_timeout
         self.create_deadline = create_deadline or deadlines.CREATE_SPAN * self.request_timeout
-        self.reached = False  # an answer came from the service: connection errors are now transient
-        self._not_connected = 0  # connections that could not be made before the first answer
+        self.reach = Reach(self._base)  # whether the service ever answered
         self.known: set[str] = set()  # ids this client created: never mistaken for a lost create
         self.clock_offset: float | None = None  # the service's clock minus ours (its Date header), once answered
 
@@ -252,11 +249,11 @@ class ArkClient:
                 answer = await ask(self._http, request, within)
             except NOT_SENT as exc:
                 tries.append(f"{type(exc).__name__}, not sent")
-                self._unreachable(exc, last)
+                self.reach.not_sent(exc, last)
                 await self.retry.pause(attempt)
                 continue
             except (httpx.TransportError, TimeoutError) as exc:
-                tries.append(self._no_answer(exc, within))
+                tries.append(no_answer(exc, within, self._http.timeout.read))
                 detail = f"{method} {url}: sent, but no answer came ({tries[-1]})"
                 if not may_repeat:
                     raise Unanswered(detail) from exc
@@ -264,7 +261,7 @@ class ArkClient:
                     raise TransportFailed(detail) from exc
                 await self.retry.pause(attempt)
                 continue
-            self.reached = True
+            self.reach.answered()
             measured = clock_offset(answer.headers.get("date"), time.time())
             self.clock_offset = self.clock_offset if measured is None else measured
             status = answer.status
@@ -276,26 +273,6 @@ class ArkClient:
                 continue
             return {} if answer.is_success and not body_read else self._parse(answer, may_repeat)
         raise AssertionError("unreachable")
-
-    def _no_answer(self, exc: Exception, within: float) -> str:
-        """What became of a sent request: a timeout says how long the answer was waited for."""
-        if isinstance(exc, TimeoutError):
-            return f"the answer was still not whole after {within:g} s"
-        waited = self._http.timeout.read if isinstance(exc, httpx.ReadTimeout) else None
-        return type(exc).__name__ + (f" after {waited:g} s" if waited is not None else "")
-
-    def _unreachable(self, exc: Exception, last: bool) -> None:
-        """Raise when a connection that could not be made is the end: the last try, or a service
-        that never answered (refused, unknown host: a few quick tries; a connect timeout: one)."""
-        reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        never = not self.reached and not isinstance(exc, httpx.PoolTimeout)
-        self._not_connected += never
-        if never and (self._not_connected >= UNREACHED_TRIES or isinstance(exc, httpx.ConnectTimeout)):
-            host = httpx.URL(self._base).host
-            raise ServiceUnreachable(f"cannot reach the video service at {host} ({reason}); nothing was sent, "
-                                     f"nothing was spent. Check the network, or ARK_BASE_URL (now {self._base}).")
-        if last:
-            raise TransportFailed(f"cannot reach {self._base}: {reason}") from exc
 
     def _parse(self, answer: Answer, may_repeat: bool) -> Any:
         if answer.is_success:
