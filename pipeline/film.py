@@ -64,6 +64,8 @@ class FilmRun:
 def run(story: Path, settings: Settings, options: FilmOptions | None = None, out: IO[str] | None = None) -> FilmRun:
     options = options or FilmOptions()
     out = out or sys.stdout
+    preflight.check_film_options(story=story, output=options.output, store=options.store, max_cost=options.max_cost,
+                                 concurrency=options.concurrency)
     target = preflight.check_inputs(story, settings, output=options.output, store=options.store,
                                     only=options.only, until=options.until)
     board, graph, chosen, output, partial = target.board, target.graph, target.chosen, target.output, target.partial

@@ -2,9 +2,10 @@
 Each check stops the run with one message (exit 2, over budget 3), before a file is written or a
 request sent; the cheap and certain come first.
 
-    the command line   check_film_options: --max-cost, --concurrency, -o, --store as typed, before
-                       a watch starts (`plan`, `status`, `cancel`, `verify` and `gc` check their
-                       --store, and `status` its -o, with the same functions)
+    the options        check_film_options: --max-cost, --concurrency, -o, --store as given (the
+                       flags, or storyfilm.render's arguments), also before a watch starts;
+                       `plan`, `status`, `cancel`, `verify` and `gc` check their --store, and
+                       `status` its -o, with the same functions
     check_inputs       1. ffmpeg: a binary that is no usable ffmpeg, before a media file is judged
                        2. the storyboard: schema, model capabilities, the media it names
                        3. the gateway: ARK_GATEWAY and the storyboard's `gateway:` agree

@@ -22,7 +22,7 @@ from typing import IO
 
 import watchfiles
 
-from storyfilm import film, outputs
+from storyfilm import film, outputs, preflight
 from storyfilm.errors import FilmBusy, Interrupted, StoreBusy, StoryboardError, StoryfilmError, UsageError
 from storyfilm.mediaio.inputs import load_storyboard
 from storyfilm.settings import Settings, redact
@@ -112,7 +112,10 @@ def _not_filmed(story: Path, exc: StoryfilmError, report: Reporter) -> bool:
 
 def watch(story: Path, settings: Settings, options: film.FilmOptions, *, quiet: bool = False,
           out: IO[str] | None = None, err: IO[str] | None = None, stop: threading.Event | None = None) -> int:
-    """Film `story` now and after every change, until Ctrl-C (130) or `stop` is set (0)."""
+    """Film `story` now and after every change, until Ctrl-C (130) or `stop` is set (0). Options
+    no film could take (a bad -o or --max-cost) stop it before it watches."""
+    preflight.check_film_options(story=story, output=options.output, store=options.store, max_cost=options.max_cost,
+                                 concurrency=options.concurrency)
     report = Reporter(out or sys.stdout, err or sys.stderr, quiet=quiet, as_json=options.as_json,
                       key=settings.api_key)
     try:

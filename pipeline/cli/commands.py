@@ -71,10 +71,8 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def film(args: argparse.Namespace, settings: Settings) -> int:
-    from storyfilm import film, outputs, preflight
+    from storyfilm import film, outputs
 
-    preflight.check_film_options(story=args.story, output=args.output, store=args.store, max_cost=args.max_cost,
-                                 concurrency=args.concurrency)
     options = film.FilmOptions(output=args.output, only=args.only, until=args.until, max_cost=args.max_cost,
                                as_json=args.json, store=args.store, concurrency=args.concurrency)
     quiet = getattr(args, "quiet", False) and not args.json  # --json lines are results, not chatter

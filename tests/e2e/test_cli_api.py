@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import storyfilm
-from storyfilm.errors import OverBudget, StoryboardError
+from storyfilm.errors import OverBudget, StoryboardError, UsageError
 
 STORY = ("title: Boat\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: \"16:9\", "
          "duration: 2}\nshots:\n  - id: pond\n    prompt: A paper boat drifts on a pond.\n"
@@ -51,3 +51,20 @@ def test_render_makes_the_film_and_refuses_over_budget(tmp_path: Path, ark_serve
     assert run.output == tmp_path / "boat.mp4" and run.output.stat().st_size > 0
     assert run.lock_file == tmp_path / "boat.lock.json" and run.spent > 0 and not run.preview
     assert sorted(run.results) == ["pond", "reeds"]
+
+
+@pytest.mark.parametrize("limits, message", [
+    ({"max_cost": float("nan")}, "--max-cost nan: give an amount of CNY, 0 or more"),  # no limit at all, else
+    ({"max_cost": -1.0}, "--max-cost must be 0 or more"),
+    ({"concurrency": 0}, "--concurrency 0: give 1 or more tasks in flight"),
+])
+def test_render_refuses_the_limits_the_film_command_refuses(tmp_path: Path, ark_server, limits: dict,
+                                                            message: str) -> None:
+    story = tmp_path / "boat.yaml"
+    story.write_text(STORY, encoding="utf-8")
+    env = {"ARK_API_KEY": "sk-api-0123456789", "ARK_BASE_URL": ark_server.base_url}
+    creates = ark_server.ark.stats["create"]
+    with pytest.raises(UsageError) as refused:
+        storyfilm.render(story, output=tmp_path / "boat.mp4", env=env, **limits)
+    assert str(refused.value) == message
+    assert ark_server.ark.stats["create"] == creates and sorted(p.name for p in tmp_path.iterdir()) == ["boat.yaml"]
