@@ -1,6 +1,7 @@
 """Everything checked before a film spends anything, in one place and in the order it is checked.
-Each check stops the run with one message (exit 2, over budget 3), before a file is written or a
-request sent; the cheap and certain come first.
+Each check stops the run with one message and its exit code, before a file is written or a request
+sent; the cheap and certain come first. (Before every command, the CLI's `main` checks the
+environment: Settings, STORYFILM_FAULTS, ARK_GATEWAY.)
 
     the options        check_film_options: --max-cost, --concurrency, -o, --store as given (the
                        flags, or storyfilm.render's arguments), also before a watch starts;
