@@ -67,7 +67,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
     preflight.check_film_options(story=story, output=options.output, store=options.store, max_cost=options.max_cost,
                                  concurrency=options.concurrency)
     target = preflight.check_inputs(story, settings, output=options.output, store=options.store,
-                                    only=options.only, until=options.until)
+                                    only=options.only, until=options.until, service=options.base_url)
     board, graph, chosen, output, partial = target.board, target.graph, target.chosen, target.output, target.partial
     backend = backend_name(settings, options.base_url)
     with ExitStack() as stack:

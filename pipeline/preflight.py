@@ -9,7 +9,8 @@ environment: Settings, STORYFILM_FAULTS, ARK_GATEWAY.)
                        `status` its -o, with the same functions
     check_inputs       1. ffmpeg: a binary that is no usable ffmpeg, before a media file is judged
                        2. the storyboard: schema, model capabilities, the media it names
-                       3. the gateway: ARK_GATEWAY and the storyboard's `gateway:` agree
+                       3. the gateway: ARK_GATEWAY and the storyboard's `gateway:` agree, and a
+                          real render knows the host to send to (a gateway has no default one)
                        4. the plan: --only / --until name shots
                        5. the film's path: a file that can be written, outside the render store, and
                           not one of the shots' media or the soundtrack
@@ -99,12 +100,15 @@ class Target:
 
 
 def check_inputs(story: Path, settings: Settings, *, output: Path | None = None, store: Path | None = None,
-                 only: str | None = None, until: str | None = None) -> Target:
+                 only: str | None = None, until: str | None = None, service: str | None = None) -> Target:
     """Checks 1 to 5: everything that needs no store. A part of the film (--only, --until) goes
-    beside the whole one, named after its part, unless `output` names it."""
+    beside the whole one, named after its part, unless `output` names it. `service`: a base URL
+    given outright (tests), in place of the settings' and the gateway's."""
     ffmpeg_exe()
     board = load_storyboard(story)
     gateway = gateways.chosen(settings.gateway, board.gateway, str(story))
+    if service is None and not settings.uses_local_backend:
+        gateways.base_url(gateway, settings.base_url)
     graph = planning.compile_plan(board)
     chosen = planning.select(graph, story, only=only, until=until)
     whole = film_path(board)
