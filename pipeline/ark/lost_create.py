@@ -205,7 +205,7 @@ class LostCreates:
         candidates: list[Task] = []
         try:
             for page in range(1, self.pages + 1):
-                found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.model,
+                found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.endpoint,
                                          service_tier=fingerprint.service_tier)
                 low, cap = self.span(since, clock(), before)  # the list's own answer measured the clock
                 high = time.time() + (clock() or 0.0) + self.match_slack  # a service clock far ahead too

@@ -263,17 +263,17 @@ async def test_list_filters_pages_newest_first() -> None:
             assert set(body) == {"total", "items"}
             return body["total"], [t["id"] for t in body["items"]]
 
-        assert await listed() == (7, [lite, flex, *reversed(ids)])  # newest first, default page_size 10
+        # filter.service_tier defaults to default: a flex task is listed only when asked for (§9.1)
+        assert await listed() == (6, [lite, *reversed(ids)])  # newest first, default page_size 10
         assert await listed(**{"filter.status": "cancelled"}) == (1, [ids[0]])
-        assert await listed(**{"filter.status": "queued", "filter.model": PRO}) == (5, [flex, *reversed(ids[1:])])
+        assert await listed(**{"filter.status": "queued"}) == (5, [lite, *reversed(ids[1:])])
         assert await listed(**{"filter.service_tier": "flex"}) == (1, [flex])
-        assert await listed(**{"filter.service_tier": "default", "filter.model": PRO}) == (5, list(reversed(ids)))
-        assert await listed(**{"filter.model": LITE_T2V}) == (1, [lite])
+        assert await listed(**{"filter.service_tier": "flex", "filter.task_ids": [flex, ids[1]]}) == (1, [flex])
+        assert await listed(**{"filter.service_tier": "default"}) == (6, [lite, *reversed(ids)])
         assert await listed(**{"filter.task_ids": [ids[1], ids[3], "cgt-nope"]}) == (2, [ids[3], ids[1]])
         assert await listed(**{"filter.status": "succeeded"}) == (0, [])
-        assert await listed(page_num=2, page_size=3) == (7, [ids[3], ids[2], ids[1]])
-        assert await listed(page_num=3, page_size=3) == (7, [ids[0]])
-        assert await listed(page_num=4, page_size=3) == (7, [])
+        assert await listed(page_num=2, page_size=3) == (6, [ids[2], ids[1], ids[0]])
+        assert await listed(page_num=3, page_size=3) == (6, [])
         for name, value in (("page_size", "501"), ("page_num", "0"), ("page_num", "x"), ("page_size", "-1")):
             error_of(await http.get(TASKS, params={name: value}), 400, "InvalidParameter", name,
                      invalid(name, "must be an integer within [1, 500]"))
@@ -285,15 +285,19 @@ async def test_list_filters_pages_newest_first() -> None:
         assert first == (await http.get(f"{TASKS}/{first['id']}")).json()  # items are the GET object
 
 
-async def test_list_by_endpoint_or_model() -> None:
+async def test_list_filters_by_the_endpoint_id_a_task_was_created_through_not_its_model() -> None:
+    """§9.1: filter.model is the Endpoint ID the task used ("与返回参数不同"), not the model name the task
+    reports: a client that filters by a model ID finds nothing, here as it may on the service."""
     async with ark_in_process(faults=PARKED, endpoints={"ep-20250101-abc": PRO}) as (ark, http):
         via_endpoint = await create(http, text_task(model="ep-20250101-abc"))
         direct = await create(http, text_task())
         assert (await http.get(f"{TASKS}/{via_endpoint}")).json()["model"] == PRO
         by_endpoint = (await http.get(TASKS, params={"filter.model": "ep-20250101-abc"})).json()
         by_model = (await http.get(TASKS, params={"filter.model": PRO})).json()
+        everything = (await http.get(TASKS)).json()
         assert [t["id"] for t in by_endpoint["items"]] == [via_endpoint]
-        assert [t["id"] for t in by_model["items"]] == [direct, via_endpoint]
+        assert by_model == {"total": 0, "items": []}
+        assert [t["id"] for t in everything["items"]] == [direct, via_endpoint]
 
 
 # -- delete per status ---------------------------------------------------------------------------
