@@ -48,7 +48,7 @@ class Fingerprint:
         wanted = {k: values[k] for k in ECHOED if values.get(k) is not None}
         if wanted.get("seed") == -1:
             del wanted["seed"]
-        if wanted.get("ratio") in ("adaptive", "keep_ratio"):
+        if wanted.get("ratio") == "adaptive":
             del wanted["ratio"]
         if wanted.get("duration") == -1 or "frames" in wanted:
             wanted.pop("duration", None)

@@ -19,10 +19,8 @@ from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 
 SEED_MAX = 2**32 - 1
-KEEP_RATIO = "keep_ratio"
-RATIOS = (*models.RATIOS, "adaptive", KEEP_RATIO)
+RATIOS = (*models.RATIOS, "adaptive")  # keep_ratio and 9:21 were Wan2.1's (seed 000), never Seedance's (§2)
 REFERENCE_MODES = (models.REFERENCE_IMAGES, models.MULTIMODAL)
-FRAME_MODES = (models.FIRST_FRAME, models.FIRST_LAST_FRAME)
 TYPE_REASONS = {int: "must be an integer", bool: "must be a boolean", str: "must be a string"}
 
 
@@ -104,9 +102,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ratio", str, _fixed(None), _one_of(*RATIOS), lambda m: f"must be one of {', '.join(RATIOS)}", constraints=(
         Constraint(lambda r: r["ratio"] == "adaptive" and (r.mode == models.REFERENCE_IMAGES
                                                           or (r.mode == models.TEXT and not r.model.t2v_adaptive)),
-                   lambda r: f"adaptive is not available for {_spoken(r.mode)} tasks on {r.model.id}"),
-        Constraint(lambda r: r["ratio"] == KEEP_RATIO and r.mode not in FRAME_MODES,
-                   lambda r: "keep_ratio needs a first-frame image"))),
+                   lambda r: f"adaptive is not available for {_spoken(r.mode)} tasks on {r.model.id}"),)),
     Rule("frames", int, _fixed(None), lambda v, m: models.valid_frames(v), lambda m: "must be 25+4n within [29, 289]"),
     Rule("duration", int, lambda m: m.default_duration, _duration_ok, _duration_reason,
          unless=lambda m, given: "frames" in given),

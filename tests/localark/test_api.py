@@ -83,11 +83,13 @@ BAD = [
     (text_task(frames=30), 400, "InvalidParameter", "frames", invalid("frames", "must be 25+4n within [29, 289]")),
     (text_task(seed=2**32), 400, "InvalidParameter", "seed", invalid("seed", "must be within [-1, 4294967295]")),
     (text_task(ratio="5:4"), 400, "InvalidParameter", "ratio",
-     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive, keep_ratio")),
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
     (text_task(ratio="adaptive"), 400, "InvalidParameter", "ratio",
      invalid("ratio", f"adaptive is not available for text tasks on {PRO}")),
-    (text_task(ratio="keep_ratio"), 400, "InvalidParameter", "ratio",
-     invalid("ratio", "keep_ratio needs a first-frame image")),
+    (text_task(ratio="keep_ratio"), 400, "InvalidParameter", "ratio",  # Wan2.1's, never Seedance's (§2)
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
+    (text_task(ratio="9:21"), 400, "InvalidParameter", "ratio",
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
     (text_task(generate_audio=True), 400, "InvalidParameter", "generate_audio",
      invalid("generate_audio", f"is not supported by {PRO}")),
     (text_task(execution_expires_after=100), 400, "InvalidParameter", "execution_expires_after",
@@ -211,16 +213,14 @@ async def test_optional_fields_and_echoes() -> None:
         assert (got["priority"], got["duration"], got["ratio"], got["safety_identifier"]) == (3, 5, "16:9", "u-1")
 
 
-async def test_ratio_follows_the_image_adaptive_or_kept(image_url: str) -> None:
+async def test_ratio_follows_the_image_adaptive(image_url: str) -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
         adaptive = await create(http, {"model": PRO, "content": [_img(image_url, "first_frame")], "ratio": "adaptive"})
         task = (await http.get(f"{TASKS}/{adaptive}")).json()
         assert (task["ratio"], task["resolution"]) == ("16:9", "1080p")
-        kept = await create(http, {"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio",
-                                   "resolution": "480p"})
-        assert (await http.get(f"{TASKS}/{kept}")).json()["ratio"] == "keep_ratio"
-        spec = ark.tasks[kept].spec
-        assert (spec.width, spec.height) == (858, 482)  # 640:360 at about the 864×480 pixel count, even sides
+        kept = await http.post(TASKS, json={"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio"})
+        error_of(kept, 400, "InvalidParameter", "ratio",
+                 invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive"))
         video = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"}
         multimodal = await create(http, {"model": V20, "content": [{"type": "text", "text": "x"}, video,
                                                                     _img(image_url, "reference_image")]})
