@@ -18,7 +18,7 @@ from storyfilm.seedance import models
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 
-SEED_MAX = 2**32 - 1
+SEED_MAX = 2**31 - 1  # DOC-2026-08; the older pages said 2^32-1 (ark-api.md §12.8): the newest figure holds
 RATIOS = (*models.RATIOS, "adaptive")  # keep_ratio and 9:21 were Wan2.1's (seed 000), never Seedance's (§2)
 REFERENCE_MODES = (models.REFERENCE_IMAGES, models.MULTIMODAL)
 TYPE_REASONS = {int: "must be an integer", bool: "must be a boolean", str: "must be a string"}
