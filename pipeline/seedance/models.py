@@ -41,8 +41,10 @@ _SIZES_2_5 = {
     "480p": {**_SIZES_1_5["480p"], "16:9": (854, 480), "9:16": (480, 854)},
 }
 
+# safety_identifier: every model (ark-api.md §2: DOC-2026-08 lists it with no model restriction)
 _PARAMS_1_0 = frozenset({"resolution", "ratio", "duration", "frames", "seed", "camera_fixed", "watermark",
-                         "return_last_frame", "service_tier", "execution_expires_after", "callback_url"})
+                         "return_last_frame", "service_tier", "execution_expires_after", "callback_url",
+                         "safety_identifier"})
 _PARAMS_1_5 = (_PARAMS_1_0 - {"frames"}) | {"generate_audio", "draft"}
 _PARAMS_2_0 = frozenset({"resolution", "ratio", "duration", "seed", "watermark", "return_last_frame",
                          "execution_expires_after", "callback_url", "generate_audio", "priority", "tools",

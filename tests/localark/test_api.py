@@ -213,6 +213,9 @@ async def test_optional_fields_and_echoes() -> None:
         assert v25.json() == {"id": v25.json()["id"], "safety_identifier": "u-1"}
         got = (await http.get(TASKS + "/" + v25.json()["id"])).json()
         assert (got["priority"], got["duration"], got["ratio"], got["safety_identifier"]) == (3, 5, "16:9", "u-1")
+        for model in (PRO, PRO_FAST, LITE_T2V, V15):  # §2: safety_identifier is for every model
+            told = await http.post(TASKS, json=_text(model, safety_identifier="u-2"))
+            assert told.status_code == 200 and told.json()["safety_identifier"] == "u-2", told.text
 
 
 async def test_ratio_follows_the_image_adaptive(image_url: str) -> None:
