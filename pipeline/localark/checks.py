@@ -92,7 +92,7 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
-    params = check_params(model, mode, body, from_text)
+    params = check_params(model, mode, body, from_text, len(videos))
     first, last, refs = await _images(imgs, content, allow_local)
     if not model.heic and any(i is not None and i.format == "heic" for i in (first, last, *refs)):
         raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image is not valid: {model.id} does not read "

@@ -1,0 +1,53 @@
+"""The local server refuses, with the service's error body, what ark-api.md says the service refuses
+at create (strict, so that a client bug fails here and not on the service): Seedance 2.5's explicit
+task types (§3.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import TASKS, ark_in_process, error_of
+
+V25 = "doubao-seedance-2-5-260628"
+PARKED = "queue=60"
+VIDEO = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"}
+TEXT = {"type": "text", "text": "The cup slides to the left."}
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def task_type(kind: str, *content: dict, **params) -> dict:
+    return {"model": V25, "content": [TEXT, *content], "omni_reference_task_type": kind, **params}
+
+
+def constraint(reason: str) -> str:
+    return f"The parameter `omni_reference_task_type` specified in the request is not valid: {reason}."
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("body", "reason"), [
+    (task_type("edit"), "edit needs at least one reference_video"),
+    (task_type("extend"), "extend needs at least one reference_video"),
+    (task_type("edit", VIDEO, ratio="16:9"), "edit takes only ratio adaptive"),
+    (task_type("extend", VIDEO, ratio="9:16"), "extend takes only ratio adaptive"),
+    (task_type("edit", VIDEO, duration=5), "edit takes only duration -1"),
+])
+async def test_an_explicit_task_type_is_held_to_its_rules_at_create(body: dict, reason: str) -> None:
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        error_of(await http.post(TASKS, json=body), 400, "InvalidParameter.TaskTypeConstraint",
+                 "omni_reference_task_type", constraint(reason))
+        assert ark.tasks == {}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("body", [
+    task_type("edit", VIDEO), task_type("extend", VIDEO, ratio="adaptive", duration=8),
+    task_type("reference", ratio="16:9", duration=5), task_type("auto", ratio="16:9"),
+])
+async def test_a_task_type_within_its_rules_is_taken(body: dict) -> None:
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        answer = await http.post(TASKS, json=body)
+        assert answer.status_code == 200, answer.text
