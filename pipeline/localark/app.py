@@ -197,6 +197,9 @@ class LocalArk:
         return await self._answer(request, handle)
 
     async def _read_json(self, request: Request) -> Any:
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":  # ark-api.md §1: a request body is sent as application/json
+            raise invalid("Content-Type", f"must be application/json, not {media_type[:60] or 'absent'}")
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
             raise self._too_large()

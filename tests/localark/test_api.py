@@ -169,8 +169,8 @@ async def test_modes_are_checked_per_model(image_url: str, tmp_path: Path) -> No
 
 async def test_malformed_bodies_and_auth() -> None:
     async with ark_in_process(key="server-key-1", faults=PARKED, api_key="server-key-1", max_body=2000) as (ark, http):
-        error_of(await http.post(TASKS, content=b"{not json"), 400, "InvalidParameter", "body",
-                 invalid("body", "the request body is not valid JSON"))
+        error_of(await http.post(TASKS, content=b"{not json", headers={"Content-Type": "application/json"}), 400,
+                 "InvalidParameter", "body", invalid("body", "the request body is not valid JSON"))
         error_of(await http.post(TASKS, json=[1, 2]), 400, "InvalidParameter", "body",
                  invalid("body", "the request body must be a JSON object"))
         error_of(await http.post(TASKS, json=text_task(pad="x" * 3000)), 413, "InvalidParameter", "body",

@@ -51,3 +51,20 @@ async def test_a_task_type_within_its_rules_is_taken(body: dict) -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
         answer = await http.post(TASKS, json=body)
         assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("content_type", "named"), [
+    (None, "absent"), ("text/plain", "text/plain"), ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded"),
+])
+async def test_a_create_body_not_sent_as_json_is_refused(content_type: str | None, named: str) -> None:
+    """§1: the request body is `Content-Type: application/json` (a client that forgot it fails here)."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        body = b'{"model": "doubao-seedance-2-5-260628", "content": [{"type": "text", "text": "x"}]}'
+        error_of(await http.post(TASKS, content=body, headers=headers), 400, "InvalidParameter", "Content-Type",
+                 f"The parameter `Content-Type` specified in the request is not valid: must be application/json, "
+                 f"not {named}.")
+        taken = await http.post(TASKS, content=body, headers={"Content-Type": "Application/JSON; charset=utf-8"})
+        assert taken.status_code == 200, taken.text
+        assert len(ark.tasks) == 1
