@@ -131,7 +131,9 @@ RULES: tuple[Rule, ...] = (
          lambda m: "must be an http(s) URL"),
     Rule("safety_identifier", str, _fixed(None), lambda v, m: len(v) <= 64, lambda m: "must be at most 64 characters"),
     Rule("tools", None, _fixed(None), lambda v, m: isinstance(v, list) and all(t == {"type": "web_search"} for t in v),
-         lambda m: 'only [{"type": "web_search"}] is supported'),
+         lambda m: 'only [{"type": "web_search"}] is supported', constraints=(
+             Constraint(lambda r: bool(r["tools"]) and r.mode != models.TEXT,  # DOC-2.0 (ark-api.md §2)
+                        lambda r: f"web_search is available for text-to-video tasks only, not {_spoken(r.mode)}"),)),
     Rule("output_format", str, _fixed("mp4"), _one_of("mp4", "mov"), lambda m: "must be mp4 or mov"),
     # an explicit task type is held to its rules at create (ark-api.md §3.4; `auto` fails later, if at all)
     Rule("omni_reference_task_type", None, _fixed("auto"), _one_of("auto", "reference", "edit", "extend"),

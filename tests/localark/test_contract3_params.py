@@ -68,3 +68,15 @@ async def test_a_create_body_not_sent_as_json_is_refused(content_type: str | Non
         taken = await http.post(TASKS, content=body, headers={"Content-Type": "Application/JSON; charset=utf-8"})
         assert taken.status_code == 200, taken.text
         assert len(ark.tasks) == 1
+
+
+@pytest.mark.anyio
+async def test_web_search_is_for_text_to_video_tasks_only() -> None:
+    """§2 `tools`: [{"type": "web_search"}], text-to-video only (DOC-2.0)."""
+    search = [{"type": "web_search"}]
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        error_of(await http.post(TASKS, json={"model": V25, "content": [TEXT, VIDEO], "tools": search}), 400,
+                 "InvalidParameter", "tools", "The parameter `tools` specified in the request is not valid: "
+                 "web_search is available for text-to-video tasks only, not multimodal.")
+        taken = await http.post(TASKS, json={"model": V25, "content": [TEXT], "tools": search})
+        assert taken.status_code == 200, taken.text
