@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid, missing
-from storyfilm.localark.fetch import Image, fetch_audio, fetch_image
+from storyfilm.localark import reference_audio
+from storyfilm.localark.fetch import Image, fetch_image
 from storyfilm.localark.params import check_params
 from storyfilm.seedance import commands, models
 
@@ -97,8 +98,8 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     if not model.heic and any(i is not None and i.format == "heic" for i in (first, last, *refs)):
         raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image is not valid: {model.id} does not read "
                       "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
-    audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
-                              allow_local=allow_local) if audios else None
+    audio = await reference_audio.fetched(model, [(a["audio_url"].get("url"), f"{_place(a, content)}.audio_url.url")
+                                                  for a in audios], allow_local)
     ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs)
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
