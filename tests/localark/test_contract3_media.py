@@ -10,7 +10,8 @@ import wave
 
 import pytest
 
-from helpers import TASKS, ark_in_process, error_of, make_image
+from helpers import REPO, TASKS, ark_in_process, error_of
+from storyfilm.mediaio.inputs import image_data_url
 
 V20 = "doubao-seedance-2-0-260128"
 V25 = "doubao-seedance-2-5-260628"
@@ -22,11 +23,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="module")
-def picture(tmp_path_factory) -> dict:
-    path = make_image(tmp_path_factory.mktemp("img") / "cup.png", 640, 360)
-    url = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
-    return {"type": "image_url", "image_url": {"url": url}, "role": "reference_image"}
+# a reference image beside the audio (2.0 takes no audio alone)
+PICTURE = {"type": "image_url", "role": "reference_image",
+           "image_url": {"url": image_data_url((REPO / "storyboards" / "assets" / "cup.png").read_bytes())}}
 
 
 def sound(seconds: float) -> dict:
@@ -39,8 +38,8 @@ def sound(seconds: float) -> dict:
     return {"type": "audio_url", "audio_url": {"url": url}, "role": "reference_audio"}
 
 
-def body(model: str, picture: dict, *seconds: float) -> dict:
-    return {"model": model, "content": [{"type": "text", "text": "x"}, picture, *map(sound, seconds)]}
+def body(model: str, *seconds: float) -> dict:
+    return {"model": model, "content": [{"type": "text", "text": "x"}, PICTURE, *map(sound, seconds)]}
 
 
 def refused(reason: str) -> str:
@@ -56,16 +55,16 @@ def refused(reason: str) -> str:
     (V25, (31,), f"content[2].audio_url.url: the audio lasts 31 s; {V25} takes 2–30 s"),
     (V25, (0,), "content[2].audio_url.url holds no sound (0 samples)"),
 ])
-async def test_reference_audio_too_short_or_too_long_is_refused(picture, model, seconds, reason) -> None:
+async def test_reference_audio_too_short_or_too_long_is_refused(model, seconds, reason) -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
-        error_of(await http.post(TASKS, json=body(model, picture, *seconds)), 400, "InvalidParameter", "content",
+        error_of(await http.post(TASKS, json=body(model, *seconds)), 400, "InvalidParameter", "content",
                  refused(reason))
         assert ark.tasks == {}
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(("model", "seconds"), [(V20, (2,)), (V20, (7.5, 7.5)), (V25, (16, 14))])
-async def test_reference_audio_within_the_limits_is_taken(picture, model, seconds) -> None:
+async def test_reference_audio_within_the_limits_is_taken(model, seconds) -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
-        answer = await http.post(TASKS, json=body(model, picture, *seconds))
+        answer = await http.post(TASKS, json=body(model, *seconds))
         assert answer.status_code == 200, answer.text
