@@ -5,11 +5,24 @@ ID is looked for without that filter, and a listed task of another model is rule
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from helpers import IN_PROCESS_BASE, in_process_ark, text_task
+from storyfilm.ark.client import ArkClient
 from storyfilm.ark.fingerprint import Fingerprint
+from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
+from storyfilm.localark.embedded import LOCAL_KEY
 
 PRO = "doubao-seedance-1-0-pro-250528"
 LITE = "doubao-seedance-1-0-lite-t2v-250428"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
 
 
 def body(model: str) -> dict:
@@ -33,3 +46,17 @@ def test_an_endpoint_id_is_the_filter_and_its_tasks_report_the_model_behind_it()
     ours = Fingerprint.of(body("ep-20250101-abc"))
     assert ours.endpoint == "ep-20250101-abc"
     assert ours.matches(listed(PRO))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("tier", ["default", "flex"])
+async def test_an_intent_journaled_without_its_tier_finds_its_task_in_either_tier(tier: str) -> None:
+    """A list without filter.service_tier shows the default tier only (§9.1): an intent from before
+    the tier was journaled is looked for in both, or its flex task would be created (paid) again."""
+    async with in_process_ark(faults="queue=60") as (ark, http):
+        client = ArkClient(IN_PROCESS_BASE, LOCAL_KEY, http=http)
+        sent_at = time.time() - 1
+        task_id = await client.send_create(text_task(seed=42, service_tier=tier))
+        old = Fingerprint.from_dict({"model": PRO, "seed": 42, "resolution": "480p", "duration": 2})
+        found = await LostCreates(settle=0.0).resolve(client.list, old, sent_at, lambda: set(), settled=True)
+        assert [t.id for t in found.found] == [task_id]
