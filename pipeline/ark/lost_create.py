@@ -206,7 +206,13 @@ class LostCreates:
         # journaled without its tier is looked for in both
         try:
             for tier in [fingerprint.service_tier] if fingerprint.service_tier else ["default", "flex"]:
-                candidates += await self._listed(list_tasks, fingerprint, tier, window, claimed)
+                fitting, whole = await self._listed(list_tasks, fingerprint, tier, window, claimed)
+                if not whole and not any(fingerprint.matches(task) for task in fitting):
+                    raise CreateUnresolved(
+                        f"create sent but unanswered ({why}); the service made more than {self.pages * self.page_size} "
+                        f"{tier}-tier tasks since, too many to look through for it. Check the tasks on the service "
+                        "(its task list) before creating again.")
+                candidates += fitting
         except ServiceUnreachable:
             raise
         except NoTaskList as exc:
@@ -224,9 +230,10 @@ class LostCreates:
         return exact if exact or not fingerprint.seed_may_differ else candidates
 
     async def _listed(self, list_tasks: Lister, fingerprint: Fingerprint, tier: str, window: Window,
-                      claimed: Container[str]) -> list[Task]:
+                      claimed: Container[str]) -> tuple[list[Task], bool]:
         """The tasks of `tier` that fit the fingerprint (the seed aside) and were made in the window,
-        page after page, newest first, until a page reaches back before it."""
+        page after page, newest first, until a page reaches back before it; and whether one did
+        (after `pages` full pages, what lies beyond was not seen: "none" would be a guess)."""
         since, before, clock = window
         candidates: list[Task] = []
         for page in range(1, self.pages + 1):
@@ -241,8 +248,8 @@ class LostCreates:
                            and fingerprint.matches(task, seed=False)]
             oldest = min((t.created_at or 0 for t in found.items), default=0)
             if len(found.items) < self.page_size or oldest < low:
-                break
-        return candidates
+                return candidates, True
+        return candidates, False
 
 
 async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...], *,

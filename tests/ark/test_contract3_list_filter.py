@@ -14,6 +14,7 @@ from storyfilm.ark.client import ArkClient
 from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
+from storyfilm.errors import CreateUnresolved
 from storyfilm.localark.embedded import LOCAL_KEY
 
 PRO = "doubao-seedance-1-0-pro-250528"
@@ -60,3 +61,21 @@ async def test_an_intent_journaled_without_its_tier_finds_its_task_in_either_tie
         old = Fingerprint.from_dict({"model": PRO, "seed": 42, "resolution": "480p", "duration": 2})
         found = await LostCreates(settle=0.0).resolve(client.list, old, sent_at, lambda: set(), settled=True)
         assert [t.id for t in found.found] == [task_id]
+
+
+@pytest.mark.anyio
+async def test_a_look_that_cannot_reach_back_to_the_create_is_unresolved_not_none() -> None:
+    """With the model no longer filtered by the service, other tasks fill the pages: a look that read
+    every page it may without reaching the moment the create was sent has not seen "none"."""
+    async with in_process_ark(faults="queue=60") as (ark, http):
+        client = ArkClient(IN_PROCESS_BASE, LOCAL_KEY, http=http)
+        sent_at = time.time() - 1
+        for seed in (1, 2):  # tasks of the same account since, not ours
+            await client.send_create(text_task(seed=seed))
+        ours = Fingerprint.of(text_task(seed=3))
+        with pytest.raises(CreateUnresolved, match="more than 2 default-tier tasks since"):
+            await LostCreates(settle=0.0, pages=2, page_size=1).resolve(client.list, ours, sent_at, lambda: set(),
+                                                                         settled=True)
+        none = await LostCreates(settle=0.0, pages=3, page_size=1).resolve(client.list, ours, sent_at, lambda: set(),
+                                                                            settled=True)
+        assert none.found == ()
