@@ -12,6 +12,7 @@ import pytest
 
 from helpers import REPO, TASKS, ark_in_process, error_of
 from storyfilm.mediaio.inputs import image_data_url
+from storyfilm.seedance.media import IMAGE_MAX_BYTES
 
 V20 = "doubao-seedance-2-0-260128"
 V25 = "doubao-seedance-2-5-260628"
@@ -68,3 +69,17 @@ async def test_reference_audio_within_the_limits_is_taken(model, seconds) -> Non
     async with ark_in_process(faults=PARKED) as (ark, http):
         answer = await http.post(TASKS, json=body(model, *seconds))
         assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.anyio
+async def test_an_image_of_exactly_30_mb_is_refused() -> None:
+    """§3.3: an image is smaller than 30 MB (the client refuses one of 30 MB before sending, too)."""
+    small = (REPO / "storyboards" / "assets" / "cup.png").read_bytes()
+    exact = small + b"\x00" * (IMAGE_MAX_BYTES - len(small))  # a PNG with trailing bytes, 30 MB in all
+    item = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(exact).decode()}}
+    async with ark_in_process(faults=PARKED) as (ark, http):
+        error_of(await http.post(TASKS, json={"model": V20, "content": [{"type": "text", "text": "x"}, item]}), 400,
+                 "InvalidParameter", "content", refused("each image must be smaller than 30 MB"))
+        under = {**item, "image_url": {"url": "data:image/png;base64," + base64.b64encode(exact[:-1]).decode()}}
+        taken = await http.post(TASKS, json={"model": V20, "content": [{"type": "text", "text": "x"}, under]})
+        assert taken.status_code == 200, taken.text
