@@ -120,9 +120,20 @@ class ArkError(StoryfilmError):
 class ApiRefused(ArkError):
     def __init__(self, status: int, code: str, message: str, param: str = "", retry_after: float | None = None,
                  service: str = "Ark"):
-        self.status, self.code, self.param = status, code, param
+        self.status, self.code, self.param, self.said = status, code, param, message
         self.retry_after = retry_after  # seconds the service asked to wait (Retry-After), on a 429 or 5xx
         super().__init__(f"{service} refused the request (HTTP {status} {code}): {message}")
+
+    def invalid(self, parameter: str) -> bool:
+        """A 400 InvalidParameter of that request parameter, however the service names it (ark-api.md
+        §10.1, §10.2): by `param`, by the code (`InvalidParameter.seed`), or, with neither, by its
+        message ("The parameter `seed` specified in the request is not valid", backticks or not)."""
+        kind, _, suffix = self.code.partition(".")
+        if self.status != 400 or kind != "InvalidParameter":
+            return False
+        if self.param or suffix:
+            return parameter.lower() in (self.param.lower(), suffix.lower())
+        return f"parameter {parameter} " in self.said.lower().replace("`", "")
 
 
 class WrongTasksPath(ApiRefused):

@@ -1,6 +1,10 @@
 """What identifies a create's task among the service's tasks (a lost create is looked for by it,
 ark/lost_create.py): model, service tier, and the request values a task echoes back, read from
-body fields or from text commands alike, with the request's mark (seedance/request_mark.py)."""
+body fields or from text commands alike, with the request's mark (seedance/request_mark.py).
+
+The list's `filter.model` takes the Endpoint ID a task was created through, not the model name
+the task reports (ark-api.md §9.1): a create sent with a Model ID is looked for without that
+filter, and a listed task is ruled out by the `model` it reports instead."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 
 from storyfilm.ark.types import Task
 from storyfilm.seedance import commands, request_mark
+from storyfilm.seedance.models import MODELS
 
 # what a task echoes of its request, whether sent as body fields or as text commands
 ECHOED = ("seed", "resolution", "ratio", "duration", "frames", "generate_audio", "execution_expires_after")
@@ -43,7 +48,7 @@ class Fingerprint:
         wanted = {k: values[k] for k in ECHOED if values.get(k) is not None}
         if wanted.get("seed") == -1:
             del wanted["seed"]
-        if wanted.get("ratio") in ("adaptive", "keep_ratio"):
+        if wanted.get("ratio") == "adaptive":
             del wanted["ratio"]
         if wanted.get("duration") == -1 or "frames" in wanted:
             wanted.pop("duration", None)
@@ -53,9 +58,18 @@ class Fingerprint:
         return {"model": self.model, "service_tier": self.service_tier, **dict(self.echoes),
                 **({"marked": True} if self.marked else {})}
 
+    @property
+    def endpoint(self) -> str | None:
+        """What the list's `filter.model` is given: the name the create was sent with, unless that is
+        a Model ID, which the filter does not take (an Endpoint ID, or a gateway's name for a model)."""
+        return None if self.model in MODELS else self.model or None
+
     def matches(self, task: Task, *, seed: bool = True) -> bool:
         """A value the task does not echo cannot rule it out; one it echoes differently does
-        (the seed too, unless `seed` is False)."""
+        (the seed too, unless `seed` is False), and so does another model, where the create named one
+        by its Model ID (a task made through an endpoint reports the model behind it)."""
+        if self.endpoint is None and task.model and task.model != self.model:
+            return False
         return all(getattr(task, name) is None or getattr(task, name) == value for name, value in self.echoes
                    if seed or name != "seed")
 

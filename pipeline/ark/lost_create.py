@@ -201,22 +201,18 @@ class LostCreates:
 
     async def _look(self, list_tasks: Lister, fingerprint: Fingerprint, window: Window,
                     claimed: Container[str], why: str) -> list[Task]:
-        since, before, clock = window
         candidates: list[Task] = []
+        # a list without filter.service_tier shows the default tier only (ark-api.md §9.1): an intent
+        # journaled without its tier is looked for in both
         try:
-            for page in range(1, self.pages + 1):
-                found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.model,
-                                         service_tier=fingerprint.service_tier)
-                low, cap = self.span(since, clock(), before)  # the list's own answer measured the clock
-                high = time.time() + (clock() or 0.0) + self.match_slack  # a service clock far ahead too
-                candidates += [task for task in found.items
-                               if task.id not in claimed and task.status not in UNPAID_ENDS
-                               and task.created_at is not None and low <= task.created_at <= high
-                               and task.created_at < cap
-                               and fingerprint.matches(task, seed=False)]
-                oldest = min((t.created_at or 0 for t in found.items), default=0)
-                if len(found.items) < self.page_size or oldest < low:
-                    break
+            for tier in [fingerprint.service_tier] if fingerprint.service_tier else ["default", "flex"]:
+                fitting, whole = await self._listed(list_tasks, fingerprint, tier, window, claimed)
+                if not whole and not any(fingerprint.matches(task) for task in fitting):
+                    raise CreateUnresolved(
+                        f"create sent but unanswered ({why}); the service made more than {self.pages * self.page_size} "
+                        f"{tier}-tier tasks since, too many to look through for it. Check the tasks on the service "
+                        "(its task list) before creating again.")
+                candidates += fitting
         except ServiceUnreachable:
             raise
         except NoTaskList as exc:
@@ -232,6 +228,28 @@ class LostCreates:
         # model chose a seed of its own
         exact = [task for task in candidates if fingerprint.matches(task)]
         return exact if exact or not fingerprint.seed_may_differ else candidates
+
+    async def _listed(self, list_tasks: Lister, fingerprint: Fingerprint, tier: str, window: Window,
+                      claimed: Container[str]) -> tuple[list[Task], bool]:
+        """The tasks of `tier` that fit the fingerprint (the seed aside) and were made in the window,
+        page after page, newest first, until a page reaches back before it; and whether one did
+        (after `pages` full pages, what lies beyond was not seen: "none" would be a guess)."""
+        since, before, clock = window
+        candidates: list[Task] = []
+        for page in range(1, self.pages + 1):
+            found = await list_tasks(page_num=page, page_size=self.page_size, model=fingerprint.endpoint,
+                                     service_tier=tier)
+            low, cap = self.span(since, clock(), before)  # the list's own answer measured the clock
+            high = time.time() + (clock() or 0.0) + self.match_slack  # a service clock far ahead too
+            candidates += [task for task in found.items
+                           if task.id not in claimed and task.status not in UNPAID_ENDS
+                           and task.created_at is not None and low <= task.created_at <= high
+                           and task.created_at < cap
+                           and fingerprint.matches(task, seed=False)]
+            oldest = min((t.created_at or 0 for t in found.items), default=0)
+            if len(found.items) < self.page_size or oldest < low:
+                return candidates, True
+        return candidates, False
 
 
 async def cancel_extra(delete: Callable[[str], Awaitable[None]], kept: str, extra: tuple[Task, ...], *,

@@ -31,6 +31,7 @@ from storyfilm.localark.answers import error_body, invalid, no_such_route, not_f
 from storyfilm.localark.callbacks import CallbackPolicy, Notifier
 from storyfilm.localark.faultgate import FaultGate
 from storyfilm.localark.faults import Dice, Faults
+from storyfilm.localark.listing import ListQuery
 from storyfilm.localark.queue import Clock, Limits, TaskQueue
 from storyfilm.localark.tasks import LocalTask
 from storyfilm.seedance.gateways import ARK, Gateway
@@ -38,7 +39,6 @@ from storyfilm.seedance.gateways import ARK, Gateway
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
 MAX_DEPTH = 32  # nesting of a request body (a create needs 4)
-STATUSES = ("queued", "running", "cancelled", "succeeded", "failed", "expired")
 
 
 class LocalArk:
@@ -197,6 +197,9 @@ class LocalArk:
         return await self._answer(request, handle)
 
     async def _read_json(self, request: Request) -> Any:
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type != "application/json":  # ark-api.md §1: a request body is sent as application/json
+            raise invalid("Content-Type", f"must be application/json, not {media_type[:60] or 'absent'}")
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
             raise self._too_large()
@@ -237,23 +240,10 @@ class LocalArk:
 
     async def _http_list(self, request: Request) -> Response:
         async def handle() -> tuple[int, Any]:
-            q = request.query_params
-            num, size = _page(q.get("page_num"), "page_num", 1), _page(q.get("page_size"), "page_size", 10)
-            status = q.get("filter.status")
-            if status and status not in STATUSES:
-                raise invalid("filter.status", f"must be one of {', '.join(STATUSES)}")
-            tier = q.get("filter.service_tier")
-            if tier and tier not in ("default", "flex"):
-                raise invalid("filter.service_tier", "must be default or flex")
-            ids = set(q.getlist("filter.task_ids"))
-            model = q.get("filter.model")
-            found = [t for t in self.tasks.values() if self._visible(t)
-                     and (not ids or t.id in ids) and (not status or t.status == status)
-                     and (not model or model in (t.model, t.spec.endpoint)) and (not tier or t.spec.service_tier == tier)]
-            found.sort(key=lambda t: (t.created_at, t.order), reverse=True)
+            query = ListQuery.parse(request.query_params)
+            found = [t for t in self.tasks.values() if self._visible(t) and query.lets_through(t)]
             base = str(request.base_url).rstrip("/")
-            page = found[(num - 1) * size: num * size]
-            return 200, {"total": len(found), "items": [self._shown(t, base) for t in page]}
+            return 200, {"total": len(found), "items": [self._shown(t, base) for t in query.page(found)]}
         return await self._answer(request, handle)
 
     async def _http_delete(self, request: Request) -> Response:
@@ -291,10 +281,3 @@ class LocalArk:
     def _visible(self, task: LocalTask) -> bool:  # reads see it yet (the `lag` fault)
         return time.monotonic() - task.admitted >= self.faults.lag
 
-
-def _page(value: str | None, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    if not value.isdigit() or not 1 <= int(value) <= 500:
-        raise invalid(name, "must be an integer within [1, 500]")
-    return int(value)

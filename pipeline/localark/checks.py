@@ -8,15 +8,15 @@ a resolved `TaskSpec`: every default applied, `adaptive` resolved, the media fet
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from collections.abc import Collection
 from typing import Any, Callable
 
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid, missing
-from storyfilm.localark.fetch import Image, fetch_audio, fetch_image
-from storyfilm.localark.params import KEEP_RATIO, check_params
+from storyfilm.localark import reference_audio
+from storyfilm.localark.fetch import Image, fetch_image
+from storyfilm.localark.params import check_params
 from storyfilm.seedance import commands, models
 
 ITEM_TYPES = ("text", "image_url", "video_url", "audio_url", "draft_task")
@@ -93,13 +93,13 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
     mode = _mode(model, imgs, videos, audios)
     if mode == models.TEXT and not prompt:
         raise invalid("content", "a text-to-video task needs a text prompt")
-    params = check_params(model, mode, body, from_text)
+    params = check_params(model, mode, body, from_text, len(videos))
     first, last, refs = await _images(imgs, content, allow_local)
     if not model.heic and any(i is not None and i.format == "heic" for i in (first, last, *refs)):
         raise Refusal(400, "InvalidImageURL.InvalidFormat", f"The image is not valid: {model.id} does not read "
                       "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
-    audio = await fetch_audio(audios[0]["audio_url"].get("url"), where=f"{_place(audios[0], content)}.audio_url.url",
-                              allow_local=allow_local) if audios else None
+    audio = await reference_audio.fetched(model, [(a["audio_url"].get("url"), f"{_place(a, content)}.audio_url.url")
+                                                  for a in audios], allow_local)
     ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs)
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
@@ -156,11 +156,7 @@ def _shape(model: models.Model, params: dict[str, Any], first: Image | None,
                       "first-last-frame generation, the output ratio follows the first-frame image.", "ratio")
     if ratio in (None, "adaptive"):
         ratio = models.closest_ratio(shape.width, shape.height) if shape and shape.width else "16:9"
-    if ratio != KEEP_RATIO:
-        return ratio, model.size(resolution, ratio)
-    if first is None or not first.width:
-        raise invalid("ratio", "keep_ratio needs a first-frame image")
-    return ratio, keep_ratio_size(model, resolution, first.width, first.height)
+    return ratio, model.size(resolution, ratio)
 
 
 def _default_ratio(mode: str) -> str | None:
@@ -190,21 +186,10 @@ def _from_draft(model: models.Model, body: dict[str, Any], content: list[Any], d
     params = check_params(model, draft.mode, rest, {})
     if params["resolution"] == "480p" and "resolution" not in rest:
         params["resolution"] = model.default_resolution
-    ratio = draft.ratio
-    if ratio == KEEP_RATIO and draft.first_frame is not None:
-        width, height = keep_ratio_size(model, params["resolution"], draft.first_frame.width, draft.first_frame.height)
-    else:
-        width, height = model.size(params["resolution"], ratio)
+    width, height = model.size(params["resolution"], draft.ratio)
     keep = {k: params[k] for k in ("resolution", "watermark", "return_last_frame", "service_tier", "priority",
                                    "execution_expires_after", "callback_url", "safety_identifier", "output_format")}
     return dataclasses.replace(draft, **keep, width=width, height=height, draft=False, draft_task_id=draft_id)
-
-
-def keep_ratio_size(model: models.Model, resolution: str, width: int, height: int) -> tuple[int, int]:
-    """The image's own aspect at the resolution's 16:9 pixel count, both sides even."""
-    w0, h0 = model.size(resolution, "16:9")
-    scale = math.sqrt(w0 * h0 / (width * height))
-    return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
 def _items(content: list[Any]) -> tuple[list[str], list[dict], list[dict], list[dict]]:

@@ -70,7 +70,7 @@ async def fetch(url: object, kind: str, limit: int, *, where: str = "content", a
         data = assets.read(url, kind, limit, where)
     else:
         raise invalid("content", f"{where} must be an http(s) URL or a base64 data URL")
-    if len(data) > limit:
+    if _over(kind, len(data), limit):
         raise _too_big(kind, limit)
     return data
 
@@ -111,11 +111,11 @@ async def download(url: str, kind: str, limit: int) -> bytes:
                 http.stream("GET", url) as response:
             response.raise_for_status()
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
+            if declared.isdigit() and _over(kind, int(declared), limit):
                 raise _too_big(kind, limit)
             async for chunk in response.aiter_bytes():
                 data += chunk
-                if len(data) > limit:
+                if _over(kind, len(data), limit):
                     raise _too_big(kind, limit)
     except httpx.HTTPError as exc:
         raise _bad(kind, f"the {kind} URL could not be fetched ({type(exc).__name__})") from None
@@ -154,6 +154,11 @@ async def fetch_image(url: object, *, where: str = "content", allow_local: bool 
             raise invalid("content", f"image aspect ratio (width/height) must be within "
                                      f"[{IMAGE_ASPECT[0]}, {IMAGE_ASPECT[1]}]")
     return Image(data, info.width, info.height, info.format)
+
+
+def _over(kind: str, size: int, limit: int) -> bool:
+    """Past the kind's limit: an image must be smaller than 30 MB, audio at most 15 MB (ark-api.md §3.3)."""
+    return size >= limit if kind == "image" else size > limit
 
 
 def _too_big(kind: str, limit: int) -> Refusal:

@@ -18,23 +18,24 @@ from storyfilm.seedance import models
 from storyfilm.errors import Refusal
 from storyfilm.localark.answers import invalid
 
-SEED_MAX = 2**32 - 1
-KEEP_RATIO = "keep_ratio"
-RATIOS = (*models.RATIOS, "adaptive", KEEP_RATIO)
+SEED_MAX = 2**31 - 1  # DOC-2026-08; the older pages said 2^32-1 (ark-api.md §12.8): the newest figure holds
+RATIOS = (*models.RATIOS, "adaptive")  # keep_ratio and 9:21 were Wan2.1's (seed 000), never Seedance's (§2)
 REFERENCE_MODES = (models.REFERENCE_IMAGES, models.MULTIMODAL)
-FRAME_MODES = (models.FIRST_FRAME, models.FIRST_LAST_FRAME)
+VIDEO_TASKS = ("edit", "extend")
+TASK_TYPE = "InvalidParameter.TaskTypeConstraint"
 TYPE_REASONS = {int: "must be an integer", bool: "must be a boolean", str: "must be a string"}
 
 
 @dataclass(frozen=True)
 class Read:
-    """What a constraint sees: the model, the task's mode, the merged parameters as given, and the
-    values read so far (a rule's own value included)."""
+    """What a constraint sees: the model, the task's mode, the merged parameters as given, the
+    values read so far (a rule's own value included) and the number of reference videos."""
 
     model: models.Model
     mode: str
     given: dict[str, Any]
     values: dict[str, Any]
+    videos: int = 0
 
     def __getitem__(self, name: str) -> Any:
         return self.values.get(name)
@@ -44,6 +45,7 @@ class Read:
 class Constraint:
     broken: Callable[[Read], bool]
     reason: Callable[[Read], str]
+    code: str = "InvalidParameter"
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ratio", str, _fixed(None), _one_of(*RATIOS), lambda m: f"must be one of {', '.join(RATIOS)}", constraints=(
         Constraint(lambda r: r["ratio"] == "adaptive" and (r.mode == models.REFERENCE_IMAGES
                                                           or (r.mode == models.TEXT and not r.model.t2v_adaptive)),
-                   lambda r: f"adaptive is not available for {_spoken(r.mode)} tasks on {r.model.id}"),
-        Constraint(lambda r: r["ratio"] == KEEP_RATIO and r.mode not in FRAME_MODES,
-                   lambda r: "keep_ratio needs a first-frame image"))),
+                   lambda r: f"adaptive is not available for {_spoken(r.mode)} tasks on {r.model.id}"),)),
     Rule("frames", int, _fixed(None), lambda v, m: models.valid_frames(v), lambda m: "must be 25+4n within [29, 289]"),
     Rule("duration", int, lambda m: m.default_duration, _duration_ok, _duration_reason,
          unless=lambda m, given: "frames" in given),
@@ -131,10 +131,20 @@ RULES: tuple[Rule, ...] = (
          lambda m: "must be an http(s) URL"),
     Rule("safety_identifier", str, _fixed(None), lambda v, m: len(v) <= 64, lambda m: "must be at most 64 characters"),
     Rule("tools", None, _fixed(None), lambda v, m: isinstance(v, list) and all(t == {"type": "web_search"} for t in v),
-         lambda m: 'only [{"type": "web_search"}] is supported'),
+         lambda m: 'only [{"type": "web_search"}] is supported', constraints=(
+             Constraint(lambda r: bool(r["tools"]) and r.mode != models.TEXT,  # DOC-2.0 (ark-api.md §2)
+                        lambda r: f"web_search is available for text-to-video tasks only, not {_spoken(r.mode)}"),)),
     Rule("output_format", str, _fixed("mp4"), _one_of("mp4", "mov"), lambda m: "must be mp4 or mov"),
+    # an explicit task type is held to its rules at create (ark-api.md §3.4; `auto` fails later, if at all)
     Rule("omni_reference_task_type", None, _fixed("auto"), _one_of("auto", "reference", "edit", "extend"),
-         lambda m: "must be auto, reference, edit or extend"),
+         lambda m: "must be auto, reference, edit or extend", constraints=(
+             Constraint(lambda r: r["omni_reference_task_type"] in VIDEO_TASKS and not r.videos,
+                        lambda r: f"{r['omni_reference_task_type']} needs at least one reference_video",
+                        TASK_TYPE),
+             Constraint(lambda r: r["omni_reference_task_type"] in VIDEO_TASKS and r["ratio"] not in (None, "adaptive"),
+                        lambda r: f"{r['omni_reference_task_type']} takes only ratio adaptive", TASK_TYPE),
+             Constraint(lambda r: r["omni_reference_task_type"] == "edit" and r["duration"] != -1,
+                        lambda r: "edit takes only duration -1", TASK_TYPE))),
 )
 OUTPUT = ("draft", "resolution", "ratio", "seed", "camera_fixed", "watermark", "return_last_frame", "service_tier",
           "execution_expires_after", "generate_audio", "priority", "callback_url", "safety_identifier",
@@ -142,16 +152,17 @@ OUTPUT = ("draft", "resolution", "ratio", "seed", "camera_fixed", "watermark", "
 _ALL_PARAMS = frozenset().union(*(m.params for m in models.MODELS.values())) | {"draft", "frames", "camera_fixed"}
 
 
-def check_params(model: models.Model, mode: str, body: dict[str, Any], commands: dict[str, Any]) -> dict[str, Any]:
-    """The task's parameters, every default applied; a Refusal names the first parameter the
-    service would refuse."""
+def check_params(model: models.Model, mode: str, body: dict[str, Any], commands: dict[str, Any],
+                 videos: int = 0) -> dict[str, Any]:
+    """The task's parameters, every default applied (`videos`: the reference videos the content
+    holds); a Refusal names the first parameter the service would refuse."""
     given = {k: v for k, v in body.items() if v is not None and k not in ("model", "content")}
     for name, value in given.items():
         if name not in _ALL_PARAMS:
             raise invalid(name, "is not a parameter of the video generation API (ark-api.md §2)")
         if name in _ALL_PARAMS and not model.accepts(name) and not (name == "service_tier" and value == "default"):
             raise invalid(name, f"is not supported by {model.id}")
-    values = _read(model, mode, {**_weak(model, mode, body, commands), **given})
+    values = _read(model, mode, {**_weak(model, mode, body, commands), **given}, videos)
     out = {name: values.get(name) for name in OUTPUT}
     if out["draft"]:
         out["resolution"] = "480p"
@@ -177,14 +188,14 @@ def _weak(model: models.Model, mode: str, body: dict[str, Any], commands: dict[s
     return kept
 
 
-def _read(model: models.Model, mode: str, given: dict[str, Any]) -> dict[str, Any]:
+def _read(model: models.Model, mode: str, given: dict[str, Any], videos: int) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    read = Read(model, mode, given, values)
+    read = Read(model, mode, given, values, videos)
     for rule in RULES:
         if rule.unless(model, given):
             continue
         values[rule.name] = rule.read(model, given)
         for constraint in rule.constraints:
             if constraint.broken(read):
-                raise invalid(rule.name, constraint.reason(read))
+                raise invalid(rule.name, constraint.reason(read), constraint.code)
     return values

@@ -1,7 +1,7 @@
 """Preview clips for the local server: what a task would look like, rendered with FFmpeg.
 
 * A clip starts exactly on its first-frame image, centre-cropped to the ratio by the rule of
-  seeds/002 (ark-api.md §5.5) and scaled; `keep_ratio` keeps the image's own shape. A
+  seeds/002 (ark-api.md §5.5) and scaled. A
   multimodal task starts on its first reference image the same way.
 * A text-only task is a card: the prompt set large as its content (wrapped, CJK included, an
   ellipsis when cut) on a guide grid over a muted gradient whose palette comes from the seed, so
@@ -118,7 +118,7 @@ def _still(data: bytes, name: str, spec: TaskSpec, tmpdir: Path, size: tuple[int
     path = tmpdir / name
     path.write_bytes(data)
     stream = ff.input(str(path))
-    if spec.ratio != "keep_ratio" and size[0] and size[1]:
+    if size[0] and size[1]:
         cw, ch, cx, cy = crop_box(*size, spec.ratio)
         if (cw, ch) != size:
             stream = stream.filter("crop", cw, ch, cx, cy)

@@ -24,7 +24,6 @@ from storyfilm.storyboard.model import Shot, Storyboard
 
 KEY_VERSION = 2
 MIN_INPUT_VIDEO_SECONDS = 4.0  # input video of 2-4 s is billed as 4 s (ark-api.md §11.1)
-INPUT_VIDEO_SECONDS = {"2.0": (15, 15), "2.5": (30, 30)}  # (longest video, longest in all), ark-api.md §3.3
 ROLES = {media.IMAGE: ("image_url", "reference_image"), media.VIDEO: ("video_url", "reference_video"),
          media.AUDIO: ("audio_url", "reference_audio")}
 
@@ -58,9 +57,9 @@ class ShotJob:
         videos = [m for m in self.shot.references if m.kind == media.VIDEO]
         if not videos:
             return 0.0
-        each, total = INPUT_VIDEO_SECONDS.get(self.model.family, (15, 15))
-        seconds = sum(m.seconds if m.seconds else each for m in videos)
-        return max(MIN_INPUT_VIDEO_SECONDS, min(seconds, total))
+        most = self.model.reference_seconds  # each video, and all of them together
+        seconds = sum(m.seconds if m.seconds else most for m in videos)
+        return max(MIN_INPUT_VIDEO_SECONDS, min(seconds, most))
 
     @property
     def cost_is_upper_bound(self) -> bool:

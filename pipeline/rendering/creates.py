@@ -123,7 +123,7 @@ class Creates:
     @staticmethod
     def _seed_refused(exc: ApiRefused, body: dict[str, Any]) -> bool:
         """The documents disagree whether 2.x takes `seed` (ark-api.md §12.6): a 400 naming it."""
-        return exc.status == 400 and exc.code == "InvalidParameter" and exc.param == "seed" and "seed" in body
+        return exc.invalid("seed") and "seed" in body
 
     def _without_seed(self, job: ShotJob, key: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The body once more without its seed (once: the seed is gone), and the user told."""

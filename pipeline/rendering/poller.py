@@ -201,9 +201,8 @@ class Poller:
     async def _round(self, ids: list[str]) -> None:
         for start in range(0, len(ids), self.batch):
             chunk = ids[start:start + self.batch]
-            found = await self.client.list(task_ids=chunk, page_size=len(chunk))
+            seen = await self._listed(chunk)
             now = time.monotonic()
-            seen = {task.id: task for task in found.items}
             for task_id in chunk:
                 watch = self._watches.get(task_id)
                 if watch is None or watch.future.done():
@@ -214,6 +213,17 @@ class Poller:
                     await self._missing(task_id, watch)
                 else:
                     self._update(task, watch, now)
+
+    async def _listed(self, chunk: list[str]) -> dict[str, Task]:
+        """The chunk's tasks by id. A list without filter.service_tier shows the default tier only
+        (ark-api.md §9.1): the ids it lacks are asked for once more among the flex tasks."""
+        found = await self.client.list(task_ids=chunk, page_size=len(chunk))
+        seen = {task.id: task for task in found.items}
+        rest = [task_id for task_id in chunk if task_id not in seen]
+        if rest:
+            flex = await self.client.list(task_ids=rest, page_size=len(rest), service_tier="flex")
+            seen.update({task.id: task for task in flex.items if task.id in rest})
+        return seen
 
     async def _round_by_get(self, ids: list[str]) -> None:
         """One GET per task, `gets_at_once` at a time, at most `gets_per_second`. A 404 counts as

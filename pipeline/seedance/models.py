@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
 FPS = 24
+REFERENCE_MIN_SECONDS = 2  # the shortest reference video or audio (ark-api.md §3.3)
 DEFAULT_EXPIRY = 172800  # execution_expires_after when a create does not set it: 48 h (ark-api.md §2)
 
 # Modes (mutually exclusive within one request, ark-api.md §3.2)
@@ -41,8 +42,10 @@ _SIZES_2_5 = {
     "480p": {**_SIZES_1_5["480p"], "16:9": (854, 480), "9:16": (480, 854)},
 }
 
+# safety_identifier: every model (ark-api.md §2: DOC-2026-08 lists it with no model restriction)
 _PARAMS_1_0 = frozenset({"resolution", "ratio", "duration", "frames", "seed", "camera_fixed", "watermark",
-                         "return_last_frame", "service_tier", "execution_expires_after", "callback_url"})
+                         "return_last_frame", "service_tier", "execution_expires_after", "callback_url",
+                         "safety_identifier"})
 _PARAMS_1_5 = (_PARAMS_1_0 - {"frames"}) | {"generate_audio", "draft"}
 _PARAMS_2_0 = frozenset({"resolution", "ratio", "duration", "seed", "watermark", "return_last_frame",
                          "execution_expires_after", "callback_url", "generate_audio", "priority", "tools",
@@ -70,6 +73,9 @@ class Model:
     max_reference_images: int = 0
     max_reference_videos: int = 0
     max_reference_audio: int = 0
+    # seconds each reference video or audio may last (from REFERENCE_MIN_SECONDS), and all of one kind
+    # together (ark-api.md §3.3); 0: the model takes none
+    reference_seconds: int = 0
     rpm: int = 600
     concurrency: int = 10
     # CNY per 1M tokens (ark-api.md §11.2): {(resolution or "*", "audio"|"silent"|"video_input"|"*"): price}
@@ -141,7 +147,7 @@ MODELS: dict[str, Model] = {m.id: m for m in [
        modes=_ALL_2X, resolutions=("480p", "720p", "1080p", "4k"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
        t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
-       max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
+       max_reference_images=9, max_reference_videos=3, max_reference_audio=3, reference_seconds=15,
        prices={("480p", "*"): 46.00, ("720p", "*"): 46.00, ("480p", "video_input"): 28.00,
                ("720p", "video_input"): 28.00, ("1080p", "*"): 51.00, ("1080p", "video_input"): 31.00,
                ("4k", "*"): 26.00, ("4k", "video_input"): 16.00},
@@ -150,19 +156,19 @@ MODELS: dict[str, Model] = {m.id: m for m in [
        modes=_ALL_2X, resolutions=("480p", "720p"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
        t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
-       max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
+       max_reference_images=9, max_reference_videos=3, max_reference_audio=3, reference_seconds=15,
        prices={("*", "*"): 37.00, ("*", "video_input"): 22.00}),
     Model(id="doubao-seedance-2-0-mini-260615", name="Seedance 2.0 mini", family="2.0",
        modes=_ALL_2X, resolutions=("480p", "720p"), default_resolution="720p",
        sizes=_SIZES_1_5, duration_range=(4, 15), default_duration=5, model_chooses_duration=True, frames=False,
        t2v_adaptive=True, params=_PARAMS_2_0, generates_audio=True, flex=False,
-       max_reference_images=9, max_reference_videos=3, max_reference_audio=3,
+       max_reference_images=9, max_reference_videos=3, max_reference_audio=3, reference_seconds=15,
        prices={("*", "*"): 23.00, ("*", "video_input"): 14.00}),
     Model(id="doubao-seedance-2-5-260628", name="Seedance 2.5", family="2.5",
        modes=_ALL_2X, resolutions=("480p", "720p", "1080p"), default_resolution="720p",
        sizes=_SIZES_2_5, duration_range=(4, 30), default_duration=-1, model_chooses_duration=True, frames=False,
        t2v_adaptive=True, params=_PARAMS_2_5, generates_audio=True, flex=False,
-       max_reference_images=30, max_reference_videos=10, max_reference_audio=10,
+       max_reference_images=30, max_reference_videos=10, max_reference_audio=10, reference_seconds=30,
        prices={("480p", "*"): 70.00, ("720p", "*"): 70.00, ("480p", "video_input"): 42.00,
                ("720p", "video_input"): 42.00, ("1080p", "*"): 77.00, ("1080p", "video_input"): 46.00},
        note="first-frame and first+last-frame tasks take only ratio adaptive"),

@@ -12,7 +12,6 @@ from storyfilm.storyboard.model import Shot
 
 Fault = tuple[tuple[str | int, ...], str]
 ASSET_FAMILIES = ("2.0", "2.5")  # asset:// URIs (ark-api.md §3)
-REFERENCE_SECONDS = {"2.0": 15, "2.5": 30}  # each reference audio lasts 2 s to this, and all of it together
 
 
 def check(shot: Shot, *, media_lost: bool = False) -> list[Fault]:
@@ -87,15 +86,15 @@ def _references(shot: Shot) -> Iterator[Fault]:
 def _lengths(shot: Shot) -> Iterator[Fault]:
     """The decoded length and the size of reference audio (§3.3). A reference video is a URL,
     never fetched before the request: its length is the service's to check."""
-    most = REFERENCE_SECONDS.get(shot.model.family)
-    if most is None or shot.mode not in shot.model.modes:
+    most, least = shot.model.reference_seconds, models.REFERENCE_MIN_SECONDS
+    if not most or shot.mode not in shot.model.modes:
         return
     at = shot.where["shot"] + ("references",)
     items = [(i, m) for i, m in enumerate(shot.references) if m.kind == media.AUDIO and m.seconds]
     for index, item in items:
-        if not 2 <= item.seconds <= most:
+        if not least <= item.seconds <= most:
             yield at + (index,), f"reference audio {item.source} lasts {item.seconds:g} s; {shot.model.name} " \
-                                 f"takes 2–{most} s"
+                                 f"takes {least}–{most} s"
         if item.size > media.AUDIO_MAX_BYTES:
             yield at + (index,), f"reference audio {item.source} is {item.size / 2**20:.1f} MB; the service " \
                                  f"takes audio up to 15 MB"

@@ -21,8 +21,10 @@ LOST = f"POST {IN_PROCESS_BASE}/contents/generations/tasks: sent, but no answer 
 def connect(http) -> ArkClient:
     return ArkClient(IN_PROCESS_BASE, LOCAL_KEY, http=http, retry=NO_WAIT, lost_creates=LostCreates(settle=0.0))
 
+ENDPOINT = "ep-20250101-abc"  # filter.model takes the Endpoint ID a task was created through (§9.1)
 
-def scenario(action, *, faults: str = "queue=60", lose: int = 0, land: bool = True):
+
+def scenario(action, *, faults: str = "queue=60", lose: int = 0, land: bool = True, **options):
     """Run `action(client, ark, transport)` against a fresh in-process server."""
     async def main():
         late: list[LandsLate] = []
@@ -31,7 +33,7 @@ def scenario(action, *, faults: str = "queue=60", lose: int = 0, land: bool = Tr
             late.append(LandsLate(inner, lose=lose, land=land))
             return late[0]
 
-        async with in_process_ark(wrap=wrap, faults=faults) as (ark, http):
+        async with in_process_ark(wrap=wrap, faults=faults, **options) as (ark, http):
             return await action(connect(http), ark, late[0])
 
     return asyncio.run(main())
@@ -122,22 +124,22 @@ def test_a_5xx_on_create_is_looked_up_then_sent_again() -> None:
 
 def test_list_sends_every_filter() -> None:
     async def action(client, ark, _):
-        a = await client.create(text_task(seed=1))
-        b = await client.create(text_task(seed=2))
-        flex = await client.create(text_task(seed=3, service_tier="flex"))
+        a = await client.create(text_task(seed=1, model=ENDPOINT))
+        b = await client.create(text_task(seed=2, model=ENDPOINT))
+        flex = await client.create(text_task(seed=3, service_tier="flex", model=ENDPOINT))
         await client.delete(a)
-        page = await client.list(status="queued", model=PRO, service_tier="default", task_ids=[a, b, flex],
+        page = await client.list(status="queued", model=ENDPOINT, service_tier="default", task_ids=[a, b, flex],
                                  page_num=1, page_size=1)
         cancelled = await client.list(status="cancelled", task_ids=[a, b])
         flexed = await client.list(service_tier="flex", task_ids=[a, b, flex])
-        second = await client.list(task_ids=[a, b, flex], page_num=2, page_size=2)
+        second = await client.list(task_ids=[a, b, flex], page_num=2, page_size=1)
         return a, b, flex, page, cancelled, flexed, second
 
-    a, b, flex, page, cancelled, flexed, second = scenario(action)
+    a, b, flex, page, cancelled, flexed, second = scenario(action, endpoints={ENDPOINT: PRO})
     assert (page.total, [t.id for t in page.items]) == (1, [b])
     assert [t.id for t in cancelled.items] == [a] and cancelled.items[0].status == "cancelled"
     assert [t.id for t in flexed.items] == [flex] and flexed.items[0].service_tier == "flex"
-    assert (second.total, [t.id for t in second.items]) == (3, [a])  # newest first: flex, b | a
+    assert (second.total, [t.id for t in second.items]) == (2, [a])  # newest first, default tier: b | a
 
 
 def test_a_refusal_is_not_retried() -> None:

@@ -81,13 +81,17 @@ BAD = [
     (_text(V15, duration=13), 400, "InvalidParameter", "duration", invalid("duration", "must be within [4, 12] or -1")),
     (text_task(duration="5"), 400, "InvalidParameter", "duration", invalid("duration", "must be an integer")),
     (text_task(frames=30), 400, "InvalidParameter", "frames", invalid("frames", "must be 25+4n within [29, 289]")),
-    (text_task(seed=2**32), 400, "InvalidParameter", "seed", invalid("seed", "must be within [-1, 4294967295]")),
+    (text_task(seed=2**32), 400, "InvalidParameter", "seed", invalid("seed", "must be within [-1, 2147483647]")),
+    (text_task(seed=2**31), 400, "InvalidParameter", "seed", invalid("seed", "must be within [-1, 2147483647]")),
+    (text_task(seed=-2), 400, "InvalidParameter", "seed", invalid("seed", "must be within [-1, 2147483647]")),
     (text_task(ratio="5:4"), 400, "InvalidParameter", "ratio",
-     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive, keep_ratio")),
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
     (text_task(ratio="adaptive"), 400, "InvalidParameter", "ratio",
      invalid("ratio", f"adaptive is not available for text tasks on {PRO}")),
-    (text_task(ratio="keep_ratio"), 400, "InvalidParameter", "ratio",
-     invalid("ratio", "keep_ratio needs a first-frame image")),
+    (text_task(ratio="keep_ratio"), 400, "InvalidParameter", "ratio",  # Wan2.1's, never Seedance's (§2)
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
+    (text_task(ratio="9:21"), 400, "InvalidParameter", "ratio",
+     invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive")),
     (text_task(generate_audio=True), 400, "InvalidParameter", "generate_audio",
      invalid("generate_audio", f"is not supported by {PRO}")),
     (text_task(execution_expires_after=100), 400, "InvalidParameter", "execution_expires_after",
@@ -165,8 +169,8 @@ async def test_modes_are_checked_per_model(image_url: str, tmp_path: Path) -> No
 
 async def test_malformed_bodies_and_auth() -> None:
     async with ark_in_process(key="server-key-1", faults=PARKED, api_key="server-key-1", max_body=2000) as (ark, http):
-        error_of(await http.post(TASKS, content=b"{not json"), 400, "InvalidParameter", "body",
-                 invalid("body", "the request body is not valid JSON"))
+        error_of(await http.post(TASKS, content=b"{not json", headers={"Content-Type": "application/json"}), 400,
+                 "InvalidParameter", "body", invalid("body", "the request body is not valid JSON"))
         error_of(await http.post(TASKS, json=[1, 2]), 400, "InvalidParameter", "body",
                  invalid("body", "the request body must be a JSON object"))
         error_of(await http.post(TASKS, json=text_task(pad="x" * 3000)), 413, "InvalidParameter", "body",
@@ -209,18 +213,19 @@ async def test_optional_fields_and_echoes() -> None:
         assert v25.json() == {"id": v25.json()["id"], "safety_identifier": "u-1"}
         got = (await http.get(TASKS + "/" + v25.json()["id"])).json()
         assert (got["priority"], got["duration"], got["ratio"], got["safety_identifier"]) == (3, 5, "16:9", "u-1")
+        for model in (PRO, PRO_FAST, LITE_T2V, V15):  # §2: safety_identifier is for every model
+            told = await http.post(TASKS, json=_text(model, safety_identifier="u-2"))
+            assert told.status_code == 200 and told.json()["safety_identifier"] == "u-2", told.text
 
 
-async def test_ratio_follows_the_image_adaptive_or_kept(image_url: str) -> None:
+async def test_ratio_follows_the_image_adaptive(image_url: str) -> None:
     async with ark_in_process(faults=PARKED) as (ark, http):
         adaptive = await create(http, {"model": PRO, "content": [_img(image_url, "first_frame")], "ratio": "adaptive"})
         task = (await http.get(f"{TASKS}/{adaptive}")).json()
         assert (task["ratio"], task["resolution"]) == ("16:9", "1080p")
-        kept = await create(http, {"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio",
-                                   "resolution": "480p"})
-        assert (await http.get(f"{TASKS}/{kept}")).json()["ratio"] == "keep_ratio"
-        spec = ark.tasks[kept].spec
-        assert (spec.width, spec.height) == (858, 482)  # 640:360 at about the 864×480 pixel count, even sides
+        kept = await http.post(TASKS, json={"model": PRO, "content": [_img(image_url)], "ratio": "keep_ratio"})
+        error_of(kept, 400, "InvalidParameter", "ratio",
+                 invalid("ratio", "must be one of 16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive"))
         video = {"type": "video_url", "video_url": {"url": "https://example.com/clip.mp4"}, "role": "reference_video"}
         multimodal = await create(http, {"model": V20, "content": [{"type": "text", "text": "x"}, video,
                                                                     _img(image_url, "reference_image")]})
@@ -263,17 +268,17 @@ async def test_list_filters_pages_newest_first() -> None:
             assert set(body) == {"total", "items"}
             return body["total"], [t["id"] for t in body["items"]]
 
-        assert await listed() == (7, [lite, flex, *reversed(ids)])  # newest first, default page_size 10
+        # filter.service_tier defaults to default: a flex task is listed only when asked for (§9.1)
+        assert await listed() == (6, [lite, *reversed(ids)])  # newest first, default page_size 10
         assert await listed(**{"filter.status": "cancelled"}) == (1, [ids[0]])
-        assert await listed(**{"filter.status": "queued", "filter.model": PRO}) == (5, [flex, *reversed(ids[1:])])
+        assert await listed(**{"filter.status": "queued"}) == (5, [lite, *reversed(ids[1:])])
         assert await listed(**{"filter.service_tier": "flex"}) == (1, [flex])
-        assert await listed(**{"filter.service_tier": "default", "filter.model": PRO}) == (5, list(reversed(ids)))
-        assert await listed(**{"filter.model": LITE_T2V}) == (1, [lite])
+        assert await listed(**{"filter.service_tier": "flex", "filter.task_ids": [flex, ids[1]]}) == (1, [flex])
+        assert await listed(**{"filter.service_tier": "default"}) == (6, [lite, *reversed(ids)])
         assert await listed(**{"filter.task_ids": [ids[1], ids[3], "cgt-nope"]}) == (2, [ids[3], ids[1]])
         assert await listed(**{"filter.status": "succeeded"}) == (0, [])
-        assert await listed(page_num=2, page_size=3) == (7, [ids[3], ids[2], ids[1]])
-        assert await listed(page_num=3, page_size=3) == (7, [ids[0]])
-        assert await listed(page_num=4, page_size=3) == (7, [])
+        assert await listed(page_num=2, page_size=3) == (6, [ids[2], ids[1], ids[0]])
+        assert await listed(page_num=3, page_size=3) == (6, [])
         for name, value in (("page_size", "501"), ("page_num", "0"), ("page_num", "x"), ("page_size", "-1")):
             error_of(await http.get(TASKS, params={name: value}), 400, "InvalidParameter", name,
                      invalid(name, "must be an integer within [1, 500]"))
@@ -285,15 +290,19 @@ async def test_list_filters_pages_newest_first() -> None:
         assert first == (await http.get(f"{TASKS}/{first['id']}")).json()  # items are the GET object
 
 
-async def test_list_by_endpoint_or_model() -> None:
+async def test_list_filters_by_the_endpoint_id_a_task_was_created_through_not_its_model() -> None:
+    """§9.1: filter.model is the Endpoint ID the task used ("与返回参数不同"), not the model name the task
+    reports: a client that filters by a model ID finds nothing, here as it may on the service."""
     async with ark_in_process(faults=PARKED, endpoints={"ep-20250101-abc": PRO}) as (ark, http):
         via_endpoint = await create(http, text_task(model="ep-20250101-abc"))
         direct = await create(http, text_task())
         assert (await http.get(f"{TASKS}/{via_endpoint}")).json()["model"] == PRO
         by_endpoint = (await http.get(TASKS, params={"filter.model": "ep-20250101-abc"})).json()
         by_model = (await http.get(TASKS, params={"filter.model": PRO})).json()
+        everything = (await http.get(TASKS)).json()
         assert [t["id"] for t in by_endpoint["items"]] == [via_endpoint]
-        assert [t["id"] for t in by_model["items"]] == [direct, via_endpoint]
+        assert by_model == {"total": 0, "items": []}
+        assert [t["id"] for t in everything["items"]] == [direct, via_endpoint]
 
 
 # -- delete per status ---------------------------------------------------------------------------
