@@ -37,21 +37,21 @@ def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-1", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         for _ in range(2):  # the first film loses the answer; the second still cannot tell, and sends nothing
-            stopped = run_cli("film", str(story), env=env)
+            stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
             assert stopped.returncode == 1, stopped.stderr
             assert "`storyfilm cancel STORY --forget-unanswered` lets the next film create it" in stopped.stderr
         assert gateway.ark.stats["create"] == 1
 
-        listed = run_cli("cancel", str(story), env=env)
+        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert "check the gateway's console" in listed.stdout and gateway.ark.stats["create"] == 1
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert forgot.stdout.strip().endswith("0 cancelled, 0 still running (cannot be cancelled), "
                                               "1 unanswered create forgotten")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env)
+        made = run_cli("film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 2 and (tmp_path / "lost.mp4").is_file()
         for proc in (stopped, listed, forgot, made):
@@ -88,12 +88,12 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
         env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
         kill_at(film_process(story, env), event="queued")
 
-        listed = run_cli("cancel", str(story), env=env)
+        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert f"queued, but the service did not cancel it (DELETE answered HTTP {refusal}" in listed.stdout
         assert listed.stdout.strip().endswith("0 cancelled, 1 still running (cannot be cancelled)")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env)
+        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
         assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
@@ -105,11 +105,11 @@ def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
     story.write_text(STORY)
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
-        assert run_cli("film", str(story), env=env).returncode == 1
+        assert run_cli("film", str(story), env=env, cwd=tmp_path).returncode == 1
         told = ("a create was sent and never answered: `film` looks for its task first (a gateway without a task "
                 "list stops until `storyfilm cancel STORY --forget-unanswered`)")
         for command in ("status", "plan"):
-            shown = run_cli(command, str(story), env=env)
+            shown = run_cli(command, str(story), env=env, cwd=tmp_path)
             assert told in shown.stdout, shown.stdout + shown.stderr
         assert gateway.ark.stats["create"] == 1
 
@@ -146,14 +146,14 @@ def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downl
     with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         _killed_creating(film_process(story, env), "b")
-        stopped = run_cli("film", str(story), env=env)
+        stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
         assert stopped.returncode == 1 and "--forget-unanswered" in stopped.stderr, stopped.stderr
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert "b: task ? its unanswered create is forgotten" in forgot.stdout, forgot.stdout
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env)
+        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert (tmp_path / "chain.mp4").is_file()
         # a once; b's forgotten create (if it landed: the user was told so) and the one that made it

@@ -48,7 +48,7 @@ def test_a_result_refused_minutes_after_its_task_is_never_paid_for_again(tmp_pat
     with embedded.LocalServer(gateway=VIDEOS_GATEWAY) as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-5", "ARK_BASE_URL": gateway.base_url}
         for _ in range(2):
-            stopped = run_cli("film", str(story), env=env)
+            stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
             assert stopped.returncode == 1, stopped.stderr
             assert "succeeded, but its result URL no longer answers" in stopped.stderr
             assert ("created only under a minute ago: its results should be there, so it is not created again (it "
