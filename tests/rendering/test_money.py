@@ -18,7 +18,7 @@ from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
 
-SLOW_CREATES = "slow@create=1,delay=4,run=0.2"  # every create answers 4 s after it made its task
+SLOW_CREATES = "slow@create=1,delay=2,run=0.2"  # every create answers 2 s after it made its task
 
 
 def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_server) -> None:
@@ -30,10 +30,10 @@ def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_ser
     env = {"ARK_API_KEY": "sk-test-slow-drill", "ARK_BASE_URL": ark_server.base_url}
     rng = random.Random()
     with faults_on(ark_server, SLOW_CREATES):
-        where = [kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
-                 kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0)),
-                 kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
-                 kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0))]
+        where = [kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 1.5)),
+                 kill_at(film_process(story, env), after=rng.uniform(1.0, 4.0)),
+                 kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 1.5)),
+                 kill_at(film_process(story, env), after=rng.uniform(1.0, 4.0))]
         final = film_process(story, env)
         out, err = final.communicate(timeout=180)
     assert final.returncode == 0, (where, err)
