@@ -288,6 +288,24 @@ async def until_done(client, task_id: str, *, timeout: float = 120.0):
         return await poller.wait(task_id, timeout=timeout)
 
 
+def write_intent(store, job, body: dict, backend: str) -> None:
+    """The journal's intent for `job`'s create (what a render writes just before it sends it)."""
+    from storyfilm.ark.fingerprint import Fingerprint
+
+    store.create_intent(job.key(None, backend), job.id, job.key_material(None, backend),
+                        Fingerprint.of(body).as_dict(), job.cost)
+
+
+def killed_while_creating(store, late: "LandsLate", http, job, body: dict, *, backend: str = "in-process",
+                          creates: int = 1) -> None:
+    """What a run killed with its create on the way leaves: the journal's intent, and `creates` such
+    creates (a killed run's each) held by `late` to land when it lets them."""
+    write_intent(store, job, body, backend)
+    for _ in range(creates):
+        late.held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
+                                            headers={"Authorization": "Bearer sk-killed-run"}))
+
+
 def journal_attempts(store: Path) -> list[int]:
     """How many tasks the render journal counts per shot key, sorted."""
     import sqlite3

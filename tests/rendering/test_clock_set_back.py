@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
+from helpers import IN_PROCESS_BASE, LandsLate, in_process_ark, killed_while_creating, one_shot
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering import boot_clock
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store
@@ -36,14 +35,10 @@ def resume_after_the_clock_moved(tmp_path: Path, step: float):
 
         async with in_process_ark(wrap=wrap) as (ark, http):
             graph, job, body = one_shot(tmp_path / "clock.yaml", "A clock set back", "dial", "A clock's hands turn.")
-            key = job.key(None, BACKEND)
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(key, job.id, job.key_material(None, BACKEND), Fingerprint.of(body).as_dict(),
-                                    job.cost)
+                killed_while_creating(store, late[0], http, job, body, backend=BACKEND)
             with contextlib.closing(sqlite3.connect(tmp_path / ".storyfilm" / "state.sqlite")) as db, db:
                 db.execute("UPDATE shots SET intent_at = intent_at + ?, since = since + ?", (step, step))
-            late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                   headers={"Authorization": "Bearer sk-killed-run"}))
             with Store(tmp_path / ".storyfilm") as store:
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend=BACKEND, poll_interval=0.02,

@@ -10,10 +10,9 @@ import shutil
 import signal
 from pathlib import Path
 
-from helpers import (until_running, IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
-                     film_process, in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
+from helpers import (until_running, IN_PROCESS_BASE, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
+                     film_process, in_process_ark, kill_at, killed_while_creating, one_shot, paid_tasks, render_story, server_counts)
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
@@ -69,11 +68,7 @@ def test_two_tasks_for_one_shot_the_queued_one_is_cancelled(tmp_path: Path) -> N
 
         async with in_process_ark(wrap=wrap, faults="", concurrency=1) as (ark, http):
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(job.key(None, "in-process"), job.id, job.key_material(None, "in-process"),
-                                    Fingerprint.of(body).as_dict(), job.cost)
-                for _ in range(2):  # the creates of the two killed runs, still on their way
-                    late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                           headers={"Authorization": "Bearer sk-killed"}))
+                killed_while_creating(store, late[0], http, job, body, creates=2)  # two killed runs' creates
                 events: list = []
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend="in-process", listener=events.append,
@@ -106,10 +101,7 @@ def test_a_create_that_lands_after_the_settle_window_is_found_and_reported(tmp_p
 
         async with in_process_ark(wrap=wrap, faults="run=0.3", concurrency=1) as (ark, http):
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(job.key(None, "in-process"), job.id, job.key_material(None, "in-process"),
-                                    Fingerprint.of(body).as_dict(), job.cost)
-                late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                       headers={"Authorization": "Bearer sk-killed"}))
+                killed_while_creating(store, late[0], http, job, body)
                 executor = Executor(ArkClient(IN_PROCESS_BASE, "sk-test", http=http), store, backend="in-process",
                                     poll_interval=0.02, lost_creates=LostCreates(settle=0.0))
                 results = await executor.run(graph)
