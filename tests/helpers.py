@@ -213,6 +213,20 @@ async def in_process_ark(*, wrap=None, **options):
         await ark.aclose()
 
 
+@contextlib.asynccontextmanager
+async def ark_behind(make, **options):
+    """`in_process_ark` with the transport `make(inner)` (a LandsLate, say) in front of the app:
+    yields the LocalArk, the httpx.AsyncClient and that transport."""
+    made: list = []
+
+    def wrap(inner):
+        made.append(make(inner))
+        return made[0]
+
+    async with in_process_ark(wrap=wrap, **options) as (ark, http):
+        yield ark, http, made[0]
+
+
 class LandsLate(httpx.AsyncBaseTransport):
     """A transport in front of the service: the first `lose` creates get no answer (ReadTimeout)
     and are held back; each reaches the service only after the next list has been answered, so

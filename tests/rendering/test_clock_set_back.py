@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import IN_PROCESS_BASE, LandsLate, in_process_ark, killed_while_creating, one_shot
+from helpers import IN_PROCESS_BASE, LandsLate, ark_behind, killed_while_creating, one_shot
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.rendering import boot_clock
 from storyfilm.rendering.executor import Executor
@@ -27,16 +27,10 @@ def resume_after_the_clock_moved(tmp_path: Path, step: float):
     """A killed run's intent, written when the wall clock read `step` seconds more than it does
     now, and its create landing after the next run's first look: that run's result and requests."""
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap) as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0)) as (ark, http, late):
             graph, job, body = one_shot(tmp_path / "clock.yaml", "A clock set back", "dial", "A clock's hands turn.")
             with Store(tmp_path / ".storyfilm") as store:
-                killed_while_creating(store, late[0], http, job, body, backend=BACKEND)
+                killed_while_creating(store, late, http, job, body, backend=BACKEND)
             with contextlib.closing(sqlite3.connect(tmp_path / ".storyfilm" / "state.sqlite")) as db, db:
                 db.execute("UPDATE shots SET intent_at = intent_at + ?, since = since + ?", (step, step))
             with Store(tmp_path / ".storyfilm") as store:
@@ -44,7 +38,7 @@ def resume_after_the_clock_moved(tmp_path: Path, step: float):
                 executor = Executor(client, store, backend=BACKEND, poll_interval=0.02,
                                     lost_creates=LostCreates(settle=0.2, look_every=0.05))
                 results = await executor.run(graph)
-            return results[job.id], late[0].landed, dict(ark.stats)
+            return results[job.id], late.landed, dict(ark.stats)
 
     return asyncio.run(main())
 

@@ -10,8 +10,9 @@ import shutil
 import signal
 from pathlib import Path
 
-from helpers import (until_running, IN_PROCESS_BASE, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
-                     film_process, in_process_ark, kill_at, killed_while_creating, one_shot, paid_tasks, render_story, server_counts)
+from helpers import (IN_PROCESS_BASE, LandsAfter, LandsLate, ark_behind, assert_store_whole, chains_story, counted,
+                     faults_on, film_process, kill_at, killed_while_creating, one_shot, paid_tasks, render_story,
+                     server_counts, until_running)
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
@@ -60,22 +61,16 @@ def test_two_tasks_for_one_shot_the_queued_one_is_cancelled(tmp_path: Path) -> N
     graph, job, body = one_shot(tmp_path / "twice.yaml", "Two creates landed", "lantern", "A paper lantern rises.")
 
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults="", concurrency=1) as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0), faults="", concurrency=1) as (ark, http, late):
             with Store(tmp_path / ".storyfilm") as store:
-                killed_while_creating(store, late[0], http, job, body, creates=2)  # two killed runs' creates
+                killed_while_creating(store, late, http, job, body, creates=2)  # two killed runs' creates
                 events: list = []
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend="in-process", listener=events.append,
                                     poll_interval=0.02, lost_creates=LostCreates(settle=0.0))
                 results = await executor.run(graph)
-            statuses = {t: ark.tasks[t].status for t in late[0].landed}
-            return results[job.id], late[0].landed, statuses, dict(ark.stats), executor.warnings
+            statuses = {t: ark.tasks[t].status for t in late.landed}
+            return results[job.id], late.landed, statuses, dict(ark.stats), executor.warnings
 
     result, landed, statuses, stats, warnings = asyncio.run(main())
     kept = result.task_id
@@ -93,19 +88,15 @@ def test_a_create_that_lands_after_the_settle_window_is_found_and_reported(tmp_p
     graph, job, body = one_shot(tmp_path / "late.yaml", "Landed after the window", "kite", "A kite.")
 
     async def main():
-        late: list[LandsAfter] = []
-
-        def wrap(inner):
-            late.append(LandsAfter(inner, lists=3))  # the resolver's two looks, then the poller's first
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults="run=0.3", concurrency=1) as (ark, http):
+        lists = 3  # the resolver's two looks, then the poller's first
+        async with ark_behind(lambda inner: LandsAfter(inner, lists=lists), faults="run=0.3",
+                              concurrency=1) as (ark, http, late):
             with Store(tmp_path / ".storyfilm") as store:
-                killed_while_creating(store, late[0], http, job, body)
+                killed_while_creating(store, late, http, job, body)
                 executor = Executor(ArkClient(IN_PROCESS_BASE, "sk-test", http=http), store, backend="in-process",
                                     poll_interval=0.02, lost_creates=LostCreates(settle=0.0))
                 results = await executor.run(graph)
-            landed = late[0].landed
+            landed = late.landed
             return results[job.id].task_id, landed, {t: ark.tasks[t].status for t in landed}, executor.warnings
 
     kept, landed, statuses, warnings = asyncio.run(main())
