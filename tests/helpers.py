@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from storyfilm.mediaio import runner
+from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.rendering.store import sha256_file
 
@@ -644,6 +645,45 @@ def four_shot_cut(folder: Path, caption: str):
              ClipIn(colour_clip(folder / "d.mp4", "white"), "card", transition=Transition("fade_black", 0.5))]
     spec = FilmSpec(160, 90, review=False, loudness=None, soundtrack=Soundtrack(music))
     return clips, spec, assemble(clips, spec, folder / "build" / "cut.mp4")
+
+
+# -- gateways (seeds 003 and 004) -----------------------------------------------------------------
+
+CAT = "A cat stretches on a sunny windowsill."
+
+
+def gateway_story(path: Path, title: str, gateway: str = "videos-gateway", shots=(("cat", CAT),)) -> Path:
+    """A storyboard of Seedance 2.0 fast shots (480p, 4 s), `shots` as (id, prompt), that goes through
+    `gateway`, written to `path`."""
+    lines = [f"title: {title}", f"gateway: {gateway}",
+             "defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}", "shots:"]
+    for shot, prompt in shots:
+        lines += [f"  - id: {shot}", f"    prompt: {prompt}"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class RefusingArk(LocalArk):
+    """The local server, but the requests `refuses(scope)` picks are answered `status` with the JSON
+    `body` and counted in stats[`counted`]: a gateway without a route, files behind a key."""
+
+    status, body, counted = 404, {"error": "route not found"}, "refused"
+
+    def refuses(self, scope) -> bool:
+        raise NotImplementedError
+
+    def app(self, *args, **kwargs):
+        from starlette.responses import JSONResponse
+
+        served = super().app(*args, **kwargs)
+
+        async def app(scope, receive, send):
+            if scope["type"] == "http" and self.refuses(scope):
+                self.stats[self.counted] += 1
+                await JSONResponse(self.body, status_code=self.status)(scope, receive, send)
+                return
+            await served(scope, receive, send)
+        return app
 
 
 # -- a hostile HTTP service (the sixth round's sweeps) ------------------------------------------

@@ -13,28 +13,16 @@ import signal
 from pathlib import Path
 
 import pytest
-from starlette.responses import JSONResponse
 
-from helpers import film_process, kill_at, run_cli
+from helpers import CAT, RefusingArk, film_process, gateway_story, kill_at, run_cli
 from storyfilm.localark import embedded
-from storyfilm.localark.app import LocalArk
-from storyfilm.localark.faults import Faults
 from storyfilm.localark.embedded import LocalServer
+from storyfilm.localark.faults import Faults
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY, VOLC_PROXY
-
-STORY = """\
-title: lost
-gateway: videos-gateway
-defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
-shots:
-  - id: cat
-    prompt: A cat stretches on a sunny windowsill.
-"""
 
 
 def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders_once(tmp_path: Path) -> None:
-    story = tmp_path / "lost.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-1", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         for _ in range(2):  # the first film loses the answer; the second still cannot tell, and sends nothing
@@ -59,21 +47,13 @@ def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders
             assert "sk-gateway-secret-1" not in proc.stdout + proc.stderr
 
 
-class _NoCancel(LocalArk):
+class _NoCancel(RefusingArk):
     """A gateway that offers no DELETE (neither seed documents one): its own 404 or 405 for it."""
 
-    refusal = 404
+    counted = "delete"
 
-    def app(self, *args, **kwargs):
-        served = super().app(*args, **kwargs)
-
-        async def app(scope, receive, send):
-            if scope["type"] == "http" and scope["method"] == "DELETE":
-                self.stats["delete"] += 1
-                await JSONResponse({"error": "route not found"}, status_code=self.refusal)(scope, receive, send)
-                return
-            await served(scope, receive, send)
-        return app
+    def refuses(self, scope) -> bool:
+        return scope["method"] == "DELETE"
 
 
 @pytest.mark.parametrize("refusal", [404, 405])
@@ -81,10 +61,9 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
     # a 404 to the DELETE read as "the service no longer knows the task": journaled expired, so the
     # next film created the shot again while the first task ran on, and both were paid for
-    monkeypatch.setattr(_NoCancel, "refusal", refusal)
+    monkeypatch.setattr(_NoCancel, "status", refusal)
     monkeypatch.setattr(embedded, "LocalArk", _NoCancel)
-    story = tmp_path / "queued.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "queued.yaml", "lost")
     with embedded.LocalServer(gateway=VIDEOS_GATEWAY, faults="queue=6") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
         kill_at(film_process(story, env), event="queued")
@@ -102,8 +81,7 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
 
 def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
     # they said only "never rendered" and what `film` would spend, while every film stopped
-    story = tmp_path / "lost.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         assert run_cli("film", str(story), env=env, cwd=tmp_path).returncode == 1
@@ -113,18 +91,6 @@ def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
             shown = run_cli(command, str(story), env=env, cwd=tmp_path)
             assert told in shown.stdout, shown.stdout + shown.stderr
         assert gateway.ark.stats["create"] == 1
-
-
-CHAIN = """\
-title: chain
-gateway: volc-proxy
-defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
-shots:
-  - id: a
-    prompt: A cat stretches on a sunny windowsill.
-  - id: b
-    prompt: The cat jumps down.
-"""
 
 
 def _killed_creating(proc, shot: str) -> None:
@@ -142,8 +108,8 @@ def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downl
     # a is left created (not finished) and b creating. Each film then stopped on b's unanswered create
     # before a's video came, and cancel, which found shots only past finished upstreams, never saw b:
     # `--forget-unanswered` could not forget it, and no film could ever be made again
-    story = tmp_path / "chain.yaml"
-    story.write_text(CHAIN)
+    story = gateway_story(tmp_path / "chain.yaml", "chain", "volc-proxy",
+                          shots=(("a", CAT), ("b", "The cat jumps down.")))
     with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         _killed_creating(film_process(story, env), "b")
