@@ -785,3 +785,26 @@ def assert_refused_up_front(argv: list[str], folder: Path, server: LocalServer, 
     assert not [s for s in secrets if s in captured.err]
     assert sum(server.ark.stats.values()) == before  # not one request
     assert sorted(p.name for p in folder.iterdir()) == held  # no journal, store, film or lock file
+
+
+TWO_SHOTS = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
+
+
+def assert_case_refused(case, folder: Path, server: LocalServer, monkeypatch, capsys, *, key: str,
+                        secrets: tuple[str, ...]) -> None:
+    """One hostile case, (command line, environment, the one line expected), against the storyboard
+    TWO_SHOTS as `folder`/two.yaml, run in `folder` with `key` and `server` in the environment and
+    the case's on top: refused up front (assert_refused_up_front). {story}, {dir} and {userinfo_url}
+    (the server's URL with a user name and password in it) are filled in where the case has them."""
+    argv, env, expected = case
+    story = folder / "two.yaml"
+    story.write_text(TWO_SHOTS, encoding="utf-8")
+    monkeypatch.chdir(folder)  # a film that went ahead would land in build/ here
+    monkeypatch.setenv("ARK_API_KEY", key)
+    monkeypatch.setenv("ARK_BASE_URL", server.base_url)
+    fill = {"story": str(story), "dir": str(folder),
+            "userinfo_url": server.base_url.replace("://", "://storyfilm:pa55word@")}
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value.format(**fill))
+    assert_refused_up_front([arg.format(**fill) for arg in argv], folder, server, capsys, expected.format(**fill),
+                            secrets=secrets)
