@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from storyfilm.mediaio import runner
+from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.rendering.store import sha256_file
 
@@ -68,8 +69,9 @@ def text_task(**params) -> dict:
     return body
 
 
-def render_story(story: Path, server: LocalServer, **options):
-    """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`."""
+def render_story(story: Path, server: LocalServer, *, settings=None, **options):
+    """Render a storyboard in-process against `server` (film.run), its progress kept in `.log`;
+    `settings` (storyfilm.settings.Settings) as the environment would give them (default: none set)."""
     import io
 
     from storyfilm import film
@@ -79,7 +81,7 @@ def render_story(story: Path, server: LocalServer, **options):
     options.setdefault("store", story.parent / ".storyfilm")
     options.setdefault("output", story.parent / f"{story.stem}.mp4")
     options.setdefault("poll_interval", 0.05)
-    outcome = film.run(story, Settings(), film.FilmOptions(base_url=server.base_url, **options), out=log)
+    outcome = film.run(story, settings or Settings(), film.FilmOptions(base_url=server.base_url, **options), out=log)
     outcome.log = log.getvalue()
     return outcome
 
@@ -212,6 +214,20 @@ async def in_process_ark(*, wrap=None, **options):
         await ark.aclose()
 
 
+@contextlib.asynccontextmanager
+async def ark_behind(make, **options):
+    """`in_process_ark` with the transport `make(inner)` (a LandsLate, say) in front of the app:
+    yields the LocalArk, the httpx.AsyncClient and that transport."""
+    made: list = []
+
+    def wrap(inner):
+        made.append(make(inner))
+        return made[0]
+
+    async with in_process_ark(wrap=wrap, **options) as (ark, http):
+        yield ark, http, made[0]
+
+
 class LandsLate(httpx.AsyncBaseTransport):
     """A transport in front of the service: the first `lose` creates get no answer (ReadTimeout)
     and are held back; each reaches the service only after the next list has been answered, so
@@ -285,6 +301,24 @@ async def until_done(client, task_id: str, *, timeout: float = 120.0):
 
     async with Poller(client, min_interval=0.05, max_interval=0.5) as poller:
         return await poller.wait(task_id, timeout=timeout)
+
+
+def write_intent(store, job, body: dict, backend: str) -> None:
+    """The journal's intent for `job`'s create (what a render writes just before it sends it)."""
+    from storyfilm.ark.fingerprint import Fingerprint
+
+    store.create_intent(job.key(None, backend), job.id, job.key_material(None, backend),
+                        Fingerprint.of(body).as_dict(), job.cost)
+
+
+def killed_while_creating(store, late: "LandsLate", http, job, body: dict, *, backend: str = "in-process",
+                          creates: int = 1) -> None:
+    """What a run killed with its create on the way leaves: the journal's intent, and `creates` such
+    creates (a killed run's each) held by `late` to land when it lets them."""
+    write_intent(store, job, body, backend)
+    for _ in range(creates):
+        late.held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
+                                            headers={"Authorization": "Bearer sk-killed-run"}))
 
 
 def journal_attempts(store: Path) -> list[int]:
@@ -613,6 +647,45 @@ def four_shot_cut(folder: Path, caption: str):
     return clips, spec, assemble(clips, spec, folder / "build" / "cut.mp4")
 
 
+# -- gateways (seeds 003 and 004) -----------------------------------------------------------------
+
+CAT = "A cat stretches on a sunny windowsill."
+
+
+def gateway_story(path: Path, title: str, gateway: str = "videos-gateway", shots=(("cat", CAT),)) -> Path:
+    """A storyboard of Seedance 2.0 fast shots (480p, 4 s), `shots` as (id, prompt), that goes through
+    `gateway`, written to `path`."""
+    lines = [f"title: {title}", f"gateway: {gateway}",
+             "defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}", "shots:"]
+    for shot, prompt in shots:
+        lines += [f"  - id: {shot}", f"    prompt: {prompt}"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class RefusingArk(LocalArk):
+    """The local server, but the requests `refuses(scope)` picks are answered `status` with the JSON
+    `body` and counted in stats[`counted`]: a gateway without a route, files behind a key."""
+
+    status, body, counted = 404, {"error": "route not found"}, "refused"
+
+    def refuses(self, scope) -> bool:
+        raise NotImplementedError
+
+    def app(self, *args, **kwargs):
+        from starlette.responses import JSONResponse
+
+        served = super().app(*args, **kwargs)
+
+        async def app(scope, receive, send):
+            if scope["type"] == "http" and self.refuses(scope):
+                self.stats[self.counted] += 1
+                await JSONResponse(self.body, status_code=self.status)(scope, receive, send)
+                return
+            await served(scope, receive, send)
+        return app
+
+
 # -- a hostile HTTP service (the sixth round's sweeps) ------------------------------------------
 
 class HostileService:
@@ -712,3 +785,26 @@ def assert_refused_up_front(argv: list[str], folder: Path, server: LocalServer, 
     assert not [s for s in secrets if s in captured.err]
     assert sum(server.ark.stats.values()) == before  # not one request
     assert sorted(p.name for p in folder.iterdir()) == held  # no journal, store, film or lock file
+
+
+TWO_SHOTS = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
+
+
+def assert_case_refused(case, folder: Path, server: LocalServer, monkeypatch, capsys, *, key: str,
+                        secrets: tuple[str, ...]) -> None:
+    """One hostile case, (command line, environment, the one line expected), against the storyboard
+    TWO_SHOTS as `folder`/two.yaml, run in `folder` with `key` and `server` in the environment and
+    the case's on top: refused up front (assert_refused_up_front). {story}, {dir} and {userinfo_url}
+    (the server's URL with a user name and password in it) are filled in where the case has them."""
+    argv, env, expected = case
+    story = folder / "two.yaml"
+    story.write_text(TWO_SHOTS, encoding="utf-8")
+    monkeypatch.chdir(folder)  # a film that went ahead would land in build/ here
+    monkeypatch.setenv("ARK_API_KEY", key)
+    monkeypatch.setenv("ARK_BASE_URL", server.base_url)
+    fill = {"story": str(story), "dir": str(folder),
+            "userinfo_url": server.base_url.replace("://", "://storyfilm:pa55word@")}
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value.format(**fill))
+    assert_refused_up_front([arg.format(**fill) for arg in argv], folder, server, capsys, expected.format(**fill),
+                            secrets=secrets)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from helpers import IN_PROCESS_BASE, PRO, LandsLate, in_process_ark, text_task
+from helpers import IN_PROCESS_BASE, PRO, LandsLate, ark_behind, text_task
 from storyfilm.ark.client import ArkClient, LostCreates, RetryPolicy
 from storyfilm.errors import ApiRefused, CreateUnresolved
 from storyfilm.localark.embedded import LOCAL_KEY
@@ -27,14 +27,9 @@ ENDPOINT = "ep-20250101-abc"  # filter.model takes the Endpoint ID a task was cr
 def scenario(action, *, faults: str = "queue=60", lose: int = 0, land: bool = True, **options):
     """Run `action(client, ark, transport)` against a fresh in-process server."""
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=lose, land=land))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults=faults, **options) as (ark, http):
-            return await action(connect(http), ark, late[0])
+        async with ark_behind(lambda inner: LandsLate(inner, lose=lose, land=land), faults=faults,
+                              **options) as (ark, http, late):
+            return await action(connect(http), ark, late)
 
     return asyncio.run(main())
 
@@ -75,16 +70,10 @@ def test_a_lost_create_that_never_landed_is_sent_again() -> None:
 
 def test_twin_tasks_make_a_lost_create_unresolved() -> None:
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults="queue=60") as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0), faults="queue=60") as (ark, http, late):
             ours = connect(http)
             older, newer = [await ours.create(text_task(seed=5150)) for _ in range(2)]
-            late[0].lose = 1
+            late.lose = 1
             with pytest.raises(CreateUnresolved) as err:  # another client: the twins are not its own
                 await connect(http).create(text_task(seed=5150))
             return older, newer, err.value, dict(ark.stats), len(ark.tasks)

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assert_refused_up_front, run_cli
+from helpers import TWO_SHOTS, assert_case_refused, run_cli
 from storyfilm import cli
 
 KEY = "sk-test-s3cret-env2"
-STORY = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
 DAY = "more than a day; give a number of seconds up to 86400"
 USERINFO = ("ARK_BASE_URL holds a user name or password (user:password@): remove it; storyfilm authenticates with "
             "ARK_API_KEY, and would show the URL in its messages")
 
-# (command line, environment, the one line expected; {story} and {url} filled in)
+# (command line, environment, the one line expected; {story} and {userinfo_url} filled in)
 CASES = {
     # 1e300 s is no deadline: a silent service would hold the render for ever
     **{f"{name.lower()}-huge": (["plan", "{story}"], {name: "1e300"}, f"{name}='1e300': {DAY}")
@@ -64,22 +63,13 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_hostile_environment(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
-    argv, env, expected = CASES[name]
-    story = tmp_path / "two.yaml"
-    story.write_text(STORY, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)  # a film that went ahead would land in build/ here
-    monkeypatch.setenv("ARK_API_KEY", KEY)
-    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
-    userinfo_url = ark_server.base_url.replace("://", "://storyfilm:pa55word@")
-    for variable, value in env.items():
-        monkeypatch.setenv(variable, value.format(userinfo_url=userinfo_url))
-    assert_refused_up_front([arg.format(story=story) for arg in argv], tmp_path, ark_server, capsys, expected,
-                            secrets=("s3cret", "pa55word"))
+    assert_case_refused(CASES[name], tmp_path, ark_server, monkeypatch, capsys, key=KEY,
+                        secrets=("s3cret", "pa55word"))
 
 
 def test_a_day_is_still_taken(monkeypatch, tmp_path: Path, capsys) -> None:
     story = tmp_path / "two.yaml"
-    story.write_text(STORY, encoding="utf-8")
+    story.write_text(TWO_SHOTS, encoding="utf-8")
     monkeypatch.setenv("STORYFILM_CREATE_DEADLINE", "86400")
     monkeypatch.setenv("ARK_GATEWAY", "ark")
     assert cli.main(["validate", str(story)]) == 0

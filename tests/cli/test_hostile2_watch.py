@@ -5,6 +5,7 @@ run changed it, so every run rendered, and paid for, the shot again, and a watch
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import time
@@ -55,18 +56,30 @@ class Lines:
             time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def watching(story: Path, server, output: Path):
+    """`film --watch` of `story` in a thread, filming to `output` on `server`: yields its (out, err)
+    streams; stopped on leaving, and found stopped."""
+    options = film.FilmOptions(base_url=server.base_url, output=output, poll_interval=0.05)
+    out, err, stop = Lines(), Lines(), threading.Event()
+    runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
+                              kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
+    runner.start()
+    try:
+        yield out, err
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
 def test_saves_in_quick_succession_make_one_film_of_the_last(tmp_path: Path, ark_server) -> None:
     """Ten saves 0.1 s apart: the first started a film of the first state (a paid create of a
     prompt already replaced), then another of the last; now only the last is filmed."""
     story = tmp_path / "saves.yaml"
     story.write_text(STORY.format(dusk="dusk 0"), encoding="utf-8")
-    options = film.FilmOptions(base_url=ark_server.base_url, output=tmp_path / "saves.mp4", poll_interval=0.05)
-    out, err, stop = Lines(), Lines(), threading.Event()
-    runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
-                              kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
     before = server_counts(ark_server)
-    runner.start()
-    try:
+    with watching(story, ark_server, tmp_path / "saves.mp4") as (out, err):
         out.until("watching ", 1)
         assert counted(before, ark_server).get("create") == 2
         for n in range(1, 11):
@@ -78,10 +91,6 @@ def test_saves_in_quick_succession_make_one_film_of_the_last(tmp_path: Path, ark
         assert (out.count("changed: "), out.count("film: ")) == (1, 2), out.text
         assert counted(before, ark_server).get("create") == 3  # dawn, dusk 0, then dusk 10 alone
         assert err.text == ""
-    finally:
-        stop.set()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
 
 
 def test_a_frame_the_film_writes_is_refused_before_anything_is_sent(tmp_path: Path, ark_server, monkeypatch,
@@ -116,28 +125,21 @@ def test_a_watch_started_while_another_film_runs_waits_for_it(tmp_path: Path, ar
     env = {"ARK_API_KEY": "sk-test-busy-watch", "ARK_BASE_URL": ark_server.base_url}
     film_path = tmp_path / "busy.mp4"
     before = server_counts(ark_server)
-    out, err, stop = Lines(), Lines(), threading.Event()
     with faults_on(ark_server, "run=2"):
         other = film_process(story, env, *(["-o", str(tmp_path / "other.mp4")] if other_path else []))
         until_running(other, 1)  # it holds the film's path and the store now
-        options = film.FilmOptions(base_url=ark_server.base_url, output=film_path, poll_interval=0.05)
-        runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
-                                  kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
-        runner.start()
         try:
-            out.until("waiting: ", 1, timeout=20)
-            busy = (f"another storyfilm render is using {tmp_path / '.storyfilm'}" if other_path else
-                    f"another storyfilm (pid {other.pid}) is making the film {film_path} now")
-            assert busy in out.text
-            assert other.wait(timeout=60) == 0, other.stderr.read() if other.stderr else ""
-            out.until("film: ", 1)
-            assert err.text == "" and out.count("waiting: ") == 1, out.text
+            with watching(story, ark_server, film_path) as (out, err):
+                out.until("waiting: ", 1, timeout=20)
+                busy = (f"another storyfilm render is using {tmp_path / '.storyfilm'}" if other_path else
+                        f"another storyfilm (pid {other.pid}) is making the film {film_path} now")
+                assert busy in out.text
+                assert other.wait(timeout=60) == 0, other.stderr.read() if other.stderr else ""
+                out.until("film: ", 1)
+                assert err.text == "" and out.count("waiting: ") == 1, out.text
         finally:
-            stop.set()
-            runner.join(timeout=60)
             other.stdout.close()
             other.stderr.close()
-    assert not runner.is_alive()
     assert film_path.is_file()
     assert counted(before, ark_server).get("create") == 2  # the other film paid for both; the watch's were cached
 
@@ -150,13 +152,8 @@ def test_a_storyboard_link_pointed_at_another_file_is_filmed_again(tmp_path: Pat
     (tmp_path / "v2.yaml").write_text(STORY.format(dusk="dusk two"), encoding="utf-8")
     story = tmp_path / "story.yaml"
     story.symlink_to("v1.yaml")
-    options = film.FilmOptions(base_url=ark_server.base_url, output=tmp_path / "story.mp4", poll_interval=0.05)
-    out, err, stop = Lines(), Lines(), threading.Event()
-    runner = threading.Thread(target=watch.watch, args=(story, Settings(), options),
-                              kwargs={"out": out, "err": err, "stop": stop}, daemon=True)
     before = server_counts(ark_server)
-    runner.start()
-    try:
+    with watching(story, ark_server, tmp_path / "story.mp4") as (out, err):
         out.until("watching 1 file ", 1)
         first = (tmp_path / "story.mp4").read_bytes()
         (tmp_path / "new-link").symlink_to("v2.yaml")
@@ -165,7 +162,3 @@ def test_a_storyboard_link_pointed_at_another_file_is_filmed_again(tmp_path: Pat
         assert (tmp_path / "story.mp4").read_bytes() != first
         assert counted(before, ark_server).get("create") == 3  # dawn, dusk one, then dusk two alone
         assert err.text == ""
-    finally:
-        stop.set()
-        runner.join(timeout=60)
-    assert not runner.is_alive()

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assert_refused_up_front
+from helpers import TWO_SHOTS, assert_case_refused
 from storyfilm import cli
 
 KEY = "sk-test-s3cret-cli"
-STORY = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
 KEY_MESSAGE = ("ARK_API_KEY holds a space, a line break or a non-ASCII character, which no HTTP header carries: "
                "set the key alone (a key read from a file: export ARK_API_KEY=\"$(tr -d '[:space:]' < FILE)\")")
 URL_MESSAGE = "give an http or https URL, e.g. https://ark.cn-beijing.volces.com/api/v3"
@@ -60,16 +59,7 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_hostile_command_line(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
-    argv, env, expected = CASES[name]
-    story = tmp_path / "two.yaml"
-    story.write_text(STORY, encoding="utf-8")
-    monkeypatch.setenv("ARK_API_KEY", KEY)
-    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
-    for variable, value in env.items():
-        monkeypatch.setenv(variable, value)
-    fill = {"story": str(story), "dir": str(tmp_path)}
-    assert_refused_up_front([arg.format(**fill) for arg in argv], tmp_path, ark_server, capsys,
-                            expected.format(**fill), secrets=("s3cret",))
+    assert_case_refused(CASES[name], tmp_path, ark_server, monkeypatch, capsys, key=KEY, secrets=("s3cret",))
 
 
 def test_a_storyboard_named_with_a_line_break_is_still_one_line(tmp_path: Path, capsys) -> None:
@@ -111,7 +101,7 @@ def test_ctrl_c_while_the_commands_load_is_one_line_and_130(tmp_path: Path) -> N
     import sys
 
     story = tmp_path / "two.yaml"
-    story.write_text(STORY)
+    story.write_text(TWO_SHOTS)
     done = subprocess.run([sys.executable, "-c", INTERRUPTED_WHILE_LOADING, str(story)],
                           capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stderr, done.stdout) == (130, "interrupted\n", "")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from helpers import run_cli
 
-STORY = "title: Two\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
+STORY = "title: Two\ndefaults: {resolution: 480p, duration: 2}\nshots:\n  - id: one\n    prompt: A.\n  - id: two\n    prompt: B.\n"
 
 
 def test_a_lock_file_that_is_a_folder_is_one_line(tmp_path: Path) -> None:

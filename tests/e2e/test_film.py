@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
+
+import pytest
 
 from helpers import extract_frame, make_image, psnr, run_cli
 from storyfilm.mediaio import probe
@@ -28,20 +31,27 @@ shots:
 """
 
 
-def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
-    make_image(tmp_path / "start.png", 1024, 576)
-    story = tmp_path / "chain.yaml"
-    story.write_text(STORY)
-    film = tmp_path / "out" / "chain.mp4"
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory, ark_server):
+    """The storyboard filmed once by the real CLI, for this module's tests to read (or copy and film
+    again): its folder, the process and the creates the server saw."""
+    folder = tmp_path_factory.mktemp("chained")
+    make_image(folder / "start.png", 1024, 576)
+    (folder / "chain.yaml").write_text(STORY)
     creates_before = ark_server.ark.stats["create"]
-
-    proc = run_cli("film", str(story), "-o", str(film),
+    proc = run_cli("film", str(folder / "chain.yaml"), "-o", str(folder / "out" / "chain.mp4"),
                    env={"ARK_API_KEY": "test-key-123", "ARK_BASE_URL": ark_server.base_url})
+    return folder, proc, ark_server.ark.stats["create"] - creates_before
+
+
+def test_chained_film_end_to_end(chained, tmp_path: Path) -> None:
+    folder, proc, creates = chained
+    film = folder / "out" / "chain.mp4"
     assert proc.returncode == 0, proc.stderr
     assert "test-key-123" not in proc.stdout + proc.stderr
 
     # the server saw exactly one create per shot
-    assert ark_server.ark.stats["create"] - creates_before == 3
+    assert creates == 3
 
     # the film decodes, at the documented size, as long as its shots
     info = probe.probe(film)
@@ -52,8 +62,8 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     assert abs(info.duration - (3 * shot_frames - 2) / 24) <= 1 / 24
 
     # shot 2 starts on the very frame shot 1's task returned as its last frame
-    lock = json.loads((tmp_path / "chain.lock.json").read_text())
-    objects = tmp_path / ".storyfilm" / "objects"
+    lock = json.loads((folder / "chain.lock.json").read_text())
+    objects = folder / ".storyfilm" / "objects"
     one, two = lock["shots"][0], lock["shots"][1]
     first_of_two = tmp_path / "first_of_two.png"
     extract_frame(objects / two["video_sha256"], 0, first_of_two)
@@ -64,7 +74,7 @@ def test_chained_film_end_to_end(tmp_path: Path, ark_server) -> None:
     assert lock["film"]["frames_copied"] == info.frames
 
     # the key never reaches the lock file
-    assert "test-key-123" not in (tmp_path / "chain.lock.json").read_text()
+    assert "test-key-123" not in (folder / "chain.lock.json").read_text()
 
 
 def cached_lines(stdout: str) -> tuple[list[str], list[str]]:
@@ -75,12 +85,12 @@ def cached_lines(stdout: str) -> tuple[list[str], list[str]]:
     return notes, summary
 
 
-def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(tmp_path: Path, ark_server) -> None:
-    make_image(tmp_path / "start.png", 1024, 576)
+def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(chained, tmp_path: Path, ark_server) -> None:
+    folder, first, _ = chained
+    assert first.returncode == 0, first.stderr
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)  # the filmed folder, store and lock file, to film again
     story = tmp_path / "chain.yaml"
-    story.write_text(STORY)
     env = {"ARK_API_KEY": "sk-test-0001", "ARK_BASE_URL": ark_server.base_url}
-    assert run_cli("film", str(story), "-o", str(tmp_path / "a.mp4"), env=env).returncode == 0
     keys = {shot["id"]: shot["key"] for shot in json.loads((tmp_path / "chain.lock.json").read_text())["shots"]}
 
     before = ark_server.ark.stats["create"]

@@ -98,11 +98,12 @@ def test_seed_004_sends_the_documents_bodies_to_the_videos_gateway() -> None:
                                                    "seed": pinned_seed(title, "singer")}
 
 
-def test_seed_004_renders_without_a_key_through_the_embedded_videos_gateway(tmp_path: Path) -> None:
+def test_seed_004_renders_without_a_key_through_the_embedded_videos_gateway(tmp_path: Path, monkeypatch) -> None:
     """`film` without ARK_API_KEY: the local server serves /v1/videos only (a client on Ark's path
     would find nothing there), and reads asset:// from the assets/ folder beside the storyboard."""
     shutil.copy(SEEDS / "seed-004-videos-gateway.yaml", tmp_path / "seed-004.yaml")
     shutil.copytree(SEEDS / "assets", tmp_path / "assets")
+    monkeypatch.chdir(tmp_path)  # its film goes to build/ under the current folder, not the repository's
     run = storyfilm.render(tmp_path / "seed-004.yaml", env={})
     assert run.preview and _film(run.output) == (10.08, 1280, 720)
     assert [r.task_id[:4] for r in run.results.values()] == ["cgt-", "cgt-"]

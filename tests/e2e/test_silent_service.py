@@ -57,7 +57,7 @@ class SilentService:
 def test_a_silent_service_ends_the_film_within_the_lost_create_deadline(tmp_path: Path) -> None:
     one_shot(tmp_path / "one.yaml", "one", "a", "a red ball rolls")
     with SilentService() as service:
-        done = run_cli("film", str(tmp_path / "one.yaml"), env={
+        done = run_cli("film", str(tmp_path / "one.yaml"), cwd=tmp_path, env={
             "ARK_API_KEY": "x", "ARK_BASE_URL": service.base_url, "STORYFILM_REQUEST_TIMEOUT": "1",
             "STORYFILM_SETTLE": "0", "STORYFILM_LOST_CREATE_DEADLINE": "0.5"})
         tasks = "/api/v3/contents/generations/tasks"
@@ -76,7 +76,7 @@ def test_a_silent_service_ends_the_film_within_the_lost_create_deadline(tmp_path
 def test_a_deadline_shorter_than_the_settle_window_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     one_shot(tmp_path / "one.yaml", "one", "a", "a red ball rolls")
     with SilentService() as service:
-        done = run_cli("film", str(tmp_path / "one.yaml"), env={
+        done = run_cli("film", str(tmp_path / "one.yaml"), cwd=tmp_path, env={
             "ARK_API_KEY": "x", "ARK_BASE_URL": service.base_url, "STORYFILM_LOST_CREATE_DEADLINE": "5"})
         assert service.requests() == []
     assert done.returncode == 2

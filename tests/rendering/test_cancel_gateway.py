@@ -13,66 +13,47 @@ import signal
 from pathlib import Path
 
 import pytest
-from starlette.responses import JSONResponse
 
-from helpers import film_process, kill_at, run_cli
+from helpers import CAT, RefusingArk, film_process, gateway_story, kill_at, run_cli
 from storyfilm.localark import embedded
-from storyfilm.localark.app import LocalArk
 from storyfilm.localark.embedded import LocalServer
+from storyfilm.localark.faults import Faults
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY, VOLC_PROXY
-
-STORY = """\
-title: lost
-gateway: videos-gateway
-defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
-shots:
-  - id: cat
-    prompt: A cat stretches on a sunny windowsill.
-"""
 
 
 def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders_once(tmp_path: Path) -> None:
-    story = tmp_path / "lost.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-1", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         for _ in range(2):  # the first film loses the answer; the second still cannot tell, and sends nothing
-            stopped = run_cli("film", str(story), env=env)
+            stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
             assert stopped.returncode == 1, stopped.stderr
             assert "`storyfilm cancel STORY --forget-unanswered` lets the next film create it" in stopped.stderr
         assert gateway.ark.stats["create"] == 1
 
-        listed = run_cli("cancel", str(story), env=env)
+        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert "check the gateway's console" in listed.stdout and gateway.ark.stats["create"] == 1
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert forgot.stdout.strip().endswith("0 cancelled, 0 still running (cannot be cancelled), "
                                               "1 unanswered create forgotten")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env)
+        made = run_cli("film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 2 and (tmp_path / "lost.mp4").is_file()
         for proc in (stopped, listed, forgot, made):
             assert "sk-gateway-secret-1" not in proc.stdout + proc.stderr
 
 
-class _NoCancel(LocalArk):
+class _NoCancel(RefusingArk):
     """A gateway that offers no DELETE (neither seed documents one): its own 404 or 405 for it."""
 
-    refusal = 404
+    counted = "delete"
 
-    def app(self, *args, **kwargs):
-        served = super().app(*args, **kwargs)
-
-        async def app(scope, receive, send):
-            if scope["type"] == "http" and scope["method"] == "DELETE":
-                self.stats["delete"] += 1
-                await JSONResponse({"error": "route not found"}, status_code=self.refusal)(scope, receive, send)
-                return
-            await served(scope, receive, send)
-        return app
+    def refuses(self, scope) -> bool:
+        return scope["method"] == "DELETE"
 
 
 @pytest.mark.parametrize("refusal", [404, 405])
@@ -80,20 +61,19 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
     # a 404 to the DELETE read as "the service no longer knows the task": journaled expired, so the
     # next film created the shot again while the first task ran on, and both were paid for
-    monkeypatch.setattr(_NoCancel, "refusal", refusal)
+    monkeypatch.setattr(_NoCancel, "status", refusal)
     monkeypatch.setattr(embedded, "LocalArk", _NoCancel)
-    story = tmp_path / "queued.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "queued.yaml", "lost")
     with embedded.LocalServer(gateway=VIDEOS_GATEWAY, faults="queue=6") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
         kill_at(film_process(story, env), event="queued")
 
-        listed = run_cli("cancel", str(story), env=env)
+        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert f"queued, but the service did not cancel it (DELETE answered HTTP {refusal}" in listed.stdout
         assert listed.stdout.strip().endswith("0 cancelled, 1 still running (cannot be cancelled)")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env)
+        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
         assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
@@ -101,29 +81,16 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
 
 def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
     # they said only "never rendered" and what `film` would spend, while every film stopped
-    story = tmp_path / "lost.yaml"
-    story.write_text(STORY)
+    story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
-        assert run_cli("film", str(story), env=env).returncode == 1
+        assert run_cli("film", str(story), env=env, cwd=tmp_path).returncode == 1
         told = ("a create was sent and never answered: `film` looks for its task first (a gateway without a task "
                 "list stops until `storyfilm cancel STORY --forget-unanswered`)")
         for command in ("status", "plan"):
-            shown = run_cli(command, str(story), env=env)
+            shown = run_cli(command, str(story), env=env, cwd=tmp_path)
             assert told in shown.stdout, shown.stdout + shown.stderr
         assert gateway.ark.stats["create"] == 1
-
-
-CHAIN = """\
-title: chain
-gateway: volc-proxy
-defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
-shots:
-  - id: a
-    prompt: A cat stretches on a sunny windowsill.
-  - id: b
-    prompt: The cat jumps down.
-"""
 
 
 def _killed_creating(proc, shot: str) -> None:
@@ -141,19 +108,20 @@ def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downl
     # a is left created (not finished) and b creating. Each film then stopped on b's unanswered create
     # before a's video came, and cancel, which found shots only past finished upstreams, never saw b:
     # `--forget-unanswered` could not forget it, and no film could ever be made again
-    story = tmp_path / "chain.yaml"
-    story.write_text(CHAIN)
+    story = gateway_story(tmp_path / "chain.yaml", "chain", "volc-proxy",
+                          shots=(("a", CAT), ("b", "The cat jumps down.")))
     with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         _killed_creating(film_process(story, env), "b")
-        stopped = run_cli("film", str(story), env=env)
+        stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
         assert stopped.returncode == 1 and "--forget-unanswered" in stopped.stderr, stopped.stderr
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env)
+        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert "b: task ? its unanswered create is forgotten" in forgot.stdout, forgot.stdout
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env)
+        gateway.ark.faults = Faults.parse("")  # downloads slow only while b's create is unanswered
+        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert (tmp_path / "chain.mp4").is_file()
         # a once; b's forgotten create (if it landed: the user was told so) and the one that made it

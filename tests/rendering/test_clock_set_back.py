@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
+from helpers import IN_PROCESS_BASE, LandsLate, ark_behind, killed_while_creating, one_shot
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering import boot_clock
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store
@@ -28,28 +27,18 @@ def resume_after_the_clock_moved(tmp_path: Path, step: float):
     """A killed run's intent, written when the wall clock read `step` seconds more than it does
     now, and its create landing after the next run's first look: that run's result and requests."""
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap) as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0)) as (ark, http, late):
             graph, job, body = one_shot(tmp_path / "clock.yaml", "A clock set back", "dial", "A clock's hands turn.")
-            key = job.key(None, BACKEND)
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(key, job.id, job.key_material(None, BACKEND), Fingerprint.of(body).as_dict(),
-                                    job.cost)
+                killed_while_creating(store, late, http, job, body, backend=BACKEND)
             with contextlib.closing(sqlite3.connect(tmp_path / ".storyfilm" / "state.sqlite")) as db, db:
                 db.execute("UPDATE shots SET intent_at = intent_at + ?, since = since + ?", (step, step))
-            late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                   headers={"Authorization": "Bearer sk-killed-run"}))
             with Store(tmp_path / ".storyfilm") as store:
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend=BACKEND, poll_interval=0.02,
                                     lost_creates=LostCreates(settle=0.2, look_every=0.05))
                 results = await executor.run(graph)
-            return results[job.id], late[0].landed, dict(ark.stats)
+            return results[job.id], late.landed, dict(ark.stats)
 
     return asyncio.run(main())
 

@@ -100,7 +100,7 @@ def test_an_unreachable_service_is_one_message_and_costs_nothing(tmp_path, host:
     story = tmp_path / "s.yaml"
     story.write_text("title: Nobody there\ndefaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, "
                      "duration: 2}\nshots:\n  - {id: a, prompt: A lantern.}\n  - {id: b, prompt: A kite., cut: true}\n")
-    done = run_cli("film", str(story), env={"ARK_API_KEY": "sk-test-unreachable", "ARK_BASE_URL": base})
+    done = run_cli("film", str(story), cwd=tmp_path, env={"ARK_API_KEY": "sk-test-unreachable", "ARK_BASE_URL": base})
     assert done.returncode == 1
     reason = "All connection attempts failed" if host == "127.0.0.1" else "[Errno -2] Name or service not known"
     assert done.stderr == (f"cannot reach the video service at {host} (ConnectError: {reason}); nothing was sent, "

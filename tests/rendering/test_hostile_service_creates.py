@@ -16,7 +16,7 @@ EMPTY_LIST = http_reply(200, '{"total": 0, "items": []}')
 
 def film(tmp_path: Path, service: HostileService, **env: str):
     one_shot(tmp_path / "one.yaml", "one", "a", "a red ball rolls")
-    done = run_cli("film", str(tmp_path / "one.yaml"), env={"ARK_API_KEY": KEY, "ARK_BASE_URL": service.base_url,
+    done = run_cli("film", str(tmp_path / "one.yaml"), cwd=tmp_path, env={"ARK_API_KEY": KEY, "ARK_BASE_URL": service.base_url,
                                                             **env})
     assert "Traceback" not in done.stdout + done.stderr
     assert KEY not in done.stdout + done.stderr

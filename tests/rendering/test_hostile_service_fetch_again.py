@@ -13,14 +13,14 @@ from helpers import one_shot, run_cli
 def test_a_silent_get_of_a_finished_task_ends_at_the_call_deadline(tmp_path: Path) -> None:
     story = tmp_path / "one.yaml"
     one_shot(story, "one", "a", "a red ball rolls")
-    first = run_cli("film", str(story))
+    first = run_cli("film", str(story), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     clips = [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and p.stat().st_size > 5000
              and p.read_bytes()[4:8] == b"ftyp"]
     assert clips
     for clip in clips:
         clip.unlink()
-    again = run_cli("film", str(story), env={"STORYFILM_FAULTS": "slow@get=1,delay=3",
+    again = run_cli("film", str(story), cwd=tmp_path, env={"STORYFILM_FAULTS": "slow@get=1,delay=3",
                                              "STORYFILM_REQUEST_TIMEOUT": "0.3", "STORYFILM_CALL_DEADLINE": "1"})
     assert again.returncode == 1 and "Traceback" not in again.stderr
     assert re.fullmatch(

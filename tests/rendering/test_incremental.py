@@ -4,6 +4,7 @@ what descends from it; `explain` says why before anything is spent; --max-cost r
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,25 @@ def explained(story: Path, server) -> dict[str, explain.ShotStatus]:
         return explain.status(graph, store, server.base_url)
 
 
-def test_edits_rerender_the_shot_and_its_descendants_only(tmp_path: Path, ark_server) -> None:
-    story = write_chain(tmp_path / "chain.yaml", PROMPTS)
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, ark_server):
+    """The chain of PROMPTS rendered once: its folder, the render and the requests it made."""
+    folder = tmp_path_factory.mktemp("rendered")
     before = server_counts(ark_server)
-    first = render_story(story, ark_server)
-    assert counted(before, ark_server)["create"] == 4
+    first = render_story(write_chain(folder / "chain.yaml", PROMPTS), ark_server)
+    return folder, first, counted(before, ark_server)
+
+
+def copy_of(rendered, folder: Path) -> Path:
+    """The rendered chain's folder (storyboard, store, lock file and film) copied into `folder`: its storyboard."""
+    shutil.copytree(rendered[0], folder, dirs_exist_ok=True)
+    return folder / "chain.yaml"
+
+
+def test_edits_rerender_the_shot_and_its_descendants_only(tmp_path: Path, ark_server, rendered) -> None:
+    story = copy_of(rendered, tmp_path)
+    _, first, made = rendered
+    assert made["create"] == 4
     assert [r.cached for r in first.results.values()] == [False] * 4
     assert probe.probe(first.output).frames == 4 * models.frames_for(2) - 3  # 3 chained joins drop a frame each
 
@@ -126,9 +141,8 @@ def test_reasons_name_what_changed() -> None:
     assert explain.changes(base, {**base, "params": {**base["params"], "take": 2}}, chained=True) == ["new take"]
 
 
-def test_a_new_take_rerenders_that_shot_and_its_descendants_only(tmp_path: Path, ark_server) -> None:
-    story = write_chain(tmp_path / "chain.yaml", PROMPTS)
-    render_story(story, ark_server)
+def test_a_new_take_rerenders_that_shot_and_its_descendants_only(tmp_path: Path, ark_server, rendered) -> None:
+    story = copy_of(rendered, tmp_path)
     text = story.read_text().replace("{id: two,", "{id: two, take: 2,")
     story.write_text(text)
     why = explained(story, ark_server)

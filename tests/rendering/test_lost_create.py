@@ -8,7 +8,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from helpers import IN_PROCESS_BASE, TASKS, LandsLate, in_process_ark, one_shot
+from helpers import IN_PROCESS_BASE, LandsLate, ark_behind, killed_while_creating, one_shot
 from storyfilm import planning
 from storyfilm.ark.client import ArkClient, LostCreates
 from storyfilm.ark.fingerprint import Fingerprint
@@ -19,34 +19,20 @@ from storyfilm.rendering.store import Store
 BACKEND = "in-process"
 
 
-def killed_while_creating(tmp_path: Path, late: LandsLate, http, store: Store) -> tuple[planning.ShotJob, object]:
-    """What a killed run leaves: the journal's intent, and its create still on the way."""
-    graph, job, body = one_shot(tmp_path / "late.yaml", "A create that lands late", "lantern", "A paper lantern rises.")
-    store.create_intent(job.key(None, BACKEND), job.id, job.key_material(None, BACKEND),
-                        Fingerprint.of(body).as_dict(), job.cost)
-    late.held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                        headers={"Authorization": "Bearer sk-killed-run"}))
-    return job, graph
-
-
 def resume(tmp_path: Path, settle: float):
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap) as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0)) as (ark, http, late):
             with Store(tmp_path / ".storyfilm") as store:
-                job, graph = killed_while_creating(tmp_path, late[0], http, store)
+                graph, job, body = one_shot(tmp_path / "late.yaml", "A create that lands late", "lantern",
+                                            "A paper lantern rises.")
+                killed_while_creating(store, late, http, job, body, backend=BACKEND)
                 events: list = []
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend=BACKEND, listener=events.append, poll_interval=0.02,
                                     lost_creates=LostCreates(settle=settle))
                 results = await executor.run(graph)
                 journal = store.entry(job.key(None, BACKEND))
-            return results[job.id], late[0].landed, dict(ark.stats), [e.kind for e in events], journal
+            return results[job.id], late.landed, dict(ark.stats), [e.kind for e in events], journal
 
     return asyncio.run(main())
 

@@ -24,11 +24,17 @@ shots:
 """
 
 
-def test_a_picture_changed_after_its_check_is_never_sent(tmp_path: Path, ark_server) -> None:
-    story = tmp_path / "stills.yaml"
+def stills(folder: Path) -> Path:
+    """The storyboard, and its two pictures a.png and b.png, in `folder`."""
+    make_image(folder / "a.png", 640, 360)
+    make_image(folder / "b.png", 640, 360)
+    story = folder / "stills.yaml"
     story.write_text(STORY)
-    make_image(tmp_path / "a.png", 640, 360)
-    make_image(tmp_path / "b.png", 640, 360)
+    return story
+
+
+def test_a_picture_changed_after_its_check_is_never_sent(tmp_path: Path, ark_server) -> None:
+    story = stills(tmp_path)
     edited: list[str] = []
 
     def edit_the_other(event) -> None:  # one create at a time: the other shot's request is not built yet
@@ -47,10 +53,7 @@ def test_a_picture_changed_after_its_check_is_never_sent(tmp_path: Path, ark_ser
 
 
 def test_a_picture_removed_after_its_check_is_told_as_changed(tmp_path: Path, ark_server) -> None:
-    story = tmp_path / "stills.yaml"
-    story.write_text(STORY)
-    make_image(tmp_path / "a.png", 640, 360)
-    make_image(tmp_path / "b.png", 640, 360)
+    story = stills(tmp_path)
     removed: list[str] = []
 
     def remove_the_other(event) -> None:

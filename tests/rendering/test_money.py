@@ -10,15 +10,15 @@ import shutil
 import signal
 from pathlib import Path
 
-from helpers import (until_running, IN_PROCESS_BASE, TASKS, LandsAfter, LandsLate, assert_store_whole, chains_story, counted, faults_on,
-                     film_process, in_process_ark, kill_at, one_shot, paid_tasks, render_story, server_counts)
+from helpers import (IN_PROCESS_BASE, LandsAfter, LandsLate, ark_behind, assert_store_whole, chains_story, counted,
+                     faults_on, film_process, kill_at, killed_while_creating, one_shot, paid_tasks, render_story,
+                     server_counts, until_running)
 from storyfilm.ark.client import ArkClient, LostCreates
-from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.rendering.executor import Executor
 from storyfilm.rendering.store import Store, sha256_file
 from storyfilm.storyboard.build import pinned_seed
 
-SLOW_CREATES = "slow@create=1,delay=4,run=0.2"  # every create answers 4 s after it made its task
+SLOW_CREATES = "slow@create=1,delay=2,run=0.2"  # every create answers 2 s after it made its task
 
 
 def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_server) -> None:
@@ -30,10 +30,10 @@ def test_kill_drill_with_slow_creates_pays_once_per_shot(tmp_path: Path, ark_ser
     env = {"ARK_API_KEY": "sk-test-slow-drill", "ARK_BASE_URL": ark_server.base_url}
     rng = random.Random()
     with faults_on(ark_server, SLOW_CREATES):
-        where = [kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
-                 kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0)),
-                 kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 3.5)),
-                 kill_at(film_process(story, env), after=rng.uniform(1.0, 5.0))]
+        where = [kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 1.5)),
+                 kill_at(film_process(story, env), after=rng.uniform(1.0, 4.0)),
+                 kill_at(film_process(story, env), event="creating", after=rng.uniform(0.0, 1.5)),
+                 kill_at(film_process(story, env), after=rng.uniform(1.0, 4.0))]
         final = film_process(story, env)
         out, err = final.communicate(timeout=180)
     assert final.returncode == 0, (where, err)
@@ -61,26 +61,16 @@ def test_two_tasks_for_one_shot_the_queued_one_is_cancelled(tmp_path: Path) -> N
     graph, job, body = one_shot(tmp_path / "twice.yaml", "Two creates landed", "lantern", "A paper lantern rises.")
 
     async def main():
-        late: list[LandsLate] = []
-
-        def wrap(inner):
-            late.append(LandsLate(inner, lose=0))
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults="", concurrency=1) as (ark, http):
+        async with ark_behind(lambda inner: LandsLate(inner, lose=0), faults="", concurrency=1) as (ark, http, late):
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(job.key(None, "in-process"), job.id, job.key_material(None, "in-process"),
-                                    Fingerprint.of(body).as_dict(), job.cost)
-                for _ in range(2):  # the creates of the two killed runs, still on their way
-                    late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                           headers={"Authorization": "Bearer sk-killed"}))
+                killed_while_creating(store, late, http, job, body, creates=2)  # two killed runs' creates
                 events: list = []
                 client = ArkClient(IN_PROCESS_BASE, "sk-test", http=http)
                 executor = Executor(client, store, backend="in-process", listener=events.append,
                                     poll_interval=0.02, lost_creates=LostCreates(settle=0.0))
                 results = await executor.run(graph)
-            statuses = {t: ark.tasks[t].status for t in late[0].landed}
-            return results[job.id], late[0].landed, statuses, dict(ark.stats), executor.warnings
+            statuses = {t: ark.tasks[t].status for t in late.landed}
+            return results[job.id], late.landed, statuses, dict(ark.stats), executor.warnings
 
     result, landed, statuses, stats, warnings = asyncio.run(main())
     kept = result.task_id
@@ -98,22 +88,15 @@ def test_a_create_that_lands_after_the_settle_window_is_found_and_reported(tmp_p
     graph, job, body = one_shot(tmp_path / "late.yaml", "Landed after the window", "kite", "A kite.")
 
     async def main():
-        late: list[LandsAfter] = []
-
-        def wrap(inner):
-            late.append(LandsAfter(inner, lists=3))  # the resolver's two looks, then the poller's first
-            return late[0]
-
-        async with in_process_ark(wrap=wrap, faults="run=0.3", concurrency=1) as (ark, http):
+        lists = 3  # the resolver's two looks, then the poller's first
+        async with ark_behind(lambda inner: LandsAfter(inner, lists=lists), faults="run=0.3",
+                              concurrency=1) as (ark, http, late):
             with Store(tmp_path / ".storyfilm") as store:
-                store.create_intent(job.key(None, "in-process"), job.id, job.key_material(None, "in-process"),
-                                    Fingerprint.of(body).as_dict(), job.cost)
-                late[0].held.append(http.build_request("POST", IN_PROCESS_BASE + TASKS, json=body,
-                                                       headers={"Authorization": "Bearer sk-killed"}))
+                killed_while_creating(store, late, http, job, body)
                 executor = Executor(ArkClient(IN_PROCESS_BASE, "sk-test", http=http), store, backend="in-process",
                                     poll_interval=0.02, lost_creates=LostCreates(settle=0.0))
                 results = await executor.run(graph)
-            landed = late[0].landed
+            landed = late.landed
             return results[job.id].task_id, landed, {t: ark.tasks[t].status for t in landed}, executor.warnings
 
     kept, landed, statuses, warnings = asyncio.run(main())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import (REPO, assert_store_whole, chains_story, counted, journal_attempts, render_story, server_counts,
-                     tasks_by_seed)
+                     tasks_by_seed, write_intent)
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 from storyfilm.storyboard.build import pinned_seed
@@ -137,7 +137,6 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
 
     from storyfilm import planning
     from storyfilm.ark.client import ArkClient
-    from storyfilm.ark.fingerprint import Fingerprint
 
     story = tmp_path / "seedless.yaml"
     story.write_text(f"title: Seedless {random.random()}\n"
@@ -147,8 +146,7 @@ def test_a_killed_create_of_a_model_without_seeds_is_adopted(tmp_path: Path, ark
     body = job.request(None, data_url)
     assert "seed" not in body
     with Store(tmp_path / ".storyfilm") as store:  # what a render writes before it sends the create
-        store.create_intent(job.key(None, ark_server.base_url), job.id, job.key_material(None, ark_server.base_url),
-                            Fingerprint.of(body).as_dict(), job.cost)
+        write_intent(store, job, body, ark_server.base_url)
 
     async def send() -> str:  # the create reached the service; its answer never reached the process
         async with ArkClient(ark_server.base_url, "sk-test") as client:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import REPO, run_cli
+from helpers import REPO
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
-from storyfilm import planning
+from storyfilm import cli, planning
 from storyfilm.storyboard import pinned_seed
 from storyfilm.mediaio.inputs import load_storyboard, data_url
 
@@ -78,16 +78,16 @@ def test_anchors_and_aliases(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", [p.stem for p in EXAMPLES])
-def test_example_renders(name: str, tmp_path: Path, ark_server) -> None:
+def test_example_renders(name: str, tmp_path: Path, ark_server, monkeypatch, capsys) -> None:
     work = tmp_path / "storyboards"
     shutil.copytree(REPO / "storyboards", work, ignore=shutil.ignore_patterns(".storyfilm", "*.lock.json"))
     story = work / f"{name}.yaml"
     jobs = planning.jobs(planning.compile_plan(load_storyboard(story)))
     creates = ark_server.ark.stats["create"]
     film = tmp_path / f"{name}.mp4"
-    proc = run_cli("film", str(story), "-o", str(film),
-                   env={"ARK_API_KEY": "sk-example", "ARK_BASE_URL": ark_server.base_url})
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.setenv("ARK_API_KEY", "sk-example")
+    monkeypatch.setenv("ARK_BASE_URL", ark_server.base_url)
+    assert cli.main(["film", str(story), "-o", str(film)]) == 0, capsys.readouterr().err
     assert ark_server.ark.stats["create"] - creates == len(jobs)
     info = probe.probe(film)
     assert (info.width, info.height) == (jobs[0].width, jobs[0].height)
