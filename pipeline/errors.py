@@ -36,6 +36,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   └── NotCopyable                      (internal) a smart join's pieces would not join by copy
     ├── Interrupted                  exit 130 Ctrl-C or SIGTERM; says what still runs on the service
     ├── NotStarted                   (internal) a shot that never started: a shot it waits on failed
+    │   └── NotCreated                       (internal) the render had stopped creating tasks
     └── Refusal                      (local server) an answer refusing a request, as the service would
 """
 
@@ -294,11 +295,21 @@ class NotStarted(StoryfilmError):
     """A shot that never started because the shot whose last frame it starts from failed
     (`upstream`), or itself never started; `failed` is the shot that failed."""
 
-    def __init__(self, shot: str, upstream: str, failed: str):
+    def __init__(self, shot: str, upstream: str, failed: str, *, ended: str = "failed"):
         self.shot, self.upstream, self.failed = shot, upstream, failed
         via = "" if upstream == failed else f", which waits on shot {failed!r}"
-        self.reason = f"waits on shot {upstream!r}{via}, which failed"
+        self.reason = f"waits on shot {upstream!r}{via}, which {ended}"
         super().__init__(f"not started: {self.reason}")
+
+
+class NotCreated(NotStarted):
+    """A shot whose task was never created: the render had stopped creating tasks after `failed`
+    failed, and let only the work already paid for finish."""
+
+    def __init__(self, shot: str, failed: str):
+        super().__init__(shot, shot, failed)
+        self.reason = f"the film stopped creating tasks when shot {failed!r} failed"
+        self.args = (f"not started: {self.reason}",)
 
 
 class Refusal(StoryfilmError):

@@ -122,7 +122,7 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
                               show=show, warnings=warnings, join_cache=store.root / "joins", ahead=ahead)
         ahead.wait()  # an unchanged film is not joined: its review page still needs every clip's frames
         if lock_file is not None:
-            outputs.write_review_page(board, graph, jobs, results, statuses, output, lock_file, settings, show.note,
+            outputs.write_review_page(board, graph, jobs, results, output, lock_file, settings, show.note,
                                       warnings, frames=review_cache)
             outputs.write_cut(board, graph, jobs, results, output, lock_file, show.note, warnings)
         # what the tasks returned (usage tokens at the model's price), the plan's figure where none came

@@ -90,7 +90,7 @@ def film_event(run_: FilmRun, *, planned: float) -> dict:
 
 
 def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
-                      results: dict[str, ShotResult], statuses: dict[str, explain.ShotStatus], output: Path,
+                      results: dict[str, ShotResult], output: Path,
                       lock_file: Path, settings: Settings, note, warnings: list[str], *, frames: Path) -> None:
     """build/<name>.html beside the film; the film is made, so a failure here is only a warning.
     `frames`: the review's frame cache, where each shot's first and last frame already are."""
@@ -98,8 +98,7 @@ def write_review_page(board: storyboard.Storyboard, graph: nx.DiGraph, jobs: lis
     cards = [review_page.ShotCard(
         id=j.id, prompt=j.shot.prompt, model=j.model.id, size=f"{j.width}x{j.height}",
         seconds=returned.get(j.id, {}).get("seconds") or j.frames / 24,
-        take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost,
-        why="cached" if results[j.id].cached else statuses[j.id].describe()) for j in jobs]
+        take=j.shot.take, planned_tokens=j.tokens, planned_cost=j.cost) for j in jobs]
     clips = [dataclasses.replace(c, last_frame=results[c.shot_id].last_frame)
              for c in edit.clips(graph, {j.id: results[j.id].video for j in jobs})]
     page = side_files.page(output)

@@ -35,8 +35,7 @@ const money = (v) => v === null || v === undefined ? '–' : v.toFixed(2) + ' CN
 const seek = (t) => { film.currentTime = t + 0.001; };
 
 const totals = document.getElementById('totals');
-[['shots', data.shots.length], ['duration', (data.duration ?? 0).toFixed(2) + ' s'], ['rendered', data.rendered],
- ['cached', data.shots.length - data.rendered], ['cost planned', money(data.planned_cost)],
+[['shots', data.shots.length], ['duration', (data.duration ?? 0).toFixed(2) + ' s'], ['cost planned', money(data.planned_cost)],
  [data.preview ? 'on Seedance' : 'cost actual', money(data.actual_cost)]].forEach(([k, v]) => {
   const s = el('span'); s.append(k + ' '); s.append(el('b', '', String(v))); totals.append(s); });
 if (data.preview) totals.append(el('span', 'badge', 'PREVIEW: nothing was spent'));
@@ -61,7 +60,7 @@ data.shots.forEach((shot) => {
   [['model', shot.model], ['size', shot.size], ['duration', shot.seconds.toFixed(2) + ' s'], ['seed', shot.seed ?? '–'],
    ['take', shot.take], ['task', shot.task_id ?? '–'],
    ['tokens', `${shot.tokens.planned.toLocaleString()} planned · ${(shot.tokens.actual ?? 0).toLocaleString()} actual`],
-   ['cost', `${money(shot.cost.planned)} planned · ${money(shot.cost.actual)} actual`], ['why', shot.why],
+   ['cost', `${money(shot.cost.planned)} planned · ${money(shot.cost.actual)} actual`],
    ['key', (shot.key ?? '').slice(0, 16)]].forEach(([k, v]) => { dl.append(el('dt', '', k), el('dd', '', String(v))); });
   card.append(dl);
   if (shot.seam) {

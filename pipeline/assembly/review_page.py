@@ -2,10 +2,12 @@
 offline. The film plays in a <video> with chapter markers (the MP4 is referenced relatively);
 every shot has a card with its first and last frame (embedded JPEGs: the review's own thumbnails,
 review_ahead.page_thumbnails), prompt, model, size,
-duration, seed, take, task, tokens and cost planned and actual, why it rendered or was cached,
-and the seam it makes with the shot before; clicking a card seeks the player to the shot.
+duration, seed, take, task, tokens and cost planned and actual, and the seam it makes with the
+shot before; clicking a card seeks the player to the shot.
 
-Built from the lock file's data and the plan, so a preview and a paid render get the same page.
+Built from the lock file's data and the plan, so a preview and a paid render get the same page. It
+shows the film, not the run that wrote it (which shots rendered and which came from the cache is
+told on the terminal and in the `film` event): an unchanged film leaves it as it was, bytes and time.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ class ShotCard:
     take: int
     planned_tokens: int
     planned_cost: float
-    why: str  # "cached", or why it rendered
 
 
 def _data_url(jpeg: bytes) -> str:
@@ -67,12 +68,12 @@ def page_data(cards: list[ShotCard], lock: dict[str, Any], thumbs: dict[str, tup
                       "seed": entry.get("seed"), "task_id": entry.get("task_id"), "key": entry.get("key"),
                       "tokens": {"planned": card.planned_tokens, "actual": entry.get("tokens")},
                       "cost": {"planned": round(card.planned_cost, 4), "actual": entry.get("cost")},
-                      "why": card.why, "seam": seams.get(card.id), "first": thumbs[card.id][0],
+                      "seam": seams.get(card.id), "first": thumbs[card.id][0],
                       "last": thumbs[card.id][1]})
     return {"duration": film.get("duration"), "frames": film.get("frames"), "warnings": film.get("warnings", []),
             "planned_cost": round(sum(c.planned_cost for c in cards), 4),
             "actual_cost": round(sum(s["cost"]["actual"] or 0 for s in shots), 4),
-            "rendered": sum(c.why != "cached" for c in cards), "shots": shots}
+            "shots": shots}
 
 
 def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[str, Any], *,
@@ -90,7 +91,8 @@ def write(out: Path, film: Path, title: str, cards: list[ShotCard], lock: dict[s
               "script": review_assets.JS, "poster": data["shots"][0]["first"] if data["shots"] else ""}
     # one pass, not str.format: CSS and JS are full of braces, and a title may hold a {name}
     page = re.sub(r"\{(" + "|".join(fields) + r")\}", lambda m: fields[m[1]], TEMPLATE)
-    scratch.replace_with(out, page.encode("utf-8"))
+    if not scratch.holds(out, page.encode("utf-8")):
+        scratch.replace_with(out, page.encode("utf-8"))
     return out
 
 

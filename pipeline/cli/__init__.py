@@ -28,8 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(argv)
     except KeyboardInterrupt:  # while starting (loading the commands, parsing): nothing ran yet
+        _ending_on_ctrl_c(argv)
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _ending_on_ctrl_c(argv: list[str] | None) -> None:
+    """The command ends because of Ctrl-C (exit 130), its message about to be told: another Ctrl-C
+    from here on, while Python shuts down (threads joined, handlers reset), would end the process by
+    the signal itself (-2) or with a traceback, after the message. It changes nothing now, so it is
+    ignored. Only for the process's own command line: an in-process caller's Ctrl-C stays its own."""
+    if argv is None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -62,12 +72,15 @@ def _run(argv: list[str] | None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except StoryfilmError as exc:
+        if exc.exit_code == 130:  # Interrupted: what the render left on the service
+            _ending_on_ctrl_c(argv)
         print(redact(str(exc), settings.api_key), file=sys.stderr)
         return exc.exit_code
     except OSError as exc:  # a disk or permission fault no layer foresaw: where and what, never a traceback
         print(redact(_os_error(exc), settings.api_key), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _ending_on_ctrl_c(argv)
         print("interrupted: run the same command again to resume", file=sys.stderr)
         return 130
     finally:

@@ -79,6 +79,14 @@ def sweep_dead_partials(folder: Path) -> None:
                 (folder / name).unlink(missing_ok=True)
 
 
+def holds(target: Path, data: bytes) -> bool:
+    """`target` is a file that already holds exactly `data` (then it need not be written: its time stays)."""
+    try:
+        return target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
 def replace_with(target: Path, data: bytes, *, durable: bool = True) -> None:
     """`target` holds `data`, whole: written beside it, on disk (fsync) and renamed into place (a
     kill mid-write leaves the old file, never a cut one; a power cut, never an empty one).

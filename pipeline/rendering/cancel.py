@@ -219,7 +219,7 @@ def report(outcomes: list[Outcome], notes: list[str] = ()) -> str:
         known = "no task of this storyboard is waiting on the service" if not notes else \
             "no task of this storyboard is known (the journal that named them was set aside)"
         return "\n".join([*lines, f"{known}: nothing to cancel"])
-    lines += [f"{o.shot}: task {o.task_id or '?'} {o.detail}" for o in outcomes]
+    lines += [f"{o.shot}: task {o.task_id} {o.detail}" if o.task_id else f"{o.shot}: {o.detail}" for o in outcomes]
     cancelled = sum(o.result == CANCELLED for o in outcomes)
     running = sum(o.result == RUNNING for o in outcomes)
     forgotten = sum(o.result == FORGOTTEN for o in outcomes)

@@ -94,7 +94,7 @@ class Creates:
             except Unanswered as lost:  # it may have made the task: look before creating again
                 tries[-1] = f"lost: {lost.detail}"
                 lost_at = time.time()
-                self.emit(job.id, "retry", f"create: {lost}")
+                self.emit(job.id, *self._lost_told(lost))
                 await CREATE_RETRY.pause(attempt, lost.retry_after)
                 found = await self.resolve(job, key, lost.detail, settled=lost.settled, lost_at=lost_at)
                 if found is not None:
@@ -119,6 +119,16 @@ class Creates:
             self.emit(job.id, "created", f"task {task_id}")
             return task_id
         raise TransportFailed(f"shot {job.id!r}: could not create its task after {CREATE_RETRY.attempts} tries")
+
+    def _lost_told(self, lost: Unanswered) -> tuple[str, str]:
+        """What a lost create's answer is told as: a retry only where the create may be sent again
+        (its task looked for and not found); a gateway without a task list never sends it again."""
+        if not self.client.lists:
+            return "warning", (f"create: {lost}; gateway {self.client.gateway.name} has no task list, so its task "
+                               "cannot be looked for: it is not sent again")
+        if isinstance(lost, TakenWithoutId):
+            return "warning", f"create: {lost}; looking for its task (the service took it: it is not sent again)"
+        return "retry", f"create: {lost}; looking for its task before sending it again"
 
     @staticmethod
     def _seed_refused(exc: ApiRefused, body: dict[str, Any]) -> bool:

@@ -2,9 +2,9 @@
 remaining chain first), cached shots cost nothing, every task id is journaled the moment the
 service returns it, and a killed run picks up the tasks it already paid for (creates.py).
 
-A stored result that is missing or damaged is fetched again from its task while the service still
-serves it, else rendered again, and the user is told why and what it costs. An interrupted run
-(Ctrl-C, SIGTERM) stops its ffmpeg runs and raises Interrupted naming the tasks still paid for.
+A stored result that is missing or damaged is fetched again from its task (fetch_again.py). A
+failed shot ends the render as draining.py says. An interrupted run (Ctrl-C, SIGTERM) stops its
+ffmpeg runs and raises Interrupted naming the tasks still paid for.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ import networkx as nx
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
-from storyfilm.errors import (ApiRefused, Interrupted, NotStarted, ResultsGone, ServiceUnreachable, StoryfilmError,
-                              TaskFailed, TaskGone, WrongTasksPath)
+from storyfilm.errors import (Interrupted, NotCreated, NotStarted, ResultsGone, ServiceUnreachable,
+                              StoryfilmError, TaskFailed, TaskGone, WrongTasksPath)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
-from storyfilm.rendering import interruption
+from storyfilm.rendering import draining, interruption
 from storyfilm.rendering.creates import Creates
-from storyfilm.rendering.gates import ModelGate, remaining_chain
+from storyfilm.rendering.gates import CreatesStopped, ModelGate, remaining_chain
+from storyfilm.rendering.fetch_again import fetch_again
 from storyfilm.rendering.handoff import handoff_image
 from storyfilm.rendering.poller import Poller
 from storyfilm.rendering.progress import Event, Listener
@@ -73,6 +74,7 @@ class Executor:
         self.paid: dict[str, tuple[str, str]] = {}  # shot → (task id, "running" | "downloading"), not yet stored
         self.creating: dict[str, str] = {}  # shot → key: its journal row tells a create on its way
         self.same = SameRenders(self.emit)  # shots with one key: rendered once
+        self.stopped: str | None = None  # the shot whose failure stopped the creating (draining.py)
 
     def emit(self, shot: str, kind: str, detail: str = "") -> None:
         if kind == "warning":
@@ -117,12 +119,12 @@ class Executor:
 
         async with Poller(self.client, min_interval=self.poll_interval, max_interval=self.max_poll_interval) as poller:
             self.poller = poller
-            tasks: list[asyncio.Task[None]] = []
+            tasks: dict[str, asyncio.Task[None]] = {}
             try:
                 # an interrupted render leaves no ffmpeg behind: its shots' worker threads see this group
                 with runner.stopped_on_exit():
-                    tasks += [asyncio.create_task(shot(n)) for n in nodes]
-                    await asyncio.gather(*tasks)
+                    tasks.update((n, asyncio.create_task(shot(n))) for n in nodes)
+                    await draining.settle(tasks, self._stop_creating)
             except asyncio.CancelledError:
                 raise self.interrupted() from None
             except Exception as exc:  # told as the shot that failed, whichever follower gave up first
@@ -131,9 +133,9 @@ class Executor:
                     self._tell_not_started(graph, nodes, frames, failure)
                 raise failure
             finally:
-                for t in tasks:
+                for t in tasks.values():
                     t.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await asyncio.gather(*tasks.values(), return_exceptions=True)
                 for f in [*done.values(), *frames.values()]:
                     if f.done() and not f.cancelled():
                         f.exception()  # mark retrieved: the first failure was raised by gather
@@ -150,10 +152,17 @@ class Executor:
             self.emit(told.shot, "not_started", told.reason)
             failure.add_note(f"{told.shot}: not started: {told.reason}")
 
+    def _stop_creating(self, failed: str) -> None:
+        self.stopped = failed
+        for gate in self.gates.values():
+            gate.stop(failed)
+
     def _gate(self, job: ShotJob) -> ModelGate:
         model = job.model
         if model.id not in self.gates:
             self.gates[model.id] = ModelGate(model.name, self.concurrency or model.concurrency, self.rpm or model.rpm)
+            if self.stopped is not None:
+                self.gates[model.id].stop(self.stopped)
         return self.gates[model.id]
 
     async def _shot(self, job: ShotJob, upstream: tuple[Path, str] | None, priority: float,
@@ -172,7 +181,8 @@ class Executor:
                 frame_ready(self.store.path(entry.frame_sha), entry.frame_sha)
                 return self._result(job, key, entry.video_sha, entry.frame_sha, entry.task_id, entry.seed,
                                     entry.tokens, cached=True)
-            fetched = await self._fetch_again(job, key, entry, frame_ready)
+            fetched = await fetch_again(self.client, job, entry, lambda task: self._finish(
+                job, key, task, frame_ready, recorded=entry.video_sha), self.emit)
             if fetched is not None:
                 return fetched
         gate = self._gate(job)
@@ -215,33 +225,6 @@ class Executor:
                 self.emit(job.id, "warning", f"{exc}; creating the task again")
                 entry, last_error = None, str(exc)
 
-    async def _fetch_again(self, job: ShotJob, key: str, entry: Entry,
-                           frame_ready: Callable[[Path, str], None]) -> ShotResult | None:
-        """A finished shot whose stored video or frame is missing or damaged: fetched again from its
-        task while the service still serves its results (free); None when it must render again."""
-        why = "its stored clip or last frame is missing or damaged"
-        if entry.task_id and self.client is not None:
-            try:
-                task = await self.client.get(entry.task_id)
-                if task.status == "succeeded" and task.video_url:
-                    result = await self._finish(job, key, task, frame_ready, recorded=entry.video_sha)
-                    if result is not None:
-                        self.emit(job.id, "warning", f"{why}; fetched again from task {task.id}, nothing paid")
-                        return result
-                    gone = f"task {task.id} made another video than the one recorded (another shot's task?)"
-                else:
-                    gone = f"task {task.id} is {task.status}"
-            except ResultsGone as exc:
-                gone = str(exc)
-            except ApiRefused as exc:
-                if exc.status != 404:
-                    raise
-                gone = f"the service no longer knows task {entry.task_id}"
-        else:
-            gone = "no task is known for it"
-        self.emit(job.id, "warning", f"{why}, and {gone}: rendering it again costs {job.cost:.2f} CNY")
-        return None
-
     async def _paid_for(self, job: ShotJob, key: str, entry: Entry | None) -> str | None:
         """The task an earlier run created for this key, if there is one."""
         if entry and entry.status == "created" and entry.task_id:
@@ -253,15 +236,18 @@ class Executor:
 
     async def _admitted_create(self, job: ShotJob, key: str, gate: ModelGate, priority: float,
                                frame_file: Path | None, first_frame_sha: str | None) -> str:
-        if gate.in_flight >= int(gate.limit):
-            self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
-        await gate.acquire(priority)
         try:
-            body = await self._request(job, frame_file)
-            return await self.creates.create(job, key, gate, body, job.key_material(first_frame_sha, self.backend))
-        except BaseException:
-            gate.release()
-            raise
+            if gate.in_flight >= int(gate.limit) and gate.stopped is None:
+                self.emit(job.id, "waiting", f"a free slot ({gate.describe()})")
+            await gate.acquire(priority)
+            try:
+                body = await self._request(job, frame_file)
+                return await self.creates.create(job, key, gate, body, job.key_material(first_frame_sha, self.backend))
+            except BaseException:
+                gate.release()
+                raise
+        except CreatesStopped as stop:
+            raise NotCreated(job.id, stop.failed) from None
 
     async def _request(self, job: ShotJob, frame_file: Path | None) -> dict[str, Any]:
         first_url = None

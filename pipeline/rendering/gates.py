@@ -18,6 +18,15 @@ from collections.abc import Callable
 
 import networkx as nx
 
+
+class CreatesStopped(Exception):
+    """The render creates no more tasks (`ModelGate.stop`); `failed`: the shot whose failure stopped it."""
+
+    def __init__(self, failed: str):
+        super().__init__(failed)
+        self.failed = failed
+
+
 def remaining_chain(graph: nx.DiGraph, weight: Callable[[str], float]) -> dict[str, float]:
     """For every shot: its own weight plus the heaviest chain of shots that wait on it."""
     longest: dict[str, float] = {}
@@ -38,12 +47,24 @@ class ModelGate:
         self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
         self._creates: deque[float] = deque()
+        self.stopped: str | None = None  # the shot whose failure stopped its creates
+
+    def stop(self, failed: str) -> None:
+        """Admit no more shots and send no more creates (`failed` stopped the render's creating);
+        the shots waiting for a slot are told at once."""
+        self.stopped = failed
+        waiters, self._waiters = self._waiters, []
+        for _, _, future in waiters:
+            if not future.done():
+                future.set_exception(CreatesStopped(failed))
 
     def describe(self) -> str:
         return f"{self.name}: {self.in_flight}/{int(self.limit)} tasks in flight"
 
     async def acquire(self, priority: float) -> None:
         """Wait for an in-flight slot; the waiter with the highest priority goes first."""
+        if self.stopped is not None:
+            raise CreatesStopped(self.stopped)
         if self.in_flight < int(self.limit) and not self._waiters:
             self.in_flight += 1
             return
@@ -96,6 +117,8 @@ class ModelGate:
     async def rate_slot(self, waiting: Callable[[str], None]) -> None:
         """Wait until a create is allowed by the RPM window and any 429 back-off, then record it."""
         while True:
+            if self.stopped is not None:
+                raise CreatesStopped(self.stopped)
             delay, why = self.rate_wait()
             if delay <= 0:
                 self._creates.append(self.clock())

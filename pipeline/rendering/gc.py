@@ -76,12 +76,11 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
                              "of your storyboards, or storyboards")
         found.found_cache = False
         return found
-    with Store(root) as journal:
+    with Store(root, look_only=dry_run) as journal:
         if not dry_run:
             if journal.read_only:
                 raise StoreReadOnly(f"the store {root} is read-only: gc cannot remove anything from it")
             journal.exclusive()  # StoreBusy while a render or a film runs
-        found.notes += journal.notes
         entries = journal.all_entries()
         links = journal.links()
         locked = _locked(folder, root, links)
@@ -102,6 +101,7 @@ def collect(paths: list[Path], *, store: Path | None = None, keep_takes: int = 1
             for sha in doomed:
                 with contextlib.suppress(FileNotFoundError):
                     journal.path(sha).unlink()
+        found.notes[:0] = journal.notes  # what it found damaged, also while the storyboards were read
         if stories is None:
             _empty_join_cache(root / "joins", found)
     return found

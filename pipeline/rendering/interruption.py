@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
-from storyfilm.errors import Interrupted, NotStarted
+from storyfilm.errors import Interrupted, NotCreated, NotStarted
 
 T = TypeVar("T")
 
@@ -41,15 +41,19 @@ async def stopped_by_sigterm(render: Coroutine[Any, Any, T]) -> T:
 
 def not_started(shots: list[str], waits_on: Callable[[str], str | None],
                 ended: Mapping[str, asyncio.Future[Any]]) -> list[NotStarted]:
-    """The shots (in `shots`' order) that never started because the shot they wait on (its last
-    frame, or its render: `waits_on`) failed or itself never started; each names the one that
-    failed. `ended`: each shot's outcome (its last frame), a failure as its exception."""
-    def failed_itself(shot: str) -> bool:
-        outcome = ended[shot]
-        return (outcome.done() and not outcome.cancelled() and isinstance(outcome.exception(), Exception)
-                and not isinstance(outcome.exception(), NotStarted))
+    """The shots (in `shots`' order) that never started: not created once the render had stopped
+    creating, or waiting on a shot (its last frame, or its render: `waits_on`) that failed, was not
+    created, or itself never started; each names the one that failed. `ended`: each shot's outcome
+    (its last frame), a failure as its exception."""
+    def outcome(shot: str) -> BaseException | None:
+        return ended[shot].exception() if ended[shot].done() and not ended[shot].cancelled() else None
 
-    failed = {shot: shot for shot in shots if failed_itself(shot)}  # shot → the failed shot it waits on
+    def ended_itself(shot: str) -> bool:
+        failure = outcome(shot)
+        return isinstance(failure, NotCreated) or (isinstance(failure, Exception)
+                                                   and not isinstance(failure, NotStarted))
+
+    failed = {shot: shot for shot in shots if ended_itself(shot)}  # shot → the failed shot it waits on
     grown = True
     while grown:  # a shot may wait on a later one (the twin that renders first): until nothing is added
         grown = False
@@ -57,8 +61,15 @@ def not_started(shots: list[str], waits_on: Callable[[str], str | None],
             upstream = waits_on(shot)
             if shot not in failed and upstream in failed:
                 failed[shot], grown = failed[upstream], True
-    return [NotStarted(shot, waits_on(shot) or shot, failed[shot]) for shot in shots
-            if shot in failed and failed[shot] != shot]
+    told: list[NotStarted] = []
+    for shot in (s for s in shots if s in failed):
+        root = outcome(failed[shot])
+        if failed[shot] != shot:
+            ended_as = "was not created: the film had stopped creating tasks" if isinstance(root, NotCreated) else "failed"
+            told.append(NotStarted(shot, waits_on(shot) or shot, failed[shot], ended=ended_as))
+        elif isinstance(root, NotCreated):
+            told.append(root)
+    return told
 
 
 def told(paid: dict[str, tuple[str, str]], sending: list[str]) -> Interrupted:

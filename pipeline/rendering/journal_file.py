@@ -177,10 +177,12 @@ def _write_ahead(db: sqlite3.Connection) -> None:
 def _read_only(path: Path, notes: list[str]) -> sqlite3.Connection:
     """The journal of a store that cannot be written, copied into memory: read as it is, and what
     is rebuilt from the lock file stays in memory. (A WAL journal left by a killed run needs its
-    -shm file, which cannot be made here: then it is read as immutable.)"""
+    -shm file, which cannot be made here: then it is read as immutable. Without a -wal file all of
+    it is in the journal's own file, read as immutable: a store only looked at gets no -wal or -shm.)"""
     memory = sqlite3.connect(":memory:", isolation_level=None)
     if path.is_file():
-        for mode in ("mode=ro", "immutable=1"):
+        logged = path.with_name(path.name + "-wal").exists()
+        for mode in ("mode=ro", "immutable=1") if logged else ("immutable=1",):
             db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, isolation_level=None)
             try:
                 db.backup(memory)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from storyfilm.errors import LockFileDamaged, StoreReadOnly
-from storyfilm.mediaio.scratch import cannot_hold_files
+from storyfilm.mediaio.scratch import cannot_hold_files, holds
 from storyfilm.rendering.executor import ShotResult
 from storyfilm.rendering.results import clip_seconds
 from storyfilm.planning.jobs import ShotJob
@@ -119,7 +119,7 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
     }
     path = lock_path(story, preview=preview)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    if _holds(path, text):  # an unchanged film leaves its lock file as it was, its time too (make, git)
+    if holds(path, text.encode("utf-8")):  # an unchanged film leaves its lock file as it was, its time too (make, git)
         return path
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -138,11 +138,6 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
     return path
 
 
-def _holds(path: Path, text: str) -> bool:
-    try:
-        return path.is_file() and path.read_text(encoding="utf-8") == text
-    except (OSError, UnicodeDecodeError):
-        return False
 
 
 def read(story: Path, *, preview: bool) -> dict[str, Any] | None:

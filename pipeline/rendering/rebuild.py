@@ -2,12 +2,15 @@
 video and last-frame sha256, seed, tokens), and the store holds their objects, so the journal rows
 are made again from it before anything is planned. `storyfilm verify` checks the same records.
 Where this store recorded what a key made (`made.py`), its record is used, never the bytes of
-another shot that an edited or badly merged lock file names."""
+another shot that an edited or badly merged lock file names. A journal row whose clip or frame is
+not whole in the store (edited by hand) is mended the same way when the record (else the lock
+file) names whole objects for its key: the shot is not paid for again."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from storyfilm.rendering.journal_entry import Entry
 from storyfilm.rendering.store import Store
 
 
@@ -25,10 +28,45 @@ def from_lock(store: Store, lock: dict[str, Any] | None) -> list[str]:
                                f"{made[1][:12]} for its key {shot['key'][:12]}: the store's record is used (was the "
                                "lock file edited or merged?)")
             video, frame = made
+        mended = _mend(store, shot["key"], (video, frame))
+        if mended is not None:
+            store.notes.append(f"shot {shot.get('id', '?')!r}: {mended}")
         if store.restore_done(shot["key"], str(shot.get("id", "?")), shot.get("task_id"), video, frame,
                               _int(shot.get("seed")), _int(shot.get("tokens")), shot.get("cost")):
             restored.append(str(shot.get("id", "?")))
     return restored
+
+
+def whole_record(store: Store, key: str, lock: tuple[Any, Any]) -> tuple[str, tuple[str, str]] | None:
+    """What the store's record (else the lock file: `lock`) names for `key`, when both its objects
+    are whole in the store: (whose word it is, (video sha256, frame sha256)); None otherwise."""
+    made = store.made.recorded(key)
+    whose, shas = ("the store's record", made) if made is not None else ("the lock file", lock)
+    if not all(isinstance(sha, str) for sha in shas):
+        return None
+    return (whose, shas) if store.has(shas[0]) and store.has(shas[1]) else None
+
+
+def unwhole(store: Store, entry: Entry) -> list[str]:
+    """What of a finished row's clip and frame the store does not hold whole: "video abc… (missing)"."""
+    return [f"{what} {sha[:12] if sha else sha}, which is {'damaged' if sha and store.path(sha).exists() else 'missing'}"
+            for what, sha in (("video", entry.video_sha), ("last frame", entry.frame_sha)) if not store.has(sha)]
+
+
+def _mend(store: Store, key: str, lock: tuple[Any, Any]) -> str | None:
+    """A finished row of `key` naming objects that are not whole, set to the whole ones its record
+    (else the lock file) names: what was done, for the user; None when nothing was."""
+    entry = store.entry(key)
+    if entry is None or entry.status != "done" or store.read_only:
+        return None
+    bad = unwhole(store, entry)
+    found = whole_record(store, key, lock) if bad else None
+    if found is None or found[1] == (entry.video_sha, entry.frame_sha):
+        return None
+    whose, (video, frame) = found
+    store.shot_done(key, video, frame, entry.seed, entry.tokens)
+    return (f"the journal names {' and '.join(bad)}; {whose} names video {video[:12]} and last frame "
+            f"{frame[:12]}, both whole: they are used, nothing paid")
 
 
 def _int(value: Any) -> int | None:

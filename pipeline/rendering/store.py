@@ -41,7 +41,7 @@ class Store:
     served, and a render that must store something fails with one message. `notes`: what was found
     damaged and set aside, for the user."""
 
-    def __init__(self, root: Path, story: Path | None = None):
+    def __init__(self, root: Path, story: Path | None = None, *, look_only: bool = False):
         self.root = root
         self.story = story_id(story, root) if story is not None else None
         self.objects = root / "objects"
@@ -57,8 +57,8 @@ class Store:
         except OSError as exc:
             if exc.errno not in READ_ONLY or not self.objects.is_dir():  # a read-only store is served as it is
                 raise made_folder(exc, root) from exc
-        self.read_only = not (writable(root) and writable(self.objects))
-        self.media = Objects(root)
+        self.read_only = look_only or not (writable(root) and writable(self.objects))
+        self.media = Objects(root, look_only=look_only)
         self.made = MadeRecords(root)  # what each key rendered to, kept beside the journal
         self.notes = self.media.notes
         self._db = open_journal(root / "state.sqlite", read_only=self.read_only, notes=self.notes)

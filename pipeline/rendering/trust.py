@@ -39,8 +39,9 @@ class Objects:
     file changes: its inode, size or mtime); `notes` says what was set aside and why. A symbolic
     link there is no object of the store's, whatever it points to."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, look_only: bool = False):
         self.objects, self.quarantine = root / "objects", root / "quarantine"
+        self.look_only = look_only  # a damaged object is told, never moved (a dry run changes nothing)
         self._checked: dict[str, tuple[int, int, int]] = {}
         self.notes: list[str] = []
 
@@ -76,6 +77,11 @@ class Objects:
     def set_aside(self, sha: str, why: str) -> Path | None:
         """Move a damaged object into `quarantine/` (kept for inspection); None when it cannot move."""
         self._checked.pop(sha, None)
+        if self.look_only:
+            note = f"object {sha[:12]} is damaged ({why}): left in place; a film or gc sets it aside in {self.quarantine}"
+            if note not in self.notes:
+                self.notes.append(note)
+            return None
         target = self.quarantine / f"{sha}.{time.strftime('%Y%m%dT%H%M%S')}"
         try:
             self.quarantine.mkdir(exist_ok=True)

@@ -12,7 +12,8 @@ import tempfile
 from contextlib import ExitStack
 
 from storyfilm.errors import StoreDamaged, UsageError
-from storyfilm.rendering import lockfile
+from storyfilm.rendering import lockfile, rebuild
+from storyfilm.rendering.journal_entry import Entry
 from storyfilm.rendering.store import Store
 
 
@@ -26,6 +27,7 @@ class Report:
     strays: list[str] = field(default_factory=list)  # what objects/ holds that is no file of the store's
     disagree: list[str] = field(default_factory=list)  # a shot whose lock file, journal and made/ differ
     cost: float = 0.0  # what rendering the affected shots again would cost, from the lock files
+    paid: int = 0  # the missing or damaged objects the next film fetches or renders again
 
     def lines(self) -> list[str]:
         bad = [f"damaged: {line}" for line in self.damaged] + [f"missing: {line}" for line in self.missing]
@@ -61,6 +63,7 @@ def verify(story: Path, store_root: Path | None = None) -> Report:
         if not root.is_dir():  # never rendered here: whatever the lock files name is missing
             root = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         store = stack.enter_context(Store(root))
+        bad: dict[str, float] = {}  # sha256 → the cost of its shot
         for sha, (what, cost) in sorted(references(story, store).items(), key=lambda item: item[1][0]):
             report.checked += 1
             path = store.path(sha)
@@ -71,35 +74,59 @@ def verify(story: Path, store_root: Path | None = None) -> Report:
                 continue
             else:
                 report.damaged.append(f"{what} {sha[:12]}")
-            report.cost += cost
-        report.strays = _strays(store.objects)
-        report.disagree = _disagreements(story, store)
+            bad[sha] = cost
+        report.strays = _strays(store.objects)  # before the rows are looked at: a folder there is set aside
+        mended = _mended(story, store)  # rows the next film mends from whole objects: nothing paid for them
+        spared = {sha for entry, _ in mended.values() for sha in (entry.video_sha, entry.frame_sha)}
+        report.cost = sum(cost for sha, cost in bad.items() if sha not in spared)
+        report.paid = len(set(bad) - spared)
+        report.disagree = _disagreements(story, store, mended)
         report.seconds = time.perf_counter() - started
         notes = list(store.notes)
     if report.missing or report.damaged or report.strays or report.disagree:
-        remedy = [_remedy(story, report)] if report.missing or report.damaged else []
+        remedy = [_remedy(story, report)] if report.paid else []
         raise StoreDamaged("\n".join([*report.lines(), *notes, *remedy]))
     return report
 
 
-def _disagreements(story: Path, store: Store) -> list[str]:
+def _lock_shots(story: Path) -> list[dict]:
+    return [shot for preview in (False, True) for shot in (lockfile.read(story, preview=preview) or {}).get("shots", [])]
+
+
+def _mended(story: Path, store: Store) -> dict[str, tuple[Entry, str]]:
+    """key → (its journal row, what the next film does about it) for the finished rows whose clip or
+    frame is not whole while the store's record (else the lock file) names whole ones (rebuild.py)."""
+    found = {}
+    for shot in _lock_shots(story):
+        key = shot.get("key")
+        entry = store.entry(key) if isinstance(key, str) else None
+        bad = rebuild.unwhole(store, entry) if entry and entry.status == "done" else []
+        record = rebuild.whole_record(store, key, (shot.get("video_sha256"), shot.get("last_frame_sha256"))) \
+            if bad else None
+        if record is not None and record[1] != (entry.video_sha, entry.frame_sha):
+            whose, (video, _) = record
+            found[key] = (entry, f"the journal names {' and '.join(bad)}; the next film uses {whose}'s "
+                                 f"(video {video[:12]}, whole), nothing paid")
+    return found
+
+
+def _disagreements(story: Path, store: Store, mended: dict[str, tuple[Entry, str]]) -> list[str]:
     """Shots whose clip and frame the lock file, the journal and the store's own record (made/)
     name differently (one was edited, or swapped between shots): which one the next film uses."""
     found = []
-    for preview in (False, True):
-        for shot in (lockfile.read(story, preview=preview) or {}).get("shots", []):
-            key = shot.get("key")
-            entry = store.entry(key) if isinstance(key, str) else None
-            said = {"the lock file": (shot.get("video_sha256"), shot.get("last_frame_sha256")),
-                    "the journal": (entry.video_sha, entry.frame_sha) if entry and entry.status == "done" else None,
-                    "the store's record": store.made.recorded(key) if isinstance(key, str) else None}
-            said = {who: shas for who, shas in said.items() if shas is not None}
-            if len(set(said.values())) > 1:
-                used = "the journal" if "the journal" in said else "the store's record"
-                found.append(f"shot {shot.get('id')!r} (key {key[:12]}): " + ", ".join(
-                    f"{who} names video {v[:12] if isinstance(v, str) else v} and last frame "
-                    f"{f[:12] if isinstance(f, str) else f}" for who, (v, f) in said.items())
-                    + "; " + _which_wins(said, used, store.made.folder / key))
+    for shot in _lock_shots(story):
+        key = shot.get("key")
+        entry = store.entry(key) if isinstance(key, str) else None
+        said = {"the lock file": (shot.get("video_sha256"), shot.get("last_frame_sha256")),
+                "the journal": (entry.video_sha, entry.frame_sha) if entry and entry.status == "done" else None,
+                "the store's record": store.made.recorded(key) if isinstance(key, str) else None}
+        said = {who: shas for who, shas in said.items() if shas is not None}
+        if len(set(said.values())) > 1:
+            used = "the journal" if "the journal" in said else "the store's record"
+            found.append(f"shot {shot.get('id')!r} (key {key[:12]}): " + ", ".join(
+                f"{who} names video {v[:12] if isinstance(v, str) else v} and last frame "
+                f"{f[:12] if isinstance(f, str) else f}" for who, (v, f) in said.items())
+                + "; " + (mended[key][1] if key in mended else _which_wins(said, used, store.made.folder / key)))
     return found
 
 

@@ -66,15 +66,26 @@ def problems(data: Any, pos: yaml_source.Positions) -> list[Fault]:
     return sorted(found.values(), key=lambda f: (f.where, f.message))
 
 
-# faults a value has whatever numbers are inside it (no storyboard value is a list of numbers)
-_KIND_FAULTS = ("type", "additionalProperties", "propertyNames")
+# faults a value has whatever numbers are inside it (no storyboard value is a list of numbers): of
+# the wrong kind, or not one of the values allowed there (`type: [.nan]`, `version: .nan`)
+_KIND_FAULTS = ("type", "additionalProperties", "propertyNames", "enum", "const")
+
+
+def _shown(value: Any) -> str:
+    """A value as the storyboard writes it: YAML's `.nan` and `.inf` for the numbers Python calls nan, inf."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_shown, value)) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 def _unusual_values(value: Any, path: yaml_source.Path, pos: yaml_source.Positions) -> list[Fault]:
     """Non-finite numbers anywhere; control characters in names, paths and URLs."""
     if isinstance(value, float) and not math.isfinite(value):
-        shown = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
-        return [Fault(path, pos.of(path), f"{_label(path)} must be a finite number (got {shown})")]
+        return [Fault(path, pos.of(path), f"{_label(path)} must be a finite number (got {_shown(value)})")]
     if isinstance(value, str) and NAMES.intersection(p for p in path if isinstance(p, str)) \
             and any(ord(c) < 0x20 or c == "\x7f" for c in value):
         return [Fault(path, pos.of(path), f"{_label(path)} must not contain control characters (got {value!r})")]
@@ -94,11 +105,25 @@ def _label(path: yaml_source.Path) -> str:
 
 
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
-    """The most specific errors: for anyOf/oneOf, the alternative that went furthest."""
-    if error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        return _leaves(best) if best is not None else [error]
-    return [error]
+    """The most specific errors: for anyOf/oneOf, those of the one alternative of the value's own
+    kind (a mapping's, for `{type: [.nan]}`), else of the alternative that went furthest."""
+    if not error.context:
+        return [error]
+    alternatives: dict[Any, list[jsonschema.ValidationError]] = {}
+    for err in error.context:
+        alternatives.setdefault(err.relative_schema_path[0], []).append(err)
+    own = [errs for index, errs in alternatives.items() if _takes_kind(error.validator_value[index], error.instance)]
+    if len(own) == 1:
+        return [leaf for err in own[0] for leaf in _leaves(err)]
+    best = jsonschema.exceptions.best_match(error.context)
+    return _leaves(best) if best is not None else [error]
+
+
+def _takes_kind(alternative: Any, instance: Any) -> bool:
+    """The alternative names a JSON type (`type`) and the value is of it."""
+    kind = alternative.get("type") if isinstance(alternative, dict) else None
+    kinds = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    return any(_validator().is_type(instance, k) for k in kinds)
 
 
 def _field(path: tuple) -> str:
@@ -140,7 +165,7 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
         owner = f"shot {path[-1] + 1}" if path and isinstance(path[-1], int) else (name if path else "the storyboard")
         return where, f"{owner} needs `{missing[0]}`"
     if kind == "enum":
-        return where, f"`{name}` must be one of {', '.join(map(str, expected))} (got {got!r})"
+        return where, f"`{name}` must be one of {', '.join(map(str, expected))} (got {_shown(got)})"
     if kind == "type":
         item = path and isinstance(path[-1], int)
         owner = (f"shot {path[-1] + 1}" if path[-2:-1] == ("shots",) else f"item {path[-1] + 1} of `{name}`") \
@@ -161,7 +186,7 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
     if kind == "pattern" and name == "output":
         return where, f"`output` must be a path ending in .mp4 (got {got!r})"
     if kind == "const":
-        return where, f"`{name}` must be {expected!r} (got {got!r})"
+        return where, f"`{name}` must be {expected!r} (got {_shown(got)})"
     return where, f"`{name}`: {err.message}"
 
 

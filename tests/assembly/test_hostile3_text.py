@@ -70,7 +70,7 @@ def test_control_characters_in_a_title_or_prompt_keep_the_review_page_valid_html
 
     title, prompt = "T\0i\x07t\x7fle\x85!", "p\x7fq\x9fr\0s"
     card = review_page.ShotCard(id="a", prompt=prompt, model="m", size="160x90", seconds=2.0, take=1,
-                                planned_tokens=1, planned_cost=0.1, why="cached")
+                                planned_tokens=1, planned_cost=0.1)
     page = review_page.write(tmp_path / "film.html", tmp_path / "film.mp4", title, [card], {"shots": [{"id": "a"}]},
                              preview=True, thumbs={"a": (b"\xff\xd8", b"\xff\xd8")})
     text = page.read_text(encoding="utf-8")

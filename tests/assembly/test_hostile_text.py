@@ -53,7 +53,7 @@ def _page(folder: Path) -> Path:
     from storyfilm.assembly import review_page
 
     card = review_page.ShotCard(id="a", prompt=PROMPT, model="m", size="160x90", seconds=2.0, take=1,
-                                planned_tokens=1, planned_cost=0.1, why="cached")
+                                planned_tokens=1, planned_cost=0.1)
     return review_page.write(folder / "film.html", folder / "film.mp4", TITLE, [card],
                              {"shots": [{"id": "a"}]}, preview=True, thumbs={"a": (b"\xff\xd8", b"\xff\xd8")})
 

@@ -79,7 +79,7 @@ def test_review_page_is_one_offline_file_built_from_the_lock(reviewed: Path) -> 
     roll = data["shots"][1]
     assert roll["prompt"] == "球向右滚动，镜头向右摇。" and roll["size"] == "864x480" and roll["take"] == 1
     assert roll["seam"]["chained"] and roll["seam"]["ssim"] is not None
-    assert data["shots"][0]["why"] == "render: never rendered" and roll["why"].startswith("render: ")
+    assert "why" not in roll and "rendered" not in data  # the run's, not the film's: told on the terminal
     assert roll["first"].startswith("data:image/jpeg;base64,") and roll["last"].startswith("data:image/jpeg;")
     assert roll["cost"]["planned"] == pytest.approx(roll["cost"]["actual"])
 
@@ -99,3 +99,16 @@ def test_review_page_in_chromium_seeks_to_a_shot(reviewed: Path, tmp_path: Path)
     keep = REPO / "build" / "test-screenshots"
     keep.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, keep / "review-page.png")
+
+
+def test_an_unchanged_film_leaves_its_review_page_alone(tmp_path: Path, ark_server) -> None:
+    # the page recorded the run (which shots rendered, which came from the cache): the film after a
+    # render rewrote it, though `status` said the next film would rewrite nothing
+    story = tmp_path / "again.yaml"
+    story.write_text(STORY.replace("    first_frame: start.png\n", ""), encoding="utf-8")
+    render_story(story, ark_server, output=tmp_path / "build" / "again.mp4")
+    page = tmp_path / "build" / "again.html"
+    before = (page.read_bytes(), page.stat().st_mtime_ns)
+    again = render_story(story, ark_server, output=tmp_path / "build" / "again.mp4")
+    assert all(r.cached for r in again.results.values())
+    assert (page.read_bytes(), page.stat().st_mtime_ns) == before

@@ -183,3 +183,25 @@ def test_gc_keeps_the_take_the_storyboard_on_disk_needs_though_its_lock_names_a_
     before = server_counts(ark_server)
     again = render_story(story, ark_server)
     assert counted(before, ark_server) == {} and again.results["pour"].key == first.results["pour"].key
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file and folder under `folder`: (size, mtime in ns); what any change on disk alters."""
+    return {str(p.relative_to(folder)): (p.stat().st_size if p.is_file() else -1, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_a_dry_run_changes_nothing_on_disk_even_beside_a_damaged_clip(tmp_path: Path, ark_server) -> None:
+    # a damaged clip of the storyboard as it is now was set aside in quarantine/ by the dry run (which
+    # asks which takes the storyboard would film): say it, move nothing
+    story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
+    one_shot(story, "Ad", "pour", "Milk pours into a glass.")
+    clip = render_story(story, ark_server).results["pour"].video
+    clip.write_bytes(b"\0" * clip.stat().st_size)
+    (root / "incoming" / "4194303-1-left-by-a-killed-run").write_bytes(b"half a clip")
+    before = _tree(tmp_path)
+
+    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert _tree(tmp_path) == before
+    assert f"object {clip.name[:12]} is damaged (its bytes do not match its sha256): left in place" in dry.stdout

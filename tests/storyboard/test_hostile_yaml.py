@@ -144,23 +144,14 @@ def _paths(value, path=()):
         yield from _paths(item, path + (key,))
 
 
-def test_non_finite_numbers_anywhere_are_located_faults_never_tracebacks(tmp_path: Path) -> None:
-    """`.nan`, `.inf` and lists or mappings holding them in place of every value of a storyboard
-    that uses every part of the language: a StoryboardError each time (82 were tracebacks)."""
-    import copy
-    import math
-
-    import yaml
-
+def _every_part(tmp_path: Path) -> dict:
+    """A storyboard that uses every part of the language, its media made in `tmp_path`."""
     from helpers import make_image
-    from storyfilm.errors import StoryboardError
     from storyfilm.mediaio import runner
-    from storyfilm.mediaio.inputs import load_storyboard
 
     make_image(tmp_path / "frame.png", 640, 360)
     runner.run(["-f", "lavfi", "-i", "sine=d=1", str(tmp_path / "music.wav")], what="make music")
-    nan, inf = math.nan, math.inf
-    story_data = {
+    return {
         "title": "T", "style": "s", "version": 1, "output": "out/f.mp4", "assets": {"pic": "frame.png"},
         "soundtrack": {"file": "music.wav", "volume_db": -3, "fade_in": 0.5, "fade_out": 0.5, "loop": True},
         "assembly": {"seamless_joins": True, "burn_captions": False, "loudness": -16},
@@ -169,19 +160,66 @@ def test_non_finite_numbers_anywhere_are_located_faults_never_tracebacks(tmp_pat
                   {"id": "b", "prompt": "B.", "trim": {"in": 0.5, "out": 2},
                    "transition": {"type": "crossfade", "duration": 0.5}},
                   {"id": "c", "prompt": "C.", "cut": True, "transition": "fade_black", "references": ["pic"]}]}
-    story = tmp_path / "story.yaml"
-    story.write_text(yaml.safe_dump(story_data), encoding="utf-8")
-    assert len(load_storyboard(story).shots) == 3  # every value below is read when it is a good one
-    tried = 0
+
+
+def _each_replaced(story_data: dict, values: tuple):
+    """(the path, its good value, the storyboard with `value` there) for every value of `story_data`."""
+    import copy
+
     for path in list(_paths(story_data))[1:]:
-        for value in (nan, -inf, [nan], {"a": inf}, [1, nan], {"x": [nan]}):
+        for value in values:
             changed = copy.deepcopy(story_data)
             parent = changed
             for step in path[:-1]:
                 parent = parent[step]
-            parent[path[-1]] = value
-            story.write_text(yaml.safe_dump(changed), encoding="utf-8")
-            with pytest.raises(StoryboardError):
-                load_storyboard(story)
-            tried += 1
+            good, parent[path[-1]] = parent[path[-1]], value
+            yield path, good, changed
+
+
+def test_non_finite_numbers_anywhere_are_located_faults_never_tracebacks(tmp_path: Path) -> None:
+    """`.nan`, `.inf` and lists or mappings holding them in place of every value of a storyboard
+    that uses every part of the language: a StoryboardError each time (82 were tracebacks)."""
+    import math
+
+    import yaml
+
+    from storyfilm.errors import StoryboardError
+    from storyfilm.mediaio.inputs import load_storyboard
+
+    nan, inf = math.nan, math.inf
+    story_data = _every_part(tmp_path)
+    story = tmp_path / "story.yaml"
+    story.write_text(yaml.safe_dump(story_data), encoding="utf-8")
+    assert len(load_storyboard(story).shots) == 3  # every value below is read when it is a good one
+    tried = 0
+    for _, _, changed in _each_replaced(story_data, (nan, -inf, [nan], {"a": inf}, [1, nan], {"x": [nan]})):
+        story.write_text(yaml.safe_dump(changed), encoding="utf-8")
+        with pytest.raises(StoryboardError):
+            load_storyboard(story)
+        tried += 1
     assert tried > 200
+
+
+def test_a_non_finite_number_where_words_go_is_told_the_schemas_own_fault(tmp_path: Path) -> None:
+    """`transition: {type: [.nan]}` said "must be a finite number", where a number is no answer
+    either: in place of every text, word or yes/no of the storyboard, the schema's own message."""
+    import math
+
+    import yaml
+
+    from storyfilm.errors import StoryboardError
+    from storyfilm.mediaio.inputs import load_storyboard
+
+    story_data = _every_part(tmp_path)
+    story = tmp_path / "story.yaml"
+    told = {}
+    for path, good, changed in _each_replaced(story_data, (math.nan, [math.nan], {"a": math.inf})):
+        if not isinstance(good, (str, bool)) or path[-1] == "pic":  # numbers, and what holds other values
+            continue
+        story.write_text(yaml.safe_dump(changed), encoding="utf-8")
+        with pytest.raises(StoryboardError) as stopped:
+            load_storyboard(story)
+        told.setdefault(path, []).append(str(stopped.value))
+    assert sum(map(len, told.values())) > 60
+    assert not [f"{path}: {m}" for path, messages in told.items() for m in messages if "finite number" in m]
+    assert "`type` must be one of cut, crossfade, fade_black (got [.nan])" in told[("shots", 1, "transition", "type")][1]
