@@ -30,7 +30,7 @@ from storyfilm.ark.lost_create import LostCreates
 from storyfilm.errors import ApiRefused, TransportFailed
 from storyfilm.planning import explain
 from storyfilm.planning.jobs import ShotJob
-from storyfilm.rendering.poller import unseen_yet
+from storyfilm.rendering.unseen import unseen_yet
 from storyfilm.rendering.store import Entry, Store
 from storyfilm.seedance.gateways import Gateway
 

@@ -23,6 +23,7 @@ from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, ArkError, ListUnreadable, ServiceUnreachable, TaskFailed, TaskGone,
                               TaskOverdue, TransportFailed)
+from storyfilm.rendering.unseen import names_the_task, unseen_yet
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +32,6 @@ log = logging.getLogger(__name__)
 # frame exists (at 0.25 s a finished clip waited 0.125 s on average, per shot of the chain). A remote
 # service keeps the interval it is given (ark-api.md).
 LOOPBACK_INTERVAL = 0.05
-
-# ark-api.md leaves open what a read says of a task created a moment ago: a service whose reads lag
-# its writes answers 404 (and lists nothing) for a while. A task this young that is not found is
-# looked for again, never read as forgotten: that reading would create it again, and pay twice.
-UNSEEN_GRACE = 30.0
-
-
-def _names_the_task(exc: ApiRefused) -> bool:
-    """A 404 that may be of a task not shown yet: the documented `NotFound.<Parameter>` (§10), or
-    one without a code (a gateway's own shape). A bare `NotFound` is a route the service lacks."""
-    return exc.code.startswith("NotFound.") or not exc.code
-
-
-def unseen_yet(exc: ApiRefused, age: float) -> bool:
-    """A 404 for a task created `age` seconds ago (under UNSEEN_GRACE): the service may not show
-    it yet, so it is looked at again, never written off (the poller, `storyfilm cancel`)."""
-    return exc.status == 404 and _names_the_task(exc) and age < UNSEEN_GRACE
-
 
 @dataclass
 class _Watch:
@@ -259,7 +242,7 @@ class Poller:
     def _not_visible_yet(task_id: str, watch: _Watch, now: float, exc: ApiRefused) -> bool:
         """A 404 for a task created under UNSEEN_GRACE seconds ago: not shown yet (still looked at,
         deadline and all)."""
-        if not _names_the_task(exc):
+        if not names_the_task(exc):
             return False
         watch.polled = now
         if now > watch.deadline:

@@ -81,11 +81,11 @@ class Crash(Exception):
 
 
 def test_failed_expired_and_vanished_tasks_are_created_again(tmp_path: Path, ark_server, monkeypatch) -> None:
-    from storyfilm.rendering import poller
+    from storyfilm.rendering import unseen
 
     # A task vanishes days after its create (records are kept 7 days, §8.4); here it is seconds old,
     # and a task that young answering 404 is looked for again for UNSEEN_GRACE (30 s) first.
-    monkeypatch.setattr(poller, "UNSEEN_GRACE", 2.0)
+    monkeypatch.setattr(unseen, "UNSEEN_GRACE", 2.0)
     story, ids = chains_story(tmp_path / "three.yaml", f"Faulty tasks {random.random()}", chains=3, length=1)
     created: list[str] = []
 

@@ -14,7 +14,7 @@ from helpers import IN_PROCESS_BASE, chains_story, counted, faults_on, in_proces
     text_task
 from storyfilm.ark.client import ArkClient
 from storyfilm.errors import TaskGone
-from storyfilm.rendering import poller as poller_module
+from storyfilm.rendering import unseen
 from storyfilm.rendering.poller import Poller
 from storyfilm.seedance.gateways import ARK, VOLC_PROXY
 
@@ -35,7 +35,7 @@ def test_a_task_not_shown_yet_is_looked_for_again_not_read_as_forgotten(gateway)
 
 
 def test_a_task_still_unknown_after_the_grace_is_forgotten(monkeypatch) -> None:
-    monkeypatch.setattr(poller_module, "UNSEEN_GRACE", 0.3)
+    monkeypatch.setattr(unseen, "UNSEEN_GRACE", 0.3)
     with pytest.raises(TaskGone, match="the service no longer knows it"):
         asyncio.run(_made_and_watched(ARK, "lag=5,queue=0.1,run=0.1"))
 
