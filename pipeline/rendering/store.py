@@ -50,8 +50,8 @@ class Store:
         if unusable is not None:
             raise unusable
         try:
-            self.objects.mkdir(parents=True, exist_ok=True)
-            self.incoming.mkdir(parents=True, exist_ok=True)
+            for folder in () if look_only else (self.objects, self.incoming):  # looking makes no folder
+                folder.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
             raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
