@@ -5,7 +5,9 @@ shot renders again, at its cost, and the shot the lock file names whole is cache
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 from pathlib import Path
 
 from helpers import run_cli
@@ -56,3 +58,24 @@ def test_status_and_plan_leave_a_damaged_store_and_a_lost_journal_as_they_are(tm
     events = [json.loads(line) for line in again.stdout.splitlines()]
     assert {e["shot"] for e in events if e["event"] == "cached"} == {"b"}
     assert {e["shot"] for e in events if e["event"] == "done"} == {"a"}
+
+
+def test_status_tells_a_hand_edited_journal_row_as_the_next_film_mends_it(tmp_path: Path) -> None:
+    story = tmp_path / "look.yaml"
+    story.write_text(STORY)
+    film = ("-o", str(tmp_path / "look.mp4"))
+    assert run_cli("film", str(story), *film).returncode == 0
+    root = tmp_path / ".storyfilm"
+    with contextlib.closing(sqlite3.connect(root / "state.sqlite")) as db, db:
+        db.execute("UPDATE shots SET video_sha = ? WHERE shot_id = 'a'", ("0" * 64,))
+    before = _snapshot(tmp_path)
+
+    status = run_cli("status", str(story), *film)
+
+    assert _snapshot(tmp_path) == before
+    # the store's record names a whole video for a's key: the film uses it, and pays nothing
+    assert status.returncode == 0, status.stdout + status.stderr
+    again = run_cli("film", str(story), *film, "--json")
+    assert again.returncode == 0, again.stderr
+    assert {json.loads(line)["shot"] for line in again.stdout.splitlines()
+            if json.loads(line)["event"] == "cached"} == {"a", "b"}
