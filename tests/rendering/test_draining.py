@@ -82,8 +82,8 @@ def test_a_shot_whose_tasks_all_failed_lets_the_other_paid_tasks_finish(tmp_path
         assert _shots(events, "cached") == {"a", "b", "c"} - failed
 
 
-# two models, one task at a time each: b waits behind a (3 s each) and is past its 4.5 s deadline
-# while d, created from c's last frame at 3 s, still runs
+# two models, one task at a time each: b waits behind a (4 s each) and is past its 6 s deadline
+# while d, created from c's last frame at 4 s, still runs
 MODELS = """\
 title: overdue
 defaults: {resolution: 480p, duration: 4}
@@ -98,9 +98,9 @@ shots:
 def test_a_task_past_its_deadline_lets_the_other_paid_tasks_finish(tmp_path: Path) -> None:
     story = tmp_path / "overdue.yaml"
     story.write_text(MODELS)
-    with LocalServer(faults="run=3", concurrency=1) as gateway:
+    with LocalServer(faults="run=4", concurrency=1) as gateway:
         with pytest.raises(TaskOverdue, match="is still queued after its deadline|is still running after its"):
-            render_story(story, gateway, task_timeout=4.5)
+            render_story(story, gateway, task_timeout=6)
         assert gateway.ark.stats["create"] == 4
         assert _stored(tmp_path) == {"a", "c", "d"}  # d finished after b was overdue
 
