@@ -17,6 +17,7 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │   ├── TaskFailed                       a task reached failed / expired / cancelled
     │   │   └── TaskGone                     the service no longer knows the task
     │   ├── TaskOverdue                      a task is still running past its deadline
+    │   ├── ShotGaveUp                       a shot's tasks failed, each try of this run
     │   └── TransportFailed                  no usable answer: connection, timeout, truncated body
     │       ├── Unanswered                   (internal) a request that may have taken effect
     │       ├── CreateUnresolved             a lost create that could not be settled
@@ -170,7 +171,15 @@ class TaskGone(TaskFailed):
 
 
 class TaskOverdue(ArkError):
-    pass
+    """`unanswered`: its deadline passed while the service answered no poll (so would every task's)."""
+
+    def __init__(self, message: str, *, unanswered: bool = False):
+        self.unanswered = unanswered
+        super().__init__(message)
+
+
+class ShotGaveUp(ArkError):
+    """Every task this run made for one shot failed or expired (executor.MAX_ATTEMPTS of them)."""
 
 
 class TransportFailed(ArkError):

@@ -52,7 +52,9 @@ def _existing_store(story: Path, store: Path | None, settings: Settings) -> Iter
     with ExitStack() as stack:
         if not folder.is_dir():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        journal = stack.enter_context(Store(folder, story=story))
+        # looked at, never changed: a damaged object stays where it is, the rows rebuilt from the lock
+        # file stay in memory; what they tell is what the next film would find and do
+        journal = stack.enter_context(Store(folder, story=story, look_only=True))
         rebuild.from_lock(journal, lockfile.read(story, preview=settings.uses_local_backend))
         yield journal
 

@@ -808,3 +808,16 @@ def assert_case_refused(case, folder: Path, server: LocalServer, monkeypatch, ca
         monkeypatch.setenv(variable, value.format(**fill))
     assert_refused_up_front([arg.format(**fill) for arg in argv], folder, server, capsys, expected.format(**fill),
                             secrets=secrets)
+
+
+# a, b and c need no frame from another shot; d starts from c's last frame, so its create would come
+# only after c is stored (tests of a film that stops creating: d never is)
+FOUR_SHOTS = """\
+title: drain
+defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
+shots:
+  - {id: a, prompt: A cat stretches on a sunny windowsill.}
+  - {id: b, prompt: A dog runs along a beach., cut: true}
+  - {id: c, prompt: A kite rises over a field., cut: true}
+  - {id: d, prompt: The kite dives into the grass.}
+"""

@@ -18,6 +18,8 @@ from storyfilm.localark.faults import Dice
 
 Scope = dict[str, Any]
 SERVER_ERRORS = (500, 502, 503, 504)
+REFUSALS = ((400, "InvalidParameter", "A parameter specified in the request is not valid."),
+            (401, "AuthenticationError", "The API key or AK/SK in the request is missing or invalid."))
 
 
 class _QuietIncomplete(logging.Filter):
@@ -49,6 +51,12 @@ class FaultGate:
             code = "ModelAccountRpmRateLimitExceeded" if op == "create" else "APIAccountRpmRateLimitExceeded"
             body = error_body(429, code, "The request has exceeded the rate limit.", rid)
             return await JSONResponse(body, 429, headers=headers)(scope, receive, send)
+        for status, code, said in REFUSALS:
+            if dice.hit(str(status), op):  # refused before it takes effect, as the service refuses
+                self.stats[f"fault:{status}"] += 1
+                rid = request_id()
+                return await JSONResponse(error_body(status, code, said, rid), status,
+                                          headers={"X-Request-Id": rid})(scope, receive, send)
         if dice.hit("5xx", op):
             self.stats["fault:5xx"] += 1
             status = dice.choice(SERVER_ERRORS)

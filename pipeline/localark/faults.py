@@ -4,8 +4,9 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
 
     429=0.1,5xx=0.05,drop=0.02,slow=0.1,fail=0.1,truncate=0.1,queue=0.2-0.5,run=1.0
 
-* `429`, `5xx`, `drop`, `crash`, `slow`: probability per API request (create, get, list, delete).
-  `429` answers the service's rate-limit error; `5xx` one of 500/502/503/504 with the service's
+* `429`, `400`, `401`, `5xx`, `drop`, `crash`, `slow`: probability per API request (create, get,
+  list, delete). `429` answers the service's rate-limit error; `400` a parameter it will not take
+  (that request's fault); `401` a key it does not accept (the account's); `5xx` one of 500/502/503/504 with the service's
   error body, before the request takes effect; `drop` lets the request take effect, then closes
   the connection without a body (the answer is lost: for a create, the task exists); `crash` lets
   the request take effect, then answers 500 `InternalServiceError` (a service that failed after
@@ -40,7 +41,7 @@ from storyfilm.errors import FaultSpecError
 
 API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
-REQUEST_KINDS = ("429", "5xx", "drop", "crash", "slow")
+REQUEST_KINDS = ("429", "400", "401", "5xx", "drop", "crash", "slow")
 TASK_KINDS = ("fail", "nolast", "noseed")  # rolled once per task
 KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate")
 

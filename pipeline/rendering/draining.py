@@ -1,22 +1,35 @@
-"""How a render ends when a shot fails. Most failures end it at once: the other shots are
-cancelled, and their tasks, journaled, are picked up by the next run. A create that could not be
-resolved (its answer lost where the task cannot be looked for) ends only the creating: no shot
-is created from then on, and the tasks already paid for are polled, fetched and stored before the
-render stops with that failure, so the user does not wait for them a second time."""
+"""How a render ends when a shot fails. A failure that is the shot's own (`drains`) ends only the
+creating: no shot is created from then on, and the tasks already paid for are polled, fetched and
+stored before the render stops with that failure, so the user does not wait for them a second
+time (and their result URLs, which last 24 h, are not left to expire). Any other failure says the
+service cannot be used (the key refused, no tasks API at that URL, no answer at all: every poll
+would fail too) and ends the render at once: the other shots are cancelled, and their tasks,
+journaled, are picked up by the next run."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 
-from storyfilm.errors import CreateUnresolved
+from storyfilm.errors import ApiRefused, CreateUnresolved, MediaChanged, ShotGaveUp, TaskFailed, TaskOverdue
 
-DRAINS = (CreateUnresolved,)  # failures that stop the creating, not the work already paid for
+# one shot's failures: its create unresolved, its task failed for good (or succeeded without a
+# video), ran past its deadline, a media file of its request edited meanwhile
+DRAINS = (CreateUnresolved, ShotGaveUp, TaskFailed, TaskOverdue, MediaChanged)
+
+
+def drains(failure: BaseException) -> bool:
+    """Whether `failure` stops the creating only, not the work already paid for."""
+    if isinstance(failure, ApiRefused):  # 400: this request is bad; 401/403/404/429/5xx: the service's
+        return failure.status == 400
+    if isinstance(failure, TaskOverdue) and failure.unanswered:  # no poll answered: nothing to wait for
+        return False
+    return isinstance(failure, DRAINS)
 
 
 async def settle(shots: dict[str, asyncio.Task[None]], stop_creating: Callable[[str], None]) -> None:
     """Wait for the shots' tasks; the first failure (in `shots`' order) is raised, at once, or, for
-    one of DRAINS, once `stop_creating(shot)` was called and every other shot has ended."""
+    one that `drains`, once `stop_creating(shot)` was called and every other shot has ended."""
     pending: set[asyncio.Task[None]] = set(shots.values())
     first: BaseException | None = None
     while pending:
@@ -27,7 +40,7 @@ async def settle(shots: dict[str, asyncio.Task[None]], stop_creating: Callable[[
                   if task in ended and not task.cancelled() and task.exception() is not None]
         if failed:
             shot, first = failed[0]
-            if not isinstance(first, DRAINS):
+            if not drains(first):
                 raise first
             stop_creating(shot)
     if first is not None:

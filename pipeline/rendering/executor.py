@@ -21,8 +21,8 @@ import networkx as nx
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.lost_create import LostCreates
 from storyfilm.ark.types import Task
-from storyfilm.errors import (Interrupted, NotCreated, NotStarted, ResultsGone, ServiceUnreachable,
-                              StoryfilmError, TaskFailed, TaskGone, WrongTasksPath)
+from storyfilm.errors import (Interrupted, NotCreated, NotStarted, ResultsGone, ServiceUnreachable, ShotGaveUp,
+                              TaskFailed, TaskGone, WrongTasksPath)
 from storyfilm.mediaio import inputs, runner
 from storyfilm.planning.jobs import ShotJob
 from storyfilm.rendering import draining, interruption
@@ -195,7 +195,7 @@ class Executor:
                 age = time.time() - (entry.created_at or entry.sent_at or time.time()) if entry else 0.0
             else:
                 if attempts >= self.max_attempts:
-                    raise StoryfilmError(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
+                    raise ShotGaveUp(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
                                          f"{last_error}")
                 task_id = await self._admitted_create(job, key, gate, priority, frame_file, first_frame_sha)
                 attempts, age = attempts + 1, 0.0

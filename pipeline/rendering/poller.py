@@ -153,7 +153,7 @@ class Poller:
             if now > watch.deadline:
                 watch.future.set_exception(TaskOverdue(
                     f"task {task_id} was not seen finished before its deadline (the service does not answer: "
-                    f"{exc}); it may still be running there: run again to keep waiting"))
+                    f"{exc}); it may still be running there: run again to keep waiting", unanswered=True))
         if now - silent_since >= self.give_up_after:
             running = ", ".join(self._live())
             self._fail_all(TransportFailed(

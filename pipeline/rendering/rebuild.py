@@ -57,7 +57,7 @@ def _mend(store: Store, key: str, lock: tuple[Any, Any]) -> str | None:
     """A finished row of `key` naming objects that are not whole, set to the whole ones its record
     (else the lock file) names: what was done, for the user; None when nothing was."""
     entry = store.entry(key)
-    if entry is None or entry.status != "done" or store.read_only:
+    if entry is None or entry.status != "done":
         return None
     bad = unwhole(store, entry)
     found = whole_record(store, key, lock) if bad else None

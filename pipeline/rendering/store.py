@@ -50,13 +50,14 @@ class Store:
         if unusable is not None:
             raise unusable
         try:
-            self.objects.mkdir(parents=True, exist_ok=True)
-            self.incoming.mkdir(parents=True, exist_ok=True)
+            for folder in () if look_only else (self.objects, self.incoming):  # looking makes no folder
+                folder.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder must be
             raise in_the_way(Path(exc.filename or root), "folder") from exc
         except OSError as exc:
             if exc.errno not in READ_ONLY or not self.objects.is_dir():  # a read-only store is served as it is
                 raise made_folder(exc, root) from exc
+        self.look_only = look_only  # nothing on disk changes; what is rebuilt stays in memory
         self.read_only = look_only or not (writable(root) and writable(self.objects))
         self.media = Objects(root, look_only=look_only)
         self.made = MadeRecords(root)  # what each key rendered to, kept beside the journal
@@ -271,4 +272,5 @@ class Store:
         self._write("UPDATE shots SET status = 'done', video_sha = ?, frame_sha = ?, seed = ?, tokens = ?, "
                          "error = NULL, updated_at = ? WHERE key = ?",
                          (video_sha, frame_sha, seed, tokens, time.time(), key))
-        self.made.record(key, video_sha, frame_sha)
+        if not self.look_only:
+            self.made.record(key, video_sha, frame_sha)

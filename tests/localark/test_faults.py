@@ -55,13 +55,13 @@ def test_seeded_dice_repeat_and_unseeded_dice_vary() -> None:
 
 @pytest.mark.parametrize("spec, message", [
     ("429=2", "'429=2': a probability is within [0, 1]"),
-    ("boom=0.1", "'boom=0.1': unknown fault 'boom' (one of 429, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, queue, "
+    ("boom=0.1", "'boom=0.1': unknown fault 'boom' (one of 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, queue, "
                  "run, delay, retry_after, lag, seed)"),
     ("drop@upload=1", "'drop@upload=1': unknown operation 'upload' (one of create, get, list, delete, download)"),
     ("delay=-1", "'delay=-1': seconds are never negative"),
     ("queue=0.5-0.2", "'queue=0.5-0.2': a range is a-b with 0 ≤ a ≤ b"),
     ("slow=x", "'slow=x': 'x' is not a number"),
-    ("run@get=1", "'run@get=1': only 429, 5xx, drop, crash, slow, fail, nolast, noseed, truncate take @op or #times"),
+    ("run@get=1", "'run@get=1': only 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate take @op or #times"),
     ("429", "'429' is not kind[@op]=value[#times]"),
 ])
 def test_bad_specs_say_what_is_wrong(spec: str, message: str) -> None:

@@ -131,7 +131,7 @@ def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_nam
     render_story(blue, ark_server, store=store)
     objects = _objects(store)
     (store / "state.sqlite").unlink()
-    assert run_cli("plan", str(red), "--store", str(store)).returncode == 0  # a new journal: red's rows only
+    assert render_story(red, ark_server, store=store).results["pour"].cached  # a new journal: red's rows only
 
     done = run_cli("gc", str(red.parent), "--store", str(store))
     assert done.returncode == 0, done.stderr

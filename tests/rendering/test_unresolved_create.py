@@ -8,23 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import run_cli
+from helpers import FOUR_SHOTS, run_cli
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.rendering.store import Store
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY
 
-# a, b and c need no frame from another shot; d starts from c's last frame, so its create would come
-# only after c is stored, when the film no longer creates anything
-STORY = """\
-title: drain
-gateway: videos-gateway
-defaults: {model: doubao-seedance-2-0-fast, resolution: 480p, duration: 4}
-shots:
-  - {id: a, prompt: A cat stretches on a sunny windowsill.}
-  - {id: b, prompt: A dog runs along a beach., cut: true}
-  - {id: c, prompt: A kite rises over a field., cut: true}
-  - {id: d, prompt: The kite dives into the grass.}
-"""
+STORY = FOUR_SHOTS.replace("defaults:", "gateway: videos-gateway\ndefaults:", 1)
 
 
 def test_the_tasks_already_paid_for_are_stored_before_the_film_stops(tmp_path: Path) -> None:
