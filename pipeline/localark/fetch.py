@@ -32,7 +32,7 @@ from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_B
 DEADLINE = 30.0  # seconds for one download, all told
 RESOLVE_DEADLINE = 5.0
 # what `data:<kind>/<format>;base64,` may name, lower-case only (ark-api.md §3.1, §3.3)
-DATA_FORMATS = {"image": ("jpeg", "jpg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"),
+DATA_FORMATS = {"image": ("jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"),
                 "audio": ("wav", "mp3")}
 
 
