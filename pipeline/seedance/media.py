@@ -45,7 +45,7 @@ class Media:
     path: Path | None = None  # a local file
     url: str | None = None  # an https URL
     sha256: str = ""  # of the file's bytes, or of the URL
-    width: int = 0  # images, as their header says (and decoding confirmed)
+    width: int = 0  # images, as their header says (and decoding confirmed); a video URL: 0 (never fetched)
     height: int = 0
     size: int = 0  # bytes of the local file
     seconds: float = 0.0  # audio and video, as decoded (0: not known, e.g. a URL)
