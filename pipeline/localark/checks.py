@@ -163,7 +163,7 @@ def _shape(model: models.Model, params: dict[str, Any], first: Image | None, ref
 
 def _default_ratio(mode: str) -> str | None:
     """The ratio a task without one gets (ark-api.md §2): 16:9 for 1.0 lite's reference images; else
-    None, resolved by `_shape` (adaptive from the first image, 16:9 for text)."""
+    None, resolved by `_shape` (adaptive: the first reference video, else the first image; 16:9 for text)."""
     return "16:9" if mode == models.REFERENCE_IMAGES else None
 
 
