@@ -121,10 +121,11 @@ class ArkError(StoryfilmError):
 
 class ApiRefused(ArkError):
     def __init__(self, status: int, code: str, message: str, param: str = "", retry_after: float | None = None,
-                 service: str = "Ark"):
+                 service: str = "Ark", advice: str = ""):
         self.status, self.code, self.param, self.said = status, code, param, message
         self.retry_after = retry_after  # seconds the service asked to wait (Retry-After), on a 429 or 5xx
-        super().__init__(f"{service} refused the request (HTTP {status} {code}): {message}")
+        todo = f"; {advice}" if advice else ""  # what to do (ark/refusals.py)
+        super().__init__(f"{service} refused the request (HTTP {status} {code}): {message}{todo}")
 
     def invalid(self, parameter: str) -> bool:
         """A 400 InvalidParameter of that request parameter, however the service names it (ark-api.md

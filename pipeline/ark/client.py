@@ -43,6 +43,7 @@ from storyfilm.ark.download import DOWNLOAD_TIMEOUT, download
 from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.lost_create import LostCreates, clock_offset
 from storyfilm.ark.reach import NOT_SENT, Reach, no_answer
+from storyfilm.ark.refusals import advice, lasting
 from storyfilm.ark.retry import RETRY_STATUSES, RetryPolicy, retry_after
 from storyfilm.ark.types import Task, TaskList
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ListUnreadable, NoTaskList, TakenWithoutId,
@@ -268,7 +269,7 @@ class ArkClient:
             tries.append(f"HTTP {status}")
             if (status >= 500 or status == 408) and not may_repeat:  # a gateway's 408 may follow the work
                 raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers), status in (500, 503))
-            if status in RETRY_STATUSES and not last:
+            if status in RETRY_STATUSES and not last and not lasting(status, answer.refusal()[0]):
                 await self.retry.pause(attempt, retry_after(answer.headers))
                 continue
             return {} if answer.is_success and not body_read else self._parse(answer, may_repeat)
@@ -288,4 +289,4 @@ class ArkClient:
                              service=self.gateway.service)
         code, message, param = answer.refusal()
         raise ApiRefused(answer.status, code, redact(message, self._key), param, retry_after(answer.headers),
-                         self.gateway.service)
+                         self.gateway.service, advice(code) if self.gateway is ARK else "")

@@ -35,9 +35,10 @@ from storyfilm.localark.listing import ListQuery
 from storyfilm.localark.queue import Clock, Limits, TaskQueue
 from storyfilm.localark.tasks import LocalTask
 from storyfilm.seedance.gateways import ARK, Gateway
+from storyfilm.seedance.media import REQUEST_MAX_BYTES
 
 log = logging.getLogger(__name__)
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = REQUEST_MAX_BYTES
 MAX_DEPTH = 32  # nesting of a request body (a create needs 4)
 
 

@@ -100,7 +100,8 @@ async def parse(body: Any, drafts: Drafts = lambda _: None, endpoints: dict[str,
                       "heic or heif images (Seedance 1.5 pro and 2.x do).", "content")
     audio = await reference_audio.fetched(model, [(a["audio_url"].get("url"), f"{_place(a, content)}.audio_url.url")
                                                   for a in audios], allow_local)
-    ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs)
+    ratio, (width, height) = _shape(model, {**params, "ratio": params["ratio"] or _default_ratio(mode)}, first, refs,
+                                    len(videos))
     return TaskSpec(model=model, prompt=prompt, mode=mode, **{**params, "ratio": ratio}, width=width, height=height,
                     first_frame=first, last_frame=last, reference_images=refs, reference_audio=audio,
                     reference_videos=len(videos), endpoint=endpoint)
@@ -145,23 +146,24 @@ async def _images(items: list[dict], content: list[Any],
     return first, last, tuple(refs)
 
 
-def _shape(model: models.Model, params: dict[str, Any], first: Image | None,
-           refs: tuple[Image, ...]) -> tuple[str, tuple[int, int]]:
-    """The task's ratio (`adaptive` resolved from the first image) and its frame size."""
+def _shape(model: models.Model, params: dict[str, Any], first: Image | None, refs: tuple[Image, ...],
+           videos: int) -> tuple[str, tuple[int, int]]:
+    """The task's ratio (`adaptive` resolved from the first reference video, else the first image)
+    and its frame size. A video URL is never fetched here: its shape is unknown."""
     resolution, ratio = params["resolution"], params["ratio"]
-    shape = first or (refs[0] if refs else None)
     if model.family == "2.5" and first is not None and ratio not in (None, "adaptive"):
         raise Refusal(400, "InvalidParameter.TaskTypeConstraint",
                       "The parameter ratio specified in the request is not valid. For first-frame or "
                       "first-last-frame generation, the output ratio follows the first-frame image.", "ratio")
     if ratio in (None, "adaptive"):
-        ratio = models.closest_ratio(shape.width, shape.height) if shape and shape.width else "16:9"
+        images = [(i.width, i.height) for i in ((first,) if first else refs)]
+        ratio = models.adaptive_ratio(model, resolution, [(0, 0)] * videos, images)
     return ratio, model.size(resolution, ratio)
 
 
 def _default_ratio(mode: str) -> str | None:
     """The ratio a task without one gets (ark-api.md §2): 16:9 for 1.0 lite's reference images; else
-    None, resolved by `_shape` (adaptive from the first image, 16:9 for text)."""
+    None, resolved by `_shape` (adaptive: the first reference video, else the first image; 16:9 for text)."""
     return "16:9" if mode == models.REFERENCE_IMAGES else None
 
 

@@ -26,13 +26,13 @@ from storyfilm.errors import Refusal
 from storyfilm.localark import assets
 from storyfilm.localark.answers import invalid
 from storyfilm.mediaio import images
-from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE, LOCAL_NAMES,
+from storyfilm.seedance.media import (AUDIO_MAX_BYTES, IMAGE_ASPECT, IMAGE_MAX_BYTES, IMAGE_SIDE, LOCAL_NAMES, MB,
                                       address_problem, literal_address)
 
 DEADLINE = 30.0  # seconds for one download, all told
 RESOLVE_DEADLINE = 5.0
 # what `data:<kind>/<format>;base64,` may name, lower-case only (ark-api.md §3.1, §3.3)
-DATA_FORMATS = {"image": ("jpeg", "jpg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"),
+DATA_FORMATS = {"image": ("jpeg", "png", "webp", "bmp", "tiff", "gif", "heic", "heif"),
                 "audio": ("wav", "mp3")}
 
 
@@ -162,7 +162,7 @@ def _over(kind: str, size: int, limit: int) -> bool:
 
 
 def _too_big(kind: str, limit: int) -> Refusal:
-    return invalid("content", f"each {kind} must be smaller than {limit // (1024 * 1024)} MB")
+    return invalid("content", f"each {kind} must be smaller than {limit // MB} MB")
 
 
 def _bad(kind: str, reason: str) -> Refusal:

@@ -22,9 +22,9 @@ from storyfilm import storyboard
 from storyfilm.errors import MediaChanged, MediaProblem, Problem, StoryboardError, UsageError
 from storyfilm.mediaio import decode, images
 from storyfilm.seedance import media as limits
-from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, VIDEO, Media
+from storyfilm.seedance.media import AUDIO, IMAGE, IMAGE_MAX_BYTES, KINDS, MB, VIDEO, Media
 
-STORYBOARD_MAX_BYTES = 2 * 1024 * 1024
+STORYBOARD_MAX_BYTES = 2 * MB
 Identity = tuple[int, int, int, int, str]  # device, inode, size, mtime, the kind it was read as
 _SEEN: dict[Identity, tuple[str, int, int, float]] = {}  # → sha256, width, height, seconds decoded
 _REFUSED: dict[tuple[Identity, str], str] = {}  # (file, as written) → why it was refused
@@ -110,7 +110,7 @@ def read_regular(path: Path, limit: int, shown: str, kind: str = "file") -> tupl
 def _too_big(shown: str, size: int, limit: int, kind: str) -> str:
     service = {IMAGE: "the service takes images under", VIDEO: "the service takes videos up to",
                AUDIO: "storyfilm reads audio up to", "storyboard": "storyfilm reads storyboards up to"}
-    return f"{shown} is {size / 2**20:.1f} MB; {service.get(kind, 'the limit is')} {limit // 2**20} MB"
+    return f"{shown} is {size / MB:.1f} MB; {service.get(kind, 'the limit is')} {limit // MB} MB"
 
 
 def _image_header(data: bytes, shown: str) -> tuple[int, int]:
@@ -120,7 +120,8 @@ def _image_header(data: bytes, shown: str) -> tuple[int, int]:
     if info is None:
         raise MediaProblem(f"{shown} is not an image the service reads (jpeg, png, webp, bmp, tiff, gif)")
     if len(data) >= IMAGE_MAX_BYTES:
-        raise MediaProblem(f"{shown} is {len(data) / 2**20:.1f} MB; the service takes images under 30 MB")
+        raise MediaProblem(f"{shown} is {len(data) / MB:.1f} MB; the service takes images under "
+                           f"{IMAGE_MAX_BYTES // MB} MB")
     if info.format == "heic":
         return 0, 0
     problem = limits.image_problem(info.width, info.height)

@@ -64,9 +64,12 @@ class ShotJob:
     @property
     def cost_is_upper_bound(self) -> bool:
         """The model chooses the clip's length (`duration: -1`), or a reference video's length is
-        unknown: `cost` is the most it may cost."""
+        unknown, or its shape when it sets the ratio: `cost` is the most it may cost."""
         chooses = self.shot.frames is None and self.shot.duration == -1
-        return chooses or any(m.kind == media.VIDEO and not m.seconds for m in self.shot.references)
+        videos = [m for m in self.shot.references if m.kind == media.VIDEO]
+        shaped_by_video = self.shot.ratio == "adaptive" and not self.shot.continues_from and videos \
+            and not videos[0].width
+        return bool(chooses or shaped_by_video or any(not m.seconds for m in videos))
 
     @property
     def tokens(self) -> int:
@@ -149,15 +152,15 @@ def compile_plan(board: Storyboard) -> nx.DiGraph:
 
 
 def _expected_ratio(shot: Shot, graph: nx.DiGraph) -> str:
-    """The ratio the service will render: `adaptive` follows the first image (ark-api.md §5.4)."""
+    """The ratio the service will render: `adaptive` follows the first reference video, else the
+    first image (ark-api.md §5.4)."""
     if shot.ratio != "adaptive":
         return shot.ratio
     if shot.continues_from:
         return graph.nodes[shot.continues_from]["job"].ratio
-    image = shot.first_frame or next((m for m in shot.references if m.kind == media.IMAGE), None)
-    if image is not None and image.width:
-        return models.closest_ratio(image.width, image.height)
-    return "16:9"
+    videos = [(m.width, m.height) for m in shot.references if m.kind == media.VIDEO]
+    images = [(m.width, m.height) for m in (shot.first_frame, *shot.references) if m and m.kind == media.IMAGE]
+    return models.adaptive_ratio(shot.model, shot.resolution, videos, images)
 
 
 def jobs(graph: nx.DiGraph) -> list[ShotJob]:

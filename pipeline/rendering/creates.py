@@ -22,6 +22,7 @@ from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.lost_create import CLOCK_GRAIN, LostCreates, Lookup, cancel_extra
+from storyfilm.ark.refusals import lasting
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
@@ -86,7 +87,7 @@ class Creates:
                 if self._seed_refused(exc, body):
                     body, fingerprint = self._without_seed(job, key, body)
                     continue
-                if exc.status != 429:
+                if exc.status != 429 or lasting(exc.status, exc.code):
                     raise
                 gate.throttled(pause=THROTTLED.delay(attempt, exc.retry_after))  # the service's Retry-After wins
                 self.emit(job.id, "retry", f"429 Too Many Requests; concurrency now {int(gate.limit)}")

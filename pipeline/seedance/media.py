@@ -26,13 +26,15 @@ KINDS = {".png": IMAGE, ".jpg": IMAGE, ".jpeg": IMAGE, ".webp": IMAGE, ".bmp": I
 SERVICE_AUDIO = (".wav", ".mp3")  # what the service takes as reference audio; music may be more
 
 IMAGE_FORMATS = ("jpeg", "png", "webp", "bmp", "tiff", "gif")
-IMAGE_MAX_BYTES = 30 * 1024 * 1024
+# §3.3 does not say whether its MB is 10^6 or 2^20 bytes: strict writing takes the smaller reading
+MB = 1_000_000
+IMAGE_MAX_BYTES = 30 * MB
 IMAGE_SIDE = (300, 6000)
 IMAGE_ASPECT = (0.4, 2.5)
-VIDEO_MAX_BYTES = 50 * 1024 * 1024
-AUDIO_MAX_BYTES = 15 * 1024 * 1024
-MUSIC_MAX_BYTES = 200 * 1024 * 1024  # a soundtrack is mixed locally, never sent: only a sanity bound
-REQUEST_MAX_BYTES = 64 * 1024 * 1024
+VIDEO_MAX_BYTES = 50 * MB
+AUDIO_MAX_BYTES = 15 * MB
+MUSIC_MAX_BYTES = 200 * MB  # a soundtrack is mixed locally, never sent: only a sanity bound
+REQUEST_MAX_BYTES = 64 * MB
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
@@ -43,7 +45,7 @@ class Media:
     path: Path | None = None  # a local file
     url: str | None = None  # an https URL
     sha256: str = ""  # of the file's bytes, or of the URL
-    width: int = 0  # images, as their header says (and decoding confirmed)
+    width: int = 0  # images, as their header says (and decoding confirmed); a video URL: 0 (never fetched)
     height: int = 0
     size: int = 0  # bytes of the local file
     seconds: float = 0.0  # audio and video, as decoded (0: not known, e.g. a URL)

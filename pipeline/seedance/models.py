@@ -210,6 +210,22 @@ def tokens(width: int, height: int, frames: int) -> int:
     return width * height * frames // 1024
 
 
+def adaptive_ratio(model: Model, resolution: str, videos: list[tuple[int, int]],
+                   images: list[tuple[int, int]]) -> str:
+    """What `ratio: adaptive` resolves to (ark-api.md §5.4), from the (width, height) of the task's
+    reference videos and of its images (first frame first): the first video leads, else the first
+    image; with neither, 16:9. A video of unknown shape (0, 0: a URL nobody fetched) is taken as the
+    ratio with the largest frame at `resolution`, the most it may cost."""
+    if videos:
+        width, height = videos[0]
+        if width and height:
+            return closest_ratio(width, height)
+        return max(RATIOS, key=lambda r: math.prod(model.size(resolution, r)))
+    if images and images[0][0] and images[0][1]:
+        return closest_ratio(*images[0])
+    return "16:9"
+
+
 def closest_ratio(width: int, height: int) -> str:
     """The enum ratio nearest an image's shape (what `adaptive` resolves to)."""
     return min(RATIOS, key=lambda r: abs(math.log(width / height) - math.log(_ratio_value(r))))

@@ -96,8 +96,8 @@ def _lengths(shot: Shot) -> Iterator[Fault]:
             yield at + (index,), f"reference audio {item.source} lasts {item.seconds:g} s; {shot.model.name} " \
                                  f"takes {least}–{most} s"
         if item.size > media.AUDIO_MAX_BYTES:
-            yield at + (index,), f"reference audio {item.source} is {item.size / 2**20:.1f} MB; the service " \
-                                 f"takes audio up to 15 MB"
+            yield at + (index,), f"reference audio {item.source} is {item.size / media.MB:.1f} MB; the service " \
+                                 f"takes audio up to {media.AUDIO_MAX_BYTES // media.MB} MB"
     total = sum(m.seconds for _, m in items)
     if len(items) > 1 and total > most:
         yield at, f"the reference audio of shot {shot.id!r} lasts {total:g} s in all; {shot.model.name} takes " \
@@ -157,8 +157,8 @@ def _images(shot: Shot) -> Iterator[Fault]:
             path = at + (field if isinstance(field, tuple) else (field,))
             yield path, f"{shot.model.name} does not read HEIC images; convert {item.source} to jpeg or png"
     if total > media.REQUEST_MAX_BYTES:
-        yield at, (f"shot {shot.id!r} would send {total / 2**20:.0f} MB of media; a request may carry at most "
-                   f"64 MB: use https URLs or smaller files")
+        yield at, (f"shot {shot.id!r} would send {total / media.MB:.0f} MB of media; a request may carry at most "
+                   f"{media.REQUEST_MAX_BYTES // media.MB} MB: use https URLs or smaller files")
 
 
 def _nearest_frames(frames: int) -> int:

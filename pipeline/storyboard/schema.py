@@ -72,14 +72,15 @@ _KIND_FAULTS = ("type", "additionalProperties", "propertyNames", "enum", "const"
 
 
 def _shown(value: Any) -> str:
-    """A value as the storyboard writes it: YAML's `.nan` and `.inf` for the numbers Python calls nan, inf."""
+    """A value as YAML writes it (flow style): "text", true, null, [1, 2], and `.nan`, `.inf` for
+    the numbers JSON would show as NaN, Infinity. Every message quotes values through this."""
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
     if isinstance(value, list):
         return "[" + ", ".join(map(_shown, value)) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_shown(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+        return "{" + ", ".join(f"{_shown(k)}: {_shown(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _unusual_values(value: Any, path: yaml_source.Path, pos: yaml_source.Positions) -> list[Fault]:
@@ -88,7 +89,7 @@ def _unusual_values(value: Any, path: yaml_source.Path, pos: yaml_source.Positio
         return [Fault(path, pos.of(path), f"{_label(path)} must be a finite number (got {_shown(value)})")]
     if isinstance(value, str) and NAMES.intersection(p for p in path if isinstance(p, str)) \
             and any(ord(c) < 0x20 or c == "\x7f" for c in value):
-        return [Fault(path, pos.of(path), f"{_label(path)} must not contain control characters (got {value!r})")]
+        return [Fault(path, pos.of(path), f"{_label(path)} must not contain control characters (got {_shown(value)})")]
     if isinstance(value, dict):
         return [f for k, v in value.items() for f in _unusual_values(v, path + (k,), pos)]
     if isinstance(value, list):
@@ -151,7 +152,7 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
     where = pos.of(path)
     kind, expected, got = err.validator, err.validator_value, err.instance
     if "propertyNames" in err.absolute_schema_path:  # the name of an asset, not its value
-        return pos.of(path + (got,), key=True), f"asset name {got!r} must be a slug: lower-case letters, " \
+        return pos.of(path + (got,), key=True), f"asset name {_shown(got)} must be a slug: lower-case letters, " \
                                                 f"digits, - and _"
     if kind == "additionalProperties":
         allowed = sorted(err.schema.get("properties", {}))
@@ -170,7 +171,7 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
         item = path and isinstance(path[-1], int)
         owner = (f"shot {path[-1] + 1}" if path[-2:-1] == ("shots",) else f"item {path[-1] + 1} of `{name}`") \
             if item else f"`{name}`"
-        return where, f"{owner} must be {_a(expected)} (got {json.dumps(got, default=str)})"
+        return where, f"{owner} must be {_a(expected)} (got {_shown(got)})"
     if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
                 "exclusiveMaximum": "less than"}[kind]
@@ -182,11 +183,11 @@ def _place(err: jsonschema.ValidationError, pos: yaml_source.Positions) -> tuple
     if kind == "minItems":
         return where, f"`{name}` needs at least {expected} item{'s' if expected != 1 else ''}"
     if kind == "pattern" and name in ("id", "from"):
-        return where, f"`{name}` {got!r} must be a slug: lower-case letters, digits, - and _"
+        return where, f"`{name}` {_shown(got)} must be a slug: lower-case letters, digits, - and _"
     if kind == "pattern" and name == "output":
-        return where, f"`output` must be a path ending in .mp4 (got {got!r})"
+        return where, f"`output` must be a path ending in .mp4 (got {_shown(got)})"
     if kind == "const":
-        return where, f"`{name}` must be {expected!r} (got {_shown(got)})"
+        return where, f"`{name}` must be {_shown(expected)} (got {_shown(got)})"
     return where, f"`{name}`: {err.message}"
 
 

@@ -38,7 +38,7 @@ def _bad_story(kind: str, folder: Path) -> tuple[str, str]:
     huge = folder / "huge.yaml"
     with huge.open("wb") as out:
         out.truncate(3 * 2**20)
-    return str(huge), "the storyboard is 3.0 MB; storyfilm reads storyboards up to 2 MB"
+    return str(huge), "the storyboard is 3.1 MB; storyfilm reads storyboards up to 2 MB"
 
 
 @pytest.mark.parametrize("kind", ["missing", "device", "fifo", "huge"])

@@ -35,7 +35,7 @@ def test_an_unknown_gateway_is_a_located_error(tmp_path: Path) -> None:
     story = _story(tmp_path, "volc")
     proc = run_cli("validate", str(story))
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == f"{story}:2:10: `gateway` must be one of ark, volc-proxy, videos-gateway (got 'volc')\n"
+    assert proc.stderr == f"{story}:2:10: `gateway` must be one of ark, volc-proxy, videos-gateway (got \"volc\")\n"
 
 
 def test_a_gateway_without_a_host_or_against_ark_gateway_sends_nothing(tmp_path: Path) -> None:

@@ -39,14 +39,14 @@ def with_audio(png: str, audio_url: str) -> dict:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("written", ["PNG", "Png", "x-png", "svg+xml"])
+@pytest.mark.parametrize("written", ["PNG", "Png", "x-png", "svg+xml", "jpg"])
 async def test_an_image_data_url_must_name_a_format_the_service_reads_in_lower_case(png: str, written: str) -> None:
-    """DOC-1.5: `data:image/<图片格式>;base64,...`, the format in lower case."""
+    """DOC-1.5: `data:image/<图片格式>;base64,...`, in lower case; one of §3.3's names (jpeg, not jpg)."""
     async with ark_in_process(faults=PARKED) as (ark, http):
         refused = await http.post(TASKS, json={"model": PRO, "content": [image(f"data:image/{written};base64,{png}")]})
         error_of(refused, 400, "InvalidImageURL.InvalidFormat", "content",
                  f"The image is not valid: the image data URL names the format {written!r}; it must be one of "
-                 "jpeg, jpg, png, webp, bmp, tiff, gif, heic, heif, in lower case.")
+                 "jpeg, png, webp, bmp, tiff, gif, heic, heif, in lower case.")
         taken = await http.post(TASKS, json={"model": PRO, "content": [image(f"data:image/png;base64,{png}")]})
         assert taken.status_code == 200 and len(ark.tasks) == 1
 

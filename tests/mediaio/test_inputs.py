@@ -45,7 +45,7 @@ HOSTILE = {
     "wide": (lambda: "title: T\nstyle: [" + "1, " * 600_000 + "1]\n", "2:299994: the storyboard holds more than "
                                                                      "100000 values"),
     "huge": (lambda: "title: T\nshots:\n" + "  - {id: a, prompt: A very long shot.}\n" * 1_300_000,
-             "1:1: the storyboard is 48.4 MB; storyfilm reads storyboards up to 2 MB"),
+             "1:1: the storyboard is 50.7 MB; storyfilm reads storyboards up to 2 MB"),
     "recursive": (lambda: "title: T\nstyle: &s [a, [b, *s]]\nshots: []\n",
                   "2:19: the alias *s is inside the value it names (a recursive alias)"),
 }

@@ -49,13 +49,13 @@ CASES = {
     "id-5000-long": (HEAD.replace("id: one", "id: " + "a" * 5000), "3:9: `id` is 5000 characters long; at most 64"),
     # these were tracebacks: the schema's fault was left untold for the `.nan` inside, and the meaning
     # pass read the list or mapping as the text or number it should have been
-    "nan-in-a-list": ("style: [.nan]\n" + HEAD, "1:8: `style` must be a string (got [NaN])"),
-    "inf-in-a-mapping": (HEAD + "    caption: {a: .inf}\n", "5:14: `caption` must be a string (got {\"a\": Infinity})"),
-    "nan-in-a-trim-list": (HEAD + "    trim: [.nan]\n", "5:11: `trim` must be a mapping (got [NaN])"),
+    "nan-in-a-list": ("style: [.nan]\n" + HEAD, "1:8: `style` must be a string (got [.nan])"),
+    "inf-in-a-mapping": (HEAD + "    caption: {a: .inf}\n", "5:14: `caption` must be a string (got {\"a\": .inf})"),
+    "nan-in-a-trim-list": (HEAD + "    trim: [.nan]\n", "5:11: `trim` must be a mapping (got [.nan])"),
     "nan-in-a-list-under-a-typo": ("assembly: {loudnes: [.nan]}\n" + HEAD, "1:12: unknown key `loudnes` (did you "
                                                                            "mean `loudness`?)"),
     "inf-in-a-list-of-references": (HEAD + "    references: [.inf]\n",
-                                    "5:18: item 1 of `references` must be a string (got Infinity)"),
+                                    "5:18: item 1 of `references` must be a string (got .inf)"),
 }
 
 
