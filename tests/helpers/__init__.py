@@ -1,5 +1,6 @@
 """Helpers the tests share, one module a topic; every name is here too, for `from helpers import X`."""
 
+from .commands import run_cli_in_process
 from .disks import can_mount_tmpfs, flip_byte, read_only, small_disk
 from .films import render_story
 from .hostile import HostileService, RefusingArk, http_reply
@@ -21,6 +22,6 @@ __all__ = [
     "decoded_seconds", "error_of", "extract_frame", "faults_on", "film_process", "flip_byte", "four_shot_cut",
     "gateway_story", "http_reply", "in_process_ark", "io_watch", "journal_attempts", "kill_at",
     "killed_while_creating", "make_image", "memory_resolver", "one_shot", "paid_tasks", "psnr", "read_only",
-    "render_story", "run_cli", "serve_process", "server_counts", "settled", "small_disk", "tasks_by_seed",
-    "text_task", "under_load", "until_done", "until_running", "wait_status", "write_intent",
+    "render_story", "run_cli", "run_cli_in_process", "serve_process", "server_counts", "settled", "small_disk",
+    "tasks_by_seed", "text_task", "under_load", "until_done", "until_running", "wait_status", "write_intent",
 ]
