@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import subprocess
 from pathlib import Path
@@ -20,7 +22,7 @@ def run_cli_in_process(capsys: pytest.CaptureFixture[str], *args: str, env: dict
     from storyfilm import cli
 
     capsys.readouterr()
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, _logging_as_in_a_process():
         for name in [name for name in os.environ if name.startswith("ARK_")]:
             patch.delenv(name)
         for name, value in (env or {}).items():
@@ -32,3 +34,18 @@ def run_cli_in_process(capsys: pytest.CaptureFixture[str], *args: str, env: dict
             status = exit_.code
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(["storyfilm", *args], status, out, err)
+
+
+@contextlib.contextmanager
+def _logging_as_in_a_process():
+    """Logging as a fresh process has it: no handler, so a warning is printed on stderr (Python's
+    last resort) as a user sees it, not kept by pytest's log capture; -q/-v's setup undone after."""
+    loggers = [logging.getLogger(name) for name in ("", "storyfilm", "httpx")]
+    saved = [(logger, logger.handlers[:], logger.level) for logger in loggers]
+    logging.getLogger().handlers.clear()
+    try:
+        yield
+    finally:
+        for logger, handlers, level in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
