@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py, for every test folder
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers/, for every test folder
 
 from storyfilm.localark.embedded import LocalServer  # noqa: E402
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import extract_frame, make_image, psnr, run_cli
+from helpers import extract_frame, make_image, psnr, run_cli, run_cli_in_process
 from storyfilm.mediaio import probe
 from storyfilm.seedance import models
 
@@ -85,7 +85,7 @@ def cached_lines(stdout: str) -> tuple[list[str], list[str]]:
     return notes, summary
 
 
-def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(chained, tmp_path: Path, ark_server) -> None:
+def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(chained, tmp_path: Path, ark_server, capsys) -> None:
     folder, first, _ = chained
     assert first.returncode == 0, first.stderr
     shutil.copytree(folder, tmp_path, dirs_exist_ok=True)  # the filmed folder, store and lock file, to film again
@@ -94,7 +94,7 @@ def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(chained, tmp_pa
     keys = {shot["id"]: shot["key"] for shot in json.loads((tmp_path / "chain.lock.json").read_text())["shots"]}
 
     before = ark_server.ark.stats["create"]
-    proc = run_cli("film", str(story), "-o", str(tmp_path / "b.mp4"), env=env)
+    proc = run_cli_in_process(capsys, "film", str(story), "-o", str(tmp_path / "b.mp4"), env=env)
     assert proc.returncode == 0, proc.stderr
     assert ark_server.ark.stats["create"] == before
     assert proc.stdout.splitlines()[0] == "3 shots: 3 cached, 0 to render (0.00 CNY)"
@@ -102,7 +102,7 @@ def test_rerun_serves_exactly_the_unchanged_shots_from_the_store(chained, tmp_pa
                                          ["one", "two", "three"])
 
     story.write_text(STORY.replace("falls off the edge", "rolls off the edge"))
-    proc = run_cli("film", str(story), "-o", str(tmp_path / "c.mp4"), env=env)
+    proc = run_cli_in_process(capsys, "film", str(story), "-o", str(tmp_path / "c.mp4"), env=env)
     assert proc.returncode == 0, proc.stderr
     assert ark_server.ark.stats["create"] == before + 1
     assert proc.stdout.splitlines()[:2] == ["3 shots: 2 cached, 1 to render (0.30 CNY)",

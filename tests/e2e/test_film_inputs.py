@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import assert_refused_up_front, decoded_seconds, run_cli
+from helpers import assert_refused_up_front, decoded_seconds, run_cli_in_process
 from storyfilm import cli
 from storyfilm.mediaio import probe, runner
 
@@ -19,7 +19,7 @@ def _music(path: Path, hertz: int, seconds: float = 1.0) -> Path:
     return path
 
 
-def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_server) -> None:
+def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_server, capsys) -> None:
     """The soundtrack's bytes are part of the film's key: a new track saved over music.wav makes
     `status` call the film stale, and the next film joins it (the shot stays cached)."""
     env = {"ARK_API_KEY": "sk-music-0123456789", "ARK_BASE_URL": ark_server.base_url}
@@ -27,20 +27,20 @@ def test_new_music_under_the_same_name_makes_a_new_film(tmp_path: Path, ark_serv
     story = tmp_path / "music.yaml"
     story.write_text(ONE_SHOT)
     film = tmp_path / "build" / "music.mp4"
-    assert run_cli("film", "-q", str(story), "-o", str(film), env=env).returncode == 0
+    assert run_cli_in_process(capsys, "film", "-q", str(story), "-o", str(film), env=env).returncode == 0
     old_film = film.read_bytes()
 
     _music(tmp_path / "music.wav", 880, seconds=0.5)
-    stale = run_cli("status", str(story), "-o", str(film), env=env)
+    stale = run_cli_in_process(capsys, "status", str(story), "-o", str(film), env=env)
     assert stale.returncode == 1 and "  film: the edit changed" in stale.stdout, stale.stdout
     creates = ark_server.ark.stats["create"]
-    again = run_cli("film", str(story), "-o", str(film), env=env)
+    again = run_cli_in_process(capsys, "film", str(story), "-o", str(film), env=env)
     assert again.returncode == 0, again.stderr
     assert "unchanged" not in again.stdout and f"joining 1 clips into {film}" in again.stdout
     assert ark_server.ark.stats["create"] == creates  # the shot is cached
     assert film.read_bytes() != old_film
     assert decoded_seconds(film) > 1.9  # the new, shorter music, looped to the film's length
-    assert run_cli("status", str(story), "-o", str(film), env=env).returncode == 0
+    assert run_cli_in_process(capsys, "status", str(story), "-o", str(film), env=env).returncode == 0
 
 
 def test_music_linked_to_the_film_itself_is_refused_up_front(tmp_path: Path, ark_server, monkeypatch,
@@ -68,14 +68,14 @@ CHAINED_CROSSFADE = ("title: Chained crossfade\n"
                      "    transition: {type: crossfade, duration: %s}\n")
 
 
-def test_a_chained_shot_is_checked_on_the_frames_the_join_keeps(tmp_path: Path, ark_server) -> None:
+def test_a_chained_shot_is_checked_on_the_frames_the_join_keeps(tmp_path: Path, ark_server, capsys) -> None:
     """b keeps 12 frames, and the join leaves out the first (it repeats a's last): a 12-frame
     crossfade passed validation, was paid for, then failed the join; an 11-frame one films."""
     env = {"ARK_API_KEY": "sk-chain-0123456789", "ARK_BASE_URL": ark_server.base_url}
     story = tmp_path / "kite.yaml"
     story.write_text(CHAINED_CROSSFADE % "0.49")
     creates = ark_server.ark.stats["create"]
-    refused = run_cli("film", str(story), env=env)
+    refused = run_cli_in_process(capsys, "film", str(story), env=env)
     assert (refused.returncode, refused.stdout) == (2, "")
     assert refused.stderr == (f"{story}:8:17: a 0.49 s crossfade needs both shots longer than that (the shorter is "
                               "0.458 s, its first frame left out at the join: it repeats the last frame of 'a')\n")
@@ -83,7 +83,7 @@ def test_a_chained_shot_is_checked_on_the_frames_the_join_keeps(tmp_path: Path, 
 
     story.write_text(CHAINED_CROSSFADE % "0.45")
     film = tmp_path / "kite.mp4"
-    made = run_cli("film", "-q", str(story), "-o", str(film), env=env)
+    made = run_cli_in_process(capsys, "film", "-q", str(story), "-o", str(film), env=env)
     assert made.returncode == 0, made.stderr
     assert probe.probe(film).frames == 49 + 11 - 11  # a, then b's 11 frames, all of them in the crossfade
 

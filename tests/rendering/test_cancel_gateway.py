@@ -14,19 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CAT, RefusingArk, film_process, gateway_story, kill_at, run_cli
+from helpers import CAT, RefusingArk, film_process, gateway_story, kill_at, run_cli_in_process
 from storyfilm.localark import embedded
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.localark.faults import Faults
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY, VOLC_PROXY
 
 
-def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders_once(tmp_path: Path) -> None:
+def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders_once(tmp_path: Path, capsys) -> None:
     story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-1", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         for run in range(2):  # the first film loses the answer; the second still cannot tell, and sends nothing
-            stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
+            stopped = run_cli_in_process(capsys, "film", str(story), env=env, cwd=tmp_path)
             assert stopped.returncode == 1, stopped.stderr
             assert "`storyfilm cancel STORY --forget-unanswered` lets the next film create it" in stopped.stderr
             # nothing is sent again there: no "retry" is told
@@ -34,16 +34,16 @@ def test_a_lost_create_on_a_gateway_without_list_waits_for_the_user_then_renders
             assert run or "cannot be looked for: it is not sent again" in stopped.stdout
         assert gateway.ark.stats["create"] == 1
 
-        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
+        listed = run_cli_in_process(capsys, "cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert "check the gateway's console" in listed.stdout and gateway.ark.stats["create"] == 1
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
+        forgot = run_cli_in_process(capsys, "cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert forgot.stdout.strip().endswith("0 cancelled, 0 still running (cannot be cancelled), "
                                               "1 unanswered create forgotten")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env, cwd=tmp_path)
+        made = run_cli_in_process(capsys, "film", str(story), "-o", str(tmp_path / "lost.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 2 and (tmp_path / "lost.mp4").is_file()
         for proc in (stopped, listed, forgot, made):
@@ -61,7 +61,7 @@ class _NoCancel(RefusingArk):
 
 @pytest.mark.parametrize("refusal", [404, 405])
 def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, refusal: int) -> None:
     # a 404 to the DELETE read as "the service no longer knows the task": journaled expired, so the
     # next film created the shot again while the first task ran on, and both were paid for
     monkeypatch.setattr(_NoCancel, "status", refusal)
@@ -71,27 +71,27 @@ def test_a_gateway_without_delete_leaves_the_task_queued_and_it_is_paid_once(
         env = {"ARK_API_KEY": "sk-gateway-secret-2", "ARK_BASE_URL": gateway.base_url}
         kill_at(film_process(story, env), event="queued")
 
-        listed = run_cli("cancel", str(story), env=env, cwd=tmp_path)
+        listed = run_cli_in_process(capsys, "cancel", str(story), env=env, cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert f"queued, but the service did not cancel it (DELETE answered HTTP {refusal}" in listed.stdout
         assert listed.stdout.strip().endswith("0 cancelled, 1 still running (cannot be cancelled)")
 
-        made = run_cli("film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env, cwd=tmp_path)
+        made = run_cli_in_process(capsys, "film", str(story), "-o", str(tmp_path / "queued.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert gateway.ark.stats["create"] == 1 and gateway.ark.stats["delete"] == 1
         assert [t.status for t in gateway.ark.tasks.values()] == ["succeeded"]
 
 
-def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path) -> None:
+def test_status_and_plan_tell_of_the_unanswered_create(tmp_path: Path, capsys) -> None:
     # they said only "never rendered" and what `film` would spend, while every film stopped
     story = gateway_story(tmp_path / "lost.yaml", "lost")
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-3", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
-        assert run_cli("film", str(story), env=env, cwd=tmp_path).returncode == 1
+        assert run_cli_in_process(capsys, "film", str(story), env=env, cwd=tmp_path).returncode == 1
         told = ("a create was sent and never answered: `film` looks for its task first (a gateway without a task "
                 "list stops until `storyfilm cancel STORY --forget-unanswered`)")
         for command in ("status", "plan"):
-            shown = run_cli(command, str(story), env=env, cwd=tmp_path)
+            shown = run_cli_in_process(capsys, command, str(story), env=env, cwd=tmp_path)
             assert told in shown.stdout, shown.stdout + shown.stderr
         assert gateway.ark.stats["create"] == 1
 
@@ -106,7 +106,8 @@ def _killed_creating(proc, shot: str) -> None:
     proc.wait()
 
 
-def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downloads(tmp_path: Path) -> None:
+def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downloads(tmp_path: Path,
+                                                                                    capsys) -> None:
     # a's last frame is handed on before its video is fetched: killed while b's create was on its way,
     # a is left created (not finished) and b creating. Each film then stopped on b's unanswered create
     # before a's video came, and cancel, which found shots only past finished upstreams, never saw b:
@@ -116,16 +117,16 @@ def test_a_chained_shots_unanswered_create_is_forgotten_while_its_upstream_downl
     with LocalServer(gateway=VOLC_PROXY, faults="slow@download=1,delay=2") as gateway:
         env = {"ARK_API_KEY": "sk-gateway-secret-4", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
         _killed_creating(film_process(story, env), "b")
-        stopped = run_cli("film", str(story), env=env, cwd=tmp_path)
+        stopped = run_cli_in_process(capsys, "film", str(story), env=env, cwd=tmp_path)
         assert stopped.returncode == 1 and "--forget-unanswered" in stopped.stderr, stopped.stderr
 
-        forgot = run_cli("cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
+        forgot = run_cli_in_process(capsys, "cancel", str(story), "--forget-unanswered", env=env, cwd=tmp_path)
         assert forgot.returncode == 0, forgot.stderr
         assert "b: its unanswered create is forgotten" in forgot.stdout, forgot.stdout
         assert "task ?" not in forgot.stdout  # b has no task id: none is named
 
         gateway.ark.faults = Faults.parse("")  # downloads slow only while b's create is unanswered
-        made = run_cli("film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env, cwd=tmp_path)
+        made = run_cli_in_process(capsys, "film", str(story), "-o", str(tmp_path / "chain.mp4"), env=env, cwd=tmp_path)
         assert made.returncode == 0, made.stderr
         assert (tmp_path / "chain.mp4").is_file()
         # a once; b's forgotten create (if it landed: the user was told so) and the one that made it

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from helpers import counted, one_shot, render_story, run_cli, server_counts
+from helpers import counted, one_shot, render_story, run_cli, run_cli_in_process, server_counts
 from storyfilm.rendering.store import Store, sha256_file
 
 
@@ -20,7 +20,8 @@ def _rows(root: Path) -> list[tuple]:
         return db.execute("SELECT key, status, video_sha, frame_sha FROM shots ORDER BY key").fetchall()
 
 
-def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(tmp_path: Path, ark_server) -> None:
+def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(tmp_path: Path, ark_server,
+                                                                                capsys) -> None:
     story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
     one_shot(story, "Ad", "pour", "Milk pours into a glass.")
     first = render_story(story, ark_server)
@@ -32,13 +33,13 @@ def test_gc_removes_the_old_take_keeps_the_current_and_the_film_still_assembles(
     objects, rows = _objects(root), _rows(root)
     freed = sum(objects[sha] for sha in gone)
 
-    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    dry = run_cli_in_process(capsys, "gc", str(tmp_path), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert (_objects(root), _rows(root)) == (objects, rows)  # nothing removed
     assert f"would remove ad.yaml pour: take {old.key[:12]}" in dry.stdout
     assert f"would free {_human(freed)} ({freed:,} bytes)" in dry.stdout
 
-    done = run_cli("gc", str(tmp_path), "--keep-takes", "1")
+    done = run_cli_in_process(capsys, "gc", str(tmp_path), "--keep-takes", "1")
     assert done.returncode == 0, done.stderr
     assert re.search(rf"removed 1 take and {len(gone)} files, freed .* \({freed:,} bytes\); the removed takes cost "
                      rf"{old.job.cost:.2f} CNY to render", done.stdout), done.stdout
@@ -119,7 +120,8 @@ def test_gc_never_removes_a_take_a_cached_film_is_joining(tmp_path: Path, ark_se
     assert _objects(root) == objects and first.output.is_file()
 
 
-def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_names(tmp_path: Path, ark_server) -> None:
+def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_names(tmp_path: Path, ark_server,
+                                                                                   capsys) -> None:
     """Two folders' storyboards share one store; its journal is lost and a new one knows only the
     first folder's storyboard. The second's paid clips are named by no row and by no lock file gc
     can find, but the store's own records (made/) say it made them: gc keeps them."""
@@ -133,7 +135,7 @@ def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_nam
     (store / "state.sqlite").unlink()
     assert render_story(red, ark_server, store=store).results["pour"].cached  # a new journal: red's rows only
 
-    done = run_cli("gc", str(red.parent), "--store", str(store))
+    done = run_cli_in_process(capsys, "gc", str(red.parent), "--store", str(store))
     assert done.returncode == 0, done.stderr
     assert "warning: 1 render this store made is not in its journal (a new or emptied one): kept" in done.stdout
     assert _objects(store) == objects
@@ -142,7 +144,7 @@ def test_gc_after_the_journal_was_replaced_keeps_what_a_sibling_folders_lock_nam
     assert counted(before, ark_server) == {} and again.results["pour"].cached
 
 
-def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_server) -> None:
+def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_server, capsys) -> None:
     """An old take and a file no journal row names (what a gc killed after the rows went leaves):
     the dry run names both, and gc removes those files and no others."""
     story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
@@ -154,19 +156,19 @@ def test_dry_run_lists_exactly_the_files_gc_then_removes(tmp_path: Path, ark_ser
         left = store.put(_file(store.scratch("left"), "a file a killed gc left"))
     rows, objects = {r[0]: r[2:] for r in _rows(root)}, _objects(root)
 
-    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    dry = run_cli_in_process(capsys, "gc", str(tmp_path), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     takes = re.findall(r"would remove ad\.yaml pour: take (\w{12})", dry.stdout)
     files = re.findall(r"would remove \S+/objects/(\w{64})  \(no journal row names it\)", dry.stdout)
     assert len(takes) == 1 and files == [left], dry.stdout
     listed = {sha for key, shas in rows.items() if key.startswith(takes[0]) for sha in shas} | set(files)
 
-    assert run_cli("gc", str(tmp_path)).returncode == 0
+    assert run_cli_in_process(capsys, "gc", str(tmp_path)).returncode == 0
     assert set(objects) - set(_objects(root)) == listed
 
 
 def test_gc_keeps_the_take_the_storyboard_on_disk_needs_though_its_lock_names_a_newer_one(tmp_path: Path,
-                                                                                            ark_server) -> None:
+                                                                                            ark_server, capsys) -> None:
     """A prompt tried and then taken back (git checkout): the lock file names the tried take, the
     storyboard the first one. gc keeps both, and the next film pays nothing."""
     story = tmp_path / "ad.yaml"
@@ -177,7 +179,7 @@ def test_gc_keeps_the_take_the_storyboard_on_disk_needs_though_its_lock_names_a_
     render_story(story, ark_server)
     story.write_text(kept)
 
-    done = run_cli("gc", str(tmp_path), "--keep-takes", "0")
+    done = run_cli_in_process(capsys, "gc", str(tmp_path), "--keep-takes", "0")
     assert done.returncode == 0, done.stderr
     assert "removed 0 takes" in done.stdout and "kept 2 takes (2 named by lock files or needed" in done.stdout
     before = server_counts(ark_server)
@@ -191,7 +193,7 @@ def _tree(folder: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(folder.rglob("*"))}
 
 
-def test_a_dry_run_changes_nothing_on_disk_even_beside_a_damaged_clip(tmp_path: Path, ark_server) -> None:
+def test_a_dry_run_changes_nothing_on_disk_even_beside_a_damaged_clip(tmp_path: Path, ark_server, capsys) -> None:
     # a damaged clip of the storyboard as it is now was set aside in quarantine/ by the dry run (which
     # asks which takes the storyboard would film): say it, move nothing
     story, root = tmp_path / "ad.yaml", tmp_path / ".storyfilm"
@@ -201,7 +203,7 @@ def test_a_dry_run_changes_nothing_on_disk_even_beside_a_damaged_clip(tmp_path: 
     (root / "incoming" / "4194303-1-left-by-a-killed-run").write_bytes(b"half a clip")
     before = _tree(tmp_path)
 
-    dry = run_cli("gc", str(tmp_path), "--dry-run")
+    dry = run_cli_in_process(capsys, "gc", str(tmp_path), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert _tree(tmp_path) == before
     assert f"object {clip.name[:12]} is damaged (its bytes do not match its sha256): left in place" in dry.stdout

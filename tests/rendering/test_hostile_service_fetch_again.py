@@ -7,21 +7,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from helpers import one_shot, run_cli
+from helpers import one_shot, run_cli_in_process
 
 
-def test_a_silent_get_of_a_finished_task_ends_at_the_call_deadline(tmp_path: Path) -> None:
+def test_a_silent_get_of_a_finished_task_ends_at_the_call_deadline(tmp_path: Path, capsys) -> None:
     story = tmp_path / "one.yaml"
     one_shot(story, "one", "a", "a red ball rolls")
-    first = run_cli("film", str(story), cwd=tmp_path)
+    first = run_cli_in_process(capsys, "film", str(story), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     clips = [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and p.stat().st_size > 5000
              and p.read_bytes()[4:8] == b"ftyp"]
     assert clips
     for clip in clips:
         clip.unlink()
-    again = run_cli("film", str(story), cwd=tmp_path, env={"STORYFILM_FAULTS": "slow@get=1,delay=3",
-                                             "STORYFILM_REQUEST_TIMEOUT": "0.3", "STORYFILM_CALL_DEADLINE": "1"})
+    slow_get = {"STORYFILM_FAULTS": "slow@get=1,delay=3", "STORYFILM_REQUEST_TIMEOUT": "0.3",
+                "STORYFILM_CALL_DEADLINE": "1"}
+    again = run_cli_in_process(capsys, "film", str(story), cwd=tmp_path, env=slow_get)
     assert again.returncode == 1 and "Traceback" not in again.stderr
     assert re.fullmatch(
         r"GET http://127\.0\.0\.1:\d+/api/v3/contents/generations/tasks/\S+: no usable answer within 1\.0 s \(\d+ "

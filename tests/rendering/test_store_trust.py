@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_byte, read_only, render_story, run_cli, server_counts,
-                     small_disk)
+from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_byte, read_only, render_story,
+                     run_cli_in_process, server_counts, small_disk)
 from storyfilm.mediaio import probe
 from storyfilm.errors import LockFileDamaged, StoreFull, StoreReadOnly
 from storyfilm.rendering.store import Store, sha256_file
@@ -147,9 +147,9 @@ def test_a_damaged_lock_file_stops_before_anything_is_spent(copy, ark_server, ca
     assert counted(before, ark_server) == {} and lock.read_text() == text
 
 
-def test_the_cli_says_the_lock_file_is_damaged_in_one_message(copy) -> None:
+def test_the_cli_says_the_lock_file_is_damaged_in_one_message(copy, capsys) -> None:
     copy.with_name("trust.preview.lock.json").write_text("")
-    proc = run_cli("plan", str(copy))
+    proc = run_cli_in_process(capsys, "plan", str(copy))
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"{copy.with_name('trust.preview.lock.json')}: the lock file cannot be read: it is empty. Restore it (git "
@@ -157,15 +157,15 @@ def test_the_cli_says_the_lock_file_is_damaged_in_one_message(copy) -> None:
         "store still hold every finished shot"]
 
 
-def test_verify_checks_every_object_and_sets_the_damaged_aside(copy, clean) -> None:
-    proc = run_cli("verify", str(copy))
+def test_verify_checks_every_object_and_sets_the_damaged_aside(copy, clean, capsys) -> None:
+    proc = run_cli_in_process(capsys, "verify", str(copy))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("4 objects checked (") and proc.stdout.endswith(
         "4 whole, 0 damaged, 0 missing\n")
     video, frame = clean["shots"]["two"]["video_sha256"], clean["shots"]["one"]["last_frame_sha256"]
     flip_byte(obj(copy, video))
     obj(copy, frame).unlink()
-    proc = run_cli("verify", str(copy))
+    proc = run_cli_in_process(capsys, "verify", str(copy))
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
     assert lines[:2] == [f"damaged: shot 'two' video {video[:12]}", f"missing: shot 'one' last frame {frame[:12]}"]
@@ -245,7 +245,7 @@ def test_a_write_refused_for_its_size_gives_one_message(tmp_path: Path, clean, a
 
 
 def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not_serve_them(
-        copy, clean, ark_server, tmp_path: Path) -> None:
+        copy, clean, ark_server, tmp_path: Path, capsys) -> None:
     """A link in objects/ holds no bytes of the store's: what it points to may change or go. One
     named by a shot (to a copy with the right bytes) is set aside like a damaged object, and the
     film fetches the clip again from its task, for nothing; one no shot names is told as stray."""
@@ -257,7 +257,7 @@ def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not
     stray = obj(copy, "cd" * 32)
     stray.symlink_to("/etc/hostname")
 
-    proc = run_cli("verify", str(copy))
+    proc = run_cli_in_process(capsys, "verify", str(copy))
     assert proc.returncode == 1
     lines = proc.stderr.splitlines()
     [aside] = quarantined(copy)
@@ -274,7 +274,8 @@ def test_verify_names_symbolic_links_in_the_objects_folder_and_the_film_does_not
 
 
 @pytest.mark.parametrize("edited", ["lock file", "store's record"])
-def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, clean, ark_server, edited) -> None:
+def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, clean, ark_server, edited,
+                                                                         capsys) -> None:
     """The two shots' videos swapped in the lock file, or one shot's record (made/) naming the
     other's clip: every object is whole, but which clip is a shot's is in doubt. verify says so."""
     one, two = clean["shots"]["one"], clean["shots"]["two"]
@@ -287,7 +288,7 @@ def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, c
         (copy.parent / ".storyfilm" / "made" / one["key"]).write_text(
             f"{two['video_sha256']} {two['last_frame_sha256']}\n")
 
-    proc = run_cli("verify", str(copy))
+    proc = run_cli_in_process(capsys, "verify", str(copy))
     assert proc.returncode == 1
     said = [line for line in proc.stderr.splitlines() if line.startswith("disagree: ")]
     v1, f1, v2 = one["video_sha256"][:12], one["last_frame_sha256"][:12], two["video_sha256"][:12]
@@ -300,7 +301,7 @@ def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, c
         before = server_counts(ark_server)
         render_story(copy, ark_server)
         assert counted(before, ark_server) == {}
-        assert run_cli("verify", str(copy)).returncode == 0
+        assert run_cli_in_process(capsys, "verify", str(copy)).returncode == 0
     else:
         assert said == [f"disagree: shot 'one' (key {one['key'][:12]}): the lock file names video {v1} and last "
                         f"frame {f1}, the journal names video {v1} and last frame {f1}, the store's record names "
@@ -310,14 +311,14 @@ def test_verify_names_a_shot_whose_lock_file_journal_and_record_disagree(copy, c
 
 
 def test_a_folder_in_place_of_an_object_is_set_aside_and_the_film_fetches_the_clip_again(copy, clean,
-                                                                                       ark_server) -> None:
+                                                                                       ark_server, capsys) -> None:
     """A folder named like a shot's clip: verify names it, and the film moves it aside and fetches
     the clip again from its task (it failed before: the folder could not be set aside, and the
     fetched clip could not be put in its place)."""
     video = clean["shots"]["one"]["video_sha256"]
     obj(copy, video).unlink()
     obj(copy, video).mkdir()
-    proc = run_cli("verify", str(copy))
+    proc = run_cli_in_process(capsys, "verify", str(copy))
     assert proc.returncode == 1
     assert f"stray: {obj(copy, video)} is a folder, not a file the store wrote: remove it" in proc.stderr.splitlines()
 
@@ -326,4 +327,4 @@ def test_a_folder_in_place_of_an_object_is_set_aside_and_the_film_fetches_the_cl
     assert "create" not in counted(before, ark_server)
     assert sha256_file(outcome.output) == clean["film"]
     assert sha256_file(obj(copy, video)) == video
-    assert run_cli("verify", str(copy)).returncode == 0
+    assert run_cli_in_process(capsys, "verify", str(copy)).returncode == 0

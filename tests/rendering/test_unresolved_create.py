@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import FOUR_SHOTS, run_cli
+from helpers import FOUR_SHOTS, run_cli_in_process
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.rendering.store import Store
 from storyfilm.seedance.gateways import VIDEOS_GATEWAY
@@ -16,14 +16,14 @@ from storyfilm.seedance.gateways import VIDEOS_GATEWAY
 STORY = FOUR_SHOTS.replace("defaults:", "gateway: videos-gateway\ndefaults:", 1)
 
 
-def test_the_tasks_already_paid_for_are_stored_before_the_film_stops(tmp_path: Path) -> None:
+def test_the_tasks_already_paid_for_are_stored_before_the_film_stops(tmp_path: Path, capsys) -> None:
     story = tmp_path / "drain.yaml"
     story.write_text(STORY)
     # the first create's answer is lost; every task runs 3 s, far longer than the film takes to give
     # up on that create (no task list to look in)
     with LocalServer(gateway=VIDEOS_GATEWAY, faults="drop@create=1#1,run=3") as gateway:
         env = {"ARK_API_KEY": "sk-drain-secret", "ARK_BASE_URL": gateway.base_url, "STORYFILM_SETTLE": "0.2"}
-        stopped = run_cli("film", str(story), "--json", env=env)
+        stopped = run_cli_in_process(capsys, "film", str(story), "--json", env=env)
         assert stopped.returncode == 1, stopped.stderr
         assert "`storyfilm cancel STORY --forget-unanswered` lets the next film create it" in stopped.stderr
         assert gateway.ark.stats["create"] == 3  # a, b and c; d never: the film had stopped creating
@@ -34,7 +34,7 @@ def test_the_tasks_already_paid_for_are_stored_before_the_film_stops(tmp_path: P
             stored = {e.shot_id for e in store.finished()}
         assert stored == {"a", "b", "c"} - lost  # both paid tasks fetched and stored
 
-        again = run_cli("film", str(story), "--json", env=env)
+        again = run_cli_in_process(capsys, "film", str(story), "--json", env=env)
         assert again.returncode == 1 and "--forget-unanswered" in again.stderr, again.stderr
         assert gateway.ark.stats["create"] == 3  # the stored shots cost nothing; nothing was created
         cached = {json.loads(line)["shot"] for line in again.stdout.splitlines()
