@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 
 from storyfilm.errors import YamlSyntaxError
+from storyfilm.seedance.media import MB
 
 Path = tuple[str | int, ...]
-MAX_CHARS = 2 * 1024 * 1024
+MAX_CHARS = 2 * MB  # characters of text, in the MB every other limit is counted in (10^6)
 MAX_DEPTH = 32
 MAX_VALUES = 100_000
 MAX_DIGITS = 20  # a longer whole number is no seed, duration or size, and Python refuses to read 4300 digits
@@ -60,8 +61,8 @@ def _mark(node: yaml.Node | yaml.Event) -> tuple[int, int]:
 
 def load(text: str) -> tuple[Any, Positions]:
     if len(text) > MAX_CHARS:
-        raise YamlSyntaxError(1, 1, f"the storyboard is {len(text) / 2**20:.1f} MB of text; storyfilm reads "
-                                    f"storyboards up to {MAX_CHARS // 2**20} MB")
+        raise YamlSyntaxError(1, 1, f"the storyboard is {len(text) / MB:.1f} MB of text; storyfilm reads "
+                                    f"storyboards up to {MAX_CHARS // MB} MB")
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
     try:
         _check_shape(loader_class, text)

@@ -223,3 +223,14 @@ def test_a_non_finite_number_where_words_go_is_told_the_schemas_own_fault(tmp_pa
     assert sum(map(len, told.values())) > 60
     assert not [f"{path}: {m}" for path, messages in told.items() for m in messages if "finite number" in m]
     assert "`type` must be one of cut, crossfade, fade_black (got [.nan])" in told[("shots", 1, "transition", "type")][1]
+
+
+def test_a_text_over_the_limit_is_counted_in_the_mb_of_every_other_limit() -> None:
+    # a file over 2 MB is refused by its size before it is read; text handed in another way is
+    # held to the same 2,000,000 (10^6-byte MB, as the service's limits are read), not 2 MiB
+    from storyfilm.errors import YamlSyntaxError
+    from storyfilm.storyboard import yaml_source
+
+    with pytest.raises(YamlSyntaxError) as refused:
+        yaml_source.load("#" * 2_000_001)
+    assert "the storyboard is 2.0 MB of text; storyfilm reads storyboards up to 2 MB" in str(refused.value)
