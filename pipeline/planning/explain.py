@@ -64,7 +64,7 @@ class Reason:
         fixed = {"new_shot": "never rendered", "prompt_changed": "prompt changed", "new_take": "new take",
                  "upstream_changed": "upstream frame changed", "media_changed": "first-frame image changed",
                  "backend_changed": "rendered by another backend before", "not_in_store": "not in the store",
-                 "files_missing": "its files are missing from the store", "inputs_changed": "inputs changed",
+                 "files_missing": "its files in the store are missing or damaged", "inputs_changed": "inputs changed",
                  "cached": "cached", "resume": "task created by an earlier run",
                  "create_unanswered": "a create was sent and never answered: `film` looks for its task first (a "
                                       "gateway without a task list stops until `storyfilm cancel STORY "

@@ -32,5 +32,5 @@ def test_a_task_made_from_a_frame_whose_files_are_gone_is_still_found(tmp_path: 
         assert [(job.id, key, entry.task_id) for job, key, entry in open_shots(graph, store, BACKEND)] == [
             ("b", key_b, "cgt-b")]
         plan = explain.status(graph, store, BACKEND)
-        assert plan["a"].reasons == ("its files are missing from the store",)
+        assert plan["a"].reasons == ("its files in the store are missing or damaged",)
         assert plan["b"].key is None  # a render fetches a's files (or renders it) before b's key is known
