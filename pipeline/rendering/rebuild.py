@@ -8,6 +8,7 @@ file) names whole objects for its key: the shot is not paid for again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from storyfilm.rendering.journal_entry import Entry
@@ -53,9 +54,20 @@ def unwhole(store: Store, entry: Entry) -> list[str]:
             for what, sha in (("video", entry.video_sha), ("last frame", entry.frame_sha)) if not store.has(sha)]
 
 
-def _mend(store: Store, key: str, lock: tuple[Any, Any]) -> str | None:
-    """A finished row of `key` naming objects that are not whole, set to the whole ones its record
-    (else the lock file) names: what was done, for the user; None when nothing was."""
+@dataclass(frozen=True)
+class Mend:
+    """A finished row whose clip or frame is not whole, and the whole ones its record names."""
+
+    entry: Entry
+    bad: list[str]  # unwhole(...) of the row
+    whose: str  # "the store's record" or "the lock file"
+    video: str
+    frame: str
+
+
+def mend_for(store: Store, key: str, lock: tuple[Any, Any]) -> Mend | None:
+    """What the finished row of `key` is mended to when it names objects that are not whole and its
+    record (else the lock file: `lock`) names other, whole ones; None when it needs no mending."""
     entry = store.entry(key)
     if entry is None or entry.status != "done":
         return None
@@ -64,9 +76,17 @@ def _mend(store: Store, key: str, lock: tuple[Any, Any]) -> str | None:
     if found is None or found[1] == (entry.video_sha, entry.frame_sha):
         return None
     whose, (video, frame) = found
-    store.shot_done(key, video, frame, entry.seed, entry.tokens)
-    return (f"the journal names {' and '.join(bad)}; {whose} names video {video[:12]} and last frame "
-            f"{frame[:12]}, both whole: they are used, nothing paid")
+    return Mend(entry, bad, whose, video, frame)
+
+
+def _mend(store: Store, key: str, lock: tuple[Any, Any]) -> str | None:
+    """The row of `key` set to the whole objects `mend_for` finds: what was done, for the user."""
+    mend = mend_for(store, key, lock)
+    if mend is None:
+        return None
+    store.shot_done(key, mend.video, mend.frame, mend.entry.seed, mend.entry.tokens)
+    return (f"the journal names {' and '.join(mend.bad)}; {mend.whose} names video {mend.video[:12]} and last frame "
+            f"{mend.frame[:12]}, both whole: they are used, nothing paid")
 
 
 def _int(value: Any) -> int | None:

@@ -39,12 +39,11 @@ class Report:
 def references(story: Path, store: Store) -> dict[str, tuple[str, float]]:
     """sha256 → (what refers to it, the cost of its shot) from both lock files and the journal."""
     found: dict[str, tuple[str, float]] = {}
-    for preview in (False, True):
-        for shot in (lockfile.read(story, preview=preview) or {}).get("shots", []):
-            cost = shot.get("cost") if isinstance(shot.get("cost"), (int, float)) else 0.0
-            for field_, what in (("video_sha256", "video"), ("last_frame_sha256", "last frame")):
-                if isinstance(shot.get(field_), str):
-                    found.setdefault(shot[field_], (f"shot {shot.get('id')!r} {what}", cost))
+    for shot in _lock_shots(story):
+        cost = shot.get("cost") if isinstance(shot.get("cost"), (int, float)) else 0.0
+        for field_, what in (("video_sha256", "video"), ("last_frame_sha256", "last frame")):
+            if isinstance(shot.get(field_), str):
+                found.setdefault(shot[field_], (f"shot {shot.get('id')!r} {what}", cost))
     for entry in store.finished():
         for sha, what in ((entry.video_sha, "video"), (entry.frame_sha, "last frame")):
             if sha:
@@ -94,19 +93,16 @@ def _lock_shots(story: Path) -> list[dict]:
 
 
 def _mended(story: Path, store: Store) -> dict[str, tuple[Entry, str]]:
-    """key → (its journal row, what the next film does about it) for the finished rows whose clip or
-    frame is not whole while the store's record (else the lock file) names whole ones (rebuild.py)."""
+    """key → (its journal row, what the next film does about it) for the finished rows the next film
+    mends from whole objects (rebuild.mend_for)."""
     found = {}
     for shot in _lock_shots(story):
         key = shot.get("key")
-        entry = store.entry(key) if isinstance(key, str) else None
-        bad = rebuild.unwhole(store, entry) if entry and entry.status == "done" else []
-        record = rebuild.whole_record(store, key, (shot.get("video_sha256"), shot.get("last_frame_sha256"))) \
-            if bad else None
-        if record is not None and record[1] != (entry.video_sha, entry.frame_sha):
-            whose, (video, _) = record
-            found[key] = (entry, f"the journal names {' and '.join(bad)}; the next film uses {whose}'s "
-                                 f"(video {video[:12]}, whole), nothing paid")
+        mend = rebuild.mend_for(store, key, (shot.get("video_sha256"), shot.get("last_frame_sha256"))) \
+            if isinstance(key, str) else None
+        if mend is not None:
+            found[key] = (mend.entry, f"the journal names {' and '.join(mend.bad)}; the next film uses "
+                                      f"{mend.whose}'s (video {mend.video[:12]}, whole), nothing paid")
     return found
 
 
