@@ -102,7 +102,7 @@ def status(story: Path, settings: Settings, store: Path | None = None, output: P
         if not stale and not _same_file(film, film_path(board, output)):
             stale.append(f"film: `storyfilm film` writes {film_path(board, output)}, not the film {lock_file.name} "
                          f"records ({film}): it would be joined there")
-    bound = any(s.cost and graph.nodes[n]["job"].cost_is_upper_bound for n, s in statuses.items())
+    bound = explain.spend_is_upper_bound(graph, statuses)
     return FilmStatus(statuses, lock_file, film, stale, sum(s.cost for s in statuses.values()), bound)
 
 

@@ -233,6 +233,12 @@ def status(graph: nx.DiGraph, store: History, backend: str) -> dict[str, ShotSta
     return {n: result[n] for n in graph.nodes}
 
 
+def spend_is_upper_bound(graph: nx.DiGraph, statuses: dict[str, ShotStatus]) -> bool:
+    """Is what these shots would spend the most they may (a shot that renders lets its model choose
+    its length), not what they will?"""
+    return any(s.cost and graph.nodes[n]["job"].cost_is_upper_bound for n, s in statuses.items())
+
+
 def _waiting(node: str, job: ShotJob, store: History, backend: str, waits: Reason) -> ShotStatus:
     """A chained shot whose upstream has no last frame yet: it renders, and why (its key is not
     known: what changed is told without the first frame)."""

@@ -10,7 +10,7 @@ from typing import Any
 import networkx as nx
 
 from storyfilm import planning
-from storyfilm.planning.explain import CACHED, ShotStatus
+from storyfilm.planning.explain import CACHED, ShotStatus, spend_is_upper_bound
 
 MODE_NAMES = {"text": "text", "first_frame": "first frame", "first_last_frame": "first+last",
               "reference_images": "references", "multimodal": "multimodal"}
@@ -76,7 +76,7 @@ def as_table(graph: nx.DiGraph, statuses: dict[str, ShotStatus] | None = None) -
     lines.insert(len(lines) - 1, "-" * len(lines[0]))
     lines.append(f"critical path: {' → '.join(planning.critical_path(graph))}")
     if statuses is not None:
-        bound = any(s.cost and graph.nodes[n]["job"].cost_is_upper_bound for n, s in statuses.items())
+        bound = spend_is_upper_bound(graph, statuses)
         lines.append(f"this run: {sum(s.state != CACHED for s in statuses.values())} of {len(statuses)} shots "
                      f"render, {'at most ' if bound else ''}{_spend(statuses):.2f} CNY")
     return "\n".join(lines)
