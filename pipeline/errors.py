@@ -127,17 +127,6 @@ class ApiRefused(ArkError):
         todo = f"; {advice}" if advice else ""  # what to do (ark/refusals.py)
         super().__init__(f"{service} refused the request (HTTP {status} {code}): {message}{todo}")
 
-    def invalid(self, parameter: str) -> bool:
-        """A 400 InvalidParameter of that request parameter, however the service names it (ark-api.md
-        §10.1, §10.2): by `param`, by the code (`InvalidParameter.seed`), or, with neither, by its
-        message ("The parameter `seed` specified in the request is not valid", backticks or not)."""
-        kind, _, suffix = self.code.partition(".")
-        if self.status != 400 or kind != "InvalidParameter":
-            return False
-        if self.param or suffix:
-            return parameter.lower() in (self.param.lower(), suffix.lower())
-        return f"parameter {parameter} " in self.said.lower().replace("`", "")
-
 
 class WrongTasksPath(ApiRefused):
     """A create answered 404 without naming a model or resource that is missing: the tasks' URL

@@ -4,6 +4,8 @@ Codes are matched whole, then without their last `.Suffix` (`InvalidParameter.se
 
 from __future__ import annotations
 
+from storyfilm.errors import ApiRefused
+
 # a 429 that retries cannot clear: a limit the account holder set stays until they change it
 LASTING = frozenset({"SetLimitExceeded"})
 
@@ -59,3 +61,15 @@ def advice(code: str) -> str:
 def lasting(status: int, code: str) -> bool:
     """A 429 that no wait clears: sending the request again only repeats the refusal."""
     return status == 429 and code in LASTING
+
+
+def names_parameter(refused: ApiRefused, parameter: str) -> bool:
+    """A 400 InvalidParameter of that request parameter, however the service names it (ark-api.md
+    §10.1, §10.2): by `param`, by the code (`InvalidParameter.seed`), or, with neither, by its
+    message ("The parameter `seed` specified in the request is not valid", backticks or not)."""
+    kind, _, suffix = refused.code.partition(".")
+    if refused.status != 400 or kind != "InvalidParameter":
+        return False
+    if refused.param or suffix:
+        return parameter.lower() in (refused.param.lower(), suffix.lower())
+    return f"parameter {parameter} " in refused.said.lower().replace("`", "")

@@ -22,7 +22,7 @@ from storyfilm.ark import deadlines
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.fingerprint import Fingerprint
 from storyfilm.ark.lost_create import CLOCK_GRAIN, LostCreates, Lookup, cancel_extra
-from storyfilm.ark.refusals import lasting
+from storyfilm.ark.refusals import lasting, names_parameter
 from storyfilm.ark.retry import RetryPolicy
 from storyfilm.ark.types import Task
 from storyfilm.errors import (ApiRefused, CreateUnresolved, ServiceUnreachable, TakenWithoutId, TransportFailed,
@@ -134,7 +134,7 @@ class Creates:
     @staticmethod
     def _seed_refused(exc: ApiRefused, body: dict[str, Any]) -> bool:
         """The documents disagree whether 2.x takes `seed` (ark-api.md §12.6): a 400 naming it."""
-        return exc.invalid("seed") and "seed" in body
+        return names_parameter(exc, "seed") and "seed" in body
 
     def _without_seed(self, job: ShotJob, key: str, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """The body once more without its seed (once: the seed is gone), and the user told."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from storyfilm.ark.refusals import names_parameter
 from storyfilm.errors import ApiRefused
 
 
@@ -22,5 +23,5 @@ from storyfilm.errors import ApiRefused
     ("MissingParameter.seed", "seed", "The request failed because it is missing ... `seed`.", False),
 ])
 def test_an_invalid_parameter_is_known_by_param_code_or_message(code, param, message, of_seed) -> None:
-    assert ApiRefused(400, code, message, param).invalid("seed") is of_seed
-    assert ApiRefused(429, code, message, param).invalid("seed") is False
+    assert names_parameter(ApiRefused(400, code, message, param), "seed") is of_seed
+    assert names_parameter(ApiRefused(429, code, message, param), "seed") is False
