@@ -22,7 +22,8 @@ meets them (`raise ... from exc`), and no error is told apart by its message tex
     │       ├── Unanswered                   (internal) a request that may have taken effect
     │       ├── CreateUnresolved             a lost create that could not be settled
     │       ├── NoTaskList                   (internal) the gateway has no list call to look in
-    │       └── ServiceUnreachable           never reached: refused, unknown host (nothing sent)
+    │       ├── ServiceUnreachable           never reached: refused, unknown host (nothing sent)
+    │       └── ResultsUnusable              a succeeded task's video never came whole (paid, journaled)
     ├── StoreError                   exit 1  the media store and journal
     │   ├── StoreBusy                        another render holds the store
     │   ├── ResultsGone                      a task's results are no longer downloadable
@@ -215,6 +216,12 @@ class NoTaskList(TransportFailed):
 
 class ServiceUnreachable(TransportFailed):
     """No connection to the service could be made and none ever was: nothing was sent."""
+
+
+class ResultsUnusable(TransportFailed):
+    """A succeeded task's results could not be had whole: its video did not decode after every
+    try, or no frame could be taken from it. That shot's failure, not the service's: the task is
+    paid for and journaled, and the next run downloads it again (free)."""
 
 
 class StoreError(StoryfilmError):

@@ -16,7 +16,6 @@ from storyfilm import planning, storyboard
 from storyfilm.assembly import edit, review_ahead, review_page, side_files
 from storyfilm.errors import AssemblyError, FfmpegError
 from storyfilm.mediaio import probe
-from storyfilm.planning import explain
 from storyfilm.rendering import lockfile
 from storyfilm.rendering.executor import ShotResult
 from storyfilm.settings import Settings

@@ -83,6 +83,9 @@ class FaultGate:
         if truncate:
             self.stats["fault:truncate"] += 1
             return await self.app(scope, receive, _half_body(send))
+        if op == "download" and scope["path"].rsplit("/", 1)[-1].startswith("video.") and dice.hit("garble", op):
+            self.stats["fault:garble"] += 1
+            return await self.app(scope, receive, _zeroed_body(send))
         return await self.app(scope, receive, send)
 
 
@@ -125,4 +128,13 @@ def _half_body(send: Any) -> Any:
             chunk = message.get("body", b"")[: state["budget"]]
             state["budget"] -= len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    return wrapped
+
+
+def _zeroed_body(send: Any) -> Any:
+    """The whole body, its length kept, every byte zero: a file damaged where it is stored."""
+    async def wrapped(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": bytes(len(message.get("body", b"")))}
+        await send(message)
     return wrapped

@@ -17,6 +17,8 @@ A spec is a comma-separated list of `kind[@op]=value[#times]`:
 * `noseed`: probability per task of rendering with a seed of its own, not the one asked for (and
   reporting that seed), as a model that takes the field but not the seed would (ark-api.md §12.6).
 * `truncate`: probability per file download of a body cut short of its Content-Length.
+* `garble`: probability per video download of a body of the right length with every byte zero (a
+  file damaged where the service stores it: it comes whole and does not decode).
 * `queue`, `run`: seconds a task waits in the queue / runs at least; a value or a range `a-b`
   (uniform).
 * `delay` (seconds of a slow answer, default 2), `retry_after` (seconds sent in the Retry-After
@@ -43,7 +45,7 @@ API_OPS = ("create", "get", "list", "delete")
 OPS = (*API_OPS, "download")
 REQUEST_KINDS = ("429", "400", "401", "5xx", "drop", "crash", "slow")
 TASK_KINDS = ("fail", "nolast", "noseed")  # rolled once per task
-KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate")
+KINDS = (*REQUEST_KINDS, *TASK_KINDS, "truncate", "garble")
 
 _ITEM = re.compile(r"^(?P<kind>[a-z0-9_]+)(?:@(?P<op>[a-z]+))?=(?P<value>[^#]+)(?:#(?P<times>\d+))?$")
 
@@ -60,7 +62,7 @@ class Rule:
             return False
         if self.op is not None:
             return op == self.op
-        if kind == "truncate":
+        if kind in ("truncate", "garble"):
             return op == "download"
         if kind in TASK_KINDS:
             return op == "task"

@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from storyfilm.errors import ApiRefused, CreateUnresolved, MediaChanged, ShotGaveUp, TaskFailed, TaskOverdue
+from storyfilm.errors import (ApiRefused, CreateUnresolved, MediaChanged, ResultsUnusable, ShotGaveUp, TaskFailed,
+                              TaskOverdue)
 
 # one shot's failures: its create unresolved, its task failed for good (or succeeded without a
-# video), ran past its deadline, a media file of its request edited meanwhile
-DRAINS = (CreateUnresolved, ShotGaveUp, TaskFailed, TaskOverdue, MediaChanged)
+# video, or with one that never came whole), ran past its deadline, a media file of its request
+# edited meanwhile
+DRAINS = (CreateUnresolved, ShotGaveUp, TaskFailed, TaskOverdue, MediaChanged, ResultsUnusable)
 
 
 def drains(failure: BaseException) -> bool:

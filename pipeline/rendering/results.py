@@ -13,13 +13,15 @@ from typing import Any
 
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
-from storyfilm.errors import FfmpegError, ResultsGone, StoryfilmError, TaskFailed, TransportFailed
+from storyfilm.errors import FfmpegError, ResultsGone, ResultsUnusable, StoryfilmError, TaskFailed, TransportFailed
 from storyfilm.mediaio import frames, images, mp4box, probe
 from storyfilm.rendering.store import Store
 
 log = logging.getLogger(__name__)
 
 VIDEO_TRIES = 3  # a video that does not decode is fetched again (the client already retried the transfer)
+_PAID = ("the task is paid for: run again to download it again (free); should it never come whole, edit the "
+         "shot to render it anew (paid)")
 RESULTS_LAST = 24 * 3600.0  # seconds a task's result URLs answer (ark-api.md: media URLs last 24 h)
 
 
@@ -61,7 +63,11 @@ async def store_results(client: ArkClient, store: Store, task: Task,
         seconds = await _fetch_video(client, task, video, have_frame=frame_sha is not None)
         if frame_sha is None:
             # no last frame from the service (or not an image): take the exact one from the video
-            await asyncio.to_thread(frames.extract_last_frame, video, frame)
+            try:
+                await asyncio.to_thread(frames.extract_last_frame, video, frame)
+            except FfmpegError:
+                raise ResultsUnusable(f"task {task.id}: its video does not decode (no last frame could be taken "
+                                      f"from it); {_PAID}") from None
             frame_sha = await asyncio.to_thread(store.put, frame)
             frame_ready(store.path(frame_sha), frame_sha)
         return await asyncio.to_thread(store.put, video), frame_sha, seconds
@@ -90,7 +96,7 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
             if not have_frame:
                 raise
             # its frame was handed on already: the task cannot simply be made again
-            raise TransportFailed(f"task {task.id}: its video URL no longer answers; run again") from None
+            raise ResultsUnusable(f"task {task.id}: its video URL no longer answers; {_PAID}") from None
         whole = await asyncio.to_thread(_whole_mp4, video)
         if whole is not None:  # an MP4: its boxes say whether it came whole (no ffmpeg run: 36 MB, 25 ms)
             if whole:
@@ -102,8 +108,7 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
                 return clip_seconds(video, info)
         except FfmpegError:
             pass
-    raise TransportFailed(f"task {task.id}: the downloaded video does not decode ({VIDEO_TRIES} tries); the task is "
-                          "paid for: run again to download it again (free)")
+    raise ResultsUnusable(f"task {task.id}: the downloaded video does not decode ({VIDEO_TRIES} tries); {_PAID}")
 
 
 def _whole_mp4(video: Path) -> bool | None:

@@ -19,6 +19,7 @@ def test_the_documented_spec_parses_field_for_field() -> None:
     (Rule("429", 1), ("create", "get", "list", "delete"), ("download", "task")),
     (Rule("drop", 1), ("create", "get", "list", "delete"), ("download", "task")),
     (Rule("truncate", 1), ("download",), ("create", "get", "task")),
+    (Rule("garble", 1), ("download",), ("create", "get", "task")),
     (Rule("fail", 1), ("task",), ("create", "download")),
     (Rule("nolast", 1), ("task",), ("get", "download")),
     (Rule("drop", 1, "download"), ("download",), ("create", "get")),
@@ -55,13 +56,13 @@ def test_seeded_dice_repeat_and_unseeded_dice_vary() -> None:
 
 @pytest.mark.parametrize("spec, message", [
     ("429=2", "'429=2': a probability is within [0, 1]"),
-    ("boom=0.1", "'boom=0.1': unknown fault 'boom' (one of 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, queue, "
+    ("boom=0.1", "'boom=0.1': unknown fault 'boom' (one of 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, garble, queue, "
                  "run, delay, retry_after, lag, seed)"),
     ("drop@upload=1", "'drop@upload=1': unknown operation 'upload' (one of create, get, list, delete, download)"),
     ("delay=-1", "'delay=-1': seconds are never negative"),
     ("queue=0.5-0.2", "'queue=0.5-0.2': a range is a-b with 0 ≤ a ≤ b"),
     ("slow=x", "'slow=x': 'x' is not a number"),
-    ("run@get=1", "'run@get=1': only 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate take @op or #times"),
+    ("run@get=1", "'run@get=1': only 429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, garble take @op or #times"),
     ("429", "'429' is not kind[@op]=value[#times]"),
 ])
 def test_bad_specs_say_what_is_wrong(spec: str, message: str) -> None:

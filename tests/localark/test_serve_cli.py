@@ -26,5 +26,5 @@ def test_serve_refuses_a_bad_fault_spec() -> None:
     proc = subprocess.run([sys.executable, "-m", "storyfilm", "serve", "--faults", "bogus=1"], cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", "fault spec: 'bogus=1': unknown fault 'bogus' (one of "
-                                                           "429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, queue, run, "
+                                                           "429, 400, 401, 5xx, drop, crash, slow, fail, nolast, noseed, truncate, garble, queue, run, "
                                                            "delay, retry_after, lag, seed)\n")

@@ -140,3 +140,24 @@ def test_a_picture_edited_meanwhile_lets_the_paid_task_finish(tmp_path: Path) ->
         again = render_story(story, gateway)
         assert gateway.ark.stats["create"] == 2  # the edited shot only
         assert {n for n, r in again.results.items() if r.cached} == {"one", "two"} - set(edited)
+
+
+def test_a_video_that_never_decodes_lets_the_other_paid_tasks_finish(tmp_path: Path) -> None:
+    story = tmp_path / "drain.yaml"
+    story.write_text(STORY)
+    # one task at a time, 1 s each: the first task's video comes zeroed on each of its 3 tries
+    # before the next task has finished
+    with LocalServer(faults="garble=1#3,run=1", concurrency=1) as gateway:
+        code, stderr, events = _film(story, gateway)
+        assert code == 1, stderr
+        assert "the downloaded video does not decode (3 tries); the task is paid for" in stderr
+        assert gateway.ark.stats["fault:garble"] == 3
+        (damaged,) = _shots(events, "failed")
+        assert gateway.ark.stats["create"] == 3  # a, b and c; d never: the film had stopped creating
+        assert _stored(tmp_path) == _shots(events, "done") == {"a", "b", "c"} - {damaged}
+        assert "d: not started" in stderr
+
+        code, stderr, events = _film(story, gateway)
+        assert code == 0, stderr
+        assert gateway.ark.stats["create"] == 4  # only d: the damaged shot's task is downloaded again, free
+        assert _shots(events, "cached") == {"a", "b", "c"} - {damaged}

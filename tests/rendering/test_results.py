@@ -14,7 +14,7 @@ import pytest
 from helpers import colour_clip
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
-from storyfilm.errors import TransportFailed
+from storyfilm.errors import ResultsUnusable, TransportFailed
 from storyfilm.mediaio import mp4box, runner
 from storyfilm.rendering.results import store_results
 from storyfilm.rendering.store import Store
@@ -88,10 +88,28 @@ def test_a_video_cut_short_without_a_length_is_fetched_again(tmp_path: Path) -> 
 def test_a_video_that_never_comes_whole_is_not_stored(tmp_path: Path) -> None:
     clip = _service_clip(tmp_path)
     server, store, outcome = _fetch(tmp_path, clip, short=99)
-    assert isinstance(outcome, TransportFailed)
+    assert isinstance(outcome, ResultsUnusable)
     assert str(outcome) == ("task cgt-1: the downloaded video does not decode (3 tries); the task is paid for: run "
-                            "again to download it again (free)")
+                            "again to download it again (free); should it never come whole, edit the shot to render "
+                            "it anew (paid)")
     assert server.gets == 3
+    assert not [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
+                and p.stat().st_size > 1000]
+
+
+def test_a_whole_video_whose_pictures_do_not_decode_is_not_stored(tmp_path: Path) -> None:
+    """Its boxes fill the file, its media is zeros (damaged where the service stores it), and the
+    service sent no last frame: none can be taken from the video, and that is the shot's failure."""
+    damaged = bytearray(_service_clip(tmp_path).read_bytes())
+    media = damaged.find(b"mdat") + 4
+    damaged[media:] = bytes(len(damaged) - media)
+    clip = tmp_path / "damaged.mp4"
+    clip.write_bytes(damaged)
+    assert mp4box.is_whole(clip)
+    server, store, outcome = _fetch(tmp_path, clip, short=0)
+    assert isinstance(outcome, ResultsUnusable)
+    assert str(outcome).startswith("task cgt-1: its video does not decode (no last frame could be taken from it); "
+                                   "the task is paid for: run again to download it again (free)")
     assert not [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
                 and p.stat().st_size > 1000]
 
