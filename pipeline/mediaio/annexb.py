@@ -42,6 +42,34 @@ def video_samples(path: Path) -> VideoSamples | None:
     return None
 
 
+def framed(path: Path) -> bool | None:
+    """Whether every frame of the first H.264 track is NAL units whose length prefixes fill it
+    exactly, each header valid (forbidden bit clear, a unit type): what a decoder reads first. A
+    file whose media were zeroed or overwritten where it was stored still reads whole by its boxes,
+    and fails this without a decode. None: no H.264 track whose samples lie within the file."""
+    table = video_samples(path)
+    if table is None:
+        return None
+    n = table.nal_length
+    try:
+        with open(path, "rb") as f:
+            for offset, size in zip(table.offsets, table.sizes):
+                f.seek(offset)
+                sample = f.read(size)
+                pos = 0 if len(sample) == size > 0 else -1
+                while 0 <= pos < size:
+                    length = int.from_bytes(sample[pos:pos + n], "big")
+                    header = sample[pos + n] if pos + n < size else 0x80
+                    if not length or header & 0x80 or not header & 0x1F or pos + n + length > size:
+                        return False
+                    pos += n + length
+                if pos != size:
+                    return False
+    except OSError:
+        return None
+    return True
+
+
 def _sample_table(moov: bytes, start: int, end: int) -> VideoSamples | None:
     mdia = _find(moov, start, end, b"mdia")
     hdlr = mdia and _find(moov, *mdia, b"hdlr")

@@ -14,7 +14,7 @@ from typing import Any
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
 from storyfilm.errors import FfmpegError, ResultsGone, ResultsUnusable, StoryfilmError, TaskFailed, TransportFailed
-from storyfilm.mediaio import frames, images, mp4box, probe
+from storyfilm.mediaio import annexb, frames, images, mp4box, probe
 from storyfilm.rendering.store import Store
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,16 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
 
 def _whole_mp4(video: Path) -> bool | None:
     """Whether an MP4's boxes describe a picture (frames and a size) and fill the file exactly (a
-    download cut short where the server sent no length does not); None: not an MP4 we can read."""
+    download cut short where the server sent no length does not), and its H.264 frames are framed as
+    a decoder reads them (a file zeroed where the service stores it is not); None: not an MP4 we can
+    read."""
     track = mp4box.video_track(video)
     if track is None:
         # an MP4 whose boxes do not fill the file was cut short, even when its track cannot be read
         # here (a moov at the end, cut): ffmpeg would still open it and find a picture
         return False if _opens_as_mp4(video) and not mp4box.is_whole(video) else None
-    return bool(track.frames and track.width and track.height) and mp4box.is_whole(video)
+    return (bool(track.frames and track.width and track.height) and mp4box.is_whole(video)
+            and annexb.framed(video) is not False)
 
 
 def _opens_as_mp4(video: Path) -> bool:

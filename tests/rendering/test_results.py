@@ -15,7 +15,7 @@ from helpers import colour_clip
 from storyfilm.ark.client import ArkClient
 from storyfilm.ark.types import Task
 from storyfilm.errors import ResultsUnusable, TransportFailed
-from storyfilm.mediaio import mp4box, runner
+from storyfilm.mediaio import annexb, mp4box, runner
 from storyfilm.rendering.results import store_results
 from storyfilm.rendering.store import Store
 
@@ -93,25 +93,48 @@ def test_a_video_that_never_comes_whole_is_not_stored(tmp_path: Path) -> None:
                             "again to download it again (free); should it never come whole, edit the shot to render "
                             "it anew (paid)")
     assert server.gets == 3
-    assert not [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
-                and p.stat().st_size > 1000]
+    assert not _stored_media(tmp_path)
 
 
-def test_a_whole_video_whose_pictures_do_not_decode_is_not_stored(tmp_path: Path) -> None:
-    """Its boxes fill the file, its media is zeros (damaged where the service stores it), and the
-    service sent no last frame: none can be taken from the video, and that is the shot's failure."""
-    damaged = bytearray(_service_clip(tmp_path).read_bytes())
-    media = damaged.find(b"mdat") + 4
-    damaged[media:] = bytes(len(damaged) - media)
-    clip = tmp_path / "damaged.mp4"
-    clip.write_bytes(damaged)
-    assert mp4box.is_whole(clip)
-    server, store, outcome = _fetch(tmp_path, clip, short=0)
+def _damaged(tmp_path: Path, *, keep_framing: bool) -> Path:
+    """The service's clip, its boxes whole, its media zeroed where it is stored: all of it, or all but
+    each frame's NAL length prefixes and headers (what a decoder reads first)."""
+    clip = _service_clip(tmp_path)
+    damaged = bytearray(clip.read_bytes())
+    table = annexb.video_samples(clip)
+    for offset, size in zip(table.offsets, table.sizes):
+        pos = offset
+        while pos < offset + size:
+            length = int.from_bytes(damaged[pos:pos + 4], "big")
+            start = pos + 5 if keep_framing else pos
+            damaged[start:pos + 4 + length] = bytes(pos + 4 + length - start)
+            pos += 4 + length
+    out = tmp_path / "damaged.mp4"
+    out.write_bytes(damaged)
+    assert mp4box.is_whole(out)
+    return out
+
+
+def test_a_whole_video_whose_frames_are_zeros_is_fetched_again_and_never_stored(tmp_path: Path) -> None:
+    server, store, outcome = _fetch(tmp_path, _damaged(tmp_path, keep_framing=False), short=0)
+    assert isinstance(outcome, ResultsUnusable)
+    assert str(outcome).startswith("task cgt-1: the downloaded video does not decode (3 tries)")
+    assert server.gets == 3
+    assert not _stored_media(tmp_path)
+
+
+def test_a_framed_video_whose_pictures_do_not_decode_is_not_stored(tmp_path: Path) -> None:
+    """The service sent no last frame, and none can be taken from the video: the shot's failure."""
+    server, store, outcome = _fetch(tmp_path, _damaged(tmp_path, keep_framing=True), short=0)
     assert isinstance(outcome, ResultsUnusable)
     assert str(outcome).startswith("task cgt-1: its video does not decode (no last frame could be taken from it); "
                                    "the task is paid for: run again to download it again (free)")
-    assert not [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
-                and p.stat().st_size > 1000]
+    assert not _stored_media(tmp_path)
+
+
+def _stored_media(tmp_path: Path) -> list[Path]:
+    return [p for p in (tmp_path / ".storyfilm").rglob("*") if p.is_file() and ".sqlite" not in p.name
+            and p.stat().st_size > 1000]
 
 
 def test_whole_means_the_boxes_fill_the_file_exactly(tmp_path: Path) -> None:
