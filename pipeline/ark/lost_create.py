@@ -187,12 +187,14 @@ class LostCreates:
     async def _resolve(self, list_tasks: Lister, fingerprint: Fingerprint, sent_at: float,
                        window: Window, claimed: Callable[[], Container[str]], *, settled: bool,
                        why: str, lost_at: float | None, waiting: Callable[[], None]) -> Lookup:
-        until = (lost_at if lost_at is not None else sent_at) + self.settle
+        # the window is journaled in wall time (an earlier run may have sent the create), and is
+        # counted down on the monotonic clock: a wall clock stepped meanwhile must not end it early
+        until = time.monotonic() + (lost_at if lost_at is not None else sent_at) + self.settle - time.time()
         found = await self._look(list_tasks, fingerprint, window, claimed(), why)
         if not found and not settled:
             waiting()
         while not found and not settled:
-            left = until - time.time()
+            left = until - time.monotonic()
             await asyncio.sleep(max(0.0, min(self.look_every, left)))
             found = await self._look(list_tasks, fingerprint, window, claimed(), why)
             if left <= self.look_every:
