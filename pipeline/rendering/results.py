@@ -97,6 +97,8 @@ async def _fetch_video(client: ArkClient, task: Task, video: Path, *, have_frame
                 raise
             # its frame was handed on already: the task cannot simply be made again
             raise ResultsUnusable(f"task {task.id}: its video URL no longer answers; {_PAID}") from None
+        except TransportFailed as exc:  # every retry of the transfer failed: this file's failure
+            raise ResultsUnusable(f"task {task.id}: {exc}; {_PAID}") from None
         whole = await asyncio.to_thread(_whole_mp4, video)
         if whole is not None:  # an MP4: its boxes say whether it came whole (no ffmpeg run: 36 MB, 25 ms)
             if whole:
