@@ -1,13 +1,13 @@
 """Smart joins: 200 chained 2 s clips joined with their repeated frames dropped, against a bare
 `ffmpeg -f concat -c copy` of the same clips, from a cold join cache (none of the film's sound
 cached: every shot's sound decoded, the film's AAC encoded) and again from the cache the first
-join left; and a re-film after editing the last shot of a 20-shot slated chain, against one ffmpeg
+join left; the same pictures without sound, cold; and a re-film after editing the last shot of a 20-shot slated chain, against one ffmpeg
 encode of that shot's clip: an edit that keeps the film's gain, and one that moves it (both encode
 the same pieces of sound: the gain is written into the AAC frames, aac_pieces.py).
 
     python tests/bench/bench_join.py                  the figures (also `make bench`)
     python tests/bench/bench_join.py make DIR         make the clips in DIR, then time one of:
-    python tests/bench/bench_join.py concat|coldjoin|join|refilm|refilmgain|encode DIR
+    python tests/bench/bench_join.py concat|coldjoin|silentconcat|silentjoin|join|refilm|refilmgain|encode DIR
 """
 
 from __future__ import annotations
@@ -46,6 +46,13 @@ def make(work: Path) -> None:
                 "-c:a", "aac", "-ac", "2", "-ar", "48000", "-f", "segment",
                 "-segment_frames", ",".join(str(frames * k) for k in range(1, CHAIN)), "-reset_timestamps", "1",
                 str(chain / "clip%03d.mp4")], what="make the chain", timeout=900)
+    # the same pictures without sound (Seedance 1.0, or `generate_audio: false`): cut again at the same keyframes
+    (work / "silent").mkdir(exist_ok=True)
+    listing = work / "list.txt"
+    listing.write_text(concat_list([c.path for c in _chain(work)]))
+    runner.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-an", "-c", "copy", "-f", "segment",
+                "-segment_frames", ",".join(str(frames * k) for k in range(1, CHAIN)), "-reset_timestamps", "1",
+                str(work / "silent" / "clip%03d.mp4")], what="make the silent chain", timeout=900)
     edits = work / "edits"
     edits.mkdir(exist_ok=True)
     for k in range(EDITS + 1):
@@ -59,8 +66,8 @@ def _other_clip(path: Path, offset: int, volume: float = 1) -> None:
                 "-t", str(EDIT_SECONDS), *OTHER, "-c:a", "aac", "-ac", "2", "-y", str(path)], what="make a clip")
 
 
-def _chain(work: Path) -> list[ClipIn]:
-    return [ClipIn(p, p.stem, chained=i > 0) for i, p in enumerate(sorted((work / "chain").glob("clip*.mp4")))]
+def _chain(work: Path, folder: str = "chain") -> list[ClipIn]:
+    return [ClipIn(p, p.stem, chained=i > 0) for i, p in enumerate(sorted((work / folder).glob("clip*.mp4")))]
 
 
 def _edits(work: Path, *, edited: str | None) -> list[ClipIn]:
@@ -70,25 +77,35 @@ def _edits(work: Path, *, edited: str | None) -> list[ClipIn]:
     return [ClipIn(p, f"s{k}", chained=k > 0, slate=f"#{k + 1:02d}  s{k}  PREVIEW") for k, p in enumerate(paths)]
 
 
-def concat(work: Path) -> None:
-    listing = work / "list.txt"
-    listing.write_text(concat_list([c.path for c in _chain(work)]))
+def concat(work: Path, folder: str = "chain") -> None:
+    listing = work / f"{folder}.txt"
+    listing.write_text(concat_list([c.path for c in _chain(work, folder)]))
     runner.run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-y", str(work / "concat.mp4")],
                what="concat")
 
 
-def coldjoin(work: Path) -> None:
+def coldjoin(work: Path, folder: str = "chain") -> None:
     """The first join of the chain: nothing of its sound cached (the clips are in the join's encoding)."""
     shutil.rmtree(work / "cold-cache", ignore_errors=True)
-    _join(work, work / "cold-cache")
+    _join(work, work / "cold-cache", folder)
+
+
+def silentconcat(work: Path) -> None:
+    concat(work, "silent")
+
+
+def silentjoin(work: Path) -> None:
+    """The first join of the chain's pictures without sound, from a cold join cache."""
+    coldjoin(work, "silent")
 
 
 def join(work: Path) -> None:
     _join(work, work / "cache")
 
 
-def _join(work: Path, cache: Path) -> None:
-    report = assemble(_chain(work), FilmSpec(CHAIN_W, CHAIN_H, review=False), work / "chain.mp4", cache_dir=cache)
+def _join(work: Path, cache: Path, folder: str = "chain") -> None:
+    report = assemble(_chain(work, folder), FilmSpec(CHAIN_W, CHAIN_H, review=False), work / "chain.mp4",
+                      cache_dir=cache)
     assert report.join == "smart" and report.frames_encoded == 0, report.summary()
 
 
@@ -147,6 +164,7 @@ def run() -> list[tuple[str, str, str]]:
         work = Path(tmp)
         make(work)
         raw, cold = _timed(concat, work), _timed(coldjoin, work)
+        silent_raw, silent = _timed(silentconcat, work), _timed(silentjoin, work)
         join(work)  # warm: the cache the first join leaves
         smart = _timed(join, work)
         refilm(work)  # warm: the unedited film's cache
@@ -156,6 +174,9 @@ def run() -> list[tuple[str, str, str]]:
         (f"concat -c copy, {CHAIN} x {SECONDS} s {CHAIN_H}p (min of 3)", f"{raw:.2f} s", ""),
         ("first smart join, cold cache: every shot's sound decoded, the AAC encoded (min of 3)", f"{cold:.2f} s", ""),
         ("first smart join / concat", f"{cold / raw:.2f}x", "<= 2"),
+        (f"concat -c copy, the same {CHAIN} clips without sound (min of 3)", f"{silent_raw:.2f} s", ""),
+        ("first smart join of the clips without sound, cold cache (min of 3)", f"{silent:.2f} s", ""),
+        ("first smart join / concat, without sound", f"{silent / silent_raw:.2f}x", "<= 2"),
         ("smart join again, from its cache (min of 3)", f"{smart:.2f} s", ""),
         ("smart join again / concat", f"{smart / raw:.2f}x", "<= 2"),
         (f"re-film, last of {EDITS} slated {EDIT_SECONDS} s {EDIT_H}p shots edited, gain kept (min of 3)",
@@ -169,7 +190,8 @@ def run() -> list[tuple[str, str, str]]:
 
 if __name__ == "__main__":
     if len(sys.argv) == 3:
-        commands = {"make": make, "concat": concat, "coldjoin": coldjoin, "join": join, "refilm": refilm,
+        commands = {"make": make, "concat": concat, "coldjoin": coldjoin, "silentconcat": silentconcat,
+                    "silentjoin": silentjoin, "join": join, "refilm": refilm,
                     "refilmgain": refilmgain, "encode": encode}
         commands[sys.argv[1]](Path(sys.argv[2]))
     else:

@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 from helpers import counted, faults_on, film_process, kill_at, one_shot, server_counts
+from storyfilm.rendering.store import Store
 
 LOST_CREATE = "drop@create=1#1,run=0.3"  # the first create takes effect; its answer is lost
 
@@ -29,6 +30,8 @@ def test_an_edited_shot_never_adopts_the_task_of_its_earlier_prompt(tmp_path: Pa
         where = kill_at(film_process(story, env), event="retry")  # A: its create landed, its answer lost
     assert where == "retry s", where
     (task_a,) = [t.id for t in ark_server.ark.tasks.values() if t.spec.prompt == first]
+    # A may have found its task and journaled it in the moment between telling the retry and its kill
+    settled_by_a = task_a in _journaled(tmp_path)
 
     one_shot(story, title, "s", second)
     with faults_on(ark_server, LOST_CREATE):
@@ -41,10 +44,17 @@ def test_an_edited_shot_never_adopts_the_task_of_its_earlier_prompt(tmp_path: Pa
     (shot,) = lock["shots"]
     assert shot["task_id"] != task_a
     assert prompt_of(ark_server, shot["task_id"]) == second
+    assert task_a in _journaled(tmp_path)  # kept for P1's key: paid for, never lost
     events = [json.loads(line) for line in out.splitlines()]
     warnings = [e["detail"] for e in events if e["event"] == "warning"]
-    assert any(w.startswith(f"task {task_a} was created by an earlier run for another version of shot 's'")
-               for w in warnings), warnings
+    told = any(w.startswith(f"task {task_a} was created by an earlier run for another version of shot 's'")
+               for w in warnings)
+    assert told != settled_by_a, warnings  # B tells of the task it settled for A
+
+
+def _journaled(folder: Path) -> set[str]:
+    with Store(folder / ".storyfilm", look_only=True) as store:  # changes nothing the next run reads
+        return {e.task_id for e in store.all_entries() if e.task_id}
 
 
 def test_a_lost_create_never_adopts_another_stores_task_for_an_edited_copy(tmp_path: Path, ark_server) -> None:
