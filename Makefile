@@ -51,7 +51,7 @@ serve: $(READY)
 
 test: $(READY)
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 bench: $(READY)
 	$(PY) tests/bench/run.py $(BENCH)
