@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from storyfilm.errors import (ApiRefused, CreateUnresolved, MediaChanged, ResultsUnusable, ShotGaveUp, TaskFailed,
-                              TaskOverdue)
+from storyfilm.errors import (ApiRefused, CreateUnresolved, MediaChanged, NotStarted, ResultsUnusable, ShotGaveUp,
+                              TaskFailed, TaskOverdue)
 
 # one shot's failures: its create unresolved, its task failed for good (or succeeded without a
 # video, or with one that never came whole), ran past its deadline, a media file of its request
@@ -31,15 +31,21 @@ def drains(failure: BaseException) -> bool:
 
 async def settle(shots: dict[str, asyncio.Task[None]], stop_creating: Callable[[str], None]) -> None:
     """Wait for the shots' tasks; the first failure (in `shots`' order) is raised, at once, or, for
-    one that `drains`, once `stop_creating(shot)` was called and every other shot has ended."""
+    one that `drains`, once `stop_creating(shot)` was called and every other shot has ended. A
+    failure that does not drain, met while draining, is raised at once: the service has become
+    unusable, and the shots' own failures were told as they came."""
     pending: set[asyncio.Task[None]] = set(shots.values())
     first: BaseException | None = None
     while pending:
         ended, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-        if first is not None:
-            continue
         failed = [(shot, task.exception()) for shot, task in shots.items()
                   if task in ended and not task.cancelled() and task.exception() is not None]
+        if first is not None:
+            # a shot that never started (it waits on a failed one, or was never created) is no news
+            later = [exc for _, exc in failed if not drains(exc) and not isinstance(exc, NotStarted)]
+            if later:
+                raise later[0]
+            continue
         if failed:
             shot, first = failed[0]
             if not drains(first):

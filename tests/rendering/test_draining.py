@@ -7,6 +7,8 @@ that says the service cannot be used (a key refused) still ends the film at once
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +163,27 @@ def test_a_video_that_never_decodes_lets_the_other_paid_tasks_finish(tmp_path: P
         assert code == 0, stderr
         assert gateway.ark.stats["create"] == 4  # only d: the damaged shot's task is downloaded again, free
         assert _shots(events, "cached") == {"a", "b", "c"} - {damaged}
+
+
+def test_a_key_refused_while_draining_ends_the_film_at_once_with_that_refusal(tmp_path: Path) -> None:
+    story = tmp_path / "drain.yaml"
+    story.write_text(STORY)
+    # the first create is refused as a bad request (the film drains); 1.5 s later, with the other
+    # tasks still running (3 s), the service refuses the key for every request
+    with LocalServer(faults="400@create=1#1,run=3") as gateway:
+        refuse_the_key = threading.Timer(1.5, lambda: setattr(gateway.ark, "faults", "401=1"))
+        refuse_the_key.start()
+        try:
+            started = time.monotonic()
+            code, stderr, events = _film(story, gateway)
+            took = time.monotonic() - started
+        finally:
+            refuse_the_key.cancel()
+        assert code == 1, stderr
+        # the film's message is the refusal, and names the paid tasks left running for the next film
+        assert "the service refused to show the tasks in flight: the task list answered Ark refused the request " \
+               "(HTTP 401 AuthenticationError)" in stderr, stderr
+        assert "are still running there and are paid for" in stderr
+        assert any("HTTP 400 InvalidParameter" in e.get("detail", "") for e in events if e["event"] == "failed")
+        assert took < 20, took  # not the drain's waits on a service that refuses every poll
+        assert _stored(tmp_path) == set()
