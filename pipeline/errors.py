@@ -182,11 +182,11 @@ class TransportFailed(ArkError):
 
 
 class Unanswered(TransportFailed):
-    """A request that may have taken effect got no usable answer. `settled`: the service itself
-    answered (500, 503), so the request is not still on its way."""
+    """A request that may have taken effect got no usable answer (none, or a 5xx: a service may fail
+    after its work is done, and show that work only a while later)."""
 
-    def __init__(self, detail: str, retry_after: float | None = None, settled: bool = False):
-        self.detail, self.retry_after, self.settled = detail, retry_after, settled
+    def __init__(self, detail: str, retry_after: float | None = None):
+        self.detail, self.retry_after = detail, retry_after
         super().__init__(detail)
 
 

@@ -126,7 +126,7 @@ class ArkClient:
                 lost_at = time.time()
                 await self.retry.pause(attempt, lost.retry_after)
                 found = await self.lost_creates.resolve(self.list, Fingerprint.of(body), sent_at, lambda: self.known,
-                                                        settled=lost.settled, why=lost.detail, lost_at=lost_at,
+                                                        why=lost.detail, lost_at=lost_at,
                                                         since=first_sent, clock=lambda: self.clock_offset)
                 task_id = found.only(lost.detail)
                 if task_id is not None:
@@ -268,7 +268,7 @@ class ArkClient:
             status = answer.status
             tries.append(f"HTTP {status}")
             if (status >= 500 or status == 408) and not may_repeat:  # a gateway's 408 may follow the work
-                raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers), status in (500, 503))
+                raise Unanswered(f"{method} {url}: HTTP {status}", retry_after(answer.headers))
             if status in RETRY_STATUSES and not last and not lasting(status, answer.refusal()[0]):
                 await self.retry.pause(attempt, retry_after(answer.headers))
                 continue

@@ -97,7 +97,7 @@ class Creates:
                 lost_at = time.time()
                 self.emit(job.id, *self._lost_told(lost))
                 await CREATE_RETRY.pause(attempt, lost.retry_after)
-                found = await self.resolve(job, key, lost.detail, settled=lost.settled, lost_at=lost_at)
+                found = await self.resolve(job, key, lost.detail, lost_at=lost_at)
                 if found is not None:
                     return found
                 if isinstance(lost, TakenWithoutId):  # the task exists: creating it again could pay twice
@@ -157,8 +157,7 @@ class Creates:
                                          f"{job.model.name} did not honour it (refused in an earlier run, or chose "
                                          "its own), so this shot is not reproducible")
 
-    async def resolve(self, job: ShotJob, key: str, why: str, *, settled: bool = False,
-                      lost_at: float | None = None) -> str | None:
+    async def resolve(self, job: ShotJob, key: str, why: str, *, lost_at: float | None = None) -> str | None:
         """A create whose answer was lost (in this run, or a killed one): the task it made, found by
         the one lost-create resolver, so it is not paid for twice; None when the service has none."""
         entry = self.store.entry(key)
@@ -170,7 +169,7 @@ class Creates:
             self.emit(job.id, "waiting", f"a create sent earlier may still land ({why}); looking for its task "
                       f"for up to {self.lost_creates.settle:g} s before creating it again")
 
-        found = await self._lookup(entry, why, settled=settled, lost_at=lost_at, waiting=waiting)
+        found = await self._lookup(entry, why, settled=False, lost_at=lost_at, waiting=waiting)
         if found.kept is None:
             self.doubted.add(key)
             return None
