@@ -37,6 +37,28 @@ def _shots(events: list[dict], kind: str) -> set[str]:
     return {e["shot"] for e in events if e["event"] == kind}
 
 
+def _drained(story: Path, gateway: LocalServer, *, creates: int, why: str) -> tuple[str, str]:
+    """Film once: one of the cut shots a, b, c fails on its own (`why`), the film stops creating (d,
+    which starts from c, is never created), stores the other two, paid, and ends with exit 1. The
+    failed shot and the film's stderr."""
+    code, stderr, events = _film(story, gateway)
+    assert code == 1, stderr
+    (failed,) = {e["shot"] for e in events if e["event"] == "failed" and why in e["detail"]}
+    assert failed in {"a", "b", "c"}
+    assert gateway.ark.stats["create"] == creates
+    assert _stored(story.parent) == _shots(events, "done") == {"a", "b", "c"} - {failed}
+    assert "d: not started" in stderr
+    return failed, stderr
+
+
+def _filmed_again(story: Path, gateway: LocalServer, *, creates: int, failed: str) -> None:
+    """The next film pays for none of the shots the drained one stored."""
+    code, stderr, events = _film(story, gateway)
+    assert code == 0, stderr
+    assert gateway.ark.stats["create"] == creates
+    assert _shots(events, "cached") == {"a", "b", "c"} - {failed}
+
+
 @pytest.mark.parametrize("status, code, drains", [(400, "InvalidParameter", True), (401, "AuthenticationError", False)])
 def test_a_create_refused_as_a_bad_request_lets_the_paid_tasks_finish_a_refused_key_does_not(
         tmp_path: Path, status: int, code: str, drains: bool) -> None:
@@ -69,19 +91,10 @@ def test_a_shot_whose_tasks_all_failed_lets_the_other_paid_tasks_finish(tmp_path
     # one task at a time, 1 s each, in the order created: the first 7 fail, so one shot's third
     # task fails (3, 2, 2) while the other two shots' third tasks wait their turn
     with LocalServer(faults="fail=1#7,run=1", concurrency=1) as gateway:
-        code, stderr, events = _film(story, gateway)
-        assert code == 1, stderr
-        failed = {e["shot"] for e in events if e["event"] == "failed" and "tasks in a row" in e["detail"]}
-        assert len(failed) == 1 and failed < {"a", "b", "c"}, failed
-        assert f"shot {next(iter(failed))!r}: 3 tasks in a row did not succeed; the last: task " in stderr
-        assert gateway.ark.stats["create"] == 9  # three each for a, b and c; d never
-        assert _stored(tmp_path) == _shots(events, "done") == {"a", "b", "c"} - failed
-        assert "d: not started" in stderr
-
-        code, stderr, events = _film(story, gateway)
-        assert code == 0, stderr
-        assert gateway.ark.stats["create"] == 11  # the failed shot and d
-        assert _shots(events, "cached") == {"a", "b", "c"} - failed
+        # three tasks each for a, b and c; d never
+        failed, stderr = _drained(story, gateway, creates=9, why="tasks in a row")
+        assert f"shot {failed!r}: 3 tasks in a row did not succeed; the last: task " in stderr
+        _filmed_again(story, gateway, creates=11, failed=failed)  # the failed shot and d
 
 
 # two models, one task at a time each: of a and b, the one created second waits behind the other
@@ -150,19 +163,10 @@ def test_a_video_that_never_decodes_lets_the_other_paid_tasks_finish(tmp_path: P
     # one task at a time, 1 s each: the first task's video comes zeroed on each of its 3 tries
     # before the next task has finished
     with LocalServer(faults="garble=1#3,run=1", concurrency=1) as gateway:
-        code, stderr, events = _film(story, gateway)
-        assert code == 1, stderr
+        damaged, stderr = _drained(story, gateway, creates=3, why="does not decode")  # a, b and c; d never
         assert "the downloaded video does not decode (3 tries); the task is paid for" in stderr
         assert gateway.ark.stats["fault:garble"] == 3
-        (damaged,) = _shots(events, "failed")
-        assert gateway.ark.stats["create"] == 3  # a, b and c; d never: the film had stopped creating
-        assert _stored(tmp_path) == _shots(events, "done") == {"a", "b", "c"} - {damaged}
-        assert "d: not started" in stderr
-
-        code, stderr, events = _film(story, gateway)
-        assert code == 0, stderr
-        assert gateway.ark.stats["create"] == 4  # only d: the damaged shot's task is downloaded again, free
-        assert _shots(events, "cached") == {"a", "b", "c"} - {damaged}
+        _filmed_again(story, gateway, creates=4, failed=damaged)  # only d: the damaged shot's task is fetched again
 
 
 def test_a_key_refused_while_draining_ends_the_film_at_once_with_that_refusal(tmp_path: Path) -> None:
