@@ -16,14 +16,17 @@ W, H, CLIPS, SECONDS = 1280, 720, 20, 2
 
 
 def _clips(work: Path) -> list[Path]:
-    """One 40 s encode cut at its keyframes into 20 clips of 2 s: same format, same H.264 setup."""
-    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r=24:d={CLIPS * SECONDS}",
-                "-f", "lavfi", "-i", f"sine=f=330:r=48000:d={CLIPS * SECONDS}",
+    """One 42 s encode cut at its keyframes into 21 clips of 2 s: same format, same H.264 setup.
+    The first is left out: the segment muxer delays its picture by the AAC priming with an empty
+    edit, which the copy join does not take (mp4box reads no such edit list), as a service's clip has none."""
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r=24:d={(CLIPS + 1) * SECONDS}",
+                "-f", "lavfi", "-i", f"sine=f=330:r=48000:d={(CLIPS + 1) * SECONDS}",
                 "-c:v", "libx264", "-preset", "ultrafast", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0",
                 "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-ar", "48000",
-                "-f", "segment", "-segment_frames", ",".join(str(24 * SECONDS * k) for k in range(1, CLIPS)),
+                "-f", "segment", "-segment_frames", ",".join(str(24 * SECONDS * k) for k in range(1, CLIPS + 1)),
                 "-reset_timestamps", "1",
                 str(work / "clip%02d.mp4")], what="make bench clips")
+    (work / "clip00.mp4").unlink()
     clips = sorted(work.glob("clip*.mp4"))
     assert len(clips) == CLIPS, f"made {len(clips)} clips"
     return clips
