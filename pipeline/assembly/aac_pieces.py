@@ -56,7 +56,8 @@ CHANNELS = {"left": "c0", "right": "c1"}
 # frames after the pre-roll decode as the whole encode's, and it measured 46 kb/s a channel on
 # tones (error -70 dB) and 92 kb/s on tones and noise (-27.8 dB, against -23.0 at 96 kb/s).
 # (ffmpeg made the fast coder its default in 2018: it sounded better than twoloop at higher rates.)
-ENCODER = ["-c:a", str(AUDIO["c:a"]), "-aac_coder", "fast", "-q:a", "2", "-ar", str(AUDIO["ar"]), "-ac", "1",
+ENCODER = ["-c:a", str(AUDIO["c:a"]), "-aac_coder", str(AUDIO["aac_coder"]), "-q:a", str(AUDIO["q:a"]),
+           "-ar", str(AUDIO["ar"]), "-ac", "1",
            "-aac_pns", "0", "-fflags", "+bitexact", "-flags:a", "+bitexact"]  # +bitexact: no FIL naming the encoder
 
 

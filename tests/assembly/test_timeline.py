@@ -91,7 +91,7 @@ def test_bad_specs_are_one_clear_error(make, message: str) -> None:
 
 def test_copy_join_argv() -> None:
     sound = ["-f", "f32le", "-ar", "48000", "-ch_layout", "stereo", "-i", "/w/sound.f32"]
-    aac = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
+    aac = ["-c:a", "aac", "-aac_coder", "fast", "-q:a", "2", "-ar", "48000", "-ac", "2"]
     args = copy_args(Path("/w/clips.txt"), "/w/sound.f32", Path("/o/.f.partial.mp4"),
                      Extras(Path("/w/ch.txt"), Path("/w/c.srt")))
     assert args == ["-f", "concat", "-safe", "0", "-i", "/w/clips.txt", *sound, "-i", "/w/c.srt",
@@ -169,8 +169,9 @@ def test_encode_argv_of_a_chained_fade_through_black() -> None:
         "-filter_complex_threads", "1", "-thread_queue_size", "64", "-i", "/clips/a.mp4",
         "-thread_queue_size", "65", "-i", "/clips/b.mp4", "-f", "ffmetadata", "-i", "/w/ch.txt",
         "-filter_complex", ";".join(graph), "-map", "[s18]", "-map", "[s44]",
-        "-ac", "2", "-ar", "48000", "-b:a", "192k", "-c:a", "aac", "-c:v", "libx264", "-crf", "18",
+        "-aac_coder", "fast", "-ac", "2", "-ar", "48000", "-c:a", "aac", "-c:v", "libx264", "-crf", "18",
         "-fflags", "+bitexact", "-flags:a", "+bitexact", "-flags:v", "+bitexact", "-frames:v", "41",
-        "-movflags", "+faststart", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-r", "24", "-threads", "1",
+        "-movflags", "+faststart", "-pix_fmt", "yuv420p", "-preset", "veryfast", "-q:a", "2", "-r", "24",
+        "-threads", "1",
         "-x264-params", "keyint=48:min-keyint=24:scenecut=0:threads=1:lookahead-threads=1:sliced-threads=0", "-map_metadata", "2", "-map_chapters", "2",
         "/o/f.mp4", "-y"]
