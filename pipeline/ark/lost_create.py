@@ -149,9 +149,9 @@ class LostCreates:
                       before: float | None = None) -> Lookup:
         """The task(s) the create made, or an empty Lookup once the window after `lost_at` (default
         `sent_at`) has passed without one; CreateUnresolved when the list cannot be read, or not
-        within `budget` seconds. `claimed`: ids already ours. `settled`: one look is enough
-        (a last look for late duplicates, a lost journal's look back over days). Otherwise there are at least two looks, the last
-        at the window's end; `waiting` is told before the first wait. Only tasks made in `span`
+        within `budget` seconds. `claimed`: ids already ours. `settled`: one look is enough (a last
+        look for late duplicates, a lost journal's look back over days). Otherwise there are at
+        least two looks, the last at the window's end; `waiting` is told before the first wait. Only tasks made in `span`
         (since `since`, default `sent_at`; `clock`: the service's clock offset, as last measured) fit."""
         window = (sent_at if since is None else since, before, clock)
         answered = [0]  # list reads answered, for the message of a look that ran out of time

@@ -37,7 +37,7 @@ VIDEO = {"c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p"
 FILTER_THREADS = ["-filter_complex_threads", "1"]
 # The film's sound, on every path, as the smart join encodes it (aac_pieces.ENCODER): the fast coder
 # at constant quality. At a constant 192 kb/s the coder's rate control tripled its time (a 20-clip,
-# 40 s copy join: 1.07 s in its one ffmpeg run, 0.3 s so).
+# 40 s copy join: 1.07 s in its one ffmpeg run, 0.38 s so).
 AUDIO = {"c:a": "aac", "aac_coder": "fast", "q:a": 2, "ar": RATE, "ac": 2}
 # the smart join's sound between its ffmpeg runs: raw float samples, 48 kHz stereo interleaved
 RAW_PCM = {"c:a": "pcm_f32le", "f": "f32le"}

@@ -196,7 +196,7 @@ class Executor:
             else:
                 if attempts >= self.max_attempts:
                     raise ShotGaveUp(f"shot {job.id!r}: {attempts} tasks in a row did not succeed; the last: "
-                                         f"{last_error}")
+                                     f"{last_error}")
                 task_id = await self._admitted_create(job, key, gate, priority, frame_file, first_frame_sha)
                 attempts, age = attempts + 1, 0.0
             self.paid[job.id] = (task_id, "running")

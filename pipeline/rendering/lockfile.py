@@ -138,8 +138,6 @@ def write(story: Path, jobs: list[ShotJob], results: dict[str, ShotResult], film
     return path
 
 
-
-
 def read(story: Path, *, preview: bool) -> dict[str, Any] | None:
     """The lock file's content, None when there is none; LockFileDamaged when it cannot be read
     (empty, half-written, not JSON, not the shape written here)."""

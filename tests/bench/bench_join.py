@@ -1,8 +1,8 @@
 """Smart joins: 200 chained 2 s clips joined with their repeated frames dropped, against a bare
 `ffmpeg -f concat -c copy` of the same clips, from a cold join cache (none of the film's sound
 cached: every shot's sound decoded, the film's AAC encoded) and again from the cache the first
-join left; the same pictures without sound, cold; and a re-film after editing the last shot of a 20-shot slated chain, against one ffmpeg
-encode of that shot's clip: an edit that keeps the film's gain, and one that moves it (both encode
+join left; the same pictures without sound, cold; and a re-film after editing the last shot of a
+20-shot slated chain, against one ffmpeg encode of that shot's clip: an edit that keeps the film's gain, and one that moves it (both encode
 the same pieces of sound: the gain is written into the AAC frames, aac_pieces.py).
 
     python tests/bench/bench_join.py                  the figures (also `make bench`)
