@@ -12,14 +12,14 @@ from .refusals import assert_case_refused, assert_refused_up_front
 from .service import (PRO, TASKS, ark_http, counted, error_of, faults_on, paid_tasks, server_counts, tasks_by_seed,
                       text_task, wait_status)
 from .store import assert_store_whole, journal_attempts, killed_while_creating, write_intent
-from .storyboards import CAT, FOUR_SHOTS, TWO_SHOTS, chains_story, gateway_story, one_shot
+from .storyboards import CAT, FOUR_SHOTS, TWO_SHOTS, chains_story, gateway_story, kite_chain, one_shot
 from .transports import LandsAfter, LandsLate, OtherTimes
 
 __all__ = [
     "CAT", "FOUR_SHOTS", "IN_PROCESS_BASE", "PRO", "REPO", "TASKS", "TWO_SHOTS", "HostileService", "LandsAfter", "LandsLate",
     "OtherTimes", "RefusingArk", "ark_behind", "ark_http", "ark_in_process", "assert_case_refused",
     "assert_refused_up_front", "assert_store_whole", "can_mount_tmpfs", "chains_story", "colour_clip", "counted",
-    "decoded_seconds", "error_of", "extract_frame", "faults_on", "film_process", "flip_byte", "four_shot_cut",
+    "decoded_seconds", "error_of", "extract_frame", "faults_on", "film_process", "flip_byte", "four_shot_cut", "kite_chain",
     "gateway_story", "http_reply", "in_process_ark", "io_watch", "journal_attempts", "kill_at",
     "killed_while_creating", "make_image", "memory_resolver", "one_shot", "paid_tasks", "psnr", "read_only",
     "render_story", "run_cli", "run_cli_in_process", "serve_process", "server_counts", "settled", "small_disk",

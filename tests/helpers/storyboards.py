@@ -6,6 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def kite_chain(title: str) -> str:
+    """Two 1.0 pro shots of 29 frames at 480p, the second from the first's last frame."""
+    return (f"title: {title}\n"
+            'defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", frames: 29}\n'
+            "shots:\n"
+            '  - {id: one, prompt: "A kite rises over a beach."}\n'
+            '  - {id: two, prompt: "The kite lands in the sand."}\n')
+
+
 def chains_story(path: Path, title: str, chains: int, length: int) -> tuple[Path, list[str]]:
     lines = [f"title: {title}\n",
              'defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", duration: 2}\n',

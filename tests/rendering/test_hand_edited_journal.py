@@ -12,17 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import counted, render_story, run_cli, server_counts
+from helpers import counted, kite_chain, render_story, run_cli, server_counts
 from storyfilm.localark.embedded import LocalServer
 from storyfilm.rendering.store import Store, sha256_file
 
-STORY = """\
-title: Edited
-defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", frames: 29}
-shots:
-  - {id: one, prompt: "A kite rises over a beach."}
-  - {id: two, prompt: "The kite lands in the sand."}
-"""
+STORY = kite_chain("Edited")
 NOWHERE = "0" * 64
 
 

@@ -19,19 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_byte, read_only, render_story,
-                     run_cli_in_process, server_counts, small_disk)
+from helpers import (REPO, assert_store_whole, can_mount_tmpfs, counted, flip_byte, kite_chain, read_only,
+                     render_story, run_cli_in_process, server_counts, small_disk)
 from storyfilm.mediaio import probe
 from storyfilm.errors import LockFileDamaged, StoreFull, StoreReadOnly
 from storyfilm.rendering.store import Store, sha256_file
 
-STORY = """\
-title: Trust
-defaults: {model: doubao-seedance-1-0-pro-250528, resolution: 480p, ratio: "16:9", frames: 29}
-shots:
-  - {id: one, prompt: "A kite rises over a beach."}
-  - {id: two, prompt: "The kite lands in the sand."}
-"""
+STORY = kite_chain("Trust")
 
 
 @pytest.fixture(scope="module")
