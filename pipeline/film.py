@@ -18,7 +18,7 @@ import networkx as nx
 from storyfilm import outputs, planning, preflight, storyboard
 from storyfilm.ark.client import ArkClient, RetryPolicy
 from storyfilm.ark.lost_create import LostCreates
-from storyfilm.assembly import assemble, edit, film_lock, review_ahead
+from storyfilm.assembly import assemble, edit, film_lock, review_ahead, sound_ahead
 from storyfilm.planning import explain
 from storyfilm.rendering import eta, lockfile, progress, rebuild
 from storyfilm.rendering.executor import Executor, ShotResult
@@ -85,17 +85,19 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
         show = stack.enter_context(progress.for_output(chosen, as_json=options.as_json, out=out, schedule=schedule))
         _show_plan(show, store, [statuses[n] for n in chosen], rendering=len(to_render), spend=spend)
 
-        # each clip's review frames are taken as it lands, while the other shots still render
+        # each clip's review frames, and a cut-only film's sound, are taken as it lands, while the
+        # other shots still render
         review_cache = store.root / "joins" / "review"
-        ahead = stack.enter_context(review_ahead.FramesAhead.of_film(graph, chosen, edit.film_spec(board, graph),
-                                                                     review_cache))
+        spec = edit.film_spec(board, graph)
+        ahead = stack.enter_context(review_ahead.FramesAhead.of_film(graph, chosen, spec, review_cache))
+        sound = stack.enter_context(sound_ahead.SoundAhead.of_film(graph, chosen, spec, store.root / "joins"))
 
         def listen(event) -> None:
             show(event)
             if options.listener:
                 options.listener(event)
             if event.kind in ("done", "cached") and event.shot in statuses:
-                _landed(ahead, store, statuses[event.shot], backend)
+                _landed((ahead, sound), store, statuses[event.shot], backend)
 
         warnings: list[str] = []
         if to_render:
@@ -119,7 +121,8 @@ def run(story: Path, settings: Settings, options: FilmOptions | None = None, out
             results = asyncio.run(Executor(None, store, backend=backend, listener=listen).run(graph, set(chosen)))
         jobs = [graph.nodes[n]["job"] for n in chosen]
         lock_file = _assemble(story, board, graph, jobs, results, output, settings, partial=partial,
-                              show=show, warnings=warnings, join_cache=store.root / "joins", ahead=ahead)
+                              show=show, warnings=warnings, join_cache=store.root / "joins", ahead=ahead,
+                              sound=sound)
         ahead.wait()  # an unchanged film is not joined: its review page still needs every clip's frames
         if lock_file is not None:
             outputs.write_review_page(board, graph, jobs, results, output, lock_file, settings, show.note,
@@ -161,14 +164,16 @@ def _show_plan(show: progress.PlainProgress, store: Store, chosen: list[explain.
                   "its shot is created again")
 
 
-def _landed(ahead: review_ahead.FramesAhead, store: Store, status: explain.ShotStatus, backend: str) -> None:
-    """A shot's clip is in the store (rendered now, or cached): hand it to `ahead`. Its key's entry
+def _landed(aheads: tuple[review_ahead.FramesAhead, sound_ahead.SoundAhead], store: Store,
+            status: explain.ShotStatus, backend: str) -> None:
+    """A shot's clip is in the store (rendered now, or cached): hand it to `aheads`. Its key's entry
     when known (a shot that took another's render has none of its own), else its last render."""
     keyed = store.entry(status.key) if status.key else None
     entry = keyed if keyed is not None and keyed.status == "done" else store.last_done(status.shot_id, backend=backend)
     if entry is not None and entry.video_sha:
         frame = store.path(entry.frame_sha) if entry.frame_sha else None
-        ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
+        for ahead in aheads:
+            ahead.landed(status.shot_id, store.path(entry.video_sha), frame)
 
 
 async def _render(graph: nx.DiGraph, chosen: list[str], store: Store, backend: str,
@@ -218,7 +223,8 @@ def _service(stack: ExitStack, settings: Settings, options: FilmOptions, show, g
 def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs: list[planning.ShotJob],
               results: dict[str, ShotResult], output: Path, settings: Settings, *, partial: bool,
               show: progress.PlainProgress, warnings: list[str], join_cache: Path | None = None,
-              ahead: review_ahead.FramesAhead | None = None) -> Path | None:
+              ahead: review_ahead.FramesAhead | None = None,
+              sound: sound_ahead.SoundAhead | None = None) -> Path | None:
     note = show.note
     clips = film_clips(graph, jobs, results, settings)
     spec = edit.film_spec(board, graph)
@@ -229,10 +235,14 @@ def _assemble(story: Path, board: storyboard.Storyboard, graph: nx.DiGraph, jobs
     if (film_entry.get("key") == key and output.is_file() and sha256_file(output) == film_entry.get("sha256")
             and assemble.side_files_present(output, clips, film_entry)):
         note(f"{output}: unchanged (film key {key[:12]})")
+        if sound:
+            sound.cancel()
         film_sha, report = film_entry["sha256"], {k: v for k, v in film_entry.items() if k not in ("key", "sha256")}
         warnings += report.get("warnings", [])
     else:
         note(f"joining {len(clips)} clips into {output}")
+        if sound:
+            sound.finish()  # the sound made ahead of the join is in its cache
         # the last clips' review frames are still being taken while the join runs: they are waited
         # for before the review, which must not take them a second time
         made = assemble.assemble(clips, spec, output, cache_dir=join_cache, join_progress=show.join_progress,

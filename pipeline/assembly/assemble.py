@@ -225,6 +225,8 @@ def _join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partia
             report.join, report.frames_copied = "smart", joined.copied
             report.frames_encoded, report.frames_reused = joined.encoded, joined.reused
             report.clips_normalised, report.loudness_normalised = joined.normalised, joined.gain_db is not None
+            report.sound_shots_decoded, report.sound_pieces_encoded = joined.sound_decoded, joined.sound_encoded
+            report.sound_measured = joined.sound_measured
             return
         except NotCopyable as exc:
             report.warnings.append(f"smart join not possible ({exc}): the whole film was encoded")

@@ -3,6 +3,7 @@
     plan(segments, sources, spec, cache) -> ShotSounds | None
     FilmSound(shot_sounds, work).url                  the film's sound as one ffmpeg input (raw PCM)
     film_gain(shot_sounds, spec, cache, film) -> gain in dB or None
+    measure_entry(targets, cache), summary(printed)   where a film's measure is kept, and what of it
 
 One ffmpeg graph with every clip as an input costs memory and time in proportion to the number of
 shots (200 decoders open at once: ~300 MiB). When the film's sound is only its shots' sound, cut
@@ -89,10 +90,20 @@ class FilmSound:
 def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, film: FilmSound) -> float | None:
     """The gain to the film's loudness, in steps of sound.GAIN_STEP: the measure is cached under
     the shots' sounds it was taken over, so a join of the same sounds does not measure them again."""
-    target = cache.entry("loudness", cache.key(["loudness", *(t.stem for t in sounds.targets)], []), ".txt")
+    target = measure_entry(sounds.targets, cache)
     if not cache.holds(target):
         cache.put(target, _measure(film).encode())
     return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP)
+
+
+def measure_entry(targets: list[Path], cache: JoinCache) -> Path:
+    """Where the measure of the film made of these shot sounds is kept (`summary` of the meter)."""
+    return cache.entry("loudness", cache.key(["loudness", *(t.stem for t in targets)], []), ".txt")
+
+
+def summary(printed: str) -> str:
+    """The meter's summary in what it printed: its last lines (the running log before it is long)."""
+    return printed[printed.rfind("Summary:"):]
 
 
 def write_film(sounds: ShotSounds, out: Path) -> None:
@@ -104,7 +115,6 @@ def write_film(sounds: ShotSounds, out: Path) -> None:
 
 
 def _measure(film: FilmSound) -> str:
-    """ebur128's summary of the film's sound (its last lines: the meter's running log is long)."""
-    summary = runner.run(measure_args(film.url), what="measure the sound",
-                         media_seconds=film.seconds).stderr.decode(errors="replace")
-    return summary[summary.rfind("Summary:"):]
+    """ebur128's summary of the film's sound."""
+    return summary(runner.run(measure_args(film.url), what="measure the sound",
+                              media_seconds=film.seconds).stderr.decode(errors="replace"))

@@ -15,8 +15,6 @@ could not be taken early is taken by the review, which says what is wrong.
 from __future__ import annotations
 
 import dataclasses
-import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,8 +26,6 @@ from storyfilm.assembly.ffmpeg_graph import Source
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec, Transition
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import cores, scratch
-
-NICE = 10  # the background frames' priority: after the render's own work
 
 
 def laid_alone(clip: ClipIn, spec: FilmSpec) -> tuple[timeline.Segment, Source]:
@@ -70,15 +66,6 @@ def page_thumbnails(clips: list[ClipIn], spec: FilmSpec, cache: Path) -> dict[st
     return thumbs
 
 
-def _yield_cpu() -> None:
-    """This thread, and the ffmpeg it starts, run at a lower priority: on this machine the local
-    server renders too, and the render must not wait for the review's frames (Linux: per thread)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-    except (AttributeError, OSError):  # no per-thread priority here: the frames are taken all the same
-        pass
-
-
 class FramesAhead:
     """Takes each clip's review frames as its render lands (`landed`), one clip at a time in a
     background thread, and scores each join as soon as both its clips are in; `wait()` before the
@@ -89,7 +76,7 @@ class FramesAhead:
         self._spec, self._cache, self._film = spec, cache, {c.shot_id: c for c in film}
         self._order = [c.shot_id for c in film]
         self._taken: dict[str, tuple[timeline.Segment, review_frames.Frames]] = {}
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-review-frames", initializer=_yield_cpu)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-review-frames", initializer=cores.lower_this_thread)
         self.seconds = 0.0  # spent taking frames and scoring joins, in the background
         self.clips = 0
 

@@ -51,6 +51,8 @@ class Joined:
     gain_db: float | None  # the one gain that brought the sound to the film's loudness; None: left as it was
     sound_encoded: int = 0  # pieces of the film's AAC encoded by this join (not taken from the cache)
     sound_pieces: int = 0  # pieces the film's AAC is made of; 0: encoded whole at the mux
+    sound_decoded: int = 0  # shots whose sound this join decoded (not taken from the cache)
+    sound_measured: bool = False  # this join measured the film's loudness (not taken from the cache)
 
 
 class _Progress:
@@ -103,7 +105,7 @@ def join(segments: list[Segment], sources: list[Source], spec: FilmSpec, partial
     normalised = sum(1 for target in todo if target.parent.parent.name == "normalised")
     return Joined(copied=segments[-1].film_end - encoded, encoded=fresh, reused=encoded - fresh,
                   normalised=normalised, gain_db=made.gain_db, sound_encoded=made.encoded,
-                  sound_pieces=len(made.pieces or []))
+                  sound_pieces=len(made.pieces or []), sound_decoded=made.decoded, sound_measured=made.measured)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class _Sound:
     pieces: list[aac_pieces.Piece] | None  # the film's AAC in pieces (a cut-only film), else None
     encoded: int = 0  # AAC pieces encoded by this join
     whole: tuple[Path, int, int] | None = None  # a mix's AAC encoded whole: (its ADTS stream, frames, samples)
+    decoded: int = 0  # shots' sounds decoded by this join
+    measured: bool = True  # the film's loudness measured by this join
 
 
 def _make_pieces_and_sound(todo, meter: _Progress, segments, sources, spec, cache: JoinCache, audio: Path) -> _Sound:
@@ -169,13 +173,14 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     encodes = aac_pieces.batches(missing, film.url) if missing else []
     runs = [submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
             for targets, args in encodes]
+    measured = not cache.holds(join_sound.measure_entry(shots.targets, cache))
     try:  # the pieces are encoded without the gain, so the meter runs while they encode
         gain = join_sound.film_gain(shots, spec, cache, film)
     except BaseException:
         _cancel(runs)
         raise
     _wait(runs)
-    return _Sound(gain, pieces, len(missing))
+    return _Sound(gain, pieces, len(missing), decoded=shots.missing, measured=measured)
 
 
 def _wait(runs: list) -> None:

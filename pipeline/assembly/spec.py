@@ -82,6 +82,12 @@ class FilmReport:
     frames_encoded: int = 0  # film frames this join encoded
     frames_reused: int = 0  # encoded film frames taken from the join cache
     clips_normalised: int = 0  # clips this join normalised into its own encoding (then cached)
+    # the smart join's sound work, what it did not find in the join cache (where a film run puts a
+    # cut-only film's as its clips land: sound_ahead.py): shots decoded and AAC pieces encoded (a
+    # cut-only film), the film's loudness measured (any film)
+    sound_shots_decoded: int = 0
+    sound_pieces_encoded: int = 0
+    sound_measured: bool = False
 
     def summary(self) -> dict:
         """A JSON-ready record for the lock file or a report (paths as given, seconds rounded)."""
@@ -90,6 +96,8 @@ class FilmReport:
             "fast_path": self.fast_path, "loudness_normalised": self.loudness_normalised, "join": self.join,
             "frames_copied": self.frames_copied, "frames_encoded": self.frames_encoded,
             "frames_reused": self.frames_reused, "clips_normalised": self.clips_normalised,
+            "sound_shots_decoded": self.sound_shots_decoded, "sound_pieces_encoded": self.sound_pieces_encoded,
+            "sound_measured": self.sound_measured,
             "seams": [{"from": s.from_shot, "to": s.to_shot, "chained": s.chained,
                        "ssim": None if s.score is None else round(s.score, 4),
                        "psnr": None if s.psnr is None else round(s.psnr, 2)} for s in self.seams],

@@ -1,7 +1,8 @@
 """The machine's cores, shared by the ffmpeg work this process starts: one heavy run per core.
 
     with MACHINE.foreground(): ...   a run the user waits on (the local server's render)
-    with MACHINE.background(): ...   a run that may wait (review frames taken ahead)
+    with MACHINE.background(): ...   a run that may wait (review frames, the film's sound, taken ahead)
+    lower_this_thread()              this thread and the ffmpeg it starts yield to the others
 
 On a 2-core machine the local server renders two clips at once; review frames taken beside them
 did not make the film sooner (the cores were busy) but held a third ffmpeg's memory (about 70 MB)
@@ -17,6 +18,9 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+
+
+NICE = 10  # the priority of work done ahead: after the render's own
 
 
 def core_count() -> int:
@@ -63,3 +67,12 @@ class Cores:
 
 
 MACHINE = Cores(core_count())
+
+
+def lower_this_thread() -> None:
+    """This thread, and the ffmpeg it starts, run at a lower priority: on this machine the local
+    server renders too, and the render must not wait for work done ahead (Linux: per thread)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+    except (AttributeError, OSError):  # no per-thread priority here: the work is done all the same
+        pass

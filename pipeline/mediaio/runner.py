@@ -5,6 +5,7 @@
                                                 hears the frames done (ffmpeg's `-progress pipe:1`)
     stopped_on_exit()                           kills the runs started inside when it is left by an error
     concatenation(paths, listing) -> url | None  one input reading files end to end, if ffmpeg can
+    Fed(args, what=...)                         one ffmpeg whose input (`pipe:0`) comes as it is written
 
 Every run has a deadline: `timeout` when the caller gives one, else scaled to the media
 (`media_seconds` where known, else the size of the input files), so a damaged input that makes
@@ -25,6 +26,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -250,6 +252,52 @@ def spill_long_options(args: list[str], folder: Path) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+class Fed:
+    """One ffmpeg reading `pipe:0` from what this process `write`s, over as long as that takes;
+    `close(timeout)` ends its input and returns what it printed (stderr), or raises FfmpegError
+    when it fails or is not done by then; `kill()` stops it. Like every run it has its own process
+    group and dies with the thread that started it (which must outlive it)."""
+
+    def __init__(self, args: list[str], *, what: str) -> None:
+        self.what = what
+        self._stderr = tempfile.TemporaryFile()  # not a pipe: nobody reads it before the end, and a full pipe stalls ffmpeg
+        command = argv(args)
+        log.debug("ffmpeg (%s), fed: %s", what, shlex.join(command))
+        self._proc = subprocess.Popen([*_dies_with_us(), *command], stdin=subprocess.PIPE,
+                                      stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True)
+
+    def write(self, data: bytes) -> None:
+        """Hand ffmpeg more input (blocks while it reads; OSError once it has died)."""
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(data)
+
+    def close(self, timeout: float) -> str:
+        try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            self._proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise FfmpegError(f"ffmpeg did not {self.what} within {round(timeout, 1):g} s; it was stopped") from None
+        except OSError:  # it died before its input ended: its last lines say why
+            self._proc.wait(timeout=timeout)
+        self._stderr.seek(0)
+        printed = self._stderr.read().decode(errors="replace")
+        self._stderr.close()
+        if self._proc.returncode != 0:
+            tail = printed.strip().splitlines()[-6:]
+            raise FfmpegError(f"ffmpeg failed to {self.what}:\n  " + "\n  ".join(tail))
+        return printed
+
+    def kill(self) -> None:
+        _kill(self._proc)
+        self._proc.wait()
+        with contextlib.suppress(OSError):
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+        self._stderr.close()
 
 
 def run_first(attempts: list[list[str]], *, what: str) -> None:

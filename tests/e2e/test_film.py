@@ -72,6 +72,10 @@ def test_chained_film_end_to_end(chained, tmp_path: Path) -> None:
     # the local server encodes as the join does (mediaio/h264.py): every frame is copied, none normalised
     assert (lock["film"]["join"], lock["film"]["clips_normalised"], lock["film"]["frames_encoded"]) == ("smart", 0, 0)
     assert lock["film"]["frames_copied"] == info.frames
+    # its sound (silence: 1.0 makes none) was made as the clips landed (assembly/sound_ahead.py):
+    # the join decoded, encoded and measured none of it
+    sound = (lock["film"]["sound_shots_decoded"], lock["film"]["sound_pieces_encoded"], lock["film"]["sound_measured"])
+    assert sound == (0, 0, False)
 
     # the key never reaches the lock file
     assert "test-key-123" not in (folder / "chain.lock.json").read_text()

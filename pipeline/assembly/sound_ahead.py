@@ -1,0 +1,187 @@
+"""A cut-only film's sound made while its clips still render, so that the join only splices and muxes.
+
+    SoundAhead.of_film(graph, chosen, spec, cache_dir)   does nothing for a film whose sound is mixed
+    .landed(shot_id, video, last_frame)                   a clip is in the store
+    .caught_up()      wait until every clip handed in so far is taken
+    .finish()         before the join: the work in hand done, the meter's measure kept if it read the film
+    .cancel()         the film is not joined: stop
+
+A film whose shots are only cut together has its shots' sounds end to end as its sound
+(join_sound.py). A shot's sound does not depend on where it sits in the film, so it is decoded as
+soon as its clip lands. The film's AAC pieces (aac_pieces.py) read the film's samples from a
+little before to a little after their span, and the loudness meter reads the film from its
+start: both follow the film's first shots as those are in, in film order (in a chain, the order
+they render in). The meter is one ffmpeg reading the film's sound from a pipe, shot by shot; fed
+the whole film it prints what the join's meter prints (the same samples through the same filter).
+
+Everything goes into the join's cache under the keys the join looks for, and the join trusts
+nothing else: a shot the film lays out otherwise (a clip measured differently in the whole film)
+finds nothing there and the join makes it. A piece is encoded only once the samples after it
+are in (its post-roll), so it is the very piece the whole film's plan names. The work runs in one
+background thread, at low priority, on a core no render waits for (mediaio/cores.py). Nothing
+here raises: what was not made ahead is made by the join, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from pathlib import Path
+
+import networkx as nx
+
+from storyfilm.assembly import aac_pieces, edit, join_sound, review_ahead
+from storyfilm.assembly.ffmpeg_graph import METER, RAW_PCM_INPUT
+from storyfilm.assembly.join_cache import JoinCache
+from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec
+from storyfilm.errors import FfmpegError, NotCopyable
+from storyfilm.mediaio import cores, probe, runner, scratch
+
+FINISH_SECONDS = 120.0  # the longest `finish` waits for the work in hand (each run also has its own deadline)
+CLOSE_SECONDS = 30.0  # for the meter to read the end of its input and print its summary
+CHUNK = 1 << 20
+
+
+class SoundAhead:
+    def __init__(self, spec: FilmSpec, cache_dir: Path, film: list[ClipIn]) -> None:
+        self._spec, self._cache = spec, JoinCache(cache_dir)
+        self._film = {c.shot_id: c for c in film}
+        self._order = [c.shot_id for c in film]
+        self._active = bool(film) and spec.soundtrack is None and all(c.transition.kind == "cut" for c in film[1:])
+        self._sounds: dict[str, Path] = {}  # a shot's sound, decoded into the cache
+        self._fed = 0  # the film's first shots, in film order, fed to the meter and planned into pieces
+        self._encoded: set[tuple[Path, ...]] = set()
+        self._meter: runner.Fed | None = None
+        self._stopped = False
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-sound-ahead",
+                                        initializer=cores.lower_this_thread)
+        self.seconds = 0.0  # spent in the background
+        self.measured = False  # the meter read the whole film and its measure is in the cache
+
+    @classmethod
+    def of_film(cls, graph: nx.DiGraph, chosen: list[str], spec: FilmSpec, cache_dir: Path) -> SoundAhead:
+        return cls(spec, cache_dir, edit.clips(graph, {n: Path(n) for n in chosen}))
+
+    def landed(self, shot_id: str, video: Path, last_frame: Path | None) -> None:
+        if self._active and shot_id in self._film and not self._stopped:
+            clip = self._film[shot_id]
+            try:
+                self._pool.submit(self._take, dataclasses.replace(clip, path=video, last_frame=last_frame))
+            except RuntimeError:  # stopped meanwhile: the join makes it
+                pass
+
+    def caught_up(self) -> None:
+        self._pool.submit(lambda: None).result()
+
+    def finish(self) -> None:
+        """The clips handed in are taken (within FINISH_SECONDS), then the meter is closed: its
+        measure goes into the cache when it read the whole film. No clip is taken after this."""
+        if not self._active:
+            return
+        closing = self._pool.submit(self._close_meter)  # in the thread that started the meter: it dies with it
+        if not wait_for([closing], timeout=FINISH_SECONDS).done:
+            self._stop_meter()  # a write into a meter that stopped reading: it ends now
+        self.cancel()
+
+    def cancel(self) -> None:
+        """Take no more clips; the run in hand ends (its own deadline), the meter is stopped."""
+        self._stopped = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._stop_meter()
+
+    def __enter__(self) -> SoundAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+    def _take(self, clip: ClipIn) -> None:
+        if self._stopped:
+            return
+        started = time.perf_counter()
+        try:
+            with cores.MACHINE.background():
+                self._sounds[clip.shot_id] = self._decode(clip)
+            self._follow()
+        except (FfmpegError, AssemblyError, NotCopyable, OSError):
+            pass  # the join makes what is missing, and says what is wrong
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def _decode(self, clip: ClipIn) -> Path:
+        # the film's measure probes its clips (a chained clip is not stream-copied): probed here, the
+        # join finds them remembered (mediaio/probe.py)
+        probe.probe_many([clip.path])
+        segment, source = review_ahead.laid_alone(clip, self._spec)
+        shots = join_sound.plan([segment], [source], self._spec, self._cache)
+        assert shots is not None  # a cut, and no music: checked for the whole film
+        for targets, args in shots.runs:
+            self._cache.make_all(targets, args, what=f"decode the sound of shot {clip.shot_id!r}")
+        return shots.targets[0]
+
+    def _follow(self) -> None:
+        """Feed the meter the film's next shots whose sound is in, and encode the pieces they complete."""
+        fed = self._fed
+        while self._fed < len(self._order) and self._order[self._fed] in self._sounds:
+            self._fed += 1
+        if self._fed == fed:
+            return
+        prefix = [self._sounds[shot] for shot in self._order[:self._fed]]
+        try:
+            self._feed(prefix[fed:], first=fed == 0)
+        except (FfmpegError, OSError):
+            self._stop_meter()  # the join measures the film itself
+        self._encode(prefix, whole=self._fed == len(self._order))
+
+    def _feed(self, sounds: list[Path], *, first: bool) -> None:
+        if first:
+            self._meter = runner.Fed([*RAW_PCM_INPUT, "-i", "pipe:0", *METER, "-f", "null", "-"],
+                                     what="measure the sound")
+        meter = self._meter
+        if meter is None:
+            return
+        with cores.MACHINE.background():
+            for path in sounds:
+                with open(path, "rb") as sound:
+                    while data := sound.read(CHUNK):
+                        meter.write(data)
+
+    def _encode(self, prefix: list[Path], *, whole: bool) -> None:
+        """The pieces of the film's AAC that lie in `prefix`, their post-roll included (unless it
+        is the whole film), and are not in the cache yet."""
+        total = sum(path.stat().st_size for path in prefix) // aac_pieces.BYTES_PER_SAMPLE
+        ready = [piece for piece in aac_pieces.plan(prefix, self._cache)
+                 if (whole or piece.end + aac_pieces.POST_ROLL <= total) and piece.targets not in self._encoded]
+        missing = list({p.targets: p for p in ready if not all(map(self._cache.holds, p.targets))}.values())
+        self._encoded.update(piece.targets for piece in ready)
+        if not missing:
+            return
+        with scratch.work_folder("sound-ahead") as work:
+            film = runner.concatenation(prefix, work / "film-sound.txt")
+            if film is None:  # an ffmpeg before 5.0: the film's sound would be copied whole for each piece
+                return
+            for targets, args in aac_pieces.batches(missing, film):
+                with cores.MACHINE.background():
+                    self._cache.make_all(targets, args, what=f"encode {len(targets)} mono streams of sound")
+
+    def _close_meter(self) -> None:
+        meter, self._meter = self._meter, None
+        if meter is None:
+            return
+        if self._fed < len(self._order):  # not every shot landed: the join measures what it joins
+            meter.kill()
+            return
+        try:
+            measure = join_sound.summary(meter.close(CLOSE_SECONDS))
+            self._cache.put(join_sound.measure_entry([self._sounds[s] for s in self._order], self._cache),
+                            measure.encode())
+            self.measured = True
+        except (FfmpegError, OSError):
+            pass
+
+    def _stop_meter(self) -> None:
+        meter, self._meter = self._meter, None
+        if meter is not None:
+            meter.kill()

@@ -1,0 +1,157 @@
+"""A cut-only film's sound is made as its clips land (sound_ahead.py): the join that follows then
+decodes no shot's sound, encodes no piece of AAC and runs no meter, and writes the very film a
+join from nothing writes. Clips that land out of order, a shot that never lands, a meter that
+dies or stops reading, and a film whose sound is mixed all end in that same film."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from storyfilm.assembly import sound_ahead, smart_graph
+from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, assemble
+from storyfilm.assembly.sound_ahead import SoundAhead
+from storyfilm.mediaio import runner
+
+W, H, FPS, SHOTS = 64, 36, 24, 12  # 12 chained 2 s shots: 23.5 s of film, two pieces of AAC and a last one
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory) -> list[ClipIn]:
+    work = tmp_path_factory.mktemp("chain")
+    video = [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
+    clips = []
+    for k in range(SHOTS):
+        path = work / f"shot{k:02d}.mp4"
+        runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r={FPS}", "-f", "lavfi",
+                    "-i", f"sine=f={220 + 55 * k}:r=48000", "-frames:v", str(2 * FPS), "-t", "2", *video,
+                    "-c:a", "aac", "-ac", "2", "-y", str(path)], what="make a test clip")
+        clips.append(ClipIn(path, f"s{k}", chained=k > 0))
+    return clips
+
+
+@pytest.fixture(scope="module")
+def cold(chain, tmp_path_factory) -> bytes:
+    """The film joined from nothing."""
+    work = tmp_path_factory.mktemp("cold")
+    report = assemble(chain, FilmSpec(W, H, review=False), work / "film.mp4", cache_dir=work / "cache")
+    assert report.join == "smart" and report.sound_shots_decoded == SHOTS and report.sound_measured
+    assert report.sound_pieces_encoded >= 2
+    return (work / "film.mp4").read_bytes()
+
+
+def _film_run(clips: list[ClipIn], landing: list[ClipIn], cache: Path, out: Path, *, spec: FilmSpec | None = None,
+              between=None):
+    """Hand `landing` in as a render would, then finish and join the film `clips` as a film run does."""
+    spec = spec or FilmSpec(W, H, review=False)
+    with SoundAhead(spec, cache, clips) as ahead:
+        for n, clip in enumerate(landing):
+            ahead.landed(clip.shot_id, clip.path, None)
+            if between:
+                between(n)
+        ahead.finish()
+    return assemble(clips, spec, out, cache_dir=cache)
+
+
+def test_a_film_run_leaves_the_join_no_sound_to_make(chain, cold, tmp_path: Path) -> None:
+    report = _film_run(chain, chain, tmp_path / "cache", tmp_path / "film.mp4")
+    assert (report.sound_shots_decoded, report.sound_pieces_encoded, report.sound_measured) == (0, 0, False)
+    assert report.frames_encoded == 0
+    assert (tmp_path / "film.mp4").read_bytes() == cold
+
+
+def test_clips_landing_out_of_order_are_followed_in_film_order(chain, cold, tmp_path: Path) -> None:
+    order = [chain[k] for k in (3, 0, 1, 7, 2, 11, 4, 5, 6, 10, 9, 8)]
+    report = _film_run(chain, order, tmp_path / "cache", tmp_path / "film.mp4")
+    assert (report.sound_shots_decoded, report.sound_pieces_encoded, report.sound_measured) == (0, 0, False)
+    assert (tmp_path / "film.mp4").read_bytes() == cold
+
+
+def test_a_shot_that_never_lands_is_made_by_the_join(chain, cold, tmp_path: Path) -> None:
+    """Shot 9 (17.6 s in) never lands: the first piece (to the end of shot 5, 11.8 s) was made
+    ahead, the one that holds shot 9 was not, and the meter never read the whole film."""
+    landing = [clip for clip in chain if clip.shot_id != "s9"]
+    report = _film_run(chain, landing, tmp_path / "cache", tmp_path / "film.mp4")
+    assert report.sound_shots_decoded == 1 and report.sound_measured
+    full = assemble(chain, FilmSpec(W, H, review=False), tmp_path / "again.mp4", cache_dir=tmp_path / "cold")
+    assert report.sound_pieces_encoded == full.sound_pieces_encoded - 1 >= 1
+    assert (tmp_path / "film.mp4").read_bytes() == cold
+
+
+def _meter_pids() -> list[int]:
+    """This process's ffmpeg children reading their input from a pipe: the meter."""
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        for pid in (Path(f"/proc/self/task/{task}/children").read_text().split()):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"pipe:0" in command and b"ebur128=peak=sample" in command:
+                found.append(int(pid))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path: Path) -> None:
+    def kill_the_meter(n: int) -> None:
+        if n == 3:
+            time.sleep(1)  # the first clips are taken: the meter reads
+            pids = _meter_pids()
+            assert pids, "the meter should be reading the film's first shots"
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+
+    report = _film_run(chain, chain, tmp_path / "cache", tmp_path / "film.mp4", between=kill_the_meter)
+    assert report.sound_measured and report.sound_shots_decoded == 0
+    assert (tmp_path / "film.mp4").read_bytes() == cold
+    assert not _meter_pids()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_a_meter_that_stops_reading_does_not_hold_up_the_film(chain, cold, tmp_path: Path, monkeypatch) -> None:
+    """A meter stopped (SIGSTOP) with its pipe full: `finish` gives up on it after FINISH_SECONDS."""
+    monkeypatch.setattr(sound_ahead, "FINISH_SECONDS", 2.0)
+
+    def stop_the_meter(n: int) -> None:
+        if n == 0:
+            time.sleep(1)
+            for pid in _meter_pids():
+                os.kill(pid, signal.SIGSTOP)
+
+    started = time.monotonic()
+    report = _film_run(chain, chain, tmp_path / "cache", tmp_path / "film.mp4", between=stop_the_meter)
+    assert time.monotonic() - started < 60
+    assert report.sound_measured
+    assert (tmp_path / "film.mp4").read_bytes() == cold
+    assert not _meter_pids()
+
+
+def test_a_film_whose_sound_is_mixed_makes_nothing_ahead(chain, tmp_path: Path) -> None:
+    """A crossfade mixes two shots' sound: the film's sound is made whole, by the join."""
+    faded = [*chain[:3], ClipIn(chain[3].path, "s3", transition=Transition("crossfade", 0.5)), *chain[4:6]]
+    cache = tmp_path / "cache"
+    with SoundAhead(FilmSpec(W, H, review=False), cache, faded) as ahead:
+        for clip in faded:
+            ahead.landed(clip.shot_id, clip.path, None)
+        ahead.finish()
+    assert not any(p.is_file() for kind in ("sound", "aac", "loudness") for p in (cache / kind).rglob("*"))
+    report = assemble(faded, FilmSpec(W, H, review=False), tmp_path / "film.mp4", cache_dir=cache)
+    assert report.join == "smart" and report.loudness_normalised
+
+
+def test_a_cancelled_film_leaves_no_meter_and_no_partial_entry(chain, cold, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with SoundAhead(FilmSpec(W, H, review=False), cache, chain) as ahead:
+        for clip in chain:
+            ahead.landed(clip.shot_id, clip.path, None)
+        time.sleep(0.5)
+        ahead.cancel()
+    assert not _meter_pids()
+    assert not [p for p in cache.rglob("*") if p.is_file() and not p.name.endswith((".f32", ".aac", ".sha256"))]
+    assemble(chain, FilmSpec(W, H, review=False), tmp_path / "film.mp4", cache_dir=cache)
+    assert (tmp_path / "film.mp4").read_bytes() == cold
