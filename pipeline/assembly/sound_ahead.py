@@ -86,10 +86,11 @@ class SoundAhead:
         self.cancel()
 
     def cancel(self) -> None:
-        """Take no more clips; the run in hand ends (its own deadline), the meter is stopped."""
+        """Take no more clips; the meter is stopped (first: a write into it may be what the thread
+        waits on), the run in hand ends (its own deadline)."""
         self._stopped = True
-        self._pool.shutdown(wait=True, cancel_futures=True)
         self._stop_meter()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> SoundAhead:
         return self
@@ -178,7 +179,7 @@ class SoundAhead:
             self._cache.put(join_sound.measure_entry([self._sounds[s] for s in self._order], self._cache),
                             measure.encode())
             self.measured = True
-        except (FfmpegError, OSError):
+        except (FfmpegError, OSError, ValueError):  # ValueError: stopped (`cancel`) while it closed
             pass
 
     def _stop_meter(self) -> None:

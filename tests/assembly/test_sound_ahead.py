@@ -155,3 +155,21 @@ def test_a_cancelled_film_leaves_no_meter_and_no_partial_entry(chain, cold, tmp_
     assert not [p for p in cache.rglob("*") if p.is_file() and not p.name.endswith((".f32", ".aac", ".sha256"))]
     assemble(chain, FilmSpec(W, H, review=False), tmp_path / "film.mp4", cache_dir=cache)
     assert (tmp_path / "film.mp4").read_bytes() == cold
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Path) -> None:
+    """Ctrl-C (the film's ExitStack cancels) while the background thread is blocked writing into a
+    meter that stopped reading: the meter is killed first, so the thread and the film end."""
+    with SoundAhead(FilmSpec(W, H, review=False), tmp_path / "cache", chain) as ahead:
+        ahead.landed(chain[0].shot_id, chain[0].path, None)
+        ahead.caught_up()
+        for pid in _meter_pids():
+            os.kill(pid, signal.SIGSTOP)
+        for clip in chain[1:]:
+            ahead.landed(clip.shot_id, clip.path, None)
+        time.sleep(0.5)  # the thread is writing shot 1's sound into the stopped meter's full pipe
+        started = time.monotonic()
+        ahead.cancel()
+        assert time.monotonic() - started < 30  # without the kill: for ever
+    assert not _meter_pids()
