@@ -25,6 +25,7 @@ here raises: what was not made ahead is made by the join, which says what is wro
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -34,7 +35,7 @@ import networkx as nx
 
 from storyfilm.assembly import aac_pieces, edit, join_sound, review_ahead
 from storyfilm.assembly.ffmpeg_graph import METER, RAW_PCM_INPUT
-from storyfilm.assembly.join_cache import JoinCache
+from storyfilm.assembly.join_cache import RECENT_SECONDS, JoinCache
 from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec
 from storyfilm.errors import FfmpegError, NotCopyable
 from storyfilm.mediaio import cores, probe, runner, scratch
@@ -53,6 +54,7 @@ class SoundAhead:
         self._sounds: dict[str, Path] = {}  # a shot's sound, decoded into the cache
         self._fed = 0  # the film's first shots, in film order, fed to the meter and planned into pieces
         self._encoded: set[tuple[Path, ...]] = set()
+        self._unchecked: list[Path] = []  # entries made here whose hash the cache does not remember yet
         self._meter: runner.Fed | None = None
         self._stopped = False
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-sound-ahead",
@@ -104,12 +106,47 @@ class SoundAhead:
         started = time.perf_counter()
         try:
             with cores.MACHINE.background():
-                self._sounds[clip.shot_id] = self._decode(clip)
+                sound = self._decode(clip)
+            before = self._sounds.setdefault(clip.shot_id, sound)
+            if before != sound:  # another clip for a shot already in: what the meter read is not the film
+                self._sounds[clip.shot_id] = sound
+                if self._order.index(clip.shot_id) < self._fed:
+                    self._stop_meter()
             self._follow()
         except (FfmpegError, AssemblyError, NotCopyable, OSError):
             pass  # the join makes what is missing, and says what is wrong
         finally:
             self.seconds += time.perf_counter() - started
+        self._check_later()
+
+    def _check_later(self) -> None:
+        """The join checks every entry it takes against its hash, which the cache remembers only
+        for files older than join_cache.RECENT_SECONDS: the entries made here are checked once they
+        are (a 200-shot film's 150 MB of sound hashed here, not after the last clip lands)."""
+        def check() -> None:
+            try:
+                self._pool.submit(self._check)
+            except RuntimeError:  # stopped meanwhile
+                pass
+        if self._unchecked:
+            timer = threading.Timer(RECENT_SECONDS + 0.1, check)
+            timer.daemon = True
+            timer.start()
+
+    def _check(self) -> None:
+        if self._stopped:
+            return
+        settled = time.time() - RECENT_SECONDS
+        keep = []
+        for target in self._unchecked:
+            try:
+                if target.stat().st_mtime >= settled:
+                    keep.append(target)
+                else:
+                    self._cache.holds(target)
+            except OSError:
+                pass
+        self._unchecked = keep
 
     def _decode(self, clip: ClipIn) -> Path:
         # the film's measure probes its clips (a chained clip is not stream-copied): probed here, the
@@ -120,6 +157,7 @@ class SoundAhead:
         assert shots is not None  # a cut, and no music: checked for the whole film
         for targets, args in shots.runs:
             self._cache.make_all(targets, args, what=f"decode the sound of shot {clip.shot_id!r}")
+            self._unchecked += targets
         return shots.targets[0]
 
     def _follow(self) -> None:
@@ -166,6 +204,7 @@ class SoundAhead:
             for targets, args in aac_pieces.batches(missing, film):
                 with cores.MACHINE.background():
                     self._cache.make_all(targets, args, what=f"encode {len(targets)} mono streams of sound")
+                    self._unchecked += targets
 
     def _close_meter(self) -> None:
         meter, self._meter = self._meter, None

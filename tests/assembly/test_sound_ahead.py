@@ -173,3 +173,27 @@ def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Pat
         ahead.cancel()
         assert time.monotonic() - started < 30  # without the kill: for ever
     assert not _meter_pids()
+
+
+def test_a_shot_landing_again_with_another_clip_is_not_measured_as_the_first(chain, tmp_path: Path) -> None:
+    """Shot 1 lands, then lands again with another clip (a louder tone) after the meter read the
+    first: the measure kept must be the film's with the second clip, so the meter's is dropped."""
+    louder = tmp_path / "louder.mp4"
+    video = [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r={FPS}", "-f", "lavfi", "-i", "sine=f=440:r=48000",
+                "-frames:v", str(2 * FPS), "-t", "2", *video, "-af", "volume=8", "-c:a", "aac", "-ac", "2", "-y",
+                str(louder)], what="make a louder clip")
+    film = [chain[0], ClipIn(louder, "s1", chained=True), *chain[2:]]
+    spec = FilmSpec(W, H, review=False)
+    cache = tmp_path / "cache"
+    with SoundAhead(spec, cache, chain) as ahead:
+        for clip in chain:
+            ahead.landed(clip.shot_id, clip.path, None)
+        ahead.caught_up()
+        ahead.landed("s1", louder, None)
+        ahead.finish()
+    report = assemble(film, spec, tmp_path / "film.mp4", cache_dir=cache)
+    cold = assemble(film, spec, tmp_path / "cold.mp4", cache_dir=tmp_path / "cold")
+    assert report.sound_shots_decoded == 0 and report.sound_measured
+    assert (tmp_path / "film.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
+    assert cold.sound_measured
