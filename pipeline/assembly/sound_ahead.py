@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from pathlib import Path
 
@@ -40,6 +40,10 @@ from storyfilm.assembly.spec import AssemblyError, ClipIn, FilmSpec
 from storyfilm.errors import FfmpegError, NotCopyable
 from storyfilm.mediaio import cores, probe, runner, scratch
 
+# clips still to take when the join begins beyond which the join makes their sound itself (two runs
+# at a time, eight shots to a run) rather than wait for this one thread: a film of cached shots
+# hands every clip in at once, just before its join
+BEHIND = 3
 FINISH_SECONDS = 120.0  # the longest `finish` waits for the work in hand (each run also has its own deadline)
 CLOSE_SECONDS = 30.0  # for the meter to read the end of its input and print its summary
 CHUNK = 1 << 20
@@ -57,6 +61,7 @@ class SoundAhead:
         self._unchecked: list[Path] = []  # entries made here whose hash the cache does not remember yet
         self._meter: runner.Fed | None = None
         self._stopped = False
+        self._takes: list[Future] = []
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-sound-ahead",
                                         initializer=cores.lower_this_thread)
         self.seconds = 0.0  # spent in the background
@@ -70,7 +75,8 @@ class SoundAhead:
         if self._active and shot_id in self._film and not self._stopped:
             clip = self._film[shot_id]
             try:
-                self._pool.submit(self._take, dataclasses.replace(clip, path=video, last_frame=last_frame))
+                self._takes.append(self._pool.submit(self._take, dataclasses.replace(clip, path=video,
+                                                                                     last_frame=last_frame)))
             except RuntimeError:  # stopped meanwhile: the join makes it
                 pass
 
@@ -78,10 +84,15 @@ class SoundAhead:
         self._pool.submit(lambda: None).result()
 
     def finish(self) -> None:
-        """The clips handed in are taken (within FINISH_SECONDS), then the meter is closed: its
-        measure goes into the cache when it read the whole film. No clip is taken after this."""
+        """The clips handed in are taken (within FINISH_SECONDS; none when more than BEHIND are
+        left), then the meter is closed: its measure goes into the cache when it read the whole
+        film. No clip is taken after this."""
         if not self._active:
             return
+        left = [take for take in self._takes if not take.done()]
+        if len(left) > BEHIND:
+            for take in left:
+                take.cancel()
         closing = self._pool.submit(self._close_meter)  # in the thread that started the meter: it dies with it
         if not wait_for([closing], timeout=FINISH_SECONDS).done:
             self._stop_meter()  # a write into a meter that stopped reading: it ends now

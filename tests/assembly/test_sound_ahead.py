@@ -46,11 +46,13 @@ def cold(chain, tmp_path_factory) -> bytes:
 
 def _film_run(clips: list[ClipIn], landing: list[ClipIn], cache: Path, out: Path, *, spec: FilmSpec | None = None,
               between=None):
-    """Hand `landing` in as a render would, then finish and join the film `clips` as a film run does."""
+    """Hand `landing` in as a render would (one clip at a time, each taken before the next lands),
+    then finish and join the film `clips` as a film run does."""
     spec = spec or FilmSpec(W, H, review=False)
     with SoundAhead(spec, cache, clips) as ahead:
         for n, clip in enumerate(landing):
             ahead.landed(clip.shot_id, clip.path, None)
+            ahead.caught_up()
             if between:
                 between(n)
         ahead.finish()
@@ -99,8 +101,7 @@ def _meter_pids() -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
 def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path: Path) -> None:
     def kill_the_meter(n: int) -> None:
-        if n == 3:
-            time.sleep(1)  # the first clips are taken: the meter reads
+        if n == 3:  # the first clips are taken: the meter reads
             pids = _meter_pids()
             assert pids, "the meter should be reading the film's first shots"
             for pid in pids:
@@ -116,19 +117,21 @@ def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path:
 def test_a_meter_that_stops_reading_does_not_hold_up_the_film(chain, cold, tmp_path: Path, monkeypatch) -> None:
     """A meter stopped (SIGSTOP) with its pipe full: `finish` gives up on it after FINISH_SECONDS."""
     monkeypatch.setattr(sound_ahead, "FINISH_SECONDS", 2.0)
-
-    def stop_the_meter(n: int) -> None:
-        if n == 0:
-            time.sleep(1)
-            for pid in _meter_pids():
-                os.kill(pid, signal.SIGSTOP)
-
-    started = time.monotonic()
-    report = _film_run(chain, chain, tmp_path / "cache", tmp_path / "film.mp4", between=stop_the_meter)
-    assert time.monotonic() - started < 60
+    spec, cache = FilmSpec(W, H, review=False), tmp_path / "cache"
+    with SoundAhead(spec, cache, chain) as ahead:
+        ahead.landed(chain[0].shot_id, chain[0].path, None)
+        ahead.caught_up()
+        for pid in _meter_pids():
+            os.kill(pid, signal.SIGSTOP)
+        for clip in chain[1:3]:  # the first is written into the stopped meter, the second waits behind it
+            ahead.landed(clip.shot_id, clip.path, None)
+        started = time.monotonic()
+        ahead.finish()
+        assert time.monotonic() - started < 60  # FINISH_SECONDS, then the meter is killed
+    assert not _meter_pids()
+    report = assemble(chain, spec, tmp_path / "film.mp4", cache_dir=cache)
     assert report.sound_measured
     assert (tmp_path / "film.mp4").read_bytes() == cold
-    assert not _meter_pids()
 
 
 def test_a_film_whose_sound_is_mixed_makes_nothing_ahead(chain, tmp_path: Path) -> None:
@@ -197,3 +200,17 @@ def test_a_shot_landing_again_with_another_clip_is_not_measured_as_the_first(cha
     assert report.sound_shots_decoded == 0 and report.sound_measured
     assert (tmp_path / "film.mp4").read_bytes() == (tmp_path / "cold.mp4").read_bytes()
     assert cold.sound_measured
+
+
+def test_clips_landing_all_at_once_are_left_to_the_join(chain, cold, tmp_path: Path) -> None:
+    """A film of cached shots hands every clip in just before its join: the join, two runs at a
+    time, makes their sound sooner than the one background thread would, so `finish` waits for
+    none of those still queued (it would have made them all: 0 decoded by the join)."""
+    spec = FilmSpec(W, H, review=False)
+    with SoundAhead(spec, tmp_path / "cache", chain) as ahead:
+        for clip in chain:
+            ahead.landed(clip.shot_id, clip.path, None)
+        ahead.finish()
+    report = assemble(chain, spec, tmp_path / "film.mp4", cache_dir=tmp_path / "cache")
+    assert report.sound_shots_decoded >= 1 and report.sound_measured
+    assert (tmp_path / "film.mp4").read_bytes() == cold
