@@ -65,7 +65,6 @@ class SoundAhead:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-sound-ahead",
                                         initializer=cores.lower_this_thread)
         self.seconds = 0.0  # spent in the background
-        self.measured = False  # the meter read the whole film and its measure is in the cache
 
     @classmethod
     def of_film(cls, graph: nx.DiGraph, chosen: list[str], spec: FilmSpec, cache_dir: Path) -> SoundAhead:
@@ -228,7 +227,6 @@ class SoundAhead:
             measure = join_sound.summary(meter.close(CLOSE_SECONDS))
             self._cache.put(join_sound.measure_entry([self._sounds[s] for s in self._order], self._cache),
                             measure.encode())
-            self.measured = True
         except (FfmpegError, OSError, ValueError):  # ValueError: stopped (`cancel`) while it closed
             pass
 
