@@ -2,7 +2,7 @@
 
     plan(segments, sources, spec, cache) -> ShotSounds | None
     FilmSound(shot_sounds, work).url                  the film's sound as one ffmpeg input (raw PCM)
-    film_gain(shot_sounds, spec, cache, film) -> gain in dB or None
+    film_gain(shot_sounds, spec, cache, film) -> (gain in dB or None, measured now)
     measure_entry(targets, cache), summary(printed)   where a film's measure is kept, and what of it
 
 One ffmpeg graph with every clip as an input costs memory and time in proportion to the number of
@@ -87,13 +87,15 @@ class FilmSound:
         return sum(target.stat().st_size for target in self.sounds.targets) / BYTES_PER_SECOND
 
 
-def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, film: FilmSound) -> float | None:
-    """The gain to the film's loudness, in steps of sound.GAIN_STEP: the measure is cached under
-    the shots' sounds it was taken over, so a join of the same sounds does not measure them again."""
+def film_gain(sounds: ShotSounds, spec: FilmSpec, cache: JoinCache, film: FilmSound) -> tuple[float | None, bool]:
+    """The gain to the film's loudness, in steps of sound.GAIN_STEP, and whether the film was
+    measured now: the measure is cached under the shots' sounds it was taken over, so a join of the
+    same sounds (or one whose sound was made as its clips landed: sound_ahead) does not measure again."""
     target = measure_entry(sounds.targets, cache)
-    if not cache.holds(target):
+    measured = not cache.holds(target)
+    if measured:
         cache.put(target, _measure(film).encode())
-    return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP)
+    return sound.gain_db(target.read_text(), spec.loudness, step=sound.GAIN_STEP), measured
 
 
 def measure_entry(targets: list[Path], cache: JoinCache) -> Path:

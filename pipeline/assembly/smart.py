@@ -173,9 +173,8 @@ def _cut_sound(shots: join_sound.ShotSounds, submit, spec: FilmSpec, cache: Join
     encodes = aac_pieces.batches(missing, film.url) if missing else []
     runs = [submit(cache.make_all, targets, args, what=f"encode {len(targets)} mono streams of sound")
             for targets, args in encodes]
-    measured = not cache.holds(join_sound.measure_entry(shots.targets, cache))
     try:  # the pieces are encoded without the gain, so the meter runs while they encode
-        gain = join_sound.film_gain(shots, spec, cache, film)
+        gain, measured = join_sound.film_gain(shots, spec, cache, film)
     except BaseException:
         _cancel(runs)
         raise
