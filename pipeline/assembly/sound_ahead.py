@@ -200,8 +200,9 @@ class SoundAhead:
     def _encode(self, prefix: list[Path], *, whole: bool) -> None:
         """The pieces of the film's AAC that lie in `prefix`, their post-roll included (unless it
         is the whole film), and are not in the cache yet."""
-        total = sum(path.stat().st_size for path in prefix) // aac_pieces.BYTES_PER_SAMPLE
-        ready = [piece for piece in aac_pieces.plan(prefix, self._cache)
+        pieces = aac_pieces.plan(prefix, self._cache)
+        total = pieces[-1].end if pieces else 0  # the plan's last piece ends with the prefix's sound
+        ready = [piece for piece in pieces
                  if (whole or piece.end + aac_pieces.POST_ROLL <= total) and piece.targets not in self._encoded]
         missing = list({p.targets: p for p in ready if not all(map(self._cache.holds, p.targets))}.values())
         self._encoded.update(piece.targets for piece in ready)
