@@ -30,6 +30,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import binary
@@ -74,15 +75,20 @@ def run(args: list[str], *, what: str, timeout: float | None = None, media_secon
         if progress is not None:
             command[1:1] = ["-progress", "pipe:1", "-stats_period", "0.25"]
         returncode, stdout, stderr = _run(command, limit, what, progress)
-    if returncode == -signal.SIGXFSZ:  # it wrote past `ulimit -f`: killed without a word of its own
-        raise FfmpegError(f"ffmpeg failed to {what}: a file it wrote grew past the largest file this process may "
-                          "write (ulimit -f); raise the limit (or free space) and run the same command again")
     if returncode != 0:
-        tail = stderr.decode(errors="replace").strip().splitlines()[-6:]
-        if returncode < 0:  # killed by a signal: its last lines say nothing of why
-            tail.append(f"(ffmpeg was killed by {_signal_name(-returncode)})")
-        raise FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
+        raise _failure(what, returncode, stderr.decode(errors="replace"))
     return subprocess.CompletedProcess(command, returncode, stdout, stderr)
+
+
+def _failure(what: str, returncode: int, printed: str) -> FfmpegError:
+    """What a run that ended with `returncode` (not 0) failed at: its last lines, or the signal."""
+    if returncode == -signal.SIGXFSZ:  # it wrote past `ulimit -f`: killed without a word of its own
+        return FfmpegError(f"ffmpeg failed to {what}: a file it wrote grew past the largest file this process may "
+                           "write (ulimit -f); raise the limit (or free space) and run the same command again")
+    tail = printed.strip().splitlines()[-6:]
+    if returncode < 0:  # killed by a signal: its last lines say nothing of why
+        tail.append(f"(ffmpeg was killed by {_signal_name(-returncode)})")
+    return FfmpegError(f"ffmpeg failed to {what}:\n  " + "\n  ".join(tail))
 
 
 def run_unchecked(args: list[str], *, timeout: float | None = None) -> str:
@@ -158,9 +164,7 @@ def stopped_on_exit() -> Iterator[set[subprocess.Popen[bytes]]]:
 
 def _run(command: list[str], limit: float, what: str,
          progress: Callable[[int], None] | None = None) -> tuple[int, bytes, bytes]:
-    log.debug("ffmpeg (%s): %s", what, shlex.join(command))
-    proc = subprocess.Popen([*_dies_with_us(), *command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = _start(command, what, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, stdout=subprocess.PIPE)
     group = _GROUP.get()
     if group is not None:
         group.add(proc)
@@ -181,6 +185,13 @@ def _run(command: list[str], limit: float, what: str,
         if group is not None:
             group.discard(proc)
     return proc.returncode, stdout, stderr
+
+
+def _start(command: list[str], what: str, *, stdin: Any, stderr: Any, stdout: Any) -> subprocess.Popen[bytes]:
+    """ffmpeg in its own process group, dying with the thread that starts it (`_dies_with_us`)."""
+    log.debug("ffmpeg (%s): %s", what, shlex.join(command))
+    return subprocess.Popen([*_dies_with_us(), *command], stdin=stdin, stdout=stdout, stderr=stderr,
+                            start_new_session=True)
 
 
 @functools.cache
@@ -263,10 +274,7 @@ class Fed:
     def __init__(self, args: list[str], *, what: str) -> None:
         self.what = what
         self._stderr = tempfile.TemporaryFile()  # not a pipe: nobody reads it before the end, and a full pipe stalls ffmpeg
-        command = argv(args)
-        log.debug("ffmpeg (%s), fed: %s", what, shlex.join(command))
-        self._proc = subprocess.Popen([*_dies_with_us(), *command], stdin=subprocess.PIPE,
-                                      stdout=subprocess.DEVNULL, stderr=self._stderr, start_new_session=True)
+        self._proc = _start(argv(args), what, stdin=subprocess.PIPE, stderr=self._stderr, stdout=subprocess.DEVNULL)
 
     def write(self, data: bytes) -> None:
         """Hand ffmpeg more input (blocks while it reads; OSError once it has died)."""
@@ -287,8 +295,7 @@ class Fed:
         printed = self._stderr.read().decode(errors="replace")
         self._stderr.close()
         if self._proc.returncode != 0:
-            tail = printed.strip().splitlines()[-6:]
-            raise FfmpegError(f"ffmpeg failed to {self.what}:\n  " + "\n  ".join(tail))
+            raise _failure(self.what, self._proc.returncode, printed)
         return printed
 
     def kill(self) -> None:
