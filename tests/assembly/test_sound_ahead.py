@@ -20,18 +20,19 @@ from storyfilm.mediaio import runner
 W, H, FPS, SHOTS = 64, 36, 24, 12  # 12 chained 2 s shots: 23.5 s of film, two pieces of AAC and a last one
 
 
+def _toned_clip(path: Path, hz: int, *, volume: float = 1) -> Path:
+    """A 2 s test picture in the join's own encoding (copied as it is) with a tone at `hz`."""
+    video = [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
+    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r={FPS}", "-f", "lavfi", "-i", f"sine=f={hz}:r=48000",
+                "-frames:v", str(2 * FPS), "-t", "2", *video, "-af", f"volume={volume}", "-c:a", "aac", "-ac", "2",
+                "-y", str(path)], what="make a test clip")
+    return path
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory) -> list[ClipIn]:
     work = tmp_path_factory.mktemp("chain")
-    video = [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
-    clips = []
-    for k in range(SHOTS):
-        path = work / f"shot{k:02d}.mp4"
-        runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r={FPS}", "-f", "lavfi",
-                    "-i", f"sine=f={220 + 55 * k}:r=48000", "-frames:v", str(2 * FPS), "-t", "2", *video,
-                    "-c:a", "aac", "-ac", "2", "-y", str(path)], what="make a test clip")
-        clips.append(ClipIn(path, f"s{k}", chained=k > 0))
-    return clips
+    return [ClipIn(_toned_clip(work / f"shot{k:02d}.mp4", 220 + 55 * k), f"s{k}", chained=k > 0) for k in range(SHOTS)]
 
 
 @pytest.fixture(scope="module")
@@ -181,11 +182,7 @@ def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Pat
 def test_a_shot_landing_again_with_another_clip_is_not_measured_as_the_first(chain, tmp_path: Path) -> None:
     """Shot 1 lands, then lands again with another clip (a louder tone) after the meter read the
     first: the measure kept must be the film's with the second clip, so the meter's is dropped."""
-    louder = tmp_path / "louder.mp4"
-    video = [a for k, v in smart_graph.video_options(FPS).items() for a in (f"-{k}", str(v))]
-    runner.run(["-f", "lavfi", "-i", f"testsrc2=s={W}x{H}:r={FPS}", "-f", "lavfi", "-i", "sine=f=440:r=48000",
-                "-frames:v", str(2 * FPS), "-t", "2", *video, "-af", "volume=8", "-c:a", "aac", "-ac", "2", "-y",
-                str(louder)], what="make a louder clip")
+    louder = _toned_clip(tmp_path / "louder.mp4", 440, volume=8)
     film = [chain[0], ClipIn(louder, "s1", chained=True), *chain[2:]]
     spec = FilmSpec(W, H, review=False)
     cache = tmp_path / "cache"
