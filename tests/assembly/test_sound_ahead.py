@@ -86,20 +86,25 @@ def test_a_shot_that_never_lands_is_made_by_the_join(chain, cold, tmp_path: Path
 
 
 def _meter_pids() -> list[int]:
-    """This process's ffmpeg children reading their input from a pipe: the meter."""
+    """This process's ffmpeg children reading their input from a pipe: the meter.
+
+    Read from each process's own stat, not from /proc/self/task/*/children: a thread of ours may
+    end between the listing of the tasks and the read of its children."""
     found = []
-    for task in os.listdir("/proc/self/task"):
-        for pid in (Path(f"/proc/self/task/{task}/children").read_text().split()):
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"pipe:0" in command and b"ebur128=peak=sample" in command:
-                found.append(int(pid))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if parent == os.getpid() and b"pipe:0" in command and b"ebur128=peak=sample" in command:
+            found.append(int(entry.name))
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
 def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path: Path) -> None:
     def kill_the_meter(n: int) -> None:
         if n == 3:  # the first clips are taken: the meter reads
@@ -114,7 +119,7 @@ def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path:
     assert not _meter_pids()
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
 def test_a_meter_that_stops_reading_does_not_hold_up_the_film(chain, cold, tmp_path: Path, monkeypatch) -> None:
     """A meter stopped (SIGSTOP) with its pipe full: `finish` gives up on it after FINISH_SECONDS."""
     monkeypatch.setattr(sound_ahead, "FINISH_SECONDS", 2.0)
@@ -161,7 +166,7 @@ def test_a_cancelled_film_leaves_no_meter_and_no_partial_entry(chain, cold, tmp_
     assert (tmp_path / "film.mp4").read_bytes() == cold
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc")
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
 def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Path) -> None:
     """Ctrl-C (the film's ExitStack cancels) while the background thread is blocked writing into a
     meter that stopped reading: the meter is killed first, so the thread and the film end."""
