@@ -273,7 +273,8 @@ class Fed:
 
     def __init__(self, args: list[str], *, what: str) -> None:
         self.what = what
-        self._stderr = tempfile.TemporaryFile()  # not a pipe: nobody reads it before the end, and a full pipe stalls ffmpeg
+        # not a pipe: nobody reads it before the end, and a full pipe stalls ffmpeg
+        self._stderr = tempfile.TemporaryFile()
         self._proc = _start(argv(args), what, stdin=subprocess.PIPE, stderr=self._stderr, stdout=subprocess.DEVNULL)
 
     def write(self, data: bytes) -> None:
@@ -282,15 +283,14 @@ class Fed:
         self._proc.stdin.write(data)
 
     def close(self, timeout: float) -> str:
-        try:
-            assert self._proc.stdin is not None
+        assert self._proc.stdin is not None
+        with contextlib.suppress(OSError):  # it died before its input ended: its last lines say why
             self._proc.stdin.close()
+        try:
             self._proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             raise FfmpegError(f"ffmpeg did not {self.what} within {round(timeout, 1):g} s; it was stopped") from None
-        except OSError:  # it died before its input ended: its last lines say why
-            self._proc.wait(timeout=timeout)
         self._stderr.seek(0)
         printed = self._stderr.read().decode(errors="replace")
         self._stderr.close()
