@@ -187,11 +187,7 @@ def shot_audio_args(seg: Segment, src: Source, spec: FilmSpec, out: str) -> list
     segment's place in the film is in the command: it names the same piece wherever the shot lands.
     Remembered (a join of 200 shots spent 0.2 s building these graphs, which the sound taken
     ahead of the join, sound_ahead.py, had built already)."""
-    placeless = dataclasses.replace(seg, index=0, film_start=0)
-    try:
-        return list(_placeless_audio_args(placeless, src, spec, out))
-    except TypeError:  # a spec holding something unhashable: built anew
-        return list(_placeless_audio_args.__wrapped__(placeless, src, spec, out))
+    return list(_placeless_audio_args(dataclasses.replace(seg, index=0, film_start=0), src, spec, out))
 
 
 @functools.lru_cache(maxsize=1024)
