@@ -151,8 +151,9 @@ class LostCreates:
         `sent_at`) has passed without one; CreateUnresolved when the list cannot be read, or not
         within `budget` seconds. `claimed`: ids already ours. `settled`: one look is enough (a last
         look for late duplicates, a lost journal's look back over days). Otherwise there are at
-        least two looks, the last at the window's end; `waiting` is told before the first wait. Only tasks made in `span`
-        (since `since`, default `sent_at`; `clock`: the service's clock offset, as last measured) fit."""
+        least two looks, the last at the window's end; `waiting` is told before the first wait.
+        Only tasks made in `span` (since `since`, default `sent_at`; `clock`: the service's clock
+        offset, as last measured) fit."""
         window = (sent_at if since is None else since, before, clock)
         answered = [0]  # list reads answered, for the message of a look that ran out of time
 

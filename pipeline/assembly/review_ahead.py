@@ -76,7 +76,8 @@ class FramesAhead:
         self._spec, self._cache, self._film = spec, cache, {c.shot_id: c for c in film}
         self._order = [c.shot_id for c in film]
         self._taken: dict[str, tuple[timeline.Segment, review_frames.Frames]] = {}
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-review-frames", initializer=cores.lower_this_thread)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="storyfilm-review-frames",
+                                        initializer=cores.lower_this_thread)
         self.seconds = 0.0  # spent taking frames and scoring joins, in the background
         self.clips = 0
 
