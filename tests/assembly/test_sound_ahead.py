@@ -17,6 +17,9 @@ from storyfilm.assembly.assemble import ClipIn, FilmSpec, Transition, assemble
 from storyfilm.assembly.sound_ahead import SoundAhead
 from storyfilm.mediaio import runner
 
+from helpers import ffmpeg_children
+
+METER = (b"pipe:0", b"ebur128=peak=sample")  # what the meter's command line holds, and no other ffmpeg's
 W, H, FPS, SHOTS = 64, 36, 24, 12  # 12 chained 2 s shots: 23.5 s of film, two pieces of AAC and a last one
 
 
@@ -85,30 +88,11 @@ def test_a_shot_that_never_lands_is_made_by_the_join(chain, cold, tmp_path: Path
     assert (tmp_path / "film.mp4").read_bytes() == cold
 
 
-def _meter_pids() -> list[int]:
-    """This process's ffmpeg children reading their input from a pipe: the meter.
-
-    Read from each process's own stat, not from /proc/self/task/*/children: a thread of ours may
-    end between the listing of the tasks and the read of its children."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if parent == os.getpid() and b"pipe:0" in command and b"ebur128=peak=sample" in command:
-            found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
 def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path: Path) -> None:
     def kill_the_meter(n: int) -> None:
         if n == 3:  # the first clips are taken: the meter reads
-            pids = _meter_pids()
+            pids = ffmpeg_children(*METER)
             assert pids, "the meter should be reading the film's first shots"
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
@@ -116,7 +100,7 @@ def test_a_meter_that_dies_leaves_the_measure_to_the_join(chain, cold, tmp_path:
     report = _film_run(chain, chain, tmp_path / "cache", tmp_path / "film.mp4", between=kill_the_meter)
     assert report.sound_measured and report.sound_shots_decoded == 0
     assert (tmp_path / "film.mp4").read_bytes() == cold
-    assert not _meter_pids()
+    assert not ffmpeg_children(*METER)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
@@ -127,14 +111,14 @@ def test_a_meter_that_stops_reading_does_not_hold_up_the_film(chain, cold, tmp_p
     with SoundAhead(spec, cache, chain) as ahead:
         ahead.landed(chain[0].shot_id, chain[0].path, None)
         ahead.caught_up()
-        for pid in _meter_pids():
+        for pid in ffmpeg_children(*METER):
             os.kill(pid, signal.SIGSTOP)
         for clip in chain[1:3]:  # the first is written into the stopped meter, the second waits behind it
             ahead.landed(clip.shot_id, clip.path, None)
         started = time.monotonic()
         ahead.finish()
         assert time.monotonic() - started < 60  # FINISH_SECONDS, then the meter is killed
-    assert not _meter_pids()
+    assert not ffmpeg_children(*METER)
     report = assemble(chain, spec, tmp_path / "film.mp4", cache_dir=cache)
     assert report.sound_measured
     assert (tmp_path / "film.mp4").read_bytes() == cold
@@ -160,7 +144,7 @@ def test_a_cancelled_film_leaves_no_meter_and_no_partial_entry(chain, cold, tmp_
             ahead.landed(clip.shot_id, clip.path, None)
         time.sleep(0.5)
         ahead.cancel()
-    assert not _meter_pids()
+    assert not ffmpeg_children(*METER)
     assert not [p for p in cache.rglob("*") if p.is_file() and not p.name.endswith((".f32", ".aac", ".sha256"))]
     assemble(chain, FilmSpec(W, H, review=False), tmp_path / "film.mp4", cache_dir=cache)
     assert (tmp_path / "film.mp4").read_bytes() == cold
@@ -173,7 +157,7 @@ def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Pat
     with SoundAhead(FilmSpec(W, H, review=False), tmp_path / "cache", chain) as ahead:
         ahead.landed(chain[0].shot_id, chain[0].path, None)
         ahead.caught_up()
-        for pid in _meter_pids():
+        for pid in ffmpeg_children(*METER):
             os.kill(pid, signal.SIGSTOP)
         for clip in chain[1:]:
             ahead.landed(clip.shot_id, clip.path, None)
@@ -181,7 +165,7 @@ def test_a_film_stopped_while_the_meter_hangs_stops_at_once(chain, tmp_path: Pat
         started = time.monotonic()
         ahead.cancel()
         assert time.monotonic() - started < 30  # without the kill: for ever
-    assert not _meter_pids()
+    assert not ffmpeg_children(*METER)
 
 
 def test_a_shot_landing_again_with_another_clip_is_not_measured_as_the_first(chain, tmp_path: Path) -> None:

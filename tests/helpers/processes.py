@@ -1,5 +1,5 @@
 """The CLI in its own process, as a user runs it: one command, `serve`, a `film --json` to kill, and
-scripts run side by side under load."""
+scripts run side by side under load; the ffmpeg processes a process has started."""
 
 from __future__ import annotations
 
@@ -10,6 +10,27 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]  # the repository (tests/helpers/ is two below it)
+
+
+def ffmpeg_children(*marks: bytes, parent: int | None = None) -> list[int]:
+    """The living ffmpeg processes whose parent is `parent` (default: this process) and whose command
+    line holds every one of `marks`. Read from each process's own /proc/<pid>/stat, not from
+    /proc/<pid>/task/*/children: a thread may end between the listing of the tasks and the read of
+    its children; a process that ends during the scan is left out."""
+    parent = os.getpid() if parent is None else parent
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if (int(fields[1]) == parent and fields[0] != "Z" and b"ffmpeg" in command.split(b"\0")[0]
+                and all(mark in command for mark in marks)):
+            found.append(int(entry.name))
+    return found
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

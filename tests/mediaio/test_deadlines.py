@@ -4,7 +4,6 @@ render, Ctrl-C) leaves none of them running, also when they run in worker thread
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,9 @@ import pytest
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import runner
 
+from helpers import ffmpeg_children
+
 ENDLESS = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "null", "-"]  # never ends by itself
-
-
-def ffmpeg_children() -> list[int]:
-    """Our own ffmpeg child processes still alive (zombies left out)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            name = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and "ffmpeg" in name and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
 
 
 def test_a_run_past_its_deadline_is_stopped() -> None:

@@ -13,27 +13,13 @@ import pytest
 from storyfilm.errors import FfmpegError
 from storyfilm.mediaio import runner
 
+from helpers import ffmpeg_children
+
 MARK = "volumedetect"  # the filter that tells the test's ffmpeg from any other
 ARGS = ["-f", "f32le", "-ar", "48000", "-ac", "2", "-i", "pipe:0", "-af", MARK, "-f", "null", "-"]
 ONE_SECOND = bytes(48000 * 2 * 4)  # digital silence, 48 kHz stereo float
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
-
-
-def _fed_pids() -> list[int]:
-    """This process's living children that are the test's ffmpeg."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid() and fields[0] != "Z" and MARK.encode() in command:
-            found.append(int(entry.name))
-    return found
 
 
 def test_close_returns_what_it_printed() -> None:
@@ -42,15 +28,15 @@ def test_close_returns_what_it_printed() -> None:
         fed.write(ONE_SECOND)
     printed = fed.close(30)
     assert "mean_volume: -91.0 dB" in printed  # volumedetect's floor: every sample was zero
-    assert not _fed_pids()
+    assert not ffmpeg_children(MARK.encode())
 
 
 def test_killed_before_its_input_ended_close_names_the_signal() -> None:
     fed = runner.Fed(ARGS, what="measure silence")
     fed.write(ONE_SECOND)
-    [pid] = _fed_pids()
+    [pid] = ffmpeg_children(MARK.encode())
     os.kill(pid, signal.SIGKILL)
-    while pid in _fed_pids():
+    while pid in ffmpeg_children(MARK.encode()):
         time.sleep(0.01)
     fed.write(b"\0" * 64)  # held in the pipe's buffer: close's flush meets the dead reader
     with pytest.raises(FfmpegError) as err:
@@ -62,11 +48,11 @@ def test_killed_before_its_input_ended_close_names_the_signal() -> None:
 def test_one_that_does_not_end_is_stopped_at_the_deadline() -> None:
     fed = runner.Fed(ARGS, what="measure silence")
     fed.write(ONE_SECOND)
-    [pid] = _fed_pids()
+    [pid] = ffmpeg_children(MARK.encode())
     os.kill(pid, signal.SIGSTOP)
     started = time.monotonic()
     with pytest.raises(FfmpegError) as err:
         fed.close(0.5)
     assert str(err.value) == "ffmpeg did not measure silence within 0.5 s; it was stopped"
     assert time.monotonic() - started < 20
-    assert not _fed_pids()
+    assert not ffmpeg_children(MARK.encode())

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ffmpeg_children
+
 SCRIPT = """
 import threading
 from storyfilm.mediaio import runner
@@ -22,21 +24,6 @@ thread = threading.Thread(target=runner.run, args=(args,), kwargs={"what": "wait
 thread.start()
 thread.join()
 """
-
-
-def _ffmpegs(pid: int) -> list[int]:
-    """The children of `pid` that are the test's ffmpeg (setpriv has run it in its place)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                command = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat[1]) == pid and b"ffmpeg" in command.split(b"\0")[0] and b"anullsrc" in command:
-                found.append(int(entry.name))
-    return found
 
 
 def _running(pid: int) -> bool:
@@ -53,7 +40,7 @@ def test_a_killed_storyfilm_leaves_no_ffmpeg_running() -> None:
     python, ffmpegs = subprocess.Popen([sys.executable, "-c", SCRIPT]), []
     try:
         deadline = time.monotonic() + 20
-        while not (ffmpegs := _ffmpegs(python.pid)):
+        while not (ffmpegs := ffmpeg_children(b"anullsrc", parent=python.pid)):
             assert time.monotonic() < deadline and python.poll() is None, "no ffmpeg started"
             time.sleep(0.05)
         os.kill(python.pid, signal.SIGKILL)
